@@ -1,0 +1,158 @@
+# tally - one non-recursive Makefile.
+#
+#   make                 all programs into bin/
+#   make check           install missing packages, build, run every test
+#   make demo            install missing packages, build, run the whole story
+#   make bench           benchmarks, with ratios against their baselines
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make MODE=asan ...   AddressSanitizer + UBSan build (into build/asan)
+#   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
+#
+# lib/*.c is one static library, cmd/X.c is program X, tests/test_*.c is a
+# test program, tests/*.c without that prefix is linked into every test.
+
+MODE ?= release
+O ?= build/$(MODE)
+ifeq ($(MODE),release)
+BINDIR ?= bin
+else
+BINDIR ?= $(O)/bin
+endif
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+FUZZ_SECONDS ?= 20
+
+PKGS := libpq xlsxwriter libmicrohttpd libcurl libcrypto jansson libsystemd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+
+WARN := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
+	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wnull-dereference \
+	-Werror
+DEFS := -D_GNU_SOURCE -include lib/banned.h -Ilib -I$(O)
+
+ifeq ($(MODE),release)
+OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+else ifeq ($(MODE),asan)
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+HARDEN_LD := -fsanitize=address,undefined
+else ifeq ($(MODE),debug)
+OPT := -O0 -g
+HARDEN_LD :=
+else
+$(error MODE must be release, asan or debug)
+endif
+
+ALL_CFLAGS = $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TESTSUPPORT_SRC := $(filter-out $(TEST_SRC) tests/fuzz_%.c,$(sort $(wildcard tests/*.c)))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz_*.c))
+EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard reports/*/*.sql))
+
+LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(O)/embedded.o
+LIBTALLY := $(O)/libtally.a
+PROGRAMS := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_SRC))
+TESTS := $(patsubst tests/%.c,$(O)/%,$(TEST_SRC))
+TESTSUPPORT_OBJ := $(patsubst %.c,$(O)/%.o,$(TESTSUPPORT_SRC))
+
+.PHONY: all check test unit demo bench install clean deps fuzz
+all: $(PROGRAMS) $(TESTS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Migrations and report queries live inside the binaries, so an installed
+# program never depends on a runtime path to its SQL.
+$(O)/embedded.c: lib/embed.sh $(EMBED_SRC)
+	@mkdir -p $(dir $@)
+	sh lib/embed.sh $(EMBED_SRC) > $@.tmp && mv $@.tmp $@
+
+$(O)/embedded.o: $(O)/embedded.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBTALLY): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/%: $(O)/cmd/%.o $(LIBTALLY)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBTALLY) $(PKG_LIBS)
+
+$(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TESTSUPPORT_OBJ) $(LIBTALLY) $(PKG_LIBS) \
+		$(shell pkg-config --libs cmocka)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# Installs only what is missing; as root it installs, otherwise it prints the
+# exact command to run and stops.
+DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contrib \
+	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
+	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
+	curl zip unzip clang
+deps:
+	@sh lib/deps.sh $(DEB_PACKAGES)
+
+BENCH_PACKAGES := wrk python3-fastapi python3-uvicorn python3-psycopg2 \
+	python3-xlsxwriter hyperfine
+deps-bench:
+	@sh lib/deps.sh $(BENCH_PACKAGES)
+
+# make check: everything from a fresh machine; unit tests need no database,
+# the rest run against a throwaway PostgreSQL that tests/run.sh starts.
+check: deps
+	$(MAKE) all
+	sh tests/run.sh $(O) $(BINDIR)
+
+test: all
+	sh tests/run.sh $(O) $(BINDIR)
+
+unit: all
+	TALLY_UNIT_ONLY=1 sh tests/run.sh $(O) $(BINDIR)
+
+demo: deps
+	$(MAKE) all
+	sh tests/demo.sh $(BINDIR)
+
+bench: deps deps-bench
+	$(MAKE) all
+	sh bench/run.sh $(BINDIR) $(O)
+
+fuzz:
+	@mkdir -p $(O)/fuzz
+	@set -e; for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+			-include lib/banned.h -Ilib -I$(O) $(PKG_CFLAGS) -o $(O)/fuzz/$$n \
+			$$f $(filter-out lib/log.c,$(LIB_SRC)) lib/log.c $(O)/embedded.c \
+			$(PKG_LIBS); \
+		mkdir -p $(O)/fuzz/$$n.corpus; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$(O)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			$(O)/fuzz/$$n.corpus 2>$(O)/fuzz/$$n.log || \
+			{ tail -40 $(O)/fuzz/$$n.log; exit 1; }; \
+		grep -E '^(Done|#[0-9]+ *DONE)' $(O)/fuzz/$$n.log | tail -1; \
+	done
+
+fuzz: $(O)/embedded.c
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/doc/tally $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	if ls systemd/*.service >/dev/null 2>&1; then \
+		install -m 0644 systemd/*.service systemd/*.timer \
+			$(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
+	install -m 0644 tally.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/tally/
+
+clean:
+	rm -rf build bin
