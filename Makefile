@@ -29,7 +29,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
 WARN := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
-	-Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef -Wnull-dereference \
+	-Wpointer-arith -Wwrite-strings -Wundef -Wnull-dereference \
 	-Werror
 DEFS := -D_GNU_SOURCE -include lib/banned.h -Ilib -I$(O)
 

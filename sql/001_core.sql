@@ -8,6 +8,33 @@ create domain currency_code as char(3)
 
 create domain money_minor as bigint;
 
+-- ISO 4217 minor-unit exponents, for turning minor units into major units
+-- exactly (numeric, never float) in reports and settlement matching.  The
+-- same table as lib/money.c; unknown codes are NULL.
+create function tally_currency_exponent(c text) returns integer
+language sql immutable parallel safe as $$
+	select case upper(c)
+		when 'BIF' then 0 when 'CLP' then 0 when 'DJF' then 0
+		when 'GNF' then 0 when 'ISK' then 0 when 'JPY' then 0
+		when 'KMF' then 0 when 'KRW' then 0 when 'PYG' then 0
+		when 'RWF' then 0 when 'UGX' then 0 when 'UYI' then 0
+		when 'VND' then 0 when 'VUV' then 0 when 'XAF' then 0
+		when 'XOF' then 0 when 'XPF' then 0
+		when 'BHD' then 3 when 'IQD' then 3 when 'JOD' then 3
+		when 'KWD' then 3 when 'LYD' then 3 when 'OMR' then 3
+		when 'TND' then 3
+		when 'CLF' then 4 when 'UYW' then 4
+		else case when upper(c) ~ '^[A-Z]{3}$' then 2 end
+	end
+$$;
+
+-- minor units -> major units as an exact numeric (19.99 for 1999 USD)
+create function tally_major(amount bigint, c text) returns numeric
+language sql immutable parallel safe as $$
+	select round(amount::numeric / (10 ^ tally_currency_exponent(c))::numeric,
+	             tally_currency_exponent(c))
+$$;
+
 -- Deliveries exactly as they arrived.  One row per distinct event; a
 -- duplicate delivery is acknowledged and not stored again.
 --

@@ -42,7 +42,7 @@ language plpgsql as $$
 declare
 	prev bytea;
 begin
-	perform pg_advisory_xact_lock(7283391, 1);
+	perform pg_advisory_xact_lock(7283392, 1);
 	new.id := nextval('audit_log_id_seq');
 	select hash into prev from audit_log order by id desc limit 1;
 	new.prev_hash := coalesce(prev, '\x'::bytea);
@@ -75,13 +75,16 @@ create function tally_audit_verify()
 returns table (id bigint, problem text)
 language sql stable as $$
 	select a.id,
-	       case when a.hash <> sha256(a.prev_hash || tally_audit_content(a))
+	       case when a.hash <> a.computed
 	            then 'row content does not match its hash (altered)'
 	            else 'previous hash does not match row ' || coalesce(a.prev_id::text, 'none')
 	                 || ' (a row before it was removed or altered)' end
-	from (select l.*, lag(l.hash) over w as expect_prev, lag(l.id) over w as prev_id
+	from (select l.id, l.hash, l.prev_hash,
+	             sha256(l.prev_hash || tally_audit_content(l)) as computed,
+	             lag(l.hash) over w as expect_prev,
+	             lag(l.id) over w as prev_id
 	      from audit_log l window w as (order by l.id)) a
-	where a.hash <> sha256(a.prev_hash || tally_audit_content(a))
+	where a.hash <> a.computed
 	   or a.prev_hash <> coalesce(a.expect_prev, '\x'::bytea)
 	order by a.id
 $$;

@@ -1,0 +1,98 @@
+/*
+ * tallyctl - the admin tool.  Each command group lives in lib/ctl_*.c as
+ * `int ctl_GROUP(int argc, char **argv)` returning an exit code; this file
+ * only dispatches.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "ctl_db.h"
+#include "err.h"
+#include "log.h"
+#include "version.h"
+
+static int ctl_config(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "db", ctl_db, "up | down | status | url      the embedded PostgreSQL" },
+	{ "migrate", ctl_migrate, "                             apply pending migrations" },
+	{ "config", ctl_config, "check [-c FILE]              check the configuration" },
+};
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: tallyctl COMMAND [ARGS]   (tallyctl COMMAND --help for more)\n"
+	    "\n", out);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].help);
+	fputs("\nenvironment: TALLY_DATABASE_URL (else the embedded cluster under "
+	    "$TALLY_HOME/pg,\n  default ./var), TALLY_CONFIG, TALLY_TZ\n", out);
+}
+
+static int
+ctl_config(int argc, char **argv)
+{
+	struct config cfg;
+	struct strbuf err = STRBUF_INIT;
+	const char *path = NULL;
+	int rc;
+
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		puts("usage: tallyctl config check [-c FILE]\n"
+		    "  read the configuration and its secret files; print\n"
+		    "  \"configuration OK\" or every error as FILE:LINE: message");
+		return EX_OK;
+	}
+	if (argc < 2 || strcmp(argv[1], "check") != 0 ||
+	    (argc != 2 && !(argc == 4 && strcmp(argv[2], "-c") == 0))) {
+		fputs("usage: tallyctl config check [-c FILE]\n", stderr);
+		return EX_USAGE;
+	}
+	if (argc == 4)
+		path = argv[3];
+	rc = config_load(&cfg, path, &err);
+	if (rc == 0)
+		rc = config_load_secrets(&cfg, &err);
+	if (rc != 0)
+		fputs(strbuf_str(&err), stderr);
+	else
+		puts("configuration OK");
+	strbuf_release(&err);
+	config_free(&cfg);
+	return tally_exit_code(rc);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	log_init("tallyctl");
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		puts("tallyctl " TALLY_VERSION);
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tallyctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EX_USAGE;
+}

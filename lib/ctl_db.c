@@ -1,0 +1,117 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "ctl_db.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgembed.h"
+#include "strbuf.h"
+
+static const char db_usage[] =
+    "usage: tallyctl db up | down | status | url\n"
+    "  up      create the embedded cluster under $TALLY_HOME/pg (default\n"
+    "          ./var/pg) on first use, start it on a unix socket only,\n"
+    "          wait until it accepts connections, apply migrations\n"
+    "  down    stop the embedded cluster\n"
+    "  status  say whether it runs and where\n"
+    "  url     print the connection string programs use (no password)\n";
+
+static int
+migrate_default(void)
+{
+	struct db *db = NULL;
+	struct strbuf err = STRBUF_INIT;
+	int rc, applied = 0;
+
+	rc = db_connect(&db, "tallyctl", NULL);
+	if (rc != 0)
+		return tally_exit_code(rc);
+	rc = migrate_run(db, NULL, &applied, &err);
+	if (rc != 0)
+		log_err("migration failed: %s", strbuf_str(&err));
+	else
+		log_info("%d migration%s applied", applied, applied == 1 ? "" : "s");
+	strbuf_release(&err);
+	db_free(db);
+	return tally_exit_code(rc);
+}
+
+int
+ctl_migrate(int argc, char **argv)
+{
+	if (argc > 1) {
+		fputs(strcmp(argv[1], "--help") == 0 ? "" : "tallyctl migrate: "
+		    "takes no arguments\n", stderr);
+		fputs("usage: tallyctl migrate\n"
+		    "  apply pending migrations (compiled into the program) to the\n"
+		    "  configured database: TALLY_DATABASE_URL, else the embedded\n"
+		    "  cluster\n", strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+		return strcmp(argv[1], "--help") == 0 ? EX_OK : EX_USAGE;
+	}
+	return migrate_default();
+}
+
+int
+ctl_db(int argc, char **argv)
+{
+	struct strbuf msg = STRBUF_INIT;
+	bool running;
+	char *url;
+	int rc;
+
+	if (argc != 2) {
+		fputs(db_usage, stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0) {
+		fputs(db_usage, stdout);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "url") == 0) {
+		url = db_default_url();
+		puts(url);
+		free(url);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "up") == 0) {
+		if (getenv("TALLY_DATABASE_URL") != NULL)
+			log_notice("TALLY_DATABASE_URL is set: programs use that "
+			    "server, not the embedded one");
+		rc = pgembed_up(&msg);
+		if (rc != 0) {
+			log_err("db up: %s", strbuf_str(&msg));
+			strbuf_release(&msg);
+			return tally_exit_code(rc);
+		}
+		strbuf_release(&msg);
+		if (getenv("TALLY_DATABASE_URL") != NULL)
+			return EX_OK;
+		return migrate_default();
+	}
+	if (strcmp(argv[1], "down") == 0) {
+		rc = pgembed_down(&msg);
+		if (rc != 0)
+			log_err("db down: %s", strbuf_str(&msg));
+		strbuf_release(&msg);
+		return tally_exit_code(rc);
+	}
+	if (strcmp(argv[1], "status") == 0) {
+		rc = pgembed_status(&running, &msg);
+		if (rc != 0) {
+			log_err("db status: %s", strbuf_str(&msg));
+		} else {
+			puts(strbuf_str(&msg));
+		}
+		strbuf_release(&msg);
+		if (rc != 0)
+			return tally_exit_code(rc);
+		return running ? EX_OK : EX_UNAVAILABLE;
+	}
+	fprintf(stderr, "tallyctl db: unknown command '%s'\n%s", argv[1],
+	    db_usage);
+	return EX_USAGE;
+}

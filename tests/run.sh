@@ -1,0 +1,118 @@
+#!/bin/sh
+# run.sh O BINDIR [NAME...] - run tally's tests.
+#
+# Starts a throwaway PostgreSQL (the project's own embedded cluster, via
+# `tallyctl db up` with TALLY_HOME in a temporary directory: unix socket
+# only), migrates a template database, and gives every test program and
+# every tests/t_*.sh script a fresh copy of it in TALLY_DATABASE_URL.  The
+# cluster is stopped and removed on exit, whatever happened.
+# TALLY_UNIT_ONLY=1: no database; tests that need one skip (exit 77).
+# Prints "N passed, N failed, N skipped" last; exits 1 if any failed.
+set -u
+O=$(cd "$1" && pwd)
+BINDIR=$(cd "$2" && pwd)
+shift 2
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+export TALLY_BINDIR="$BINDIR"
+
+TMP=$(mktemp -d /tmp/tally-test.XXXXXX)
+chmod 755 "$TMP"
+export TALLY_HOME="$TMP/home"
+unset TALLY_DATABASE_URL TALLY_CONFIG
+# tests must not read an administrator's /etc/tally/tally.conf
+export TALLY_CONFIG=/dev/null
+SOCK="$TALLY_HOME/pg/run"
+
+cleanup() {
+	if [ -d "$TALLY_HOME/pg/data" ]; then
+		"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+psql_admin() {
+	psql -X -q -v ON_ERROR_STOP=1 "host=$SOCK port=5432 dbname=postgres user=tally" "$@"
+}
+
+if [ -z "${TALLY_UNIT_ONLY:-}" ]; then
+	if ! "$BINDIR/tallyctl" db up >"$TMP/db-up.log" 2>&1; then
+		echo "run.sh: cannot start the test database:" >&2
+		cat "$TMP/db-up.log" >&2
+		exit 1
+	fi
+	# a pristine, migrated template nobody connects to
+	psql_admin -c "CREATE DATABASE tally_template TEMPLATE tally" || exit 1
+	export TALLY_TEST_ADMIN_URL="host=$SOCK port=5432 dbname=postgres user=tally"
+	export TALLY_TEST_TEMPLATE=tally_template
+	export TALLY_TEST_HOST="$SOCK"
+fi
+
+pass=0 fail=0 skip=0 n=0
+failed=""
+mkdir -p "$TMP/logs"
+
+run_one() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if [ -z "${TALLY_UNIT_ONLY:-}" ]; then
+		db="t_run_$n"
+		psql_admin -c "CREATE DATABASE $db TEMPLATE tally_template" || exit 1
+		export TALLY_DATABASE_URL="host=$SOCK port=5432 dbname=$db user=tally"
+	fi
+	start=$(date +%s)
+	"$@" >"$TMP/logs/$name.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0)
+		pass=$((pass + 1))
+		echo "ok   $name (${secs}s)"
+		[ -n "${TALLY_VERBOSE:-}" ] && cat "$TMP/logs/$name.log"
+		;;
+	77)
+		skip=$((skip + 1))
+		echo "skip $name: $(tail -1 "$TMP/logs/$name.log")"
+		;;
+	*)
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name (exit $rc, ${secs}s):"
+		tail -60 "$TMP/logs/$name.log" | sed 's/^/    /'
+		;;
+	esac
+	unset TALLY_DATABASE_URL
+}
+
+wanted() {
+	[ $# -eq 0 ] && return 0
+	for w in $SELECT; do
+		[ "$w" = "$1" ] && return 0
+	done
+	return 1
+}
+SELECT="$*"
+
+for t in "$O"/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	[ -n "$SELECT" ] && ! wanted "$name" $SELECT && continue
+	run_one "$name" "$t"
+done
+for s in "$TOP"/tests/t_*.sh; do
+	[ -f "$s" ] || continue
+	name=$(basename "$s" .sh)
+	[ -n "$SELECT" ] && ! wanted "$name" $SELECT && continue
+	if [ -n "${TALLY_UNIT_ONLY:-}" ]; then
+		skip=$((skip + 1))
+		echo "skip $name: shell integration test needs a database"
+		continue
+	fi
+	run_one "$name" sh "$s"
+done
+
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

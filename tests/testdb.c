@@ -1,0 +1,75 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "strbuf.h"
+#include "testdb.h"
+
+void
+testdb_require(void)
+{
+	const char *url = getenv("TALLY_DATABASE_URL");
+
+	if (url == NULL || url[0] == '\0' || getenv("TALLY_TEST_ADMIN_URL") == NULL) {
+		fprintf(stderr, "skipped: needs a database; run under tests/run.sh\n");
+		exit(77);
+	}
+}
+
+void
+testdb_create(char **url, struct db **out)
+{
+	static int seq;
+	const char *admin = getenv("TALLY_TEST_ADMIN_URL");
+	const char *tmpl = getenv("TALLY_TEST_TEMPLATE");
+	const char *host = getenv("TALLY_TEST_HOST");
+	struct db *db = NULL;
+	struct strbuf sql = STRBUF_INIT, name = STRBUF_INIT, u = STRBUF_INIT;
+
+	testdb_require();
+	if (db_connect_url(&db, admin, "tally-test", NULL) != 0) {
+		fprintf(stderr, "testdb: cannot connect to %s\n", admin);
+		abort();
+	}
+	strbuf_addf(&name, "t_%d_%d", (int)getpid(), ++seq);
+	/* names are ours (pid, counter): no input reaches this statement */
+	strbuf_addf(&sql, "CREATE DATABASE %s TEMPLATE %s", name.buf, tmpl);
+	if (db_simple(db, sql.buf) != 0) {
+		fprintf(stderr, "testdb: %s: %s\n", sql.buf, db_errmsg(db));
+		abort();
+	}
+	db_free(db);
+	strbuf_addf(&u, "host=%s port=5432 dbname=%s user=tally", host, name.buf);
+	if (out != NULL && db_connect_url(out, u.buf, "tally-test", NULL) != 0) {
+		fprintf(stderr, "testdb: cannot connect to %s\n", u.buf);
+		abort();
+	}
+	*url = strbuf_detach(&u, NULL);
+	strbuf_release(&sql);
+	strbuf_release(&name);
+}
+
+char *
+testdb_program(const char *name)
+{
+	const char *bindir = getenv("TALLY_BINDIR");
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/%s", bindir != NULL ? bindir : "bin", name);
+	return strbuf_detach(&sb, NULL);
+}
+
+int
+testdb_system(const char *cmdline)
+{
+	int st;
+
+	fflush(NULL);
+	st = system(cmdline);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}

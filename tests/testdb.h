@@ -1,0 +1,31 @@
+/*
+ * testdb.h - what integration tests share.  tests/run.sh starts a
+ * throwaway cluster, migrates a template database, and gives every test
+ * program its own fresh copy in TALLY_DATABASE_URL.  A test that wants
+ * another pristine database (one per test case) calls testdb_create().
+ */
+#ifndef TALLY_TESTDB_H
+#define TALLY_TESTDB_H
+
+#include "db.h"
+
+/*
+ * Exit 77 ("skipped: needs a database") unless run under tests/run.sh with
+ * a database; call first in main() of a test program that needs one.
+ */
+void testdb_require(void);
+
+/*
+ * A new database cloned from the migrated template; *url gets its
+ * connection string (caller frees) and *db (optional) a superuser
+ * connection to it.  Aborts the test program on failure.
+ */
+void testdb_create(char **url, struct db **db);
+
+/* Path of program NAME in the build's bin directory (caller frees). */
+char *testdb_program(const char *name);
+
+/* Run a shell command line; returns its exit status (-1 if it died). */
+int testdb_system(const char *cmdline);
+
+#endif
