@@ -364,7 +364,12 @@ begin
 	if new.status <> 'ACTIVE' then
 		return new;
 	end if;
-	select * into acc from pool_accounts where id = new.account_id for update;
+	-- NO KEY UPDATE, not UPDATE: the foreign-key check on this insert
+	-- already holds KEY SHARE on the account, and upgrading that to
+	-- FOR UPDATE deadlocks two inserters; NO KEY UPDATE still serialises
+	-- them against each other.
+	select * into acc from pool_accounts where id = new.account_id
+		for no key update;
 	if acc.status = 'SUSPENDED' then
 		raise exception 'account % is suspended', acc.email
 			using errcode = 'check_violation';
