@@ -92,6 +92,7 @@ static int
 find_bindir(struct layout *l, struct strbuf *err)
 {
 	const char *env = getenv("TALLY_PG_BINDIR");
+	const char *libdir;
 	DIR *d;
 	struct dirent *de;
 	int best = -1, v;
@@ -105,26 +106,31 @@ find_bindir(struct layout *l, struct strbuf *err)
 		snprintf(l->bindir, sizeof(l->bindir), "%s", env);
 		return 0;
 	}
-	d = opendir("/usr/lib/postgresql");
+	/* TALLY_PG_LIBDIR only exists so tests can show the message for a
+	 * machine without PostgreSQL */
+	libdir = getenv("TALLY_PG_LIBDIR");
+	if (libdir == NULL || libdir[0] == '\0')
+		libdir = "/usr/lib/postgresql";
+	d = opendir(libdir);
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		v = (int)strtol(de->d_name, &end, 10);
 		if (end == de->d_name || *end != '\0' || v <= best)
 			continue;
-		snprintf(l->bindir, sizeof(l->bindir),
-		    "/usr/lib/postgresql/%d/bin", v);
+		snprintf(l->bindir, sizeof(l->bindir), "%s/%d/bin", libdir, v);
 		if (is_exec(l->bindir, "initdb") && is_exec(l->bindir, "pg_ctl"))
 			best = v;
 	}
 	if (d != NULL)
 		closedir(d);
 	if (best < 0) {
-		strbuf_addstr(err, "PostgreSQL server binaries not found "
-		    "(no /usr/lib/postgresql/N/bin/initdb): install the Debian "
+		strbuf_addf(err, "PostgreSQL server binaries not found "
+		    "(no %s/N/bin/initdb): install the Debian ", libdir);
+		strbuf_addstr(err,
 		    "package 'postgresql' (apt-get install postgresql), or set "
 		    "TALLY_PG_BINDIR, or set TALLY_DATABASE_URL to use a server");
 		return TALLY_EMISSING;
 	}
-	snprintf(l->bindir, sizeof(l->bindir), "/usr/lib/postgresql/%d/bin", best);
+	snprintf(l->bindir, sizeof(l->bindir), "%s/%d/bin", libdir, best);
 	l->version = best;
 	return 0;
 }
