@@ -63,32 +63,47 @@ PROGRAMS := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_SRC))
 TESTS := $(patsubst tests/%.c,$(O)/%,$(TEST_SRC))
 TESTSUPPORT_OBJ := $(patsubst %.c,$(O)/%.o,$(TESTSUPPORT_SRC))
 
+# objects are intermediate files of the pattern rules; keep them so a
+# second make does nothing
+.SECONDARY:
+
 .PHONY: all check test unit demo bench install clean deps fuzz
 all: $(PROGRAMS) $(TESTS)
 
+# quiet unless V=1: errors stand out in CI logs
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Migrations and report queries live inside the binaries, so an installed
 # program never depends on a runtime path to its SQL.
 $(O)/embedded.c: lib/embed.sh $(EMBED_SRC)
 	@mkdir -p $(dir $@)
-	sh lib/embed.sh $(EMBED_SRC) > $@.tmp && mv $@.tmp $@
+	@$(if $(Q),echo "  EMBED   $(words $(EMBED_SRC)) SQL files")
+	$(Q)sh lib/embed.sh $(EMBED_SRC) > $@.tmp && mv $@.tmp $@
 
 $(O)/embedded.o: $(O)/embedded.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBTALLY): $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BINDIR)/%: $(O)/cmd/%.o $(LIBTALLY)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBTALLY) $(PKG_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBTALLY) $(PKG_LIBS)
 
 $(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TESTSUPPORT_OBJ) $(LIBTALLY) $(PKG_LIBS) \
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TESTSUPPORT_OBJ) $(LIBTALLY) $(PKG_LIBS) \
 		$(shell pkg-config --libs cmocka)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -8,7 +8,11 @@
 #include <sysexits.h>
 
 #include "config.h"
+#include "ctl_account.h"
+#include "ctl_assignment.h"
+#include "ctl_audit.h"
 #include "ctl_db.h"
+#include "ctl_misc.h"
 #include "err.h"
 #include "log.h"
 #include "version.h"
@@ -23,6 +27,14 @@ static const struct command {
 	{ "db", ctl_db, "up | down | status | url      the embedded PostgreSQL" },
 	{ "migrate", ctl_migrate, "                             apply pending migrations" },
 	{ "config", ctl_config, "check [-c FILE]              check the configuration" },
+	{ "account", ctl_account, "add | import | list | show | suspend | reactivate | update" },
+	{ "assignment", ctl_assignment, "list | assign | extend | revoke | release" },
+	{ "order", ctl_order, "list [--unfulfilled]         orders and their fulfilment" },
+	{ "event", ctl_event, "list [--failed]              raw webhook and usage events" },
+	{ "product", ctl_product, "add | list                   seat plans and credit packages" },
+	{ "model", ctl_model, "list | set                   models of the image service" },
+	{ "user", ctl_user, "list | credit                users and their credits" },
+	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
 };
 
 static void

@@ -308,6 +308,13 @@ write_settings(const struct layout *l, struct strbuf *err)
 	    "logging_collector = off\n"
 	    "log_min_messages = warning\n"
 	    "timezone = 'UTC'\n", l->run, PGEMBED_PORT);
+	/* Throwaway test clusters only: durability costs a flush per commit
+	 * and per CREATE DATABASE, and a test run never survives a crash
+	 * anyway.  Never set for a cluster that holds real data (the
+	 * benchmarks leave it unset too: they measure durable commits). */
+	if (getenv("TALLY_PG_NO_FSYNC") != NULL)
+		fputs("fsync = off\nsynchronous_commit = off\n"
+		    "full_page_writes = off\n", f);
 	if (fclose(f) != 0)
 		rc = TALLY_ECONFIG;
 	if (rc == 0 && l->user != NULL && chown(p, l->uid, l->gid) != 0)

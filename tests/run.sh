@@ -37,6 +37,9 @@ psql_admin() {
 }
 
 if [ -z "${TALLY_UNIT_ONLY:-}" ]; then
+	# a throwaway cluster: no fsync (lib/pgembed.c); tests that start
+	# their own clusters with `tallyctl db up` inherit this too
+	export TALLY_PG_NO_FSYNC=1
 	if ! "$BINDIR/tallyctl" db up >"$TMP/db-up.log" 2>&1; then
 		echo "run.sh: cannot start the test database:" >&2
 		cat "$TMP/db-up.log" >&2
