@@ -113,7 +113,7 @@ $(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
 DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contrib \
 	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
-	curl zip unzip clang libclang-rt-14-dev time
+	curl zip unzip clang libclang-rt-14-dev time systemd
 deps:
 	@sh lib/deps.sh $(DEB_PACKAGES)
 
@@ -160,13 +160,19 @@ fuzz:
 
 fuzz: $(O)/embedded.c
 
+# The units name /usr/local/bin (PREFIX's default); another PREFIX is
+# written into them as they are installed.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system \
-		$(DESTDIR)$(PREFIX)/share/doc/tally $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(PREFIX)/share/doc/tally \
+		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	if ls systemd/*.service >/dev/null 2>&1; then \
-		install -m 0644 systemd/*.service systemd/*.timer \
-			$(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
+	set -e; for u in systemd/*.service systemd/*.timer; do \
+		sed 's|/usr/local/|$(PREFIX)/|g' $$u > $(DESTDIR)$(UNITDIR)/$${u#systemd/}; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
+	install -m 0644 systemd/tally.sysusers $(DESTDIR)$(SYSUSERSDIR)/tally.conf
 	install -m 0644 tally.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/tally/
 
 clean:

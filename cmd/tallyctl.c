@@ -13,6 +13,7 @@
 #include "ctl_audit.h"
 #include "ctl_db.h"
 #include "ctl_misc.h"
+#include "ctl_ops.h"
 #include "err.h"
 #include "log.h"
 #include "version.h"
@@ -24,7 +25,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "db", ctl_db, "up | down | status | url      the embedded PostgreSQL" },
+	{ "db", ctl_db, "up | down | status | url | backup | restore" },
 	{ "migrate", ctl_migrate, "                             apply pending migrations" },
 	{ "config", ctl_config, "check [-c FILE]              check the configuration" },
 	{ "account", ctl_account, "add | import | list | show | suspend | reactivate | update" },
@@ -35,6 +36,8 @@ static const struct command {
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
 	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
+	{ "status", ctl_status, "[-c FILE] [--json]           tally at a glance; exit 1 if a check fails" },
+	{ "alert-failed", ctl_alert_failed, "[--repeat MIN] UNIT          alert that a systemd unit failed" },
 };
 
 static void
@@ -45,7 +48,7 @@ usage(FILE *out)
 	fputs("usage: tallyctl COMMAND [ARGS]   (tallyctl COMMAND --help for more)\n"
 	    "\n", out);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].help);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fputs("\nenvironment: TALLY_DATABASE_URL (else the embedded cluster under "
 	    "$TALLY_HOME/pg,\n  default ./var), TALLY_CONFIG, TALLY_TZ\n", out);
 }

@@ -4,6 +4,7 @@
 #include <sysexits.h>
 
 #include "ctl_db.h"
+#include "ctl_ops.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
@@ -12,13 +13,19 @@
 #include "strbuf.h"
 
 static const char db_usage[] =
-    "usage: tallyctl db up | down | status | url\n"
+    "usage: tallyctl db up | down | status | url | backup | restore\n"
     "  up      create the embedded cluster under $TALLY_HOME/pg (default\n"
     "          ./var/pg) on first use, start it on a unix socket only,\n"
     "          wait until it accepts connections, apply migrations\n"
     "  down    stop the embedded cluster\n"
     "  status  say whether it runs and where\n"
-    "  url     print the connection string programs use (no password)\n";
+    "  url     print the connection string programs use (no password)\n"
+    "  backup [--dir D] [--keep DAYS]\n"
+    "          pg_dump -Fc into D (default $TALLY_HOME/backups), then remove\n"
+    "          dumps older than DAYS (default 14)\n"
+    "  restore FILE\n"
+    "          pg_restore FILE into the configured database, which must be\n"
+    "          empty\n";
 
 static int
 migrate_default(void)
@@ -63,6 +70,11 @@ ctl_db(int argc, char **argv)
 	char *url;
 	int rc;
 
+	/* these two take arguments of their own (lib/ctl_ops.c) */
+	if (argc >= 2 && strcmp(argv[1], "backup") == 0)
+		return ctl_db_backup(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "restore") == 0)
+		return ctl_db_restore(argc - 1, argv + 1);
 	if (argc != 2) {
 		fputs(db_usage, stderr);
 		return EX_USAGE;

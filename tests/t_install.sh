@@ -1,0 +1,151 @@
+#!/bin/sh
+# t_install.sh - `make install` into a temporary DESTDIR, for the default
+# PREFIX=/usr/local and for PREFIX=/usr: every program, every unit (naming
+# the programs where they were installed), the sysusers entry, the example
+# configuration and the README land where a Debian system looks for them;
+# the installed units pass `systemd-analyze verify` in that tree; the
+# example configuration is accepted by the installed tallyctl and documents
+# every key lib/config.c knows, with its default.
+#
+# The programs are the ones already built in $TALLY_BINDIR: the install
+# step is what is tested here (make -o all: nothing is rebuilt).
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BINDIR=$(cd "${TALLY_BINDIR:-$TOP/bin}" && pwd)
+TMP=$(mktemp -d /tmp/tally-install.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; fails=$((fails + 1)); }
+
+programs=$(cd "$TOP/cmd" && ls *.c | sed 's/\.c$//')
+units=$(cd "$TOP/systemd" && ls *.service *.timer)
+
+for prefix in /usr/local /usr; do
+	D=$TMP/dest$(echo "$prefix" | tr / _)
+	if make -s -C "$TOP" -o all install DESTDIR="$D" PREFIX="$prefix" \
+	    BINDIR="$BINDIR" > "$TMP/make.out" 2>&1; then
+		ok "make install PREFIX=$prefix DESTDIR=... exits 0"
+	else
+		notok "make install PREFIX=$prefix failed:"
+		sed 's/^/#   /' "$TMP/make.out"
+		continue
+	fi
+	P=$D$prefix
+	for p in $programs; do
+		[ -x "$P/bin/$p" ] && ok "$prefix: bin/$p" ||
+		    notok "$prefix: bin/$p is not installed"
+	done
+	for u in $units; do
+		f=$P/lib/systemd/system/$u
+		if [ ! -f "$f" ]; then
+			notok "$prefix: unit $u is not installed"
+			continue
+		fi
+		mode=$(stat -c %a "$f")
+		[ "$mode" = 644 ] || notok "$prefix: $u is mode $mode, not 644"
+		# every program a unit runs is where this install put it
+		bad=$(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$f" |
+		    while read -r prog; do
+			case $prog in
+			*/tally*) [ -x "$D$prog" ] || echo "$prog" ;;
+			esac
+		    done)
+		[ -z "$bad" ] && ok "$prefix: $u runs installed programs" ||
+		    notok "$prefix: $u names $bad, which this install did not put there"
+		if [ "$prefix" != /usr/local ] && grep -q /usr/local/ "$f"; then
+			notok "$prefix: $u still names /usr/local/"
+		fi
+	done
+	s=$P/lib/sysusers.d/tally.conf
+	[ -f "$s" ] && ok "$prefix: lib/sysusers.d/tally.conf" ||
+	    notok "$prefix: the sysusers entry for user tally is not installed"
+	for doc in tally.conf.example README.md; do
+		[ -f "$P/share/doc/tally/$doc" ] && ok "$prefix: share/doc/tally/$doc" ||
+		    notok "$prefix: share/doc/tally/$doc is not installed"
+	done
+
+	# The installed units, verified in the installed tree.
+	if command -v systemd-analyze >/dev/null 2>&1 &&
+	    [ -d "$P/lib/systemd/system" ]; then
+		mkdir -p "$D/usr/lib/systemd/system" "$D/usr/bin"
+		[ -e "$D/bin" ] || ln -s usr/bin "$D/bin"
+		[ -e "$D/lib" ] || ln -s usr/lib "$D/lib"
+		# the host's own units (sysinit.target, ...) next to ours; with
+		# PREFIX=/usr ours are already in that directory
+		cp -Rn /usr/lib/systemd/system/. "$D/usr/lib/systemd/system/"
+		cp /usr/bin/kill "$D/usr/bin/kill"
+		for u in $units; do
+			case $u in
+			*@.service) u=${u%@.service}@tally-expire.service.service ;;
+			esac
+			if systemd-analyze verify --root="$D" "$u" > "$TMP/verify.out" 2>&1 &&
+			    [ ! -s "$TMP/verify.out" ]; then
+				echo "ok - $prefix: verify $u"
+			else
+				echo "not ok - $prefix: verify $u:"
+				sed 's/^/#   /' "$TMP/verify.out"
+			fi
+		done > "$TMP/verify.tap"
+		cat "$TMP/verify.tap"
+		n=$(grep -c '^not ok' "$TMP/verify.tap")
+		fails=$((fails + n))
+	fi
+
+	# The installed tallyctl runs and accepts the installed example (its
+	# secrets from a stand-in credentials directory).
+	if [ -x "$P/bin/tallyctl" ] && [ -f "$P/share/doc/tally/tally.conf.example" ]; then
+		mkdir -p "$TMP/creds"
+		for c in $(sed -n 's/^secret_file *= *//p' \
+		    "$P/share/doc/tally/tally.conf.example"); do
+			echo "whsec_dGVzdA==" > "$TMP/creds/$c"
+		done
+		if out=$(CREDENTIALS_DIRECTORY=$TMP/creds "$P/bin/tallyctl" config \
+		    check -c "$P/share/doc/tally/tally.conf.example" 2>&1) &&
+		    [ "$out" = "configuration OK" ]; then
+			ok "$prefix: the installed tallyctl accepts the installed tally.conf.example"
+		else
+			notok "$prefix: tallyctl config check of the example: $out"
+		fi
+	fi
+done
+
+# The example documents every key of lib/config.c: top-level keys as
+# "key = value" or "# key = default" (a commented one at its default; a set
+# one whose value differs names the default in a "Default:" note), and the
+# keys of the [source] and [settlement] sections by name.
+EX=$TOP/tally.conf.example
+sed -n 's/^[[:space:]]*K[SL](\([a-z_]*\), "\([^"]*\)".*/\1 \2/p' "$TOP/lib/config.c" \
+    > "$TMP/keys"
+[ -s "$TMP/keys" ] && ok "lib/config.c has $(wc -l < "$TMP/keys") top-level keys" ||
+    notok "cannot read the key table of lib/config.c"
+while read -r key dflt; do
+	set_line=$(sed -n "s/^$key[[:space:]]*=[[:space:]]*\([^#]*\).*/\1/p" "$EX" |
+	    sed 's/[[:space:]]*$//' | head -1)
+	doc_line=$(sed -n "s/^#[[:space:]]*$key[[:space:]]*=[[:space:]]*\([^#]*\).*/\1/p" "$EX" |
+	    sed 's/[[:space:]]*$//' | head -1)
+	if grep -q "^$key[[:space:]]*=" "$EX"; then
+		if [ "$set_line" = "$dflt" ] || grep -q "Default: $dflt\$" "$EX"; then
+			ok "tally.conf.example sets $key and tells its default"
+		else
+			notok "tally.conf.example sets $key = $set_line without its default ($dflt)"
+		fi
+	elif grep -q "^#[[:space:]]*$key[[:space:]]*=" "$EX"; then
+		[ "$doc_line" = "$dflt" ] &&
+		    ok "tally.conf.example shows $key at its default ($dflt)" ||
+		    notok "tally.conf.example shows $key = '$doc_line', the default is '$dflt'"
+	else
+		notok "tally.conf.example does not mention $key"
+	fi
+done < "$TMP/keys"
+for k in $(grep -o 'S[ST]([a-z_]*)' "$TOP/lib/config.c" |
+    sed 's/^S[ST](\(.*\))$/\1/' | grep -vx n | sort -u) scheme tolerance; do
+	grep -qw "$k" "$EX" && ok "tally.conf.example documents section key $k" ||
+	    notok "tally.conf.example does not document section key $k"
+done
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails failed"
+	exit 1
+fi
+exit 0
