@@ -1,0 +1,61 @@
+-- sheet: Credit packages
+-- money: gross=currency, refunded=currency, net=currency
+-- chart: pie; category=package; values=packages_sold; title=Credit packages sold
+--
+-- Revenue by credit package in the month, per package and currency
+-- (never added across currencies; see "Revenue trend" for totals):
+-- packages_sold counts succeeded payments by the time they were paid;
+-- credits_sold = packages_sold x the package's credits; refunded covers
+-- refunds and chargebacks made in the month (whenever the payment was);
+-- net = gross - refunded; price_per_credit = gross / credits_sold in major
+-- units, six decimals (an exact average, not a money amount to book).
+-- Packages that neither sold nor were refunded in the month are not listed.
+-- package is the label for the chart: sku and currency.
+with pay as (
+	select o.product_id, p.currency::text as currency,
+	       count(*) as n, sum(p.amount_minor) as amount
+	  from payments p
+	  join orders o on o.id = p.order_id
+	 where p.status = 'SUCCEEDED'
+	   and coalesce(p.paid_at, p.created_at) >= $1::timestamptz
+	   and coalesce(p.paid_at, p.created_at) < $2::timestamptz
+	   and coalesce(p.paid_at, p.created_at) <= $3::timestamptz
+	   and p.created_at <= $3::timestamptz
+	 group by o.product_id, p.currency
+),
+ref as (
+	select o.product_id, r.currency::text as currency,
+	       sum(r.amount_minor) as amount
+	  from refunds r
+	  join orders o on o.id = r.order_id
+	 where coalesce(r.refunded_at, r.created_at) >= $1::timestamptz
+	   and coalesce(r.refunded_at, r.created_at) < $2::timestamptz
+	   and coalesce(r.refunded_at, r.created_at) <= $3::timestamptz
+	   and r.created_at <= $3::timestamptz
+	 group by o.product_id, r.currency
+),
+line as (
+	select coalesce(pay.product_id, ref.product_id) as product_id,
+	       coalesce(pay.currency, ref.currency) as currency,
+	       coalesce(pay.n, 0) as n,
+	       coalesce(pay.amount, 0) as gross,
+	       coalesce(ref.amount, 0) as refunded
+	  from pay
+	  full join ref on ref.product_id = pay.product_id
+	               and ref.currency = pay.currency
+)
+select pr.sku || ' ' || l.currency as package,
+       pr.sku,
+       pr.name as product,
+       pr.credits as credits_per_package,
+       l.currency,
+       l.n as packages_sold,
+       l.n * pr.credits as credits_sold,
+       tally_major(l.gross::bigint, l.currency) as gross,
+       tally_major(l.refunded::bigint, l.currency) as refunded,
+       tally_major((l.gross - l.refunded)::bigint, l.currency) as net,
+       round(tally_major(l.gross::bigint, l.currency)
+             / nullif(l.n * pr.credits, 0), 6) as price_per_credit
+  from line l
+  join products pr on pr.id = l.product_id and pr.kind = 'CREDITS'
+ order by pr.sku, l.currency
