@@ -11,8 +11,10 @@
 #include "ctl_account.h"
 #include "ctl_assignment.h"
 #include "ctl_audit.h"
+#include "ctl_case.h"
 #include "ctl_db.h"
 #include "ctl_misc.h"
+#include "ctl_send.h"
 #include "ctl_ops.h"
 #include "err.h"
 #include "log.h"
@@ -36,6 +38,8 @@ static const struct command {
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
 	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
+	{ "case", ctl_case, "list | accept                reconcile exception cases" },
+	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },
 	{ "status", ctl_status, "[-c FILE] [--json]           tally at a glance; exit 1 if a check fails" },
 	{ "alert-failed", ctl_alert_failed, "[--repeat MIN] UNIT          alert that a systemd unit failed" },
 };

@@ -1,20 +1,204 @@
 #!/bin/sh
 # demo.sh BINDIR - the whole story in one command (make demo).
-# Starts the embedded database (./var unless TALLY_HOME is set), migrates
-# it, and shows what is there.
+#
+# A fresh embedded database under $TALLY_HOME (default ./var/demo, wiped
+# first so every run tells the same story), the receiver on loopback,
+# realistic signed webhooks through all four schemes (a duplicate and a
+# forgery among them), a refund, a few hundred usage events over six weeks,
+# then every batch program and report.  Stops what it started.
 set -eu
 BINDIR=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
 unset TALLY_DATABASE_URL
-export TALLY_HOME="${TALLY_HOME:-$(pwd)/var}"
+export TALLY_HOME="${TALLY_HOME:-$(pwd)/var/demo}"
+D="$TALLY_HOME/files"
+PORT="${DEMO_PORT:-18080}"
+T0=$(date +%s)
 
-echo "== embedded database"
+step() { printf '\n== %s\n' "$*"; }
+
+if [ -d "$TALLY_HOME/pg/data" ]; then
+	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
+fi
+rm -rf "$TALLY_HOME"
+mkdir -p "$D/secrets" "$D/webhooks" "$D/reports"
+chmod 755 "$TALLY_HOME"
+
+RECEIVER_PID=""
+finish() {
+	rc=$?
+	if [ -n "$RECEIVER_PID" ]; then
+		kill -TERM "$RECEIVER_PID" 2>/dev/null || true
+		wait "$RECEIVER_PID" 2>/dev/null || true
+	fi
+	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
+	[ $rc -eq 0 ] || echo "demo FAILED (exit $rc); files are in $D" >&2
+	exit $rc
+}
+trap finish EXIT
+
+step "embedded database ($TALLY_HOME)"
 "$BINDIR/tallyctl" db up
-"$BINDIR/tallyctl" db status
-URL=$("$BINDIR/tallyctl" db url)
-echo "connection: $URL"
 
-echo "== schema"
-psql -X -q "$URL" -c "SELECT name AS migration, applied_at FROM schema_migrations ORDER BY name"
-psql -X -q "$URL" -c "SELECT c.relname AS table, CASE c.relkind WHEN 'p' THEN 'partitioned' ELSE '' END AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1"
-psql -X -q "$URL" -c "SELECT rolname AS role FROM pg_roles WHERE rolname LIKE 'tally\_%' ORDER BY 1"
-echo "== done; stop the database with: $BINDIR/tallyctl db down"
+step "configuration and secrets"
+printf 'whsec_demo_stripe_%s\n' "$T0" >"$D/secrets/stripe"
+# Standard Webhooks secrets are whsec_ + base64 of the key bytes
+printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" >"$D/secrets/images"
+printf 'SB-Mid-server-demo%s\n' "$T0" >"$D/secrets/midtrans"
+printf 'xnd_demo_token_%s\n' "$T0" >"$D/secrets/xendit"
+chmod 600 "$D"/secrets/*
+cat >"$D/tally.conf" <<EOF
+listen = 127.0.0.1:$PORT
+report_dir = $D/reports
+signup_grant = 20
+
+[source stripe]
+scheme = stripe
+secret_file = $D/secrets/stripe
+
+[source midtrans]
+scheme = midtrans
+secret_file = $D/secrets/midtrans
+
+[source xendit]
+scheme = xendit
+secret_file = $D/secrets/xendit
+
+[source images]
+scheme = standard-webhooks
+secret_file = $D/secrets/images
+EOF
+export TALLY_CONFIG="$D/tally.conf"
+"$BINDIR/tallyctl" config check
+
+step "products, pool accounts and models (every change audited)"
+ctl() { "$BINDIR/tallyctl" "$@" --actor demo-admin; }
+quiet() { "$@" >/dev/null; }
+quiet ctl product add --sku seat-30 --name "Seat, 30 days" --kind seat --days 30 --price 15.00 --currency USD
+quiet ctl product add --sku seat-7 --name "Seat, 7 days" --kind seat --days 7 --price 5.00 --currency USD
+quiet ctl product add --sku seat-30-idr --name "Seat, 30 days (IDR)" --kind seat --days 30 --price 150000.00 --currency IDR
+quiet ctl product add --sku credits-100 --name "100 credits" --kind credits --credits 100 --price 9.99 --currency USD
+quiet ctl product add --sku credits-500 --name "500 credits" --kind credits --credits 500 --price 39.00 --currency USD
+quiet ctl product add --sku credits-500-idr --name "500 credits (IDR)" --kind credits --credits 500 --price 450000.00 --currency IDR
+cat >"$D/accounts.csv" <<'EOF'
+email,note,max_seats,status
+team-a@pool.example,"shared, 3 seats",3,AVAILABLE
+solo-1@pool.example,single user,,AVAILABLE
+solo-2@pool.example,single user,,AVAILABLE
+EOF
+quiet ctl account import "$D/accounts.csv"
+quiet ctl model set qwen-image-edit --active --credit-cost 5 --provider-cost 0.02 --currency USD
+quiet ctl model set gemini-flash-image --active --credit-cost 3 --provider-cost 0.04 --currency USD
+"$BINDIR/tallyctl" product list
+"$BINDIR/tallyctl" account list
+
+step "receiver on 127.0.0.1:$PORT"
+"$BINDIR/tally-receiver" -c "$D/tally.conf" -n
+"$BINDIR/tally-receiver" -c "$D/tally.conf" 2>"$D/receiver.log" &
+RECEIVER_PID=$!
+i=0
+until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "receiver did not come up:"; cat "$D/receiver.log"; exit 1; }
+	sleep 0.1
+done
+echo "receiver healthy"
+
+step "payments through Stripe, Midtrans and Xendit"
+W="$D/webhooks"
+ago() { echo $((T0 - $1 * 86400)); }
+stripe_checkout() { # id email sku amount currency created pi
+	cat >"$W/$1.json" <<EOF
+{"id":"$1","object":"event","type":"checkout.session.completed","created":$6,"api_version":"2024-06-20","livemode":false,"data":{"object":{"id":"cs_$1","object":"checkout.session","amount_total":$4,"currency":"$5","customer_details":{"email":"$2"},"payment_intent":"$7","payment_status":"paid","metadata":{"sku":"$3"}}}}
+EOF
+	"$BINDIR/tallyctl" send stripe "$W/$1.json"
+}
+stripe_checkout evt_alice alice@example.com seat-30 1500 usd "$(ago 3)" pi_alice
+stripe_checkout evt_bob bob@example.com credits-100 999 usd "$(ago 2)" pi_bob
+stripe_checkout evt_erin erin@example.com seat-7 500 usd "$(ago 10)" pi_erin
+stripe_checkout evt_dave dave@example.com seat-30 1500 usd "$(ago 1)" pi_dave
+cat >"$W/midtrans_budi.json" <<EOF
+{"transaction_time":"$(date -u -d @"$(ago 4)" '+%Y-%m-%d %H:%M:%S')","transaction_status":"settlement","transaction_id":"b1c2d3e4-0001","status_code":"200","gross_amount":"150000.00","currency":"IDR","payment_type":"bank_transfer","order_id":"mt-1001","fraud_status":"accept","custom_field1":"seat-30-idr","customer_details":{"email":"budi@example.co.id"}}
+EOF
+"$BINDIR/tallyctl" send midtrans "$W/midtrans_budi.json"
+cat >"$W/xendit_citra.json" <<EOF
+{"id":"inv_citra_1","external_id":"order-citra-1","user_id":"demo","status":"PAID","amount":450000,"paid_amount":450000,"currency":"IDR","payer_email":"citra@example.co.id","paid_at":"$(date -u -d @"$(ago 5)" '+%Y-%m-%dT%H:%M:%S.000Z')","payment_method":"BANK_TRANSFER","metadata":{"sku":"credits-500-idr"}}
+EOF
+"$BINDIR/tallyctl" send xendit "$W/xendit_citra.json"
+
+# the image service's users buy their credits too (matched by email)
+for u in 1 2 3; do
+	stripe_checkout "evt_user$u" "user$u@example.com" credits-500 3900 usd "$(ago 44)" "pi_user$u"
+done
+for u in 4 5; do
+	cat >"$W/xendit_user$u.json" <<EOF
+{"id":"inv_user$u","external_id":"order-user$u","user_id":"demo","status":"PAID","amount":450000,"paid_amount":450000,"currency":"IDR","payer_email":"user$u@example.com","paid_at":"$(date -u -d @"$(ago 44)" '+%Y-%m-%dT%H:%M:%S.000Z')","payment_method":"EWALLET","metadata":{"sku":"credits-500-idr"}}
+EOF
+	"$BINDIR/tallyctl" send xendit "$W/xendit_user$u.json"
+done
+
+step "a duplicate delivery (acknowledged, stored once) and a forgery (rejected)"
+"$BINDIR/tallyctl" send stripe "$W/evt_alice.json"
+code=$(curl -s -o "$D/forged.out" -w '%{http_code}' -X POST \
+	-H 'Content-Type: application/json' \
+	-H "Stripe-Signature: t=$(date +%s),v1=$(printf '%064d' 0)" \
+	--data-binary @"$W/evt_bob.json" "http://127.0.0.1:$PORT/webhooks/stripe")
+echo "forged delivery: HTTP $code $(cat "$D/forged.out")"
+[ "$code" = 401 ]
+
+step "a refund (Dave's seat will be revoked)"
+cat >"$W/evt_dave_refund.json" <<EOF
+{"id":"evt_dave_refund","object":"event","type":"charge.refunded","created":$T0,"api_version":"2024-06-20","livemode":false,"data":{"object":{"id":"ch_dave","object":"charge","amount":1500,"amount_refunded":1500,"currency":"usd","payment_intent":"pi_dave","refunded":true,"billing_details":{"email":"dave@example.com"},"metadata":{"sku":"seat-30"}}}}
+EOF
+"$BINDIR/tallyctl" send stripe "$W/evt_dave_refund.json"
+
+step "usage from the image service: $((${DEMO_USAGE:-400} + 5)) events as one NDJSON delivery"
+awk -v NOW="$T0" -v N="${DEMO_USAGE:-400}" -f "$HERE/demo/usage.awk" >"$W/usage.ndjson"
+"$BINDIR/tallyctl" send images "$W/usage.ndjson" --content-type application/x-ndjson
+
+step "receiver: stop (SIGTERM drains)"
+kill -TERM "$RECEIVER_PID"
+wait "$RECEIVER_PID" || true
+RECEIVER_PID=""
+psql -X -q "$("$BINDIR/tallyctl" db url)" -c \
+	"SELECT source, count(*) AS stored FROM raw_events GROUP BY source ORDER BY source"
+
+step "tally-allocate: orders, payments, seats, credits, refunds, usage"
+"$BINDIR/tally-allocate" || [ $? -eq 1 ]
+"$BINDIR/tally-allocate"
+"$BINDIR/tallyctl" assignment list
+"$BINDIR/tallyctl" user list --sort balance
+
+step "tally-expire: nothing has ended yet; a week from now Erin's 7-day plan will have"
+"$BINDIR/tally-expire" || [ $? -eq 1 ]
+"$BINDIR/tally-expire" --dry-run --as-of "$(date -u -d @"$(ago -8)" +%Y-%m-%dT%H:%M:%SZ)" || [ $? -eq 1 ]
+
+step "tally-reconcile against a Stripe settlement file with discrepancies"
+cat >"$D/stripe_settlement.csv" <<EOF
+automatic_payout_id,automatic_payout_effective_at_utc,balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,description,customer_email,charge_id,payment_intent_id,payment_metadata[sku]
+po_demo_1,$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),txn_alice,$(date -u -d @"$(ago 3)" '+%Y-%m-%d %H:%M:%S'),$(date -u -d @"$(ago 1)" '+%Y-%m-%d %H:%M:%S'),usd,15.00,0.74,14.26,charge,ch_alice,Seat,alice@example.com,ch_alice,pi_alice,seat-30
+po_demo_1,$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),txn_bob,$(date -u -d @"$(ago 2)" '+%Y-%m-%d %H:%M:%S'),$(date -u -d @"$(ago 1)" '+%Y-%m-%d %H:%M:%S'),usd,9.90,0.59,9.31,charge,ch_bob,"Credits, 100",bob@example.com,ch_bob,pi_bob,credits-100
+po_demo_1,$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),txn_frank,$(date -u -d @"$(ago 2)" '+%Y-%m-%d %H:%M:%S'),$(date -u -d @"$(ago 1)" '+%Y-%m-%d %H:%M:%S'),usd,15.00,0.74,14.26,charge,ch_frank,Seat,frank@example.com,ch_frank,pi_frank,seat-30
+po_demo_1,$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),txn_erin,$(date -u -d @"$(ago 10)" '+%Y-%m-%d %H:%M:%S'),$(date -u -d @"$(ago 8)" '+%Y-%m-%d %H:%M:%S'),usd,5.00,0.45,4.50,charge,ch_erin,Seat,erin@example.com,ch_erin,pi_erin,seat-7
+po_demo_1,$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),po_demo_1,$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),$(date -u -d @"$T0" '+%Y-%m-%d %H:%M:%S'),usd,-42.00,0.00,-42.00,payout,po_demo_1,STRIPE PAYOUT,,,,
+EOF
+echo "planted: Bob's amount differs (9.90 vs 9.99), Frank paid but no webhook ever came,"
+echo "Erin's net is not gross - fee, the payout total is off, Dave was refunded"
+"$BINDIR/tally-reconcile" --from "$(date -u -d @"$(ago 40)" +%Y-%m-%d)" \
+	--to "$(date -u -d @"$(ago -1)" +%Y-%m-%d)" \
+	--settlement "$D/stripe_settlement.csv" --out "$D/reports" || [ $? -eq 1 ]
+"$BINDIR/tallyctl" case list --open
+
+step "reports"
+"$BINDIR/tally-weekly-report" --out "$D/reports"
+"$BINDIR/tally-monthly-review" --out "$D/reports" --as-of "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+"$BINDIR/tally-model-stats" --out "$D/reports" --days 42
+
+step "status (the receiver was stopped above, so its check fails)"
+"$BINDIR/tallyctl" status || true
+"$BINDIR/tallyctl" audit verify
+
+step "files written"
+find "$D/reports" -type f | sort
+printf '\ndemo finished in %ss; database stopped (start it again with: TALLY_HOME=%s %s/tallyctl db up)\n' \
+	"$(( $(date +%s) - T0 ))" "$TALLY_HOME" "$BINDIR"
