@@ -117,7 +117,7 @@ DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contr
 deps:
 	@sh lib/deps.sh $(DEB_PACKAGES)
 
-BENCH_PACKAGES := wrk python3-fastapi python3-uvicorn python3-psycopg2 \
+BENCH_PACKAGES := wrk python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-psycopg2 \
 	python3-xlsxwriter hyperfine
 deps-bench:
 	@sh lib/deps.sh $(BENCH_PACKAGES)

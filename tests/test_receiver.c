@@ -1,0 +1,1390 @@
+/*
+ * test_receiver.c - tally-receiver over real HTTP against a real database.
+ *
+ * The receiver runs as a child process with NOTIFY_SOCKET pointing at a
+ * datagram socket of ours: READY=1 says it is up (and STATUS= which port it
+ * bound: the config asks for port 0), RELOADING=1 / STOPPING=1 are checked
+ * too.  Requests go through libcurl, or raw sockets where the test needs
+ * to misbehave (trickle bytes, lie about sizes).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "ctl_send.h"
+#include "db.h"
+#include "err.h"
+#include "receiver_json.h"
+#include "signature.h"
+#include "strbuf.h"
+#include "testdb.h"
+
+#define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define SW_SECRET2 "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHM="
+#define ST_SECRET "whsec_stripe_test_secret_0123456789"
+#define MT_SECRET "SB-Mid-server-TEST-key-42"
+#define XN_SECRET "xnd-callback-token-0123"
+
+struct proc {
+	pid_t pid;
+	int notify;
+	char dir[64];
+	char conf[128];
+	unsigned port;
+	char base[64];		/* http://127.0.0.1:PORT */
+};
+
+static struct db *db;		/* superuser connection to the test database */
+static struct proc *running;	/* killed at exit if a test failed mid-way */
+
+/* ---- small helpers ---- */
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *content)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(content, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+write_config(struct proc *p, const char *extra)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "listen = 127.0.0.1:0\nper_ip_connections = 512\n%s\n"
+	    "[source usage]\nscheme = standard-webhooks\nsecret_file = %s/sw\n"
+	    "[source stripe]\nscheme = stripe\nsecret_file = %s/st\n"
+	    "[source midtrans]\nscheme = midtrans\nsecret_file = %s/mt\n"
+	    "[source xendit]\nscheme = xendit\nsecret_file = %s/xn\n",
+	    extra != NULL ? extra : "", p->dir, p->dir, p->dir, p->dir);
+	write_file(p->dir, "tally.conf", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* Wait for a notify datagram containing want; the whole message in msg. */
+static bool
+notify_wait(struct proc *p, const char *want, int timeout_ms, char *msg,
+    size_t msglen)
+{
+	double until = now_s() + timeout_ms / 1000.0;
+	char buf[1024];
+	struct pollfd pfd = { p->notify, POLLIN, 0 };
+	ssize_t n;
+
+	while (now_s() < until) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = recv(p->notify, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, want) != NULL) {
+			if (msg != NULL)
+				snprintf(msg, msglen, "%s", buf);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+proc_start_env(struct proc *p, const char *dburl)
+{
+	struct sockaddr_un sa;
+	char msg[1024], *prog, sock[sizeof(sa.sun_path)];
+	const char *at;
+
+	snprintf(sock, sizeof(sock), "%s/notify", p->dir);
+	p->notify = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(p->notify >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	unlink(sock);
+	assert_int_equal(bind(p->notify, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	prog = testdb_program("tally-receiver");
+	fflush(NULL);
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		/* never outlive a test program that died or was killed */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setenv("NOTIFY_SOCKET", sock, 1);
+		if (dburl != NULL)
+			setenv("TALLY_DATABASE_URL", dburl, 1);
+		execl(prog, "tally-receiver", "-c", p->conf, (char *)NULL);
+		_exit(127);
+	}
+	free(prog);
+	running = p;
+	if (!notify_wait(p, "READY=1", 20000, msg, sizeof(msg)))
+		fail_msg("tally-receiver did not become ready");
+	at = strstr(msg, "listening on port ");
+	assert_non_null(at);
+	p->port = (unsigned)strtoul(at + strlen("listening on port "), NULL, 10);
+	assert_true(p->port > 0);
+	snprintf(p->base, sizeof(p->base), "http://127.0.0.1:%u", p->port);
+}
+
+static void
+proc_init(struct proc *p, const char *extra)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->dir, sizeof(p->dir), "/tmp/tally-recv-test.XXXXXX");
+	assert_non_null(mkdtemp(p->dir));
+	/* initdb runs as postgres: the outage test's cluster lives below */
+	assert_int_equal(chmod(p->dir, 0755), 0);
+	snprintf(p->conf, sizeof(p->conf), "%s/tally.conf", p->dir);
+	write_file(p->dir, "sw", SW_SECRET "\n");
+	write_file(p->dir, "st", ST_SECRET "\n");
+	write_file(p->dir, "mt", MT_SECRET "\n");
+	write_file(p->dir, "xn", XN_SECRET "\n");
+	write_config(p, extra);
+}
+
+static void
+proc_start(struct proc *p, const char *extra)
+{
+	proc_init(p, extra);
+	proc_start_env(p, NULL);
+}
+
+/* SIGTERM, and the exit status (0 after a clean drain); the directory
+ * stays. */
+static int
+proc_halt(struct proc *p)
+{
+	int st = 0;
+
+	if (p->pid > 0) {
+		kill(p->pid, SIGTERM);
+		waitpid(p->pid, &st, 0);
+		p->pid = 0;
+	}
+	running = NULL;
+	if (p->notify > 0)
+		close(p->notify);
+	p->notify = -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int
+proc_stop(struct proc *p)
+{
+	char cmd[128];
+	int st = proc_halt(p);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", p->dir);
+	testdb_system(cmd);
+	return st;
+}
+
+/* After a failed assertion the test never reached proc_stop(). */
+static void
+kill_running(void)
+{
+	char cmd[128];
+
+	if (running == NULL)
+		return;
+	if (running->pid > 0) {
+		kill(running->pid, SIGKILL);
+		waitpid(running->pid, NULL, 0);
+		running->pid = 0;
+	}
+	/* the outage test's private cluster, if it got that far */
+	{
+		struct strbuf sb = STRBUF_INIT;
+		char *ctl = testdb_program("tallyctl");
+
+		strbuf_addf(&sb, "test ! -d %s/home/pg || env -u TALLY_DATABASE_URL "
+		    "TALLY_HOME=%s/home %s db down >/dev/null 2>&1", running->dir,
+		    running->dir, ctl);
+		testdb_system(sb.buf);
+		strbuf_release(&sb);
+		free(ctl);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", running->dir);
+	testdb_system(cmd);
+	running = NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	kill_running();
+	/* a lock or trigger a failed test left behind */
+	db_rollback(db);
+	db_simple(db, "DROP TRIGGER IF EXISTS test_poison ON raw_events; "
+	    "DROP FUNCTION IF EXISTS test_poison()");
+	return 0;
+}
+
+/* ---- HTTP ---- */
+
+static size_t
+collect(char *data, size_t size, size_t n, void *arg)
+{
+	strbuf_add(arg, data, size * n);
+	return size * n;
+}
+
+/* One request; hdrs is NULL-terminated "Name: value".  Returns the status
+ * (0 when no answer came). */
+static long
+http(CURL *h, const char *method, const char *url, const char *body,
+    const char *const *hdrs, struct strbuf *out)
+{
+	struct curl_slist *list = NULL;
+	struct strbuf ignore = STRBUF_INIT;
+	long code = 0;
+	bool own = h == NULL;
+
+	if (own)
+		h = curl_easy_init();
+	else
+		curl_easy_reset(h);
+	for (size_t i = 0; hdrs != NULL && hdrs[i] != NULL; i++)
+		list = curl_slist_append(list, hdrs[i]);
+	list = curl_slist_append(list, "Expect:");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, out != NULL ? out : &ignore);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(list);
+	strbuf_release(&ignore);
+	if (own)
+		curl_easy_cleanup(h);
+	return code;
+}
+
+/* A signed Standard Webhooks POST to /webhooks/usage. */
+static long
+sw_post_full(CURL *h, const struct proc *p, const char *secret,
+    const char *id, long long ts, const char *body, const char *ct,
+    struct strbuf *out)
+{
+	struct signature_key k;
+	struct strbuf sig = STRBUF_INIT, hid = STRBUF_INIT, hts = STRBUF_INIT,
+	    hsig = STRBUF_INIT, hct = STRBUF_INIT, url = STRBUF_INIT;
+	const char *reason = NULL;
+	char tsbuf[32];
+	long code;
+
+	assert_int_equal(signature_key_init(&k, SCHEME_STANDARD_WEBHOOKS,
+	    (const unsigned char *)secret, strlen(secret), &reason), 0);
+	snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
+	signature_standard_sign(&k, id, tsbuf, body, strlen(body), &sig);
+	signature_key_release(&k);
+	strbuf_addf(&hid, "webhook-id: %s", id);
+	strbuf_addf(&hts, "webhook-timestamp: %s", tsbuf);
+	strbuf_addf(&hsig, "webhook-signature: %s", sig.buf);
+	strbuf_addf(&hct, "Content-Type: %s", ct);
+	strbuf_addf(&url, "%s/webhooks/usage", p->base);
+	{
+		const char *hdrs[] = { hid.buf, hts.buf, hsig.buf, hct.buf, NULL };
+
+		code = http(h, "POST", url.buf, body, hdrs, out);
+	}
+	strbuf_release(&sig);
+	strbuf_release(&hid);
+	strbuf_release(&hts);
+	strbuf_release(&hsig);
+	strbuf_release(&hct);
+	strbuf_release(&url);
+	return code;
+}
+
+static long
+sw_post(const struct proc *p, const char *id, const char *body,
+    struct strbuf *out)
+{
+	return sw_post_full(NULL, p, SW_SECRET, id, (long long)time(NULL), body,
+	    "application/json", out);
+}
+
+static long
+get(const struct proc *p, const char *path, struct strbuf *out)
+{
+	struct strbuf url = STRBUF_INIT;
+	long code;
+
+	strbuf_addf(&url, "%s%s", p->base, path);
+	code = http(NULL, "GET", url.buf, NULL, NULL, out);
+	strbuf_release(&url);
+	return code;
+}
+
+/* Raw TCP to the receiver; -1 on failure. */
+static int
+tcp_connect(const struct proc *p)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)p->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read until the peer closes or timeout; the bytes read into out. */
+static void
+read_all(int fd, struct strbuf *out, int timeout_ms)
+{
+	char buf[4096];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	double until = now_s() + timeout_ms / 1000.0;
+	ssize_t n;
+
+	while (now_s() < until && poll(&pfd, 1, 100) >= 0) {
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return;
+		strbuf_add(out, buf, (size_t)n);
+	}
+}
+
+/* ---- database ---- */
+
+static long long
+count_rows(const char *sql, const char *a, const char *b)
+{
+	const char *params[2] = { a, b };
+	char *v = NULL;
+	long long n;
+
+	assert_int_equal(db_query_value(db, &v, sql, b != NULL ? 2 : 1, params),
+	    0);
+	n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+static long long
+rows_for(const char *source, const char *key)
+{
+	return count_rows("SELECT count(*) FROM raw_events WHERE source = $1 "
+	    "AND event_key = $2", source, key);
+}
+
+/* ---- tests ---- */
+
+static void
+test_stored_duplicate(void **state)
+{
+	struct proc p;
+	struct strbuf out = STRBUF_INIT;
+	const char *body = "{\"id\":\"evt_sd\",\"type\":\"usage.recorded\","
+	    "\"note\":\"caf\\u00e9 \xe2\x82\xac\"}";
+	PGresult *res = NULL;
+	const char *params[1] = { "msg_sd_1" };
+
+	(void)state;
+	proc_start(&p, NULL);
+	assert_int_equal(sw_post(&p, "msg_sd_1", body, &out), 200);
+	assert_string_equal(out.buf, "{\"status\":\"stored\"}");
+	strbuf_reset(&out);
+	assert_int_equal(sw_post(&p, "msg_sd_1", body, &out), 200);
+	assert_string_equal(out.buf, "{\"status\":\"duplicate\"}");
+	assert_int_equal(rows_for("usage", "msg_sd_1"), 1);
+	/* the exact bytes, the parsed payload, the signature headers */
+	assert_int_equal(db_query(db, &res, "SELECT convert_from(body, 'UTF8'), "
+	    "payload->>'type', scheme, content_type, "
+	    "sig_headers->>'webhook-id', sig_headers ? 'webhook-signature' "
+	    "FROM raw_events WHERE event_key = $1", 1, params), 0);
+	assert_string_equal(db_value(res, 0, 0), body);
+	assert_string_equal(db_value(res, 0, 1), "usage.recorded");
+	assert_string_equal(db_value(res, 0, 2), "standard-webhooks");
+	assert_string_equal(db_value(res, 0, 3), "application/json");
+	assert_string_equal(db_value(res, 0, 4), "msg_sd_1");
+	assert_string_equal(db_value(res, 0, 5), "t");
+	PQclear(res);
+	strbuf_release(&out);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_ndjson(void **state)
+{
+	struct proc p;
+	struct strbuf out = STRBUF_INIT;
+	const char *body = "{\"id\":\"nd_1\",\"type\":\"usage.recorded\"}\n"
+	    "{\"id\":\"nd_2\",\"type\":\"user.login\"}\r\n\n"
+	    "{\"id\":\"nd_3\",\"type\":\"credits.balance\"}\n";
+	const char *again = "{\"id\":\"nd_3\"}\n{\"id\":\"nd_4\"}\n";
+	const char *bad = "{\"id\":\"nd_5\"}\n{\"id\":\"nd_6\"\n";
+	char *v = NULL;
+	const char *params[1] = { "msg_nd_1" };
+
+	(void)state;
+	proc_start(&p, NULL);
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_nd_1",
+	    (long long)time(NULL), body, "application/x-ndjson", &out), 200);
+	assert_string_equal(out.buf,
+	    "{\"status\":\"stored\",\"stored\":3,\"duplicate\":0}");
+	/* the rows' bodies, in line order, are the signed body */
+	assert_int_equal(db_query_value(db, &v, "SELECT convert_from("
+	    "string_agg(body, ''::bytea ORDER BY (sig_headers->>'ndjson-line')"
+	    "::int), 'UTF8') FROM raw_events WHERE sig_headers->>'webhook-id' "
+	    "= $1", 1, params), 0);
+	assert_string_equal(v, body);
+	free(v);
+	strbuf_reset(&out);
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_nd_2",
+	    (long long)time(NULL), again, "application/x-ndjson", &out), 200);
+	assert_string_equal(out.buf,
+	    "{\"status\":\"stored\",\"stored\":1,\"duplicate\":1}");
+	/* all or nothing: nd_5 is fine, nd_6 is not, neither is stored */
+	strbuf_reset(&out);
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_nd_3",
+	    (long long)time(NULL), bad, "application/x-ndjson", &out), 400);
+	assert_int_equal(rows_for("usage", "nd_5"), 0);
+	assert_int_equal(rows_for("usage", "nd_4"), 1);
+	strbuf_release(&out);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_refusals(void **state)
+{
+	struct proc p;
+	struct strbuf out = STRBUF_INIT, url = STRBUF_INIT;
+	const char *body = "{\"id\":\"evt_r\"}";
+	long long t = (long long)time(NULL);
+
+	(void)state;
+	proc_start(&p, NULL);
+	/* wrong secret, stale, future */
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET2, "msg_r1", t, body,
+	    "application/json", &out), 401);
+	assert_non_null(strstr(out.buf, "signature mismatch"));
+	strbuf_reset(&out);
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_r2", t - 400,
+	    body, "application/json", &out), 401);
+	assert_non_null(strstr(out.buf, "timestamp too old"));
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_r3", t + 400,
+	    body, "application/json", NULL), 401);
+	/* wrong content type: 415 */
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_r4", t, body,
+	    "text/plain", NULL), 415);
+	/* signed but not JSON: 400 */
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET, "msg_r5", t,
+	    "{\"id\":", "application/json", NULL), 400);
+	/* unknown source, unknown path: 404; wrong method: 405 */
+	strbuf_addf(&url, "%s/webhooks/nosuch", p.base);
+	assert_int_equal(http(NULL, "POST", url.buf, body, NULL, NULL), 404);
+	assert_int_equal(get(&p, "/nothing", NULL), 404);
+	assert_int_equal(get(&p, "/webhooks/usage", NULL), 405);
+	strbuf_reset(&url);
+	strbuf_addf(&url, "%s/healthz", p.base);
+	assert_int_equal(http(NULL, "POST", url.buf, "", NULL, NULL), 405);
+	/* a tampered body, a missing header, a duplicated header */
+	{
+		struct signature_key k;
+		struct strbuf sig = STRBUF_INIT, h1 = STRBUF_INIT,
+		    h2 = STRBUF_INIT, h3 = STRBUF_INIT;
+		const char *reason;
+		char ts[32];
+
+		snprintf(ts, sizeof(ts), "%lld", t);
+		signature_key_init(&k, SCHEME_STANDARD_WEBHOOKS,
+		    (const unsigned char *)SW_SECRET, strlen(SW_SECRET), &reason);
+		signature_standard_sign(&k, "msg_r6", ts, body, strlen(body), &sig);
+		signature_key_release(&k);
+		strbuf_addf(&h1, "webhook-id: msg_r6");
+		strbuf_addf(&h2, "webhook-timestamp: %s", ts);
+		strbuf_addf(&h3, "webhook-signature: %s", sig.buf);
+		strbuf_reset(&url);
+		strbuf_addf(&url, "%s/webhooks/usage", p.base);
+		{
+			const char *ok[] = { h1.buf, h2.buf, h3.buf,
+				"Content-Type: application/json", NULL };
+			const char *dup[] = { h1.buf, h2.buf, h3.buf, h3.buf,
+				"Content-Type: application/json", NULL };
+			const char *dupid[] = { h1.buf, "webhook-id: msg_r6x",
+				h2.buf, h3.buf, "Content-Type: application/json",
+				NULL };
+			const char *missing[] = { h1.buf, h2.buf,
+				"Content-Type: application/json", NULL };
+
+			assert_int_equal(http(NULL, "POST", url.buf,
+			    "{\"id\":\"evt_R\"}", ok, NULL), 401);
+			assert_int_equal(http(NULL, "POST", url.buf, body, missing,
+			    NULL), 401);
+			strbuf_reset(&out);
+			assert_int_equal(http(NULL, "POST", url.buf, body, dup,
+			    &out), 401);
+			assert_non_null(strstr(out.buf, "duplicated"));
+			assert_int_equal(http(NULL, "POST", url.buf, body, dupid,
+			    NULL), 401);
+			/* and the untouched request is fine */
+			assert_int_equal(http(NULL, "POST", url.buf, body, ok,
+			    NULL), 200);
+		}
+		strbuf_release(&sig);
+		strbuf_release(&h1);
+		strbuf_release(&h2);
+		strbuf_release(&h3);
+	}
+	assert_int_equal(rows_for("usage", "msg_r6"), 1);
+	/* of msg_r1 .. msg_r6x only the intact msg_r6 is stored */
+	assert_int_equal(count_rows("SELECT count(*) FROM raw_events WHERE "
+	    "event_key LIKE $1", "msg\\_r%", NULL), 1);
+	/* the failures are counted */
+	strbuf_reset(&out);
+	assert_int_equal(get(&p, "/metrics", &out), 200);
+	assert_non_null(strstr(out.buf,
+	    "tally_receiver_signature_failures_total{source=\"usage\"} 7"));
+	assert_non_null(strstr(out.buf,
+	    "tally_receiver_requests_total{source=\"usage\",code=\"415\"} 1"));
+	assert_non_null(strstr(out.buf,
+	    "tally_receiver_requests_total{source=\"\",code=\"404\"} 2"));
+	strbuf_release(&out);
+	strbuf_release(&url);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_sizes(void **state)
+{
+	struct proc p;
+	struct strbuf req = STRBUF_INIT, resp = STRBUF_INIT, big = STRBUF_INIT;
+	int fd;
+
+	(void)state;
+	proc_start(&p, "max_body = 2048");
+	/* Content-Length over the limit: 413 before a byte of body is sent */
+	fd = tcp_connect(&p);
+	assert_true(fd >= 0);
+	strbuf_addstr(&req, "POST /webhooks/usage HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n");
+	assert_int_equal(send(fd, req.buf, req.len, 0), (ssize_t)req.len);
+	read_all(fd, &resp, 5000);
+	close(fd);
+	assert_memory_equal(resp.buf, "HTTP/1.1 413", 12);
+	/* chunked, no length: cut when it passes the limit */
+	fd = tcp_connect(&p);
+	strbuf_reset(&req);
+	strbuf_reset(&resp);
+	strbuf_addstr(&req, "POST /webhooks/usage HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "c00\r\n");
+	for (int i = 0; i < 0xc00; i++)
+		strbuf_addch(&req, 'x');
+	strbuf_addstr(&req, "\r\n0\r\n\r\n");
+	assert_int_equal(send(fd, req.buf, req.len, 0), (ssize_t)req.len);
+	read_all(fd, &resp, 5000);
+	close(fd);
+	assert_memory_equal(resp.buf, "HTTP/1.1 413", 12);
+	/* exactly at the limit is fine (signed, so it gets as far as JSON) */
+	strbuf_addstr(&big, "{\"id\":\"big\",\"pad\":\"");
+	while (big.len < 2048 - 2)
+		strbuf_addch(&big, 'x');
+	strbuf_addstr(&big, "\"}");
+	assert_int_equal(big.len, 2048);
+	assert_int_equal(sw_post(&p, "msg_big", big.buf, NULL), 200);
+	strbuf_addch(&big, ' ');
+	assert_int_equal(sw_post(&p, "msg_big2", big.buf, NULL), 413);
+	strbuf_release(&req);
+	strbuf_release(&resp);
+	strbuf_release(&big);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+/* Send what, one byte every interval_ms; the seconds until the receiver
+ * closed the connection (or gives up after max_s). */
+static double
+trickle(const struct proc *p, const char *what, long interval_ms, double max_s)
+{
+	double t0 = now_s();
+	int fd = tcp_connect(p);
+	char c;
+
+	assert_true(fd >= 0);
+	for (size_t i = 0; now_s() - t0 < max_s; i++) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+
+		if (send(fd, &what[i % strlen(what)], 1, MSG_NOSIGNAL) != 1)
+			break;
+		if (poll(&pfd, 1, (int)interval_ms) > 0 &&
+		    recv(fd, &c, 1, MSG_DONTWAIT) <= 0)
+			break;
+	}
+	close(fd);
+	return now_s() - t0;
+}
+
+static void
+test_slow_client(void **state)
+{
+	struct proc p;
+	double t;
+
+	(void)state;
+	/* MHD's idle timeout (= the deadline, 2 s) never fires: a byte comes
+	 * every 0.4 s.  Only the whole-request deadline can cut these. */
+	proc_start(&p, "request_deadline = 2");
+	/* headers trickled one byte every 0.4 s */
+	t = trickle(&p, "POST /webhooks/usage HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 400, 10);
+	if (t > 3.5)
+		fail_msg("trickled headers lived %.1f s with a 2 s deadline", t);
+	/* a body trickled after quick headers */
+	{
+		int fd = tcp_connect(&p);
+		const char *h = "POST /webhooks/usage HTTP/1.1\r\nHost: x\r\n"
+		    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+		double t0 = now_s();
+		char c;
+
+		send(fd, h, strlen(h), 0);
+		for (;;) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+
+			if (send(fd, "x", 1, MSG_NOSIGNAL) != 1)
+				break;
+			if (poll(&pfd, 1, 400) > 0 &&
+			    recv(fd, &c, 1, MSG_DONTWAIT) <= 0)
+				break;
+			if (now_s() - t0 > 10)
+				break;
+		}
+		t = now_s() - t0;
+		close(fd);
+		if (t > 3.5)
+			fail_msg("trickled body lived %.1f s with a 2 s deadline", t);
+	}
+	/* a quick request afterwards is still served */
+	assert_int_equal(sw_post(&p, "msg_after_slow", "{\"id\":\"s\"}", NULL),
+	    200);
+	{
+		struct strbuf out = STRBUF_INIT;
+
+		get(&p, "/metrics", &out);
+		assert_null(strstr(out.buf, "tally_receiver_deadline_cuts_total 0"));
+		strbuf_release(&out);
+	}
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_health_metrics(void **state)
+{
+	struct proc p;
+	struct strbuf out = STRBUF_INIT;
+	int ok = 0;
+
+	(void)state;
+	proc_start(&p, NULL);
+	assert_int_equal(get(&p, "/healthz", &out), 200);
+	assert_string_equal(out.buf, "{\"status\":\"ok\"}");
+	for (int i = 0; i < 5; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "msg_hm_%d", i);
+		ok += sw_post(&p, id, "{\"id\":\"x\"}", NULL) == 200;
+	}
+	assert_int_equal(ok, 5);
+	strbuf_reset(&out);
+	assert_int_equal(get(&p, "/metrics", &out), 200);
+	assert_non_null(strstr(out.buf,
+	    "tally_receiver_requests_total{source=\"usage\",code=\"200\"} 5"));
+	assert_non_null(strstr(out.buf,
+	    "tally_receiver_events_stored_total{source=\"usage\"} 5"));
+	assert_non_null(strstr(out.buf, "tally_receiver_database_up 1"));
+	assert_non_null(strstr(out.buf, "# TYPE tally_receiver_commit_seconds "
+	    "histogram"));
+	assert_non_null(strstr(out.buf, "tally_receiver_commit_batch_requests_"
+	    "count "));
+	strbuf_release(&out);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+/* Payloads for the other schemes, sent by tallyctl send (in-process). */
+static int
+send_file(const struct proc *p, const char *source, const char *file,
+    const char *replay)
+{
+	struct strbuf url = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&url, "%s/webhooks/%s", p->base, source);
+	if (replay != NULL) {
+		char *argv[] = { (char *)(uintptr_t)"send", (char *)(uintptr_t)source,
+			(char *)(uintptr_t)"--replay", (char *)(uintptr_t)replay,
+			(char *)(uintptr_t)"--url", url.buf,
+			(char *)(uintptr_t)"-c", (char *)(uintptr_t)p->conf, NULL };
+
+		rc = ctl_send(8, argv);
+	} else {
+		char *argv[] = { (char *)(uintptr_t)"send", (char *)(uintptr_t)source,
+			(char *)(uintptr_t)file, (char *)(uintptr_t)"--url", url.buf,
+			(char *)(uintptr_t)"-c", (char *)(uintptr_t)p->conf, NULL };
+
+		rc = ctl_send(7, argv);
+	}
+	strbuf_release(&url);
+	return rc;
+}
+
+static void
+test_providers(void **state)
+{
+	struct proc p;
+	char path[256];
+
+	(void)state;
+	proc_start(&p, NULL);
+	write_file(p.dir, "stripe.json", "{\"id\":\"evt_ST1\",\"object\":\"event\","
+	    "\"type\":\"checkout.session.completed\",\"data\":{\"object\":"
+	    "{\"amount_total\":1999,\"currency\":\"usd\"}}}");
+	write_file(p.dir, "midtrans.json", "{\"order_id\":\"ORD-77\","
+	    "\"status_code\":\"200\",\"gross_amount\":\"150000.00\","
+	    "\"transaction_status\":\"settlement\",\"transaction_id\":\"tx-77\","
+	    "\"currency\":\"IDR\"}");
+	write_file(p.dir, "xendit.json", "{\"id\":\"inv_77\",\"external_id\":"
+	    "\"o77\",\"status\":\"PAID\",\"amount\":50000}");
+	write_file(p.dir, "usage.ndjson", "{\"id\":\"u_77a\"}\n{\"id\":\"u_77b\"}\n");
+	snprintf(path, sizeof(path), "%s/stripe.json", p.dir);
+	assert_int_equal(send_file(&p, "stripe", path, NULL), 0);
+	assert_int_equal(rows_for("stripe", "evt_ST1"), 1);
+	snprintf(path, sizeof(path), "%s/midtrans.json", p.dir);
+	assert_int_equal(send_file(&p, "midtrans", path, NULL), 0);
+	assert_int_equal(rows_for("midtrans", "ORD-77:settlement:tx-77"), 1);
+	snprintf(path, sizeof(path), "%s/xendit.json", p.dir);
+	assert_int_equal(send_file(&p, "xendit", path, NULL), 0);
+	assert_int_equal(rows_for("xendit", "inv_77:PAID"), 1);
+	snprintf(path, sizeof(path), "%s/usage.ndjson", p.dir);
+	assert_int_equal(send_file(&p, "usage", path, NULL), 0);
+	assert_int_equal(rows_for("usage", "u_77b"), 1);
+	/* the token is not stored anywhere */
+	assert_int_equal(count_rows("SELECT count(*) FROM raw_events WHERE "
+	    "sig_headers::text LIKE $1 OR convert_from(body, 'UTF8') LIKE $1",
+	    "%" XN_SECRET "%", NULL), 0);
+	/* a replay is the same event: acknowledged, stored once */
+	assert_int_equal(send_file(&p, "stripe", NULL, "evt_ST1"), 0);
+	assert_int_equal(send_file(&p, "midtrans", NULL,
+	    "ORD-77:settlement:tx-77"), 0);
+	assert_int_equal(rows_for("stripe", "evt_ST1"), 1);
+	assert_int_equal(rows_for("midtrans", "ORD-77:settlement:tx-77"), 1);
+	/* a stored event that is not there */
+	assert_int_equal(send_file(&p, "stripe", NULL, "evt_nope"), 65);
+	/* a file signed for another scheme's source is refused */
+	snprintf(path, sizeof(path), "%s/stripe.json", p.dir);
+	{
+		struct strbuf url = STRBUF_INIT;
+		char *argv[] = { (char *)(uintptr_t)"send",
+			(char *)(uintptr_t)"stripe", path,
+			(char *)(uintptr_t)"--url", NULL, (char *)(uintptr_t)"-c",
+			p.conf, NULL };
+
+		strbuf_addf(&url, "%s/webhooks/usage", p.base);
+		argv[4] = url.buf;
+		assert_int_equal(ctl_send(7, argv), 65);
+		strbuf_release(&url);
+	}
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_reload(void **state)
+{
+	struct proc p;
+	struct strbuf out = STRBUF_INIT;
+
+	(void)state;
+	proc_start(&p, NULL);
+	assert_int_equal(sw_post(&p, "msg_rl_1", "{\"id\":\"a\"}", NULL), 200);
+	/* rotate: the new secret first, the old one still accepted */
+	write_file(p.dir, "sw", SW_SECRET2 "\n" SW_SECRET "\n");
+	kill(p.pid, SIGHUP);
+	assert_true(notify_wait(&p, "RELOADING=1", 5000, NULL, 0));
+	assert_true(notify_wait(&p, "READY=1", 5000, NULL, 0));
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET2, "msg_rl_2",
+	    (long long)time(NULL), "{\"id\":\"b\"}", "application/json", NULL),
+	    200);
+	assert_int_equal(sw_post(&p, "msg_rl_3", "{\"id\":\"c\"}", NULL), 200);
+	/* the old one retired */
+	write_file(p.dir, "sw", SW_SECRET2 "\n");
+	kill(p.pid, SIGHUP);
+	assert_true(notify_wait(&p, "READY=1", 5000, NULL, 0));
+	assert_int_equal(sw_post(&p, "msg_rl_4", "{\"id\":\"d\"}", NULL), 401);
+	/* a broken configuration is refused and the one in force stays */
+	write_file(p.dir, "tally.conf", "listen = 127.0.0.1:0\n[source usage]\n"
+	    "scheme = carrier-pigeon\n");
+	kill(p.pid, SIGHUP);
+	assert_true(notify_wait(&p, "reload refused", 5000, NULL, 0));
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET2, "msg_rl_5",
+	    (long long)time(NULL), "{\"id\":\"e\"}", "application/json", NULL),
+	    200);
+	/* an empty secret file too */
+	write_config(&p, NULL);
+	write_file(p.dir, "sw", "");
+	kill(p.pid, SIGHUP);
+	assert_true(notify_wait(&p, "reload refused", 5000, NULL, 0));
+	assert_int_equal(sw_post_full(NULL, &p, SW_SECRET2, "msg_rl_6",
+	    (long long)time(NULL), "{\"id\":\"f\"}", "application/json", NULL),
+	    200);
+	assert_int_equal(get(&p, "/metrics", &out), 200);
+	assert_non_null(strstr(out.buf, "tally_receiver_reloads_total 2"));
+	assert_non_null(strstr(out.buf, "tally_receiver_reload_failures_total 2"));
+	strbuf_release(&out);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_config_check(void **state)
+{
+	struct proc p;
+	struct strbuf cmd = STRBUF_INIT;
+	char *prog = testdb_program("tally-receiver");
+
+	(void)state;
+	proc_init(&p, NULL);
+	strbuf_addf(&cmd, "%s -n -c %s | grep -qx 'configuration OK'", prog,
+	    p.conf);
+	assert_int_equal(testdb_system(cmd.buf), 0);
+	write_file(p.dir, "sw", "whsec_not*base64\n");
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "%s -n -c %s 2>/dev/null", prog, p.conf);
+	assert_int_equal(testdb_system(cmd.buf), 78);
+	write_file(p.dir, "sw", SW_SECRET "\n");
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "listen = nowhere\n[source usage]\n"
+	    "scheme = standard-webhooks\nsecret_file = %s/sw\n", p.dir);
+	write_file(p.dir, "tally.conf", cmd.buf);
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "%s -n -c %s 2>/dev/null", prog, p.conf);
+	assert_int_equal(testdb_system(cmd.buf), 78);
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "%s --bogus 2>/dev/null", prog);
+	assert_int_equal(testdb_system(cmd.buf), 64);
+	strbuf_release(&cmd);
+	free(prog);
+	proc_stop(&p);
+}
+
+static void
+test_port_taken(void **state)
+{
+	struct proc a, b;
+	struct strbuf extra = STRBUF_INIT, cmd = STRBUF_INIT;
+	char *prog = testdb_program("tally-receiver");
+
+	(void)state;
+	proc_start(&a, NULL);
+	/* a second receiver on the same port must fail, not share it */
+	proc_init(&b, NULL);
+	strbuf_addf(&extra, "listen = 127.0.0.1:%u\nper_ip_connections = 512\n"
+	    "[source usage]\nscheme = standard-webhooks\nsecret_file = %s/sw\n",
+	    a.port, b.dir);
+	write_file(b.dir, "tally.conf", extra.buf);
+	strbuf_addf(&cmd, "%s -c %s 2>/dev/null", prog, b.conf);
+	assert_int_equal(testdb_system(cmd.buf), 69);
+	assert_int_equal(sw_post(&a, "msg_port", "{\"id\":\"p\"}", NULL), 200);
+	strbuf_release(&extra);
+	strbuf_release(&cmd);
+	free(prog);
+	b.notify = -1;
+	proc_stop(&b);
+	assert_int_equal(proc_stop(&a), 0);
+}
+
+/* ---- concurrency: group commit and SIGTERM under load ---- */
+
+struct loader {
+	const struct proc *p;
+	int n;			/* which loader */
+	int max;		/* requests at most */
+	char (*acked)[32];	/* ids answered 2xx */
+	int nacked;
+	int sent;
+	int non2xx;
+};
+
+static void *
+load_main(void *arg)
+{
+	struct loader *l = arg;
+	CURL *h = curl_easy_init();
+	char id[32];
+	long code;
+
+	for (int i = 0; i < l->max; i++) {
+		snprintf(id, sizeof(id), "ld_%d_%d", l->n, i);
+		code = sw_post_full(h, l->p, SW_SECRET, id, (long long)time(NULL),
+		    "{\"id\":\"load\",\"type\":\"usage.recorded\"}",
+		    "application/json", NULL);
+		l->sent++;
+		if (code >= 200 && code < 300)
+			snprintf(l->acked[l->nacked++], 32, "%s", id);
+		else if (code == 0)
+			break;	/* the receiver is gone */
+		else
+			l->non2xx++;
+	}
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+static void
+run_load(struct proc *p, struct loader *l, int n, int max, pthread_t *t)
+{
+	for (int i = 0; i < n; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].p = p;
+		l[i].n = i;
+		l[i].max = max;
+		l[i].acked = calloc((size_t)max, 32);
+		assert_int_equal(pthread_create(&t[i], NULL, load_main, &l[i]), 0);
+	}
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct proc p;
+	struct loader l[16];
+	pthread_t t[16];
+	struct strbuf out = STRBUF_INIT;
+	const char *s;
+	long long batches, requests, total = 0;
+
+	(void)state;
+	proc_start(&p, NULL);
+	run_load(&p, l, 16, 40, t);
+	for (int i = 0; i < 16; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(l[i].nacked, 40);
+		total += l[i].nacked;
+		free(l[i].acked);
+	}
+	assert_int_equal(count_rows("SELECT count(*) FROM raw_events WHERE "
+	    "event_key LIKE $1", "ld\\_%", NULL), total);
+	assert_int_equal(get(&p, "/metrics", &out), 200);
+	s = strstr(out.buf, "tally_receiver_commit_batch_requests_sum ");
+	assert_non_null(s);
+	requests = strtoll(s + strlen("tally_receiver_commit_batch_requests_sum "),
+	    NULL, 10);
+	s = strstr(out.buf, "tally_receiver_commit_batch_requests_count ");
+	batches = strtoll(s + strlen("tally_receiver_commit_batch_requests_count "),
+	    NULL, 10);
+	/* 16 clients at once must have shared commits */
+	print_message("%lld requests in %lld commits\n", requests, batches);
+	assert_true(requests >= total);
+	assert_true(batches < requests);
+	strbuf_release(&out);
+	assert_int_equal(proc_stop(&p), 0);
+	assert_int_equal(db_command(db, NULL, "DELETE FROM raw_events WHERE "
+	    "event_key LIKE 'ld\\_%'", 0, NULL), 0);
+}
+
+static void
+test_sigterm_under_load(void **state)
+{
+	struct proc p;
+	struct loader l[8];
+	pthread_t t[8];
+	struct strbuf arr = STRBUF_INIT;
+	long long acked = 0, sent = 0;
+	const char *params[1];
+	char *v = NULL;
+	int st = 0;
+
+	(void)state;
+	proc_start(&p, NULL);
+	run_load(&p, l, 8, 100000, t);
+	sleep_ms(700);
+	kill(p.pid, SIGTERM);
+	assert_true(notify_wait(&p, "STOPPING=1", 5000, NULL, 0));
+	waitpid(p.pid, &st, 0);
+	p.pid = 0;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	strbuf_addch(&arr, '{');
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		for (int j = 0; j < l[i].nacked; j++)
+			strbuf_addf(&arr, "%s%s", acked++ ? "," : "", l[i].acked[j]);
+		sent += l[i].sent;
+		free(l[i].acked);
+	}
+	strbuf_addch(&arr, '}');
+	print_message("%lld sent, %lld acknowledged before and during the drain\n",
+	    sent, acked);
+	assert_true(acked > 0);
+	/* every acknowledged event is stored */
+	params[0] = arr.buf;
+	assert_int_equal(db_query_value(db, &v, "SELECT count(*) FROM raw_events "
+	    "WHERE source = 'usage' AND event_key = ANY($1::text[])", 1, params),
+	    0);
+	assert_int_equal(strtoll(v, NULL, 10), acked);
+	free(v);
+	strbuf_release(&arr);
+	proc_stop(&p);
+}
+
+/* ---- a stalled database: queue limit, deadline, one bad row ---- */
+
+struct one {
+	const struct proc *p;
+	char id[32];
+	long code;
+	struct strbuf out;
+	double secs;
+};
+
+static void *
+one_main(void *arg)
+{
+	struct one *o = arg;
+	double t0 = now_s();
+
+	o->code = sw_post(o->p, o->id, "{\"id\":\"stall\"}", &o->out);
+	o->secs = now_s() - t0;
+	return NULL;
+}
+
+static void
+fire(struct one *o, int n, const struct proc *p, const char *prefix,
+    pthread_t *t)
+{
+	for (int i = 0; i < n; i++) {
+		memset(&o[i], 0, sizeof(o[i]));
+		o[i].p = p;
+		snprintf(o[i].id, sizeof(o[i].id), "%s_%d", prefix, i);
+		strbuf_init(&o[i].out);
+		assert_int_equal(pthread_create(&t[i], NULL, one_main, &o[i]), 0);
+	}
+}
+
+static void
+test_overload(void **state)
+{
+	struct proc p;
+	struct one o[8];
+	pthread_t t[8];
+	int ok = 0, over = 0;
+
+	(void)state;
+	/* two committers stuck on a lock hold what they took (one request
+	 * or a batch of queued ones), two more may wait: 8 cannot all fit,
+	 * and those that do not are refused at once */
+	proc_start(&p, "queue_limit = 2\nrequest_deadline = 10");
+	assert_int_equal(db_simple(db, "BEGIN; LOCK TABLE raw_events IN "
+	    "EXCLUSIVE MODE"), 0);
+	fire(o, 8, &p, "ovl", t);
+	sleep_ms(1500);
+	db_rollback(db);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		if (o[i].code == 200) {
+			ok++;
+			assert_int_equal(rows_for("usage", o[i].id), 1);
+		} else {
+			assert_int_equal(o[i].code, 503);
+			assert_non_null(strstr(o[i].out.buf, "overloaded"));
+			/* refused without waiting for the lock */
+			assert_true(o[i].secs < 1.0);
+			over++;
+		}
+		strbuf_release(&o[i].out);
+	}
+	print_message("%d stored, %d refused as overloaded\n", ok, over);
+	assert_true(over >= 2);
+	assert_int_equal(ok + over, 8);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_deadline_while_queued(void **state)
+{
+	struct proc p;
+	struct one o[3];
+	pthread_t t[3];
+
+	(void)state;
+	proc_start(&p, "request_deadline = 2");
+	assert_int_equal(db_simple(db, "BEGIN; LOCK TABLE raw_events IN "
+	    "EXCLUSIVE MODE"), 0);
+	fire(o, 3, &p, "dlq", t);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	db_rollback(db);
+	/* never 2xx for a commit that had not returned: 503 at the deadline */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(o[i].code, 503);
+		assert_non_null(strstr(o[i].out.buf, "deadline exceeded"));
+		if (o[i].secs < 1.8 || o[i].secs > 3.5)
+			fail_msg("answered after %.2f s with a 2 s deadline",
+			    o[i].secs);
+		strbuf_release(&o[i].out);
+	}
+	/* and the receiver is fine afterwards */
+	assert_int_equal(sw_post(&p, "dlq_after", "{\"id\":\"x\"}", NULL), 200);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
+static void
+test_bad_row_isolated(void **state)
+{
+	struct proc p;
+	struct loader l[6];
+	pthread_t t[6];
+	struct one bad[2];
+	pthread_t tb[2];
+
+	(void)state;
+	/* a row the database refuses although it passed every check here */
+	assert_int_equal(db_simple(db,
+	    "CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$ "
+	    "BEGIN IF new.event_key LIKE 'poison%' THEN RAISE EXCEPTION 'poison' "
+	    "USING ERRCODE = 'check_violation'; END IF; RETURN new; END $$; "
+	    "CREATE TRIGGER test_poison BEFORE INSERT ON raw_events FOR EACH ROW "
+	    "EXECUTE FUNCTION test_poison()"), 0);
+	proc_start(&p, NULL);
+	run_load(&p, l, 6, 30, t);
+	fire(bad, 2, &p, "poison", tb);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(tb[i], NULL);
+		assert_int_equal(bad[i].code, 400);
+		assert_non_null(strstr(bad[i].out.buf, "rejected by the database"));
+		strbuf_release(&bad[i].out);
+	}
+	/* whoever shared a commit with a bad row is stored all the same */
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(l[i].nacked, 30);
+		free(l[i].acked);
+	}
+	assert_int_equal(proc_stop(&p), 0);
+	assert_int_equal(db_simple(db, "DROP TRIGGER test_poison ON raw_events; "
+	    "DROP FUNCTION test_poison()"), 0);
+}
+
+/* ---- the database goes away and comes back ---- */
+
+static char *
+run_capture(const char *cmd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[512];
+	FILE *fp;
+
+	fflush(NULL);
+	fp = popen(cmd, "r");
+	assert_non_null(fp);
+	while (fgets(buf, sizeof(buf), fp) != NULL)
+		strbuf_addstr(&sb, buf);
+	assert_int_equal(pclose(fp), 0);
+	while (sb.len > 0 && sb.buf[sb.len - 1] == '\n')
+		sb.buf[--sb.len] = '\0';
+	return strbuf_detach(&sb, NULL);
+}
+
+static void
+test_database_outage(void **state)
+{
+	struct proc p;
+	struct strbuf cmd = STRBUF_INIT, home = STRBUF_INIT;
+	char *ctl = testdb_program("tallyctl"), *url;
+	long code = 0;
+	double t0;
+	int i;
+
+	(void)state;
+	proc_init(&p, NULL);
+	/* a cluster of our own: the shared one must not stop */
+	strbuf_addf(&home, "%s/home", p.dir);
+	strbuf_addf(&cmd, "env -u TALLY_DATABASE_URL TALLY_HOME=%s %s db up "
+	    ">%s/dbup.log 2>&1", home.buf, ctl, p.dir);
+	assert_int_equal(testdb_system(cmd.buf), 0);
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "env -u TALLY_DATABASE_URL TALLY_HOME=%s %s db url",
+	    home.buf, ctl);
+	url = run_capture(cmd.buf);
+	proc_start_env(&p, url);
+	assert_int_equal(sw_post(&p, "msg_out_1", "{\"id\":\"1\"}", NULL), 200);
+
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "env -u TALLY_DATABASE_URL TALLY_HOME=%s %s db down "
+	    ">/dev/null 2>&1", home.buf, ctl);
+	assert_int_equal(testdb_system(cmd.buf), 0);
+	assert_int_equal(sw_post(&p, "msg_out_2", "{\"id\":\"2\"}", NULL), 503);
+	assert_int_equal(sw_post(&p, "msg_out_3", "{\"id\":\"3\"}", NULL), 503);
+	assert_int_equal(get(&p, "/healthz", NULL), 503);
+
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "env -u TALLY_DATABASE_URL TALLY_HOME=%s %s db up "
+	    ">>%s/dbup.log 2>&1", home.buf, ctl, p.dir);
+	assert_int_equal(testdb_system(cmd.buf), 0);
+	t0 = now_s();
+	for (i = 0; i < 100 && code != 200; i++) {
+		code = sw_post(&p, "msg_out_2", "{\"id\":\"2\"}", NULL);
+		if (code != 200)
+			sleep_ms(100);
+	}
+	print_message("stored again %.1f s after the database came back\n",
+	    now_s() - t0);
+	assert_int_equal(code, 200);
+	assert_int_equal(get(&p, "/healthz", NULL), 200);
+	assert_int_equal(proc_halt(&p), 0);
+
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "env -u TALLY_DATABASE_URL TALLY_HOME=%s %s db down "
+	    ">/dev/null 2>&1; rm -rf %s", home.buf, ctl, p.dir);
+	testdb_system(cmd.buf);
+	free(url);
+	free(ctl);
+	strbuf_release(&cmd);
+	strbuf_release(&home);
+}
+
+/* ---- the scanner agrees with PostgreSQL ---- */
+
+static void
+test_json_agrees_with_postgres(void **state)
+{
+	static const char *const docs[] = {
+		"{\"a\":1}", "{\"a\":1e1000}", "{\"a\":1e-1000}", "{\"a\":-0.0e+0}",
+		"{\"a\":\"\\ud83d\\ude00\"}", "{\"a\":\"\\u00e9\\u20ac\"}",
+		"{\"a\":[{},[],null,true,false,\"\"]}", "{\"a\":1,\"a\":2}",
+		"{\"a\":01}", "{\"a\":1.}", "{\"a\":\"\\u0000\"}",
+		"{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\\ud800\"}",
+		"{\"a\":[1,]}", "{\"a\":\"\\q\"}",
+		"{\"a\":\"\xc3\xa9\"}", "{\"a\":\"\\/\\b\\f\\n\\r\\t\"}",
+		" \t\r\n{} \n", "{\"a\":-}", "{\"a\":.1}", "{\"\\u00e9\":1}",
+	};
+	static const char *const stricter[] = {
+		"{\"a\":1e1001}", "{\"a\":1e-1001}",
+	};
+	PGresult *res;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		const char *params[1] = { docs[i] };
+		int ours = receiver_json_scan(docs[i], strlen(docs[i]), NULL, 0,
+		    NULL);
+		int pg = db_query(db, &res, "SELECT $1::text::jsonb", 1, params);
+
+		PQclear(res);
+		/* on these, exactly as strict as PostgreSQL */
+		if ((ours == 0) != (pg == 0))
+			fail_msg("%s: scanner %s, PostgreSQL %s", docs[i],
+			    ours == 0 ? "accepts" : "refuses",
+			    pg == 0 ? "accepts" : "refuses");
+	}
+	/* deliberately stricter, well inside numeric's range: refused by
+	 * us, stored by PostgreSQL */
+	for (size_t i = 0; i < sizeof(stricter) / sizeof(stricter[0]); i++) {
+		const char *params[1] = { stricter[i] };
+
+		assert_int_equal(receiver_json_scan(stricter[i],
+		    strlen(stricter[i]), NULL, 0, NULL), TALLY_EDATA);
+		assert_int_equal(db_query(db, &res, "SELECT $1::text::jsonb", 1,
+		    params), 0);
+		PQclear(res);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_json_agrees_with_postgres, teardown),
+		cmocka_unit_test_teardown(test_config_check, teardown),
+		cmocka_unit_test_teardown(test_port_taken, teardown),
+		cmocka_unit_test_teardown(test_stored_duplicate, teardown),
+		cmocka_unit_test_teardown(test_ndjson, teardown),
+		cmocka_unit_test_teardown(test_refusals, teardown),
+		cmocka_unit_test_teardown(test_sizes, teardown),
+		cmocka_unit_test_teardown(test_health_metrics, teardown),
+		cmocka_unit_test_teardown(test_providers, teardown),
+		cmocka_unit_test_teardown(test_reload, teardown),
+		cmocka_unit_test_teardown(test_slow_client, teardown),
+		cmocka_unit_test_teardown(test_group_commit, teardown),
+		cmocka_unit_test_teardown(test_sigterm_under_load, teardown),
+		cmocka_unit_test_teardown(test_overload, teardown),
+		cmocka_unit_test_teardown(test_deadline_while_queued, teardown),
+		cmocka_unit_test_teardown(test_bad_row_isolated, teardown),
+		cmocka_unit_test_teardown(test_database_outage, teardown),
+	};
+	int rc;
+
+	testdb_require();
+	if (db_connect(&db, "test_receiver", NULL) != 0) {
+		fprintf(stderr, "cannot connect to the test database\n");
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	atexit(kill_running);
+	signal(SIGPIPE, SIG_IGN);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	db_free(db);
+	curl_global_cleanup();
+	return rc;
+}
