@@ -1,0 +1,244 @@
+#!/bin/sh
+# report.sh BINDIR [O] - benchmark the report engine (make bench).
+#
+# 1. tally-model-stats over 10 million usage events (generated in SQL with
+#    generate_series: 12 models, 20,000 users, 28 days of November 2026,
+#    2% errors), run as its daily timer runs it: the default period (the
+#    previous day, ~357,000 events), whose "Peak hours" and "Calls by
+#    hour" sheets read the week before (~2.5 million events) and whose
+#    last-access lookups go through every model's index, against the
+#    same seven queries run by psql in the same kind of transaction
+#    (REPEATABLE READ READ ONLY, the engine's session settings, JIT off
+#    included, PREPARE + EXECUTE with the same typed parameters) with its
+#    output sent to /dev/null.  Target: <= 1.3x.
+# 2. One XLSX sheet of 1,000,000 rows x 10 columns (numbers, text,
+#    datetimes, money, booleans, percentages) written three ways, same
+#    cells, same formats:
+#      engine  bench/report/xlsx_engine.c: lib/report.c reading the rows
+#              from PostgreSQL (generate_series) in single-row mode
+#      limit   bench/report/xlsx_limit.c: the cells generated in C and
+#              written straight with libxlsxwriter, constant_memory
+#      python  bench/report/xlsx_python.py: Debian's python3-xlsxwriter,
+#              constant_memory
+#    Targets: engine >= 0.8x the limit's speed, >= 3.5x Python's, peak RSS
+#    <= 64 MB.
+# Every figure is the median of RUNS runs (default 3; the three writers
+# take turns within a round so machine noise hits them alike), with peak
+# RSS from /usr/bin/time -v (the client process; the server's memory is
+# PostgreSQL's).  Sizes: REPORT_EVENTS (default 10000000) and
+# REPORT_ROWS (default 1000000) scale it down; the full run takes about
+# ten minutes on 2 cores.  Exit 1 if a run fails or a target is missed.
+set -eu
+BINDIR=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+O=$(cd "${2:-$TOP/build/release}" && pwd)
+RUNS=${RUNS:-3}
+EVENTS=${REPORT_EVENTS:-10000000}
+ROWS=${REPORT_ROWS:-1000000}
+PY=/usr/bin/python3
+
+unset TALLY_DATABASE_URL TALLY_CONFIG TALLY_TZ
+export TALLY_HOME
+TALLY_HOME=$(mktemp -d /tmp/tally-bench-report.XXXXXX)
+chmod 755 "$TALLY_HOME"
+export TALLY_CONFIG=/dev/null
+W="$TALLY_HOME/work"
+mkdir -p "$W"
+cleanup() {
+	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
+	rm -rf "$TALLY_HOME"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for need in "$O/libtally.a" "$BINDIR/tally-model-stats" "$BINDIR/tallyctl"; do
+	[ -e "$need" ] || { echo "bench report: $need missing: make first" >&2; exit 1; }
+done
+if ! "$PY" -c 'import xlsxwriter' 2>/dev/null; then
+	echo "bench report: $PY cannot import xlsxwriter (make deps-bench)" >&2
+	exit 1
+fi
+
+# the two C programs, with the project's flags
+CFLAGS="-std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -include $TOP/lib/banned.h -I$TOP/lib -I$O"
+PKGS="libpq xlsxwriter libmicrohttpd libcurl libcrypto jansson libsystemd"
+# shellcheck disable=SC2046
+cc $CFLAGS $(pkg-config --cflags $PKGS) -o "$W/xlsx_engine" \
+    "$HERE/report/xlsx_engine.c" "$O/libtally.a" $(pkg-config --libs $PKGS) -lcsv -lm
+# shellcheck disable=SC2046
+cc $CFLAGS $(pkg-config --cflags xlsxwriter) -o "$W/xlsx_limit" \
+    "$HERE/report/xlsx_limit.c" $(pkg-config --libs xlsxwriter)
+
+if ! "$BINDIR/tallyctl" db up >"$W/db-up.log" 2>&1; then
+	cat "$W/db-up.log" >&2
+	exit 1
+fi
+URL="host=$TALLY_HOME/pg/run port=5432 dbname=tally user=tally"
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$URL" "$@"; }
+
+HAVE_TIME=0
+if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
+	HAVE_TIME=1
+fi
+now() { date +%s.%N; }
+# timed LOG CMD...: SECS (wall) and RSS (KiB, 0 when unknown)
+timed() {
+	_log=$1
+	shift
+	_t0=$(now)
+	if [ "$HAVE_TIME" = 1 ]; then
+		/usr/bin/time -v -o "$_log.time" "$@" >"$_log.out" 2>"$_log.err" ||
+			{ echo "bench report: $* failed:" >&2; tail -20 "$_log.err" >&2; exit 1; }
+		RSS=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$_log.time")
+	else
+		"$@" >"$_log.out" 2>"$_log.err" ||
+			{ echo "bench report: $* failed:" >&2; tail -20 "$_log.err" >&2; exit 1; }
+		RSS=0
+	fi
+	_t1=$(now)
+	SECS=$(echo "$_t0 $_t1" | awk '{ printf "%.2f", $2 - $1 }')
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+fails=0
+verdict() {
+	# verdict WHAT VALUE OP TARGET
+	if awk -v v="$2" -v t="$4" -v op="$3" 'BEGIN { exit !((op == "<=") ? v <= t : v >= t) }'; then
+		echo "    $1: $2 (target $3 $4) ok"
+	else
+		echo "    $1: $2 (target $3 $4) MISSED"
+		fails=$((fails + 1))
+	fi
+}
+
+# the machine is shared: say how busy it was, since it moves every figure
+echo "report: load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+
+# ---- part 1: model-stats over EVENTS usage events ---------------------
+echo "report: generating $EVENTS usage events in SQL"
+_t0=$(now)
+psql_q <<EOF
+insert into models (name, active, credit_cost, provider_cost_minor,
+    provider_currency, created_at)
+select 'model-' || m, m % 7 <> 0, 1 + m % 5, 1 + m * 3,
+       (array['USD', 'EUR', 'JPY'])[m % 3 + 1], '2026-01-01'
+  from generate_series(1, 12) m;
+insert into app_users (external_id, email, registered_at)
+select 'u' || u, 'user' || u || '@example.com', '2026-01-01'
+  from generate_series(1, 20000) u;
+-- in time order, as the image service reports them
+insert into usage_events (event_id, user_id, model_id, kind, started_at,
+    duration_ms, credits, status, error)
+select 'evt_' || g,
+       (select min(id) from app_users) + (g * 7919) % 20000,
+       (select min(id) from models) + (g * 31 + g / 1000) % 12,
+       case when g % 4 = 0 then 'edit' else 'generate' end,
+       timestamptz '2026-11-01 00:00:00Z'
+           + make_interval(secs => (g - 1)::float8 * 28 * 86400 / $EVENTS),
+       500 + (g * 7919) % 20000,
+       case when g % 50 = 0 then 0 else 1 + g % 5 end,
+       case when g % 50 = 0 then 'error' else 'ok' end,
+       case when g % 50 = 0
+            then (array['timeout', 'nsfw_blocked', 'provider_500'])[g % 3 + 1]
+       end
+  from generate_series(1::bigint, $EVENTS) g;
+vacuum analyze usage_events;
+vacuum analyze models;
+vacuum analyze app_users;
+EOF
+_t1=$(now)
+echo "report: loaded in $(echo "$_t0 $_t1" | awk '{ printf "%.0f", $2 - $1 }') s"
+
+AS_OF=2026-11-29T06:00:00Z	# the default period: 2026-11-28 (UTC)
+# the psql baseline: the same files, parameters and transaction
+{
+	echo "begin isolation level repeatable read read only;"
+	# the session settings the engine uses (lib/report.c: begin_snapshot)
+	echo "select set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),"
+	echo "  set_config('extra_float_digits', '1', true), set_config('jit', 'off', true);"
+	i=0
+	for f in "$TOP"/reports/model-stats/*.sql; do
+		i=$((i + 1))
+		echo "prepare s$i(timestamptz, timestamptz, timestamptz, text, jsonb) as"
+		cat "$f"
+		echo ";"
+		echo "execute s$i('2026-11-28T00:00:00Z', '2026-11-29T00:00:00Z',"
+		echo "    '$AS_OF', 'UTC', '{\"inactive_model_days\": 7}');"
+	done
+	echo "commit;"
+} >"$W/psql.sql"
+
+: >"$W/ms.engine" ; : >"$W/ms.psql" ; : >"$W/ms.rss"
+r=1
+while [ "$r" -le "$RUNS" ]; do
+	rm -rf "$W/out"
+	timed "$W/ms-engine-$r" env TALLY_DATABASE_URL="$URL" \
+	    "$BINDIR/tally-model-stats" --as-of "$AS_OF" --tz UTC --out "$W/out"
+	echo "$SECS" >>"$W/ms.engine"
+	echo "$RSS" >>"$W/ms.rss"
+	timed "$W/ms-psql-$r" psql -X -q -v ON_ERROR_STOP=1 -o /dev/null \
+	    -f "$W/psql.sql" "$URL"
+	echo "$SECS" >>"$W/ms.psql"
+	echo "    run $r: engine $(tail -1 "$W/ms.engine") s, psql $SECS s"
+	r=$((r + 1))
+done
+E=$(median <"$W/ms.engine")
+P=$(median <"$W/ms.psql")
+RSS_MS=$(median <"$W/ms.rss")
+ROWS_OUT=$(awk '/"rows":/ { gsub(/[^0-9]/, ""); s += $0 } END { print s }' \
+    "$W"/out/*.manifest.json)
+echo "report: tally-model-stats, $EVENTS events, default period (a day), $ROWS_OUT rows out (median of $RUNS)"
+echo "    engine (xlsx + 7 csv + manifest) $E s, peak RSS $(mb "$RSS_MS") MB"
+echo "    psql -o /dev/null (same queries)  $P s"
+verdict "engine / psql" "$(awk -v e="$E" -v p="$P" 'BEGIN { printf "%.2f", e / p }')" "<=" 1.3
+
+# ---- part 2: XLSX writing, 1M rows x 10 columns ------------------------
+: >"$W/x.engine" ; : >"$W/x.limit" ; : >"$W/x.python"
+: >"$W/r.engine" ; : >"$W/r.limit" ; : >"$W/r.python"
+r=1
+while [ "$r" -le "$RUNS" ]; do
+	rm -rf "$W/xout"
+	mkdir -p "$W/xout"
+	timed "$W/x-engine-$r" env TALLY_DATABASE_URL="$URL" \
+	    "$W/xlsx_engine" "$W/xout" "$ROWS"
+	echo "$SECS" >>"$W/x.engine"; echo "$RSS" >>"$W/r.engine"
+	_e=$SECS
+	timed "$W/x-limit-$r" "$W/xlsx_limit" "$W/xout/limit.xlsx" "$ROWS"
+	echo "$SECS" >>"$W/x.limit"; echo "$RSS" >>"$W/r.limit"
+	_l=$SECS
+	timed "$W/x-python-$r" "$PY" "$HERE/report/xlsx_python.py" \
+	    "$W/xout/python.xlsx" "$ROWS"
+	echo "$SECS" >>"$W/x.python"; echo "$RSS" >>"$W/r.python"
+	echo "    run $r: engine $_e s, limit $_l s, python $SECS s"
+	r=$((r + 1))
+done
+# the three files hold the same cells: compare a sample read back
+"$PY" - "$W/xout/bench-2026-11-01.xlsx" "$W/xout/limit.xlsx" \
+    "$W/xout/python.xlsx" <<'EOF' || { echo "bench report: the three workbooks differ" >&2; exit 1; }
+import sys
+import openpyxl
+rows = []
+for path in sys.argv[1:]:
+    ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows.append([[c.value for c in r] for r in ws.iter_rows(max_row=2000)])
+for other in rows[1:]:
+    for a, b in zip(rows[0], other):
+        for x, y in zip(a, b):
+            if x != y and not (isinstance(x, float) and abs(x - y) < 1e-6):
+                print("differ:", a, b)
+                sys.exit(1)
+EOF
+XE=$(median <"$W/x.engine"); XL=$(median <"$W/x.limit"); XP=$(median <"$W/x.python")
+RE=$(median <"$W/r.engine"); RL=$(median <"$W/r.limit"); RP=$(median <"$W/r.python")
+echo "report: XLSX $ROWS rows x 10 columns (median of $RUNS)"
+echo "    engine  $XE s  ($(awk -v n="$ROWS" -v s="$XE" 'BEGIN { printf "%.0f", n / s }') rows/s)  peak RSS $(mb "$RE") MB"
+echo "    limit   $XL s  ($(awk -v n="$ROWS" -v s="$XL" 'BEGIN { printf "%.0f", n / s }') rows/s)  peak RSS $(mb "$RL") MB"
+echo "    python  $XP s  ($(awk -v n="$ROWS" -v s="$XP" 'BEGIN { printf "%.0f", n / s }') rows/s)  peak RSS $(mb "$RP") MB"
+echo "    limit / python: $(awk -v l="$XL" -v p="$XP" 'BEGIN { printf "%.2f", p / l }')x"
+verdict "engine speed / limit's" "$(awk -v e="$XE" -v l="$XL" 'BEGIN { printf "%.2f", l / e }')" ">=" 0.8
+verdict "engine speed / python's" "$(awk -v e="$XE" -v p="$XP" 'BEGIN { printf "%.2f", p / e }')" ">=" 3.5
+echo "report: load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+verdict "engine peak RSS (MB)" "$(mb "$RE")" "<=" 64
+verdict "model-stats peak RSS (MB)" "$(mb "$RSS_MS")" "<=" 64
+[ "$fails" -eq 0 ]

@@ -1,0 +1,22 @@
+-- sheet: Daily totals
+-- percent: error_rate
+-- chart: line; category=day; values=calls,errors; title=Calls per day
+--
+-- Every model together, one row per day of the period with a call.  Days
+-- are cut in the report time zone (the session's TimeZone).  Usage counts
+-- as of $3 (tally_report_usage: started and delivered by then).  No money
+-- here: providers bill in different currencies, and amounts in different
+-- currencies are never added up (see "Per model per day").
+select u.started_at::date as day,
+       count(*) as calls,
+       count(*) filter (where u.kind = 'generate') as generate,
+       count(*) filter (where u.kind = 'edit') as edit,
+       count(*) filter (where u.status = 'ok') as ok,
+       count(*) filter (where u.status = 'error') as errors,
+       round(count(*) filter (where u.status = 'error')::numeric / count(*), 4)
+           as error_rate,
+       count(distinct u.user_id) as users,
+       sum(u.credits) as credits
+  from tally_report_usage($1, $2, $3) u
+ group by 1
+ order by 1

@@ -1,0 +1,749 @@
+/*
+ * test_report_engine.c - the report engine against a real PostgreSQL:
+ * cell types from column types, CSV and XLSX content (read back with
+ * openpyxl), formula injection, the snapshot and time zone, parameters,
+ * empty results, errors that leave no half-written files, job_runs rows,
+ * manifests, reruns that give the same bytes, dry runs, formats and
+ * continuation sheets.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "db.h"
+#include "err.h"
+#include "period.h"
+#include "report.h"
+#include "strbuf.h"
+#include "testdb.h"
+
+#define BERLIN "Europe/Berlin"
+
+static struct db *db;		/* as tally_batch, like the programs */
+static struct db *admin;	/* superuser: to look at job_runs */
+static char *url;
+static char tmp[] = "/tmp/test_report_engine.XXXXXX";
+static char *reader;
+static int outn;
+
+/* A fresh output directory name (not created) under tmp. */
+static char *
+new_dir(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/out%d", tmp, ++outn);
+	return strbuf_detach(&sb, NULL);
+}
+
+static char *
+slurp(const char *dir, const char *name, size_t *len)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+	FILE *f;
+
+	strbuf_addf(&path, "%s/%s", dir, name);
+	f = fopen(path.buf, "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", path.buf);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	strbuf_release(&path);
+	if (len != NULL)
+		*len = sb.len;
+	return strbuf_detach(&sb, NULL);
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static json_t *
+read_xlsx(const char *dir, const char *name)
+{
+	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *p;
+	json_t *j;
+	json_error_t jerr;
+
+	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s/%s'", reader, dir, name);
+	p = popen(cmd.buf, "r");
+	assert_non_null(p);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		strbuf_add(&out, buf, n);
+	assert_int_equal(pclose(p), 0);
+	j = json_loads(strbuf_str(&out), 0, &jerr);
+	if (j == NULL)
+		fail_msg("reader output is not JSON: %s", jerr.text);
+	strbuf_release(&cmd);
+	strbuf_release(&out);
+	return j;
+}
+
+static json_t *
+xcell(json_t *wb, size_t sheet, size_t row, size_t col)
+{
+	json_t *s = json_array_get(json_object_get(wb, "sheets"), sheet);
+
+	return json_array_get(json_array_get(json_object_get(s, "rows"), row),
+	    col);
+}
+
+static void
+assert_xcell(json_t *wb, size_t row, size_t col, const char *type,
+    const char *fmt)
+{
+	json_t *c = xcell(wb, 0, row, col);
+
+	if (c == NULL || json_is_null(c))
+		fail_msg("cell %zu,%zu is empty", row, col);
+	assert_string_equal(json_string_value(json_object_get(c, "t")), type);
+	if (fmt != NULL)
+		assert_string_equal(json_string_value(json_object_get(c, "f")), fmt);
+}
+
+static const char *
+xstr(json_t *wb, size_t row, size_t col)
+{
+	return json_string_value(json_object_get(xcell(wb, 0, row, col), "v"));
+}
+
+/* Run sources as report "t" for 2026-11-16 in tz into dir. */
+static int
+run(const struct report_source *src, size_t n, const char *dir,
+    const char *tz, struct report_opts *extra, struct report_result *res)
+{
+	static struct period p;
+	struct report_opts o;
+	time_t as_of;
+
+	assert_int_equal(period_parse_instant("2026-11-17T06:00:00Z", "UTC",
+	    &as_of), 0);
+	assert_int_equal(period_last(&p, PERIOD_DAY, as_of, tz), 0);
+	if (extra != NULL)
+		o = *extra;
+	else
+		memset(&o, 0, sizeof(o));
+	o.period = &p;
+	o.as_of = as_of;
+	o.tz = tz;
+	o.out_dir = dir;
+	o.sources = src;
+	o.nsources = n;
+	report_result_init(res);
+	return report_run(db, "t", &o, res);
+}
+
+static void
+test_types_and_injection(void **state)
+{
+	static const struct report_source src[] = { { "t/10_types.sql",
+	    "-- sheet: Types\n"
+	    "-- money: amount=cur, fixed=EUR\n"
+	    "-- percent: rate\n"
+	    "select 1::int2 as i2, 2::int4 as i4, 9007199254740993::int8 as i8,\n"
+	    "  1.50::numeric as num, 0.25::float8 as f8, true as b,\n"
+	    "  date '2026-11-16' as d, timestamp '2026-11-16 10:30:00' as ts,\n"
+	    "  timestamptz '2026-11-16 09:30:00Z' as tstz, '=1+2' as formula,\n"
+	    "  ''::text as empty, null::text as nothing, 19.99 as amount,\n"
+	    "  'USD' as cur, 5::numeric as fixed, 0.125 as rate,\n"
+	    "  'say \"hi\", ok' as quoted, E'two\\nlines' as multi,\n"
+	    "  '-5'::text as neg_text, -5 as neg_num,\n"
+	    "  'infinity'::timestamptz as inf, 'NaN'::numeric as nan,\n"
+	    "  interval '1 day' as iv, '{\"a\":1}'::jsonb as j,\n"
+	    "  '@SUM(A1)'::varchar as at\n" } };
+	struct report_result res;
+	char *dir = new_dir(), *csv;
+	json_t *wb;
+
+	(void)state;
+	assert_int_equal(run(src, 1, dir, BERLIN, NULL, &res), 0);
+	assert_int_equal(res.nsheets, 1);
+	assert_int_equal(res.sheets[0].rows, 1);
+	assert_string_equal(res.sheets[0].csv, "t-2026-11-16-types.csv");
+	csv = slurp(dir, "t-2026-11-16-types.csv", NULL);
+	assert_string_equal(csv,
+	    "\"i2\",\"i4\",\"i8\",\"num\",\"f8\",\"b\",\"d\",\"ts\",\"tstz\","
+	    "\"formula\",\"empty\",\"nothing\",\"amount\",\"cur\",\"fixed\","
+	    "\"rate\",\"quoted\",\"multi\",\"neg_text\",\"neg_num\",\"inf\","
+	    "\"nan\",\"iv\",\"j\",\"at\"\r\n"
+	    "1,2,9007199254740993,1.50,0.25,true,2026-11-16,2026-11-16 10:30:00,"
+	    "2026-11-16 10:30:00+01,\"'=1+2\",\"\",,19.99,\"USD\",5,0.125,"
+	    "\"say \"\"hi\"\", ok\",\"two\nlines\",\"'-5\",-5,\"infinity\","
+	    "\"NaN\",\"1 day\",\"{\"\"a\"\": 1}\",\"'@SUM(A1)\"\r\n");
+	free(csv);
+
+	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	assert_string_equal(json_string_value(json_object_get(wb, "created")),
+	    "2026-11-17T06:00:00");
+	assert_xcell(wb, 1, 0, "n", "General");
+	assert_true(json_integer_value(json_object_get(xcell(wb, 0, 1, 1),
+	    "v")) == 2);
+	assert_xcell(wb, 1, 3, "n", "General");
+	assert_true(json_number_value(json_object_get(xcell(wb, 0, 1, 3),
+	    "v")) == 1.5);
+	assert_xcell(wb, 1, 5, "b", NULL);
+	assert_xcell(wb, 1, 6, "d", "yyyy-mm-dd");
+	assert_string_equal(xstr(wb, 1, 6), "2026-11-16T00:00:00");
+	assert_xcell(wb, 1, 7, "d", "yyyy-mm-dd hh:mm:ss");
+	assert_string_equal(xstr(wb, 1, 7), "2026-11-16T10:30:00");
+	/* timestamptz: wall-clock time in the report zone */
+	assert_xcell(wb, 1, 8, "d", "yyyy-mm-dd hh:mm:ss");
+	assert_string_equal(xstr(wb, 1, 8), "2026-11-16T10:30:00");
+	assert_xcell(wb, 1, 9, "s", NULL);
+	assert_string_equal(xstr(wb, 1, 9), "=1+2");
+	assert_true(json_is_null(xcell(wb, 0, 1, 11)));
+	assert_xcell(wb, 1, 12, "n", "#,##0.00 \"USD\"");
+	assert_xcell(wb, 1, 14, "n", "#,##0.00 \"EUR\"");
+	assert_xcell(wb, 1, 15, "n", "0.0%");
+	assert_xcell(wb, 1, 17, "s", NULL);
+	assert_string_equal(xstr(wb, 1, 17), "two\nlines");
+	assert_xcell(wb, 1, 18, "s", NULL);
+	assert_string_equal(xstr(wb, 1, 18), "-5");
+	assert_xcell(wb, 1, 19, "n", NULL);
+	/* values Excel cannot hold as their type are shown as text */
+	assert_xcell(wb, 1, 20, "s", NULL);
+	assert_string_equal(xstr(wb, 1, 20), "infinity");
+	assert_xcell(wb, 1, 21, "s", NULL);
+	assert_string_equal(xstr(wb, 1, 21), "NaN");
+	assert_xcell(wb, 1, 24, "s", NULL);
+	assert_string_equal(xstr(wb, 1, 24), "@SUM(A1)");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(wb, "sheets"), 0), "freeze")), "A2");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(wb, "sheets"), 0), "autofilter")), "A1:Y2");
+	json_decref(wb);
+	report_result_release(&res);
+	free(dir);
+}
+
+static void
+test_snapshot_and_params(void **state)
+{
+	static const struct report_source src[] = {
+		{ "t/10_session.sql",
+		  "select current_setting('transaction_isolation') as iso,\n"
+		  "  current_setting('transaction_read_only') as ro,\n"
+		  "  current_setting('TimeZone') as tz,\n"
+		  "  pg_current_snapshot()::text as snap" },
+		{ "t/20_params.sql",
+		  "-- sheet: Params\n"
+		  "select $1::text as s, $2::text as e, $3::text as a, $4 as tz,\n"
+		  "  $5 ->> 'k' as k, $6 as x1, $7::integer + 1 as x2,\n"
+		  "  (timestamptz '2026-03-28 23:30:00Z')::date as cut,\n"
+		  "  pg_current_snapshot()::text as snap" },
+	};
+	static const char *const extra[] = { "hello", "41" };
+	struct report_opts o;
+	struct report_result res;
+	char *dir = new_dir(), *a, *b;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.settings_json = "{\"k\": \"v\"}";
+	o.extra = extra;
+	o.nextra = 2;
+	o.formats = REPORT_CSV;
+	assert_int_equal(run(src, 2, dir, BERLIN, &o, &res), 0);
+	a = slurp(dir, "t-2026-11-16-session.csv", NULL);
+	b = slurp(dir, "t-2026-11-16-params.csv", NULL);
+	assert_non_null(strstr(a, "\"repeatable read\",\"on\",\"Europe/Berlin\""));
+	assert_non_null(strstr(b,
+	    "\"2026-11-16 00:00:00+01\",\"2026-11-17 00:00:00+01\","
+	    "\"2026-11-17 07:00:00+01\",\"Europe/Berlin\",\"v\",\"hello\",42,"
+	    "2026-03-29,"));
+	/* one snapshot for every sheet */
+	assert_string_equal(strrchr(a, ',') + 1, strrchr(b, ',') + 1);
+	/* CSV only: no workbook */
+	assert_int_equal(count_entries(dir), 3);
+	free(a);
+	free(b);
+	report_result_release(&res);
+	free(dir);
+}
+
+static void
+test_empty_result(void **state)
+{
+	static const struct report_source src[] = { { "t/10_none.sql",
+	    "-- chart: line; category=a; values=b\n"
+	    "-- heatmap: *numeric*\n"
+	    "select 1 as a, 2 as b where false" } };
+	struct report_result res;
+	char *dir = new_dir(), *csv;
+	json_t *wb, *sh;
+
+	(void)state;
+	assert_int_equal(run(src, 1, dir, "UTC", NULL, &res), 0);
+	assert_int_equal(res.sheets[0].rows, 0);
+	csv = slurp(dir, "t-2026-11-16-none.csv", NULL);
+	assert_string_equal(csv, "\"a\",\"b\"\r\n");
+	free(csv);
+	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	sh = json_array_get(json_object_get(wb, "sheets"), 0);
+	assert_string_equal(json_string_value(json_object_get(sh, "name")), "none");
+	assert_int_equal(json_array_size(json_object_get(sh, "rows")), 1);
+	assert_int_equal(json_array_size(json_object_get(sh, "charts")), 0);
+	json_decref(wb);
+	report_result_release(&res);
+	free(dir);
+}
+
+static char *
+sha256_hex(const char *data, size_t len)
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL), 1);
+	for (unsigned i = 0; i < mdlen; i++)
+		strbuf_addf(&sb, "%02x", md[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
+static long long
+job_count(const char *status)
+{
+	const char *p[1] = { status };
+	char *v = NULL;
+	long long n;
+
+	assert_int_equal(db_query_value(admin, &v, "select count(*) from job_runs "
+	    "where program = 'test-engine' and status = $1", 1, p), 0);
+	n = strtoll(v, NULL, 10);
+	free(v);
+	return n;
+}
+
+static const struct report_source two_sheets[] = {
+	{ "t/10_a.sql",
+	  "-- sheet: Alpha\n"
+	  "-- chart: column; category=k; values=v; title=V by k\n"
+	  "select k, k * 10 as v, 'x' || k as label\n"
+	  "  from generate_series(1, 3) as k" },
+	{ "t/20_b.sql", "select 'b' as only" },
+};
+
+static void
+test_manifest_rerun_job_runs(void **state)
+{
+	struct report_opts o;
+	struct report_result res;
+	char *dir = new_dir(), *m1, *m2, *x1, *x2, *data, *hex;
+	size_t xlen1, xlen2, len;
+	json_t *man, *files, *f, *outputs;
+	json_error_t jerr;
+	char *v = NULL;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.program = "test-engine";
+	assert_int_equal(run(two_sheets, 2, dir, "UTC", &o, &res), 0);
+	assert_true(res.job_id > 0);
+	assert_int_equal(res.nfiles, 3);
+	assert_string_equal(res.manifest, "t-2026-11-16.manifest.json");
+	report_result_release(&res);
+	m1 = slurp(dir, "t-2026-11-16.manifest.json", NULL);
+	x1 = slurp(dir, "t-2026-11-16.xlsx", &xlen1);
+
+	/* the same period at the same as-of: the same bytes */
+	assert_int_equal(run(two_sheets, 2, dir, "UTC", &o, &res), 0);
+	report_result_release(&res);
+	m2 = slurp(dir, "t-2026-11-16.manifest.json", NULL);
+	x2 = slurp(dir, "t-2026-11-16.xlsx", &xlen2);
+	assert_string_equal(m1, m2);
+	assert_int_equal(xlen1, xlen2);
+	assert_memory_equal(x1, x2, xlen1);
+	/* xlsx, two CSVs, manifest; no temporary file left */
+	assert_int_equal(count_entries(dir), 4);
+
+	man = json_loads(m1, 0, &jerr);
+	assert_non_null(man);
+	assert_string_equal(json_string_value(json_object_get(man, "report")), "t");
+	assert_string_equal(json_string_value(json_object_get(man, "as_of")),
+	    "2026-11-17T06:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(man,
+	    "period"), "start")), "2026-11-16T00:00:00Z");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(man, "sheets"), 0), "rows")), 3);
+	files = json_object_get(man, "files");
+	assert_int_equal(json_array_size(files), 3);
+	for (size_t i = 0; i < 3; i++) {
+		f = json_array_get(files, i);
+		data = slurp(dir, json_string_value(json_object_get(f, "name")),
+		    &len);
+		hex = sha256_hex(data, len);
+		assert_string_equal(hex,
+		    json_string_value(json_object_get(f, "sha256")));
+		assert_int_equal(json_integer_value(json_object_get(f, "bytes")),
+		    (json_int_t)len);
+		free(hex);
+		free(data);
+	}
+	json_decref(man);
+
+	assert_int_equal(job_count("OK"), 2);
+	assert_int_equal(db_query_value(admin, &v, "select counts::text from "
+	    "job_runs where program = 'test-engine' order by id desc limit 1",
+	    0, NULL), 0);
+	assert_string_equal(v, "{\"rows\": {\"b\": 1, \"Alpha\": 3}, "
+	    "\"period\": \"2026-11-16\"}");
+	free(v);
+	assert_int_equal(db_query_value(admin, &v, "select outputs::text from "
+	    "job_runs where program = 'test-engine' order by id desc limit 1",
+	    0, NULL), 0);
+	outputs = json_loads(v, 0, &jerr);
+	assert_non_null(outputs);
+	assert_int_equal(json_array_size(outputs), 4);
+	json_decref(outputs);
+	free(v);
+	free(m1);
+	free(m2);
+	free(x1);
+	free(x2);
+	free(dir);
+}
+
+static void
+expect_failure(const struct report_source *src, size_t n, int code,
+    const char *needle)
+{
+	struct report_opts o;
+	struct report_result res;
+	char *dir = new_dir();
+
+	memset(&o, 0, sizeof(o));
+	o.program = "test-engine";
+	assert_int_equal(run(src, n, dir, "UTC", &o, &res), code);
+	if (strstr(strbuf_str(&res.err), needle) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"",
+		    strbuf_str(&res.err), needle);
+	/* nothing half-written, not even a temporary file */
+	assert_true(count_entries(dir) <= 0);
+	report_result_release(&res);
+	free(dir);
+}
+
+static void
+test_failures_leave_nothing(void **state)
+{
+	static const struct report_source bad_money[] = {
+		{ "t/10_ok.sql", "select 1 as a" },
+		{ "t/20_bad.sql", "-- money: amount=cur\nselect 1 as a" },
+	};
+	static const struct report_source bad_currency[] = {
+		{ "t/10_bad.sql", "-- money: a=usd\nselect 1 as a" },
+	};
+	static const struct report_source not_numeric[] = {
+		{ "t/10_bad.sql", "-- percent: a\nselect 'x' as a" },
+	};
+	static const struct report_source bad_chart[] = {
+		{ "t/10_bad.sql", "-- chart: line; category=a; values=zz\n"
+		  "select 1 as a" },
+	};
+	static const struct report_source div0[] = {
+		{ "t/10_ok.sql", "select 1 as a" },
+		{ "t/20_div.sql", "select k / (k - 2) as a "
+		  "from generate_series(1, 5) k" },
+	};
+	static const struct report_source writes[] = {
+		{ "t/10_w.sql", "select nextval('audit_log_id_seq')" },
+	};
+	static const struct report_source two[] = {
+		{ "t/10_w.sql", "select 1; select 2" },
+	};
+	static const struct report_source cmd[] = {
+		{ "t/10_w.sql", "set work_mem = '8MB'" },
+	};
+	static const struct report_source clash[] = {
+		{ "t/10_a.sql", "-- sheet: A b\nselect 1" },
+		{ "t/20_a.sql", "-- sheet: a-B\nselect 1" },
+	};
+	long long failed = job_count("FAILED");
+	char *v = NULL;
+
+	(void)state;
+	expect_failure(bad_money, 2, TALLY_EINTERNAL, "amount");
+	expect_failure(bad_currency, 1, TALLY_EINTERNAL, "usd");
+	expect_failure(not_numeric, 1, TALLY_EINTERNAL, "not numeric");
+	expect_failure(bad_chart, 1, TALLY_EINTERNAL, "zz");
+	expect_failure(div0, 2, TALLY_EDATA, "t/20_div.sql: division by zero");
+	expect_failure(writes, 1, TALLY_EDB, "read-only");
+	expect_failure(two, 1, TALLY_EDB, "multiple commands");
+	expect_failure(cmd, 1, TALLY_EINTERNAL, "not a query");
+	expect_failure(clash, 2, TALLY_EINTERNAL, "a-b");
+	/* the runs that reached the database left FAILED rows with the why */
+	assert_int_equal(job_count("FAILED"), failed + 8);
+	assert_int_equal(db_query_value(admin, &v, "select message from job_runs "
+	    "where status = 'FAILED' and message like '%division%' limit 1",
+	    0, NULL), 0);
+	assert_non_null(v);
+	free(v);
+}
+
+static void
+test_failure_keeps_previous_files(void **state)
+{
+	static const struct report_source good[] = {
+		{ "t/10_a.sql", "select 1 as a" },
+	};
+	static const struct report_source bad[] = {
+		{ "t/10_a.sql", "select 2 / 0 as a" },
+	};
+	struct report_result res;
+	char *dir = new_dir(), *before, *after;
+
+	(void)state;
+	assert_int_equal(run(good, 1, dir, "UTC", NULL, &res), 0);
+	report_result_release(&res);
+	before = slurp(dir, "t-2026-11-16-a.csv", NULL);
+	assert_int_equal(run(bad, 1, dir, "UTC", NULL, &res), TALLY_EDATA);
+	report_result_release(&res);
+	after = slurp(dir, "t-2026-11-16-a.csv", NULL);
+	assert_string_equal(before, after);
+	assert_int_equal(count_entries(dir), 3);
+	free(before);
+	free(after);
+	free(dir);
+}
+
+static void
+test_output_errors(void **state)
+{
+	static const struct report_source src[] = {
+		{ "t/10_a.sql", "select 1 as a" },
+	};
+	struct report_opts o;
+	struct report_result res;
+	struct strbuf file = STRBUF_INIT;
+	FILE *f;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.program = "test-engine";
+	assert_int_equal(run(src, 1, "/proc/tally-cannot-be-here", "UTC", &o,
+	    &res), TALLY_EIO);
+	assert_non_null(strstr(strbuf_str(&res.err), "output directory"));
+	report_result_release(&res);
+	/* a file where the directory should be */
+	strbuf_addf(&file, "%s/plainfile", tmp);
+	f = fopen(file.buf, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(run(src, 1, file.buf, "UTC", &o, &res), TALLY_EIO);
+	report_result_release(&res);
+	strbuf_release(&file);
+}
+
+static void
+test_dry_run(void **state)
+{
+	struct report_opts o;
+	struct report_result res;
+	char *dir = new_dir();
+	long long ok = job_count("OK"), failed = job_count("FAILED");
+	struct stat st;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.dry_run = true;
+	o.program = "test-engine";
+	assert_int_equal(run(two_sheets, 2, dir, "UTC", &o, &res), 0);
+	assert_int_equal(res.sheets[0].rows, 3);
+	assert_int_equal(res.sheets[1].rows, 1);
+	assert_int_equal(res.nfiles, 0);
+	assert_null(res.manifest);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(job_count("OK"), ok);
+	assert_int_equal(job_count("FAILED"), failed);
+	report_result_release(&res);
+	free(dir);
+}
+
+static void
+test_not_found(void **state)
+{
+	struct period p;
+	struct report_opts o;
+	struct report_result res;
+
+	(void)state;
+	assert_int_equal(period_day(&p, (struct period_date){ 2026, 11, 16 },
+	    "UTC"), 0);
+	memset(&o, 0, sizeof(o));
+	o.period = &p;
+	o.dry_run = true;
+	report_result_init(&res);
+	assert_int_equal(report_run(db, "no-such-report", &o, &res),
+	    TALLY_ENOTFOUND);
+	report_result_release(&res);
+	report_result_init(&res);
+	assert_int_equal(report_run(db, "../etc", &o, &res), TALLY_EUSAGE);
+	report_result_release(&res);
+}
+
+static void
+test_continuation_and_formats(void **state)
+{
+	static const struct report_source src[] = {
+		{ "t/10_n.sql", "-- heatmap: n\nselect n from generate_series(1, 5) n" },
+	};
+	struct report_opts o;
+	struct report_result res;
+	char *dir = new_dir(), *csv;
+	json_t *wb;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.sheet_rows = 3;	/* a header and two rows per sheet */
+	o.formats = REPORT_XLSX;
+	assert_int_equal(run(src, 1, dir, "UTC", &o, &res), 0);
+	assert_int_equal(res.sheets[0].rows, 5);
+	assert_null(res.sheets[0].csv);
+	assert_int_equal(count_entries(dir), 2);	/* xlsx + manifest */
+	report_result_release(&res);
+	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	assert_int_equal(json_array_size(json_object_get(wb, "sheets")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(wb, "sheets"), 2), "name")), "n (3)");
+	json_decref(wb);
+
+	o.sheet_rows = 0;
+	o.formats = REPORT_CSV;
+	free(dir);
+	dir = new_dir();
+	assert_int_equal(run(src, 1, dir, "UTC", &o, &res), 0);
+	report_result_release(&res);
+	csv = slurp(dir, "t-2026-11-16-n.csv", NULL);
+	assert_string_equal(csv, "\"n\"\r\n1\r\n2\r\n3\r\n4\r\n5\r\n");
+	free(csv);
+	free(dir);
+}
+
+static void
+test_embedded_reports_parse(void **state)
+{
+	struct period p;
+	struct report_opts o;
+	struct report_result res;
+	char **names;
+	size_t n;
+	bool model_stats = false;
+
+	(void)state;
+	names = report_list(&n);
+	assert_int_equal(period_day(&p, (struct period_date){ 2026, 11, 16 },
+	    "UTC"), 0);
+	/* every compiled-in report runs on an empty database (dry run);
+	 * one extra parameter for the reports that take one ($6: reconcile's
+	 * run id), unused and harmless for the others */
+	for (size_t i = 0; i < n; i++) {
+		static const char *const extra[] = { "0" };
+
+		memset(&o, 0, sizeof(o));
+		o.period = &p;
+		o.as_of = p.end;
+		o.dry_run = true;
+		o.extra = extra;
+		o.nextra = 1;
+		report_result_init(&res);
+		if (report_run(db, names[i], &o, &res) != 0)
+			fail_msg("report %s: %s", names[i], strbuf_str(&res.err));
+		report_result_release(&res);
+		if (strcmp(names[i], "model-stats") == 0)
+			model_stats = true;
+	}
+	assert_true(model_stats);
+	report_list_free(names, n);
+}
+
+static int
+setup(void **state)
+{
+	const char *src = getenv("TALLY_SRCDIR");
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	testdb_require();
+	if (mkdtemp(tmp) == NULL)
+		return -1;
+	strbuf_addf(&sb, "%s/tests/xlsx_read.py", src != NULL ? src : ".");
+	reader = strbuf_detach(&sb, NULL);
+	if (access(reader, R_OK) != 0) {
+		fprintf(stderr, "cannot find %s: run from the source tree or set "
+		    "TALLY_SRCDIR\n", reader);
+		return -1;
+	}
+	testdb_create(&url, &admin);
+	if (db_connect_url(&db, url, "test-engine", "tally_batch") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	(void)state;
+	db_free(db);
+	db_free(admin);
+	free(url);
+	free(reader);
+	strbuf_addf(&cmd, "rm -rf '%s'", tmp);
+	if (system(cmd.buf) != 0)
+		fprintf(stderr, "could not remove %s\n", tmp);
+	strbuf_release(&cmd);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_types_and_injection),
+		cmocka_unit_test(test_snapshot_and_params),
+		cmocka_unit_test(test_empty_result),
+		cmocka_unit_test(test_manifest_rerun_job_runs),
+		cmocka_unit_test(test_failures_leave_nothing),
+		cmocka_unit_test(test_failure_keeps_previous_files),
+		cmocka_unit_test(test_output_errors),
+		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_continuation_and_formats),
+		cmocka_unit_test(test_embedded_reports_parse),
+	};
+
+	testdb_require();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,597 @@
+/*
+ * test_report_modelstats.c - tally-model-stats' figures against a tiny
+ * dataset whose answers were worked out by hand (in the comments of
+ * DATASET), in Europe/Berlin on the day summer time starts (23 hours), as
+ * of the next morning: an event received after the as-of instant and one
+ * started after it are left out, a deactivated model that is still called
+ * and an unused one are flagged, money stays in its own currency.  Checked
+ * through the CSV byte for byte and through the XLSX read back by
+ * openpyxl; reruns give the same bytes; a month cut in Berlin differs from
+ * the same month cut in UTC; an empty period still gives valid files.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "err.h"
+#include "period.h"
+#include "report.h"
+#include "strbuf.h"
+#include "testdb.h"
+
+#define BERLIN "Europe/Berlin"
+#define AS_OF "2026-03-30T08:00:00+02:00"	/* 06:00Z */
+
+/*
+ * Berlin switches to summer time at 01:00Z on Sunday 29 March 2026, so
+ * that day runs from 2026-03-28T23:00Z to 2026-03-29T22:00Z.
+ *   a1 Sat 23:30 CET   before the day          a6 Mon 00:00 CEST: after
+ *   a2 Sun 00:00 CET   first instant of the day
+ *   a3 Sun 03:30 CEST  after the switch
+ *   a4 Sun 12:00 error "timeout"   a5 Sun 23:59 last minute of the day
+ *   b1..b3 Sun 10:00-11:00, two errors whose text looks like a formula
+ *   b4 started in the day but received after the as-of instant: not yet
+ *   x1 started after the as-of instant: never
+ *   gamma is deactivated but called; delta never called; epsilon last
+ *   called on 20 March; zeta created after the as-of instant.
+ */
+static const char DATASET[] =
+    "insert into models (name, active, credit_cost, provider_cost_minor,"
+    "  provider_currency, created_at) values"
+    " ('alpha', true, 5, 3, 'USD', '2026-01-01'),"
+    " ('beta', true, 2, 150, 'JPY', '2026-01-01'),"
+    " ('gamma', false, 1, 1, 'EUR', '2026-01-01'),"
+    " ('delta', true, 1, 10, 'USD', '2026-01-01'),"
+    " ('epsilon', true, 1, 10, 'USD', '2026-01-01'),"
+    " ('zeta', true, 1, 1, 'USD', '2026-04-15');"
+    "insert into app_users (external_id, email) values"
+    " ('u1', 'a@example.com'), ('u2', '=b@example.com'),"
+    " ('u3', 'c@example.com');"
+    "insert into raw_events (source, scheme, event_key, received_at, body,"
+    "  payload) values ('images', 'standard-webhooks', 'late-1',"
+    "  '2026-03-30 07:00:00Z', '\\x7b7d', '{}');"
+    "insert into usage_events (event_id, raw_event_id, user_id, model_id,"
+    "  kind, started_at, duration_ms, credits, status, error)"
+    " select e.id, r.id, u.id, m.id, e.kind, e.at::timestamptz, e.ms, e.cr,"
+    "        e.st, e.err"
+    "   from (values"
+    "  ('a1', null, 'u1', 'alpha', 'generate', '2026-03-28 22:30:00Z', 1000, 5, 'ok', null),"
+    "  ('a2', null, 'u1', 'alpha', 'generate', '2026-03-28 23:00:00Z', 1000, 5, 'ok', null),"
+    "  ('a3', null, 'u1', 'alpha', 'edit', '2026-03-29 01:30:00Z', 2000, 5, 'ok', null),"
+    "  ('a4', null, 'u2', 'alpha', 'generate', '2026-03-29 10:00:00Z', 4000, 0, 'error', 'timeout'),"
+    "  ('a5', null, 'u3', 'alpha', 'edit', '2026-03-29 21:59:00Z', 3000, 5, 'ok', null),"
+    "  ('a6', null, 'u1', 'alpha', 'generate', '2026-03-29 22:00:00Z', 500, 5, 'ok', null),"
+    "  ('b1', null, 'u1', 'beta', 'generate', '2026-03-29 08:00:00Z', 10000, 2, 'ok', null),"
+    "  ('b2', null, 'u1', 'beta', 'edit', '2026-03-29 08:30:00Z', 200, 0, 'error',"
+    "   '=HYPERLINK(\"http://x\",\"nsfw\")'),"
+    "  ('b3', null, 'u2', 'beta', 'generate', '2026-03-29 09:00:00Z', 300, 0, 'error',"
+    "   '=HYPERLINK(\"http://x\",\"nsfw\")'),"
+    "  ('b4', 'late-1', 'u2', 'beta', 'generate', '2026-03-29 09:30:00Z', 999, 2, 'ok', null),"
+    "  ('g1', null, 'u1', 'gamma', 'generate', '2026-03-29 12:00:00Z', 700, 1, 'ok', null),"
+    "  ('e1', null, 'u3', 'epsilon', 'generate', '2026-03-20 12:00:00Z', 1500, 1, 'ok', null),"
+    "  ('x1', null, 'u3', 'alpha', 'generate', '2026-03-30 07:00:00Z', 1, 1, 'ok', null)"
+    "  ) e(id, raw, usr, model, kind, at, ms, cr, st, err)"
+    "   join app_users u on u.external_id = e.usr"
+    "   join models m on m.name = e.model"
+    "   left join raw_events r on r.event_key = e.raw;";
+
+static struct db *db;
+static char *url;
+static char tmp[] = "/tmp/test_report_modelstats.XXXXXX";
+static char *reader;
+static int outn;
+
+static char *
+new_dir(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/out%d", tmp, ++outn);
+	return strbuf_detach(&sb, NULL);
+}
+
+static char *
+slurp(const char *dir, const char *name, size_t *len)
+{
+	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
+	char buf[8192];
+	size_t n;
+	FILE *f;
+
+	strbuf_addf(&path, "%s/%s", dir, name);
+	f = fopen(path.buf, "rb");
+	if (f == NULL)
+		fail_msg("cannot open %s", path.buf);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	strbuf_release(&path);
+	if (len != NULL)
+		*len = sb.len;
+	return strbuf_detach(&sb, NULL);
+}
+
+static void
+assert_file(const char *dir, const char *name, const char *want)
+{
+	char *got = slurp(dir, name, NULL);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, want);
+	free(got);
+}
+
+/* Run model-stats for a period given like the command line's. */
+static int
+run_stats(const char *dir, const char *tz, const char *as_of_s,
+    const struct period_request *rq, const char *settings,
+    struct report_result *res)
+{
+	struct period p;
+	struct report_opts o;
+	struct strbuf err = STRBUF_INIT;
+	time_t as_of;
+
+	assert_int_equal(period_parse_instant(as_of_s, tz, &as_of), 0);
+	assert_int_equal(period_resolve(&p, rq, PERIOD_DAY, as_of, tz, &err), 0);
+	strbuf_release(&err);
+	memset(&o, 0, sizeof(o));
+	o.period = &p;
+	o.as_of = as_of;
+	o.tz = tz;
+	o.out_dir = dir;
+	o.settings_json = settings;
+	o.program = "tally-model-stats";
+	report_result_init(res);
+	return report_run(db, "model-stats", &o, res);
+}
+
+static const struct period_request default_day;
+
+static void
+check_csv(const char *dir)
+{
+	struct strbuf want = STRBUF_INIT;
+	static const struct {
+		int h, calls, errors;
+		const char *avg;
+	} hours[] = {
+		{ 0, 1, 0, "1000.0" }, { 3, 1, 0, "2000.0" },
+		{ 10, 2, 1, "5100.0" }, { 11, 1, 1, "300.0" },
+		{ 12, 1, 1, "4000.0" }, { 14, 1, 0, "700.0" },
+		{ 23, 2, 0, "2000.0" },
+	};
+	char *peak;
+
+	assert_file(dir, "model-stats-2026-03-29-daily-totals.csv",
+	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
+	    "\"error_rate\",\"users\",\"credits\"\r\n"
+	    "2026-03-29,8,5,3,5,3,0.3750,3,18\r\n");
+	assert_file(dir, "model-stats-2026-03-29-per-model-per-day.csv",
+	    "\"day\",\"model\",\"calls\",\"generate\",\"edit\",\"ok\","
+	    "\"errors\",\"success_rate\",\"avg_ms\",\"p50_ms\",\"p95_ms\","
+	    "\"max_ms\",\"credits\",\"provider_cost\",\"currency\",\"users\","
+	    "\"last_call\"\r\n"
+	    "2026-03-29,\"alpha\",4,2,2,3,1,0.7500,2500.0,2500.0,3850.0,4000,"
+	    "15,0.12,\"USD\",3,2026-03-29 23:59:00+02\r\n"
+	    "2026-03-29,\"beta\",3,2,1,1,2,0.3333,3500.0,300.0,9030.0,10000,"
+	    "2,450,\"JPY\",2,2026-03-29 11:00:00+02\r\n"
+	    "2026-03-29,\"gamma\",1,1,0,1,0,1.0000,700.0,700.0,700.0,700,"
+	    "1,0.01,\"EUR\",1,2026-03-29 14:00:00+02\r\n");
+	assert_file(dir, "model-stats-2026-03-29-errors.csv",
+	    "\"day\",\"model\",\"error\",\"calls\",\"first_seen\","
+	    "\"last_seen\"\r\n"
+	    "2026-03-29,\"alpha\",\"timeout\",1,2026-03-29 12:00:00+02,"
+	    "2026-03-29 12:00:00+02\r\n"
+	    "2026-03-29,\"beta\",\"'=HYPERLINK(\"\"http://x\"\",\"\"nsfw\"\")\","
+	    "2,2026-03-29 10:30:00+02,2026-03-29 11:00:00+02\r\n");
+	assert_file(dir, "model-stats-2026-03-29-models.csv",
+	    "\"model\",\"active\",\"flagged\",\"credit_cost\","
+	    "\"provider_cost_per_call\",\"currency\",\"calls\",\"ok\","
+	    "\"errors\",\"success_rate\",\"credits\",\"avg_ms\",\"p95_ms\","
+	    "\"provider_cost\",\"last_access\"\r\n"
+	    "\"alpha\",true,false,5,0.03,\"USD\",4,3,1,0.7500,15,2500.0,"
+	    "3850.0,0.12,2026-03-30 00:00:00+02\r\n"
+	    "\"beta\",true,false,2,150,\"JPY\",3,1,2,0.3333,2,3500.0,9030.0,"
+	    "450,2026-03-29 11:00:00+02\r\n"
+	    "\"delta\",true,false,1,0.10,\"USD\",0,0,0,,0,,,0.00,\r\n"
+	    "\"epsilon\",true,false,1,0.10,\"USD\",0,0,0,,0,,,0.00,"
+	    "2026-03-20 13:00:00+01\r\n"
+	    "\"gamma\",false,false,1,0.01,\"EUR\",1,1,0,1.0000,1,700.0,700.0,"
+	    "0.01,2026-03-29 14:00:00+02\r\n");
+	assert_file(dir, "model-stats-2026-03-29-inactive-models.csv",
+	    "\"model\",\"active\",\"status\",\"last_access\","
+	    "\"days_since_last_access\",\"calls_in_window\","
+	    "\"window_days\"\r\n"
+	    "\"gamma\",false,\"DEACTIVATED_BUT_CALLED\","
+	    "2026-03-29 14:00:00+02,0.8,1,7\r\n"
+	    "\"delta\",true,\"INACTIVE\",,,0,7\r\n"
+	    "\"epsilon\",true,\"INACTIVE\",2026-03-20 13:00:00+01,9.8,0,7\r\n");
+
+	/* every hour of the day, in Berlin time, over the week ending at the
+	 * period's end (epsilon's call on the 20th is before it) */
+	strbuf_addstr(&want, "\"hour\",\"calls\",\"errors\",\"error_rate\","
+	    "\"avg_ms\"\r\n");
+	for (int h = 0, i = 0; h < 24; h++) {
+		if (i < 7 && hours[i].h == h) {
+			strbuf_addf(&want, "\"%02d:00\",%d,%d,%s,%s\r\n", h,
+			    hours[i].calls, hours[i].errors,
+			    hours[i].errors == 0 ? "0.0000" :
+			    hours[i].errors == hours[i].calls ? "1.0000" :
+			    "0.5000", hours[i].avg);
+			i++;
+		} else
+			strbuf_addf(&want, "\"%02d:00\",0,0,,\r\n", h);
+	}
+	assert_file(dir, "model-stats-2026-03-29-calls-by-hour.csv", want.buf);
+	strbuf_release(&want);
+
+	/* the hour-of-week grid: 3 models with calls in the week x 7 days */
+	peak = slurp(dir, "model-stats-2026-03-29-peak-hours.csv", NULL);
+	{
+		int lines = 0;
+
+		for (char *p = peak; (p = strstr(p, "\r\n")) != NULL; p += 2)
+			lines++;
+		assert_int_equal(lines, 1 + 3 * 7);
+	}
+	assert_non_null(strstr(peak, "\r\n\"alpha\",6,\"Sat\","
+	    "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,1\r\n"));
+	assert_non_null(strstr(peak, "\r\n\"alpha\",7,\"Sun\","
+	    "1,0,0,1,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,1,4\r\n"));
+	assert_non_null(strstr(peak, "\r\n\"beta\",7,\"Sun\","
+	    "0,0,0,0,0,0,0,0,0,0,2,1,0,0,0,0,0,0,0,0,0,0,0,0,3\r\n"));
+	assert_null(strstr(peak, "epsilon"));
+	assert_non_null(strstr(peak, "\r\n\"gamma\",7,\"Sun\","
+	    "0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,1\r\n"));
+	assert_non_null(strstr(peak, "\r\n\"gamma\",1,\"Mon\","
+	    "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\r\n"));
+	free(peak);
+}
+
+static json_t *
+read_xlsx(const char *dir, const char *name)
+{
+	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *p;
+	json_t *j;
+	json_error_t jerr;
+
+	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s/%s'", reader, dir, name);
+	p = popen(cmd.buf, "r");
+	assert_non_null(p);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		strbuf_add(&out, buf, n);
+	assert_int_equal(pclose(p), 0);
+	j = json_loads(strbuf_str(&out), 0, &jerr);
+	if (j == NULL)
+		fail_msg("reader output is not JSON: %s", jerr.text);
+	strbuf_release(&cmd);
+	strbuf_release(&out);
+	return j;
+}
+
+static json_t *
+sheet_named(json_t *wb, const char *name)
+{
+	json_t *sheets = json_object_get(wb, "sheets");
+
+	for (size_t i = 0; i < json_array_size(sheets); i++) {
+		json_t *s = json_array_get(sheets, i);
+
+		if (strcmp(json_string_value(json_object_get(s, "name")), name) == 0)
+			return s;
+	}
+	fail_msg("no sheet %s", name);
+	return NULL;
+}
+
+static json_t *
+cell(json_t *sh, size_t row, size_t col)
+{
+	return json_array_get(json_array_get(json_object_get(sh, "rows"), row),
+	    col);
+}
+
+/* type, number format and value (as JSON text) of a cell */
+static void
+assert_cell(json_t *sh, size_t row, size_t col, const char *t, const char *f,
+    const char *v)
+{
+	json_t *c = cell(sh, row, col);
+	char *got;
+
+	if (c == NULL || json_is_null(c))
+		fail_msg("cell %zu,%zu is empty", row, col);
+	assert_string_equal(json_string_value(json_object_get(c, "t")), t);
+	if (f != NULL)
+		assert_string_equal(json_string_value(json_object_get(c, "f")), f);
+	got = json_dumps(json_object_get(c, "v"), JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(15));
+	assert_string_equal(got, v);
+	free(got);
+}
+
+static void
+check_xlsx(const char *dir)
+{
+	static const char *const names[] = { "Daily totals",
+		"Per model per day", "Errors", "Models", "Inactive models",
+		"Peak hours", "Calls by hour" };
+	json_t *wb = read_xlsx(dir, "model-stats-2026-03-29.xlsx");
+	json_t *sheets = json_object_get(wb, "sheets"), *sh, *ch;
+
+	assert_int_equal(json_array_size(sheets), 7);
+	for (size_t i = 0; i < 7; i++) {
+		sh = json_array_get(sheets, i);
+		assert_string_equal(json_string_value(json_object_get(sh, "name")),
+		    names[i]);
+		assert_string_equal(json_string_value(json_object_get(sh,
+		    "freeze")), "A2");
+	}
+	/* the created time is the as-of instant, so reruns are identical */
+	assert_string_equal(json_string_value(json_object_get(wb, "created")),
+	    "2026-03-30T06:00:00");
+
+	sh = sheet_named(wb, "Daily totals");
+	assert_cell(sh, 1, 0, "d", "yyyy-mm-dd", "\"2026-03-29T00:00:00\"");
+	assert_cell(sh, 1, 1, "n", "General", "8");
+	assert_cell(sh, 1, 6, "n", "0.0%", "0.375");
+	ch = json_array_get(json_object_get(sh, "charts"), 0);
+	assert_string_equal(json_string_value(json_object_get(ch, "type")), "line");
+	assert_int_equal(json_array_size(json_object_get(ch, "series")), 2);
+
+	sh = sheet_named(wb, "Per model per day");
+	assert_cell(sh, 1, 1, "s", "General", "\"alpha\"");
+	assert_cell(sh, 1, 7, "n", "0.0%", "0.75");
+	assert_cell(sh, 1, 10, "n", "General", "3850");
+	assert_cell(sh, 1, 13, "n", "#,##0.00 \"USD\"", "0.12");
+	assert_cell(sh, 2, 13, "n", "#,##0 \"JPY\"", "450");
+	assert_cell(sh, 3, 13, "n", "#,##0.00 \"EUR\"", "0.01");
+	assert_cell(sh, 1, 16, "d", "yyyy-mm-dd hh:mm:ss",
+	    "\"2026-03-29T23:59:00\"");
+
+	sh = sheet_named(wb, "Errors");
+	assert_cell(sh, 2, 2, "s", "General",
+	    "\"=HYPERLINK(\\\"http://x\\\",\\\"nsfw\\\")\"");
+	assert_cell(sh, 2, 3, "n", "General", "2");
+
+	sh = sheet_named(wb, "Models");
+	assert_cell(sh, 1, 1, "b", NULL, "true");
+	assert_cell(sh, 1, 4, "n", "#,##0.00 \"USD\"", "0.03");
+	assert_true(json_is_null(cell(sh, 3, 9)));	/* delta: no rate */
+	assert_true(json_is_null(cell(sh, 3, 14)));	/* delta: never */
+	assert_cell(sh, 4, 14, "d", "yyyy-mm-dd hh:mm:ss",
+	    "\"2026-03-20T13:00:00\"");
+
+	sh = sheet_named(wb, "Inactive models");
+	assert_cell(sh, 1, 2, "s", "General", "\"DEACTIVATED_BUT_CALLED\"");
+	assert_cell(sh, 3, 4, "n", "General", "9.8");
+
+	sh = sheet_named(wb, "Peak hours");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(sh,
+	    "colorscales"), 0)), "D2:AA22");
+
+	sh = sheet_named(wb, "Calls by hour");
+	ch = json_array_get(json_object_get(sh, "charts"), 0);
+	assert_string_equal(json_string_value(json_object_get(ch, "type")), "bar");
+	assert_string_equal(json_string_value(json_object_get(ch, "title")),
+	    "Calls by hour of day");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(ch, "series"), 0), "val")),
+	    "'Calls by hour'!$B$2:$B$25");
+	json_decref(wb);
+}
+
+static void
+test_day_figures(void **state)
+{
+	struct report_result res;
+	char *dir = new_dir();
+
+	(void)state;
+	if (run_stats(dir, BERLIN, AS_OF, &default_day,
+	    "{\"inactive_model_days\": 7}", &res) != 0)
+		fail_msg("%s", strbuf_str(&res.err));
+	assert_int_equal(res.nsheets, 7);
+	report_result_release(&res);
+	check_csv(dir);
+	check_xlsx(dir);
+	free(dir);
+}
+
+static void
+test_rerun_identical(void **state)
+{
+	static const char *const files[] = {
+		"model-stats-2026-03-29.xlsx",
+		"model-stats-2026-03-29-daily-totals.csv",
+		"model-stats-2026-03-29-per-model-per-day.csv",
+		"model-stats-2026-03-29-errors.csv",
+		"model-stats-2026-03-29-models.csv",
+		"model-stats-2026-03-29-inactive-models.csv",
+		"model-stats-2026-03-29-peak-hours.csv",
+		"model-stats-2026-03-29-calls-by-hour.csv",
+		"model-stats-2026-03-29.manifest.json",
+	};
+	struct report_result res;
+	char *a = new_dir(), *b = new_dir();
+
+	(void)state;
+	assert_int_equal(run_stats(a, BERLIN, AS_OF, &default_day, NULL, &res), 0);
+	report_result_release(&res);
+	sleep(1);	/* another wall-clock second must not show */
+	assert_int_equal(run_stats(b, BERLIN, AS_OF, &default_day, NULL, &res), 0);
+	report_result_release(&res);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t la, lb;
+		char *x = slurp(a, files[i], &la), *y = slurp(b, files[i], &lb);
+
+		if (la != lb || memcmp(x, y, la) != 0)
+			fail_msg("%s differs between reruns", files[i]);
+		free(x);
+		free(y);
+	}
+	free(a);
+	free(b);
+}
+
+static void
+test_inactive_window_from_settings(void **state)
+{
+	struct report_result res;
+	char *dir = new_dir();
+
+	(void)state;
+	/* 12 days reach back to epsilon's call on 20 March */
+	assert_int_equal(run_stats(dir, BERLIN, AS_OF, &default_day,
+	    "{\"inactive_model_days\": 12}", &res), 0);
+	report_result_release(&res);
+	assert_file(dir, "model-stats-2026-03-29-inactive-models.csv",
+	    "\"model\",\"active\",\"status\",\"last_access\","
+	    "\"days_since_last_access\",\"calls_in_window\","
+	    "\"window_days\"\r\n"
+	    "\"gamma\",false,\"DEACTIVATED_BUT_CALLED\","
+	    "2026-03-29 14:00:00+02,0.8,1,12\r\n"
+	    "\"delta\",true,\"INACTIVE\",,,0,12\r\n");
+	free(dir);
+}
+
+static void
+test_month_cut_by_zone(void **state)
+{
+	struct period_request rq;
+	struct report_result res;
+	char *dir = new_dir();
+
+	(void)state;
+	memset(&rq, 0, sizeof(rq));
+	rq.month = "2026-03";
+	assert_int_equal(run_stats(dir, BERLIN, AS_OF, &rq, NULL, &res), 0);
+	report_result_release(&res);
+	/* in Berlin a1 is the 28th, a2..a5 the 29th, a6 the 30th */
+	assert_file(dir, "model-stats-2026-03-daily-totals.csv",
+	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
+	    "\"error_rate\",\"users\",\"credits\"\r\n"
+	    "2026-03-20,1,1,0,1,0,0.0000,1,1\r\n"
+	    "2026-03-28,1,1,0,1,0,0.0000,1,5\r\n"
+	    "2026-03-29,8,5,3,5,3,0.3750,3,18\r\n"
+	    "2026-03-30,1,1,0,1,0,0.0000,1,5\r\n");
+	free(dir);
+
+	/* the same instants cut in UTC: a1 and a2 the 28th, a6 the 29th */
+	dir = new_dir();
+	assert_int_equal(run_stats(dir, "UTC", "2026-03-30T06:00:00Z", &rq, NULL,
+	    &res), 0);
+	report_result_release(&res);
+	assert_file(dir, "model-stats-2026-03-daily-totals.csv",
+	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
+	    "\"error_rate\",\"users\",\"credits\"\r\n"
+	    "2026-03-20,1,1,0,1,0,0.0000,1,1\r\n"
+	    "2026-03-28,2,2,0,2,0,0.0000,1,10\r\n"
+	    "2026-03-29,8,5,3,5,3,0.3750,3,18\r\n");
+	free(dir);
+}
+
+static void
+test_empty_period(void **state)
+{
+	struct period_request rq;
+	struct report_result res;
+	char *dir = new_dir();
+	json_t *wb, *sheets;
+
+	(void)state;
+	memset(&rq, 0, sizeof(rq));
+	rq.from = "2025-06-01";
+	rq.to = "2025-06-01";
+	assert_int_equal(run_stats(dir, BERLIN, "2025-06-02T12:00", &rq, NULL,
+	    &res), 0);
+	for (size_t i = 0; i < res.nsheets; i++)
+		assert_true(res.sheets[i].rows ==
+		    (strcmp(res.sheets[i].name, "Calls by hour") == 0 ? 24 : 0));
+	report_result_release(&res);
+	assert_file(dir, "model-stats-2025-06-01-daily-totals.csv",
+	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
+	    "\"error_rate\",\"users\",\"credits\"\r\n");
+	wb = read_xlsx(dir, "model-stats-2025-06-01.xlsx");
+	sheets = json_object_get(wb, "sheets");
+	assert_int_equal(json_array_size(sheets), 7);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(json_array_size(json_object_get(json_array_get(
+		    sheets, i), "rows")), 1);
+	json_decref(wb);
+	free(dir);
+}
+
+static int
+setup(void **state)
+{
+	const char *src = getenv("TALLY_SRCDIR");
+	struct strbuf sb = STRBUF_INIT;
+	struct db *admin = NULL;
+
+	(void)state;
+	if (mkdtemp(tmp) == NULL)
+		return -1;
+	strbuf_addf(&sb, "%s/tests/xlsx_read.py", src != NULL ? src : ".");
+	reader = strbuf_detach(&sb, NULL);
+	if (access(reader, R_OK) != 0) {
+		fprintf(stderr, "cannot find %s: run from the source tree or set "
+		    "TALLY_SRCDIR\n", reader);
+		return -1;
+	}
+	testdb_create(&url, &admin);
+	if (db_simple(admin, DATASET) != 0) {
+		fprintf(stderr, "dataset: %s\n", db_errmsg(admin));
+		return -1;
+	}
+	db_free(admin);
+	/* the role the program runs as */
+	if (db_connect_url(&db, url, "test-modelstats", "tally_batch") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	(void)state;
+	db_free(db);
+	free(url);
+	free(reader);
+	strbuf_addf(&cmd, "rm -rf '%s'", tmp);
+	if (system(cmd.buf) != 0)
+		fprintf(stderr, "could not remove %s\n", tmp);
+	strbuf_release(&cmd);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_day_figures),
+		cmocka_unit_test(test_rerun_identical),
+		cmocka_unit_test(test_inactive_window_from_settings),
+		cmocka_unit_test(test_month_cut_by_zone),
+		cmocka_unit_test(test_empty_period),
+	};
+
+	testdb_require();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
