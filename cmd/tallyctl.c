@@ -38,7 +38,7 @@ static const struct command {
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
 	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
-	{ "case", ctl_case, "list | accept                reconcile exception cases" },
+	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },
 	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },
 	{ "status", ctl_status, "[-c FILE] [--json]           tally at a glance; exit 1 if a check fails" },
 	{ "alert-failed", ctl_alert_failed, "[--repeat MIN] UNIT          alert that a systemd unit failed" },

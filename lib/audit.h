@@ -10,7 +10,7 @@
  * account.update, account.suspend, account.reactivate, assignment.assign,
  * assignment.extend, assignment.revoke, assignment.release,
  * assignment.expire, product.add, model.set, user.credit, case.accept,
- * order.refund_revoke, order.refund_debit.
+ * order.refund_revoke, order.refund_debit, case.reopen.
  */
 #ifndef TALLY_AUDIT_H
 #define TALLY_AUDIT_H
