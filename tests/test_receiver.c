@@ -1131,10 +1131,14 @@ test_overload(void **state)
 	int ok = 0, over = 0;
 
 	(void)state;
-	/* two committers stuck on a lock hold what they took (one request
-	 * or a batch of queued ones), two more may wait: 8 cannot all fit,
-	 * and those that do not are refused at once */
+	/* one committer stuck on a lock holds what it took (one request or
+	 * the batch of queued ones, at most 2), two more may wait: 8 cannot
+	 * all fit, and those that do not are refused at once.  The committer
+	 * count is pinned: by default it follows the CPU count, and with
+	 * more committers each taking a batch, how many fit is a race. */
+	setenv("TALLY_RECEIVER_COMMITTERS", "1", 1);
 	proc_start(&p, "queue_limit = 2\nrequest_deadline = 10");
+	unsetenv("TALLY_RECEIVER_COMMITTERS");
 	assert_int_equal(db_simple(db, "BEGIN; LOCK TABLE raw_events IN "
 	    "EXCLUSIVE MODE"), 0);
 	fire(o, 8, &p, "ovl", t);
@@ -1149,7 +1153,7 @@ test_overload(void **state)
 			assert_int_equal(o[i].code, 503);
 			assert_non_null(strstr(o[i].out.buf, "overloaded"));
 			/* refused without waiting for the lock */
-			assert_true(o[i].secs < 1.0);
+			assert_true(o[i].secs < 1.4);	/* the lock is held 1.5 s */
 			over++;
 		}
 		strbuf_release(&o[i].out);
@@ -1179,7 +1183,7 @@ test_deadline_while_queued(void **state)
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(o[i].code, 503);
 		assert_non_null(strstr(o[i].out.buf, "deadline exceeded"));
-		if (o[i].secs < 1.8 || o[i].secs > 3.5)
+		if (o[i].secs < 1.8 || o[i].secs > 4.5)
 			fail_msg("answered after %.2f s with a 2 s deadline",
 			    o[i].secs);
 		strbuf_release(&o[i].out);
