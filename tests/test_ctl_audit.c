@@ -92,7 +92,8 @@ test_verify_intact_then_altered(void **state)
 {
 	struct ctl_run r = { 0 };
 	long long victim;
-	char sql[256];
+	char sql[256], id[32];
+	const char *param[1];
 
 	(void)state;
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 0);
@@ -101,9 +102,10 @@ test_verify_intact_then_altered(void **state)
 	/* a superuser rewrites history: the suspension's reason */
 	victim = qll("SELECT id FROM audit_log WHERE action = 'account.suspend'");
 	x("ALTER TABLE audit_log DISABLE TRIGGER USER");
-	snprintf(sql, sizeof(sql), "UPDATE audit_log SET reason = 'routine'"
-	    " WHERE id = %lld", victim);
-	x(sql);
+	snprintf(id, sizeof(id), "%lld", victim);
+	param[0] = id;
+	assert_int_equal(db_command(tdb, NULL, "UPDATE audit_log SET reason ="
+	    " 'routine' WHERE id = $1::bigint", 1, param), 0);
 	x("ALTER TABLE audit_log ENABLE TRIGGER USER");
 
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 1);
@@ -117,9 +119,10 @@ test_verify_intact_then_altered(void **state)
 
 	/* putting the old text back makes it whole again */
 	x("ALTER TABLE audit_log DISABLE TRIGGER USER");
-	snprintf(sql, sizeof(sql), "UPDATE audit_log SET reason = 'lost password'"
-	    " WHERE id = %lld", victim);
-	x(sql);
+	snprintf(id, sizeof(id), "%lld", victim);
+	param[0] = id;
+	assert_int_equal(db_command(tdb, NULL, "UPDATE audit_log SET reason ="
+	    " 'lost password' WHERE id = $1::bigint", 1, param), 0);
 	x("ALTER TABLE audit_log ENABLE TRIGGER USER");
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 0);
 	ctl_run_release(&r);
@@ -130,14 +133,17 @@ test_verify_removed(void **state)
 {
 	struct ctl_run r = { 0 };
 	long long first;
-	char sql[256];
+	char sql[256], id[32];
+	const char *param[1];
 
 	(void)state;
 	/* removing the first account.add row breaks the link of the next */
 	first = qll("SELECT min(id) FROM audit_log");
 	x("ALTER TABLE audit_log DISABLE TRIGGER USER");
-	snprintf(sql, sizeof(sql), "DELETE FROM audit_log WHERE id = %lld", first);
-	x(sql);
+	snprintf(id, sizeof(id), "%lld", first);
+	param[0] = id;
+	assert_int_equal(db_command(tdb, NULL, "DELETE FROM audit_log WHERE id ="
+	    " $1::bigint", 1, param), 0);
 	x("ALTER TABLE audit_log ENABLE TRIGGER USER");
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", "--csv", NULL), 1);
 	snprintf(sql, sizeof(sql), "false,6,%lld,\"previous hash does not match",
