@@ -8,7 +8,7 @@
 #   make MODE=asan ...   AddressSanitizer + UBSan build (into build/asan)
 #   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
 #
-# lib/*.c is one static library, cmd/X.c is program X, tests/test_*.c is a
+# lib/WING/*.c is one static library, cmd/X.c is program X, tests/test_*.c is a
 # test program, tests/*.c without that prefix is linked into every test.
 
 MODE ?= release
@@ -31,7 +31,7 @@ WARN := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
 	-Wpointer-arith -Wwrite-strings -Wundef -Wnull-dereference \
 	-Werror
-DEFS := -D_GNU_SOURCE -include lib/banned.h -Ilib -I$(O)
+DEFS := -D_GNU_SOURCE -include lib/base/banned.h -Ilib -I$(O)
 
 ifeq ($(MODE),release)
 OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -50,7 +50,7 @@ endif
 ALL_CFLAGS = $(WARN) $(OPT) $(DEFS) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
 
-LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTSUPPORT_SRC := $(filter-out $(TEST_SRC) tests/fuzz_%.c,$(sort $(wildcard tests/*.c)))
@@ -84,17 +84,17 @@ $(O)/%.o: %.c
 
 # Migrations and report queries live inside the binaries, so an installed
 # program never depends on a runtime path to its SQL.
-$(O)/embedded.c: lib/embed.sh $(EMBED_SRC)
+$(O)/embedded.c: tools/embed.sh $(EMBED_SRC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   $(words $(EMBED_SRC)) SQL files")
-	$(Q)sh lib/embed.sh $(EMBED_SRC) > $@.tmp && mv $@.tmp $@
+	$(Q)sh tools/embed.sh $(EMBED_SRC) > $@.tmp && mv $@.tmp $@
 
 $(O)/embedded.o: $(O)/embedded.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBTALLY): $(LIB_OBJ)
 	$(Q)rm -f $@
-	$(Q)ar rcs $@ $^
+	$(Q)ar rcsP $@ $^
 
 $(BINDIR)/%: $(O)/cmd/%.o $(LIBTALLY)
 	@mkdir -p $(dir $@)
@@ -115,12 +115,12 @@ DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contr
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
 	curl zip unzip clang libclang-rt-14-dev time systemd
 deps:
-	@sh lib/deps.sh $(DEB_PACKAGES)
+	@sh tools/deps.sh $(DEB_PACKAGES)
 
 BENCH_PACKAGES := wrk python3-fastapi python3-uvicorn python3-uvloop python3-httptools python3-psycopg2 \
 	python3-xlsxwriter hyperfine
 deps-bench:
-	@sh lib/deps.sh $(BENCH_PACKAGES)
+	@sh tools/deps.sh $(BENCH_PACKAGES)
 
 # make check: everything from a fresh machine; unit tests need no database,
 # the rest run against a throwaway PostgreSQL that tests/run.sh starts.
@@ -147,8 +147,8 @@ fuzz:
 	@set -e; for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); \
 		clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-			-include lib/banned.h -Ilib -I$(O) $(PKG_CFLAGS) -o $(O)/fuzz/$$n \
-			$$f $(filter-out lib/log.c,$(LIB_SRC)) lib/log.c $(O)/embedded.c \
+			-include lib/base/banned.h -Ilib -I$(O) $(PKG_CFLAGS) -o $(O)/fuzz/$$n \
+			$$f $(filter-out lib/base/log.c,$(LIB_SRC)) lib/base/log.c $(O)/embedded.c \
 			$(PKG_LIBS); \
 		mkdir -p $(O)/fuzz/$$n.corpus; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \

@@ -14,7 +14,7 @@
 # 2. One XLSX sheet of 1,000,000 rows x 10 columns (numbers, text,
 #    datetimes, money, booleans, percentages) written three ways, same
 #    cells, same formats:
-#      engine  bench/report/xlsx_engine.c: lib/report.c reading the rows
+#      engine  bench/report/xlsx_engine.c: lib/report/engine.c reading the rows
 #              from PostgreSQL (generate_series) in single-row mode
 #      limit   bench/report/xlsx_limit.c: the cells generated in C and
 #              written straight with libxlsxwriter, constant_memory
@@ -61,7 +61,7 @@ if ! "$PY" -c 'import xlsxwriter' 2>/dev/null; then
 fi
 
 # the two C programs, with the project's flags
-CFLAGS="-std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -include $TOP/lib/banned.h -I$TOP/lib -I$O"
+CFLAGS="-std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -include $TOP/lib/base/banned.h -I$TOP/lib -I$O"
 PKGS="libpq xlsxwriter libmicrohttpd libcurl libcrypto jansson libsystemd"
 # shellcheck disable=SC2046
 cc $CFLAGS $(pkg-config --cflags $PKGS) -o "$W/xlsx_engine" \
@@ -154,7 +154,7 @@ AS_OF=2026-11-29T06:00:00Z	# the default period: 2026-11-28 (UTC)
 # the psql baseline: the same files, parameters and transaction
 {
 	echo "begin isolation level repeatable read read only;"
-	# the session settings the engine uses (lib/report.c: begin_snapshot)
+	# the session settings the engine uses (lib/report/engine.c: begin_snapshot)
 	echo "select set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),"
 	echo "  set_config('extra_float_digits', '1', true), set_config('jit', 'off', true);"
 	i=0

@@ -1,7 +1,7 @@
 /*
  * tally-allocate - turn new raw events into orders, payments, usage and
  * credits; fulfil paid orders (a seat or credits); apply refunds and
- * chargebacks.  The work is lib/allocate.c; this file parses options,
+ * chargebacks.  The work is lib/books/allocate.c; this file parses options,
  * takes the one-run-at-a-time lock, records the run in job_runs and
  * evaluates the alerts.
  */
@@ -12,14 +12,14 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "alert.h"
-#include "allocate.h"
-#include "config.h"
-#include "db.h"
-#include "err.h"
-#include "jobrun.h"
-#include "log.h"
-#include "version.h"
+#include "books/alert.h"
+#include "books/allocate.h"
+#include "base/config.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "pg/jobrun.h"
+#include "base/log.h"
+#include "base/version.h"
 
 #define PROGRAM "tally-allocate"
 

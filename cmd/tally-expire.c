@@ -1,6 +1,6 @@
 /*
  * tally-expire - end the assignments whose plan is over (seats back to the
- * pool) and list those ending soon.  The work is lib/expire.c; this file
+ * pool) and list those ending soon.  The work is lib/books/expire.c; this file
  * parses options, takes the one-run-at-a-time lock, records the run in
  * job_runs and evaluates the alerts.
  */
@@ -10,15 +10,15 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "alert.h"
-#include "config.h"
-#include "db.h"
-#include "err.h"
-#include "expire.h"
-#include "jobrun.h"
-#include "log.h"
-#include "table.h"
-#include "version.h"
+#include "books/alert.h"
+#include "base/config.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "books/expire.h"
+#include "pg/jobrun.h"
+#include "base/log.h"
+#include "out/table.h"
+#include "base/version.h"
 
 #define PROGRAM "tally-expire"
 

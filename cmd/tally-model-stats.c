@@ -2,10 +2,10 @@
  * tally-model-stats - per-model usage, processing times, errors, credits,
  * cost, peak hours and inactive models.
  * Options, configuration, period, connection and exit status are
- * lib/report_cli.c, the engine lib/report.c; the queries are the files
+ * lib/report/cli.c, the engine lib/report/engine.c; the queries are the files
  * under reports/model-stats/, compiled in.
  */
-#include "report_cli.h"
+#include "report/cli.h"
 
 static const struct report_cli def = {
 	.program = "tally-model-stats",

@@ -2,10 +2,10 @@
  * tally-monthly-review - the monthly business review (utilisation,
  * retention, trends, forecast, margins).
  * Options, configuration, period, connection and exit status are
- * lib/report_cli.c, the engine lib/report.c; the queries are the files
+ * lib/report/cli.c, the engine lib/report/engine.c; the queries are the files
  * under reports/monthly/, compiled in.
  */
-#include "report_cli.h"
+#include "report/cli.h"
 
 static const struct report_cli def = {
 	.program = "tally-monthly-review",

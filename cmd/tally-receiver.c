@@ -1,16 +1,16 @@
 /*
- * tally-receiver - the webhook intake (lib/receiver.h).
+ * tally-receiver - the webhook intake (lib/intake/receiver.h).
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "err.h"
-#include "log.h"
-#include "receiver.h"
-#include "strbuf.h"
-#include "version.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "intake/receiver.h"
+#include "base/strbuf.h"
+#include "base/version.h"
 
 static void
 usage(FILE *out)

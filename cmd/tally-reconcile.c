@@ -1,19 +1,19 @@
 /*
  * tally-reconcile - payments, orders and fulfilments against the provider's
  * settlement and the image service's balances; typed, aged exception cases
- * kept from run to run (lib/reconcile.h).
+ * kept from run to run (lib/books/reconcile.h).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "db.h"
-#include "err.h"
-#include "log.h"
-#include "reconcile.h"
-#include "version.h"
+#include "base/config.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "books/reconcile.h"
+#include "base/version.h"
 
 static const char usage_text[] =
     "usage: tally-reconcile [--from DATE] [--to DATE] [--settlement FILE\n"

@@ -7,18 +7,20 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "config.h"
-#include "ctl_account.h"
-#include "ctl_assignment.h"
-#include "ctl_audit.h"
-#include "ctl_case.h"
-#include "ctl_db.h"
-#include "ctl_misc.h"
-#include "ctl_send.h"
-#include "ctl_ops.h"
-#include "err.h"
-#include "log.h"
-#include "version.h"
+#include "base/config.h"
+#include "ctl/account.h"
+#include "ctl/assignment.h"
+#include "ctl/audit.h"
+#include "ctl/case.h"
+#include "ctl/db.h"
+#include "ctl/misc.h"
+#include "ctl/send.h"
+#include "ctl/backup.h"
+#include "ctl/status.h"
+#include "ctl/alert_failed.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/version.h"
 
 static int ctl_config(int argc, char **argv);
 

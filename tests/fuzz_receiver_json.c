@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "receiver_json.h"
+#include "intake/receiver_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

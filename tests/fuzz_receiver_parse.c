@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "receiver_parse.h"
-#include "signature.h"
-#include "strbuf.h"
+#include "base/config.h"
+#include "intake/receiver_parse.h"
+#include "intake/signature.h"
+#include "base/strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "signature.h"
+#include "base/err.h"
+#include "intake/signature.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

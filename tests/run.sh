@@ -37,7 +37,7 @@ psql_admin() {
 }
 
 if [ -z "${TALLY_UNIT_ONLY:-}" ]; then
-	# a throwaway cluster: no fsync (lib/pgembed.c); tests that start
+	# a throwaway cluster: no fsync (lib/pg/pgembed.c); tests that start
 	# their own clusters with `tallyctl db up` inherit this too
 	export TALLY_PG_NO_FSYNC=1
 	if ! "$BINDIR/tallyctl" db up >"$TMP/db-up.log" 2>&1; then

@@ -19,7 +19,7 @@ if [ -z "${TALLY_DATABASE_URL:-}" ] || [ -z "${TALLY_TEST_ADMIN_URL:-}" ]; then
 fi
 if ! "$T" db backup --help >/dev/null 2>&1; then
 	echo "skipped: $T has no 'db backup' yet (the two dispatch lines for" \
-	    "ctl_db_backup/ctl_db_restore in lib/ctl_db.c are not in)"
+	    "ctl_db_backup/ctl_db_restore in lib/ctl/db.c are not in)"
 	exit 77
 fi
 

@@ -5,7 +5,7 @@
 # configuration and the README land where a Debian system looks for them;
 # the installed units pass `systemd-analyze verify` in that tree; the
 # example configuration is accepted by the installed tallyctl and documents
-# every key lib/config.c knows, with its default.
+# every key lib/base/config.c knows, with its default.
 #
 # The programs are the ones already built in $TALLY_BINDIR: the install
 # step is what is tested here (make -o all: nothing is rebuilt).
@@ -110,15 +110,15 @@ for prefix in /usr/local /usr; do
 	fi
 done
 
-# The example documents every key of lib/config.c: top-level keys as
+# The example documents every key of lib/base/config.c: top-level keys as
 # "key = value" or "# key = default" (a commented one at its default; a set
 # one whose value differs names the default in a "Default:" note), and the
 # keys of the [source] and [settlement] sections by name.
 EX=$TOP/tally.conf.example
-sed -n 's/^[[:space:]]*K[SL](\([a-z_]*\), "\([^"]*\)".*/\1 \2/p' "$TOP/lib/config.c" \
+sed -n 's/^[[:space:]]*K[SL](\([a-z_]*\), "\([^"]*\)".*/\1 \2/p' "$TOP/lib/base/config.c" \
     > "$TMP/keys"
-[ -s "$TMP/keys" ] && ok "lib/config.c has $(wc -l < "$TMP/keys") top-level keys" ||
-    notok "cannot read the key table of lib/config.c"
+[ -s "$TMP/keys" ] && ok "lib/base/config.c has $(wc -l < "$TMP/keys") top-level keys" ||
+    notok "cannot read the key table of lib/base/config.c"
 while read -r key dflt; do
 	set_line=$(sed -n "s/^$key[[:space:]]*=[[:space:]]*\([^#]*\).*/\1/p" "$EX" |
 	    sed 's/[[:space:]]*$//' | head -1)
@@ -138,7 +138,7 @@ while read -r key dflt; do
 		notok "tally.conf.example does not mention $key"
 	fi
 done < "$TMP/keys"
-for k in $(grep -o 'S[ST]([a-z_]*)' "$TOP/lib/config.c" |
+for k in $(grep -o 'S[ST]([a-z_]*)' "$TOP/lib/base/config.c" |
     sed 's/^S[ST](\(.*\))$/\1/' | grep -vx n | sort -u) scheme tolerance; do
 	grep -qw "$k" "$EX" && ok "tally.conf.example documents section key $k" ||
 	    notok "tally.conf.example does not document section key $k"

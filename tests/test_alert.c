@@ -13,7 +13,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
-#include "alert.h"
+#include "books/alert.h"
 
 /* ---- the chat webhook stand-in ----------------------------------- */
 

@@ -12,7 +12,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "money.h"
+#include "base/money.h"
 
 #define NOW_EPOCH "1795000000"	/* 2026-11-18, a fixed Stripe `created` */
 

@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "expire.h"
-#include "seats.h"
+#include "pg/audit.h"
+#include "books/expire.h"
+#include "books/seats.h"
 
 #define ORDERS 3000
 #define CHUNK 100

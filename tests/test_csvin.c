@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvin.h"
-#include "err.h"
-#include "strbuf.h"
+#include "out/csvin.h"
+#include "base/err.h"
+#include "base/strbuf.h"
 
 #define MAXREC 64
 

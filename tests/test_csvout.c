@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvout.h"
-#include "err.h"
+#include "out/csvout.h"
+#include "base/err.h"
 
 struct mem {
 	char *buf;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_account.h"
+#include "ctl/account.h"
 #include "test_ctl_support.h"
 
 static char tmpdir[] = "/tmp/tally-ctl-account.XXXXXX";

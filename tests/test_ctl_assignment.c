@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_account.h"
-#include "ctl_assignment.h"
+#include "ctl/account.h"
+#include "ctl/assignment.h"
 #include "test_ctl_support.h"
 
 static int

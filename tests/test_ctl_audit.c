@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_account.h"
-#include "ctl_audit.h"
+#include "ctl/account.h"
+#include "ctl/audit.h"
 #include "test_ctl_support.h"
 
 static int

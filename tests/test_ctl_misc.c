@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_misc.h"
+#include "ctl/misc.h"
 #include "test_ctl_support.h"
 
 static int

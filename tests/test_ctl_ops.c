@@ -16,10 +16,13 @@
 
 #include <libpq-fe.h>
 
-#include "ctl_ops.h"
-#include "err.h"
-#include "log.h"
-#include "strbuf.h"
+#include "ctl/backup.h"
+#include "pg/pgchild.h"
+#include "ctl/status.h"
+#include "ctl/alert_failed.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 
 static time_t
 utc(int y, int mo, int d, int h, int mi, int s)
@@ -42,26 +45,26 @@ test_backup_names(void **state)
 	time_t t = 0;
 
 	(void)state;
-	assert_true(ctl_ops_backup_time("tally-20261118T101502Z.dump", &t));
+	assert_true(ctl_backup_time("tally-20261118T101502Z.dump", &t));
 	assert_int_equal(t, utc(2026, 11, 18, 10, 15, 2));
-	assert_true(ctl_ops_backup_time("tally-20240229T235959Z.dump", &t));
+	assert_true(ctl_backup_time("tally-20240229T235959Z.dump", &t));
 	assert_int_equal(t, utc(2024, 2, 29, 23, 59, 59));
 
 	/* not a real instant: February 30th, month 13, hour 24 */
-	assert_false(ctl_ops_backup_time("tally-20260230T000000Z.dump", &t));
-	assert_false(ctl_ops_backup_time("tally-20251301T000000Z.dump", &t));
-	assert_false(ctl_ops_backup_time("tally-20250101T240000Z.dump", &t));
-	assert_false(ctl_ops_backup_time("tally-20250229T000000Z.dump", &t));
+	assert_false(ctl_backup_time("tally-20260230T000000Z.dump", &t));
+	assert_false(ctl_backup_time("tally-20251301T000000Z.dump", &t));
+	assert_false(ctl_backup_time("tally-20250101T240000Z.dump", &t));
+	assert_false(ctl_backup_time("tally-20250229T000000Z.dump", &t));
 	/* anything else an operator may keep next to the dumps */
-	assert_false(ctl_ops_backup_time(".tally-20261118T101502Z.dump.partial", &t));
-	assert_false(ctl_ops_backup_time("tally-20261118T101502Z.dump.bak", &t));
-	assert_false(ctl_ops_backup_time("tally-20261118T101502Z.sql", &t));
-	assert_false(ctl_ops_backup_time("tally-2026111T101502Z.dump", &t));
-	assert_false(ctl_ops_backup_time("tally-20261118T10150aZ.dump", &t));
-	assert_false(ctl_ops_backup_time("tally-20261118-101502Z.dump", &t));
-	assert_false(ctl_ops_backup_time("other-20261118T101502Z.dump", &t));
-	assert_false(ctl_ops_backup_time("tally-+0261118T101502Z.dump", &t));
-	assert_false(ctl_ops_backup_time("", &t));
+	assert_false(ctl_backup_time(".tally-20261118T101502Z.dump.partial", &t));
+	assert_false(ctl_backup_time("tally-20261118T101502Z.dump.bak", &t));
+	assert_false(ctl_backup_time("tally-20261118T101502Z.sql", &t));
+	assert_false(ctl_backup_time("tally-2026111T101502Z.dump", &t));
+	assert_false(ctl_backup_time("tally-20261118T10150aZ.dump", &t));
+	assert_false(ctl_backup_time("tally-20261118-101502Z.dump", &t));
+	assert_false(ctl_backup_time("other-20261118T101502Z.dump", &t));
+	assert_false(ctl_backup_time("tally-+0261118T101502Z.dump", &t));
+	assert_false(ctl_backup_time("", &t));
 }
 
 /* The value of keyword in a conninfo, as libpq reads it (caller frees). */
@@ -101,7 +104,7 @@ test_child_conninfo_uri(void **state)
 	char *pw = NULL;
 
 	(void)state;
-	assert_int_equal(ctl_ops_child_conninfo(
+	assert_int_equal(pgchild_conninfo(
 	    "postgresql://app:s3cr%40t@db.example:5433/tally?sslmode=require",
 	    &out, &pw, &err), 0);
 	/* the password leaves the command line entirely */
@@ -128,7 +131,7 @@ test_child_conninfo_quotes(void **state)
 	char *pw = NULL;
 
 	(void)state;
-	assert_int_equal(ctl_ops_child_conninfo(
+	assert_int_equal(pgchild_conninfo(
 	    "host=/run/pg dbname='my \\'db\\' \\\\ x' connect_timeout=3",
 	    &out, &pw, &err), 0);
 	assert_null(pw);
@@ -139,13 +142,13 @@ test_child_conninfo_quotes(void **state)
 	assert_null(strstr(out.buf, "connect_timeout='10'"));
 	strbuf_release(&out);
 
-	assert_int_equal(ctl_ops_child_conninfo("password='open dbname=x",
+	assert_int_equal(pgchild_conninfo("password='open dbname=x",
 	    &out, &pw, &err), TALLY_ECONFIG);
 	assert_true(err.len > 0);
 	assert_null(pw);
 	strbuf_reset(&err);
 	strbuf_reset(&out);
-	assert_int_equal(ctl_ops_child_conninfo("password='it\\'s' dbname=x",
+	assert_int_equal(pgchild_conninfo("password='it\\'s' dbname=x",
 	    &out, &pw, &err), 0);
 	assert_string_equal(pw, "it's");
 	assert_null(strstr(out.buf, "it"));
@@ -161,7 +164,7 @@ test_child_conninfo_invalid(void **state)
 	char *pw = NULL;
 
 	(void)state;
-	assert_int_equal(ctl_ops_child_conninfo("this is not one", &out, &pw,
+	assert_int_equal(pgchild_conninfo("this is not one", &out, &pw,
 	    &err), TALLY_ECONFIG);
 	assert_null(pw);
 	assert_non_null(strstr(err.buf, "not a valid connection string"));
@@ -174,7 +177,7 @@ expect_url(const char *listen, const char *url, const char *sock)
 {
 	struct strbuf u = STRBUF_INIT, s = STRBUF_INIT;
 
-	assert_int_equal(ctl_ops_health_url(listen, &u, &s), 0);
+	assert_int_equal(ctl_status_health_url(listen, &u, &s), 0);
 	assert_string_equal(strbuf_str(&u), url);
 	assert_string_equal(strbuf_str(&s), sock);
 	strbuf_release(&u);
@@ -186,7 +189,7 @@ expect_bad_listen(const char *listen)
 {
 	struct strbuf u = STRBUF_INIT, s = STRBUF_INIT;
 
-	assert_int_equal(ctl_ops_health_url(listen, &u, &s), TALLY_ECONFIG);
+	assert_int_equal(ctl_status_health_url(listen, &u, &s), TALLY_ECONFIG);
 	strbuf_release(&u);
 	strbuf_release(&s);
 }

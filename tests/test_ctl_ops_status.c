@@ -22,10 +22,12 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "ctl_ops.h"
-#include "db.h"
-#include "log.h"
-#include "strbuf.h"
+#include "ctl/backup.h"
+#include "ctl/status.h"
+#include "ctl/alert_failed.h"
+#include "pg/db.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 #include "testdb.h"
 
 /* ---- a small HTTP server ---------------------------------------------------- */

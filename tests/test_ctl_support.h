@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "strbuf.h"
+#include "pg/db.h"
+#include "base/strbuf.h"
 #include "testdb.h"
 
 struct ctl_run {

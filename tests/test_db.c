@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "err.h"
+#include "pg/db.h"
+#include "base/err.h"
 #include "testdb.h"
 
 static void

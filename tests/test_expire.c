@@ -10,8 +10,8 @@
 
 #include <sysexits.h>
 
-#include "expire.h"
-#include "table.h"
+#include "books/expire.h"
+#include "out/table.h"
 
 #define AS_OF "2026-12-01 12:00:00+00"
 

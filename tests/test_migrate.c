@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "err.h"
-#include "migrate.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "pg/migrate.h"
 #include "testdb.h"
 
 static void

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "money.h"
+#include "base/err.h"
+#include "base/money.h"
 
 static void
 test_exponents(void **state)

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "ndjson.h"
-#include "strbuf.h"
+#include "base/err.h"
+#include "intake/ndjson.h"
+#include "base/strbuf.h"
 
 static void
 split_ok(const char *body, size_t expect, struct ndjson_line **lines,

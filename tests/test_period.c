@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "period.h"
-#include "strbuf.h"
+#include "base/err.h"
+#include "base/period.h"
+#include "base/strbuf.h"
 
 #define BERLIN "Europe/Berlin"
 

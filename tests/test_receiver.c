@@ -33,12 +33,12 @@
 
 #include <curl/curl.h>
 
-#include "ctl_send.h"
-#include "db.h"
-#include "err.h"
-#include "receiver_json.h"
-#include "signature.h"
-#include "strbuf.h"
+#include "ctl/send.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "intake/receiver_json.h"
+#include "intake/signature.h"
+#include "base/strbuf.h"
 #include "testdb.h"
 
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

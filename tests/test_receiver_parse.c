@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "err.h"
-#include "receiver_json.h"
-#include "receiver_parse.h"
-#include "signature.h"
-#include "strbuf.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "intake/receiver_json.h"
+#include "intake/receiver_parse.h"
+#include "intake/signature.h"
+#include "base/strbuf.h"
 
 #define NOW ((time_t)1700000000)
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -25,13 +25,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "ctl_case.h"
-#include "db.h"
-#include "err.h"
-#include "log.h"
-#include "reconcile.h"
-#include "strbuf.h"
+#include "base/config.h"
+#include "ctl/case.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "books/reconcile.h"
+#include "base/strbuf.h"
 #include "testdb.h"
 
 #define FIX "tests/fixtures/reconcile/"

@@ -22,11 +22,11 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "db.h"
-#include "err.h"
-#include "period.h"
-#include "report.h"
-#include "strbuf.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "base/period.h"
+#include "report/engine.h"
+#include "base/strbuf.h"
 #include "testdb.h"
 
 #define BERLIN "Europe/Berlin"

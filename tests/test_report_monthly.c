@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "money.h"
+#include "pg/db.h"
+#include "base/money.h"
 #include "testdb.h"
 #include "fixtures/reports/sheet_test.h"
 
@@ -441,7 +441,7 @@ test_rerun_same_as_of(void **state)
 }
 
 /*
- * March through the report engine (lib/report.c), as tally-monthly-review
+ * March through the report engine (lib/report/engine.c), as tally-monthly-review
  * runs it (job_runs row included): every header accepted, twelve CSVs and a workbook with the row
  * counts of test_month_pool, twice byte for byte the same; the margin CSV
  * holds exactly the hand-computed figures.

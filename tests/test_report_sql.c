@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "report_sql.h"
-#include "strbuf.h"
+#include "base/err.h"
+#include "report/sql.h"
+#include "base/strbuf.h"
 
 static void
 test_full_header(void **state)

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "money.h"
+#include "pg/db.h"
+#include "base/money.h"
 #include "testdb.h"
 #include "fixtures/reports/sheet_test.h"
 
@@ -34,7 +34,7 @@
 #define NSHEETS 9
 
 /* 2026-W13 in Berlin: Monday 00:00+01 to Monday 00:00+02, as the engine
- * passes it (lib/period.h prints UTC); the report runs Monday 08:00+02. */
+ * passes it (lib/base/period.h prints UTC); the report runs Monday 08:00+02. */
 #define BERLIN "Europe/Berlin"
 #define W13_FROM "2026-03-22T23:00:00Z"
 #define W13_TO "2026-03-29T22:00:00Z"
@@ -455,7 +455,7 @@ test_rerun_same_as_of(void **state)
 }
 
 /*
- * The week through the report engine (lib/report.c), as tally-weekly-report
+ * The week through the report engine (lib/report/engine.c), as tally-weekly-report
  * runs it (job_runs row included): the engine accepts every header, writes nine CSVs and a
  * workbook with the row counts of test_week_with_dst, twice byte for byte
  * the same; the revenue CSV holds exactly the hand-computed figures.

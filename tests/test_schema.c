@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "db.h"
-#include "err.h"
+#include "pg/audit.h"
+#include "pg/db.h"
+#include "base/err.h"
 #include "testdb.h"
 
 static char *url;

@@ -1,5 +1,5 @@
 /*
- * test_seats - lib/seats.h, the seat-assignment call tallyctl makes: the
+ * test_seats - lib/books/seats.h, the seat-assignment call tallyctl makes: the
  * policy when no account is named, every refusal with its code, order
  * fulfilment through it (exactly once, also against the allocator),
  * waiting for a locked account instead of refusing, and the per-statement
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "seats.h"
+#include "books/seats.h"
 
 static long long
 customer(const char *email)

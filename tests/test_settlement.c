@@ -1,5 +1,5 @@
 /*
- * test_settlement - settlement exports (lib/settlement.h): timestamps,
+ * test_settlement - settlement exports (lib/books/settlement.h): timestamps,
  * exact major-unit amounts per currency, columns by header name, the CSV
  * forms people and providers produce (BOM, CRLF, quoted commas and line
  * breaks), every bad row named by file, physical line and column, config
@@ -18,12 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "db.h"
-#include "err.h"
-#include "log.h"
-#include "settlement.h"
-#include "strbuf.h"
+#include "base/config.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "books/settlement.h"
+#include "base/strbuf.h"
 #include "testdb.h"
 
 /* Rows a read handed on, one line of text each. */

@@ -11,9 +11,9 @@
 
 #include <string.h>
 
-#include "err.h"
-#include "signature.h"
-#include "strbuf.h"
+#include "base/err.h"
+#include "intake/signature.h"
+#include "base/strbuf.h"
 
 /* Standard Webhooks specification test vector */
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "strbuf.h"
-#include "table.h"
+#include "base/err.h"
+#include "base/strbuf.h"
+#include "out/table.h"
 
 /* Write t in fmt to a temporary file and return what was written. */
 static char *

@@ -18,9 +18,9 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "strbuf.h"
-#include "xlsxout.h"
+#include "base/err.h"
+#include "base/strbuf.h"
+#include "out/xlsxout.h"
 
 static char tmpdir[] = "/tmp/test_xlsxout.XXXXXX";
 static char *reader;	/* tests/xlsx_read.py */

@@ -7,7 +7,7 @@
 #ifndef TALLY_TESTDB_H
 #define TALLY_TESTDB_H
 
-#include "db.h"
+#include "pg/db.h"
 
 /*
  * Exit 77 ("skipped: needs a database") unless run under tests/run.sh with

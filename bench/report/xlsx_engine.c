@@ -1,5 +1,5 @@
 /*
- * xlsx_engine.c - drive the report engine (lib/report.c) over the query
+ * xlsx_engine.c - drive the report engine (lib/report/engine.c) over the query
  * that yields the same cells as xlsx_limit.c: ROWS rows x 10 columns
  * from PostgreSQL (generate_series), streamed in single-row mode, typed
  * from the column types, written as one XLSX sheet (no CSV).  The engine
@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "err.h"
-#include "log.h"
-#include "period.h"
-#include "report.h"
-#include "strbuf.h"
+#include "pg/db.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/period.h"
+#include "report/engine.h"
+#include "base/strbuf.h"
 
 static const char sql[] =
     "-- sheet: rows\n"

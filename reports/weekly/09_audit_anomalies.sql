@@ -14,7 +14,7 @@
 -- (the report time zone), one row each.  Acts that batch programs make on
 -- their own schedule (assignment.expire by tally-expire,
 -- order.refund_revoke and order.refund_debit by tally-allocate, see
--- lib/audit.h) are not a person's and are left out.
+-- lib/pg/audit.h) are not a person's and are left out.
 --
 -- Acts count as of the as-of instant.  actor, entity id and reason are
 -- typed by people: the engine writes them as strings, never formulas.

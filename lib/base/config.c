@@ -1,0 +1,595 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/config.h"
+#include "base/err.h"
+#include "base/log.h"
+
+/* Longest line we read; a longer one is an error, not silently cut. */
+#define CONFIG_LINE_MAX 4096
+
+enum key_type { KEY_STRING, KEY_LONG };
+
+/* One row per key: name, type, default (as text), where it goes, bounds. */
+struct key_def {
+	const char *name;
+	enum key_type type;
+	const char *dflt;
+	size_t offset;
+	long min, max;
+};
+
+#define KS(n, d) { #n, KEY_STRING, d, offsetof(struct config, n), 0, 0 }
+#define KL(n, d, lo, hi) { #n, KEY_LONG, d, offsetof(struct config, n), lo, hi }
+
+static const struct key_def top_keys[] = {
+	KS(listen, "127.0.0.1:8080"),
+	KL(max_body, "1048576", 1, 64L * 1024 * 1024),
+	KL(request_deadline, "10", 1, 3600),
+	KL(max_connections, "512", 1, 65536),
+	KL(per_ip_connections, "64", 1, 65536),
+	KL(max_headers, "64", 4, 1024),
+	KL(threads, "4", 1, 256),
+	KL(commit_batch, "256", 1, 10000),
+	KL(queue_limit, "4096", 1, 1000000),
+	KS(tz, "UTC"),
+	KS(report_dir, "reports-out"),
+	KL(signup_grant, "0", 0, 1000000000),
+	KL(ending_soon_days, "3", 0, 3650),
+	KS(alert_url, ""),
+	KL(alert_seat_threshold, "5", 0, 1000000),
+	KL(alert_suspensions, "3", 1, 1000000),
+	KL(fulfil_sla_minutes, "5", 1, 100000),
+	KL(inactive_model_days, "7", 1, 3650),
+	KS(reconcile_severity, "warning"),
+	KL(amount_tolerance, "0", 0, 1000000000),
+	KL(settlement_grace_days, "2", 0, 3650),
+};
+
+#define SS(n) { #n, KEY_STRING, NULL, offsetof(struct config_source, n), 0, 0 }
+static const struct key_def source_keys[] = {
+	SS(secret_file),
+	SS(kind),
+	{ "scheme", KEY_STRING, NULL, 0, 0, 0 },	/* parsed specially */
+	{ "tolerance", KEY_LONG, "300", offsetof(struct config_source, tolerance),
+	  1, 86400 },
+};
+
+#define ST(n) { #n, KEY_STRING, NULL, offsetof(struct config_settlement, n), 0, 0 }
+static const struct key_def settlement_keys[] = {
+	ST(provider), ST(col_id), ST(col_order), ST(col_payment), ST(col_created),
+	ST(col_currency), ST(col_gross), ST(col_fee), ST(col_net),
+	ST(col_category), ST(col_payout), ST(amount_units), ST(default_currency),
+};
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const char *const scheme_names[] = {
+	[SCHEME_STANDARD_WEBHOOKS] = "standard-webhooks",
+	[SCHEME_STRIPE] = "stripe",
+	[SCHEME_MIDTRANS] = "midtrans",
+	[SCHEME_XENDIT] = "xendit",
+};
+
+const char *
+config_scheme_name(enum source_scheme s)
+{
+	return scheme_names[s];
+}
+
+static int
+set_value(void *base, const struct key_def *k, const char *value,
+    struct strbuf *why)
+{
+	char *end;
+	long v;
+
+	if (k->type == KEY_STRING) {
+		char **slot = (char **)((char *)base + k->offset);
+
+		free(*slot);
+		*slot = xstrdup(value);
+		return 0;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0') {
+		strbuf_addf(why, "%s: '%s' is not an integer", k->name, value);
+		return TALLY_ECONFIG;
+	}
+	if (v < k->min || v > k->max) {
+		strbuf_addf(why, "%s: %ld is out of range (%ld..%ld)", k->name, v,
+		    k->min, k->max);
+		return TALLY_ECONFIG;
+	}
+	*(long *)((char *)base + k->offset) = v;
+	return 0;
+}
+
+static const struct key_def *
+find_key(const struct key_def *t, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+	return NULL;
+}
+
+static void
+apply_defaults(void *base, const struct key_def *t, size_t n)
+{
+	struct strbuf ignore = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].dflt != NULL)
+			set_value(base, &t[i], t[i].dflt, &ignore);
+	strbuf_release(&ignore);
+}
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	apply_defaults(cfg, top_keys, NKEYS(top_keys));
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Strip a '#' comment; a value cannot contain '#' (nothing here needs it). */
+static void
+strip_comment(char *s)
+{
+	char *h = strchr(s, '#');
+
+	if (h != NULL)
+		*h = '\0';
+}
+
+static bool
+valid_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '.')
+			return false;
+	return true;
+}
+
+static struct config_source *
+add_source(struct config *cfg, const char *name, int line)
+{
+	struct config_source *s;
+
+	cfg->sources = xrealloc(cfg->sources,
+	    (cfg->nsources + 1) * sizeof(*cfg->sources));
+	s = &cfg->sources[cfg->nsources++];
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name);
+	s->scheme = SCHEME_STANDARD_WEBHOOKS;
+	s->line = line;
+	s->tolerance = -1;	/* unset: filled in by finish_source */
+	return s;
+}
+
+static struct config_settlement *
+add_settlement(struct config *cfg, const char *name, int line)
+{
+	struct config_settlement *s;
+
+	cfg->settlements = xrealloc(cfg->settlements,
+	    (cfg->nsettlements + 1) * sizeof(*cfg->settlements));
+	s = &cfg->settlements[cfg->nsettlements++];
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name);
+	s->line = line;
+	return s;
+}
+
+static int
+parse_scheme(const char *v, enum source_scheme *out)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS(scheme_names); i++)
+		if (strcmp(v, scheme_names[i]) == 0) {
+			*out = (enum source_scheme)i;
+			return 0;
+		}
+	return TALLY_ECONFIG;
+}
+
+static void
+finish_source(struct config_source *s)
+{
+	if (s->tolerance < 0)
+		s->tolerance = 300;
+	if (s->kind == NULL)
+		s->kind = xstrdup(s->scheme == SCHEME_STANDARD_WEBHOOKS ?
+		    "usage" : "payments");
+}
+
+enum section { SEC_TOP, SEC_SOURCE, SEC_SETTLEMENT };
+
+struct parser {
+	struct config *cfg;
+	const char *file;
+	struct strbuf *err;
+	enum section sec;
+	int errors;
+};
+
+static void perror_at(struct parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+perror_at(struct parser *p, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	strbuf_addf(p->err, "%s:%d: %s\n", p->file, line, msg);
+	p->errors++;
+}
+
+static void
+parse_section(struct parser *p, char *s, int line)
+{
+	char *end = strchr(s, ']');
+	char *kind, *name;
+	size_t i;
+
+	if (end == NULL || trim(end + 1)[0] != '\0') {
+		perror_at(p, line, "malformed section header");
+		return;
+	}
+	*end = '\0';
+	kind = trim(s + 1);
+	name = kind + strcspn(kind, " \t");
+	if (*name != '\0')
+		*name++ = '\0';
+	name = trim(name);
+	if (strcmp(kind, "source") != 0 && strcmp(kind, "settlement") != 0) {
+		perror_at(p, line, "unknown section [%s]", kind);
+		return;
+	}
+	if (!valid_name(name)) {
+		perror_at(p, line, "section [%s] needs a name of letters, digits, "
+		    "'-', '_' or '.'", kind);
+		return;
+	}
+	if (strcmp(kind, "source") == 0) {
+		for (i = 0; i < p->cfg->nsources; i++)
+			if (strcmp(p->cfg->sources[i].name, name) == 0) {
+				perror_at(p, line, "duplicate [source %s]", name);
+				return;
+			}
+		add_source(p->cfg, name, line);
+		p->sec = SEC_SOURCE;
+	} else {
+		for (i = 0; i < p->cfg->nsettlements; i++)
+			if (strcmp(p->cfg->settlements[i].name, name) == 0) {
+				perror_at(p, line, "duplicate [settlement %s]",
+				    name);
+				return;
+			}
+		add_settlement(p->cfg, name, line);
+		p->sec = SEC_SETTLEMENT;
+	}
+}
+
+static void
+parse_assignment(struct parser *p, char *s, int line)
+{
+	char *eq = strchr(s, '=');
+	char *key, *value;
+	const struct key_def *k;
+	void *base;
+	struct strbuf why = STRBUF_INIT;
+
+	if (eq == NULL) {
+		perror_at(p, line, "expected 'key = value'");
+		return;
+	}
+	*eq = '\0';
+	key = trim(s);
+	value = trim(eq + 1);
+	if (p->sec == SEC_TOP) {
+		k = find_key(top_keys, NKEYS(top_keys), key);
+		base = p->cfg;
+	} else if (p->sec == SEC_SOURCE) {
+		k = find_key(source_keys, NKEYS(source_keys), key);
+		base = &p->cfg->sources[p->cfg->nsources - 1];
+	} else {
+		k = find_key(settlement_keys, NKEYS(settlement_keys), key);
+		base = &p->cfg->settlements[p->cfg->nsettlements - 1];
+	}
+	if (k == NULL) {
+		perror_at(p, line, "unknown key '%s'", key);
+		return;
+	}
+	if (p->sec == SEC_SOURCE && strcmp(key, "scheme") == 0) {
+		if (parse_scheme(value, &((struct config_source *)base)->scheme) != 0)
+			perror_at(p, line, "scheme '%s' is not one of stripe, "
+			    "standard-webhooks, midtrans, xendit", value);
+		return;
+	}
+	if (p->sec == SEC_SOURCE && strcmp(key, "kind") == 0 &&
+	    strcmp(value, "usage") != 0 && strcmp(value, "payments") != 0) {
+		perror_at(p, line, "kind '%s' is not 'usage' or 'payments'",
+		    value);
+		return;
+	}
+	if (set_value(base, k, value, &why) != 0)
+		perror_at(p, line, "%s", strbuf_str(&why));
+	strbuf_release(&why);
+}
+
+static int
+parse_file(struct config *cfg, const char *path, FILE *f, struct strbuf *err)
+{
+	struct parser p = { cfg, path, err, SEC_TOP, 0 };
+	char buf[CONFIG_LINE_MAX + 2];
+	char *s;
+	int line = 0;
+	size_t i;
+
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		line++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			perror_at(&p, line, "line longer than %d bytes", CONFIG_LINE_MAX);
+			return TALLY_ECONFIG;
+		}
+		strip_comment(buf);
+		s = trim(buf);
+		if (*s == '\0')
+			continue;
+		if (*s == '[')
+			parse_section(&p, s, line);
+		else
+			parse_assignment(&p, s, line);
+	}
+	if (ferror(f)) {
+		strbuf_addf(err, "%s: read error: %s\n", path, strerror(errno));
+		return TALLY_ECONFIG;
+	}
+	for (i = 0; i < cfg->nsources; i++) {
+		finish_source(&cfg->sources[i]);
+		if (cfg->sources[i].secret_file == NULL)
+			perror_at(&p, cfg->sources[i].line,
+			    "[source %s] has no secret_file",
+			    cfg->sources[i].name);
+	}
+	for (i = 0; i < cfg->nsettlements; i++)
+		if (cfg->settlements[i].amount_units != NULL &&
+		    strcmp(cfg->settlements[i].amount_units, "major") != 0 &&
+		    strcmp(cfg->settlements[i].amount_units, "minor") != 0)
+			perror_at(&p, cfg->settlements[i].line,
+			    "[settlement %s] amount_units must be 'major' or "
+			    "'minor'", cfg->settlements[i].name);
+	if (strcmp(cfg->reconcile_severity, "info") != 0 &&
+	    strcmp(cfg->reconcile_severity, "warning") != 0 &&
+	    strcmp(cfg->reconcile_severity, "error") != 0)
+		perror_at(&p, 0, "reconcile_severity '%s' is not info, warning "
+		    "or error", cfg->reconcile_severity);
+	return p.errors > 0 ? TALLY_ECONFIG : 0;
+}
+
+/* TALLY_<KEY> in the environment overrides a top-level key. */
+static int
+apply_env(struct config *cfg, struct strbuf *err)
+{
+	char envname[96];
+	const char *v;
+	size_t i, j;
+	struct strbuf why = STRBUF_INIT;
+	int rc = 0;
+
+	for (i = 0; i < NKEYS(top_keys); i++) {
+		snprintf(envname, sizeof(envname), "TALLY_%s", top_keys[i].name);
+		for (j = 6; envname[j] != '\0'; j++)
+			envname[j] = (char)toupper((unsigned char)envname[j]);
+		v = getenv(envname);
+		if (v == NULL)
+			continue;
+		strbuf_reset(&why);
+		if (set_value(cfg, &top_keys[i], v, &why) != 0) {
+			strbuf_addf(err, "environment %s: %s\n", envname,
+			    strbuf_str(&why));
+			rc = TALLY_ECONFIG;
+		}
+	}
+	strbuf_release(&why);
+	return rc;
+}
+
+int
+config_load(struct config *cfg, const char *path, struct strbuf *err)
+{
+	FILE *f;
+	int rc;
+
+	config_init(cfg);
+	if (path == NULL || path[0] == '\0') {
+		path = getenv("TALLY_CONFIG");
+		if (path == NULL || path[0] == '\0') {
+			if (access("/etc/tally/tally.conf", R_OK) == 0)
+				path = "/etc/tally/tally.conf";
+			else if (access("tally.conf", R_OK) == 0)
+				path = "tally.conf";
+			else
+				path = NULL;
+		}
+	}
+	if (path != NULL) {
+		f = fopen(path, "r");
+		if (f == NULL) {
+			strbuf_addf(err, "%s: cannot open: %s\n", path,
+			    strerror(errno));
+			return TALLY_ECONFIG;
+		}
+		cfg->path = xstrdup(path);
+		rc = parse_file(cfg, path, f, err);
+		fclose(f);
+		if (rc != 0) {
+			config_free(cfg);
+			config_init(cfg);
+			return rc;
+		}
+	}
+	return apply_env(cfg, err);
+}
+
+static void
+wipe_secret(struct config_secret *s)
+{
+	if (s->data != NULL) {
+		explicit_bzero(s->data, s->len);
+		free(s->data);
+	}
+	s->data = NULL;
+	s->len = 0;
+}
+
+int
+config_load_secrets(struct config *cfg, struct strbuf *err)
+{
+	const char *credir = getenv("CREDENTIALS_DIRECTORY");
+	char path[PATH_MAX];
+	char line[1024];
+	struct config_source *s;
+	FILE *f;
+	size_t i, n;
+	int rc = 0;
+
+	for (i = 0; i < cfg->nsources; i++) {
+		s = &cfg->sources[i];
+		while (s->nsecrets > 0)
+			wipe_secret(&s->secrets[--s->nsecrets]);
+		/* systemd LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY */
+		if (s->secret_file[0] != '/' && credir != NULL)
+			snprintf(path, sizeof(path), "%s/%s", credir, s->secret_file);
+		else
+			snprintf(path, sizeof(path), "%s", s->secret_file);
+		f = fopen(path, "r");
+		if (f == NULL) {
+			strbuf_addf(err, "%s:%d: [source %s] secret_file %s: %s\n",
+			    cfg->path ? cfg->path : "config", s->line, s->name, path,
+			    strerror(errno));
+			rc = TALLY_ECONFIG;
+			continue;
+		}
+		while (fgets(line, sizeof(line), f) != NULL) {
+			n = strcspn(line, "\r\n");
+			line[n] = '\0';
+			if (n == 0)
+				continue;
+			if (s->nsecrets == CONFIG_MAX_SECRETS) {
+				strbuf_addf(err, "%s: more than %d secrets (one per "
+				    "line; two during a rotation)\n", path,
+				    CONFIG_MAX_SECRETS);
+				rc = TALLY_ECONFIG;
+				break;
+			}
+			s->secrets[s->nsecrets].data = xmalloc(n + 1);
+			memcpy(s->secrets[s->nsecrets].data, line, n + 1);
+			s->secrets[s->nsecrets].len = n;
+			s->nsecrets++;
+		}
+		explicit_bzero(line, sizeof(line));
+		fclose(f);
+		if (s->nsecrets == 0 && rc == 0) {
+			strbuf_addf(err, "%s: no secret in file (source %s)\n", path,
+			    s->name);
+			rc = TALLY_ECONFIG;
+		}
+	}
+	return rc;
+}
+
+static void
+free_strings(void *base, const struct key_def *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].type == KEY_STRING) {
+			char **slot = (char **)((char *)base + t[i].offset);
+
+			if (strcmp(t[i].name, "scheme") == 0)
+				continue;
+			free(*slot);
+			*slot = NULL;
+		}
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < cfg->nsources; i++) {
+		for (j = 0; j < cfg->sources[i].nsecrets; j++)
+			wipe_secret(&cfg->sources[i].secrets[j]);
+		free_strings(&cfg->sources[i], source_keys, NKEYS(source_keys));
+		free(cfg->sources[i].name);
+	}
+	free(cfg->sources);
+	for (i = 0; i < cfg->nsettlements; i++) {
+		free_strings(&cfg->settlements[i], settlement_keys,
+		    NKEYS(settlement_keys));
+		free(cfg->settlements[i].name);
+	}
+	free(cfg->settlements);
+	free_strings(cfg, top_keys, NKEYS(top_keys));
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct config_source *
+config_find_source(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsources; i++)
+		if (strcmp(cfg->sources[i].name, name) == 0)
+			return &cfg->sources[i];
+	return NULL;
+}
+
+const struct config_settlement *
+config_find_settlement(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsettlements; i++)
+		if (strcmp(cfg->settlements[i].name, name) == 0)
+			return &cfg->settlements[i];
+	return NULL;
+}

@@ -1,0 +1,615 @@
+/*
+ * allocate.c - drive tally-allocate: a batch of events (normalize.c), then
+ * fulfilment batches until the queue holds nothing untried, and again,
+ * each batch in its own transaction (or all in one rolled-back transaction
+ * for --dry-run), on one or more connections (workers).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "books/allocate.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+
+#define TX_ATTEMPTS 8
+/* Batches in a row that found every free account held by other
+ * transactions before the run leaves the rest to the next run. */
+#define MAX_STALLS 50
+
+struct ctx {
+	const struct allocate_opts *o;
+	const char *actor;
+	const char *run_start;	/* DB clock when the run began */
+	int batch;
+	bool show_progress;	/* the main worker only */
+	/* one batch's results; added to the totals once it committed */
+	struct normalize_stats ev;
+	long long claimed;	/* events, or orders, claimed */
+	long long queued;	/* queue entries claimed (orders may be fewer) */
+	long long seats, credits, no_room, blocked, contended;
+};
+
+static int
+run_step(struct db *db, const char *what, long long *affected,
+    const char *sql, int nparams, const char *const *params)
+{
+	int rc;
+
+	rc = db_command(db, affected, sql, nparams, params);
+	if (rc == TALLY_ERETRY)
+		log_debug("allocate: %s: %s (will retry)", what, db_errmsg(db));
+	else if (rc != 0)
+		log_err("allocate: %s: %s", what, db_errmsg(db));
+	return rc;
+}
+
+static int
+value_step(struct db *db, const char *what, long long *v, const char *sql,
+    int nparams, const char *const *params)
+{
+	char *s = NULL;
+	int rc;
+
+	*v = 0;
+	rc = db_query_value(db, &s, sql, nparams, params);
+	if (rc == TALLY_ERETRY)
+		log_debug("allocate: %s: %s (will retry)", what, db_errmsg(db));
+	else if (rc != 0)
+		log_err("allocate: %s: %s", what, db_errmsg(db));
+	if (rc == 0 && s != NULL)
+		*v = strtoll(s, NULL, 10);
+	free(s);
+	return rc;
+}
+
+/* ---- events ------------------------------------------------------ */
+
+static int
+event_batch(struct db *db, void *arg)
+{
+	struct ctx *c = arg;
+
+	memset(&c->ev, 0, sizeof(c->ev));
+	return normalize_batch(db, c->batch, c->o->signup_grant, c->actor,
+	    c->o->dry_run, &c->ev, &c->claimed);
+}
+
+static void
+add_ev(struct normalize_stats *t, const struct normalize_stats *b)
+{
+	t->events += b->events;
+	t->done += b->done;
+	t->failed += b->failed;
+	t->ignored += b->ignored;
+	t->orders += b->orders;
+	t->payments += b->payments;
+	t->refunds += b->refunds;
+	t->disputes += b->disputes;
+	t->usage += b->usage;
+	t->users += b->users;
+	t->models_flagged += b->models_flagged;
+	t->revoked += b->revoked;
+	t->debited += b->debited;
+	t->negative_balances += b->negative_balances;
+}
+
+/* ---- fulfilment -------------------------------------------------- */
+
+/*
+ * Claim queued orders not tried yet in this run: first the queue entries
+ * (SKIP LOCKED: another allocator has them), then their orders (SKIP
+ * LOCKED: a normaliser is changing one right now; its queue entry stays
+ * locked by us until commit and is claimed again by a later batch).  The
+ * order lock serialises fulfilment with the normaliser's refunds (see
+ * normalize.c).  Orders that need no work or cannot be fulfilled get a
+ * problem.  Returns how many queue entries and orders were claimed.
+ */
+static const char sql_claim[] =
+    "WITH q AS MATERIALIZED ("
+    "  SELECT order_id FROM fulfil_queue"
+    "  WHERE tried_at IS NULL OR tried_at < $1::timestamptz"
+    "  ORDER BY order_id LIMIT $2::integer FOR UPDATE SKIP LOCKED),"
+    " o AS MATERIALIZED ("
+    "  SELECT o.id, o.status, o.product_id, o.customer_id, o.paid_at"
+    "  FROM orders o WHERE o.id = ANY (ARRAY(SELECT order_id FROM q))"
+    "  FOR NO KEY UPDATE SKIP LOCKED),"
+    " ins AS ("
+    "  INSERT INTO pg_temp.alloc_work (order_id, kind, days, credits,"
+    "   customer_id, email, paid_at, problem)"
+    "  SELECT o.id, p.kind, p.duration_days, p.credits, o.customer_id,"
+    "   c.email, o.paid_at,"
+    "   CASE WHEN f.x IS NOT NULL THEN 'fulfilled'"
+    "    WHEN o.status NOT IN ('PAID', 'PARTIALLY_REFUNDED', 'DISPUTED')"
+    "    THEN 'stale'"
+    "    WHEN o.product_id IS NULL THEN 'order has no product'"
+    "    WHEN o.customer_id IS NULL THEN 'order has no customer e-mail'"
+    "   END"
+    "  FROM o"
+    "  LEFT JOIN products p ON p.id = o.product_id"
+    "  LEFT JOIN LATERAL (SELECT c.email FROM customers c"
+    "   WHERE c.id = o.customer_id LIMIT 1) c ON true"
+    "  LEFT JOIN LATERAL (SELECT 1 AS x FROM fulfilments f"
+    "   WHERE f.order_id = o.id LIMIT 1) f ON true"
+    "  RETURNING 1)"
+    " SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM ins)";
+
+static const char sql_blocked[] =
+    "UPDATE fulfil_queue q SET tried_at = now(), attempts = q.attempts + 1,"
+    " last_error = w.problem"
+    " FROM pg_temp.alloc_work w WHERE q.order_id = w.order_id"
+    " AND w.problem NOT IN ('fulfilled', 'stale')";
+
+/*
+ * Credits go to the app user with the buyer's e-mail (the lowest id if
+ * several); without one, a placeholder user 'email:<address>' is created,
+ * which the image service's first event for that address adopts.
+ */
+static const char sql_credit_users[] =
+    "INSERT INTO app_users (external_id, email)"
+    " SELECT DISTINCT 'email:' || lower(w.email), lower(w.email)"
+    " FROM pg_temp.alloc_work w"
+    " LEFT JOIN LATERAL (SELECT 1 AS x FROM app_users u"
+    "  WHERE lower(u.email) = lower(w.email) LIMIT 1) u ON true"
+    " WHERE w.kind = 'CREDITS' AND w.problem IS NULL AND u.x IS NULL"
+    " ORDER BY 1 ON CONFLICT (external_id) DO NOTHING";
+
+static const char sql_credit_grant[] =
+    "INSERT INTO credit_ledger (user_id, delta, kind, ref, reason, order_id)"
+    " SELECT u.id, w.credits, 'PURCHASE', 'order:' || w.order_id,"
+    " 'credit package', w.order_id"
+    " FROM pg_temp.alloc_work w"
+    " CROSS JOIN LATERAL (SELECT id FROM app_users u"
+    "  WHERE lower(u.email) = lower(w.email) ORDER BY u.id LIMIT 1) u"
+    " WHERE w.kind = 'CREDITS' AND w.problem IS NULL"
+    " ORDER BY w.order_id ON CONFLICT (kind, ref) DO NOTHING";
+
+static const char sql_credit_fulfil[] =
+    "WITH f AS ("
+    "  INSERT INTO fulfilments (order_id, kind, ledger_id)"
+    "  SELECT w.order_id, 'CREDITS', l.id FROM pg_temp.alloc_work w"
+    "  CROSS JOIN LATERAL (SELECT l.id FROM credit_ledger l"
+    "   WHERE l.kind = 'PURCHASE' AND l.ref = 'order:' || w.order_id LIMIT 1) l"
+    "  WHERE w.kind = 'CREDITS' AND w.problem IS NULL"
+    "  RETURNING order_id)"
+    " UPDATE pg_temp.alloc_work w SET done = true FROM f"
+    " WHERE w.order_id = f.order_id";
+
+static const char sql_seat_need[] =
+    "SELECT count(*) FROM pg_temp.alloc_work"
+    " WHERE kind = 'SEAT' AND problem IS NULL";
+
+static const char sql_pick[] =
+    "INSERT INTO pg_temp.alloc_pick (account_id, seats, rank)"
+    " SELECT account_id, seats, rank FROM tally_pick_seats($1::integer)";
+
+/*
+ * The n-th order (oldest first) gets the n-th seat in policy order.  The
+ * plan starts at paid_at, or at "now" when the order waited longer than
+ * the SLA for a seat.  Inserted in account order: the seat trigger locks
+ * accounts in that order (they are already locked by tally_pick_seats).
+ */
+static const char sql_seat_assign[] =
+    "WITH o AS ("
+    "  SELECT order_id, customer_id, days, paid_at,"
+    "   row_number() OVER (ORDER BY order_id) AS rn"
+    "  FROM pg_temp.alloc_work WHERE kind = 'SEAT' AND problem IS NULL),"
+    " s AS ("
+    "  SELECT p.account_id, row_number() OVER (ORDER BY p.rank, g) AS rn"
+    "  FROM pg_temp.alloc_pick p CROSS JOIN LATERAL generate_series(1, p.seats) g),"
+    " a AS ("
+    "  INSERT INTO assignments (account_id, customer_id, order_id, starts_at,"
+    "   ends_at)"
+    "  SELECT s.account_id, o.customer_id, o.order_id, x.st,"
+    "   x.st + make_interval(days => o.days)"
+    "  FROM o JOIN s ON s.rn = o.rn"
+    "  CROSS JOIN LATERAL (SELECT CASE WHEN o.paid_at >="
+    "    coalesce($1::timestamptz, now()) - make_interval(mins => $2::integer)"
+    "   THEN o.paid_at ELSE coalesce($1::timestamptz, now()) END AS st) x"
+    "  ORDER BY s.account_id, o.order_id"
+    "  RETURNING id, order_id),"
+    " f AS ("
+    "  INSERT INTO fulfilments (order_id, kind, assignment_id)"
+    "  SELECT order_id, 'SEAT', id FROM a RETURNING order_id)"
+    " UPDATE pg_temp.alloc_work w SET done = true FROM f"
+    " WHERE w.order_id = f.order_id";
+
+/*
+ * Every picked account is full now; an AVAILABLE account outside them was
+ * skipped because another transaction holds it (an allocator, an admin).
+ * Read without locking: a hint whether to wait or to give up for now.
+ */
+static const char sql_room_elsewhere[] =
+    "SELECT count(*) FROM pool_accounts a WHERE a.status = 'AVAILABLE'"
+    " AND NOT EXISTS (SELECT 1 FROM pg_temp.alloc_pick p"
+    "  WHERE p.account_id = a.id)";
+
+static const char sql_no_room[] =
+    "UPDATE fulfil_queue q SET tried_at = now(), attempts = q.attempts + 1,"
+    " last_error = 'no account with a free seat'"
+    " WHERE q.order_id = ANY (ARRAY(SELECT order_id FROM pg_temp.alloc_work"
+    "  WHERE kind = 'SEAT' AND problem IS NULL AND NOT done))";
+
+/* Orders fulfilled now whose refund arrived first (a partial one: a full
+ * refund would have kept them out of the queue). */
+static const char sql_reversal_orders[] =
+    "INSERT INTO pg_temp.alloc_reversal (order_id)"
+    " SELECT DISTINCT r.order_id FROM refunds r"
+    " WHERE r.order_id = ANY (ARRAY(SELECT order_id FROM pg_temp.alloc_work"
+    "  WHERE done))"
+    " ON CONFLICT DO NOTHING";
+
+static const char sql_dequeue[] =
+    "DELETE FROM fulfil_queue WHERE order_id = ANY (ARRAY("
+    " SELECT order_id FROM pg_temp.alloc_work"
+    " WHERE done OR problem IN ('fulfilled', 'stale')))";
+
+static int
+seat_batch(struct db *db, struct ctx *c)
+{
+	char need[24], sla[24];
+	const char *params[2];
+	long long n = 0, left, elsewhere = 0, done = 0;
+	int rc;
+
+	if ((rc = value_step(db, "count seat orders", &n, sql_seat_need, 0,
+	    NULL)) != 0 || n == 0)
+		return rc;
+	snprintf(need, sizeof(need), "%lld", n);
+	params[0] = need;
+	if ((rc = run_step(db, "pick accounts", NULL, sql_pick, 1, params)) != 0)
+		return rc;
+	snprintf(sla, sizeof(sla), "%ld", c->o->fulfil_sla_minutes);
+	params[0] = c->o->as_of;
+	params[1] = sla;
+	if ((rc = run_step(db, "assign seats", &done, sql_seat_assign, 2,
+	    params)) != 0)
+		return rc;
+	c->seats += done;
+	left = n - done;
+	if (left <= 0)
+		return 0;
+	if ((rc = value_step(db, "look for room elsewhere", &elsewhere,
+	    sql_room_elsewhere, 0, NULL)) != 0)
+		return rc;
+	if (elsewhere > 0) {
+		/* held by others: not tried, claimed again by the next batch */
+		c->contended++;
+		return 0;
+	}
+	if ((rc = run_step(db, "mark orders without room", NULL, sql_no_room,
+	    0, NULL)) != 0)
+		return rc;
+	c->no_room += left;
+	return 0;
+}
+
+static int
+fulfil_batch(struct db *db, void *arg)
+{
+	struct ctx *c = arg;
+	char lim[16];
+	const char *params[2];
+	PGresult *res = NULL;
+	long long n = 0;
+	int rc;
+
+	memset(&c->ev, 0, sizeof(c->ev));
+	c->claimed = c->queued = c->seats = c->credits = c->no_room = 0;
+	c->blocked = c->contended = 0;
+	/* see normalize_batch(): all of this is derived from durable data */
+	if ((rc = run_step(db, "set commit mode", NULL,
+	    "SET LOCAL synchronous_commit = off", 0, NULL)) != 0)
+		return rc;
+	/* emptied at every commit; a dry run is one transaction */
+	if (c->o->dry_run && (rc = run_step(db, "clear work tables", NULL,
+	    "TRUNCATE pg_temp.alloc_work, pg_temp.alloc_pick,"
+	    " pg_temp.alloc_reversal", 0, NULL)) != 0)
+		return rc;
+	snprintf(lim, sizeof(lim), "%d", c->batch);
+	params[0] = c->run_start;
+	params[1] = lim;
+	rc = db_query(db, &res, sql_claim, 2, params);
+	if (rc != 0) {
+		if (rc == TALLY_ERETRY)
+			log_debug("allocate: claim paid orders: %s (will retry)",
+			    db_errmsg(db));
+		else
+			log_err("allocate: claim paid orders: %s", db_errmsg(db));
+		return rc;
+	}
+	c->queued = db_value_ll(res, 0, 0, 0);
+	c->claimed = db_value_ll(res, 0, 1, 0);
+	PQclear(res);
+	if (c->claimed < c->queued)
+		c->contended++;	/* orders held by a normaliser right now */
+	if (c->claimed == 0)
+		return 0;
+	if ((rc = run_step(db, "analyse claimed orders", NULL,
+	    "ANALYZE pg_temp.alloc_work", 0, NULL)) != 0)
+		return rc;
+	if ((rc = run_step(db, "mark blocked orders", &c->blocked, sql_blocked,
+	    0, NULL)) != 0 ||
+	    (rc = run_step(db, "create app users for credits", NULL,
+	    sql_credit_users, 0, NULL)) != 0 ||
+	    (rc = run_step(db, "grant credits", NULL, sql_credit_grant, 0,
+	    NULL)) != 0 ||
+	    (rc = run_step(db, "record credit fulfilments", &n,
+	    sql_credit_fulfil, 0, NULL)) != 0)
+		return rc;
+	c->credits = n;
+	if ((rc = seat_batch(db, c)) != 0 ||
+	    (rc = run_step(db, "find refunded orders", &n, sql_reversal_orders,
+	    0, NULL)) != 0)
+		return rc;
+	if (n > 0 && (rc = normalize_apply_reversals(db, c->actor, &c->ev)) != 0)
+		return rc;
+	return run_step(db, "dequeue fulfilled orders", NULL, sql_dequeue, 0,
+	    NULL);
+}
+
+/* ---- the run ----------------------------------------------------- */
+
+static int
+in_tx(struct db *db, const struct allocate_opts *o,
+    int (*fn)(struct db *, void *), void *arg)
+{
+	if (o->dry_run)
+		return fn(db, arg);	/* inside the run's one transaction */
+	return db_transaction(db, DB_READ_COMMITTED, TX_ATTEMPTS, fn, arg);
+}
+
+static int
+requeue(struct db *db, void *arg)
+{
+	return normalize_requeue_failed(db, arg);
+}
+
+static void
+pause_briefly(int stalls)
+{
+	struct timespec ts = { 0, 0 };
+
+	/* 10..100 ms: long enough for the holder to commit */
+	ts.tv_nsec = (long)(10 + (stalls % 10) * 10) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Fulfil queued orders until none is left that this run has not tried
+ * (or only orders and accounts other transactions hold remain).
+ */
+static int
+fulfil_queued(struct db *db, struct ctx *c, struct allocate_stats *st)
+{
+	int rc, stalls = 0;
+
+	for (;;) {
+		if ((rc = in_tx(db, c->o, fulfil_batch, c)) != 0)
+			return rc;
+		if (c->queued == 0)
+			return 0;
+		add_ev(&st->ev, &c->ev);
+		st->seats += c->seats;
+		st->credits += c->credits;
+		st->no_room += c->no_room;
+		st->blocked += c->blocked;
+		st->contended += c->contended;
+		if (c->contended > 0 && c->seats + c->credits == 0) {
+			if (++stalls >= MAX_STALLS) {
+				log_notice("allocate: free accounts or queued orders "
+				    "stay held by other transactions; leaving the "
+				    "rest to the next run");
+				return 0;
+			}
+			pause_briefly(stalls);
+		} else {
+			stalls = 0;
+		}
+	}
+}
+
+/*
+ * One worker: a batch of new events, then the orders it made fulfillable,
+ * and again, until no new event is left.  Fulfilling after every batch
+ * (not once all events are in) keeps a steady inflow of events from
+ * delaying every seat until the inflow pauses.
+ */
+static int
+work(struct db *db, struct ctx *c, struct allocate_stats *st)
+{
+	struct progress p;
+	long long pending = 0, got;
+	int rc;
+
+	if (c->show_progress && (rc = value_step(db, "count new events",
+	    &pending, "SELECT count(*) FROM raw_events WHERE status = 'NEW'", 0,
+	    NULL)) != 0)
+		return rc;
+	progress_start(&p, "events", (unsigned long long)pending);
+	p.active = p.active && c->show_progress;
+	for (;;) {
+		if ((rc = in_tx(db, c->o, event_batch, c)) != 0)
+			break;
+		got = c->claimed;
+		if (got > 0) {
+			add_ev(&st->ev, &c->ev);
+			progress_update(&p, (unsigned long long)st->ev.events);
+		}
+		if ((rc = fulfil_queued(db, c, st)) != 0 || got == 0)
+			break;
+	}
+	progress_done(&p);
+	return rc;
+}
+
+static int
+finish_counts(struct db *db, struct allocate_stats *st)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	rc = db_query(db, &res,
+	    "SELECT count(*) FILTER (WHERE last_error IS NOT NULL), count(*)"
+	    " FROM fulfil_queue", 0, NULL);
+	if (rc != 0) {
+		log_err("allocate: count unfulfilled orders: %s", db_errmsg(db));
+		return rc;
+	}
+	st->unfulfilled = db_value_ll(res, 0, 0, 0);
+	st->waiting = db_value_ll(res, 0, 1, 0);
+	PQclear(res);
+	return 0;
+}
+
+static void
+add_stats(struct allocate_stats *t, const struct allocate_stats *w)
+{
+	add_ev(&t->ev, &w->ev);
+	t->seats += w->seats;
+	t->credits += w->credits;
+	t->no_room += w->no_room;
+	t->blocked += w->blocked;
+	t->contended += w->contended;
+}
+
+struct worker {
+	pthread_t thread;
+	struct ctx c;
+	struct allocate_stats st;
+	int rc;
+	bool started;
+};
+
+/*
+ * A helper worker on its own connection.  The main one and the helpers
+ * share nothing but the database: the same SKIP LOCKED claims that keep
+ * separate tally-allocate processes apart keep them apart.
+ */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct db *db = NULL;
+
+	w->rc = db_connect_url(&db, w->c.o->conninfo, "tally-allocate",
+	    w->c.o->role);
+	if (w->rc == 0)
+		w->rc = normalize_setup(db);
+	if (w->rc == 0)
+		w->rc = work(db, &w->c, &w->st);
+	db_free(db);
+	return NULL;
+}
+
+int
+allocate_run(struct db *db, const struct allocate_opts *o,
+    struct allocate_stats *st)
+{
+	struct worker *helpers = NULL;
+	struct ctx c;
+	char *start = NULL;
+	int rc, jobs, i;
+
+	memset(st, 0, sizeof(*st));
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.actor = o->actor != NULL ? o->actor : ALLOCATE_ACTOR;
+	c.batch = o->batch > 0 ? o->batch : ALLOCATE_BATCH_DEFAULT;
+	c.show_progress = true;
+	/* a dry run is one transaction, which only one connection can see */
+	jobs = o->dry_run || o->jobs < 1 ? 1 : o->jobs;
+	if ((rc = normalize_setup(db)) != 0)
+		return rc;
+	/* the database's clock, not ours: "tried in this run" compares it
+	 * with tried_at, which the database sets */
+	rc = db_query_value(db, &start, "SELECT clock_timestamp()::text", 0, NULL);
+	if (rc != 0) {
+		log_err("allocate: %s", db_errmsg(db));
+		return rc;
+	}
+	c.run_start = start;
+	if (o->dry_run && (rc = db_begin(db, DB_READ_COMMITTED)) != 0) {
+		log_err("allocate: %s", db_errmsg(db));
+		goto out;
+	}
+	if ((rc = in_tx(db, o, requeue, &st->requeued)) != 0)
+		goto rollback;
+	if (jobs > 1) {
+		helpers = xcalloc((size_t)jobs - 1, sizeof(*helpers));
+		for (i = 0; i < jobs - 1; i++) {
+			helpers[i].c = c;
+			helpers[i].c.show_progress = false;
+			if (pthread_create(&helpers[i].thread, NULL, worker_main,
+			    &helpers[i]) == 0)
+				helpers[i].started = true;
+			else
+				log_warning("allocate: cannot start worker %d; "
+				    "continuing with fewer", i + 2);
+		}
+	}
+	rc = work(db, &c, st);
+	for (i = 0; i < jobs - 1; i++) {
+		if (!helpers[i].started)
+			continue;
+		pthread_join(helpers[i].thread, NULL);
+		add_stats(st, &helpers[i].st);
+		if (rc == 0)
+			rc = helpers[i].rc;
+	}
+	if (rc == 0)
+		rc = finish_counts(db, st);
+rollback:
+	if (o->dry_run)
+		db_rollback(db);
+	if (rc == 0 && st->unfulfilled > 0) {
+		log_warning("allocate: %lld paid order(s) cannot be fulfilled "
+		    "(tallyctl order list --unfulfilled)", st->unfulfilled);
+		rc = TALLY_EPROBLEMS;
+	}
+out:
+	free(helpers);
+	free(start);
+	return rc;
+}
+
+int
+allocate_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n + 1 < 2 ? 2 : n + 1 > 8 ? 8 : (int)n + 1;
+}
+
+void
+allocate_report(const struct allocate_stats *st, struct jobrun *jr)
+{
+	jobrun_count(jr, "events", st->ev.events);
+	jobrun_count(jr, "events_done", st->ev.done);
+	jobrun_count(jr, "events_failed", st->ev.failed);
+	jobrun_count(jr, "events_ignored", st->ev.ignored);
+	jobrun_count(jr, "events_requeued", st->requeued);
+	jobrun_count(jr, "orders_changed", st->ev.orders);
+	jobrun_count(jr, "payments", st->ev.payments);
+	jobrun_count(jr, "refunds", st->ev.refunds);
+	jobrun_count(jr, "disputes", st->ev.disputes);
+	jobrun_count(jr, "usage_events", st->ev.usage);
+	jobrun_count(jr, "app_users", st->ev.users);
+	jobrun_count(jr, "models_flagged", st->ev.models_flagged);
+	jobrun_count(jr, "fulfilled_seats", st->seats);
+	jobrun_count(jr, "fulfilled_credits", st->credits);
+	jobrun_count(jr, "no_room", st->no_room);
+	jobrun_count(jr, "blocked", st->blocked);
+	jobrun_count(jr, "contended", st->contended);
+	jobrun_count(jr, "revoked", st->ev.revoked);
+	jobrun_count(jr, "debited", st->ev.debited);
+	jobrun_count(jr, "negative_balances", st->ev.negative_balances);
+	jobrun_count(jr, "unfulfilled", st->unfulfilled);
+	jobrun_count(jr, "waiting", st->waiting);
+}

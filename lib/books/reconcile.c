@@ -1,0 +1,815 @@
+/*
+ * reconcile.c - one tally-reconcile run: load, match, find, keep cases,
+ * write the report.  The SQL of each category is in reconcile_find.c; the
+ * settlement file is lib/books/settlement.c's.
+ */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pg/audit.h"
+#include "out/csvin.h"
+#include "base/err.h"
+#include "pg/jobrun.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "books/reconcile.h"
+#include "books/reconcile_find.h"
+#include "report/engine.h"
+#include "out/table.h"
+
+/* db_transaction's fn returns this to roll a dry run back. */
+#define RUN_ROLLBACK 1
+/* work_mem for the run's transaction (see run_tx). */
+#define RECONCILE_WORK_MEM "64MB"
+/* Rows of a balances file sent per INSERT. */
+#define BALANCES_BATCH 1000
+
+struct run {
+	struct db *db;
+	const struct config *cfg;
+	const struct reconcile_opts *o;
+	const struct settlement_format *fmt;	/* NULL: no settlement file */
+	const char *sha256;			/* of the settlement file */
+	long long job_id;			/* 0: none (dry run) */
+	struct reconcile_result *r;
+	char from[PERIOD_ISO_MAX], to[PERIOD_ISO_MAX], as_of[PERIOD_ISO_MAX];
+	const char *tz;
+	struct strbuf err;			/* bad lines of an input file */
+};
+
+static const char *
+config_tz(const struct config *cfg)
+{
+	return cfg->tz != NULL && cfg->tz[0] != '\0' ? cfg->tz : "UTC";
+}
+
+/* A date n days from s (YYYY-MM-DD), as YYYY-MM-DD in out. */
+static int
+date_add(const char *s, long n, char out[16])
+{
+	struct period_date d;
+
+	if (period_parse_date(s, &d) != 0)
+		return TALLY_EUSAGE;
+	d = period_from_days(period_days(d) + n);
+	snprintf(out, 16, "%04d-%02d-%02d", d.year % 10000, d.month, d.day);
+	return 0;
+}
+
+int
+reconcile_period(const struct config *cfg, const struct reconcile_opts *o,
+    struct period *p, time_t *as_of, struct strbuf *err)
+{
+	const char *tz = config_tz(cfg);
+	struct period_date today;
+	char from[16], last[16], day[16];
+	int rc;
+
+	if (!period_tz_valid(tz)) {
+		strbuf_addf(err, "unknown time zone \"%s\" (tz, TALLY_TZ)", tz);
+		return TALLY_ECONFIG;
+	}
+	if (o->as_of == NULL) {
+		*as_of = time(NULL);
+	} else if (period_parse_instant(o->as_of, tz, as_of) != 0) {
+		strbuf_addf(err, "bad --as-of \"%s\" (want 2026-11-17, "
+		    "2026-11-17T10:00 or 2026-11-17T09:00:00Z)", o->as_of);
+		return TALLY_EUSAGE;
+	}
+	if ((rc = period_local_date(*as_of, tz, &today)) != 0) {
+		strbuf_addstr(err, "cannot place the as-of instant in the time zone");
+		return rc;
+	}
+	snprintf(day, sizeof(day), "%04d-%02d-%02d", today.year % 10000,
+	    today.month, today.day);
+	/* --to is excluded (the day after the last one); without it the
+	 * period ends with the as-of day, without --from it is
+	 * RECONCILE_DEFAULT_DAYS long */
+	if (o->to != NULL) {
+		if (date_add(o->to, -1, last) != 0) {
+			strbuf_addf(err, "bad --to \"%s\" (want YYYY-MM-DD)", o->to);
+			return TALLY_EUSAGE;
+		}
+	} else {
+		memcpy(last, day, sizeof(last));
+	}
+	if (o->from != NULL) {
+		struct period_date d;
+
+		if (period_parse_date(o->from, &d) != 0) {
+			strbuf_addf(err, "bad --from \"%s\" (want YYYY-MM-DD)",
+			    o->from);
+			return TALLY_EUSAGE;
+		}
+		snprintf(from, sizeof(from), "%04d-%02d-%02d", d.year % 10000,
+		    d.month, d.day);
+	} else if (date_add(last, -(RECONCILE_DEFAULT_DAYS - 1), from) != 0) {
+		return TALLY_EINTERNAL;
+	}
+	if (period_range(p, from, last, tz) != 0) {
+		strbuf_addf(err, "--to must be after --from (the period is "
+		    "[%s, %s) )", from, o->to != NULL ? o->to : "as-of day");
+		return TALLY_EUSAGE;
+	}
+	return 0;
+}
+
+/* sha256 of a file, read in pieces: the file may be large. */
+static int
+file_sha256(const char *path, char out[65])
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	FILE *fp;
+	size_t n;
+	int rc = 0;
+
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		return TALLY_EMISSING;
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		rc = TALLY_ENOMEM;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, n) != 1)
+			rc = TALLY_EINTERNAL;
+	if (rc == 0 && ferror(fp))
+		rc = TALLY_EIO;
+	if (rc == 0 && EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		rc = TALLY_EINTERNAL;
+	EVP_MD_CTX_free(ctx);
+	fclose(fp);
+	for (unsigned int i = 0; rc == 0 && i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+	return rc;
+}
+
+static int
+sql_error(struct run *x, int rc, const char *what)
+{
+	if (rc != TALLY_ERETRY)
+		log_err("reconcile: %s: %s", what, db_errmsg(x->db));
+	return rc;
+}
+
+/* ---- the balances file ---- */
+
+struct balances {
+	struct db *db;
+	struct strbuf ext, bal, line;
+	size_t n;
+	unsigned long nerrors;
+	struct strbuf *err;
+	int rc;
+};
+
+static void
+array_text(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, sb->len == 0 ? '{' : ',');
+	strbuf_addch(sb, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '"');
+}
+
+static int
+balances_flush(struct balances *b)
+{
+	const char *params[3];
+	int rc;
+
+	if (b->n == 0)
+		return 0;
+	strbuf_addch(&b->ext, '}');
+	strbuf_addch(&b->bal, '}');
+	strbuf_addch(&b->line, '}');
+	params[0] = b->ext.buf;
+	params[1] = b->bal.buf;
+	params[2] = b->line.buf;
+	rc = db_command(b->db, NULL,
+	    "INSERT INTO rc_balances (ext, balance, line)"
+	    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])",
+	    3, params);
+	strbuf_reset(&b->ext);
+	strbuf_reset(&b->bal);
+	strbuf_reset(&b->line);
+	b->n = 0;
+	return rc;
+}
+
+static int
+balance_record(const struct csvin_record *rec, void *arg)
+{
+	struct balances *b = arg;
+	const char *user = csvin_get(rec, "user");
+	const char *bal = csvin_get(rec, "balance");
+	int64_t v;
+	char num[32];
+
+	if (user == NULL || user[0] == '\0' || strlen(user) > 255) {
+		if (++b->nerrors <= SETTLEMENT_MAX_ERRORS)
+			csvin_errf(b->err, rec, "user", "empty or longer than 255 "
+			    "bytes");
+		return 0;
+	}
+	if (bal == NULL || money_parse_minor(bal, &v) != 0) {
+		if (++b->nerrors <= SETTLEMENT_MAX_ERRORS)
+			csvin_errf(b->err, rec, "balance", "'%.40s' is not a whole "
+			    "number of credits", bal != NULL ? bal : "");
+		return 0;
+	}
+	if (b->nerrors > 0)
+		return 0;
+	array_text(&b->ext, user);
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	array_text(&b->bal, num);
+	snprintf(num, sizeof(num), "%lu", csvin_line(rec));
+	array_text(&b->line, num);
+	if (++b->n >= BALANCES_BATCH)
+		return balances_flush(b);
+	return 0;
+}
+
+/* The image service's balances as of as-of, from a user,balance CSV. */
+static int
+load_balances(struct run *x)
+{
+	static const char *const required[] = { "user", "balance", NULL };
+	struct csvin_options opt;
+	struct balances b;
+	PGresult *res = NULL;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.db = x->db;
+	b.err = &x->err;
+	memset(&opt, 0, sizeof(opt));
+	opt.max_field = 1024;
+	opt.required = required;
+	rc = csvin_read_file(x->o->balances, &opt, balance_record, &b, &x->err);
+	if (rc == 0 && b.nerrors > 0)
+		rc = TALLY_EDATA;
+	if (b.nerrors > SETTLEMENT_MAX_ERRORS)
+		strbuf_addf(&x->err, "%s: %lu more bad rows not shown\n",
+		    x->o->balances, b.nerrors - SETTLEMENT_MAX_ERRORS);
+	if (rc == 0)
+		rc = balances_flush(&b);
+	strbuf_release(&b.ext);
+	strbuf_release(&b.bal);
+	strbuf_release(&b.line);
+	if (rc != 0)
+		return rc;
+	rc = db_query(x->db, &res,
+	    "SELECT l.line, l.ext, d.first_line FROM rc_balances l"
+	    "  JOIN (SELECT ext, min(line) AS first_line FROM rc_balances"
+	    "         GROUP BY ext HAVING count(*) > 1) d ON d.ext = l.ext"
+	    " WHERE l.line <> d.first_line ORDER BY l.line LIMIT 50", 0, NULL);
+	if (rc != 0)
+		return sql_error(x, rc, "checking the balances file");
+	for (int i = 0; i < PQntuples(res); i++)
+		strbuf_addf(&x->err, "%s:%s: user: '%s' is already on line %s\n",
+		    x->o->balances, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2));
+	rc = PQntuples(res) > 0 ? TALLY_EDATA : 0;
+	PQclear(res);
+	return rc;
+}
+
+/* ---- the run ---- */
+
+static int
+start_run(struct run *x, long long *run_id)
+{
+	char job[32];
+	const char *params[8];
+	char *id = NULL;
+	int rc;
+
+	snprintf(job, sizeof(job), "%lld", x->job_id);
+	params[0] = x->job_id > 0 ? job : NULL;
+	params[1] = x->as_of;
+	params[2] = x->from;
+	params[3] = x->to;
+	params[4] = x->tz;
+	params[5] = x->fmt != NULL ? x->o->settlement : NULL;
+	params[6] = x->fmt != NULL ? x->fmt->name : NULL;
+	params[7] = x->fmt != NULL ? x->sha256 : NULL;
+	rc = db_query_value(x->db, &id,
+	    "INSERT INTO reconcile_runs (job_run_id, as_of, period_from,"
+	    " period_to, tz, settlement_file, settlement_format,"
+	    " settlement_sha256, status)"
+	    " VALUES ($1::bigint, $2::timestamptz, $3::timestamptz,"
+	    " $4::timestamptz, $5, $6, $7, $8, 'OK') RETURNING id", 8, params);
+	if (rc != 0)
+		return sql_error(x, rc, "recording the run");
+	*run_id = strtoll(id, NULL, 10);
+	free(id);
+	return 0;
+}
+
+static int
+make_temp_tables(struct run *x, long long run_id)
+{
+	char tol[32], grace[32], sla[32], stuck[32], run[32];
+	const char *params[9];
+	int rc;
+
+	snprintf(tol, sizeof(tol), "%ld", x->cfg->amount_tolerance);
+	snprintf(grace, sizeof(grace), "%ld", x->cfg->settlement_grace_days);
+	snprintf(sla, sizeof(sla), "%ld", x->cfg->fulfil_sla_minutes);
+	snprintf(stuck, sizeof(stuck), "%d", RECONCILE_STUCK_MINUTES);
+	snprintf(run, sizeof(run), "%lld", run_id);
+	params[0] = x->from;
+	params[1] = x->to;
+	params[2] = x->as_of;
+	params[3] = tol;
+	params[4] = grace;
+	params[5] = sla;
+	params[6] = stuck;
+	params[7] = x->tz;
+	params[8] = run;
+	rc = db_command(x->db, NULL,
+	    "CREATE TEMP TABLE rc_params ON COMMIT DROP AS"
+	    " SELECT $1::timestamptz AS p_from, $2::timestamptz AS p_to,"
+	    "  $3::timestamptz AS as_of, $4::bigint AS tolerance,"
+	    "  $5::integer AS grace_days, $6::integer AS sla_minutes,"
+	    "  $7::integer AS stuck_minutes, $8::text AS tz,"
+	    "  ($3::timestamptz AT TIME ZONE $8::text)::date AS as_of_date,"
+	    "  $9::bigint AS run_id", 9, params);
+	if (rc == 0)
+		rc = db_simple(x->db,
+		    "CREATE TEMP TABLE rc_balances (ext text NOT NULL,"
+		    " balance bigint NOT NULL, line integer NOT NULL)"
+		    " ON COMMIT DROP;"
+		    "CREATE TEMP TABLE rc_found (category text NOT NULL,"
+		    " keys jsonb NOT NULL, severity text, occurred_at timestamptz,"
+		    " currency text, amount_minor bigint,"
+		    " details jsonb NOT NULL DEFAULT '{}') ON COMMIT DROP");
+	if (rc == 0)
+		rc = settlement_prepare(x->db, x->cfg);
+	if (rc != 0)
+		return sql_error(x, rc, "preparing the run");
+	return 0;
+}
+
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+find_all(struct run *x)
+{
+	long long n;
+	double t;
+	int rc;
+
+	for (size_t i = 0; i < reconcile_nfinders; i++) {
+		t = seconds();
+		rc = db_command(x->db, &n, reconcile_finders[i].sql, 0, NULL);
+		if (rc != 0) {
+			if (rc != TALLY_ERETRY)
+				log_err("reconcile: finding %s: %s",
+				    reconcile_finders[i].category, db_errmsg(x->db));
+			return rc;
+		}
+		/* TALLY_DEBUG=1 shows where a slow run spends its time */
+		log_debug("%s: %lld rows in %.3f s", reconcile_finders[i].category,
+		    n, seconds() - t);
+	}
+	return 0;
+}
+
+/*
+ * Accepted cases whose date has passed are open again, whether or not
+ * this run finds them (one it does not find is then closed below), each
+ * with an audit row: the change is the system's, on the admin's terms.
+ */
+static int
+reopen_expired(struct run *x)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	rc = db_query(x->db, &res,
+	    "UPDATE reconcile_cases c SET status = 'OPEN'"
+	    "  FROM rc_params p"
+	    " WHERE c.status = 'ACCEPTED' AND c.accepted_until IS NOT NULL"
+	    "   AND c.accepted_until < p.as_of_date"
+	    " RETURNING c.id::text,"
+	    "  jsonb_build_object('status', 'ACCEPTED', 'accepted_until',"
+	    "    c.accepted_until, 'accepted_by', c.accepted_by)::text,"
+	    "  jsonb_build_object('status', 'OPEN')::text,"
+	    "  'acceptance ran out on ' || c.accepted_until::text", 0, NULL);
+	if (rc != 0)
+		return sql_error(x, rc, "reopening accepted cases");
+	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+		rc = audit_record(x->db, RECONCILE_PROGRAM, "case.reopen",
+		    "reconcile_case", PQgetvalue(res, i, 0), PQgetvalue(res, i, 3),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	x->r->reopened = PQntuples(res);
+	PQclear(res);
+	if (rc != 0)
+		return sql_error(x, rc, "auditing reopened cases");
+	return 0;
+}
+
+static const char *const case_sql[] = {
+	/* one row per fingerprint: a finder may see the same thing twice */
+	"CREATE TEMP TABLE rc_case ON COMMIT DROP AS"
+	" SELECT DISTINCT ON (f.fp) f.fp, f.category, f.keys,"
+	"        coalesce(f.severity, k.severity) AS severity, f.occurred_at,"
+	"        f.currency, f.amount_minor, f.details"
+	"   FROM (SELECT category || ':' || md5(keys::text) AS fp, *"
+	"           FROM rc_found) f"
+	"   JOIN reconcile_categories k ON k.category = f.category"
+	"  ORDER BY f.fp, f.occurred_at",
+	/* found again: same case, one more occurrence, current figures */
+	"UPDATE reconcile_cases c SET"
+	"  last_seen = greatest(c.last_seen, p.as_of),"
+	"  occurrences = c.occurrences + 1, last_run_id = p.run_id,"
+	"  severity = f.severity, currency = f.currency,"
+	"  amount_minor = f.amount_minor, details = f.details,"
+	"  occurred_at = f.occurred_at"
+	"  FROM rc_case f, rc_params p"
+	" WHERE c.fingerprint = f.fp AND c.status <> 'CLOSED'",
+	/* new */
+	"INSERT INTO reconcile_cases (category, fingerprint, keys, severity,"
+	"  currency, amount_minor, details, occurred_at, first_seen, last_seen,"
+	"  first_run_id, last_run_id)"
+	" SELECT f.category, f.fp, f.keys, f.severity, f.currency,"
+	"  f.amount_minor, f.details, f.occurred_at, p.as_of, p.as_of,"
+	"  p.run_id, p.run_id"
+	"   FROM rc_case f, rc_params p"
+	"  WHERE NOT EXISTS (SELECT 1 FROM reconcile_cases c"
+	"                     WHERE c.fingerprint = f.fp AND c.status <> 'CLOSED')",
+	/* not found, and this run looked where it was: closed */
+	"UPDATE reconcile_cases c SET status = 'CLOSED',"
+	"  closed_at = greatest(p.as_of, c.last_seen), closed_run_id = p.run_id"
+	"  FROM rc_params p, reconcile_categories k"
+	" WHERE k.category = c.category AND c.status <> 'CLOSED'"
+	"   AND c.last_run_id IS DISTINCT FROM p.run_id"
+	"   AND c.first_seen <= p.as_of"
+	"   AND (NOT k.scoped OR (c.occurred_at >= p.p_from"
+	"                         AND c.occurred_at < p.p_to))",
+};
+
+static int
+keep_cases(struct run *x)
+{
+	PGresult *res = NULL;
+	const char *params[1] = { x->cfg->reconcile_severity };
+	int rc;
+
+	if ((rc = reopen_expired(x)) != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(case_sql) / sizeof(case_sql[0]); i++)
+		if ((rc = db_command(x->db, NULL, case_sql[i], 0, NULL)) != 0)
+			return sql_error(x, rc, "keeping cases");
+	rc = db_query(x->db, &res,
+	    "SELECT (SELECT count(*) FROM rc_case),"
+	    "  (SELECT count(*) FROM reconcile_cases c, rc_params p"
+	    "    WHERE c.last_run_id = p.run_id AND c.first_run_id = p.run_id),"
+	    "  (SELECT count(*) FROM reconcile_cases c, rc_params p"
+	    "    WHERE c.closed_run_id = p.run_id),"
+	    "  (SELECT count(*) FROM reconcile_cases WHERE status = 'OPEN'),"
+	    "  (SELECT count(*) FROM reconcile_cases WHERE status = 'OPEN'"
+	    "     AND tally_severity_rank(severity) >= tally_severity_rank($1))",
+	    1, params);
+	if (rc != 0)
+		return sql_error(x, rc, "counting cases");
+	x->r->found = db_value_ll(res, 0, 0, 0);
+	x->r->opened = db_value_ll(res, 0, 1, 0);
+	x->r->closed = db_value_ll(res, 0, 2, 0);
+	x->r->open_total = db_value_ll(res, 0, 3, 0);
+	x->r->open_alerting = db_value_ll(res, 0, 4, 0);
+	PQclear(res);
+	return 0;
+}
+
+static int
+finish_run(struct run *x)
+{
+	char v[7][32];
+	const char *params[7];
+	int rc;
+
+	snprintf(v[0], sizeof(v[0]), "%lld", x->r->run_id);
+	snprintf(v[1], sizeof(v[1]), "%lu", x->r->settlement.rows);
+	snprintf(v[2], sizeof(v[2]), "%lld", x->r->found);
+	snprintf(v[3], sizeof(v[3]), "%lld", x->r->opened);
+	snprintf(v[4], sizeof(v[4]), "%lld", x->r->closed);
+	snprintf(v[5], sizeof(v[5]), "%lld", x->r->reopened);
+	snprintf(v[6], sizeof(v[6]), "%lld", x->r->open_total);
+	for (int i = 0; i < 7; i++)
+		params[i] = v[i];
+	rc = db_command(x->db, NULL,
+	    "UPDATE reconcile_runs SET finished_at = clock_timestamp(),"
+	    " settlement_rows = $2::bigint, found = $3::integer,"
+	    " opened = $4::integer, closed = $5::integer,"
+	    " reopened = $6::integer, open_total = $7::integer,"
+	    " status = CASE WHEN $3::integer > 0 THEN 'PROBLEMS' ELSE 'OK' END"
+	    " WHERE id = $1::bigint", 7, params);
+	if (rc != 0)
+		return sql_error(x, rc, "recording the run");
+	return 0;
+}
+
+/* What a dry run would have done, on stdout: one line per case touched. */
+static int
+print_changes(struct run *x)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	rc = db_query(x->db, &res,
+	    "SELECT CASE WHEN c.closed_run_id = p.run_id THEN 'close'"
+	    "            WHEN c.first_run_id = p.run_id THEN 'new'"
+	    "            ELSE 'again' END AS change,"
+	    "       CASE WHEN c.first_run_id = p.run_id THEN NULL ELSE c.id END"
+	    "         AS case_id,"
+	    "       c.category, c.severity, c.status, c.keys::text AS keys,"
+	    "       tally_major(c.amount_minor, c.currency) AS amount, c.currency"
+	    "  FROM reconcile_cases c"
+	    " CROSS JOIN rc_params p"
+	    "  JOIN reconcile_categories k ON k.category = c.category"
+	    " WHERE c.last_run_id = p.run_id OR c.closed_run_id = p.run_id"
+	    " ORDER BY k.sort, c.keys::text", 0, NULL);
+	if (rc != 0)
+		return sql_error(x, rc, "listing the changes");
+	rc = table_write_result(res, stdout, TABLE_TEXT);
+	PQclear(res);
+	return rc;
+}
+
+/* One log line per category this run found something in. */
+static int
+log_categories(struct run *x)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	rc = db_query(x->db, &res,
+	    "SELECT c.category, count(*) FILTER (WHERE c.status = 'OPEN'),"
+	    "       count(*) FILTER (WHERE c.status = 'ACCEPTED'),"
+	    "       count(*) FILTER (WHERE c.first_run_id = p.run_id)"
+	    "  FROM reconcile_cases c"
+	    " CROSS JOIN rc_params p"
+	    "  JOIN reconcile_categories k ON k.category = c.category"
+	    " WHERE c.last_run_id = p.run_id"
+	    " GROUP BY c.category, k.sort ORDER BY k.sort", 0, NULL);
+	if (rc != 0)
+		return sql_error(x, rc, "summing up");
+	for (int i = 0; i < PQntuples(res); i++)
+		log_info("%s: %s open, %s accepted, %s new", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 3));
+	PQclear(res);
+	return 0;
+}
+
+static void
+log_file_errors(struct run *x)
+{
+	const char *s = strbuf_str(&x->err);
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, "\n");
+
+		log_err("%.*s", (int)n, s);
+		s += n;
+		if (*s == '\n')
+			s++;
+	}
+	strbuf_reset(&x->err);
+}
+
+static int
+run_tx(struct db *db, void *arg)
+{
+	struct run *x = arg;
+	long long run_id = 0, matched = 0;
+	int rc;
+
+	(void)db;
+	memset(&x->r->settlement, 0, sizeof(x->r->settlement));
+	strbuf_reset(&x->err);
+	/* The server's memory per hash or sort, for this transaction only:
+	 * matching a million settlement rows against a million payments is a
+	 * handful of hash joins that spill to disk in batches at the 4 MB
+	 * default.  One run at a time (the lock), so this is bounded. */
+	rc = db_simple(x->db, "SET LOCAL work_mem = '" RECONCILE_WORK_MEM "'");
+	if (rc != 0)
+		return sql_error(x, rc, "setting work_mem");
+	if ((rc = start_run(x, &run_id)) != 0 ||
+	    (rc = make_temp_tables(x, run_id)) != 0)
+		return rc;
+	x->r->run_id = run_id;
+	if (x->fmt != NULL) {
+		rc = settlement_load(x->db, x->o->settlement, x->fmt, run_id,
+		    &x->r->settlement, &x->err);
+		if (rc != 0) {
+			if (rc == TALLY_EDATA || rc == TALLY_EMISSING ||
+			    rc == TALLY_EIO)
+				log_file_errors(x);
+			else if (rc != TALLY_ERETRY)
+				log_err("reconcile: loading %s: %s", x->o->settlement,
+				    strbuf_str(&x->err));
+			return rc;
+		}
+		log_info("%s: %lu rows: %lld new, %lld changed, %lld loaded "
+		    "before; %lld of the new and changed matched a payment by "
+		    "its reference", x->o->settlement, x->r->settlement.rows,
+		    x->r->settlement.inserted, x->r->settlement.updated,
+		    (long long)x->r->settlement.rows - x->r->settlement.inserted -
+		    x->r->settlement.updated, x->r->settlement.matched);
+	}
+	if (x->o->balances != NULL && (rc = load_balances(x)) != 0) {
+		log_file_errors(x);
+		return rc;
+	}
+	if ((rc = settlement_rematch(x->db, &matched)) != 0)
+		return sql_error(x, rc, "matching earlier settlement rows");
+	if (matched > 0)
+		log_info("%lld earlier settlement rows matched a payment now",
+		    matched);
+	if ((rc = find_all(x)) != 0 || (rc = keep_cases(x)) != 0 ||
+	    (rc = finish_run(x)) != 0 || (rc = log_categories(x)) != 0)
+		return rc;
+	if (x->o->dry_run) {
+		if ((rc = print_changes(x)) != 0)
+			return rc;
+		return RUN_ROLLBACK;
+	}
+	return 0;
+}
+
+static int
+write_report(struct run *x, struct jobrun *jr)
+{
+	struct report_opts ro;
+	struct report_result res;
+	char run[32];
+	const char *extra[1] = { run };
+	char *settings;
+	int rc;
+
+	snprintf(run, sizeof(run), "%lld", x->r->run_id);
+	settings = report_settings_json(x->cfg);
+	memset(&ro, 0, sizeof(ro));
+	ro.period = &x->r->period;
+	ro.as_of = x->r->as_of;
+	ro.tz = x->tz;
+	ro.settings_json = settings;
+	ro.extra = extra;
+	ro.nextra = 1;
+	ro.out_dir = x->o->out_dir != NULL ? x->o->out_dir : x->cfg->report_dir;
+	ro.formats = REPORT_XLSX | REPORT_CSV;
+	report_result_init(&res);
+	rc = report_run(x->db, "reconcile", &ro, &res);
+	if (rc != 0) {
+		log_err("reconcile: writing the report: %s", strbuf_str(&res.err));
+	} else {
+		for (size_t i = 0; i < res.nfiles; i++) {
+			struct strbuf path = STRBUF_INIT;
+
+			strbuf_addf(&path, "%s/%s", res.out_dir, res.files[i].name);
+			if (!x->o->quiet)
+				puts(path.buf);
+			if (jr != NULL)
+				jobrun_output(jr, path.buf);
+			strbuf_release(&path);
+		}
+		if (res.manifest != NULL && !x->o->quiet)
+			printf("%s/%s\n", res.out_dir, res.manifest);
+	}
+	report_result_release(&res);
+	free(settings);
+	return rc;
+}
+
+static void
+count_all(struct jobrun *jr, const struct reconcile_result *r)
+{
+	if (jr == NULL)
+		return;
+	jobrun_count(jr, "settlement_rows", (long long)r->settlement.rows);
+	jobrun_count(jr, "found", r->found);
+	jobrun_count(jr, "opened", r->opened);
+	jobrun_count(jr, "closed", r->closed);
+	jobrun_count(jr, "reopened", r->reopened);
+	jobrun_count(jr, "open", r->open_total);
+	jobrun_count(jr, "open_alerting", r->open_alerting);
+}
+
+int
+reconcile_run(struct db *db, const struct config *cfg,
+    const struct reconcile_opts *o, struct reconcile_result *out)
+{
+	struct reconcile_result local;
+	struct reconcile_result *r = out != NULL ? out : &local;
+	struct settlement_format fmt;
+	struct jobrun *jr = NULL;
+	struct run x;
+	char sha[65] = "";
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&x, 0, sizeof(x));
+	strbuf_init(&x.err);
+	x.db = db;
+	x.cfg = cfg;
+	x.o = o;
+	x.r = r;
+	x.tz = config_tz(cfg);
+
+	if ((rc = reconcile_period(cfg, o, &r->period, &r->as_of, &x.err)) != 0) {
+		log_err("%s", strbuf_str(&x.err));
+		goto done;
+	}
+	period_format_utc(r->period.start, x.from);
+	period_format_utc(r->period.end, x.to);
+	period_format_utc(r->as_of, x.as_of);
+	if (o->settlement != NULL) {
+		rc = settlement_format_get(cfg, o->format != NULL ? o->format :
+		    "stripe", &fmt, &x.err);
+		if (rc != 0) {
+			log_err("%s", strbuf_str(&x.err));
+			goto done;
+		}
+		if ((rc = file_sha256(o->settlement, sha)) != 0) {
+			log_err("%s: cannot read: %s", o->settlement,
+			    rc == TALLY_EMISSING ? strerror(errno) :
+			    tally_strerror(rc));
+			rc = rc == TALLY_EMISSING ? TALLY_EDATA : rc;
+			goto done;
+		}
+		x.fmt = &fmt;
+		x.sha256 = sha;
+	} else if (o->format != NULL) {
+		log_err("--format needs --settlement FILE");
+		rc = TALLY_EUSAGE;
+		goto done;
+	}
+
+	if ((rc = db_try_lock(db, RECONCILE_LOCK)) != 0) {
+		if (rc == TALLY_ELOCKED)
+			log_err("another tally-reconcile run holds the lock; try "
+			    "again later");
+		else
+			log_err("reconcile: taking the lock: %s", db_errmsg(db));
+		goto done;
+	}
+	if (!o->dry_run) {
+		if ((rc = jobrun_reap(db, RECONCILE_PROGRAM, NULL)) != 0 ||
+		    (rc = jobrun_start(db, RECONCILE_PROGRAM, x.as_of, &jr)) != 0)
+			goto unlock;
+		x.job_id = jobrun_id(jr);
+	}
+	log_info("reconciling %s (as of %s, %s)", r->period.label, x.as_of, x.tz);
+
+	rc = db_transaction(db, DB_REPEATABLE_READ, 3, run_tx, &x);
+	if (rc == RUN_ROLLBACK) {
+		fprintf(stderr, "dry run: nothing was recorded\n");
+		rc = 0;
+		r->run_id = 0;
+	} else if (rc == TALLY_ERETRY) {
+		log_err("reconcile: the data kept changing under the run; try "
+		    "again");
+	}
+	if (rc == 0 && !o->dry_run)
+		rc = write_report(&x, jr);
+	if (rc == 0) {
+		log_info("%lld problems found: %lld new cases, %lld closed, "
+		    "%lld reopened; %lld open", r->found, r->opened, r->closed,
+		    r->reopened, r->open_total);
+		if (r->open_alerting > 0) {
+			log_warning("%lld open case%s at or above severity %s",
+			    r->open_alerting, r->open_alerting == 1 ? "" : "s",
+			    cfg->reconcile_severity);
+			rc = TALLY_EPROBLEMS;
+		}
+	}
+	count_all(jr, r);
+	if (jr != NULL)
+		(void)jobrun_finish(jr, rc, NULL);
+unlock:
+	(void)db_unlock(db, RECONCILE_LOCK);
+done:
+	strbuf_release(&x.err);
+	return rc;
+}

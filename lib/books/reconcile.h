@@ -1,0 +1,88 @@
+/*
+ * reconcile.h - tally-reconcile: payments, orders and fulfilments against
+ * the provider's settlement and the image service's balances, with every
+ * problem kept as a typed case (sql/030_reconcile.sql) from run to run.
+ *
+ * One run, in one REPEATABLE READ transaction (so every category sees the
+ * same snapshot, and a failed run records nothing):
+ *   1. load the settlement file, if any (lib/books/settlement.h: the whole file
+ *      is checked first; a bad line fails the run with TALLY_EDATA);
+ *   2. match earlier settlement rows that have no payment yet;
+ *   3. find every category's problems (lib/books/reconcile_find.c);
+ *   4. cases: reopen accepted ones whose date has passed, count again the
+ *      ones found again, open new ones, close the ones in the run's scope
+ *      that were not found;
+ *   5. record the run (reconcile_runs).
+ * Then, after the commit, the workbook and CSVs (reports/reconcile/) and
+ * the job_runs row.  A dry run does 1-4, prints what would change, and
+ * rolls everything back.
+ *
+ * Scope: a case of a category about dated things (a payment, a settlement
+ * row) is closed only by a run whose period contains its date; a case
+ * about state (a counter, a balance, an open dispute) by any run.
+ */
+#ifndef TALLY_RECONCILE_H
+#define TALLY_RECONCILE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "base/config.h"
+#include "pg/db.h"
+#include "base/period.h"
+#include "books/settlement.h"
+#include "base/strbuf.h"
+
+/* The period when neither --from nor --to is given: this many days
+ * ending at the as-of instant (long enough for the >30-day aging bucket). */
+#define RECONCILE_DEFAULT_DAYS 90
+/* ACTIVE assignments past ends_at by this much: tally-expire is stuck. */
+#define RECONCILE_STUCK_MINUTES 60
+/* The advisory lock that keeps runs one at a time. */
+#define RECONCILE_LOCK "tally-reconcile"
+#define RECONCILE_PROGRAM "tally-reconcile"
+
+struct reconcile_opts {
+	const char *from;	/* YYYY-MM-DD, included; NULL: see above */
+	const char *to;		/* YYYY-MM-DD, excluded */
+	const char *as_of;	/* an instant (lib/base/period.h); NULL: now */
+	const char *settlement;	/* a settlement file, or NULL */
+	const char *format;	/* "stripe" (NULL) or a [settlement NAME] */
+	const char *balances;	/* a CSV of user,balance, or NULL */
+	const char *out_dir;	/* NULL: the config's report_dir */
+	bool dry_run;
+	bool quiet;		/* tests: no paths on stdout */
+};
+
+struct reconcile_result {
+	long long run_id;	/* reconcile_runs.id; 0 on a dry run */
+	long long found;	/* problems found by this run */
+	long long opened;	/* of which new cases */
+	long long closed;	/* cases this run closed */
+	long long reopened;	/* accepted cases whose date had passed */
+	long long open_total;	/* OPEN cases after the run */
+	long long open_alerting;	/* of which at or above the severity */
+	struct settlement_stats settlement;
+	struct period period;
+	time_t as_of;
+};
+
+/*
+ * Resolve the period and as-of instant from opts in the config's zone.
+ * TALLY_EUSAGE (message in err) for bad dates or --to not after --from.
+ */
+int reconcile_period(const struct config *cfg, const struct reconcile_opts *o,
+    struct period *p, time_t *as_of, struct strbuf *err);
+
+/*
+ * One whole run on db (connected as tally_batch).  Returns 0 when no OPEN
+ * case is at or above cfg->reconcile_severity, TALLY_EPROBLEMS when one
+ * is, or a failure: TALLY_ELOCKED (another run), TALLY_EDATA (bad
+ * settlement or balances file: nothing recorded), TALLY_ECONFIG,
+ * TALLY_EUSAGE, TALLY_EIO (output), database errors.  Everything the user
+ * should read is logged.  r may be NULL.
+ */
+int reconcile_run(struct db *db, const struct config *cfg,
+    const struct reconcile_opts *o, struct reconcile_result *r);
+
+#endif

@@ -1,0 +1,561 @@
+/*
+ * backup.c - tallyctl db backup and db restore: pg_dump -Fc into a file
+ * that is read back before it is given its name, and pg_restore into an
+ * empty database in one transaction.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "base/config.h"
+#include "pg/db.h"
+#include "pg/embedded.h"
+#include "base/err.h"
+#include "pg/jobrun.h"
+#include "base/log.h"
+#include "pg/pgembed.h"
+#include "base/strbuf.h"
+#include "out/table.h"
+#include "base/fsutil.h"
+#include "ctl/backup.h"
+#include "ctl/ctlopt.h"
+#include "pg/pgchild.h"
+
+#define BACKUP_PROGRAM "tally-backup"	/* its job_runs.program */
+#define BACKUP_KEEP_DAYS 14
+
+
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+bool
+ctl_backup_time(const char *name, time_t *t)
+{
+	struct tm tm, back;
+	time_t when;
+	int i;
+
+	/* tally-YYYYMMDDTHHMMSSZ.dump: 6 + 8 + 1 + 6 + 6 characters */
+	if (strlen(name) != 27 || strncmp(name, "tally-", 6) != 0 ||
+	    name[14] != 'T' || strcmp(name + 21, "Z.dump") != 0)
+		return false;
+	for (i = 6; i < 21; i++)
+		if (i != 14 && !isdigit((unsigned char)name[i]))
+			return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = digits(name + 6, 4) - 1900;
+	tm.tm_mon = digits(name + 10, 2) - 1;
+	tm.tm_mday = digits(name + 12, 2);
+	tm.tm_hour = digits(name + 15, 2);
+	tm.tm_min = digits(name + 17, 2);
+	tm.tm_sec = digits(name + 19, 2);
+	back = tm;
+	/* timegm normalises 2026-02-30 to March 2nd, in tm too: only a
+	 * date that comes back as it was written was a real one */
+	when = timegm(&back);
+	if (when == (time_t)-1 || gmtime_r(&when, &back) == NULL ||
+	    back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon ||
+	    back.tm_mday != tm.tm_mday || back.tm_hour != tm.tm_hour ||
+	    back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec)
+		return false;
+	*t = when;
+	return true;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Remove our dumps older than keep_days, never the newest one; and
+ * temporary files a crashed backup left behind more than a day ago.
+ * Other files in the directory are never touched.
+ */
+static int
+prune_backups(const char *dir, long keep_days, time_t now, int *deleted)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat sb;
+	char **names = NULL;
+	size_t n = 0, i;
+	time_t t, newest = 0;
+	size_t len;
+	int rc = 0;
+
+	*deleted = 0;
+	d = opendir(dir);
+	if (d == NULL) {
+		log_err("%s: %s", dir, strerror(errno));
+		return TALLY_EPROBLEMS;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (!ctl_backup_time(de->d_name, &t) &&
+		    !(strncmp(de->d_name, ".tally-", 7) == 0 && len > 8 &&
+		    strcmp(de->d_name + len - 8, ".partial") == 0))
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	qsort(names, n, sizeof(*names), compare_names);
+	for (i = 0; i < n; i++)
+		if (ctl_backup_time(names[i], &t) && t > newest)
+			newest = t;
+	for (i = 0; i < n; i++) {
+		if (ctl_backup_time(names[i], &t)) {
+			if (keep_days == 0 || t == newest ||
+			    t >= now - (time_t)keep_days * 86400)
+				continue;
+		} else if (fstatat(dirfd(d), names[i], &sb, 0) != 0 ||
+		    sb.st_mtime >= now - 86400) {
+			/* a backup may be writing it right now */
+			continue;
+		}
+		if (unlinkat(dirfd(d), names[i], 0) != 0) {
+			log_warning("cannot remove %s/%s: %s", dir, names[i],
+			    strerror(errno));
+			rc = TALLY_EPROBLEMS;
+			continue;
+		}
+		log_info("removed %s/%s", dir, names[i]);
+		(*deleted)++;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+static const char backup_usage[] =
+    "usage: tallyctl db backup [--dir DIR] [--keep DAYS]\n"
+    "  pg_dump -Fc of the configured database (TALLY_DATABASE_URL, else the\n"
+    "  embedded cluster) into DIR/tally-YYYYMMDDTHHMMSSZ.dump (UTC), mode\n"
+    "  0600.  The dump is written under a temporary name and read back with\n"
+    "  pg_restore --list before it gets its name, so a file with that name\n"
+    "  is always a complete dump.  Then dumps in DIR older than DAYS are\n"
+    "  removed, never the newest; other files are never touched.  Prints\n"
+    "  the new file's path.  One backup at a time: exit 75 if one runs.\n"
+    "  --dir DIR    default $TALLY_HOME/backups ($TALLY_HOME: ./var)\n"
+    "  --keep DAYS  default 14; 0 keeps every dump\n"
+    "  pg_dump: $TALLY_PG_BINDIR, else /usr/lib/postgresql/N/bin for the\n"
+    "  server's major version N, else PATH.  The login must be able to read\n"
+    "  every table and sequence (the database owner, say).\n"
+    "  Restore with: tallyctl db restore FILE\n";
+
+struct backup_job {
+	const char *dir;
+	long keep;
+	struct strbuf final, tmp, conninfo, prog;
+	char *password;
+	long long bytes;
+	int deleted;
+};
+
+/* pg_dump into job->tmp, read it back, give it its final name. */
+static int
+backup_write(struct backup_job *job, struct db *db)
+{
+	char p_prog[PATH_MAX], p_fmt[] = "--format=custom",
+	    p_nopw[] = "--no-password", p_file[PATH_MAX + 16],
+	    p_list[] = "--list", p_dbopt[] = "--dbname";
+	/* the conninfo is an argument of its own after --dbname: no quoting
+	 * of ours meets the quotes inside it */
+	char *dump_argv[] = { p_prog, p_fmt, p_nopw, p_file, p_dbopt, NULL, NULL };
+	char *list_argv[] = { p_prog, p_list, p_file, NULL };
+	struct stat sb;
+	int fd, rc;
+
+	rc = pgchild_find("pg_dump", pgchild_server_major(db), &job->prog);
+	if (rc != 0)
+		return rc;
+	fd = open(strbuf_str(&job->tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		log_err("%s: %s", strbuf_str(&job->tmp), strerror(errno));
+		return TALLY_EIO;
+	}
+	close(fd);
+	snprintf(p_prog, sizeof(p_prog), "%s", strbuf_str(&job->prog));
+	snprintf(p_file, sizeof(p_file), "--file=%s", strbuf_str(&job->tmp));
+	dump_argv[5] = job->conninfo.buf;
+	log_info("pg_dump (%s) into %s", strbuf_str(&job->prog),
+	    strbuf_str(&job->final));
+	rc = pgchild_run(dump_argv, job->password, -1);
+	if (rc != 0) {
+		log_err("pg_dump failed (%s%d); nothing was kept",
+		    rc < 0 ? "" : "exit ", rc);
+		return TALLY_EDB;
+	}
+	if (fsutil_fsync_path(strbuf_str(&job->tmp), O_RDONLY) != 0) {
+		log_err("%s: %s", strbuf_str(&job->tmp), strerror(errno));
+		return TALLY_EIO;
+	}
+	/* a dump we cannot read back is no backup */
+	rc = pgchild_find("pg_restore", pgchild_server_major(db), &job->prog);
+	if (rc != 0)
+		return rc;
+	snprintf(p_prog, sizeof(p_prog), "%s", strbuf_str(&job->prog));
+	snprintf(p_file, sizeof(p_file), "%s", strbuf_str(&job->tmp));
+	if (pgchild_run(list_argv, NULL, -1) != 0) {
+		log_err("pg_restore --list cannot read the new dump back; "
+		    "nothing was kept");
+		return TALLY_EIO;
+	}
+	if (access(strbuf_str(&job->final), F_OK) == 0) {
+		log_err("%s already exists", strbuf_str(&job->final));
+		return TALLY_EIO;
+	}
+	if (rename(strbuf_str(&job->tmp), strbuf_str(&job->final)) != 0 ||
+	    fsutil_fsync_path(job->dir, O_RDONLY | O_DIRECTORY) != 0) {
+		log_err("%s: %s", strbuf_str(&job->final), strerror(errno));
+		return TALLY_EIO;
+	}
+	if (stat(strbuf_str(&job->final), &sb) == 0)
+		job->bytes = (long long)sb.st_size;
+	return 0;
+}
+
+static int
+backup_run(struct backup_job *job)
+{
+	struct db *db = NULL;
+	struct jobrun *jr = NULL;
+	char stamp[32];
+	struct tm tm;
+	time_t now;
+	int rc;
+
+	if (fsutil_mkdir_p(job->dir, 0700) != 0) {
+		log_err("%s: %s", job->dir, strerror(errno));
+		return TALLY_EIO;
+	}
+	rc = db_connect(&db, "tallyctl-backup", NULL);
+	if (rc != 0)
+		return rc;
+	rc = db_try_lock(db, BACKUP_PROGRAM);
+	if (rc == TALLY_ELOCKED)
+		log_err("another backup of this database is running; "
+		    "try again when it has finished");
+	if (rc != 0)
+		goto out;
+	/* the dump matters more than its record: a login that may not
+	 * write job_runs still gets its backup */
+	if (jobrun_reap(db, BACKUP_PROGRAM, NULL) != 0 ||
+	    jobrun_start(db, BACKUP_PROGRAM, NULL, &jr) != 0)
+		log_warning("this backup is not recorded in job_runs");
+	rc = pgchild_connection(&job->conninfo, &job->password);
+	if (rc != 0)
+		goto out;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	strbuf_addf(&job->final, "%s/tally-%s.dump", job->dir, stamp);
+	strbuf_addf(&job->tmp, "%s/.tally-%s.dump.partial", job->dir, stamp);
+	rc = backup_write(job, db);
+	if (rc != 0) {
+		unlink(strbuf_str(&job->tmp));
+		goto out;
+	}
+	jobrun_output(jr, strbuf_str(&job->final));
+	jobrun_count(jr, "bytes", job->bytes);
+	rc = prune_backups(job->dir, job->keep, now, &job->deleted);
+	jobrun_count(jr, "removed", job->deleted);
+	log_info("backup %s: %lld bytes; %d old dump%s removed",
+	    strbuf_str(&job->final), job->bytes, job->deleted,
+	    job->deleted == 1 ? "" : "s");
+	puts(strbuf_str(&job->final));
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = TALLY_EIO;
+out:
+	if (jr != NULL)
+		jobrun_finish(jr, rc, rc == TALLY_EPROBLEMS ?
+		    "the dump is made; old dumps could not all be removed" : NULL);
+	db_free(db);
+	return rc;
+}
+
+int
+ctl_db_backup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct backup_job job;
+	char *home = NULL;
+	struct strbuf dflt = STRBUF_INIT;
+	int c, rc;
+
+	memset(&job, 0, sizeof(job));
+	strbuf_init(&job.final);
+	strbuf_init(&job.tmp);
+	strbuf_init(&job.conninfo);
+	strbuf_init(&job.prog);
+	job.keep = BACKUP_KEEP_DAYS;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			job.dir = optarg;
+			break;
+		case 'k':
+			if (ctlopt_count("--keep", optarg, 36500, &job.keep) != 0)
+				return EX_USAGE;
+			break;
+		case 'h':
+			fputs(backup_usage, stdout);
+			return EX_OK;
+		default:
+			fputs(backup_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "tallyctl db backup: unexpected '%s'\n%s",
+		    argv[optind], backup_usage);
+		return EX_USAGE;
+	}
+	if (job.dir == NULL) {
+		home = pgembed_home();
+		strbuf_addf(&dflt, "%s/backups", home);
+		job.dir = strbuf_str(&dflt);
+	}
+	rc = backup_run(&job);
+	pgchild_free_secret(job.password);
+	strbuf_release(&job.final);
+	strbuf_release(&job.tmp);
+	strbuf_release(&job.conninfo);
+	strbuf_release(&job.prog);
+	strbuf_release(&dflt);
+	free(home);
+	return tally_exit_code(rc);
+}
+
+/* ---- db restore ------------------------------------------------------------- */
+
+/* Objects that make a database "not empty": anything outside the system
+ * schemas (tables, sequences, views, functions, types, schemas).  The
+ * public schema itself comes with every new database. */
+static const char user_objects_sql[] =
+    "WITH user_ns AS ("
+    "  SELECT oid, nspname FROM pg_namespace"
+    "   WHERE nspname NOT IN ('pg_catalog', 'information_schema')"
+    "     AND nspname !~ '^pg_(toast|temp_|toast_temp_)'),"
+    " objects AS ("
+    "  SELECT c.relname::text AS name FROM pg_class c"
+    "    JOIN user_ns n ON n.oid = c.relnamespace"
+    "  UNION ALL SELECT p.proname || '()' FROM pg_proc p"
+    "    JOIN user_ns n ON n.oid = p.pronamespace"
+    "  UNION ALL SELECT t.typname::text FROM pg_type t"
+    "    JOIN user_ns n ON n.oid = t.typnamespace"
+    "   WHERE t.typrelid = 0 AND t.typcategory <> 'A'"
+    "  UNION ALL SELECT 'schema ' || nspname FROM user_ns"
+    "   WHERE nspname <> 'public')"
+    " SELECT count(*)::text,"
+    "  coalesce(array_to_string((array_agg(name ORDER BY name))[1:5], ', '), '')"
+    " FROM objects";
+
+static int
+restore_check_empty(struct db *db)
+{
+	PGresult *res = NULL;
+	long long n;
+	int rc;
+
+	rc = db_query(db, &res, user_objects_sql, 0, NULL);
+	if (rc != 0) {
+		log_err("cannot inspect the target database: %s", db_errmsg(db));
+		return rc;
+	}
+	n = db_value_ll(res, 0, 0, -1);
+	if (n != 0) {
+		log_err("database %s is not empty (%lld objects, such as %s): "
+		    "tallyctl db restore only restores into an empty database, "
+		    "so that nothing of what is there is mixed with or lost to "
+		    "the backup.  Create one (CREATE DATABASE tally_restored "
+		    "OWNER ...), point TALLY_DATABASE_URL at it, and run the "
+		    "restore again.  Nothing was changed.",
+		    PQdb(db_conn(db)), n, db_value(res, 0, 1) ?
+		    db_value(res, 0, 1) : "?");
+		rc = TALLY_EREFUSED;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* After a restore: a backup from before a migration this program knows
+ * wants `tallyctl migrate`; say so. */
+static void
+restore_note_migrations(struct db *db)
+{
+	const struct embedded_file *f;
+	PGresult *res = NULL;
+	int pending = 0, i, nrows;
+	bool found;
+
+	if (db_query(db, &res, "SELECT name FROM schema_migrations", 0,
+	    NULL) != 0) {
+		log_notice("the restored database has no schema_migrations: "
+		    "is this a tally backup?");
+		return;
+	}
+	nrows = PQntuples(res);
+	for (f = embedded_files; f->name != NULL; f++) {
+		if (strncmp(f->name, "sql/", 4) != 0)
+			continue;
+		found = false;
+		for (i = 0; i < nrows && !found; i++)
+			found = strcmp(PQgetvalue(res, i, 0), f->name + 4) == 0;
+		if (!found)
+			pending++;
+	}
+	PQclear(res);
+	if (pending > 0)
+		log_notice("the backup predates %d migration%s of this tallyctl: "
+		    "run 'tallyctl migrate'", pending, pending == 1 ? "" : "s");
+}
+
+static const char restore_usage[] =
+    "usage: tallyctl db restore FILE\n"
+    "  restore a dump made by 'tallyctl db backup' (any pg_dump -Fc) into\n"
+    "  the configured database (TALLY_DATABASE_URL, else the embedded\n"
+    "  cluster).  That database must be empty: a non-empty one is refused\n"
+    "  and left alone (exit 65).  The restore runs in one transaction, so\n"
+    "  a failure leaves the database empty.  Objects belong to the login\n"
+    "  that restores (pg_restore --no-owner): restore as the database's\n"
+    "  owner.  The roles the grants name (tally_receiver, tally_batch,\n"
+    "  tally_admin, tally_report) must exist in the cluster.\n";
+
+static int
+restore_run(const char *file)
+{
+	struct db *db = NULL;
+	struct strbuf prog = STRBUF_INIT, conninfo = STRBUF_INIT;
+	char *password = NULL, *tables = NULL;
+	char p_prog[PATH_MAX], p_file[PATH_MAX], p_list[] = "--list",
+	    p_noown[] = "--no-owner", p_single[] = "--single-transaction",
+	    p_exit[] = "--exit-on-error", p_nopw[] = "--no-password",
+	    p_dbopt[] = "--dbname";
+	char *argv[10];
+	int rc;
+
+	if (access(file, R_OK) != 0) {
+		log_err("%s: %s", file, strerror(errno));
+		return TALLY_ENOTFOUND;
+	}
+	rc = db_connect(&db, "tallyctl-restore", NULL);
+	if (rc != 0)
+		return rc;
+	rc = pgchild_find("pg_restore", pgchild_server_major(db), &prog);
+	if (rc != 0)
+		goto out;
+	snprintf(p_prog, sizeof(p_prog), "%s", strbuf_str(&prog));
+	snprintf(p_file, sizeof(p_file), "%s", file);
+	argv[0] = p_prog;
+	argv[1] = p_list;
+	argv[2] = p_file;
+	argv[3] = NULL;
+	if (pgchild_run(argv, NULL, -1) != 0) {
+		log_err("%s is not a dump pg_restore can read (tallyctl db backup "
+		    "makes them); nothing was changed", file);
+		rc = TALLY_EDATA;
+		goto out;
+	}
+	rc = restore_check_empty(db);
+	if (rc == 0)
+		rc = pgchild_connection(&conninfo, &password);
+	if (rc != 0)
+		goto out;
+	argv[1] = p_noown;
+	argv[2] = p_single;
+	argv[3] = p_exit;
+	argv[4] = p_nopw;
+	argv[5] = p_dbopt;
+	argv[6] = conninfo.buf;
+	argv[7] = p_file;
+	argv[8] = NULL;
+	log_info("pg_restore (%s) of %s into %s", p_prog, file,
+	    PQdb(db_conn(db)));
+	rc = pgchild_run(argv, password, -1);
+	if (rc != 0) {
+		log_err("pg_restore failed (%s%d); its one transaction was "
+		    "rolled back, the database is as empty as before",
+		    rc < 0 ? "" : "exit ", rc);
+		rc = TALLY_EDB;
+		goto out;
+	}
+	/* pg_restore copies no planner statistics: without them the first
+	 * queries after a restore plan badly.  Only the restored tables: a
+	 * database-wide ANALYZE by a non-superuser owner warns about every
+	 * shared catalog it may not touch. */
+	if (db_simple(db,
+	    "DO $$ DECLARE t regclass; BEGIN"
+	    " FOR t IN SELECT c.oid FROM pg_class c"
+	    "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    "  WHERE c.relkind IN ('r', 'p', 'm')"
+	    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+	    "   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+	    " LOOP EXECUTE format('ANALYZE %s', t); END LOOP; END $$") != 0)
+		log_warning("ANALYZE after the restore failed: %s", db_errmsg(db));
+	if (db_query_value(db, &tables,
+	    "SELECT count(*)::text FROM pg_class c"
+	    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'",
+	    0, NULL) == 0)
+		printf("restored %s into %s: %s tables\n", file,
+		    PQdb(db_conn(db)), tables != NULL ? tables : "?");
+	restore_note_migrations(db);
+	rc = fflush(stdout) == 0 ? 0 : TALLY_EIO;
+out:
+	free(tables);
+	pgchild_free_secret(password);
+	strbuf_release(&prog);
+	strbuf_release(&conninfo);
+	db_free(db);
+	return rc;
+}
+
+int
+ctl_db_restore(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		fputs(restore_usage, stdout);
+		return EX_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		fputs(restore_usage, stderr);
+		return EX_USAGE;
+	}
+	return tally_exit_code(restore_run(argv[1]));
+}

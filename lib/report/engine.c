@@ -1,0 +1,510 @@
+/*
+ * engine.c - a report run: its sheets (the SQL files of reports/NAME/), one
+ * read-only snapshot, each query streamed into its outputs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include "out/csvout.h"
+#include "pg/db.h"
+#include "pg/embedded.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/period.h"
+#include "report/engine.h"
+#include "report/run.h"
+#include "report/sql.h"
+#include "base/strbuf.h"
+#include "base/version.h"
+#include "out/xlsxout.h"
+
+
+void
+report_result_init(struct report_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	strbuf_init(&res->err);
+}
+
+void
+report_result_release(struct report_result *res)
+{
+	for (size_t i = 0; i < res->nsheets; i++) {
+		free(res->sheets[i].name);
+		free(res->sheets[i].csv);
+	}
+	free(res->sheets);
+	for (size_t i = 0; i < res->nfiles; i++)
+		free(res->files[i].name);
+	free(res->files);
+	free(res->manifest);
+	free(res->out_dir);
+	strbuf_release(&res->err);
+	memset(res, 0, sizeof(*res));
+}
+
+static bool
+report_name_ok(const char *r)
+{
+	if (r == NULL || r[0] == '\0' || strlen(r) > 64)
+		return false;
+	for (const char *p = r; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+char **
+report_list(size_t *n)
+{
+	char **names = NULL;
+	const char *rest, *slash;
+	size_t len;
+
+	*n = 0;
+	for (const struct embedded_file *f = embedded_files; f->name != NULL; f++) {
+		if (strncmp(f->name, "reports/", 8) != 0)
+			continue;
+		rest = f->name + 8;
+		slash = strchr(rest, '/');
+		if (slash == NULL)
+			continue;
+		len = (size_t)(slash - rest);
+		/* sorted by name: a report's files are adjacent */
+		if (*n > 0 && strlen(names[*n - 1]) == len &&
+		    strncmp(names[*n - 1], rest, len) == 0)
+			continue;
+		names = xrealloc(names, (*n + 1) * sizeof(*names));
+		names[(*n)++] = xstrndup(rest, len);
+	}
+	return names;
+}
+
+void
+report_list_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+char *
+report_settings_json(const struct config *cfg)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "inactive_model_days",
+	    json_integer(cfg->inactive_model_days));
+	json_object_set_new(o, "fulfil_sla_minutes",
+	    json_integer(cfg->fulfil_sla_minutes));
+	json_object_set_new(o, "ending_soon_days",
+	    json_integer(cfg->ending_soon_days));
+	json_object_set_new(o, "alert_seat_threshold",
+	    json_integer(cfg->alert_seat_threshold));
+	json_object_set_new(o, "alert_suspensions",
+	    json_integer(cfg->alert_suspensions));
+	json_object_set_new(o, "amount_tolerance",
+	    json_integer(cfg->amount_tolerance));
+	json_object_set_new(o, "settlement_grace_days",
+	    json_integer(cfg->settlement_grace_days));
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (s == NULL)
+		abort();	/* jansson fails only when out of memory */
+	return s;
+}
+
+/* Collect the report's sheets and parse their headers. */
+static int
+load_sheets(struct run *r)
+{
+	struct strbuf prefix = STRBUF_INIT;
+	int rc = 0;
+
+	if (r->o->sources != NULL) {
+		r->defs = xcalloc(r->o->nsources, sizeof(*r->defs));
+		for (size_t i = 0; i < r->o->nsources && rc == 0; i++) {
+			rc = report_sql_parse(&r->defs[i], r->o->sources[i].name,
+			    r->o->sources[i].sql, &r->res->err);
+			r->ndefs = i + 1;
+		}
+	} else {
+		strbuf_addf(&prefix, "reports/%s/", r->report);
+		for (const struct embedded_file *f = embedded_files;
+		    f->name != NULL && rc == 0; f++) {
+			size_t n = strlen(f->name);
+
+			if (strncmp(f->name, prefix.buf, prefix.len) != 0 ||
+			    strchr(f->name + prefix.len, '/') != NULL || n < 5 ||
+			    strcmp(f->name + n - 4, ".sql") != 0)
+				continue;
+			r->defs = xrealloc(r->defs, (r->ndefs + 1) *
+			    sizeof(*r->defs));
+			rc = report_sql_parse(&r->defs[r->ndefs], f->name, f->data,
+			    &r->res->err);
+			r->ndefs++;
+		}
+	}
+	strbuf_release(&prefix);
+	if (rc != 0)
+		return rc;
+	if (r->ndefs == 0) {
+		strbuf_addf(&r->res->err, "no report named \"%s\"", r->report);
+		return TALLY_ENOTFOUND;
+	}
+	/* the CSV file names must not collide; Excel checks sheet names */
+	for (size_t i = 0; i < r->ndefs; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->defs[i].slug, r->defs[j].slug) == 0) {
+				strbuf_addf(&r->res->err, "%s and %s: both sheets "
+				    "would be written to the CSV stem \"%s\"",
+				    r->defs[j].file, r->defs[i].file,
+				    r->defs[i].slug);
+				return TALLY_EINTERNAL;
+			}
+	return 0;
+}
+
+/* Stop a query whose rows are no longer wanted (a write failed). */
+static void
+cancel_query(PGconn *conn)
+{
+	PGcancel *c = PQgetCancel(conn);
+	char buf[256];
+
+	if (c != NULL) {
+		(void)PQcancel(c, buf, sizeof(buf));
+		PQfreeCancel(c);
+	}
+}
+
+static int
+query_error(struct run *r, const struct report_sql_sheet *d,
+    const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		strbuf_addf(&r->res->err, "%s: not a query (a sheet is one "
+		    "SELECT)", d->file);
+		return TALLY_EINTERNAL;
+	}
+	strbuf_addf(&r->res->err, "%s: %s%s%s%s", d->file,
+	    msg != NULL ? msg : PQresultErrorMessage(res),
+	    state != NULL ? " (SQLSTATE " : "", state != NULL ? state : "",
+	    state != NULL ? ")" : "");
+	while (r->res->err.len > 0 &&
+	    r->res->err.buf[r->res->err.len - 1] == '\n')
+		r->res->err.buf[--r->res->err.len] = '\0';
+	return db_classify(state);
+}
+
+/* One sheet: its query streamed row by row into its CSV and sheet. */
+static int
+run_sheet(struct run *r, size_t i)
+{
+	PGconn *conn = db_conn(r->db);
+	struct sheet_run s;
+	PGresult *res;
+	ExecStatusType st;
+	bool begun = false;
+	int rc = 0, rc2;
+
+	memset(&s, 0, sizeof(s));
+	s.def = &r->defs[i];
+	s.out = &r->res->sheets[i];
+	s.out->name = xstrdup(s.def->name);
+	if ((r->formats & REPORT_CSV) && !r->o->dry_run &&
+	    (rc = files_open_csv(r, &s)) != 0)
+		goto done;
+	log_debug("report %s: sheet \"%s\" (%s)", r->report, s.def->name,
+	    s.def->file);
+	if (!PQsendQueryParams(conn, s.def->sql, r->nparams, r->types, r->values,
+	    NULL, NULL, 0) || !PQsetSingleRowMode(conn)) {
+		strbuf_addf(&r->res->err, "%s: %s", s.def->file,
+		    PQerrorMessage(conn));
+		rc = PQstatus(conn) == CONNECTION_OK ? TALLY_EDB : TALLY_EUNAVAIL;
+		/* a sent query must still be drained */
+		while ((res = PQgetResult(conn)) != NULL)
+			PQclear(res);
+		goto done;
+	}
+	while ((res = PQgetResult(conn)) != NULL) {
+		st = PQresultStatus(res);
+		if (rc == 0) {
+			if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) {
+				if (!begun) {
+					begun = true;
+					rc = cells_sheet_begin(r, &s, res);
+				}
+				/* a dry run only counts */
+				if (rc == 0 && st == PGRES_SINGLE_TUPLE) {
+					if (r->o->dry_run)
+						s.out->rows++;
+					else
+						rc = cells_sheet_row(r, &s, res);
+				}
+				if (rc != 0 && st == PGRES_SINGLE_TUPLE)
+					cancel_query(conn);
+			} else
+				rc = query_error(r, s.def, res);
+		}
+		PQclear(res);
+	}
+	if (rc == 0 && !begun) {
+		strbuf_addf(&r->res->err, "%s: %s", s.def->file,
+		    PQstatus(conn) == CONNECTION_OK ? "no result" :
+		    PQerrorMessage(conn));
+		rc = PQstatus(conn) == CONNECTION_OK ? TALLY_EINTERNAL :
+		    TALLY_EUNAVAIL;
+	}
+	if (rc == 0 && PQstatus(conn) != CONNECTION_OK) {
+		strbuf_addf(&r->res->err, "%s: connection lost", s.def->file);
+		rc = TALLY_EUNAVAIL;
+	}
+done:
+	if (begun) {
+		s.prog.done = s.out->rows;
+		progress_done(&s.prog);
+	}
+	rc2 = files_close_csv(r, &s, rc == 0);
+	if (rc == 0)
+		rc = rc2;
+	free(s.cols);
+	return rc;
+}
+
+static int
+job_start(struct run *r)
+{
+	char host[256] = "", pid[16];
+	char *id = NULL;
+	const char *params[4];
+	int rc;
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	params[0] = r->o->program;
+	params[1] = r->as_of;
+	params[2] = host;
+	params[3] = pid;
+	rc = db_query_value(r->db, &id,
+	    "insert into job_runs (program, as_of, status, host, pid) "
+	    "values ($1, $2::timestamptz, 'RUNNING', $3, $4::integer) "
+	    "returning id", 4, params);
+	if (rc != 0) {
+		strbuf_addf(&r->res->err, "cannot record the run in job_runs: %s",
+		    db_errmsg(r->db));
+		free(id);
+		return rc;
+	}
+	r->res->job_id = id != NULL ? strtoll(id, NULL, 10) : 0;
+	free(id);
+	return 0;
+}
+
+/* Close the job_runs row: OK, or FAILED with the message. */
+static void
+job_finish(struct run *r, int rc)
+{
+	json_t *counts, *outputs;
+	char id[32], *c, *o;
+	const char *params[5];
+
+	if (r->res->job_id == 0)
+		return;
+	counts = json_object();
+	outputs = json_array();
+	json_object_set_new(counts, "period", json_string(r->o->period->label));
+	json_object_set_new(counts, "rows", files_rows_json(r->res));
+	for (size_t i = 0; i < r->res->nfiles; i++) {
+		json_t *f = json_object();
+		struct strbuf p = STRBUF_INIT;
+
+		strbuf_addf(&p, "%s/%s", r->dir, r->res->files[i].name);
+		json_object_set_new(f, "file", json_string(p.buf));
+		json_object_set_new(f, "sha256",
+		    json_string(r->res->files[i].sha256));
+		json_array_append_new(outputs, f);
+		strbuf_release(&p);
+	}
+	if (r->res->manifest != NULL) {
+		json_t *f = json_object();
+		struct strbuf p = STRBUF_INIT;
+
+		strbuf_addf(&p, "%s/%s", r->dir, r->res->manifest);
+		json_object_set_new(f, "file", json_string(p.buf));
+		json_array_append_new(outputs, f);
+		strbuf_release(&p);
+	}
+	c = json_dumps(counts, JSON_COMPACT);
+	o = json_dumps(outputs, JSON_COMPACT);
+	json_decref(counts);
+	json_decref(outputs);
+	if (c == NULL || o == NULL)
+		abort();
+	snprintf(id, sizeof(id), "%lld", r->res->job_id);
+	params[0] = id;
+	params[1] = rc == 0 ? "OK" : "FAILED";
+	params[2] = c;
+	params[3] = o;
+	params[4] = rc == 0 ? NULL : strbuf_str(&r->res->err);
+	/* a run that failed because the server went away still gets its
+	 * row closed if the server is back */
+	if (!db_ok(r->db))
+		(void)db_reconnect(r->db);
+	if (db_command(r->db, NULL, "update job_runs set finished_at = "
+	    "clock_timestamp(), status = $2, counts = $3::jsonb, "
+	    "outputs = $4::jsonb, message = $5 where id = $1::bigint", 5,
+	    params) != 0)
+		log_warning("cannot close job_runs row %s: %s", id,
+		    db_errmsg(r->db));
+	free(c);
+	free(o);
+}
+
+static int
+set_params(struct run *r)
+{
+	const struct report_opts *o = r->o;
+	const char *tz = o->tz != NULL ? o->tz : o->period->tz;
+
+	if (!period_tz_valid(tz)) {
+		strbuf_addf(&r->res->err, "unknown time zone \"%s\"", tz);
+		return TALLY_EUSAGE;
+	}
+	period_format_utc(o->period->start, r->start);
+	period_format_utc(o->period->end, r->end);
+	period_format_utc(o->as_of, r->as_of);
+	r->nparams = (int)(NFIXED + o->nextra);
+	r->values = xcalloc((size_t)r->nparams, sizeof(*r->values));
+	r->types = xcalloc((size_t)r->nparams, sizeof(*r->types));
+	r->values[0] = r->start;
+	r->values[1] = r->end;
+	r->values[2] = r->as_of;
+	r->values[3] = tz;
+	r->values[4] = o->settings_json != NULL ? o->settings_json : "{}";
+	r->types[0] = r->types[1] = r->types[2] = OID_TIMESTAMPTZ;
+	r->types[3] = OID_TEXT;
+	r->types[4] = OID_JSONB;
+	for (size_t i = 0; i < o->nextra; i++) {
+		r->values[NFIXED + i] = o->extra[i];
+		r->types[NFIXED + i] = OID_TEXT;
+	}
+	return 0;
+}
+
+/* The snapshot every sheet reads, cut in the report zone. */
+static int
+begin_snapshot(struct run *r)
+{
+	PGresult *res = NULL;
+	const char *tz[1] = { r->values[3] };
+	int rc;
+
+	if ((rc = db_begin(r->db, DB_REPEATABLE_READ_RO)) != 0) {
+		strbuf_addf(&r->res->err, "cannot begin: %s", db_errmsg(r->db));
+		return rc;
+	}
+	/*
+	 * SET takes no parameters; set_config(..., true) is SET LOCAL.  The
+	 * text forms the engine parses are pinned (ISO dates, shortest exact
+	 * floats).  JIT is off: report plans are wide (a subplan per usage
+	 * partition) and cheap to run, and their estimated cost is high
+	 * enough that JIT compiles them for seconds: a 30 ms query of
+	 * model-stats took 17 s with JIT on.
+	 */
+	rc = db_query(r->db, &res, "select set_config('TimeZone', $1, true), "
+	    "set_config('DateStyle', 'ISO, YMD', true), "
+	    "set_config('IntervalStyle', 'postgres', true), "
+	    "set_config('extra_float_digits', '1', true), "
+	    "set_config('jit', 'off', true)", 1, tz);
+	PQclear(res);
+	if (rc != 0)
+		strbuf_addf(&r->res->err, "cannot set the report time zone: %s",
+		    db_errmsg(r->db));
+	return rc;
+}
+
+int
+report_run(struct db *db, const char *report, const struct report_opts *opts,
+    struct report_result *res)
+{
+	struct run r;
+	bool in_txn = false;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.report = report;
+	r.o = opts;
+	r.res = res;
+	r.formats = opts->formats != 0 ? opts->formats : REPORT_XLSX | REPORT_CSV;
+	r.dir = opts->out_dir != NULL && opts->out_dir[0] != '\0' ?
+	    opts->out_dir : REPORT_DEFAULT_DIR;
+	res->out_dir = xstrdup(r.dir);
+
+	if (!report_name_ok(report) || opts->period == NULL) {
+		strbuf_addf(&res->err, "bad report name or no period");
+		return TALLY_EUSAGE;
+	}
+	if ((rc = set_params(&r)) != 0 || (rc = load_sheets(&r)) != 0)
+		goto done;
+	res->sheets = xcalloc(r.ndefs, sizeof(*res->sheets));
+	res->nsheets = r.ndefs;
+	if (opts->program != NULL && !opts->dry_run &&
+	    (rc = job_start(&r)) != 0)
+		goto done;
+	if (!opts->dry_run) {
+		if (files_mkdir(r.dir) != 0) {
+			strbuf_addf(&res->err, "cannot create the output "
+			    "directory %s: %s", r.dir, strerror(errno));
+			rc = TALLY_EIO;
+			goto done;
+		}
+		if ((r.formats & REPORT_XLSX) && (rc = files_open_xlsx(&r)) != 0)
+			goto done;
+	}
+	if ((rc = begin_snapshot(&r)) != 0)
+		goto done;
+	in_txn = true;
+	for (size_t i = 0; i < r.ndefs && rc == 0; i++)
+		rc = run_sheet(&r, i);
+	if (rc != 0)
+		goto done;
+	in_txn = false;
+	if ((rc = db_commit(db)) != 0) {
+		strbuf_addf(&res->err, "commit: %s", db_errmsg(db));
+		goto done;
+	}
+	if (!opts->dry_run)
+		rc = files_finish(&r);
+done:
+	if (in_txn)
+		db_rollback(db);
+	if (r.x != NULL)
+		xlsxout_abandon(r.x);
+	files_discard(&r);
+	job_finish(&r, rc);
+	for (size_t i = 0; i < r.ndefs; i++)
+		report_sql_release(&r.defs[i]);
+	free(r.defs);
+	free(r.values);
+	free(r.types);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/*
+ * run.h - the report engine's private parts, shared by engine.c (the run:
+ * sheets, snapshot, queries), cells.c (column types to XLSX cells) and
+ * files.c (temporary files, sealing, the manifest, publishing).  Nothing
+ * outside lib/report/ includes it.
+ */
+#ifndef TALLY_REPORT_RUN_H
+#define TALLY_REPORT_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "base/log.h"
+#include "base/period.h"
+#include "out/csvout.h"
+#include "out/xlsxout.h"
+#include "pg/db.h"
+#include "report/engine.h"
+#include "report/sql.h"
+
+/* PostgreSQL type oids (catalog/pg_type.h is server-side only). */
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_TEXT 25
+#define OID_OID 26
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_DATE 1082
+#define OID_TIMESTAMP 1114
+#define OID_TIMESTAMPTZ 1184
+#define OID_NUMERIC 1700
+#define OID_JSONB 3802
+
+#define NFIXED 5		/* $1..$5 */
+#define CSV_BUFFER (1 << 20)
+#define PROGRESS_EVERY 8192
+
+enum col_kind {
+	K_TEXT,
+	K_NUMBER,
+	K_BOOL,
+	K_DATE,
+	K_TIMESTAMP,
+	K_MONEY,
+	K_PERCENT
+};
+
+struct col {
+	enum col_kind kind;
+	int currency_col;	/* money: the column naming the currency, or -1 */
+	const char *currency;	/* money: a fixed code, or NULL */
+};
+
+/* A file being written: its temporary and final paths. */
+struct out_file {
+	char *tmp;
+	char *final;
+	char *name;		/* final's file name, for results */
+};
+
+struct run {
+	struct db *db;
+	const char *report;
+	const struct report_opts *o;
+	struct report_result *res;
+	const char *dir;
+	unsigned formats;
+	struct report_sql_sheet *defs;
+	size_t ndefs;
+	const char **values;	/* query parameters */
+	Oid *types;
+	int nparams;
+	char start[PERIOD_ISO_MAX], end[PERIOD_ISO_MAX], as_of[PERIOD_ISO_MAX];
+	struct xlsxout *x;
+	struct out_file *files;	/* xlsx first (if any), then the CSVs */
+	size_t nfiles;
+};
+
+/* What one sheet needs while its rows stream by. */
+struct sheet_run {
+	const struct report_sql_sheet *def;
+	struct report_sheet_result *out;
+	struct col *cols;
+	int ncols;
+	struct xlsxout_sheet *xs;
+	FILE *fp;
+	struct out_file *csv;
+	struct csvout csv_w;
+	struct progress prog;
+};
+
+int cells_sheet_begin(struct run *r, struct sheet_run *s, const PGresult *res);
+int cells_sheet_row(struct run *r, struct sheet_run *s, const PGresult *res);
+int files_mkdir(const char *dir);
+int files_temp(struct run *r, const char *name, int *fd);
+void files_discard(struct run *r);
+int files_open_csv(struct run *r, struct sheet_run *s);
+int files_close_csv(struct run *r, struct sheet_run *s, bool ok);
+json_t *files_rows_json(const struct report_result *res);
+int files_open_xlsx(struct run *r);
+int files_finish(struct run *r);
+
+#endif
