@@ -9,7 +9,7 @@
 #   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
 #
 # lib/WING/*.c is one static library, cmd/X.c is program X, tests/test_*.c is a
-# test program, tests/*.c without that prefix is linked into every test.
+# test program, tests/support/*.c is linked into every test.
 
 MODE ?= release
 O ?= build/$(MODE)
@@ -31,7 +31,7 @@ WARN := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
 	-Wpointer-arith -Wwrite-strings -Wundef -Wnull-dereference \
 	-Werror
-DEFS := -D_GNU_SOURCE -include lib/base/banned.h -Ilib -I$(O)
+DEFS := -D_GNU_SOURCE -include lib/base/banned.h -Ilib -I$(O) -Itests
 
 ifeq ($(MODE),release)
 OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -53,7 +53,7 @@ ALL_LDFLAGS = $(HARDEN_LD) $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TESTSUPPORT_SRC := $(filter-out $(TEST_SRC) tests/fuzz_%.c,$(sort $(wildcard tests/*.c)))
+TESTSUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz_*.c))
 EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard reports/*/*.sql))
 
@@ -126,13 +126,13 @@ deps-bench:
 # the rest run against a throwaway PostgreSQL that tests/run.sh starts.
 check: deps
 	$(MAKE) all
-	sh tests/run.sh $(O) $(BINDIR)
+	bash tests/run.sh $(O) $(BINDIR)
 
 test: all
-	sh tests/run.sh $(O) $(BINDIR)
+	bash tests/run.sh $(O) $(BINDIR)
 
 unit: all
-	TALLY_UNIT_ONLY=1 sh tests/run.sh $(O) $(BINDIR)
+	TALLY_UNIT_ONLY=1 bash tests/run.sh $(O) $(BINDIR)
 
 demo: deps
 	$(MAKE) all

@@ -1,12 +1,14 @@
-#!/bin/sh
-# run.sh O BINDIR [NAME...] - run tally's tests.
+#!/bin/bash
+# run.sh O BINDIR [NAME...] - run tally's tests, two at a time.
 #
 # Starts a throwaway PostgreSQL (the project's own embedded cluster, via
 # `tallyctl db up` with TALLY_HOME in a temporary directory: unix socket
 # only), migrates a template database, and gives every test program and
 # every tests/t_*.sh script a fresh copy of it in TALLY_DATABASE_URL.  The
 # cluster is stopped and removed on exit, whatever happened.
-# TALLY_UNIT_ONLY=1: no database; tests that need one skip (exit 77).
+# Each test has its own database and listens only on ports the kernel
+# picks, so TALLY_TEST_JOBS of them (default 2, one per core here) run at
+# once.  TALLY_UNIT_ONLY=1: no database; tests that need one skip (exit 77).
 # Prints "N passed, N failed, N skipped" last; exits 1 if any failed.
 set -u
 O=$(cd "$1" && pwd)
@@ -52,41 +54,40 @@ if [ -z "${TALLY_UNIT_ONLY:-}" ]; then
 	export TALLY_TEST_HOST="$SOCK"
 fi
 
-pass=0 fail=0 skip=0 n=0
-failed=""
-mkdir -p "$TMP/logs"
+JOBS=${TALLY_TEST_JOBS:-2}
+n=0
+mkdir -p "$TMP/logs" "$TMP/results"
 
+# One test in the background: its own database, its log, and a result
+# line "RC SECS" that the summary reads once every test has ended.
 run_one() {
-	name=$1
+	local name=$1 db start rc secs
 	shift
 	n=$((n + 1))
 	if [ -z "${TALLY_UNIT_ONLY:-}" ]; then
 		db="t_run_$n"
 		psql_admin -c "CREATE DATABASE $db TEMPLATE tally_template" || exit 1
-		export TALLY_DATABASE_URL="host=$SOCK port=5432 dbname=$db user=tally"
 	fi
-	start=$(date +%s)
-	"$@" >"$TMP/logs/$name.log" 2>&1
-	rc=$?
-	secs=$(( $(date +%s) - start ))
-	case $rc in
-	0)
-		pass=$((pass + 1))
-		echo "ok   $name (${secs}s)"
-		[ -n "${TALLY_VERBOSE:-}" ] && cat "$TMP/logs/$name.log"
-		;;
-	77)
-		skip=$((skip + 1))
-		echo "skip $name: $(tail -1 "$TMP/logs/$name.log")"
-		;;
-	*)
-		fail=$((fail + 1))
-		failed="$failed $name"
-		echo "FAIL $name (exit $rc, ${secs}s):"
-		tail -60 "$TMP/logs/$name.log" | sed 's/^/    /'
-		;;
-	esac
-	unset TALLY_DATABASE_URL
+	(
+		[ -n "${TALLY_UNIT_ONLY:-}" ] ||
+			export TALLY_DATABASE_URL="host=$SOCK port=5432 dbname=$db user=tally"
+		start=$(date +%s)
+		"$@" >"$TMP/logs/$name.log" 2>&1
+		rc=$?
+		secs=$(( $(date +%s) - start ))
+		echo "$rc $secs" >"$TMP/results/$name"
+		case $rc in
+		0)	echo "ok   $name (${secs}s)"
+			[ -n "${TALLY_VERBOSE:-}" ] && cat "$TMP/logs/$name.log" ;;
+		77)	echo "skip $name: $(tail -1 "$TMP/logs/$name.log")" ;;
+		*)	echo "FAIL $name (exit $rc, ${secs}s):"
+			tail -60 "$TMP/logs/$name.log" | sed 's/^/    /' ;;
+		esac
+	) &
+	# a free slot before the next one starts
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n
+	done
 }
 
 wanted() {
@@ -109,13 +110,24 @@ for s in "$TOP"/tests/t_*.sh; do
 	name=$(basename "$s" .sh)
 	[ -n "$SELECT" ] && ! wanted "$name" $SELECT && continue
 	if [ -n "${TALLY_UNIT_ONLY:-}" ]; then
-		skip=$((skip + 1))
+		echo "77 0" >"$TMP/results/$name"
 		echo "skip $name: shell integration test needs a database"
 		continue
 	fi
 	run_one "$name" sh "$s"
 done
 
+wait
+pass=0 fail=0 skip=0 failed=""
+for r in "$TMP"/results/*; do
+	[ -f "$r" ] || continue
+	read -r rc _ <"$r"
+	case $rc in
+	0) pass=$((pass + 1)) ;;
+	77) skip=$((skip + 1)) ;;
+	*) fail=$((fail + 1)); failed="$failed $(basename "$r")" ;;
+	esac
+done
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

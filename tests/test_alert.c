@@ -7,7 +7,7 @@
  * failures (closed port, HTTP 500) kept and retried without failing the
  * run, and two evaluators at once agreeing on one edge.
  */
-#include "fixtures/allocate/alloc_test.h"
+#include "support/alloc_test.h"
 
 #include <jansson.h>
 #include <microhttpd.h>

@@ -7,7 +7,7 @@
  * the outcome; dry runs; the program's exit codes and job_runs rows.
  * (The concurrency proof is test_allocate_concurrency.)
  */
-#include "fixtures/allocate/alloc_test.h"
+#include "support/alloc_test.h"
 
 #include <sysexits.h>
 #include <unistd.h>

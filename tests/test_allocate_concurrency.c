@@ -17,7 +17,7 @@
  * holds no seat and no credits; every automatic revocation is audited;
  * every event is DONE.
  */
-#include "fixtures/allocate/alloc_test.h"
+#include "support/alloc_test.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

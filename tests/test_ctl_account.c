@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "ctl/account.h"
-#include "test_ctl_support.h"
+#include "support/ctl_support.h"
 
 static char tmpdir[] = "/tmp/tally-ctl-account.XXXXXX";
 

@@ -15,7 +15,7 @@
 
 #include "ctl/account.h"
 #include "ctl/assignment.h"
-#include "test_ctl_support.h"
+#include "support/ctl_support.h"
 
 static int
 setup(void **state)

@@ -17,7 +17,7 @@
 
 #include "ctl/account.h"
 #include "ctl/audit.h"
-#include "test_ctl_support.h"
+#include "support/ctl_support.h"
 
 static int
 setup(void **state)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "ctl/misc.h"
-#include "test_ctl_support.h"
+#include "support/ctl_support.h"
 
 static int
 setup(void **state)

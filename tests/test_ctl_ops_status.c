@@ -28,7 +28,7 @@
 #include "pg/db.h"
 #include "base/log.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 /* ---- a small HTTP server ---------------------------------------------------- */
 

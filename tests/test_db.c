@@ -15,7 +15,7 @@
 
 #include "pg/db.h"
 #include "base/err.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 static void
 test_classify(void **state)

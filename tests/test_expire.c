@@ -6,7 +6,7 @@
  * assignment another transaction holds is left for the next run, the
  * ending-soon list, and the program's options and exit codes.
  */
-#include "fixtures/allocate/alloc_test.h"
+#include "support/alloc_test.h"
 
 #include <sysexits.h>
 

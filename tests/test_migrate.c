@@ -14,7 +14,7 @@
 #include "pg/db.h"
 #include "base/err.h"
 #include "pg/migrate.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 static void
 test_twice_is_noop(void **state)

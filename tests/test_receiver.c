@@ -39,7 +39,7 @@
 #include "intake/receiver_json.h"
 #include "intake/signature.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define SW_SECRET2 "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHM="

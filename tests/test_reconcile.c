@@ -32,7 +32,7 @@
 #include "base/log.h"
 #include "books/reconcile.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 #define FIX "tests/fixtures/reconcile/"
 #define ASOF "2026-12-02T00:00:00Z"

@@ -27,7 +27,7 @@
 #include "base/period.h"
 #include "report/engine.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 #define BERLIN "Europe/Berlin"
 
@@ -697,7 +697,7 @@ setup(void **state)
 	testdb_require();
 	if (mkdtemp(tmp) == NULL)
 		return -1;
-	strbuf_addf(&sb, "%s/tests/xlsx_read.py", src != NULL ? src : ".");
+	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
 	reader = strbuf_detach(&sb, NULL);
 	if (access(reader, R_OK) != 0) {
 		fprintf(stderr, "cannot find %s: run from the source tree or set "

@@ -27,7 +27,7 @@
 #include "base/period.h"
 #include "report/engine.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 #define BERLIN "Europe/Berlin"
 #define AS_OF "2026-03-30T08:00:00+02:00"	/* 06:00Z */
@@ -546,7 +546,7 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(tmp) == NULL)
 		return -1;
-	strbuf_addf(&sb, "%s/tests/xlsx_read.py", src != NULL ? src : ".");
+	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
 	reader = strbuf_detach(&sb, NULL);
 	if (access(reader, R_OK) != 0) {
 		fprintf(stderr, "cannot find %s: run from the source tree or set "

@@ -21,8 +21,8 @@
 
 #include "pg/db.h"
 #include "base/money.h"
-#include "testdb.h"
-#include "fixtures/reports/sheet_test.h"
+#include "support/testdb.h"
+#include "support/sheet_test.h"
 
 #define UTIL "reports/monthly/01_utilisation.sql"
 #define UNDERUSED "reports/monthly/02_underused.sql"

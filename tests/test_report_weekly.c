@@ -19,8 +19,8 @@
 
 #include "pg/db.h"
 #include "base/money.h"
-#include "testdb.h"
-#include "fixtures/reports/sheet_test.h"
+#include "support/testdb.h"
+#include "support/sheet_test.h"
 
 #define POOL "reports/weekly/01_pool_status.sql"
 #define ASSIGN "reports/weekly/02_assignments.sql"

@@ -21,7 +21,7 @@
 #include "pg/audit.h"
 #include "pg/db.h"
 #include "base/err.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 static char *url;
 

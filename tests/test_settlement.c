@@ -24,7 +24,7 @@
 #include "base/log.h"
 #include "books/settlement.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 /* Rows a read handed on, one line of text each. */
 struct seen {

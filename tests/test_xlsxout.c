@@ -1,6 +1,6 @@
 /*
  * test_xlsxout.c - the XLSX writer, read back by an independent reader
- * (openpyxl, through tests/xlsx_read.py): cell types and number formats,
+ * (openpyxl, through tests/support/xlsx_read.py): cell types and number formats,
  * text that looks like a formula, frozen header, autofilter, widths,
  * charts, heatmap, continuation sheets, truncation, reproducibility.
  */
@@ -23,7 +23,7 @@
 #include "out/xlsxout.h"
 
 static char tmpdir[] = "/tmp/test_xlsxout.XXXXXX";
-static char *reader;	/* tests/xlsx_read.py */
+static char *reader;	/* tests/support/xlsx_read.py */
 
 static char *
 path_in_tmp(const char *name)
@@ -469,7 +469,7 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	strbuf_addf(&sb, "%s/tests/xlsx_read.py", src != NULL ? src : ".");
+	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
 	reader = strbuf_detach(&sb, NULL);
 	if (access(reader, R_OK) != 0) {
 		fprintf(stderr, "cannot find %s: run from the source tree or "

@@ -140,24 +140,31 @@ strbuf_addch(struct strbuf *sb, int c)
 }
 
 void
-strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	int n;
 
 	strbuf_grow(sb, 64);
-	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sb->cap - sb->len) {
+	if (n >= 0 && (size_t)n >= sb->cap - sb->len) {
 		strbuf_grow(sb, (size_t)n);
-		va_start(ap, fmt);
-		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-		va_end(ap);
+		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, again);
 	}
-	sb->len += (size_t)n;
+	va_end(again);
+	if (n >= 0)
+		sb->len += (size_t)n;
+}
+
+void
+strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
 }
 
 const char *

@@ -358,7 +358,7 @@ write_csv(const struct view *v, FILE *fp)
 /* --- JSON -------------------------------------------------------------- */
 
 static void
-json_string(FILE *fp, const char *s)
+jtext_string(FILE *fp, const char *s)
 {
 	fputc('"', fp);
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
@@ -390,7 +390,7 @@ json_string(FILE *fp, const char *s)
 
 /* RFC 8259 number grammar: PostgreSQL's NaN and Infinity are not numbers. */
 static bool
-json_number_ok(const char *s)
+jtext_number_ok(const char *s)
 {
 	const char *p = s;
 
@@ -423,7 +423,7 @@ json_number_ok(const char *s)
 }
 
 static void
-json_value(FILE *fp, const char *s, enum table_type type)
+jtext_value(FILE *fp, const char *s, enum table_type type)
 {
 	if (s == NULL) {
 		fputs("null", fp);
@@ -431,10 +431,10 @@ json_value(FILE *fp, const char *s, enum table_type type)
 	}
 	switch (type) {
 	case TABLE_NUMBER:
-		if (json_number_ok(s))
+		if (jtext_number_ok(s))
 			fputs(s, fp);
 		else
-			json_string(fp, s);
+			jtext_string(fp, s);
 		return;
 	case TABLE_BOOL:
 		if (strcmp(s, "t") == 0 || strcmp(s, "true") == 0)
@@ -442,38 +442,38 @@ json_value(FILE *fp, const char *s, enum table_type type)
 		else if (strcmp(s, "f") == 0 || strcmp(s, "false") == 0)
 			fputs("false", fp);
 		else
-			json_string(fp, s);
+			jtext_string(fp, s);
 		return;
 	case TABLE_JSONV:
 		fputs(s, fp);
 		return;
 	case TABLE_STRING:
-		json_string(fp, s);
+		jtext_string(fp, s);
 		return;
 	}
 }
 
 static void
-json_object(const struct view *v, size_t r, FILE *fp)
+jtext_object(const struct view *v, size_t r, FILE *fp)
 {
 	fputc('{', fp);
 	for (size_t c = 0; c < v->ncols; c++) {
 		if (c > 0)
 			fputc(',', fp);
-		json_string(fp, v_name(v, c));
+		jtext_string(fp, v_name(v, c));
 		fputc(':', fp);
-		json_value(fp, v_cell(v, r, c), v_type(v, c));
+		jtext_value(fp, v_cell(v, r, c), v_type(v, c));
 	}
 	fputc('}', fp);
 }
 
 static int
-write_json(const struct view *v, FILE *fp)
+jtext_write(const struct view *v, FILE *fp)
 {
 	fputc('[', fp);
 	for (size_t r = 0; r < v->nrows; r++) {
 		fputs(r == 0 ? "\n" : ",\n", fp);
-		json_object(v, r, fp);
+		jtext_object(v, r, fp);
 	}
 	fputs(v->nrows > 0 ? "\n]\n" : "]\n", fp);
 	return finish_write(fp);
@@ -488,7 +488,7 @@ write_view(const struct view *v, FILE *fp, enum table_format fmt)
 	case TABLE_CSV:
 		return write_csv(v, fp);
 	case TABLE_JSON:
-		return write_json(v, fp);
+		return jtext_write(v, fp);
 	}
 	return TALLY_EINTERNAL;
 }
@@ -538,7 +538,7 @@ table_write_record(const PGresult *res, int row, int ncols, FILE *fp,
 	if (fmt == TABLE_CSV)
 		return write_csv(&v, fp);
 	if (fmt == TABLE_JSON) {
-		json_object(&v, 0, fp);
+		jtext_object(&v, 0, fp);
 		fputc('\n', fp);
 		return finish_write(fp);
 	}

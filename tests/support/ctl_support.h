@@ -15,7 +15,7 @@
 
 #include "pg/db.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 struct ctl_run {
 	int rc;			/* the exit status */

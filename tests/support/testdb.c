@@ -6,7 +6,7 @@
 
 #include "base/log.h"
 #include "base/strbuf.h"
-#include "testdb.h"
+#include "support/testdb.h"
 
 void
 testdb_require(void)

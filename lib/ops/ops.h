@@ -1,0 +1,120 @@
+/*
+ * ops.h - the operations layer: one function per admin operation, shared
+ * by every face that lets an admin act: tallyctl (lib/ctl) and
+ * tally-admin's JSON API and browser panel (lib/admin).  No operation is
+ * written twice, so the rules (what is refused, what is audited) are the
+ * same whichever face is used.
+ *
+ * Every operation
+ *   - is one function ops_ENTITY_VERB(struct ops *, const struct REQ *,
+ *     json_t **out), taking a typed request with plain C fields (strings
+ *     as given, NULL for "not given"), never argv;
+ *   - validates the request itself (a face may check earlier for nicer
+ *     messages, but never instead);
+ *   - makes its changes in one transaction (ops_mutate) and audits them in
+ *     the same transaction with ops->actor (ops_audit);
+ *   - with ops->dry_run, runs completely and then rolls back: *out is what
+ *     would have been, and nothing is kept, not even the audit row;
+ *   - returns 0 with *out set (a jansson object or array the caller
+ *     json_decref()s), or a TALLY_E* code with ops->err saying why in the
+ *     operator's terms and ops->field naming the request field at fault
+ *     (or NULL).  It never prints, logs only at debug level, never exits.
+ *
+ * What a face makes of the codes:
+ *
+ *   code              meaning                             tallyctl  HTTP
+ *   TALLY_EUSAGE      a field is missing or invalid          64     400
+ *   TALLY_EDATA       a body or file is malformed            65     400
+ *   TALLY_ENOTFOUND   no such entity                         65     404
+ *   TALLY_ECONFLICT   clashes with what is there (the email
+ *                     exists, the account is full)           65     409
+ *   TALLY_EREFUSED    refused by a rule (already suspended,
+ *                     below the seats in use)                65     422
+ *   TALLY_EUNAVAIL    the database cannot be reached         69     503
+ *   TALLY_ERETRY      gave up after repeated deadlocks       75     503
+ *   anything else     a bug or a database error              70     500
+ */
+#ifndef TALLY_OPS_H
+#define TALLY_OPS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "base/strbuf.h"
+#include "pg/db.h"
+
+struct ops {
+	struct db *db;		/* connected as the face's role */
+	const char *actor;	/* "token:NAME", "admin:NAME", an OS user */
+	bool dry_run;
+	struct strbuf err;	/* why the last operation failed */
+	const char *field;	/* the request field at fault, or NULL */
+};
+
+/* A page of a list: page from 1, per_page from 1 to OPS_PER_PAGE_MAX
+ * (0 means the default, OPS_PER_PAGE_DEFAULT; tallyctl asks for all). */
+#define OPS_PER_PAGE_DEFAULT 50
+#define OPS_PER_PAGE_MAX 500
+struct ops_page {
+	long long page;
+	long long per_page;	/* 0: default; -1: everything (tallyctl) */
+};
+
+void ops_init(struct ops *o, struct db *db, const char *actor, bool dry_run);
+void ops_release(struct ops *o);
+
+/* Clear err and field before an operation (ops_mutate does it). */
+void ops_reset(struct ops *o);
+
+/*
+ * Record a failure: set ops->err (replacing it) and ops->field, return rc
+ * unchanged.  For TALLY_EDB/TALLY_EUNAVAIL without a sentence of its own,
+ * pass fmt NULL: the database's message is used.
+ */
+int ops_fail(struct ops *o, int rc, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Run fn(o, arg) in one READ COMMITTED transaction, retried on deadlock or
+ * serialization failure (fn must be restartable: it is called again, and
+ * must release what an earlier attempt left in arg).  With o->dry_run the
+ * transaction is rolled back after fn succeeded and 0 is returned.
+ */
+int ops_mutate(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg);
+
+/*
+ * The same for an operation that must see one consistent snapshot but
+ * changes nothing (REPEATABLE READ, read only).
+ */
+int ops_read(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg);
+
+/* audit_record() with o->actor, inside the current transaction. */
+int ops_audit(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const char *before_json,
+    const char *after_json);
+
+/*
+ * Query helpers: the rows of res as a JSON array of objects (typed by the
+ * column's SQL type: numbers, booleans, null, JSON for json/jsonb, text
+ * otherwise; key order is column order), or one row as an object.
+ */
+json_t *ops_rows_json(const PGresult *res);
+json_t *ops_row_json(const PGresult *res, int row);
+
+/*
+ * A list answer: {"items": [...], "total": N, "page": P, "per_page": K}.
+ * Steals items.
+ */
+json_t *ops_list_json(json_t *items, long long total,
+    const struct ops_page *pg);
+
+/*
+ * The LIMIT and OFFSET of a page as text parameters (limit "ALL" for
+ * per_page -1).  TALLY_EUSAGE with ops->field "page" or "per_page" when
+ * out of range.
+ */
+int ops_page_params(struct ops *o, const struct ops_page *pg,
+    char limit[24], char offset[24]);
+
+#endif
