@@ -23,6 +23,7 @@
 #include "base/money.h"
 #include "base/period.h"
 #include "books/settlement.h"
+#include "pg/dbarray.h"
 
 /* COPY data is handed to libpq in pieces of about this size. */
 #define COPY_CHUNK (256 * 1024)
@@ -891,25 +892,6 @@ static const char rematch_sql[] =
     "  WHERE s.provider = m.provider AND s.txn_id = m.txn_id"
     "    AND (m.payment_id IS NOT NULL OR m.order_id IS DISTINCT FROM s.order_id)";
 
-/* A PostgreSQL array literal of n text values, for one $n parameter. */
-static void
-pg_array(struct strbuf *sb, const char *const *vals, size_t n)
-{
-	strbuf_addch(sb, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			strbuf_addch(sb, ',');
-		strbuf_addch(sb, '"');
-		for (const char *p = vals[i]; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				strbuf_addch(sb, '\\');
-			strbuf_addch(sb, *p);
-		}
-		strbuf_addch(sb, '"');
-	}
-	strbuf_addch(sb, '}');
-}
-
 /*
  * Sources and the scheme each speaks: the config's [source NAME] sections
  * first, else the scheme its deliveries were stored with, else the source
@@ -951,8 +933,8 @@ settlement_prepare(struct db *db, const struct config *cfg)
 			k[i] = config_scheme_name(cfg->sources[i].scheme);
 		}
 	}
-	pg_array(&names, n, count);
-	pg_array(&schemes, k, count);
+	db_array_literal(&names, n, count);
+	db_array_literal(&schemes, k, count);
 	params[0] = names.buf;
 	params[1] = schemes.buf;
 	rc = db_command(db, NULL, sources_sql, 2, params);
