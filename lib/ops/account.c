@@ -137,11 +137,10 @@ ops_account_write_error(struct ops *o, int rc, const char *email)
 struct add_arg {
 	const struct ops_account_req *req;
 	const char *max_seats, *status;
-	json_t *out;
 };
 
 static int
-add_tx(struct ops *o, void *p)
+add_fn(struct ops *o, void *p, json_t **out)
 {
 	struct add_arg *a = p;
 	const char *params[4] = { a->req->email, a->req->note, a->max_seats,
@@ -149,8 +148,6 @@ add_tx(struct ops *o, void *p)
 	PGresult *res = NULL;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	rc = db_query(o->db, &res,
 	    "INSERT INTO pool_accounts AS a (email, note, max_seats, status)"
 	    " VALUES ($1, coalesce($2, ''), $3::integer, $4)"
@@ -160,7 +157,7 @@ add_tx(struct ops *o, void *p)
 	rc = ops_audit(o, "account.add", "account", PQgetvalue(res, 0, 0),
 	    a->req->reason, NULL, PQgetvalue(res, 0, ACCOUNT_NCOLS));
 	if (rc == 0)
-		a->out = ops_change_json(o, res, 0, ACCOUNT_NCOLS);
+		*out = ops_change_json(o, res, 0, ACCOUNT_NCOLS);
 	PQclear(res);
 	return rc;
 }
@@ -171,7 +168,6 @@ ops_account_add(struct ops *o, const struct ops_account_req *req,
 {
 	struct add_arg a = { .req = req };
 	const char *why;
-	int rc;
 
 	*out = NULL;
 	ops_reset(o);
@@ -186,12 +182,7 @@ ops_account_add(struct ops *o, const struct ops_account_req *req,
 	    (req->note == NULL || req->note[0] == '\0'))
 		return ops_fail(o, TALLY_EUSAGE, "note", "a suspended account "
 		    "needs a note saying why");
-	rc = ops_mutate(o, add_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_change(o, add_fn, &a, out);
 }
 
 /* --- suspend, reactivate, update ----------------------------------------- */
@@ -203,7 +194,6 @@ struct change_arg {
 	enum change_kind kind;
 	const char *max_seats;	/* NULL with set_seats: single-user */
 	bool set_seats;
-	json_t *out;
 };
 
 static const char *const change_actions[] = {
@@ -250,7 +240,7 @@ change_allowed(struct ops *o, const struct change_arg *a, const PGresult *cur)
 }
 
 static int
-change_tx(struct ops *o, void *p)
+change_fn(struct ops *o, void *p, json_t **out)
 {
 	struct change_arg *a = p;
 	const struct ops_account_req *req = a->req;
@@ -261,8 +251,6 @@ change_tx(struct ops *o, void *p)
 	long long id;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	rc = ops_account_find(o, req->account, "account", true, &id, &cur);
 	if (rc != 0)
 		return rc;
@@ -290,7 +278,7 @@ change_tx(struct ops *o, void *p)
 	    PQgetvalue(res, 0, ACCOUNT_NCOLS),
 	    PQgetvalue(res, 0, ACCOUNT_NCOLS + 1));
 	if (rc == 0)
-		a->out = ops_change_json(o, res, 0, ACCOUNT_NCOLS);
+		*out = ops_change_json(o, res, 0, ACCOUNT_NCOLS);
 out:
 	PQclear(cur);
 	PQclear(res);
@@ -300,17 +288,10 @@ out:
 static int
 run_change(struct ops *o, struct change_arg *a, json_t **out)
 {
-	int rc;
-
 	if (a->req->account == NULL || a->req->account[0] == '\0')
 		return ops_fail(o, TALLY_EUSAGE, "account", "account is required: "
 		    "an id or an email");
-	rc = ops_mutate(o, change_tx, a);
-	if (rc == 0)
-		*out = a->out;
-	else
-		json_decref(a->out);
-	return rc;
+	return ops_change(o, change_fn, a, out);
 }
 
 int
@@ -379,42 +360,31 @@ ops_account_list(struct ops *o, const struct ops_account_list_req *req,
 	};
 #undef ACCOUNT_FILTER
 	const char *params[2];
-	char st[16] = "";
+	char st[16];
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->status != NULL) {
-		if (strcasecmp(req->status, "AVAILABLE") != 0 &&
-		    strcasecmp(req->status, "ASSIGNED") != 0 &&
-		    strcasecmp(req->status, "SUSPENDED") != 0)
-			return ops_fail(o, TALLY_EUSAGE, "status", "status must be "
-			    "AVAILABLE, ASSIGNED or SUSPENDED");
-		snprintf(st, sizeof(st), "%s", req->status);
-		ops_upper(st);
-	}
-	params[0] = req->status != NULL ? st : NULL;
+	if (req->status != NULL && strcasecmp(req->status, "AVAILABLE") != 0 &&
+	    strcasecmp(req->status, "ASSIGNED") != 0 &&
+	    strcasecmp(req->status, "SUSPENDED") != 0)
+		return ops_fail(o, TALLY_EUSAGE, "status", "status must be "
+		    "AVAILABLE, ASSIGNED or SUSPENDED");
+	params[0] = ops_upper(st, sizeof(st), req->status);
 	params[1] = req->search;
 	return ops_list(o, &q, &req->page, params, out);
 }
 
-struct show_arg {
-	const char *spec;
-	json_t *out;
-};
-
 static int
-show_fn(struct ops *o, void *p)
+show_fn(struct ops *o, void *p, json_t **out)
 {
-	struct show_arg *a = p;
+	const char *spec = *(const char **)p;
 	const char *params[1];
 	PGresult *acc = NULL, *asg = NULL;
 	char idbuf[24];
 	long long id;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
-	rc = ops_account_find(o, a->spec, "account", false, &id, &acc);
+	rc = ops_account_find(o, spec, "account", false, &id, &acc);
 	if (rc != 0)
 		return rc;
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
@@ -430,8 +400,8 @@ show_fn(struct ops *o, void *p)
 		ops_db_fail(o, rc, "listing the account's assignments");
 		goto out;
 	}
-	a->out = ops_item_json(acc, 0, 0);
-	json_object_set_new(a->out, "assignments", ops_items_json(asg, 0));
+	*out = ops_item_json(acc, 0, 0);
+	json_object_set_new(*out, "assignments", ops_items_json(asg, 0));
 out:
 	PQclear(acc);
 	PQclear(asg);
@@ -442,8 +412,7 @@ int
 ops_account_show(struct ops *o, const struct ops_account_req *req,
     json_t **out)
 {
-	struct show_arg a = { req->account, NULL };
-	int rc;
+	const char *spec;
 
 	*out = NULL;
 	ops_reset(o);
@@ -451,10 +420,6 @@ ops_account_show(struct ops *o, const struct ops_account_req *req,
 		return ops_fail(o, TALLY_EUSAGE, "account", "account is required: "
 		    "an id or an email");
 	/* one snapshot: the account and its assignments agree */
-	rc = ops_read(o, show_fn, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	spec = req->account;
+	return ops_look(o, show_fn, &spec, out);
 }

@@ -167,7 +167,6 @@ struct import {
 	const struct ops_account_import_req *req;
 	struct good *good;
 	size_t n;
-	json_t *out;
 };
 
 static void
@@ -249,7 +248,7 @@ audit_rows(struct ops *o, const struct import *im, const PGresult *res)
 }
 
 static int
-import_tx(struct ops *o, void *p)
+import_fn(struct ops *o, void *p, json_t **out)
 {
 	struct import *im = p;
 	struct strbuf col[4] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
@@ -258,8 +257,6 @@ import_tx(struct ops *o, void *p)
 	PGresult *res = NULL;
 	int rc;
 
-	json_decref(im->out);
-	im->out = NULL;
 	for (int i = 0; i < 4; i++) {
 		column(im, &col[i], i);
 		params[i] = strbuf_str(&col[i]);
@@ -281,9 +278,9 @@ import_tx(struct ops *o, void *p)
 	}
 	if ((rc = audit_rows(o, im, res)) != 0)
 		goto out;
-	im->out = ops_items_json(res, ACCOUNT_NCOLS);
-	json_object_set_new(im->out, "count", json_integer((json_int_t)im->n));
-	json_object_set_new(im->out, "dry_run", json_boolean(o->dry_run));
+	*out = ops_items_json(res, ACCOUNT_NCOLS);
+	json_object_set_new(*out, "count", json_integer((json_int_t)im->n));
+	json_object_set_new(*out, "dry_run", json_boolean(o->dry_run));
 out:
 	PQclear(res);
 	for (int i = 0; i < 4; i++)
@@ -325,18 +322,12 @@ ops_account_import(struct ops *o, const struct ops_account_import_req *req,
 		rc = problems_fail(o, &ck);
 		goto out;
 	}
-	if (n == 0) {
-		im.out = json_pack("{s:[], s:[], s:i, s:b}", "items", "columns",
+	if (n == 0)
+		*out = json_pack("{s:[], s:[], s:i, s:b}", "items", "columns",
 		    "count", 0, "dry_run", o->dry_run);
-		goto out;
-	}
-	rc = ops_mutate(o, import_tx, &im);
+	else
+		rc = ops_change(o, import_fn, &im, out);
 out:
-	if (rc == 0) {
-		*out = im.out;
-		im.out = NULL;
-	}
-	json_decref(im.out);
 	for (size_t i = 0; i < n; i++)
 		free(im.good[i].key);
 	free(im.good);

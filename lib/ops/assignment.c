@@ -54,19 +54,16 @@ static const struct ops_list_sql list_sql = {
 struct list_arg {
 	const struct ops_assignment_list_req *req;
 	const char **params;
-	json_t *out;
 };
 
 static int
-list_fn(struct ops *o, void *p)
+list_fn(struct ops *o, void *p, json_t **out)
 {
 	struct list_arg *a = p;
 	char accbuf[24];
 	long long acc;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	a->params[3] = NULL;
 	if (a->req->account != NULL) {
 		rc = ops_account_find(o, a->req->account, "account", false, &acc,
@@ -76,7 +73,7 @@ list_fn(struct ops *o, void *p)
 		ll_text(accbuf, acc);
 		a->params[3] = accbuf;
 	}
-	rc = ops_list_page(o, &list_sql, &a->req->page, a->params, &a->out);
+	rc = ops_list_page(o, &list_sql, &a->req->page, a->params, out);
 	if (rc == TALLY_EDATA)
 		return ops_fail(o, TALLY_EUSAGE, "as_of", "as_of is not a "
 		    "timestamp: '%s'", a->req->as_of != NULL ? a->req->as_of : "");
@@ -88,21 +85,17 @@ ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
     json_t **out)
 {
 	const char *params[5];
-	struct list_arg a = { req, params, NULL };
-	char st[16] = "", days[24], lim[24], off[24];
+	struct list_arg a = { req, params };
+	char st[16], days[24], lim[24], off[24];
 	int rc;
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->status != NULL) {
-		if (strcasecmp(req->status, "ACTIVE") != 0 &&
-		    strcasecmp(req->status, "EXPIRED") != 0 &&
-		    strcasecmp(req->status, "REVOKED") != 0)
-			return ops_fail(o, TALLY_EUSAGE, "status", "status must be "
-			    "ACTIVE, EXPIRED or REVOKED");
-		snprintf(st, sizeof(st), "%s", req->status);
-		ops_upper(st);
-	}
+	if (req->status != NULL && strcasecmp(req->status, "ACTIVE") != 0 &&
+	    strcasecmp(req->status, "EXPIRED") != 0 &&
+	    strcasecmp(req->status, "REVOKED") != 0)
+		return ops_fail(o, TALLY_EUSAGE, "status", "status must be "
+		    "ACTIVE, EXPIRED or REVOKED");
 	if (req->ending_soon && (req->days < 0 ||
 	    req->days > OPS_ASSIGNMENT_MAX_DAYS))
 		return ops_fail(o, TALLY_EUSAGE, "days", "days must be a whole "
@@ -110,16 +103,11 @@ ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
 	if ((rc = ops_page_params(o, &req->page, lim, off)) != 0)
 		return rc;
 	ll_text(days, req->days);
-	params[0] = req->status != NULL ? st : NULL;
+	params[0] = ops_upper(st, sizeof(st), req->status);
 	params[1] = req->ending_soon ? days : NULL;
 	params[2] = req->customer;
 	params[4] = req->as_of;
-	rc = ops_read(o, list_fn, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_look(o, list_fn, &a, out);
 }
 
 /* --- assign --------------------------------------------------------------- */
@@ -130,7 +118,6 @@ struct assign_arg {
 	char *order_customer;	/* the order's customer's, when not given */
 	long long days;
 	bool new_customer;
-	json_t *out;
 };
 
 /*
@@ -290,7 +277,7 @@ seat_error(struct ops *o, const struct ops_assignment_req *req, int rc,
 }
 
 static int
-assign_tx(struct ops *o, void *p)
+assign_fn(struct ops *o, void *p, json_t **out)
 {
 	struct assign_arg *a = p;
 	const struct ops_assignment_req *req = a->req;
@@ -300,8 +287,6 @@ assign_tx(struct ops *o, void *p)
 	char idbuf[24];
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	a->customer = req->customer;
 	a->days = req->days;
 	if (req->order_id != 0 && (rc = from_order(o, a)) != 0)
@@ -331,8 +316,8 @@ assign_tx(struct ops *o, void *p)
 		rc = ops_audit(o, "assignment.assign", "assignment", idbuf,
 		    req->reason, NULL, PQgetvalue(res, 0, ASSIGNMENT_NCOLS));
 	if (rc == 0) {
-		a->out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
-		json_object_set_new(a->out, "new_customer",
+		*out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
+		json_object_set_new(*out, "new_customer",
 		    json_boolean(a->new_customer));
 	}
 	PQclear(res);
@@ -363,11 +348,7 @@ ops_assignment_assign(struct ops *o, const struct ops_assignment_req *req,
 	if (req->days < 0 || req->days > OPS_ASSIGNMENT_MAX_DAYS)
 		return ops_fail(o, TALLY_EUSAGE, "days", "days must be a whole "
 		    "number from 1 to %d", OPS_ASSIGNMENT_MAX_DAYS);
-	rc = ops_mutate(o, assign_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
+	rc = ops_change(o, assign_fn, &a, out);
 	free(a.order_customer);
 	return rc;
 }
@@ -380,7 +361,6 @@ struct change_arg {
 	const struct ops_assignment_req *req;
 	enum change_kind kind;
 	const char *reason;
-	json_t *out;
 };
 
 static const char *const change_action[] = {
@@ -428,7 +408,7 @@ change_allowed(struct ops *o, const struct change_arg *a, const char *id,
 }
 
 static int
-change_tx(struct ops *o, void *p)
+change_fn(struct ops *o, void *p, json_t **out)
 {
 	struct change_arg *a = p;
 	char id[24], days[24];
@@ -436,8 +416,6 @@ change_tx(struct ops *o, void *p)
 	PGresult *cur = NULL, *res = NULL;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	ll_text(id, a->req->id);
 	ll_text(days, a->req->days);
 	rc = db_query(o->db, &cur, "SELECT status, ends_at <= now(), ends_at,"
@@ -460,7 +438,7 @@ change_tx(struct ops *o, void *p)
 	    PQgetvalue(res, 0, ASSIGNMENT_NCOLS),
 	    PQgetvalue(res, 0, ASSIGNMENT_NCOLS + 1));
 	if (rc == 0)
-		a->out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
+		*out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
 	PQclear(res);
 	return rc;
 }
@@ -469,8 +447,7 @@ static int
 run_change(struct ops *o, const struct ops_assignment_req *req,
     enum change_kind kind, json_t **out)
 {
-	struct change_arg a = { req, kind, req->reason, NULL };
-	int rc;
+	struct change_arg a = { req, kind, req->reason };
 
 	*out = NULL;
 	ops_reset(o);
@@ -486,12 +463,7 @@ run_change(struct ops *o, const struct ops_assignment_req *req,
 		    "say why the seat is taken away");
 	if (kind == CHANGE_RELEASE && (a.reason == NULL || a.reason[0] == '\0'))
 		a.reason = "released early by an admin";
-	rc = ops_mutate(o, change_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_change(o, change_fn, &a, out);
 }
 
 int

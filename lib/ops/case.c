@@ -41,18 +41,15 @@ static const struct ops_list_sql list_sql = {
 struct list_arg {
 	const struct ops_case_list_req *req;
 	const char *const *params;
-	json_t *out;
 };
 
 static int
-list_fn(struct ops *o, void *p)
+list_fn(struct ops *o, void *p, json_t **out)
 {
 	struct list_arg *a = p;
 	char *known = NULL;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	if (a->params[1] != NULL) {
 		rc = db_query_value(o->db, &known, "SELECT count(*) FROM"
 		    " reconcile_categories WHERE category = $1", 1, a->params + 1);
@@ -65,7 +62,7 @@ list_fn(struct ops *o, void *p)
 		if (rc != 0)
 			return rc;
 	}
-	return ops_list_page(o, &list_sql, &a->req->page, a->params, &a->out);
+	return ops_list_page(o, &list_sql, &a->req->page, a->params, out);
 }
 
 int
@@ -73,7 +70,7 @@ ops_case_list(struct ops *o, const struct ops_case_list_req *req,
     json_t **out)
 {
 	const char *params[2];
-	struct list_arg a = { req, params, NULL };
+	struct list_arg a = { req, params };
 	char cat[48], lim[24], off[24];
 	int rc;
 
@@ -81,18 +78,9 @@ ops_case_list(struct ops *o, const struct ops_case_list_req *req,
 	ops_reset(o);
 	if ((rc = ops_page_params(o, &req->page, lim, off)) != 0)
 		return rc;
-	if (req->category != NULL) {
-		snprintf(cat, sizeof(cat), "%s", req->category);
-		ops_upper(cat);
-	}
 	params[0] = req->open ? "OPEN" : NULL;
-	params[1] = req->category != NULL ? cat : NULL;
-	rc = ops_read(o, list_fn, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	params[1] = ops_upper(cat, sizeof(cat), req->category);
+	return ops_look(o, list_fn, &a, out);
 }
 
 /* The case, with details and its state as JSON (for the audit row). */
@@ -127,21 +115,18 @@ find_case(struct ops *o, long long id, bool lock, PGresult **row)
 struct case_arg {
 	const struct ops_case_req *req;
 	const char *until;	/* normalised */
-	json_t *out;
 };
 
 static int
-show_fn(struct ops *o, void *p)
+show_fn(struct ops *o, void *p, json_t **out)
 {
 	struct case_arg *a = p;
 	PGresult *row = NULL;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	if ((rc = find_case(o, a->req->id, false, &row)) != 0)
 		return rc;
-	a->out = ops_item_json(row, 0, CASE_NCOLS + 1);
+	*out = ops_item_json(row, 0, CASE_NCOLS + 1);
 	PQclear(row);
 	return 0;
 }
@@ -158,31 +143,24 @@ check_id(struct ops *o, const struct ops_case_req *req)
 int
 ops_case_show(struct ops *o, const struct ops_case_req *req, json_t **out)
 {
-	struct case_arg a = { req, NULL, NULL };
+	struct case_arg a = { req, NULL };
 	int rc;
 
 	*out = NULL;
 	ops_reset(o);
 	if ((rc = check_id(o, req)) != 0)
 		return rc;
-	rc = ops_read(o, show_fn, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_look(o, show_fn, &a, out);
 }
 
 static int
-accept_tx(struct ops *o, void *p)
+accept_fn(struct ops *o, void *p, json_t **out)
 {
 	struct case_arg *a = p;
 	PGresult *cur = NULL, *res = NULL;
 	const char *params[4];
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	if ((rc = find_case(o, a->req->id, true, &cur)) != 0)
 		return rc;
 	if (strcmp(PQgetvalue(cur, 0, 2), "CLOSED") == 0) {
@@ -209,7 +187,7 @@ accept_tx(struct ops *o, void *p)
 	    a->req->note, PQgetvalue(cur, 0, CASE_NCOLS + 1),
 	    PQgetvalue(res, 0, CASE_NCOLS));
 	if (rc == 0)
-		a->out = ops_change_json(o, res, 0, CASE_NCOLS);
+		*out = ops_change_json(o, res, 0, CASE_NCOLS);
 out:
 	PQclear(cur);
 	PQclear(res);
@@ -233,7 +211,7 @@ today(const struct ops *o, char out[16])
 int
 ops_case_accept(struct ops *o, const struct ops_case_req *req, json_t **out)
 {
-	struct case_arg a = { req, NULL, NULL };
+	struct case_arg a = { req, NULL };
 	struct period_date d;
 	char now[16], until[16];
 	int rc;
@@ -261,10 +239,5 @@ ops_case_accept(struct ops *o, const struct ops_case_req *req, json_t **out)
 			    "past (today is %s)", until, now);
 		a.until = until;
 	}
-	rc = ops_mutate(o, accept_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_change(o, accept_fn, &a, out);
 }

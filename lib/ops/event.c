@@ -25,14 +25,10 @@ ops_event_list(struct ops *o, const struct ops_event_list_req *req,
     json_t **out)
 {
 	const char *params[2];
-	char st[32] = "";
+	char st[32];
 
 	*out = NULL;
-	if (req->status != NULL) {
-		snprintf(st, sizeof(st), "%s", req->status);
-		ops_upper(st);
-	}
-	params[0] = req->failed ? "FAILED" : req->status != NULL ? st : NULL;
+	params[0] = req->failed ? "FAILED" : ops_upper(st, sizeof(st), req->status);
 	params[1] = req->source;
 	return ops_list(o, &list_sql, &req->page, params, out);
 }

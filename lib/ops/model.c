@@ -20,7 +20,6 @@ struct set_arg {
 	const char *currency;	/* normalised, NULL: unchanged */
 	const char *credit_cost;
 	bool created;
-	json_t *out;
 };
 
 static const char insert_sql[] =
@@ -43,7 +42,7 @@ static const char update_sql[] =
 	" RETURNING " MODEL_COLS ", to_jsonb(old) AS before, to_jsonb(m) AS after";
 
 static int
-set_tx(struct ops *o, void *p)
+set_fn(struct ops *o, void *p, json_t **out)
 {
 	struct set_arg *a = p;
 	const struct ops_model_req *req = a->req;
@@ -54,8 +53,6 @@ set_tx(struct ops *o, void *p)
 	int64_t cost_minor;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	params[0] = req->name;
 	rc = db_query(o->db, &cur, "SELECT provider_currency FROM models"
 	    " WHERE name = $1 FOR NO KEY UPDATE", 1, params);
@@ -92,8 +89,8 @@ set_tx(struct ops *o, void *p)
 	    req->reason, db_value(res, 0, MODEL_NCOLS),
 	    PQgetvalue(res, 0, MODEL_NCOLS + 1));
 	if (rc == 0) {
-		a->out = ops_change_json(o, res, 0, MODEL_NCOLS);
-		json_object_set_new(a->out, "created", json_boolean(a->created));
+		*out = ops_change_json(o, res, 0, MODEL_NCOLS);
+		json_object_set_new(*out, "created", json_boolean(a->created));
 	}
 out:
 	PQclear(cur);
@@ -106,7 +103,6 @@ ops_model_set(struct ops *o, const struct ops_model_req *req, json_t **out)
 {
 	struct set_arg a = { .req = req };
 	char cc[24], cur[4];
-	int rc;
 
 	*out = NULL;
 	ops_reset(o);
@@ -131,12 +127,7 @@ ops_model_set(struct ops *o, const struct ops_model_req *req, json_t **out)
 		snprintf(cc, sizeof(cc), "%lld", req->credit_cost);
 		a.credit_cost = cc;
 	}
-	rc = ops_mutate(o, set_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_change(o, set_fn, &a, out);
 }
 
 int

@@ -146,6 +146,50 @@ ops_read(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg)
 	return rc;
 }
 
+struct answer {
+	ops_answer_fn *fn;
+	void *arg;
+	json_t *out;
+};
+
+static int
+answer_fn(struct ops *o, void *p)
+{
+	struct answer *a = p;
+
+	json_decref(a->out);
+	a->out = NULL;
+	return a->fn(o, a->arg, &a->out);
+}
+
+static int
+answer(struct ops *o, int (*run)(struct ops *, int (*)(struct ops *, void *),
+    void *), ops_answer_fn *fn, void *arg, json_t **out)
+{
+	struct answer a = { fn, arg, NULL };
+	int rc;
+
+	rc = run(o, answer_fn, &a);
+	if (rc != 0) {
+		json_decref(a.out);
+		a.out = NULL;
+	}
+	*out = a.out;
+	return rc;
+}
+
+int
+ops_change(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out)
+{
+	return answer(o, ops_mutate, fn, arg, out);
+}
+
+int
+ops_look(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out)
+{
+	return answer(o, ops_read, fn, arg, out);
+}
+
 int
 ops_db_fail(struct ops *o, int rc, const char *what)
 {
@@ -322,24 +366,21 @@ struct list_arg {
 	const struct ops_list_sql *q;
 	const struct ops_page *pg;
 	const char *const *params;
-	json_t **out;
 };
 
 static int
-list_fn(struct ops *o, void *p)
+list_fn(struct ops *o, void *p, json_t **out)
 {
 	struct list_arg *a = p;
 
-	json_decref(*a->out);
-	*a->out = NULL;
-	return ops_list_page(o, a->q, a->pg, a->params, a->out);
+	return ops_list_page(o, a->q, a->pg, a->params, out);
 }
 
 int
 ops_list(struct ops *o, const struct ops_list_sql *q,
     const struct ops_page *pg, const char *const *params, json_t **out)
 {
-	struct list_arg a = { q, pg, params, out };
+	struct list_arg a = { q, pg, params };
 	char limit[24], offset[24];
 	int rc;
 
@@ -348,7 +389,7 @@ ops_list(struct ops *o, const struct ops_list_sql *q,
 	/* a bad page is told before the database is asked */
 	if ((rc = ops_page_params(o, pg, limit, offset)) != 0)
 		return rc;
-	return ops_read(o, list_fn, &a);
+	return ops_look(o, list_fn, &a, out);
 }
 
 bool
@@ -378,10 +419,14 @@ ops_parse_ll(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
-void
-ops_upper(char *s)
+const char *
+ops_upper(char *buf, size_t n, const char *s)
 {
-	for (; *s != '\0'; s++)
-		if (*s >= 'a' && *s <= 'z')
-			*s = (char)(*s - 'a' + 'A');
+	if (s == NULL)
+		return NULL;
+	snprintf(buf, n, "%s", s);
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return buf;
 }

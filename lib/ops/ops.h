@@ -155,6 +155,15 @@ int ops_db_fail(struct ops *o, int rc, const char *what);
 void ops_error_add(struct ops *o, unsigned long line, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * ops_mutate / ops_read for a fn that answers in *out: *out is cleared
+ * before every attempt (fn runs again on a retry) and kept only when the
+ * transaction succeeded (or was a dry run's), else NULL.
+ */
+typedef int ops_answer_fn(struct ops *o, void *arg, json_t **out);
+int ops_change(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out);
+int ops_look(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out);
+
 /* audit_record() with o->actor, inside the current transaction. */
 int ops_audit(struct ops *o, const char *action, const char *entity,
     const char *entity_id, const char *reason, const char *before_json,
@@ -225,8 +234,9 @@ int ops_list(struct ops *o, const struct ops_list_sql *q,
 
 /* Small helpers the operations share. */
 bool ops_is_digits(const char *s);	/* one or more ASCII digits */
+/* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
+const char *ops_upper(char *buf, size_t n, const char *s);
 /* A whole number in [min, max]: 0, or TALLY_EUSAGE for anything else. */
 int ops_parse_ll(const char *s, long long min, long long max, long long *out);
-void ops_upper(char *s);		/* ASCII upper case, in place */
 
 #endif

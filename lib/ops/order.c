@@ -31,15 +31,11 @@ ops_order_list(struct ops *o, const struct ops_order_list_req *req,
     json_t **out)
 {
 	const char *params[3];
-	char st[32] = "";
+	char st[32];
 
 	*out = NULL;
-	if (req->status != NULL) {
-		snprintf(st, sizeof(st), "%s", req->status);
-		ops_upper(st);
-	}
 	params[0] = req->unfulfilled ? "true" : "false";
-	params[1] = req->status != NULL ? st : NULL;
+	params[1] = ops_upper(st, sizeof(st), req->status);
 	params[2] = req->customer;
 	return ops_list(o, &list_sql, &req->page, params, out);
 }

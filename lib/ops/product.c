@@ -36,18 +36,15 @@ sku_ok(const char *s)
 struct add_arg {
 	const char *params[7];
 	const char *reason;
-	json_t *out;
 };
 
 static int
-add_tx(struct ops *o, void *p)
+add_fn(struct ops *o, void *p, json_t **out)
 {
 	struct add_arg *a = p;
 	PGresult *res = NULL;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	rc = db_query(o->db, &res,
 	    "INSERT INTO products AS p (sku, name, kind, duration_days, credits,"
 	    " price_minor, currency)"
@@ -61,7 +58,7 @@ add_tx(struct ops *o, void *p)
 	rc = ops_audit(o, "product.add", "product", PQgetvalue(res, 0, 0),
 	    a->reason, NULL, PQgetvalue(res, 0, PRODUCT_NCOLS));
 	if (rc == 0)
-		a->out = ops_change_json(o, res, 0, PRODUCT_NCOLS);
+		*out = ops_change_json(o, res, 0, PRODUCT_NCOLS);
 	PQclear(res);
 	return rc;
 }
@@ -132,12 +129,7 @@ ops_product_add(struct ops *o, const struct ops_product_req *req,
 	a.params[4] = req->credits != 0 ? credits : NULL;
 	a.params[5] = minor;
 	a.params[6] = cur;
-	rc = ops_mutate(o, add_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_change(o, add_fn, &a, out);
 }
 
 int

@@ -304,16 +304,27 @@ status_orders(struct status *st, struct db *db)
 	return 0;
 }
 
+/*
+ * The rows of sql for the check named check, which reads table: a
+ * database from before the migration that made the table has nothing to
+ * say (the check is "-", *res NULL).
+ */
 static int
-table_exists(struct db *db, const char *table, bool *yes)
+status_query(struct status *st, struct db *db, const char *check,
+    const char *table, const char *sql, PGresult **res)
 {
 	const char *params[1] = { table };
 	char *v = NULL;
 	int rc;
 
+	*res = NULL;
 	rc = db_query_value(db, &v, "SELECT (to_regclass($1) IS NOT NULL)::text",
 	    1, params);
-	*yes = rc == 0 && v != NULL && strcmp(v, "true") == 0;
+	if (rc == 0 && (v == NULL || strcmp(v, "true") != 0))
+		status_add(st, check, CHECK_NONE, json_object(), "no %s table in "
+		    "this database", table);
+	else if (rc == 0)
+		rc = db_query(db, res, sql, 0, NULL);
 	free(v);
 	return rc;
 }
@@ -337,25 +348,16 @@ status_reconcile(struct status *st, struct db *db)
 	PGresult *res = NULL;
 	long long open, err, warn, info, accepted, over;
 	int rank = severity_rank(st->cfg->reconcile_severity);
-	bool exists;
 	int rc;
 
-	rc = table_exists(db, "reconcile_cases", &exists);
-	if (rc != 0)
-		return rc;
-	if (!exists) {
-		status_add(st, "reconcile", CHECK_NONE, json_object(),
-		    "no reconcile_cases table in this database");
-		return 0;
-	}
-	rc = db_query(db, &res,
+	rc = status_query(st, db, "reconcile", "reconcile_cases",
 	    "SELECT count(*) FILTER (WHERE status = 'OPEN'),"
 	    " count(*) FILTER (WHERE status = 'OPEN' AND severity = 'error'),"
 	    " count(*) FILTER (WHERE status = 'OPEN' AND severity = 'warning'),"
 	    " count(*) FILTER (WHERE status = 'OPEN' AND severity = 'info'),"
 	    " count(*) FILTER (WHERE status = 'ACCEPTED')"
-	    " FROM reconcile_cases WHERE status <> 'CLOSED'", 0, NULL);
-	if (rc != 0)
+	    " FROM reconcile_cases WHERE status <> 'CLOSED'", &res);
+	if (rc != 0 || res == NULL)
 		return rc;
 	open = db_value_ll(res, 0, 0, 0);
 	err = db_value_ll(res, 0, 1, 0);
@@ -385,26 +387,17 @@ status_alerts(struct status *st, struct db *db)
 	PGresult *res = NULL;
 	long long firing, pending;
 	const char *keys, *error;
-	bool exists;
 	int rc;
 
-	rc = table_exists(db, "alerts", &exists);
-	if (rc != 0)
-		return rc;
-	if (!exists) {
-		status_add(st, "alerts", CHECK_NONE, json_object(),
-		    "no alerts table in this database");
-		return 0;
-	}
-	rc = db_query(db, &res,
+	rc = status_query(st, db, "alerts", "alerts",
 	    "SELECT count(*) FILTER (WHERE active),"
 	    " array_to_string((array_agg(key ORDER BY key)"
 	    "   FILTER (WHERE active))[1:3], ', '),"
 	    " count(*) FILTER (WHERE delivery_pending),"
 	    " (array_agg(last_error ORDER BY updated_at DESC)"
 	    "   FILTER (WHERE delivery_pending AND last_error IS NOT NULL))[1]"
-	    " FROM alerts", 0, NULL);
-	if (rc != 0)
+	    " FROM alerts", &res);
+	if (rc != 0 || res == NULL)
 		return rc;
 	firing = db_value_ll(res, 0, 0, 0);
 	keys = db_value(res, 0, 1);

@@ -45,7 +45,6 @@ find_user(struct ops *o, const char *spec, char *id, size_t idsz)
 struct credit_arg {
 	const struct ops_user_credit_req *req;
 	char delta[24];
-	json_t *out;
 };
 
 /* The same request id again: done already when identical (*replay). */
@@ -76,7 +75,7 @@ check_replay(struct ops *o, const struct credit_arg *a,
 }
 
 static int
-credit_tx(struct ops *o, void *p)
+credit_fn(struct ops *o, void *p, json_t **out)
 {
 	struct credit_arg *a = p;
 	const char *params[4];
@@ -85,8 +84,6 @@ credit_tx(struct ops *o, void *p)
 	char uid[24];
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	if ((rc = find_user(o, a->req->user, uid, sizeof(uid))) != 0)
 		return rc;
 	params[0] = uid;
@@ -97,7 +94,7 @@ credit_tx(struct ops *o, void *p)
 	    (rc = check_replay(o, a, params, &replay)) != 0)
 		return rc;
 	if (replay) {
-		a->out = json_pack("{s:n, s:[], s:b, s:b}", "item", "columns",
+		*out = json_pack("{s:n, s:[], s:b, s:b}", "item", "columns",
 		    "replay", true, "dry_run", o->dry_run);
 		return 0;
 	}
@@ -120,8 +117,8 @@ credit_tx(struct ops *o, void *p)
 	rc = ops_audit(o, "user.credit", "user", uid, a->req->reason,
 	    PQgetvalue(res, 0, CREDIT_NCOLS), PQgetvalue(res, 0, CREDIT_NCOLS + 1));
 	if (rc == 0) {
-		a->out = ops_change_json(o, res, 0, CREDIT_NCOLS);
-		json_object_set_new(a->out, "replay", json_false());
+		*out = ops_change_json(o, res, 0, CREDIT_NCOLS);
+		json_object_set_new(*out, "replay", json_false());
 	}
 	PQclear(res);
 	return rc;
@@ -132,7 +129,6 @@ ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
     json_t **out)
 {
 	struct credit_arg a = { .req = req };
-	int rc;
 
 	*out = NULL;
 	ops_reset(o);
@@ -151,12 +147,7 @@ ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
 		return ops_fail(o, TALLY_EUSAGE, "request_id", "request_id: 1 to "
 		    "200 characters");
 	snprintf(a.delta, sizeof(a.delta), "%lld", req->delta);
-	rc = ops_mutate(o, credit_tx, &a);
-	if (rc == 0)
-		*out = a.out;
-	else
-		json_decref(a.out);
-	return rc;
+	return ops_change(o, credit_fn, &a, out);
 }
 
 /* --- list ----------------------------------------------------------------- */
