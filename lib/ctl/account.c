@@ -4,6 +4,7 @@
  * terminal face.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,22 +133,20 @@ out:
 /* --- list and show ------------------------------------------------------- */
 
 static int
-account_list(struct ctl *c, int argc, char **argv)
+account_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_account_list_req req = { .page = ctl_page_limit(0) };
-	const struct ctlopt opts[] = {
-		{ "status", CTLOPT_STR, &req.status, 0, 0, NULL },
-		{ "search", CTLOPT_STR, &req.search, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	rc = ops_account_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_account_list(o, req, out);
 }
+
+static const struct ctl_list account_list = {
+	sizeof(struct ops_account_list_req),
+	offsetof(struct ops_account_list_req, page), false, account_list_run, {
+	{ "status", CTLOPT_STR, offsetof(struct ops_account_list_req, status),
+	  0, 0, 0 },
+	{ "search", CTLOPT_STR, offsetof(struct ops_account_list_req, search),
+	  0, 0, 0 },
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
 
 static int
 account_show(struct ctl *c, int argc, char **argv)
@@ -196,14 +195,17 @@ out:
 
 /* --- suspend, reactivate, update ----------------------------------------- */
 
+/* suspend and reactivate; a suspension's --reason is its note */
 static int
-account_suspend(struct ctl *c, int argc, char **argv)
+account_state(struct ctl *c, int argc, char **argv)
 {
+	bool suspend = strcmp(c->verb, "suspend") == 0;
 	struct ops_account_req req = { 0 };
 	const char *pos[1];
 	const struct ctlopt opts[] = {
 		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.note, 0, 0, NULL },
+		{ "reason", CTLOPT_STR, suspend ? &req.note : &req.reason, 0, 0,
+		  NULL },
 		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
 	};
 	json_t *out = NULL;
@@ -212,27 +214,8 @@ account_suspend(struct ctl *c, int argc, char **argv)
 	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
 	req.account = pos[0];
-	rc = ops_account_suspend(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
-}
-
-static int
-account_reactivate(struct ctl *c, int argc, char **argv)
-{
-	struct ops_account_req req = { 0 };
-	const char *pos[1];
-	const struct ctlopt opts[] = {
-		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	req.account = pos[0];
-	rc = ops_account_reactivate(ctl_ops(c), &req, &out);
+	rc = (suspend ? ops_account_suspend : ops_account_reactivate)(ctl_ops(c),
+	    &req, &out);
 	return ctl_show_item(c, rc, out, opts);
 }
 
@@ -275,7 +258,7 @@ static const struct ctlopt_verb account_verbs[] = {
 	  "Add an account to the pool.  Without --max-seats it is single-user\n"
 	  "(one customer at a time); with N it takes up to N customers at once.\n"
 	  "A SUSPENDED account needs --note.  An email already in the pool (any\n"
-	  "case) is refused." },
+	  "case) is refused.", NULL },
 	{ "import", account_import, "FILE.csv [--reason TEXT] [--dry-run]",
 	  "Add many accounts from a CSV file (\"-\": standard input) with a\n"
 	  "header line naming the columns: email (required), note, max_seats\n"
@@ -284,30 +267,30 @@ static const struct ctlopt_verb account_verbs[] = {
 	  "quotes per RFC 4180, LF or CRLF, blank lines skipped.\n"
 	  "All or nothing: every problem is reported as FILE:LINE: field:\n"
 	  "reason - bad values, an email twice in the file (both lines named),\n"
-	  "an email already in the pool - and then nothing is imported." },
-	{ "list", account_list, "[--status AVAILABLE|ASSIGNED|SUSPENDED] "
+	  "an email already in the pool - and then nothing is imported.", NULL },
+	{ "list", NULL, "[--status AVAILABLE|ASSIGNED|SUSPENDED] "
 	  "[--search TEXT]",
 	  "List the pool: seats used and free per account.  --search matches\n"
-	  "a part of the email or note, in any case." },
+	  "a part of the email or note, in any case.", &account_list },
 	{ "show", account_show, "ID|EMAIL",
-	  "One account and its assignments (active first, at most 50)." },
-	{ "suspend", account_suspend, "ID|EMAIL --note TEXT",
+	  "One account and its assignments (active first, at most 50).", NULL },
+	{ "suspend", account_state, "ID|EMAIL --note TEXT",
 	  "Suspend an account: it gets no new assignments.  Its current\n"
 	  "assignments are kept and run to their end (revoke them one by one\n"
 	  "if the customers must lose access now).  The note replaces the\n"
 	  "account's note and is the audit reason.  Refused when it is\n"
-	  "already suspended." },
-	{ "reactivate", account_reactivate, "ID|EMAIL [--note TEXT] "
+	  "already suspended.", NULL },
+	{ "reactivate", account_state, "ID|EMAIL [--note TEXT] "
 	  "[--reason TEXT]",
 	  "Take an account out of suspension: it is AVAILABLE again, or\n"
 	  "ASSIGNED if its seats are all in use.  --note replaces the\n"
-	  "account's note.  Refused unless it is suspended." },
+	  "account's note.  Refused unless it is suspended.", NULL },
 	{ "update", account_update, "ID|EMAIL [--note TEXT] "
 	  "[--max-seats N|single] [--email EMAIL] [--reason TEXT]",
 	  "Change an account's note, capacity or email.  --max-seats cannot go\n"
 	  "below the seats in use; 'single' makes it single-user.  The status\n"
-	  "follows: raising the capacity of a full account makes it AVAILABLE." },
-	{ NULL, NULL, NULL, NULL }
+	  "follows: raising the capacity of a full account makes it AVAILABLE.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

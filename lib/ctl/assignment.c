@@ -3,6 +3,7 @@
  * and their rules are lib/ops/assignment.c; this is their terminal face.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,29 +13,27 @@
 #include "ops/assignment.h"
 
 static int
-assignment_list(struct ctl *c, int argc, char **argv)
+assignment_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_assignment_list_req req = { 0 };
-	long long limit = 1000;
-	const struct ctlopt opts[] = {
-		{ "status", CTLOPT_STR, &req.status, 0, 0, NULL },
-		{ "ending-soon", CTLOPT_INT, &req.days, 0, OPS_ASSIGNMENT_MAX_DAYS,
-		  &req.ending_soon },
-		{ "customer", CTLOPT_STR, &req.customer, 0, 0, NULL },
-		{ "account", CTLOPT_STR, &req.account, 0, 0, NULL },
-		{ "as-of", CTLOPT_STR, &req.as_of, 0, 0, NULL },
-		{ "limit", CTLOPT_INT, &limit, 0, 1000000000, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	req.page = ctl_page_limit(limit);
-	rc = ops_assignment_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_assignment_list(o, req, out);
 }
+
+#define F(name, kind, field, max, seen) \
+	{ name, kind, offsetof(struct ops_assignment_list_req, field), 0, max, \
+	  seen }
+static const struct ctl_list assignment_list = {
+	sizeof(struct ops_assignment_list_req),
+	offsetof(struct ops_assignment_list_req, page), true,
+	assignment_list_run, {
+	F("status", CTLOPT_STR, status, 0, 0),
+	F("ending-soon", CTLOPT_INT, days, OPS_ASSIGNMENT_MAX_DAYS,
+	  1 + offsetof(struct ops_assignment_list_req, ending_soon)),
+	F("customer", CTLOPT_STR, customer, 0, 0),
+	F("account", CTLOPT_STR, account, 0, 0),
+	F("as-of", CTLOPT_STR, as_of, 0, 0),
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
+#undef F
 
 static int
 assignment_assign(struct ctl *c, int argc, char **argv)
@@ -120,29 +119,30 @@ assignment_release(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctlopt_verb assignment_verbs[] = {
-	{ "list", assignment_list, "[--status ACTIVE|EXPIRED|REVOKED] "
+	{ "list", NULL, "[--status ACTIVE|EXPIRED|REVOKED] "
 	  "[--ending-soon DAYS [--as-of TIME]] [--customer EMAIL] "
 	  "[--account ID|EMAIL] [--limit N]",
 	  "Assignments, oldest first (at most --limit, default 1000; 0: all).\n"
 	  "--ending-soon DAYS: ACTIVE ones ending within DAYS of now (or of\n"
-	  "--as-of), soonest first; 0 shows those already past their end." },
+	  "--as-of), soonest first; 0 shows those already past their end.",
+	  &assignment_list },
 	{ "assign", assignment_assign, "--customer EMAIL --days N "
 	  "[--account ID|EMAIL|auto] [--order ID] [--starts TIME] [--reason TEXT]",
 	  "Give a customer a seat for N days from now (or --starts).  Without\n"
 	  "--account the pool's policy picks one (partly used multi-seat\n"
 	  "accounts first).  A new email becomes a new customer.  With --order\n"
 	  "the seat fulfils that paid order (tally-allocate then leaves it).\n"
-	  "Refused when the account is suspended or full, or nothing has room." },
+	  "Refused when the account is suspended or full, or nothing has room.", NULL },
 	{ "extend", assignment_extend, "ID --days N [--reason TEXT]",
 	  "Move an ACTIVE assignment's end N days later.  Refused for an\n"
-	  "assignment that has ended (EXPIRED, REVOKED, or past its end)." },
+	  "assignment that has ended (EXPIRED, REVOKED, or past its end).", NULL },
 	{ "revoke", assignment_revoke, "ID --reason TEXT",
 	  "Take a seat away now (status REVOKED); the seat is free at once.\n"
-	  "Refused when the assignment is not ACTIVE (revoking twice too)." },
+	  "Refused when the assignment is not ACTIVE (revoking twice too).", NULL },
 	{ "release", assignment_release, "ID [--reason TEXT]",
 	  "End an ACTIVE assignment now as EXPIRED - the customer is done\n"
-	  "early - and free its seat.  Refused when it is not ACTIVE." },
-	{ NULL, NULL, NULL, NULL }
+	  "early - and free its seat.  Refused when it is not ACTIVE.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

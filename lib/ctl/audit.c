@@ -94,12 +94,12 @@ static const struct ctlopt_verb audit_verbs[] = {
 	  "[--entity-id ID] [--actor A] [--action A]",
 	  "The audit trail, newest first, a page at a time (default 50 per\n"
 	  "page).  The table shows what changed; --csv and --json give the\n"
-	  "whole before and after documents." },
+	  "whole before and after documents.", NULL },
 	{ "verify", audit_verify_cmd, "",
 	  "Recompute the audit log's hash chain.  Exit 0 when intact; exit 1\n"
 	  "naming the first row that was altered, or that follows a removed\n"
-	  "row." },
-	{ NULL, NULL, NULL, NULL }
+	  "row.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

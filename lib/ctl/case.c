@@ -2,8 +2,10 @@
  * case.c - `tallyctl case list | show | accept`: reconcile's exception
  * cases (lib/ops/case.c).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/config.h"
 #include "base/err.h"
@@ -12,66 +14,48 @@
 #include "ops/case.h"
 
 static int
-case_list(struct ctl *c, int argc, char **argv)
+case_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_case_list_req req = { .page = ctl_page_limit(0) };
-	const struct ctlopt opts[] = {
-		{ "open", CTLOPT_FLAG, &req.open, 0, 0, NULL },
-		{ "category", CTLOPT_STR, &req.category, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	rc = ops_case_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_case_list(o, req, out);
 }
 
-/* The case id of ID. */
-static int
-case_id(struct ctl *c, const char *spec, long long *id)
-{
-	if (ctlopt_parse_ll(spec, 1, INT64_MAX, id) != 0)
-		return ctlopt_usage_error(c, "'%s' is not a case id", spec);
-	return 0;
-}
+static const struct ctl_list case_list = {
+	sizeof(struct ops_case_list_req),
+	offsetof(struct ops_case_list_req, page), false, case_list_run, {
+	{ "open", CTLOPT_FLAG, offsetof(struct ops_case_list_req, open),
+	  0, 0, 0 },
+	{ "category", CTLOPT_STR, offsetof(struct ops_case_list_req, category),
+	  0, 0, 0 },
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
 
+/* show and accept: ID, and what accepting says */
 static int
-case_show(struct ctl *c, int argc, char **argv)
+case_one(struct ctl *c, int argc, char **argv)
 {
+	bool accept = strcmp(c->verb, "accept") == 0;
 	struct ops_case_req req = { 0 };
-	const struct ctlopt opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
-	const char *pos[1];
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0 ||
-	    (rc = case_id(c, pos[0], &req.id)) != 0)
-		return rc;
-	rc = ops_case_show(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
-}
-
-static int
-case_accept(struct ctl *c, int argc, char **argv)
-{
-	struct ops_case_req req = { 0 };
-	const struct ctlopt opts[] = {
+	const struct ctlopt accept_opts[] = {
 		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
 		{ "until", CTLOPT_STR, &req.until, 0, 0, NULL },
 		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
 	};
+	const struct ctlopt show_opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
+	const struct ctlopt *opts = accept ? accept_opts : show_opts;
 	struct strbuf err = STRBUF_INIT;
 	struct config cfg;
 	const char *pos[1];
 	json_t *out = NULL;
 	int rc;
 
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0 ||
-	    (rc = case_id(c, pos[0], &req.id)) != 0)
+	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
+	if (ctlopt_parse_ll(pos[0], 1, INT64_MAX, &req.id) != 0)
+		return ctlopt_usage_error(c, "'%s' is not a case id", pos[0]);
+	if (!accept) {
+		rc = ops_case_show(ctl_ops(c), &req, &out);
+		return ctl_show_item(c, rc, out, opts);
+	}
 	/* --until is a date in the report time zone (tz, TALLY_TZ); a
 	 * configuration that does not load leaves it UTC */
 	if (config_load(&cfg, NULL, &err) == 0)
@@ -85,7 +69,7 @@ case_accept(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctlopt_verb case_verbs[] = {
-	{ "list", case_list, "[--open] [--category CATEGORY]",
+	{ "list", NULL, "[--open] [--category CATEGORY]",
 	  "List reconcile cases: not closed first, by category and severity.\n"
 	  "--open: only OPEN ones (not closed, not accepted).  Categories:\n"
 	  "PAID_NOT_FULFILLED FULFILLED_NOT_PAID MISSING_IN_SETTLEMENT\n"
@@ -96,18 +80,18 @@ static const struct ctlopt_verb case_verbs[] = {
 	  "CREDITS_OVERDRAWN CREDIT_BALANCE_MISMATCH UNPROCESSABLE_EVENT.\n"
 	  "age_days counts from when the thing happened (else from when the\n"
 	  "case was first seen); amounts are major units (credits for the\n"
-	  "CREDIT categories)." },
-	{ "show", case_show, "ID",
-	  "One case, with every detail reconcile recorded about it." },
-	{ "accept", case_accept, "ID --note TEXT [--until YYYY-MM-DD]",
+	  "CREDIT categories).", &case_list },
+	{ "show", case_one, "ID",
+	  "One case, with every detail reconcile recorded about it.", NULL },
+	{ "accept", case_one, "ID --note TEXT [--until YYYY-MM-DD]",
 	  "Accept a case: it is fine (say why in --note).  It stops counting\n"
 	  "as open (reports, tally-reconcile's exit status) until the end of\n"
 	  "the --until day in the report time zone, after which the next\n"
 	  "tally-reconcile run reopens it; without --until, for good.  A case\n"
 	  "reconcile no longer finds is closed either way.  Accepting again\n"
 	  "replaces the note and date.  Refused for a closed case or a date\n"
-	  "in the past.  Audited as case.accept." },
-	{ NULL, NULL, NULL, NULL }
+	  "in the past.  Audited as case.accept.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

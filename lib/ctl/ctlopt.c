@@ -66,7 +66,10 @@ ctlopt_run_group(const char *group, const char *summary,
 	c.format = TABLE_TEXT;
 	c.out = stdout;
 	ops_init(&c.ops, NULL, NULL, false);
-	rc = v->run(&c, argc - 1, argv + 1);
+	if (v->run != NULL)
+		rc = v->run(&c, argc - 1, argv + 1);
+	else
+		rc = ctl_list(&c, v->list, argc - 1, argv + 1);
 	db_free(c.ops.db);
 	ops_release(&c.ops);
 	if (fflush(stdout) != 0 && rc == 0) {
@@ -339,4 +342,39 @@ ctlopt_count(const char *opt, const char *s, long max, long *out)
 	}
 	*out = (long)v;
 	return 0;
+}
+
+int
+ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv)
+{
+	/* the fields, --limit, --csv, --json, the end */
+	struct ctlopt opts[sizeof(l->fields) / sizeof(l->fields[0]) + 4];
+	unsigned char *req = xcalloc(1, l->size);
+	long long limit = 1000;
+	json_t *out = NULL;
+	size_t n = 0;
+	int rc;
+
+	for (const struct ctl_field *f = l->fields; f->name != NULL; f++)
+		opts[n++] = (struct ctlopt){ f->name, f->kind, req + f->offset,
+		    f->min, f->max, f->seen != 0 ?
+		    (bool *)(void *)(req + f->seen - 1) : NULL };
+	if (l->limit)
+		opts[n++] = (struct ctlopt){ "limit", CTLOPT_INT, &limit, 0,
+		    1000000000, NULL };
+	opts[n++] = (struct ctlopt){ "csv", CTLOPT_SET, &c->format, TABLE_CSV,
+	    0, NULL };
+	opts[n++] = (struct ctlopt){ "json", CTLOPT_SET, &c->format, TABLE_JSON,
+	    0, NULL };
+	opts[n] = (struct ctlopt)CTLOPT_END;
+	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) == 0) {
+		/* memcpy: the page sits in a request of the caller's type */
+		struct ops_page pg = ctl_page_limit(l->limit ? limit : 0);
+
+		memcpy(req + l->page, &pg, sizeof(pg));
+		rc = l->run(ctl_ops(c), req, &out);
+		rc = ctl_show_items(c, rc, out, opts);
+	}
+	free(req);
+	return rc;
 }

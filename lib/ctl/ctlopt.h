@@ -14,6 +14,7 @@
 #define TALLY_CTLOPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -68,11 +69,33 @@ struct ctlopt {
 /* ctlopt_parse() returns this (> 0) after printing the verb's help. */
 #define CTLOPT_HELP 1
 
+/*
+ * A verb that lists, as data: each option sets a field of the
+ * operation's request (FLAG a bool, STR a const char *, INT a long
+ * long), the rows print as a table.
+ */
+struct ctl_field {
+	const char *name;	/* without the leading "--" */
+	enum ctlopt_kind kind;
+	size_t offset;		/* offsetof(REQUEST, field) */
+	long long min, max;	/* CTLOPT_INT */
+	size_t seen;		/* CTLOPT_INT: 1 + offsetof a bool "given"; 0 none */
+};
+
+struct ctl_list {
+	size_t size;		/* sizeof(REQUEST) */
+	size_t page;		/* offsetof(REQUEST, page) */
+	bool limit;		/* --limit N (default 1000; 0: all); else all rows */
+	int (*run)(struct ops *o, const void *req, json_t **out);
+	struct ctl_field fields[8];	/* ended by a NULL name */
+};
+
 struct ctlopt_verb {
 	const char *name;
-	int (*run)(struct ctl *c, int argc, char **argv);
+	int (*run)(struct ctl *c, int argc, char **argv);	/* NULL: list */
 	const char *usage;	/* the arguments after "tallyctl GROUP VERB" */
 	const char *help;	/* what it does, refusals, side effects */
+	const struct ctl_list *list;	/* a list verb, run by ctl_list() */
 };
 
 /*
@@ -145,5 +168,8 @@ int ctl_show_items(struct ctl *c, int rc, json_t *out,
 /* A list as tallyctl shows it by default: every row, or at most limit
  * (--limit N; 0: all). */
 struct ops_page ctl_page_limit(long long limit);
+
+/* Run a list verb: its options into a request, the operation, the table. */
+int ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv);
 
 #endif

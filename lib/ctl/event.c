@@ -2,6 +2,7 @@
  * event.c - `tallyctl event ...`: raw webhook and usage deliveries
  * (lib/ops/event.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -10,33 +11,30 @@
 #include "ops/event.h"
 
 static int
-event_list(struct ctl *c, int argc, char **argv)
+event_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_event_list_req req = { 0 };
-	long long limit = 1000;
-	const struct ctlopt opts[] = {
-		{ "failed", CTLOPT_FLAG, &req.failed, 0, 0, NULL },
-		{ "source", CTLOPT_STR, &req.source, 0, 0, NULL },
-		{ "status", CTLOPT_STR, &req.status, 0, 0, NULL },
-		{ "limit", CTLOPT_INT, &limit, 0, 1000000000, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	req.page = ctl_page_limit(limit);
-	rc = ops_event_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_event_list(o, req, out);
 }
 
+#define F(name, kind, field) \
+	{ name, kind, offsetof(struct ops_event_list_req, field), 0, 0, 0 }
+static const struct ctl_list event_list = {
+	sizeof(struct ops_event_list_req),
+	offsetof(struct ops_event_list_req, page), true, event_list_run, {
+	F("failed", CTLOPT_FLAG, failed),
+	F("source", CTLOPT_STR, source),
+	F("status", CTLOPT_STR, status),
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
+#undef F
+
 static const struct ctlopt_verb event_verbs[] = {
-	{ "list", event_list, "[--failed] [--status S] [--source NAME] [--limit N]",
+	{ "list", NULL, "[--failed] [--status S] [--source NAME] [--limit N]",
 	  "Webhook deliveries as stored, newest first (at most --limit, default\n"
 	  "1000; 0: all).  --failed: those the allocator could not understand,\n"
-	  "with the reason (unknown sku, missing email, bad amount, ...)." },
-	{ NULL, NULL, NULL, NULL }
+	  "with the reason (unknown sku, missing email, bad amount, ...).",
+	  &event_list },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

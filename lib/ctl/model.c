@@ -2,6 +2,7 @@
  * model.c - `tallyctl model ...`: models of the image service
  * (lib/ops/model.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -10,18 +11,16 @@
 #include "ops/model.h"
 
 static int
-model_list(struct ctl *c, int argc, char **argv)
+model_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_model_list_req req = { .page = ctl_page_limit(0) };
-	const struct ctlopt opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	rc = ops_model_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_model_list(o, req, out);
 }
+
+static const struct ctl_list model_list = {
+	sizeof(struct ops_model_list_req),
+	offsetof(struct ops_model_list_req, page), false, model_list_run,
+	{ { NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
 
 static int
 model_set(struct ctl *c, int argc, char **argv)
@@ -62,17 +61,17 @@ model_set(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctlopt_verb model_verbs[] = {
-	{ "list", model_list, "",
+	{ "list", NULL, "",
 	  "The image service's models: active, flagged (registered from usage\n"
 	  "under an unknown name), credits per call, provider cost per call,\n"
-	  "last use." },
+	  "last use.", &model_list },
 	{ "set", model_set, "NAME [--active|--inactive] [--credit-cost N] "
 	  "[--provider-cost DECIMAL [--currency CUR]] [--reason TEXT]",
 	  "Create or change a model.  Options not given keep their value; a\n"
 	  "flagged model becomes reviewed (not flagged).  --provider-cost is\n"
 	  "what the provider charges us per call, in major units of --currency\n"
-	  "(default: the model's currency, USD for a new model)." },
-	{ NULL, NULL, NULL, NULL }
+	  "(default: the model's currency, USD for a new model).", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

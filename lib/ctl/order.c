@@ -2,6 +2,7 @@
  * order.c - `tallyctl order ...`: orders from the payment providers
  * (lib/ops/order.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -10,34 +11,30 @@
 #include "ops/order.h"
 
 static int
-order_list(struct ctl *c, int argc, char **argv)
+order_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_order_list_req req = { 0 };
-	long long limit = 1000;
-	const struct ctlopt opts[] = {
-		{ "unfulfilled", CTLOPT_FLAG, &req.unfulfilled, 0, 0, NULL },
-		{ "status", CTLOPT_STR, &req.status, 0, 0, NULL },
-		{ "customer", CTLOPT_STR, &req.customer, 0, 0, NULL },
-		{ "limit", CTLOPT_INT, &limit, 0, 1000000000, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	req.page = ctl_page_limit(limit);
-	rc = ops_order_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_order_list(o, req, out);
 }
 
+#define F(name, kind, field) \
+	{ name, kind, offsetof(struct ops_order_list_req, field), 0, 0, 0 }
+static const struct ctl_list order_list = {
+	sizeof(struct ops_order_list_req),
+	offsetof(struct ops_order_list_req, page), true, order_list_run, {
+	F("unfulfilled", CTLOPT_FLAG, unfulfilled),
+	F("status", CTLOPT_STR, status),
+	F("customer", CTLOPT_STR, customer),
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
+#undef F
+
 static const struct ctlopt_verb order_verbs[] = {
-	{ "list", order_list, "[--unfulfilled] [--status S] [--customer EMAIL] "
+	{ "list", NULL, "[--unfulfilled] [--status S] [--customer EMAIL] "
 	  "[--limit N]",
 	  "Orders, newest first (at most --limit, default 1000; 0: all).\n"
 	  "--unfulfilled: paid orders that have not got their seat or credits\n"
-	  "yet, with the allocator's attempts and last error." },
-	{ NULL, NULL, NULL, NULL }
+	  "yet, with the allocator's attempts and last error.", &order_list },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

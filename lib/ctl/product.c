@@ -2,6 +2,7 @@
  * product.c - `tallyctl product ...`: seat plans and credit packages
  * (lib/ops/product.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -39,27 +40,25 @@ product_add(struct ctl *c, int argc, char **argv)
 }
 
 static int
-product_list(struct ctl *c, int argc, char **argv)
+product_list_run(struct ops *o, const void *req, json_t **out)
 {
-	struct ops_product_list_req req = { .page = ctl_page_limit(0) };
-	const struct ctlopt opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	rc = ops_product_list(ctl_ops(c), &req, &out);
-	return ctl_show_items(c, rc, out, opts);
+	return ops_product_list(o, req, out);
 }
+
+static const struct ctl_list product_list = {
+	sizeof(struct ops_product_list_req),
+	offsetof(struct ops_product_list_req, page), false, product_list_run,
+	{ { NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
 
 static const struct ctlopt_verb product_verbs[] = {
 	{ "add", product_add, "--sku SKU --name NAME --kind seat|credits "
 	  "(--days N | --credits N) --price DECIMAL --currency CUR [--reason TEXT]",
 	  "Add a product: a seat plan (--days) or a credit package (--credits).\n"
 	  "The sku is what payments name in their metadata.  --price is in\n"
-	  "major units, exactly (19.99 USD, 150000 IDR, 1500 JPY)." },
-	{ "list", product_list, "", "All products, by sku." },
-	{ NULL, NULL, NULL, NULL }
+	  "major units, exactly (19.99 USD, 150000 IDR, 1500 JPY).", NULL },
+	{ "list", NULL, "", "All products, by sku.", &product_list },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int

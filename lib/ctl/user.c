@@ -78,17 +78,18 @@ out:
 }
 
 static const struct ctlopt_verb user_verbs[] = {
-	{ "list", user_list, "[--sort registered|balance|last-login] "
-	  "[--search TEXT] [--limit N]",
+	{ "list", user_list, "[--sort email|registered|balance|last-login] "
+	  "[--order asc|desc] [--search TEXT] [--limit N]",
 	  "Users of the image service with their credit balance (at most\n"
 	  "--limit, default 1000; 0: all).  --sort puts the newest or highest\n"
-	  "first; --search matches part of the external id or email." },
+	  "first (emails from A), --order turns it; --search matches part of\n"
+	  "the external id or email.", NULL },
 	{ "credit", user_credit, "USER --delta N --reason TEXT [--request-id ID]",
 	  "Adjust a user's credits (USER: external id or email; negative N\n"
 	  "takes credits away).  One ADJUSTMENT in the credit ledger, with a\n"
 	  "unique reference: --request-id, or a generated one.  Running the\n"
-	  "same --request-id again does nothing (safe to retry a script)." },
-	{ NULL, NULL, NULL, NULL }
+	  "same --request-id again does nothing (safe to retry a script).", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
 };
 
 int
