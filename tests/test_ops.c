@@ -3,10 +3,11 @@
  * API will call it, against a real database: the audit row is written
  * with the actor in the change's own transaction; a dry run keeps nothing
  * yet answers what would have been; each class of failure comes with its
- * code, message and field; a bad request never touches the database; and
- * an extend and a revoke of one assignment at the same time stay
- * consistent whichever comes first (ordered with a row lock and
- * pg_blocking_pids, never with sleeps).
+ * code, message and field; a bad request never touches the database; a
+ * paid order's seat cannot be handed to someone else; a retried credit
+ * adjustment gives nothing twice; and an extend and a revoke of one
+ * assignment at the same time stay consistent whichever comes first
+ * (ordered with a row lock and pg_blocking_pids, never with sleeps).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -437,6 +438,92 @@ test_import_csv(void **state)
 	db_free(db);
 }
 
+/* --- a paid order's seat goes to whoever paid --------------------------- */
+
+static void
+test_assign_for_order(void **state)
+{
+	struct db *db = connect_admin();
+	struct ops o;
+	struct ops_assignment_req req = { .order_id = 1 };
+	json_t *out = NULL;
+
+	(void)state;
+	x("INSERT INTO customers (email) VALUES ('payer@x.io');"
+	  "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
+	  " currency) VALUES ('seat14', 'Seat 14', 'SEAT', 14, 900, 'USD');"
+	  "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
+	  " amount_minor, currency, status, paid_at)"
+	  " VALUES ('stripe', 'pi_7', 1, 1, 900, 'USD', 'PAID', now());"
+	  "INSERT INTO fulfil_queue (order_id) VALUES (1)");
+	ops_init(&o, db, "token:hal", false);
+	add_account(&o, "pool@x.io", "5");
+	/* naming someone else for it is refused, and leaves nothing */
+	req.customer = "friend@x.io";
+	req.days = 30;
+	assert_int_equal(ops_assignment_assign(&o, &req, &out), TALLY_EREFUSED);
+	assert_string_equal(o.field, "customer");
+	assert_non_null(strstr(strbuf_str(&o.err), "paid by payer@x.io"));
+	assert_int_equal(qll("SELECT count(*) FROM customers", NULL), 1);
+	assert_int_equal(qll("SELECT count(*) FROM fulfil_queue", NULL), 1);
+	assert_int_equal(qll("SELECT count(*) FROM assignments", NULL), 0);
+	/* the order alone: its customer, its plan's days */
+	req.customer = NULL;
+	req.days = 0;
+	assert_int_equal(ops_assignment_assign(&o, &req, &out), 0);
+	assert_string_equal(item_str(out, "customer"), "payer@x.io");
+	assert_true(json_is_false(json_object_get(out, "new_customer")));
+	json_decref(out);
+	assert_string_equal(q("SELECT (ends_at - starts_at)::text || '|' ||"
+	    " order_id FROM assignments", NULL), "14 days|1");
+	assert_int_equal(qll("SELECT count(*) FROM fulfilments WHERE"
+	    " order_id = 1", NULL), 1);
+	ops_release(&o);
+	db_free(db);
+}
+
+/* --- credits: by id, and a retried request ------------------------------ */
+
+static void
+test_credit_replay(void **state)
+{
+	struct db *db = connect_admin();
+	struct ops o;
+	struct ops_user_credit_req req = { .delta = 40, .reason = "ticket 7",
+	    .request_id = "req-credit-1" };
+	json_t *out = NULL;
+	char id[24];
+
+	(void)state;
+	x("INSERT INTO app_users (external_id, email) VALUES ('u_replay', 'r@x.io')");
+	snprintf(id, sizeof(id), "%s", q("SELECT id FROM app_users WHERE"
+	    " external_id = 'u_replay'", NULL));
+	req.id = strtoll(id, NULL, 10);
+	ops_init(&o, db, "token:gil", false);
+	assert_int_equal(ops_user_credit(&o, &req, &out), 0);
+	assert_int_equal(item_int(out, "balance"), 40);
+	assert_true(json_is_false(json_object_get(out, "replay")));
+	json_decref(out);
+	/* the same request again: nothing more, and said so */
+	assert_int_equal(ops_user_credit(&o, &req, &out), 0);
+	assert_true(json_is_true(json_object_get(out, "replay")));
+	assert_true(json_is_null(json_object_get(out, "item")));
+	json_decref(out);
+	assert_int_equal(qll("SELECT sum(delta) FROM credit_ledger WHERE"
+	    " user_id = $1::bigint", id), 40);
+	assert_int_equal(qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'user.credit' AND actor = 'token:gil'", NULL), 1);
+	/* the same id for another amount is refused */
+	req.delta = 41;
+	assert_int_equal(ops_user_credit(&o, &req, &out), TALLY_EREFUSED);
+	assert_string_equal(o.field, "request_id");
+	req.id = 999999;
+	assert_int_equal(ops_user_credit(&o, &req, &out), TALLY_ENOTFOUND);
+	assert_string_equal(strbuf_str(&o.err), "no user 999999");
+	ops_release(&o);
+	db_free(db);
+}
+
 /* --- lists: pages and totals --------------------------------------------- */
 
 static void
@@ -637,6 +724,8 @@ main(void)
 		cmocka_unit_test_setup(test_usage_errors_need_no_database, reset),
 		cmocka_unit_test_setup(test_not_found_conflict_refused, reset),
 		cmocka_unit_test_setup(test_import_csv, reset),
+		cmocka_unit_test_setup(test_assign_for_order, reset),
+		cmocka_unit_test_setup(test_credit_replay, reset),
 		cmocka_unit_test_setup(test_list_pages, reset),
 		cmocka_unit_test_setup(test_extend_then_revoke, reset),
 		cmocka_unit_test_setup(test_revoke_then_extend, reset),

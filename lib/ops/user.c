@@ -13,15 +13,25 @@
  * locked: the lock orders concurrent adjustments, so the balances written
  * to the audit log follow one another. */
 static int
-find_user(struct ops *o, const char *spec, char *id, size_t idsz)
+find_user(struct ops *o, const struct ops_user_credit_req *req, char *id,
+    size_t idsz)
 {
+	const char *spec = req->user;
 	const char *params[1] = { spec };
 	PGresult *res = NULL;
+	char idbuf[24];
 	int rc;
 
-	rc = db_query(o->db, &res, "SELECT id FROM app_users WHERE external_id = $1"
-	    " FOR NO KEY UPDATE", 1, params);
-	if (rc == 0 && PQntuples(res) == 0) {
+	if (req->id != 0) {
+		snprintf(idbuf, sizeof(idbuf), "%lld", req->id);
+		params[0] = idbuf;
+		rc = db_query(o->db, &res, "SELECT id FROM app_users WHERE id = $1"
+		    " FOR NO KEY UPDATE", 1, params);
+	} else {
+		rc = db_query(o->db, &res, "SELECT id FROM app_users"
+		    " WHERE external_id = $1 FOR NO KEY UPDATE", 1, params);
+	}
+	if (rc == 0 && PQntuples(res) == 0 && req->id == 0) {
 		PQclear(res);
 		rc = db_query(o->db, &res, "SELECT id FROM app_users"
 		    " WHERE lower(email) = lower($1) ORDER BY id FOR NO KEY UPDATE",
@@ -29,7 +39,9 @@ find_user(struct ops *o, const char *spec, char *id, size_t idsz)
 	}
 	if (rc != 0)
 		return ops_db_fail(o, rc, "looking up the user");
-	if (PQntuples(res) == 0)
+	if (PQntuples(res) == 0 && req->id != 0)
+		rc = ops_fail(o, TALLY_ENOTFOUND, "id", "no user %lld", req->id);
+	else if (PQntuples(res) == 0)
 		rc = ops_fail(o, TALLY_ENOTFOUND, "user", "no user '%s' (by "
 		    "external id or email)", spec);
 	else if (PQntuples(res) > 1)
@@ -84,7 +96,7 @@ credit_fn(struct ops *o, void *p, json_t **out)
 	char uid[24];
 	int rc;
 
-	if ((rc = find_user(o, a->req->user, uid, sizeof(uid))) != 0)
+	if ((rc = find_user(o, a->req, uid, sizeof(uid))) != 0)
 		return rc;
 	params[0] = uid;
 	params[1] = a->delta;
@@ -132,9 +144,10 @@ ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->user == NULL || req->user[0] == '\0')
+	if (req->id < 0 || (req->id == 0 && (req->user == NULL ||
+	    req->user[0] == '\0')))
 		return ops_fail(o, TALLY_EUSAGE, "user", "user is required: an "
-		    "external id or an email");
+		    "id, an external id or an email");
 	if (req->delta == 0 || req->delta < -OPS_USER_MAX_DELTA ||
 	    req->delta > OPS_USER_MAX_DELTA)
 		return ops_fail(o, TALLY_EUSAGE, "delta", "delta must be a whole "

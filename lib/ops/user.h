@@ -14,6 +14,7 @@
 #define OPS_USER_MAX_DELTA 1000000000000LL
 
 struct ops_user_credit_req {
+	long long id;		/* the user's id (app_users.id); 0: by user */
 	/* external id, else email (EREFUSED when two users share it) */
 	const char *user;
 	long long delta;	/* credits to give; negative takes them away; not 0 */
