@@ -267,7 +267,8 @@ static const struct ctlopt_verb account_verbs[] = {
 	  "quotes per RFC 4180, LF or CRLF, blank lines skipped.\n"
 	  "All or nothing: every problem is reported as FILE:LINE: field:\n"
 	  "reason - bad values, an email twice in the file (both lines named),\n"
-	  "an email already in the pool - and then nothing is imported.", NULL },
+	  "an email already in the pool - and then nothing is imported.",
+	  NULL },
 	{ "list", NULL, "[--status AVAILABLE|ASSIGNED|SUSPENDED] "
 	  "[--search TEXT]",
 	  "List the pool: seats used and free per account.  --search matches\n"
@@ -289,7 +290,8 @@ static const struct ctlopt_verb account_verbs[] = {
 	  "[--max-seats N|single] [--email EMAIL] [--reason TEXT]",
 	  "Change an account's note, capacity or email.  --max-seats cannot go\n"
 	  "below the seats in use; 'single' makes it single-user.  The status\n"
-	  "follows: raising the capacity of a full account makes it AVAILABLE.", NULL },
+	  "follows: raising the capacity of a full account makes it AVAILABLE.",
+	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -132,13 +132,16 @@ static const struct ctlopt_verb assignment_verbs[] = {
 	  "--account the pool's policy picks one (partly used multi-seat\n"
 	  "accounts first).  A new email becomes a new customer.  With --order\n"
 	  "the seat fulfils that paid order (tally-allocate then leaves it).\n"
-	  "Refused when the account is suspended or full, or nothing has room.", NULL },
+	  "Refused when the account is suspended or full, or nothing has room.",
+	  NULL },
 	{ "extend", assignment_extend, "ID --days N [--reason TEXT]",
 	  "Move an ACTIVE assignment's end N days later.  Refused for an\n"
-	  "assignment that has ended (EXPIRED, REVOKED, or past its end).", NULL },
+	  "assignment that has ended (EXPIRED, REVOKED, or past its end).",
+	  NULL },
 	{ "revoke", assignment_revoke, "ID --reason TEXT",
 	  "Take a seat away now (status REVOKED); the seat is free at once.\n"
-	  "Refused when the assignment is not ACTIVE (revoking twice too).", NULL },
+	  "Refused when the assignment is not ACTIVE (revoking twice too).",
+	  NULL },
 	{ "release", assignment_release, "ID [--reason TEXT]",
 	  "End an ACTIVE assignment now as EXPIRED - the customer is done\n"
 	  "early - and free its seat.  Refused when it is not ACTIVE.", NULL },

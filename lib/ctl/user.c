@@ -88,7 +88,8 @@ static const struct ctlopt_verb user_verbs[] = {
 	  "Adjust a user's credits (USER: external id or email; negative N\n"
 	  "takes credits away).  One ADJUSTMENT in the credit ledger, with a\n"
 	  "unique reference: --request-id, or a generated one.  Running the\n"
-	  "same --request-id again does nothing (safe to retry a script).", NULL },
+	  "same --request-id again does nothing (safe to retry a script).",
+	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
