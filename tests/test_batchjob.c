@@ -34,6 +34,7 @@ static struct {
 	bool dry_run;
 	char as_of[PERIOD_ISO_MAX];
 	bool as_of_sql_null;
+	char name_seen[16];	/* name, while the command line exists */
 } seen;
 
 static const struct batchjob_opt opts[] = {
@@ -58,6 +59,8 @@ run(struct batchjob_ctx *ctx)
 	seen.dry_run = ctx->dry_run;
 	snprintf(seen.as_of, sizeof(seen.as_of), "%s", ctx->as_of_text);
 	seen.as_of_sql_null = ctx->as_of_sql == NULL;
+	snprintf(seen.name_seen, sizeof(seen.name_seen), "%s",
+	    seen.name != NULL ? seen.name : "");
 	jobrun_count(ctx->jr, "n", seen.n);
 	jobrun_output(ctx->jr, "/out/file");
 	if (seen.result != 0 && seen.result != TALLY_EPROBLEMS)
@@ -144,7 +147,7 @@ test_options(void **state)
 	assert_int_equal(main_of("--n 10 -x abc --flag --csv"), EX_OK);
 	assert_int_equal(seen.runs, 1);
 	assert_int_equal(seen.n, 10);
-	assert_string_equal(seen.name, "abc");
+	assert_string_equal(seen.name_seen, "abc");
 	assert_true(seen.flag);
 	assert_int_equal(seen.format, 7);
 }
