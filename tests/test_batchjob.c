@@ -319,6 +319,32 @@ program(const char *args)
 	return rc;
 }
 
+/* Every batch program is on the spine: its lock held elsewhere, it exits
+ * 75 at once and records nothing (the reports took no lock before). */
+static void
+test_programs_locked(void **state)
+{
+	static const char *const programs[] = {
+		"tally-allocate", "tally-expire", "tally-reconcile",
+		"tally-weekly-report", "tally-monthly-review", "tally-model-stats",
+	};
+	struct db *holder = NULL;
+	char *bin;
+
+	(void)state;
+	if (db_connect_url(&holder, t_url, "test", NULL) != 0)
+		fail_msg("connect");
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
+		assert_int_equal(db_try_lock(holder, programs[i]), 0);
+		bin = testdb_program(programs[i]);
+		if (program(bin) != EX_TEMPFAIL)
+			fail_msg("%s ran while its lock was held", programs[i]);
+		free(bin);
+	}
+	db_free(holder);
+	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 0);
+}
+
 /*
  * Orders paid an hour ago, fulfilled by tally-allocate just now; then
  * tally-reconcile at its default as-of.  It must see the fulfilments: an
@@ -481,6 +507,7 @@ main(void)
 		T(test_config_zone),
 		T(test_alerts),
 		T(test_row_optional),
+		T(test_programs_locked),
 		T(test_reconcile_after_allocate),
 		T(test_report_default_as_of),
 	};
