@@ -219,24 +219,15 @@ reportjob_exec(struct db *db, const char *program, const char *report,
     const struct report_opts *o, struct report_result *res)
 {
 	struct exec_arg x = { report, o, res };
-	struct batchjob def;
-	struct batchjob_env env;
+	struct batchjob def = { .program = program, .prepare = exec_prepare,
+		.run = exec_run };
 	struct period_instant as_of = { o->as_of, o->as_of_usec };
 	struct config cfg;
+	struct batchjob_env env = { .cfg = &cfg, .db = db, .tz = o->tz,
+		.as_of = &as_of, .dry_run = o->dry_run, .arg = &x };
 	int rc;
 
-	memset(&def, 0, sizeof(def));
-	def.program = program;
-	def.prepare = exec_prepare;
-	def.run = exec_run;
 	config_init(&cfg);
-	memset(&env, 0, sizeof(env));
-	env.cfg = &cfg;
-	env.db = db;
-	env.tz = o->tz;
-	env.as_of = &as_of;
-	env.dry_run = o->dry_run;
-	env.arg = &x;
 	rc = batchjob_exec(&def, &env);
 	config_free(&cfg);
 	return rc;
