@@ -202,6 +202,9 @@ test_lock(void **state)
 	assert_int_equal(main_of(""), EX_TEMPFAIL);
 	assert_int_equal(seen.runs, 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 0);
+	/* released, not just closed: a closed session's locks go only when
+	 * its backend has finished exiting */
+	assert_int_equal(db_unlock(holder, PROGRAM), 0);
 	db_free(holder);
 	assert_int_equal(main_of(""), EX_OK);
 	assert_int_equal(seen.runs, 1);
