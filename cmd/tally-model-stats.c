@@ -14,7 +14,8 @@ static const struct batchjob def = {
 	.program = "tally-model-stats",
 	.summary = "Write per-model usage, processing times, errors, credits, "
 	    "cost, peak hours and inactive models.\n"
-	    "Default period: the last complete day before the as-of instant.\n",
+	    "Default period: the last complete day before the as-of "
+	    "instant.\n",
 	.opts = REPORTJOB_OPTS_DAYS,
 	REPORTJOB_DEF(rj),
 };

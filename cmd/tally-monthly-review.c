@@ -14,7 +14,8 @@ static const struct batchjob def = {
 	.program = "tally-monthly-review",
 	.summary = "Write the monthly business review (utilisation, retention, "
 	    "trends, forecast, margins).\n"
-	    "Default period: the last complete month before the as-of instant.\n",
+	    "Default period: the last complete month before the as-of "
+	    "instant.\n",
 	.opts = REPORTJOB_OPTS,
 	REPORTJOB_DEF(rj),
 };

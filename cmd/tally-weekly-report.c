@@ -14,7 +14,8 @@ static const struct batchjob def = {
 	.program = "tally-weekly-report",
 	.summary = "Write the weekly report (pool, assignments, usage, revenue, "
 	    "issues).\n"
-	    "Default period: the last complete ISO week before the as-of instant.\n",
+	    "Default period: the last complete ISO week before the as-of "
+	    "instant.\n",
 	.opts = REPORTJOB_OPTS,
 	REPORTJOB_DEF(rj),
 };
