@@ -84,19 +84,15 @@ fsutil_sha256_hex(const void *data, size_t len, char hex[65])
 }
 
 int
-fsutil_sha256_file(const char *path, bool sync, char hex[65],
-    unsigned long long *bytes)
+fsutil_sha256_fd(int fd, char hex[65], unsigned long long *bytes)
 {
 	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	unsigned long long total = 0;
 	EVP_MD_CTX *ctx = NULL;
 	ssize_t got;
-	int fd, rc = -1, saved;
+	int rc = -1, saved;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (sync && fsync(fd) != 0))
-		goto done;
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		errno = ENOMEM;
@@ -122,6 +118,20 @@ fsutil_sha256_file(const char *path, bool sync, char hex[65],
 done:
 	saved = errno;
 	EVP_MD_CTX_free(ctx);
+	errno = saved;
+	return rc;
+}
+
+int
+fsutil_sha256_file(const char *path, bool sync, char hex[65],
+    unsigned long long *bytes)
+{
+	int fd, rc = -1, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (!sync || fsync(fd) == 0))
+		rc = fsutil_sha256_fd(fd, hex, bytes);
+	saved = errno;
 	if (fd >= 0)
 		close(fd);
 	errno = saved;

@@ -27,5 +27,7 @@ void fsutil_sha256_hex(const void *data, size_t len, char hex[65]);
  */
 int fsutil_sha256_file(const char *path, bool sync, char hex[65],
     unsigned long long *bytes);
+/* The same for what is left to read of an open file (fd is not closed). */
+int fsutil_sha256_fd(int fd, char hex[65], unsigned long long *bytes);
 
 #endif

@@ -2,12 +2,14 @@
  * audit.c - `tallyctl audit list | verify`: the audit trail and its hash
  * chain (lib/ops/audit.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "base/err.h"
 #include "base/log.h"
 #include "ctl/audit.h"
 #include "ctl/ctlopt.h"
+#include "ops/access.h"
 #include "ops/audit.h"
 
 static int
@@ -89,6 +91,22 @@ out:
 	return rc;
 }
 
+static int
+access_list_run(struct ops *o, const void *req, json_t **out)
+{
+	return ops_access_list(o, req, out);
+}
+
+#define F(name, field) { name, CTLOPT_STR, \
+	offsetof(struct ops_access_list_req, field), 0, 0, 0 }
+static const struct ctl_list access_list = {
+	sizeof(struct ops_access_list_req),
+	offsetof(struct ops_access_list_req, page), true, access_list_run, {
+	F("token", token), F("actor", actor), F("status", status),
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
+#undef F
+
 static const struct ctlopt_verb audit_verbs[] = {
 	{ "list", audit_list, "[--page N] [--per-page M] [--entity E] "
 	  "[--entity-id ID] [--actor A] [--action A]",
@@ -99,6 +117,12 @@ static const struct ctlopt_verb audit_verbs[] = {
 	  "Recompute the audit log's hash chain.  Exit 0 when intact; exit 1\n"
 	  "naming the first row that was altered, or that follows a removed\n"
 	  "row.", NULL },
+	{ "access", NULL, "[--token NAME | --actor ACTOR] [--status CODE] "
+	  "[--limit N]",
+	  "tally-admin's access log, newest first (at most --limit, default\n"
+	  "1000; 0: all): every request to the API and the panel, reads\n"
+	  "included, with the token or admin user, the answer's status and how\n"
+	  "long it took.", &access_list },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

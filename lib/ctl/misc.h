@@ -1,7 +1,8 @@
 /*
  * misc.h - the smaller tallyctl groups, one file each: `order list`
  * (order.c), `event list` (event.c), `product add | list` (product.c),
- * `model list | set` (model.c), `user list | credit` (user.c).  Each takes
+ * `model list | set` (model.c), `user list | credit` (user.c), `token
+ * create | list | revoke` (token.c).  Each takes
  * argv[0] = its group name and returns an exit status.
  */
 #ifndef TALLY_CTL_MISC_H
@@ -12,5 +13,6 @@ int ctl_event(int argc, char **argv);
 int ctl_product(int argc, char **argv);
 int ctl_model(int argc, char **argv);
 int ctl_user(int argc, char **argv);
+int ctl_token(int argc, char **argv);
 
 #endif

@@ -150,23 +150,28 @@ struct answer {
 	ops_answer_fn *fn;
 	void *arg;
 	json_t *out;
+	bool change;
 };
 
 static int
 answer_fn(struct ops *o, void *p)
 {
 	struct answer *a = p;
+	int rc;
 
 	json_decref(a->out);
 	a->out = NULL;
-	return a->fn(o, a->arg, &a->out);
+	rc = a->fn(o, a->arg, &a->out);
+	if (rc == 0 && a->change && !o->dry_run && o->on_commit != NULL)
+		rc = o->on_commit(o, a->out, o->on_commit_arg);
+	return rc;
 }
 
 static int
 answer(struct ops *o, int (*run)(struct ops *, int (*)(struct ops *, void *),
     void *), ops_answer_fn *fn, void *arg, json_t **out)
 {
-	struct answer a = { fn, arg, NULL };
+	struct answer a = { fn, arg, NULL, run == ops_mutate };
 	int rc;
 
 	rc = run(o, answer_fn, &a);

@@ -89,6 +89,16 @@ struct ops {
 	 */
 	int (*connect)(struct db **db, void *arg);
 	void *connect_arg;
+	/*
+	 * What a face must keep with a change, or not at all (tally-admin:
+	 * the answer to an Idempotency-Key): ops_change() calls it inside
+	 * the change's transaction once the operation succeeded, with its
+	 * answer, just before the commit.  Not for a dry run.  Non-zero
+	 * rolls the change back and is returned (say why in ops->err); it
+	 * is called again when the transaction is retried.
+	 */
+	int (*on_commit)(struct ops *o, const json_t *out, void *arg);
+	void *on_commit_arg;
 };
 
 /* A yes/no field that may be left as it is: zero (unset) keeps it. */

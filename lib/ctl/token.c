@@ -1,0 +1,121 @@
+/*
+ * token.c - `tallyctl token create | list | revoke`: bearer tokens for
+ * tally-admin's JSON API (lib/ops/token.c).
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/config.h"
+#include "base/err.h"
+#include "ctl/ctlopt.h"
+#include "ctl/misc.h"
+#include "ops/token.h"
+
+static int
+token_create(struct ctl *c, int argc, char **argv)
+{
+	struct ops_token_req req = { 0 };
+	const struct ctlopt opts[] = {
+		{ "role", CTLOPT_STR, &req.role, 0, 0, NULL },
+		{ "expires", CTLOPT_STR, &req.expires, 0, 0, NULL },
+		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
+		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
+	};
+	struct strbuf err = STRBUF_INIT;
+	const json_t *item;
+	struct config cfg;
+	const char *pos[1];
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
+		return rc;
+	req.name = pos[0];
+	/* --expires is read in the report time zone (tz, TALLY_TZ) */
+	if (config_load(&cfg, NULL, &err) == 0)
+		ctl_ops(c)->cfg = &cfg;
+	rc = ops_token_create(ctl_ops(c), &req, &out);
+	if ((rc = ctl_outcome(c, rc, out, opts)) != 0)
+		goto out;
+	item = json_object_get(out, "item");
+	if (c->format == TABLE_JSON) {
+		rc = ctl_print_item(c, out);
+		goto out;
+	}
+	/* the token alone on stdout, for TOKEN=$(tallyctl token create ...) */
+	if (!c->dry_run)
+		fprintf(c->out, "%s\n", json_string_value(json_object_get(out,
+		    "token")));
+	fprintf(stderr, "token %s (role %s, key %s, expires %s)%s\n",
+	    json_string_value(json_object_get(item, "name")),
+	    json_string_value(json_object_get(item, "role")),
+	    json_string_value(json_object_get(item, "key_id")),
+	    json_is_string(json_object_get(item, "expires_at")) ?
+	    json_string_value(json_object_get(item, "expires_at")) : "never",
+	    c->dry_run ? "" : ": keep it now, it is never shown again");
+out:
+	json_decref(out);
+	c->ops.cfg = NULL;
+	config_free(&cfg);
+	strbuf_release(&err);
+	return rc;
+}
+
+static int
+token_revoke(struct ctl *c, int argc, char **argv)
+{
+	struct ops_token_req req = { 0 };
+	const struct ctlopt opts[] = {
+		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
+		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
+	};
+	const char *pos[1];
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
+		return rc;
+	req.name = pos[0];
+	rc = ops_token_revoke(ctl_ops(c), &req, &out);
+	return ctl_show_item(c, rc, out, opts);
+}
+
+static int
+token_list_run(struct ops *o, const void *req, json_t **out)
+{
+	return ops_token_list(o, req, out);
+}
+
+static const struct ctl_list token_list = {
+	sizeof(struct ops_token_list_req),
+	offsetof(struct ops_token_list_req, page), false, token_list_run, {
+	{ "active", CTLOPT_FLAG, offsetof(struct ops_token_list_req, active),
+	  0, 0, 0 },
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
+
+static const struct ctlopt_verb token_verbs[] = {
+	{ "create", token_create, "NAME --role read|write|admin "
+	  "[--expires DATE] [--reason TEXT]",
+	  "Create a bearer token for tally-admin's API and print it, alone on\n"
+	  "stdout: it is shown this once (only its SHA-256 is kept).  read:\n"
+	  "every GET; write: also accounts, assignments, cases, orders and\n"
+	  "events; admin: also users' credits, products, models and the access\n"
+	  "log.  Changes made with it are audited as token:NAME.  --expires: a\n"
+	  "date or time (report time zone); without it the token lasts until\n"
+	  "revoked.  A name is never reused.", NULL },
+	{ "list", NULL, "[--active]",
+	  "The tokens by name, with their state (active, expired, revoked) and\n"
+	  "when each was last used.  --active: only those that work now.",
+	  &token_list },
+	{ "revoke", token_revoke, "NAME [--reason TEXT]",
+	  "Revoke a token at once: its next request is answered 401.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+int
+ctl_token(int argc, char **argv)
+{
+	return ctlopt_run_group("token", "Bearer tokens for tally-admin's API.",
+	    token_verbs, argc, argv);
+}
