@@ -55,7 +55,7 @@ CMD_SRC := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTSUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz_*.c))
-EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard reports/*/*.sql))
+EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard reports/*/*.sql) docs/openapi.json)
 
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(O)/embedded.o
 LIBTALLY := $(O)/libtally.a

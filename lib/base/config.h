@@ -78,6 +78,14 @@ struct config {
 	long commit_batch;	/* most requests per group commit, default 256 */
 	long queue_limit;	/* requests waiting for a commit before 503, default 4096 */
 
+	/* tally-admin */
+	char *admin_listen;	/* host:port, default 127.0.0.1:8081 */
+	char *admin_tls_cert_file;	/* PEM; with the key: HTTPS (empty: HTTP) */
+	char *admin_tls_key_file;
+	long admin_auth_failures;	/* failed authentications per address... */
+	long admin_auth_window;	/* ...within this many seconds: then 429 */
+	char *admin_client_header;	/* a loopback proxy's client address header */
+
 	/* batch */
 	char *tz;		/* report time zone, default UTC (TALLY_TZ) */
 	char *report_dir;	/* default ./reports-out */

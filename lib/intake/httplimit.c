@@ -1,0 +1,324 @@
+/*
+ * httplimit.c - framing checks, Content-Length, and the whole-request
+ * deadline watch (httplimit.h).
+ */
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "intake/httplimit.h"
+
+#define WATCH_INTERVAL_NS (100L * 1000000L)
+
+void
+httplimit_header(struct httplimit_headers *h, const char *key,
+    const char *value)
+{
+	h->count++;
+	if (key == NULL)
+		return;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		h->content_length++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		h->transfer_encoding++;
+		h->te = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		h->host++;
+}
+
+const char *
+httplimit_framing_error(const struct httplimit_headers *h, const char *version)
+{
+	if (h->content_length > 1)
+		return "more than one Content-Length";
+	if (h->transfer_encoding > 0 && h->content_length > 0)
+		return "Transfer-Encoding together with Content-Length";
+	if (h->transfer_encoding > 1 || (h->transfer_encoding == 1 &&
+	    (h->te == NULL || strcasecmp(h->te, "chunked") != 0)))
+		return "Transfer-Encoding other than chunked";
+	if (h->host > 1)
+		return "more than one Host";
+	if (h->host == 0 && version != NULL &&
+	    strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		return "HTTP/1.1 without Host";
+	return NULL;
+}
+
+bool
+httplimit_parse_length(const char *s, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (ULLONG_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+double
+httplimit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+httplimit_resolve(const char *key, const char *listen,
+    struct sockaddr_storage *ss, socklen_t *sslen, struct strbuf *err)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256], port[16];
+	const char *colon, *h;
+	size_t hl;
+	int gai;
+
+	if (listen == NULL || listen[0] == '\0')
+		goto bad;
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		h = listen + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(listen, ':')) == NULL)
+			goto bad;
+		h = listen;
+		hl = (size_t)(colon - listen);
+	}
+	if (hl >= sizeof(host) || strlen(colon + 1) >= sizeof(port) ||
+	    colon[1] == '\0')
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	gai = getaddrinfo(hl == 0 || strcmp(host, "*") == 0 ? NULL : host, port,
+	    &hints, &res);
+	if (gai != 0 || res == NULL) {
+		strbuf_addf(err, "%s = %s: %s\n", key, listen, gai != 0 ?
+		    gai_strerror(gai) : "no address");
+		if (res != NULL)
+			freeaddrinfo(res);
+		return TALLY_ECONFIG;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+bad:
+	strbuf_addf(err, "%s = %s: expected HOST:PORT or [V6]:PORT\n", key,
+	    listen != NULL ? listen : "");
+	return TALLY_ECONFIG;
+}
+
+/* ---- the deadline watch ---- */
+
+enum phase {
+	PH_IDLE,		/* between requests */
+	PH_READING,		/* request line in, headers or body arriving */
+	PH_WORKING		/* all read: the server's own work and answer */
+};
+
+struct wconn {
+	struct wconn *prev, *next;
+	struct httpwatch *w;
+	int fd;
+	enum phase phase;
+	double since;		/* the phase's start */
+	bool cut;
+};
+
+struct httpwatch {
+	pthread_mutex_t lock;
+	struct wconn conns;	/* list head */
+	double deadline;
+	atomic_bool stop;
+	atomic_ulong cuts;
+	pthread_t thread;
+};
+
+static void
+watch_pass(struct httpwatch *w)
+{
+	double now = httplimit_now();
+	struct wconn *c;
+
+	pthread_mutex_lock(&w->lock);
+	for (c = w->conns.next; c != &w->conns; c = c->next) {
+		/*
+		 * Reading past the deadline; or no request line a deadline
+		 * (and a second, so a silent connection is closed first by
+		 * libmicrohttpd's idle timeout) after the connection or its
+		 * last answer: bytes trickling in without ever making one.
+		 */
+		bool late = c->phase == PH_READING ? now - c->since > w->deadline :
+		    c->phase == PH_IDLE && now - c->since > w->deadline + 1;
+
+		if (late && !c->cut && c->fd >= 0) {
+			/* MHD sees the end of the stream and closes */
+			shutdown(c->fd, SHUT_RDWR);
+			c->cut = true;
+			atomic_fetch_add(&w->cuts, 1);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *
+watch_main(void *arg)
+{
+	struct httpwatch *w = arg;
+	struct timespec ts = { 0, WATCH_INTERVAL_NS };
+
+	while (!atomic_load(&w->stop)) {
+		nanosleep(&ts, NULL);
+		watch_pass(w);
+	}
+	return NULL;
+}
+
+int
+httpwatch_start(struct httpwatch **out, long deadline)
+{
+	struct httpwatch *w = xcalloc(1, sizeof(*w));
+	int e;
+
+	pthread_mutex_init(&w->lock, NULL);
+	w->conns.next = w->conns.prev = &w->conns;
+	w->deadline = (double)deadline;
+	atomic_init(&w->stop, false);
+	atomic_init(&w->cuts, 0);
+	if ((e = pthread_create(&w->thread, NULL, watch_main, w)) != 0) {
+		log_err("cannot start the request deadline thread: %s",
+		    strerror(e));
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		*out = NULL;
+		return TALLY_EINTERNAL;
+	}
+	*out = w;
+	return 0;
+}
+
+void
+httpwatch_free(struct httpwatch *w)
+{
+	struct wconn *c, *next;
+
+	if (w == NULL)
+		return;
+	atomic_store(&w->stop, true);
+	pthread_join(w->thread, NULL);
+	/* the daemon has stopped: what is listed was never closed by it */
+	for (c = w->conns.next; c != &w->conns; c = next) {
+		next = c->next;
+		free(c);
+	}
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+unsigned long
+httpwatch_cuts(struct httpwatch *w)
+{
+	return atomic_load(&w->cuts);
+}
+
+void
+httpwatch_on_connection(void *cls, struct MHD_Connection *mc,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	struct httpwatch *w = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct wconn *c;
+	int one = 1;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		c = xcalloc(1, sizeof(*c));
+		c->w = w;
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c->fd = ci != NULL ? ci->connect_fd : -1;
+		c->phase = PH_IDLE;
+		c->since = httplimit_now();
+		/* an answer is headers and body: never wait for Nagle */
+		if (c->fd >= 0)
+			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		pthread_mutex_lock(&w->lock);
+		c->next = w->conns.next;
+		c->prev = &w->conns;
+		w->conns.next->prev = c;
+		w->conns.next = c;
+		pthread_mutex_unlock(&w->lock);
+		*socket_context = c;
+		return;
+	}
+	if ((c = *socket_context) == NULL)
+		return;
+	/* MHD closes the socket after this returns: while c is listed (and
+	 * the lock held) its fd is still this connection's */
+	pthread_mutex_lock(&w->lock);
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+	pthread_mutex_unlock(&w->lock);
+	*socket_context = NULL;
+	free(c);
+}
+
+static void
+set_phase(struct MHD_Connection *mc, enum phase ph)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct wconn *c;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (c = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&c->w->lock);
+	c->phase = ph;
+	c->since = httplimit_now();
+	pthread_mutex_unlock(&c->w->lock);
+}
+
+void
+httpwatch_begin(struct MHD_Connection *mc)
+{
+	set_phase(mc, PH_READING);
+}
+
+void
+httpwatch_read(struct MHD_Connection *mc)
+{
+	set_phase(mc, PH_WORKING);
+}
+
+void
+httpwatch_end(struct MHD_Connection *mc)
+{
+	set_phase(mc, PH_IDLE);
+}
