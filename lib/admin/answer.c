@@ -181,6 +181,10 @@ admin_fail_ops(struct admin_req *r, int rc)
 	const char *detail = r->ops.err.len > 0 ? strbuf_str(&r->ops.err) :
 	    tally_strerror(rc);
 
+	/* lost a race for its Idempotency-Key: request.c answers with the
+	 * winner's answer */
+	if (r->priv->idem_raced)
+		return;
 	if (status == 500) {
 		/* the server's message may name tables and statements: it
 		 * goes to the journal, not to the client */

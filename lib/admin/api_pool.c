@@ -152,38 +152,57 @@ out:
 
 /* ---- import ---- */
 
-/* One element of a JSON array into row (line: the element's index). */
-static bool
-import_row(struct admin_req *r, const json_t *e, size_t i,
-    struct ops_account_row *row, char seats[24])
+/* A bad part of a JSON array's element, named by its index. */
+static void
+import_error(json_t *errors, size_t i, const char *field, const char *msg)
 {
-	static const char *const keys[] = { "email", "note", "max_seats",
-	    "status", NULL };
+	json_array_append_new(errors, json_pack("{s:I, s:s?, s:s}", "index",
+	    (json_int_t)i, "field", field, "message", msg));
+}
+
+/*
+ * One element of a JSON array into row (line: the element's index).
+ * Types are checked here, every bad one added to errors; values are the
+ * operation's to judge, so max_seats goes on as the number it is.
+ */
+static void
+import_row(const json_t *e, size_t i, struct ops_account_row *row,
+    char seats[24], json_t *errors)
+{
+	static const char *const keys[] = { "email", "note", "status", NULL };
+	const char **slot[] = { &row->email, &row->note, &row->status };
 	const char *key;
 	const json_t *v;
-	char at[48];
 
-	snprintf(at, sizeof(at), "[%zu]", i);
 	row->line = i;
 	if (!json_is_object(e)) {
-		admin_fail(r, 400, "%s: each element must be an object with "
-		    "email, note, max_seats, status", at);
-		return false;
+		import_error(errors, i, NULL, "each element must be an object "
+		    "with email, note, max_seats, status");
+		return;
 	}
 	json_object_foreach((json_t *)e, key, v) {
 		size_t k;
 
 		for (k = 0; keys[k] != NULL && strcmp(keys[k], key) != 0; k++)
 			;
-		if (keys[k] == NULL) {
-			admin_fail(r, 400, "%s: unknown field %s", at, key);
-			return false;
-		}
+		if (keys[k] != NULL) {
+			if (json_is_string(v))
+				*slot[k] = json_string_value(v);
+			else if (!json_is_null(v))
+				import_error(errors, i, key, "must be a string");
+		} else if (strcmp(key, "max_seats") == 0) {
+			if (json_is_null(v))
+				row->max_seats = "";
+			else if (json_is_integer(v)) {
+				snprintf(seats, 24, "%lld",
+				    (long long)json_integer_value(v));
+				row->max_seats = seats;
+			} else
+				import_error(errors, i, key, "must be a whole "
+				    "number, or null for a single-user account");
+		} else
+			import_error(errors, i, key, "unknown field");
 	}
-	return admin_get_str(r, e, "email", &row->email) &&
-	    admin_get_str(r, e, "note", &row->note) &&
-	    admin_get_str(r, e, "status", &row->status) &&
-	    seats_field(r, e, seats, &row->max_seats);
 }
 
 /* For a JSON array, a bad row is named by its index, not a line. */
@@ -205,7 +224,7 @@ import_json(struct admin_req *r, struct ops_account_import_req *q)
 	struct ops_account_row *rows = NULL;
 	char (*seats)[24] = NULL;
 	json_error_t e;
-	json_t *a, *out = NULL;
+	json_t *a, *errors = json_array(), *out = NULL;
 	size_t n = 0;
 	int rc;
 
@@ -219,8 +238,13 @@ import_json(struct admin_req *r, struct ops_account_import_req *q)
 	rows = xcalloc(n ? n : 1, sizeof(*rows));
 	seats = xcalloc(n ? n : 1, sizeof(*seats));
 	for (size_t i = 0; i < n; i++)
-		if (!import_row(r, json_array_get(a, i), i, &rows[i], seats[i]))
-			goto out;
+		import_row(json_array_get(a, i), i, &rows[i], seats[i], errors);
+	if (json_array_size(errors) > 0) {
+		(r->face != NULL ? r->face : admin_faces[0])->fail(r, 400,
+		    "the array has elements of the wrong shape; nothing was "
+		    "imported", NULL, errors);
+		goto out;
+	}
 	q->source = "the JSON array";
 	q->rows = rows;
 	q->nrows = n;
@@ -232,6 +256,7 @@ out:
 	free(rows);
 	free(seats);
 	json_decref(a);
+	json_decref(errors);
 }
 
 /*

@@ -1,0 +1,349 @@
+/*
+ * admin_test.h - what the tally-admin tests share: a fresh database, a
+ * configuration in a temporary directory, the server started in this
+ * process (so ASan sees lib/admin), bearer tokens made by the operation
+ * tallyctl uses, and requests through libcurl or, where a test needs
+ * bytes no client would send, a raw socket.
+ *
+ * Included by one test program each (static functions, some unused in a
+ * given program).
+ */
+#ifndef TALLY_ADMIN_TEST_H
+#define TALLY_ADMIN_TEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "admin/admin.h"
+#include "base/err.h"
+#include "base/strbuf.h"
+#include "ops/ops.h"
+#include "ops/token.h"
+#include "pg/db.h"
+#include "support/testdb.h"
+
+#define UNUSED __attribute__((unused))
+
+static char *t_url;			/* the test database */
+static struct db *t_db;			/* superuser: fixtures and checks */
+static struct admin_server *t_srv;
+static char t_base[64];			/* http://127.0.0.1:PORT */
+static char t_dir[64];			/* the temporary directory */
+static unsigned short t_port;
+
+/* Extra configuration lines for the next t_start(). */
+static const char *t_conf_extra = "";
+
+UNUSED static const char *
+t_q(const char *sql, const char *param)
+{
+	static char buf[8192];
+	const char *params[1] = { param };
+	char *v = NULL;
+
+	if (db_query_value(t_db, &v, sql, param != NULL ? 1 : 0, params) != 0)
+		fail_msg("%s: %s", sql, db_errmsg(t_db));
+	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
+	free(v);
+	return buf;
+}
+
+UNUSED static long long
+t_qll(const char *sql, const char *param)
+{
+	return strtoll(t_q(sql, param), NULL, 10);
+}
+
+UNUSED static void
+t_x(const char *sql)
+{
+	if (db_simple(t_db, sql) != 0)
+		fail_msg("%s: %s", sql, db_errmsg(t_db));
+}
+
+/* Start a server on a port the kernel picks; db_url NULL: the test's. */
+UNUSED static void
+t_start_db(const char *db_url)
+{
+	struct admin_options opt = { 0 };
+	struct strbuf conf = STRBUF_INIT, path = STRBUF_INIT, err = STRBUF_INIT;
+	FILE *f;
+
+	strbuf_addf(&path, "%s/tally.conf", t_dir);
+	strbuf_addf(&conf, "admin_listen = 127.0.0.1:0\n"
+	    "max_body = 4096\n"
+	    "request_deadline = 30\n"
+	    "report_dir = %s/reports\n"
+	    "admin_auth_failures = 1000\n"
+	    "admin_auth_window = 86400\n"
+	    "%s", t_dir, t_conf_extra);
+	f = fopen(path.buf, "w");
+	assert_non_null(f);
+	fputs(conf.buf, f);
+	fclose(f);
+	opt.config_path = path.buf;
+	opt.db_url = db_url != NULL ? db_url : t_url;
+	if (admin_server_start(&t_srv, &opt, &err) != 0)
+		fail_msg("admin_server_start: %s", strbuf_str(&err));
+	t_port = admin_server_port(t_srv);
+	snprintf(t_base, sizeof(t_base), "http://127.0.0.1:%u", t_port);
+	strbuf_release(&conf);
+	strbuf_release(&path);
+	strbuf_release(&err);
+}
+
+UNUSED static void
+t_start(void)
+{
+	t_start_db(NULL);
+}
+
+UNUSED static int
+t_setup(void **state)
+{
+	(void)state;
+	free(t_url);
+	t_url = NULL;
+	testdb_create(&t_url, &t_db);
+	snprintf(t_dir, sizeof(t_dir), "/tmp/tally-admin-test.XXXXXX");
+	if (mkdtemp(t_dir) == NULL)
+		fail_msg("mkdtemp: %s", strerror(errno));
+	{
+		struct strbuf d = STRBUF_INIT;
+
+		strbuf_addf(&d, "%s/reports", t_dir);
+		mkdir(d.buf, 0755);
+		strbuf_release(&d);
+	}
+	t_conf_extra = "";
+	t_start();
+	return 0;
+}
+
+UNUSED static int
+t_teardown(void **state)
+{
+	struct strbuf cmd = STRBUF_INIT;
+
+	(void)state;
+	admin_server_stop(t_srv);
+	t_srv = NULL;
+	db_free(t_db);
+	t_db = NULL;
+	strbuf_addf(&cmd, "rm -rf '%s'", t_dir);
+	testdb_system(cmd.buf);
+	strbuf_release(&cmd);
+	return 0;
+}
+
+/* A token made as `tallyctl token create NAME --role ROLE` makes it;
+ * caller frees. */
+UNUSED static char *
+t_token(const char *name, const char *role)
+{
+	struct ops_token_req req = { .name = name, .role = role };
+	struct ops o;
+	json_t *out = NULL;
+	char *tok;
+
+	ops_init(&o, t_db, "test", false);
+	if (ops_token_create(&o, &req, &out) != 0)
+		fail_msg("token create %s: %s", name, strbuf_str(&o.err));
+	tok = xstrdup(json_string_value(json_object_get(out, "token")));
+	json_decref(out);
+	ops_release(&o);
+	return tok;
+}
+
+/* ---- requests ---- */
+
+struct t_resp {
+	long status;
+	struct strbuf head;
+	struct strbuf body;
+	json_t *json;
+};
+
+static size_t
+t_collect(char *data, size_t size, size_t n, void *arg)
+{
+	strbuf_add(arg, data, size * n);
+	return size * n;
+}
+
+UNUSED static void
+t_resp_free(struct t_resp *r)
+{
+	strbuf_release(&r->head);
+	strbuf_release(&r->body);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The value of header name in the answer ("" when absent); static. */
+UNUSED static const char *
+t_header(const struct t_resp *r, const char *name)
+{
+	static char buf[4096];
+	const char *p = strbuf_str(&r->head);
+	size_t n = strlen(name);
+
+	buf[0] = '\0';
+	while ((p = strchr(p, '\n')) != NULL) {
+		p++;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1, *e;
+
+			while (*v == ' ')
+				v++;
+			e = strpbrk(v, "\r\n");
+			snprintf(buf, sizeof(buf), "%.*s", (int)(e != NULL ?
+			    e - v : (long)strlen(v)), v);
+			break;
+		}
+	}
+	return buf;
+}
+
+/*
+ * One request: token (NULL: no Authorization), ctype and body (NULL:
+ * none), extra "Name: value" headers ending with NULL.  The answer's
+ * status, headers and body (and JSON, when it is) in *out; release it.
+ */
+UNUSED static long
+t_http(struct t_resp *out, const char *method, const char *path,
+    const char *token, const char *ctype, const char *body, ...)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *list = NULL;
+	struct strbuf url = STRBUF_INIT, auth = STRBUF_INIT, ct = STRBUF_INIT;
+	const char *extra;
+	va_list ap;
+
+	memset(out, 0, sizeof(*out));
+	strbuf_init(&out->head);
+	strbuf_init(&out->body);
+	strbuf_addf(&url, "%s%s", t_base, path);
+	if (token != NULL) {
+		strbuf_addf(&auth, "Authorization: Bearer %s", token);
+		list = curl_slist_append(list, auth.buf);
+	}
+	if (ctype != NULL) {
+		strbuf_addf(&ct, "Content-Type: %s", ctype);
+		list = curl_slist_append(list, ct.buf);
+	}
+	va_start(ap, body);
+	while ((extra = va_arg(ap, const char *)) != NULL)
+		list = curl_slist_append(list, extra);
+	va_end(ap);
+	list = curl_slist_append(list, "Expect:");
+	curl_easy_setopt(h, CURLOPT_URL, url.buf);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, t_collect);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &out->head);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, t_collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	/* a leading newline lets t_header() find the first header too */
+	{
+		struct strbuf head = STRBUF_INIT;
+
+		strbuf_addch(&head, '\n');
+		strbuf_add(&head, out->head.buf, out->head.len);
+		strbuf_release(&out->head);
+		out->head = head;
+	}
+	if (out->body.len > 0)
+		out->json = json_loadb(out->body.buf, out->body.len, 0, NULL);
+	curl_slist_free_all(list);
+	curl_easy_cleanup(h);
+	strbuf_release(&url);
+	strbuf_release(&auth);
+	strbuf_release(&ct);
+	return out->status;
+}
+
+/* Check a problem+json answer: status, its type's kind, and (when not
+ * NULL) the field at fault. */
+UNUSED static void
+t_problem(const struct t_resp *r, long status, const char *kind,
+    const char *field)
+{
+	char type[80];
+
+	if (r->status != status)
+		fail_msg("status %ld, want %ld: %s", r->status, status,
+		    strbuf_str(&r->body));
+	assert_string_equal(t_header(r, "Content-Type"),
+	    "application/problem+json");
+	assert_non_null(r->json);
+	snprintf(type, sizeof(type), "urn:tally:problem:%s", kind);
+	assert_string_equal(json_string_value(json_object_get(r->json, "type")),
+	    type);
+	assert_int_equal(json_integer_value(json_object_get(r->json, "status")),
+	    status);
+	assert_non_null(json_string_value(json_object_get(r->json, "title")));
+	assert_non_null(json_string_value(json_object_get(r->json, "detail")));
+	if (field != NULL)
+		assert_string_equal(json_string_value(json_object_get(r->json,
+		    "field")), field);
+}
+
+/* Bytes over a fresh connection (a request that says Connection:
+ * close); everything the server sends until it closes, in out. */
+UNUSED static void
+t_raw(const char *req, size_t len, struct strbuf *out)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = { 120, 0 };
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(t_port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* a safety net for a server that never answers, not a timing */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (len > 0)
+		assert_int_equal(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		strbuf_add(out, buf, (size_t)n);
+	close(fd);
+}
+
+#endif

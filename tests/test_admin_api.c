@@ -1,0 +1,822 @@
+/*
+ * test_admin_api.c - tally-admin's JSON API over real HTTP on loopback,
+ * against a real database: who may do what (missing, malformed, unknown,
+ * wrong, revoked and expired tokens; a read token writing; the failure
+ * rate limit), dry runs that keep nothing, Idempotency-Key replays (and
+ * refusals, per token, under a race), pages with their total and Link,
+ * problem+json for every class of failure, the access log, an import
+ * all or nothing, and an extend and a revoke of one assignment at once
+ * staying consistent (ordered with a row lock and pg_blocking_pids,
+ * never with sleeps).
+ */
+#include <pthread.h>
+
+#include "support/admin_test.h"
+
+#define API "/api/admin"
+#define JSON "application/json"
+
+static char *t_read, *t_write, *t_admin;
+
+static int
+setup(void **state)
+{
+	t_setup(state);
+	t_read = t_token("reader", "read");
+	t_write = t_token("writer", "write");
+	t_admin = t_token("boss", "admin");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	free(t_read);
+	free(t_write);
+	free(t_admin);
+	return t_teardown(state);
+}
+
+/* POST an account with the write token; its id. */
+static long long
+account(const char *email, const char *seats)
+{
+	struct t_resp r;
+	struct strbuf b = STRBUF_INIT;
+	long long id;
+
+	strbuf_addf(&b, "{\"email\":\"%s\",\"note\":\"n\",\"status\":\"AVAILABLE\","
+	    "\"max_seats\":%s}", email, seats);
+	if (t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON, b.buf,
+	    NULL) != 201)
+		fail_msg("add %s: %ld %s", email, r.status, strbuf_str(&r.body));
+	id = json_integer_value(json_object_get(r.json, "id"));
+	t_resp_free(&r);
+	strbuf_release(&b);
+	return id;
+}
+
+/* A seat by hand on account id; the assignment's id. */
+static long long
+assignment(long long account_id, const char *customer, int days)
+{
+	struct t_resp r;
+	struct strbuf b = STRBUF_INIT;
+	long long id;
+
+	strbuf_addf(&b, "{\"account_id\":%lld,\"customer_email\":\"%s\","
+	    "\"days\":%d}", account_id, customer, days);
+	if (t_http(&r, "POST", API "/account-assignments", t_write, JSON, b.buf,
+	    NULL) != 201)
+		fail_msg("assign: %ld %s", r.status, strbuf_str(&r.body));
+	id = json_integer_value(json_object_get(r.json, "id"));
+	t_resp_free(&r);
+	strbuf_release(&b);
+	return id;
+}
+
+/* ---- who may do what ---- */
+
+static void
+test_auth_failures(void **state)
+{
+	struct t_resp r;
+	char bad[OPS_TOKEN_LEN + 1], other[OPS_TOKEN_LEN + 1];
+	char *revoked = t_token("gone", "write");
+	char *expired = t_token("old", "write");
+
+	(void)state;
+	/* no credentials: 401 with the challenge, no error code */
+	t_http(&r, "GET", API "/chatgpt-accounts", NULL, NULL, NULL, NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	assert_string_equal(t_header(&r, "WWW-Authenticate"),
+	    "Bearer realm=\"tally-admin\"");
+	t_resp_free(&r);
+	/* another scheme, a malformed token: invalid_token */
+	t_http(&r, "GET", API "/chatgpt-accounts", NULL, NULL, NULL,
+	    "Authorization: Basic d3JpdGVyOnB3", NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	assert_string_equal(t_header(&r, "WWW-Authenticate"),
+	    "Bearer realm=\"tally-admin\", error=\"invalid_token\"");
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/chatgpt-accounts", "tly_nonsense", NULL, NULL,
+	    NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	t_resp_free(&r);
+	/* the right key id with the last character of the secret changed:
+	 * the hash comparison, not the lookup, refuses it */
+	snprintf(bad, sizeof(bad), "%s", t_write);
+	bad[OPS_TOKEN_LEN - 1] = bad[OPS_TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
+	t_http(&r, "GET", API "/chatgpt-accounts", bad, NULL, NULL, NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	t_resp_free(&r);
+	/* ...and the first character of the secret */
+	snprintf(bad, sizeof(bad), "%s", t_write);
+	bad[4 + OPS_TOKEN_KEY_LEN + 1] ^= 1;
+	if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	    "-_", bad[4 + OPS_TOKEN_KEY_LEN + 1]) == NULL)
+		bad[4 + OPS_TOKEN_KEY_LEN + 1] = 'x';
+	t_http(&r, "GET", API "/chatgpt-accounts", bad, NULL, NULL, NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	t_resp_free(&r);
+	/* a valid secret under another key id */
+	snprintf(other, sizeof(other), "%s", t_write);
+	memcpy(other + 4, t_read + 4, OPS_TOKEN_KEY_LEN);
+	t_http(&r, "GET", API "/chatgpt-accounts", other, NULL, NULL, NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	t_resp_free(&r);
+	/* two Authorization headers: which one counts cannot be known */
+	{
+		struct strbuf h = STRBUF_INIT;
+
+		strbuf_addf(&h, "Authorization: Bearer %s", t_read);
+		t_http(&r, "GET", API "/chatgpt-accounts", t_write, NULL, NULL,
+		    h.buf, NULL);
+		t_problem(&r, 401, "unauthorized", NULL);
+		t_resp_free(&r);
+		strbuf_release(&h);
+	}
+	/* revoked, then expired */
+	{
+		struct ops_token_req req = { .name = "gone", .reason = "test" };
+		struct ops o;
+		json_t *out = NULL;
+
+		assert_int_equal(t_http(&r, "GET", API "/chatgpt-accounts", revoked,
+		    NULL, NULL, NULL), 200);
+		t_resp_free(&r);
+		ops_init(&o, t_db, "test", false);
+		assert_int_equal(ops_token_revoke(&o, &req, &out), 0);
+		json_decref(out);
+		ops_release(&o);
+		t_http(&r, "GET", API "/chatgpt-accounts", revoked, NULL, NULL,
+		    NULL);
+		t_problem(&r, 401, "unauthorized", NULL);
+		t_resp_free(&r);
+	}
+	t_x("UPDATE api_tokens SET expires_at = now() - interval '1 second'"
+	    " WHERE name = 'old'");
+	t_http(&r, "GET", API "/chatgpt-accounts", expired, NULL, NULL, NULL);
+	t_problem(&r, 401, "unauthorized", NULL);
+	t_resp_free(&r);
+	/* the access log names the token a refused request tried */
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_access_log WHERE"
+	    " status = 401 AND actor IN ('token:gone', 'token:old',"
+	    " 'token:writer')", NULL), 4);
+	/* nothing was let through or changed by any of it */
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE actor LIKE"
+	    " 'token:%'", NULL), 0);
+	free(revoked);
+	free(expired);
+}
+
+static void
+test_roles(void **state)
+{
+	struct t_resp r;
+	const char *body = "{\"email\":\"r@pool.example\",\"max_seats\":null}";
+
+	(void)state;
+	/* read reads, and may not write: 403 */
+	assert_int_equal(t_http(&r, "GET", API "/chatgpt-accounts", t_read, NULL,
+	    NULL, NULL), 200);
+	t_resp_free(&r);
+	t_http(&r, "POST", API "/chatgpt-accounts", t_read, JSON, body, NULL);
+	t_problem(&r, 403, "forbidden", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 0);
+	/* write changes the pool, but gives no credits and reads no access
+	 * log: those are admin's */
+	assert_int_equal(t_http(&r, "POST", API "/chatgpt-accounts", t_write,
+	    JSON, body, NULL), 201);
+	t_resp_free(&r);
+	t_http(&r, "POST", API "/users/1/credits", t_write, JSON,
+	    "{\"delta\":5,\"reason\":\"gift\"}", NULL);
+	t_problem(&r, 403, "forbidden", NULL);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/access-logs", t_write, NULL, NULL, NULL);
+	t_problem(&r, 403, "forbidden", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "GET", API "/access-logs", t_admin, NULL,
+	    NULL, NULL), 200);
+	t_resp_free(&r);
+	/* the change is audited as the token */
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE actor ="
+	    " 'token:writer' AND action = 'account.add'", NULL), 1);
+	/* the token's use is stamped */
+	assert_int_equal(t_qll("SELECT count(*) FROM api_tokens WHERE"
+	    " last_used_at IS NOT NULL", NULL), 3);
+}
+
+/* ---- dry runs ---- */
+
+static void
+test_dry_run(void **state)
+{
+	struct t_resp r;
+	long long acc, asg;
+	char path[128];
+	const char *ends;
+	char before[64];
+
+	(void)state;
+	t_http(&r, "POST", API "/chatgpt-accounts?dry_run=true", t_write, JSON,
+	    "{\"email\":\"dry@pool.example\",\"max_seats\":2}", NULL);
+	assert_int_equal(r.status, 200);
+	assert_true(json_is_true(json_object_get(r.json, "dry_run")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    r.json, "would_be"), "email")), "dry@pool.example");
+	assert_string_equal(t_header(&r, "Location"), "");
+	t_resp_free(&r);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 0);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE entity ="
+	    " 'account'", NULL), 0);
+
+	acc = account("dry@pool.example", "2");
+	asg = assignment(acc, "c@x.example", 10);
+	snprintf(before, sizeof(before), "%s", t_q("SELECT ends_at::text FROM"
+	    " assignments", NULL));
+	snprintf(path, sizeof(path), API "/account-assignments/%lld/extend"
+	    "?dry_run=true", asg);
+	t_http(&r, "POST", path, t_write, JSON, "{\"additional_days\":5}", NULL);
+	assert_int_equal(r.status, 200);
+	ends = json_string_value(json_object_get(json_object_get(r.json,
+	    "would_be"), "ends_at"));
+	assert_non_null(ends);
+	assert_string_not_equal(ends, before);
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT ends_at::text FROM assignments", NULL),
+	    before);
+	snprintf(path, sizeof(path), API "/account-assignments/%lld/revoke"
+	    "?dry_run=1", asg);
+	assert_int_equal(t_http(&r, "POST", path, t_write, JSON,
+	    "{\"reason\":\"test\"}", NULL), 200);
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT status FROM assignments", NULL),
+	    "ACTIVE");
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action IN"
+	    " ('assignment.extend', 'assignment.revoke')", NULL), 0);
+	/* a refused dry run is refused like the real thing */
+	snprintf(path, sizeof(path), API "/chatgpt-accounts/%lld?dry_run=true",
+	    acc);
+	t_http(&r, "PUT", path, t_write, JSON, "{\"status\":\"AVAILABLE\"}", NULL);
+	t_problem(&r, 422, "refused", NULL);
+	t_resp_free(&r);
+	t_http(&r, "POST", API "/chatgpt-accounts?dry_run=perhaps", t_write, JSON,
+	    "{\"email\":\"x@pool.example\"}", NULL);
+	t_problem(&r, 400, "bad-request", "dry_run");
+	t_resp_free(&r);
+}
+
+/* ---- Idempotency-Key ---- */
+
+static void
+test_idempotency(void **state)
+{
+	const char *body = "{\"email\":\"idem@pool.example\",\"max_seats\":3}";
+	struct t_resp a, b, c;
+	char *second = t_token("writer2", "write");
+	char path[128];
+	long long acc, asg;
+
+	(void)state;
+	t_http(&a, "POST", API "/chatgpt-accounts", t_write, JSON, body,
+	    "Idempotency-Key: k-1", NULL);
+	assert_int_equal(a.status, 201);
+	t_http(&b, "POST", API "/chatgpt-accounts", t_write, JSON, body,
+	    "Idempotency-Key: k-1", NULL);
+	/* the first answer, byte for byte, said to be a replay */
+	assert_int_equal(b.status, 201);
+	assert_string_equal(strbuf_str(&b.body), strbuf_str(&a.body));
+	assert_string_equal(t_header(&b, "Location"), t_header(&a, "Location"));
+	assert_string_equal(t_header(&b, "Idempotent-Replayed"), "true");
+	assert_string_equal(t_header(&a, "Idempotent-Replayed"), "");
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 1);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE entity ="
+	    " 'account'", NULL), 1);
+	/* the same key with another body: 422, nothing done */
+	t_http(&c, "POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"other@pool.example\"}", "Idempotency-Key: k-1", NULL);
+	t_problem(&c, 422, "refused", NULL);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 1);
+	t_resp_free(&a);
+	t_resp_free(&b);
+	t_resp_free(&c);
+	/* ...or the same body on another path */
+	t_http(&c, "POST", API "/chatgpt-accounts?dry_run=false", t_write, JSON,
+	    body, "Idempotency-Key: k-1", NULL);
+	t_problem(&c, 422, "refused", NULL);
+	t_resp_free(&c);
+
+	/* keys are per token: another token's k-2 is another key */
+	acc = t_qll("SELECT id FROM pool_accounts", NULL);
+	asg = assignment(acc, "c@x.example", 10);
+	snprintf(path, sizeof(path), API "/account-assignments/%lld/extend", asg);
+	assert_int_equal(t_http(&a, "POST", path, t_write, JSON,
+	    "{\"additional_days\":1}", "Idempotency-Key: k-2", NULL), 200);
+	assert_int_equal(t_http(&b, "POST", path, second, JSON,
+	    "{\"additional_days\":1}", "Idempotency-Key: k-2", NULL), 200);
+	assert_string_equal(t_header(&b, "Idempotent-Replayed"), "");
+	assert_int_equal(t_http(&c, "POST", path, t_write, JSON,
+	    "{\"additional_days\":1}", "Idempotency-Key: k-2", NULL), 200);
+	assert_string_equal(t_header(&c, "Idempotent-Replayed"), "true");
+	assert_string_equal(strbuf_str(&c.body), strbuf_str(&a.body));
+	/* two extends happened (one per token), not three */
+	assert_string_equal(t_q("SELECT (ends_at - starts_at)::text FROM"
+	    " assignments", NULL), "12 days");
+	t_resp_free(&a);
+	t_resp_free(&b);
+	t_resp_free(&c);
+	/* a dry run neither replays nor records */
+	assert_int_equal(t_http(&a, "POST", API "/chatgpt-accounts?dry_run=true",
+	    t_write, JSON, "{\"email\":\"d@pool.example\"}",
+	    "Idempotency-Key: k-3", NULL), 200);
+	assert_int_equal(t_http(&b, "POST", API "/chatgpt-accounts", t_write,
+	    JSON, "{\"email\":\"d@pool.example\"}", "Idempotency-Key: k-3",
+	    NULL), 201);
+	t_resp_free(&a);
+	t_resp_free(&b);
+	/* a failure is not kept: its retry is asked again */
+	t_http(&a, "POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"d@pool.example\"}", "Idempotency-Key: k-4", NULL);
+	t_problem(&a, 409, "conflict", "email");
+	t_resp_free(&a);
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_idempotency WHERE"
+	    " key = 'k-4'", NULL), 0);
+	/* a key of 256 characters is refused */
+	{
+		char h[300];
+
+		snprintf(h, sizeof(h), "Idempotency-Key: %0256d", 7);
+		t_http(&a, "POST", API "/chatgpt-accounts", t_write, JSON,
+		    "{\"email\":\"e@pool.example\"}", h, NULL);
+		t_problem(&a, 400, "bad-request", NULL);
+		t_resp_free(&a);
+	}
+	/* keys expire */
+	t_x("UPDATE admin_idempotency SET expires_at = now() - interval '1 s'"
+	    " WHERE key = 'k-1'");
+	t_http(&a, "POST", API "/chatgpt-accounts", t_write, JSON, body,
+	    "Idempotency-Key: k-1", NULL);
+	t_problem(&a, 409, "conflict", "email");
+	t_resp_free(&a);
+	free(second);
+}
+
+/* ---- pages ---- */
+
+static void
+test_pagination(void **state)
+{
+	struct t_resp r;
+	char email[64];
+	const char *link;
+
+	(void)state;
+	for (int i = 1; i <= 7; i++) {
+		snprintf(email, sizeof(email), "p%d@pool.example", i);
+		account(email, i % 2 ? "null" : "2");
+	}
+	t_http(&r, "GET", API "/chatgpt-accounts?status=AVAILABLE&per_page=3"
+	    "&page=2", t_read, NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 7);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "page")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "per_page")),
+	    3);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "id")), 4);
+	assert_null(json_object_get(r.json, "columns"));
+	link = t_header(&r, "Link");
+	assert_non_null(strstr(link, "</api/admin/chatgpt-accounts?page=1&"
+	    "per_page=3&status=AVAILABLE>; rel=\"first\""));
+	assert_non_null(strstr(link, "?page=1&per_page=3&status=AVAILABLE>; "
+	    "rel=\"prev\""));
+	assert_non_null(strstr(link, "?page=3&per_page=3&status=AVAILABLE>; "
+	    "rel=\"next\""));
+	assert_non_null(strstr(link, "?page=3&per_page=3&status=AVAILABLE>; "
+	    "rel=\"last\""));
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/chatgpt-accounts?per_page=3&page=3", t_read,
+	    NULL, NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+	assert_null(strstr(t_header(&r, "Link"), "rel=\"next\""));
+	t_resp_free(&r);
+	/* past the end: an empty page, not an error */
+	t_http(&r, "GET", API "/chatgpt-accounts?page=9", t_read, NULL, NULL,
+	    NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/chatgpt-accounts?per_page=501", t_read, NULL,
+	    NULL, NULL);
+	t_problem(&r, 400, "bad-request", "per_page");
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/chatgpt-accounts?page=0", t_read, NULL, NULL,
+	    NULL);
+	t_problem(&r, 400, "bad-request", "page");
+	t_resp_free(&r);
+	/* a query value cannot smuggle a header through the Link it is
+	 * copied into: CR LF is encoded, and no header is added */
+	t_http(&r, "GET", API "/chatgpt-accounts?search=%0D%0AX-Injected:%20yes",
+	    t_read, NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(t_header(&r, "X-Injected"), "");
+	assert_non_null(strstr(t_header(&r, "Link"),
+	    "search=%0D%0AX-Injected%3A%20yes"));
+	t_resp_free(&r);
+	/* HEAD answers like GET, without a body */
+	assert_int_equal(t_http(&r, "HEAD", API "/chatgpt-accounts", t_read,
+	    NULL, NULL, NULL), 200);
+	assert_int_equal(r.body.len, 0);
+	t_resp_free(&r);
+}
+
+/* ---- a problem for every class ---- */
+
+static void
+test_problems(void **state)
+{
+	struct t_resp r;
+	long long acc;
+	char path[128], big[5000];
+
+	(void)state;
+	acc = account("dup@pool.example", "null");
+	/* 400: a field missing, of the wrong type, unknown; not JSON */
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"note\":\"no email\"}", NULL);
+	t_problem(&r, 400, "bad-request", "email");
+	t_resp_free(&r);
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"a@b.example\",\"max_seats\":\"three\"}", NULL);
+	t_problem(&r, 400, "bad-request", "max_seats");
+	t_resp_free(&r);
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"a@b.example\",\"max_seat\":3}", NULL);
+	t_problem(&r, 400, "bad-request", "max_seat");
+	t_resp_free(&r);
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON, "{\"email\":",
+	    NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	t_resp_free(&r);
+	/* 404: no such account; no such route */
+	t_http(&r, "GET", API "/chatgpt-accounts/999", t_read, NULL, NULL, NULL);
+	t_problem(&r, 404, "not-found", NULL);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/nothing-here", t_read, NULL, NULL, NULL);
+	t_problem(&r, 404, "not-found", NULL);
+	t_resp_free(&r);
+	/* 405 with what is allowed */
+	t_http(&r, "DELETE", API "/chatgpt-accounts", t_write, NULL, NULL, NULL);
+	t_problem(&r, 405, "method-not-allowed", NULL);
+	assert_string_equal(t_header(&r, "Allow"), "POST, GET, HEAD");
+	t_resp_free(&r);
+	/* 409: the email is in the pool (any case) */
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"DUP@pool.example\"}", NULL);
+	t_problem(&r, 409, "conflict", "email");
+	t_resp_free(&r);
+	/* 422: a rule says no (suspended twice) */
+	snprintf(path, sizeof(path), API "/chatgpt-accounts/%lld", acc);
+	assert_int_equal(t_http(&r, "PUT", path, t_write, JSON,
+	    "{\"status\":\"SUSPENDED\",\"note\":\"broken\"}", NULL), 200);
+	t_resp_free(&r);
+	t_http(&r, "PUT", path, t_write, JSON,
+	    "{\"status\":\"SUSPENDED\",\"note\":\"again\"}", NULL);
+	t_problem(&r, 422, "refused", NULL);
+	t_resp_free(&r);
+	/* 413: past max_body (4096 here), declared or not */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON, big, NULL);
+	t_problem(&r, 413, "too-large", NULL);
+	t_resp_free(&r);
+	/* 415: JSON is JSON */
+	t_http(&r, "POST", API "/chatgpt-accounts", t_write, "text/plain",
+	    "{\"email\":\"t@pool.example\"}", NULL);
+	t_problem(&r, 415, "unsupported-media-type", NULL);
+	t_resp_free(&r);
+	/* 501: a route whose operation is still being built */
+	t_http(&r, "POST", API "/orders/1/approve", t_write, JSON, "{}", NULL);
+	t_problem(&r, 501, "not-implemented", NULL);
+	assert_non_null(strstr(json_string_value(json_object_get(r.json,
+	    "detail")), "issue 10"));
+	t_resp_free(&r);
+	/* 500: the server's message stays in its log */
+	t_x("REVOKE SELECT ON pool_accounts FROM tally_admin_api");
+	t_http(&r, "GET", API "/chatgpt-accounts", t_read, NULL, NULL, NULL);
+	t_problem(&r, 500, "internal", NULL);
+	assert_null(strstr(strbuf_str(&r.body), "pool_accounts"));
+	assert_null(strstr(strbuf_str(&r.body), "permission"));
+	t_resp_free(&r);
+	t_x("GRANT SELECT ON pool_accounts TO tally_admin_api");
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 1);
+}
+
+/* 503 with Retry-After: a server whose database cannot be reached. */
+static void
+test_unavailable(void **state)
+{
+	struct t_resp r;
+
+	(void)state;
+	admin_server_stop(t_srv);
+	t_start_db("host=/nonexistent/tally port=5432 dbname=nothing");
+	t_http(&r, "GET", API "/chatgpt-accounts", t_read, NULL, NULL, NULL);
+	t_problem(&r, 503, "unavailable", NULL);
+	assert_string_equal(t_header(&r, "Retry-After"), "1");
+	t_resp_free(&r);
+	t_http(&r, "GET", "/healthz", NULL, NULL, NULL, NULL);
+	assert_int_equal(r.status, 503);
+	assert_string_equal(t_header(&r, "Retry-After"), "1");
+	t_resp_free(&r);
+	/* the public document needs no database */
+	assert_int_equal(t_http(&r, "GET", API "/openapi.json", NULL, NULL, NULL,
+	    NULL), 200);
+	t_resp_free(&r);
+}
+
+/* ---- import ---- */
+
+static void
+test_import(void **state)
+{
+	struct t_resp r;
+	const json_t *e;
+
+	(void)state;
+	t_http(&r, "POST", API "/chatgpt-accounts/import", t_write, "text/csv",
+	    "email,note,max_seats,status\n"
+	    "a1@pool.example,one,,AVAILABLE\n"
+	    "a2@pool.example,\"two, shared\",3,AVAILABLE\n", NULL);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 2);
+	t_resp_free(&r);
+	/* a bad value and a duplicate: every line named, nothing imported */
+	t_http(&r, "POST", API "/chatgpt-accounts/import", t_write, "text/csv",
+	    "email,max_seats\n"
+	    "b1@pool.example,\n"
+	    "not-an-email,\n"
+	    "b1@pool.example,2\n", NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	assert_int_equal(json_array_size(json_object_get(r.json, "errors")), 2);
+	e = json_array_get(json_object_get(r.json, "errors"), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 3);
+	assert_string_equal(json_string_value(json_object_get(e, "field")),
+	    "email");
+	t_resp_free(&r);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 2);
+	/* an email already in the pool */
+	t_http(&r, "POST", API "/chatgpt-accounts/import", t_write, "text/csv",
+	    "email\nb2@pool.example\nA1@pool.example\n", NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	e = json_array_get(json_object_get(r.json, "errors"), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 3);
+	t_resp_free(&r);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 2);
+	/* a JSON array: errors by index */
+	t_http(&r, "POST", API "/chatgpt-accounts/import", t_write, JSON,
+	    "[{\"email\":\"c1@pool.example\",\"max_seats\":2},"
+	    "{\"email\":\"c2@pool.example\",\"max_seats\":0}]", NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	e = json_array_get(json_object_get(r.json, "errors"), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "index")), 1);
+	assert_null(json_object_get(e, "line"));
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "POST", API "/chatgpt-accounts/import",
+	    t_write, JSON, "[{\"email\":\"c1@pool.example\",\"max_seats\":2},"
+	    "{\"email\":\"c2@pool.example\",\"max_seats\":null}]", NULL), 201);
+	t_resp_free(&r);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 4);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'account.import' AND actor = 'token:writer'", NULL), 4);
+}
+
+/* ---- the access log ---- */
+
+static void
+test_access_log(void **state)
+{
+	struct t_resp r;
+	long long before;
+
+	(void)state;
+	before = t_qll("SELECT count(*) FROM admin_access_log", NULL);
+	t_http(&r, "GET", API "/chatgpt-accounts?status=ASSIGNED", t_read, NULL,
+	    NULL, NULL);
+	t_resp_free(&r);
+	t_http(&r, "GET", "/nowhere", NULL, NULL, NULL, NULL);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/chatgpt-accounts", NULL, NULL, NULL, NULL);
+	t_resp_free(&r);
+	/* every request is a row, before its answer left */
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_access_log", NULL),
+	    before + 3);
+	assert_string_equal(t_q("SELECT method || ' ' || path || ' ' ||"
+	    " coalesce(query, '-') || ' ' || coalesce(actor, '-') || ' ' ||"
+	    " status FROM admin_access_log ORDER BY id DESC LIMIT 1 OFFSET 2",
+	    NULL), "GET /api/admin/chatgpt-accounts status=ASSIGNED token:reader "
+	    "200");
+	assert_string_equal(t_q("SELECT path || ' ' || status FROM"
+	    " admin_access_log ORDER BY id DESC LIMIT 1 OFFSET 1", NULL),
+	    "/nowhere 404");
+	/* read back through the API, by token */
+	t_http(&r, "GET", API "/access-logs?token=reader&per_page=5", t_admin,
+	    NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "actor")), "token:reader");
+	t_resp_free(&r);
+}
+
+/* ---- extend and revoke of one assignment at once ---- */
+
+struct racer {
+	const char *path;
+	const char *body;
+	const char *key;	/* Idempotency-Key header, or NULL */
+	long status;
+	struct strbuf answer;
+	pthread_t thread;
+};
+
+static void *
+race(void *p)
+{
+	struct racer *r = p;
+	struct t_resp resp;
+
+	t_http(&resp, "POST", r->path, t_write, JSON, r->body, r->key, NULL);
+	r->status = resp.status;
+	strbuf_init(&r->answer);
+	strbuf_add(&r->answer, resp.body.buf, resp.body.len);
+	t_resp_free(&resp);
+	return NULL;
+}
+
+/* tally-admin's sessions waiting for a lock this test holds */
+static long long
+blocked(void)
+{
+	return t_qll("SELECT count(*) FROM pg_stat_activity WHERE"
+	    " application_name = 'tally-admin' AND datname = current_database()"
+	    " AND cardinality(pg_blocking_pids(pid)) > 0", NULL);
+}
+
+/*
+ * The assignment's row is held by this test's transaction; first, then
+ * second line up for it (each seen waiting before the next starts); the
+ * holder lets go.  The observer is another connection.
+ */
+static void
+run_race(long long asg, struct racer *first, struct racer *second)
+{
+	struct db *obs = t_db, *holder = NULL;
+	char id[24];
+	const char *params[1] = { id };
+	PGresult *res = NULL;
+
+	snprintf(id, sizeof(id), "%lld", asg);
+	assert_int_equal(db_connect_url(&holder, t_url, "test-holder", NULL), 0);
+	assert_int_equal(db_begin(holder, DB_READ_COMMITTED), 0);
+	assert_int_equal(db_query(holder, &res, "SELECT 1 FROM assignments"
+	    " WHERE id = $1::bigint FOR UPDATE", 1, params), 0);
+	PQclear(res);
+	(void)obs;
+	assert_int_equal(pthread_create(&first->thread, NULL, race, first), 0);
+	while (blocked() < 1)
+		;
+	assert_int_equal(pthread_create(&second->thread, NULL, race, second), 0);
+	while (blocked() < 2)
+		;
+	assert_int_equal(db_commit(holder), 0);
+	pthread_join(first->thread, NULL);
+	pthread_join(second->thread, NULL);
+	db_free(holder);
+}
+
+static void
+test_extend_revoke_race(void **state)
+{
+	char ext_path[128], rev_path[128], id[24];
+	long long acc, asg;
+
+	(void)state;
+	acc = account("race@pool.example", "3");
+	/* extend first, then revoke: both happen, in that order */
+	asg = assignment(acc, "one@x.example", 10);
+	snprintf(id, sizeof(id), "%lld", asg);
+	snprintf(ext_path, sizeof(ext_path), API "/account-assignments/%lld/"
+	    "extend", asg);
+	snprintf(rev_path, sizeof(rev_path), API "/account-assignments/%lld/"
+	    "revoke", asg);
+	{
+		struct racer ext = { ext_path, "{\"additional_days\":5}", NULL, 0,
+		    STRBUF_INIT, 0 };
+		struct racer rev = { rev_path, "{\"reason\":\"chargeback\"}", NULL,
+		    0, STRBUF_INIT, 0 };
+
+		run_race(asg, &ext, &rev);
+		assert_int_equal(ext.status, 200);
+		assert_int_equal(rev.status, 200);
+		strbuf_release(&ext.answer);
+		strbuf_release(&rev.answer);
+	}
+	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
+	    " FROM assignments WHERE id = $1::bigint", id), "REVOKED|15 days");
+	/* the revoke saw the extend */
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log e, audit_log r"
+	    " WHERE e.action = 'assignment.extend' AND e.entity_id = $1"
+	    " AND r.action = 'assignment.revoke' AND r.entity_id = $1"
+	    " AND r.before->'ends_at' = e.after->'ends_at' AND r.id > e.id", id),
+	    1);
+
+	/* revoke first, then extend: the extend is refused, nothing else */
+	asg = assignment(acc, "two@x.example", 10);
+	snprintf(id, sizeof(id), "%lld", asg);
+	snprintf(ext_path, sizeof(ext_path), API "/account-assignments/%lld/"
+	    "extend", asg);
+	snprintf(rev_path, sizeof(rev_path), API "/account-assignments/%lld/"
+	    "revoke", asg);
+	{
+		struct racer ext = { ext_path, "{\"additional_days\":5}", NULL, 0,
+		    STRBUF_INIT, 0 };
+		struct racer rev = { rev_path, "{\"reason\":\"chargeback\"}", NULL,
+		    0, STRBUF_INIT, 0 };
+
+		run_race(asg, &rev, &ext);
+		assert_int_equal(rev.status, 200);
+		assert_int_equal(ext.status, 422);
+		assert_non_null(strstr(strbuf_str(&ext.answer),
+		    "urn:tally:problem:refused"));
+		strbuf_release(&ext.answer);
+		strbuf_release(&rev.answer);
+	}
+	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
+	    " FROM assignments WHERE id = $1::bigint", id), "REVOKED|10 days");
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE"
+	    " action = 'assignment.extend' AND entity_id = $1", id), 0);
+	/* every seat counted once: none left in use */
+	assert_int_equal(t_qll("SELECT current_seats_used FROM pool_accounts",
+	    NULL), 0);
+}
+
+/* Two identical requests with one key at once: one change, one answer. */
+static void
+test_idempotency_race(void **state)
+{
+	char path[128], id[24];
+	long long acc, asg;
+	struct racer a, b;
+
+	(void)state;
+	acc = account("irace@pool.example", "2");
+	asg = assignment(acc, "one@x.example", 10);
+	snprintf(id, sizeof(id), "%lld", asg);
+	snprintf(path, sizeof(path), API "/account-assignments/%lld/extend", asg);
+	a = (struct racer){ path, "{\"additional_days\":1}", "Idempotency-Key: r",
+	    0, STRBUF_INIT, 0 };
+	b = a;
+	run_race(asg, &a, &b);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(b.status, 200);
+	assert_string_equal(strbuf_str(&a.answer), strbuf_str(&b.answer));
+	strbuf_release(&a.answer);
+	strbuf_release(&b.answer);
+	/* the loser's extend was rolled back with its key */
+	assert_string_equal(t_q("SELECT (ends_at - starts_at)::text FROM"
+	    " assignments WHERE id = $1::bigint", id), "11 days");
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE"
+	    " action = 'assignment.extend' AND entity_id = $1", id), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_problems, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_access_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extend_revoke_race, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency_race, setup,
+		    teardown),
+	};
+	int rc;
+
+	testdb_require();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	free(t_url);
+	return rc;
+}
