@@ -113,7 +113,7 @@ $(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
 DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contrib \
 	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
-	curl zip unzip clang libclang-rt-14-dev time systemd
+	curl zip unzip clang libclang-rt-14-dev time systemd jq
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
 
