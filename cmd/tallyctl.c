@@ -13,6 +13,7 @@
 #include "ctl/audit.h"
 #include "ctl/case.h"
 #include "ctl/db.h"
+#include "ctl/fx.h"
 #include "ctl/misc.h"
 #include "ctl/send.h"
 #include "ctl/backup.h"
@@ -40,6 +41,7 @@ static const struct command {
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
 	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
+	{ "fx", ctl_fx, "set | list                   exchange rates for the margins" },
 	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },
 	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },
 	{ "status", ctl_status, "[-c FILE] [--json]           tally at a glance; exit 1 if a check fails" },
