@@ -7,21 +7,42 @@ would see, not what tally meant to write.  Run it with /usr/bin/python3
 
 Output (one JSON object on stdout):
   {"created": "2026-11-17T00:00:00",
+   "print_titles": {"Sheet": "'Sheet'!$1:$1", ...},
    "sheets": [{"name": ..., "freeze": "A2", "autofilter": "A1:C4",
                "widths": {"A": 12.7, ...},
                "rows": [[cell, ...], ...],
+               "comments": {"A1": "the note", ...},
                "charts": [{"type": "bar"|"line"|"pie", "title": ...,
-                           "series": [{"name": ref, "cat": ref, "val": ref}]}],
-               "colorscales": ["B2:C5", ...]}]}
+                           "anchor": "A7",
+                           "series": [{"name": ref, "cat": ref, "val": ref,
+                                       "dash": "dash"|null}]}],
+               "colorscales": ["B2:C5", ...],
+               "xml": {"pageSetup": {attribute: value, ...},
+                       "fitToPage": true, "header": "&L...",
+                       "footer": "&L...", "rowBreaks": [10, ...]}}]}
   cell: null for an empty cell, else {"t": openpyxl data_type
   ("s" string, "n" number, "b" boolean, "d" date, "f" formula),
-  "v": value (dates as ISO text), "f": number format}.
+  "v": value (dates as ISO text), "f": number format}, plus "bold": true
+  and "top": border style where the cell has them.
+  "xml" is read from the sheet's own XML in the zip (not through
+  openpyxl), for what printing needs: the page setup, whether the sheet is
+  scaled to fit, its header and footer, and its manual page breaks (rows,
+  1-based, that end a page).  print_titles are the workbook's defined
+  names _xlnm.Print_Titles (rows repeated on every printed page).
 """
 import datetime
 import json
+import re
 import sys
+import zipfile
+from xml.etree import ElementTree
 
 import openpyxl
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/"
+           "relationships",
+      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
 def cell_json(c):
@@ -30,7 +51,13 @@ def cell_json(c):
     v = c.value
     if isinstance(v, (datetime.datetime, datetime.date, datetime.time)):
         v = v.isoformat()
-    return {"t": c.data_type, "v": v, "f": c.number_format}
+    out = {"t": c.data_type, "v": v, "f": c.number_format}
+    if c.font is not None and c.font.b:
+        out["bold"] = True
+    if c.border is not None and c.border.top is not None and \
+            c.border.top.style:
+        out["top"] = c.border.top.style
+    return out
 
 
 def ref(obj):
@@ -53,20 +80,78 @@ def title_text(t):
     return "".join(parts)
 
 
+def dash(s):
+    gp = s.graphicalProperties
+    if gp is None or gp.line is None:
+        return None
+    return gp.line.prstDash
+
+
 def chart_json(ch):
     series = []
     for s in ch.series:
         series.append({"name": ref(s.tx) if s.tx is not None else None,
-                       "cat": ref(s.cat), "val": ref(s.val)})
+                       "cat": ref(s.cat), "val": ref(s.val),
+                       "dash": dash(s)})
     kind = ch.tagname.replace("Chart", "")
-    return {"type": kind, "title": title_text(ch.title), "series": series}
+    anchor = None
+    marker = getattr(getattr(ch, "anchor", None), "_from", None)
+    if marker is not None:
+        anchor = openpyxl.utils.get_column_letter(marker.col + 1) + \
+            str(marker.row + 1)
+    return {"type": kind, "title": title_text(ch.title), "anchor": anchor,
+            "series": series}
+
+
+def sheet_xml(z, path):
+    """What printing needs, from a worksheet's XML."""
+    root = ElementTree.fromstring(z.read(path))
+    out = {"pageSetup": None, "fitToPage": False, "header": None,
+           "footer": None, "rowBreaks": []}
+    ps = root.find("m:pageSetup", NS)
+    if ps is not None:
+        out["pageSetup"] = dict(ps.attrib)
+    pr = root.find("m:sheetPr/m:pageSetUpPr", NS)
+    if pr is not None and pr.get("fitToPage") in ("1", "true"):
+        out["fitToPage"] = True
+    hf = root.find("m:headerFooter", NS)
+    if hf is not None:
+        h, f = hf.find("m:oddHeader", NS), hf.find("m:oddFooter", NS)
+        out["header"] = h.text if h is not None else None
+        out["footer"] = f.text if f is not None else None
+    for b in root.findall("m:rowBreaks/m:brk", NS):
+        out["rowBreaks"].append(int(b.get("id")))
+    return out
+
+
+def workbook_xml(path):
+    """Each sheet's XML path, in order, and the print titles."""
+    z = zipfile.ZipFile(path)
+    wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target")
+               for r in rels.findall("rel:Relationship", NS)}
+    sheets = []
+    for s in wb.findall("m:sheets/m:sheet", NS):
+        rid = s.get("{%s}id" % NS["r"])
+        target = targets[rid]
+        sheets.append(sheet_xml(z, "xl/" + target.lstrip("/").replace(
+            "xl/", "", 1)))
+    titles = {}
+    for d in wb.findall("m:definedNames/m:definedName", NS):
+        if d.get("name") == "_xlnm.Print_Titles":
+            m = re.match(r"^'?(.*?)'?!", d.text or "")
+            titles[m.group(1).replace("''", "'") if m else d.text] = d.text
+    return sheets, titles
 
 
 def main():
     wb = openpyxl.load_workbook(sys.argv[1])
+    xml, titles = workbook_xml(sys.argv[1])
     out = {"created": wb.properties.created.isoformat()
-           if wb.properties.created else None, "sheets": []}
-    for ws in wb.worksheets:
+           if wb.properties.created else None, "print_titles": titles,
+           "sheets": []}
+    for i, ws in enumerate(wb.worksheets):
         scales = []
         for cf in ws.conditional_formatting:
             for rule in cf.rules:
@@ -79,8 +164,12 @@ def main():
             "widths": {k: v.width for k, v in ws.column_dimensions.items()
                        if v.customWidth},
             "rows": [[cell_json(c) for c in row] for row in ws.iter_rows()],
+            "comments": {c.coordinate: c.comment.text
+                         for row in ws.iter_rows() for c in row
+                         if c.comment is not None},
             "charts": [chart_json(c) for c in ws._charts],
             "colorscales": scales,
+            "xml": xml[i],
         })
     json.dump(out, sys.stdout, ensure_ascii=False, sort_keys=True)
     sys.stdout.write("\n")
