@@ -35,12 +35,13 @@ static const struct {
 	const char *heading;
 } sections[] = {
 	{ "figure", "Headline figures" },
-	{ "action", "Actions needed" },
 	{ "recommendation", "Recommendation" },
+	{ "action", "Actions needed" },
 	{ "note", "Notes" },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
-#define S_ACTION 1
+#define S_FIGURE 0
+#define S_ACTION 2
 
 /* The columns a Summary query returns. */
 static const char *const sum_columns[5] = { "section", "label", "value",
@@ -478,13 +479,13 @@ write_page(struct run *r, struct sheet_run *s)
 
 			if (l->section != (int)k)
 				continue;
-			if (k == 0)
+			if (k == S_FIGURE)
 				rc = put_figure(s, l);
 			else
 				rc = put(s, l->label, XLSXOUT_PLAIN, NULL, NULL);
 			/* the command under its sentence, where it can be
 			 * read (and copied) whole */
-			if (rc == 0 && k != 0 && l->command != NULL)
+			if (rc == 0 && k != S_FIGURE && l->command != NULL)
 				rc = put(s, NULL, XLSXOUT_PLAIN, l->command, NULL);
 		}
 	}

@@ -1,5 +1,8 @@
 #!/usr/bin/python3
 """xlsx_read.py FILE - dump an XLSX workbook as JSON, read by openpyxl.
+xlsx_read.py --text SHEET FILE - print one sheet's cells as lines of text
+(cells of a row separated by two spaces, numbers as their format shows
+them roughly), for people: make demo shows each report's Summary so.
 
 An independent reader for the tests: what a person's spreadsheet program
 would see, not what tally meant to write.  Run it with /usr/bin/python3
@@ -145,7 +148,34 @@ def workbook_xml(path):
     return sheets, titles
 
 
+def shown(c):
+    """A cell's value roughly as a spreadsheet shows it."""
+    v = c.value
+    f = c.number_format or "General"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if "%" in f:
+        return "%.1f%%" % (v * 100)
+    m = re.search(r'"([A-Z]{3})"', f)
+    if m:
+        dec = len(f.split(".")[1].split(" ")[0]) if "." in f else 0
+        return "{:,.{}f} {}".format(v, dec, m.group(1))
+    return ("%d" % v) if float(v).is_integer() else str(v)
+
+
+def text(sheet, path):
+    wb = openpyxl.load_workbook(path)
+    for row in wb[sheet].iter_rows():
+        cells = [shown(c) if c.value is not None else "" for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        print("  ".join(cells).rstrip())
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--text":
+        text(sys.argv[2], sys.argv[3])
+        return
     wb = openpyxl.load_workbook(sys.argv[1])
     xml, titles = workbook_xml(sys.argv[1])
     out = {"created": wb.properties.created.isoformat()
