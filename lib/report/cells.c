@@ -396,7 +396,7 @@ static int
 zoned_cell(struct run *r, struct sheet_run *s, int c, const char *v)
 {
 	struct period_date d;
-	char offset[48];
+	char offset[48], day[11];
 	const char *p;
 	double serial;
 	long off, h, mi, sec;
@@ -404,12 +404,13 @@ zoned_cell(struct run *r, struct sheet_run *s, int c, const char *v)
 
 	if (xlsxout_parse_timestamp(v, &serial) != 0)
 		return xlsxout_text(s->xs, (size_t)c, v);
+	/* parsed above: "YYYY-MM-DD HH:MM:SS[.f][offset]" */
+	memcpy(day, v, 10);
+	day[10] = '\0';
 	p = v + 19;
 	while (*p == '.' || (*p >= '0' && *p <= '9'))
 		p++;
-	if (parse_offset(p, &off) != 0 || period_parse_date(
-	    (char[11]){ v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
-	    v[9], '\0' }, &d) != 0)
+	if (parse_offset(p, &off) != 0 || period_parse_date(day, &d) != 0)
 		return xlsxout_serial(s->xs, (size_t)c, serial);
 	h = (v[11] - '0') * 10 + (v[12] - '0');
 	mi = (v[14] - '0') * 10 + (v[15] - '0');

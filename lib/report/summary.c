@@ -171,9 +171,10 @@ summary_window_words(struct run *r, int days)
 
 	/* the sheet's query cuts least(start, end - N days), calendar days
 	 * in the report zone: the same wall-clock time N days earlier */
-	if (local(r, p->end, end) != 0 ||
-	    period_parse_date((char[11]){ end[0], end[1], end[2], end[3], end[4],
-	    end[5], end[6], end[7], end[8], end[9], '\0' }, &d) != 0)
+	if (local(r, p->end, end) != 0)
+		return xstrdup("the whole period");
+	end[10] = '\0';	/* the date; the time is at end + 11 */
+	if (period_parse_date(end, &d) != 0)
 		return xstrdup("the whole period");
 	d = period_from_days(period_days(d) - days);
 	snprintf(back, sizeof(back), "%04d-%02d-%02dT%.8s", d.year % 10000,
