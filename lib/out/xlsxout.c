@@ -1,7 +1,7 @@
 /*
- * xlsxout.c - the workbook, its formats, table sheets, free pages and
- * their cells (see xlsxout.h).  Printing and charts are xlsxout_print.c,
- * serial dates xlsxout_time.c.
+ * xlsxout.c - the workbook, its formats, table sheets and their cells (see
+ * xlsxout.h).  Printing and charts are xlsxout_print.c, free pages
+ * xlsxout_page.c, serial dates xlsxout_time.c.
  */
 #include <ctype.h>
 #include <math.h>
@@ -21,7 +21,6 @@
 
 #define NUMFMT_DATE "yyyy-mm-dd"
 #define NUMFMT_DATETIME "yyyy-mm-dd hh:mm:ss"
-#define NUMFMT_PERCENT "0.0%"
 
 int
 xlsxout_fail(struct xlsxout *x, int code, const char *what, lxw_error e)
@@ -445,8 +444,8 @@ end_sheet(struct xlsxout_sheet *s)
 }
 
 /* A sheet of the workbook's list, before its first row. */
-static int
-new_sheet(struct xlsxout *x, struct xlsxout_sheet **out, const char *name,
+int
+xlsxout_new_sheet(struct xlsxout *x, struct xlsxout_sheet **out, const char *name,
     size_t ncols)
 {
 	struct xlsxout_sheet *s;
@@ -492,7 +491,7 @@ xlsxout_sheet_add_opts(struct xlsxout *x, struct xlsxout_sheet **out,
 	int rc;
 
 	*out = NULL;
-	if ((rc = new_sheet(x, &s, name, ncols)) != 0)
+	if ((rc = xlsxout_new_sheet(x, &s, name, ncols)) != 0)
 		return rc;
 	for (size_t c = 0; c < ncols; c++) {
 		s->cols[c].name = xstrdup(cols[c].name);
@@ -516,37 +515,10 @@ xlsxout_sheet_add(struct xlsxout *x, struct xlsxout_sheet **out,
 	return xlsxout_sheet_add_opts(x, out, name, cols, ncols, NULL);
 }
 
-int
-xlsxout_page_add(struct xlsxout *x, struct xlsxout_sheet **out,
-    const char *name, const unsigned *widths, size_t ncols)
-{
-	struct xlsxout_sheet *s;
-	lxw_error e;
-	int rc;
-
-	*out = NULL;
-	if ((rc = new_sheet(x, &s, name, ncols)) != 0)
-		return rc;
-	s->page = true;
-	for (size_t c = 0; c < ncols; c++) {
-		s->cols[c].name = xstrdup("");
-		s->cols[c].type = XLSXOUT_TEXT;
-		e = worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c,
-		    widths[c], NULL);
-		if (e != LXW_NO_ERROR)
-			return xlsxout_fail(x, TALLY_EIO, "setting a column width",
-			    e);
-	}
-	if ((rc = xlsxout_print_setup(s, s->ws)) != 0)
-		return rc;
-	*out = s;
-	return 0;
-}
-
 /* Common checks before a cell: the column exists, has this type, and a
  * full part is continued on the next sheet. */
-static int
-cell(struct xlsxout_sheet *s, size_t col, enum xlsxout_type t1,
+int
+xlsxout_cell(struct xlsxout_sheet *s, size_t col, enum xlsxout_type t1,
     enum xlsxout_type t2)
 {
 	if (s->x->open != s)
@@ -572,8 +544,8 @@ cell_fmt(struct xlsxout_sheet *s, size_t col, const char *numfmt)
 	return xlsxout_fmt(s->x, numfmt, F_BOLD | F_TOP);
 }
 
-static int
-written(struct xlsxout_sheet *s, lxw_error e)
+int
+xlsxout_written(struct xlsxout_sheet *s, lxw_error e)
 {
 	if (e != LXW_NO_ERROR)
 		return xlsxout_fail(s->x, TALLY_EIO, "writing a cell", e);
@@ -581,8 +553,8 @@ written(struct xlsxout_sheet *s, lxw_error e)
 }
 
 /* A text cell with the given format, cut at Excel's limit. */
-static int
-put_text(struct xlsxout_sheet *s, size_t col, const char *text,
+int
+xlsxout_put_text(struct xlsxout_sheet *s, size_t col, const char *text,
     lxw_format *f)
 {
 	struct xlsxout *x = s->x;
@@ -608,11 +580,11 @@ put_text(struct xlsxout_sheet *s, size_t col, const char *text,
 			strbuf_reset(&x->cut);
 			strbuf_add(&x->cut, text, (size_t)(p - text));
 			x->truncated++;
-			return written(s, worksheet_write_string(s->ws, s->row,
+			return xlsxout_written(s, worksheet_write_string(s->ws, s->row,
 			    (lxw_col_t)col, strbuf_str(&x->cut), f));
 		}
 	}
-	return written(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col,
 	    text, f));
 }
 
@@ -623,30 +595,10 @@ xlsxout_text(struct xlsxout_sheet *s, size_t col, const char *text)
 
 	/* any column: text is also how a value its type cannot hold in
 	 * Excel (NaN, a date before 1900) is shown */
-	if ((rc = cell(s, col, s->cols[col < s->ncols ? col : 0].type,
+	if ((rc = xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
 	    XLSXOUT_TEXT)) != 0)
 		return rc;
-	return put_text(s, col, text, cell_fmt(s, col, NULL));
-}
-
-int
-xlsxout_page_text(struct xlsxout_sheet *s, size_t col, const char *text,
-    enum xlsxout_style style)
-{
-	static const unsigned flags[] = {
-		[XLSXOUT_PLAIN] = 0, [XLSXOUT_TITLE] = F_TITLE,
-		[XLSXOUT_SUBTITLE] = F_SUBTITLE, [XLSXOUT_BANNER] = F_BANNER,
-		[XLSXOUT_HEADING] = F_HEADING, [XLSXOUT_LABEL] = F_BOLD,
-		[XLSXOUT_QUIET] = F_ITALIC,
-	};
-	int rc;
-
-	if (!s->page)
-		return xlsxout_fail(s->x, TALLY_EINTERNAL,
-		    "page text on a table sheet", LXW_NO_ERROR);
-	if ((rc = cell(s, col, XLSXOUT_TEXT, XLSXOUT_TEXT)) != 0)
-		return rc;
-	return put_text(s, col, text, xlsxout_fmt(s->x, NULL, flags[style]));
+	return xlsxout_put_text(s, col, text, cell_fmt(s, col, NULL));
 }
 
 static void
@@ -667,39 +619,15 @@ xlsxout_number(struct xlsxout_sheet *s, size_t col, double v)
 {
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_NUMBER, XLSXOUT_PERCENT)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_NUMBER, XLSXOUT_PERCENT)) != 0)
 		return rc;
 	if (!isfinite(v))
 		return xlsxout_fail(s->x, TALLY_EDATA,
 		    "a number that is not finite", LXW_NO_ERROR);
 	track_number(&s->cols[col], v);
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
 	    v, cell_fmt(s, col, s->cols[col].type == XLSXOUT_PERCENT ?
 	    NUMFMT_PERCENT : NULL)));
-}
-
-int
-xlsxout_page_number(struct xlsxout_sheet *s, size_t col, double v,
-    const char *unit)
-{
-	char buf[64];
-	const char *numfmt = NULL;
-	int dec, rc;
-
-	if (!s->page)
-		return xlsxout_fail(s->x, TALLY_EINTERNAL,
-		    "page number on a table sheet", LXW_NO_ERROR);
-	if ((rc = cell(s, col, XLSXOUT_TEXT, XLSXOUT_TEXT)) != 0)
-		return rc;
-	if (!isfinite(v))
-		return xlsxout_fail(s->x, TALLY_EDATA,
-		    "a number that is not finite", LXW_NO_ERROR);
-	if (unit != NULL && strcmp(unit, "percent") == 0)
-		numfmt = NUMFMT_PERCENT;
-	else if (unit != NULL)
-		numfmt = xlsxout_money_numfmt(unit, buf, &dec);
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    v, xlsxout_fmt(s->x, numfmt, 0)));
 }
 
 int
@@ -711,7 +639,7 @@ xlsxout_money(struct xlsxout_sheet *s, size_t col, double v,
 	char buf[64];
 	int dec, rc;
 
-	if ((rc = cell(s, col, XLSXOUT_MONEY, XLSXOUT_MONEY)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_MONEY, XLSXOUT_MONEY)) != 0)
 		return rc;
 	if (!isfinite(v))
 		return xlsxout_fail(s->x, TALLY_EDATA,
@@ -725,7 +653,7 @@ xlsxout_money(struct xlsxout_sheet *s, size_t col, double v,
 			c->decimals = dec;
 	} else if (c->fraction && c->decimals < 4)
 		c->decimals = 4;
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
 	    v, cell_fmt(s, col, numfmt)));
 }
 
@@ -734,9 +662,9 @@ xlsxout_bool(struct xlsxout_sheet *s, size_t col, bool v)
 {
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_BOOL, XLSXOUT_BOOL)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_BOOL, XLSXOUT_BOOL)) != 0)
 		return rc;
-	return written(s, worksheet_write_boolean(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_boolean(s->ws, s->row, (lxw_col_t)col,
 	    v ? 1 : 0, cell_fmt(s, col, NULL)));
 }
 
@@ -745,9 +673,9 @@ xlsxout_serial(struct xlsxout_sheet *s, size_t col, double serial)
 {
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_DATE, XLSXOUT_DATETIME)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_DATE, XLSXOUT_DATETIME)) != 0)
 		return rc;
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
 	    serial, cell_fmt(s, col, s->cols[col].type == XLSXOUT_DATE ?
 	    NUMFMT_DATE : NUMFMT_DATETIME)));
 }
@@ -759,14 +687,14 @@ xlsxout_serial_offset(struct xlsxout_sheet *s, size_t col, double serial,
 	char numfmt[64];
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_DATETIME, XLSXOUT_DATETIME)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_DATETIME, XLSXOUT_DATETIME)) != 0)
 		return rc;
 	if (strlen(offset) > 9 || strpbrk(offset, "\"\\") != NULL)
 		return xlsxout_fail(s->x, TALLY_EDATA, "a malformed UTC offset",
 		    LXW_NO_ERROR);
 	snprintf(numfmt, sizeof(numfmt), NUMFMT_DATETIME " \"UTC%s\"", offset);
 	s->cols[col].offset = true;
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
 	    serial, cell_fmt(s, col, numfmt)));
 }
 
@@ -775,10 +703,10 @@ xlsxout_note(struct xlsxout_sheet *s, size_t col, const char *text)
 {
 	int rc;
 
-	if ((rc = cell(s, col, s->cols[col < s->ncols ? col : 0].type,
+	if ((rc = xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
 	    XLSXOUT_TEXT)) != 0)
 		return rc;
-	return written(s, worksheet_write_comment(s->ws, s->row, (lxw_col_t)col,
+	return xlsxout_written(s, worksheet_write_comment(s->ws, s->row, (lxw_col_t)col,
 	    text));
 }
 
@@ -811,7 +739,7 @@ xlsxout_end_row(struct xlsxout_sheet *s)
 		/* the rule runs under the whole row, empty cells too */
 		f = xlsxout_fmt(s->x, NULL, F_BOLD | F_TOP);
 		for (size_t c = 0; c < s->ncols; c++)
-			if (!s->written[c] && (rc = written(s,
+			if (!s->written[c] && (rc = xlsxout_written(s,
 			    worksheet_write_blank(s->ws, s->row, (lxw_col_t)c,
 			    f))) != 0)
 				return rc;

@@ -1,7 +1,7 @@
 /*
- * xlsxout_int.h - what xlsxout.c (workbook, sheets, free pages, cells)
- * and xlsxout_print.c (page setup, charts, page breaks) share.  Nothing
- * outside lib/out/xlsxout*.c includes it.
+ * xlsxout_int.h - what xlsxout.c (workbook, sheets, cells),
+ * xlsxout_page.c (free pages) and xlsxout_print.c (page setup, charts,
+ * page breaks) share.  Nothing outside lib/out/xlsxout*.c includes it.
  */
 #ifndef TALLY_XLSXOUT_INT_H
 #define TALLY_XLSXOUT_INT_H
@@ -15,6 +15,7 @@
 #include "out/xlsxout.h"
 
 #define EXCEL_MAX_ROWS 1048576UL
+#define NUMFMT_PERCENT "0.0%"
 #define EXCEL_MAX_TEXT 32767	/* characters in one cell */
 
 /* Cell format flags (fmt_get): combined with a number format. */
@@ -114,6 +115,19 @@ const char *xlsxout_money_numfmt(const char *currency, char buf[64],
 const char *xlsxout_keep(struct xlsxout *x, char *s);
 /* Characters in a UTF-8 string, counting no further than cap. */
 unsigned xlsxout_utf8_width(const char *s, unsigned cap);
+
+/* A new sheet in the workbook's list (the previous one ended), before
+ * its first row; columns zeroed. */
+int xlsxout_new_sheet(struct xlsxout *x, struct xlsxout_sheet **out,
+    const char *name, size_t ncols);
+/* Checks before a cell of column col (of type t1 or t2 on a table). */
+int xlsxout_cell(struct xlsxout_sheet *s, size_t col, enum xlsxout_type t1,
+    enum xlsxout_type t2);
+/* A text cell with format f, cut at Excel's limit. */
+int xlsxout_put_text(struct xlsxout_sheet *s, size_t col, const char *text,
+    lxw_format *f);
+/* 0, or TALLY_EIO with the message for a failed write. */
+int xlsxout_written(struct xlsxout_sheet *s, lxw_error e);
 
 /* xlsxout_print.c: page setup of a new worksheet (part), and the charts
  * of a sheet, placed under its table, when it ends. */
