@@ -13,7 +13,8 @@
  *   - every sheet is set up to print (landscape, one page wide, header
  *     rows repeated, page header and footer) and its charts sit under its
  *     table;
- *   - the capacity forecast is drawn as its own dashed series.
+ *   - the capacity forecast is drawn as its own dashed series;
+ *   - a name from outside stays one word in an action's command.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -459,6 +460,31 @@ test_forecast_dashed(void **state)
 	db_free(db);
 }
 
+/*
+ * An action's command may name a model, and a model's name comes from
+ * outside (usage events register unknown names): pasted into a shell it
+ * must stay one word.
+ */
+static void
+test_commands_quote_names(void **state)
+{
+	struct db *db = rs_fresh_db(NULL);
+	PGresult *res;
+	char *t;
+
+	(void)state;
+	res = PQexec(db_conn(db), "select tally_shell_word('qwen-image-edit'),"
+	    " tally_shell_word('x; rm -rf ~'), tally_shell_word('it''s $(id)'),"
+	    " tally_shell_word('')");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	t = rs_text(res);
+	assert_string_equal(strchr(t, '\n') + 1,
+	    "qwen-image-edit|'x; rm -rf ~'|'it'\"'\"'s $(id)'|''\n");
+	free(t);
+	PQclear(res);
+	db_free(db);
+}
+
 int
 main(void)
 {
@@ -468,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_headers_and_notes),
 		cmocka_unit_test(test_page_setup),
 		cmocka_unit_test(test_forecast_dashed),
+		cmocka_unit_test(test_commands_quote_names),
 	};
 
 	testdb_require();

@@ -364,6 +364,41 @@ check_xlsx(const char *dir)
 	assert_string_equal(json_string_value(json_object_get(wb, "created")),
 	    "2026-03-30T06:00:00");
 
+	/*
+	 * The Summary: the day's figures (8 calls, 5 successful, 3 failed;
+	 * the successful ones took 700, 1000, 2000, 3000 and 10000 ms, p95 at
+	 * position 4 x 0.95 = 3.8: 3000 + 0.8 x 7000 = 8600; all eight, p95
+	 * at 6.65 between 4000 and 10000: 7900), the hour sheets' window,
+	 * and one action per model that needs a look, with its command.
+	 */
+	sh = sheet_named(wb, "Summary");
+	assert_cell(sh, 0, 0, "s", "General", "\"Model statistics\"");
+	assert_cell(sh, 1, 0, "s", "General", "\"Sunday 2026-03-29\"");
+	assert_cell(sh, 7, 0, "s", "General", "\"Sheets over a window\"");
+	assert_cell(sh, 7, 1, "s", "General", "\"Peak hours, Calls by hour\"");
+	assert_cell(sh, 7, 2, "s", "General",
+	    "\"last 7 days (2026-03-23 to 2026-03-29)\"");
+	assert_cell(sh, 10, 0, "s", "General", "\"Calls\"");
+	assert_cell(sh, 10, 1, "n", "General", "8");
+	assert_cell(sh, 12, 1, "n", "0.0%", "0.375");
+	assert_cell(sh, 13, 0, "s", "General",
+	    "\"Processing time p95, successful calls\"");
+	assert_cell(sh, 13, 1, "n", "General", "8600");
+	assert_cell(sh, 13, 2, "s", "General", "\"ms\"");
+	assert_cell(sh, 14, 1, "n", "General", "7900");
+	assert_cell(sh, 19, 0, "s", "General", "\"Actions needed\"");
+	assert_cell(sh, 20, 0, "s", "General", "\"Model delta is active but has "
+	    "had no call for 7 days: switch it off if the service dropped it.\"");
+	assert_cell(sh, 21, 1, "s", "General",
+	    "\"tallyctl model set delta --inactive\"");
+	assert_cell(sh, 23, 1, "s", "General",
+	    "\"tallyctl model set epsilon --inactive\"");
+	assert_cell(sh, 24, 0, "s", "General", "\"Model gamma is switched off "
+	    "but was called in the last 7 days: switch it on, or tell the "
+	    "image service.\"");
+	assert_cell(sh, 25, 1, "s", "General",
+	    "\"tallyctl model set gamma --active\"");
+
 	sh = sheet_named(wb, "Daily totals");
 	assert_cell(sh, 1, 0, "d", "yyyy-mm-dd", "\"2026-03-29T00:00:00\"");
 	assert_cell(sh, 1, 1, "n", "General", "8");

@@ -169,6 +169,64 @@ test_month_pool(void **state)
 	db_free(db);
 }
 
+/*
+ * The Summary of March: figures as their sheets show them (utilisation of
+ * all accounts 94.40 / 267.60 seat-days, the peak and forecast of
+ * "Capacity forecast", usage, net revenue of "Revenue trend"), the
+ * capacity recommendation in words, and the actions: the accounts to add,
+ * the one underused account, and the three rates no one has set for the
+ * margins (EUR and USD costs, IDR and USD sales).  With a buffer of 2 the
+ * forecast fits: 7 - 4.4 leaves 2 whole seats free.
+ */
+static void
+test_summary(void **state)
+{
+	struct db *db = rs_fresh_db("monthly_basic.sql");
+	PGresult *res;
+
+	(void)state;
+	rs_expect(db, SUMMARY, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
+	    "section|label|value|unit|command\n"
+	    "figure|Seat utilisation|0.3528|percent|NULL\n"
+	    "figure|Peak seats in use|4|NULL|NULL\n"
+	    "figure|Forecast peak seats next month|4.4|NULL|NULL\n"
+	    "figure|Seats at the month's end|7|NULL|NULL\n"
+	    "figure|Images generated|6|NULL|NULL\n"
+	    "figure|Images edited|6|NULL|NULL\n"
+	    "figure|Credits consumed|55|NULL|NULL\n"
+	    "figure|Active users|4|NULL|NULL\n"
+	    "figure|Registered users at the month's end|5|NULL|NULL\n"
+	    "figure|Credits per active user|13.8|NULL|NULL\n"
+	    "figure|Net revenue in IDR|200000.00|IDR|NULL\n"
+	    "figure|Net revenue in USD|84.97|USD|NULL\n"
+	    "recommendation|Add 3 accounts of 1 seat before April 2026: the "
+	    "peak is forecast at 4.4 seats, there are 7 seats, and 5 should "
+	    "stay free.|NULL|NULL|NULL\n"
+	    "action|Add 3 accounts of 1 seat (see the recommendation).|NULL|"
+	    "NULL|tallyctl account add EMAIL --max-seats 1\n"
+	    "action|1 account used less than half its seat-days: sell harder, "
+	    "merge or drop (see \"Underused accounts\").|NULL|NULL|"
+	    "tallyctl account list\n"
+	    "action|No exchange rate from EUR to IDR: the margins that need it "
+	    "are empty.|NULL|NULL|tallyctl fx set EUR IDR RATE --from "
+	    "2026-03-01\n"
+	    "action|No exchange rate from EUR to USD: the margins that need it "
+	    "are empty.|NULL|NULL|tallyctl fx set EUR USD RATE --from "
+	    "2026-03-01\n"
+	    "action|No exchange rate from USD to IDR: the margins that need it "
+	    "are empty.|NULL|NULL|tallyctl fx set USD IDR RATE --from "
+	    "2026-03-01\n");
+	res = rs_run_with(db, SUMMARY, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
+	    "{\"alert_seat_threshold\": 2}");
+	assert_string_equal(PQgetvalue(res, 12, 0), "recommendation");
+	assert_string_equal(PQgetvalue(res, 12, 1), "No accounts to add for "
+	    "April 2026: the peak is forecast at 4.4 seats, there are 7 seats, "
+	    "so at least 2 stay free (the buffer is 2).");
+	assert_string_equal(PQgetvalue(res, 13, 4), "tallyctl account list");
+	PQclear(res);
+	db_free(db);
+}
+
 /* Trends and money sheets of March in Berlin. */
 static void
 test_month_money_and_usage(void **state)
@@ -535,6 +593,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_database),
 		cmocka_unit_test(test_month_pool),
+		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_month_money_and_usage),
 		cmocka_unit_test(test_month_in_utc),
 		cmocka_unit_test(test_empty_month),
