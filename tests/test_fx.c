@@ -47,6 +47,13 @@ jstr(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* A field of a change's item ({"item": {...}, ...}). */
+static const char *
+item(json_t *out, const char *key)
+{
+	return jstr(json_object_get(out, "item"), key);
+}
+
 static void
 test_set_and_audit(void **state)
 {
@@ -54,11 +61,12 @@ test_set_and_audit(void **state)
 
 	(void)state;
 	out = set_ok("eur", "usd", "1.08", "2026-03-01", false);
-	assert_string_equal(jstr(out, "from"), "EUR");
-	assert_string_equal(jstr(out, "to"), "USD");
-	assert_string_equal(jstr(out, "rate"), "1.08");
-	assert_string_equal(jstr(out, "valid_from"), "2026-03-01");
-	assert_string_equal(jstr(out, "created_by"), "admin:ana");
+	assert_string_equal(item(out, "from"), "EUR");
+	assert_string_equal(item(out, "to"), "USD");
+	assert_string_equal(item(out, "rate"), "1.08");
+	assert_string_equal(item(out, "valid_from"), "2026-03-01");
+	assert_string_equal(item(out, "created_by"), "admin:ana");
+	assert_true(json_is_false(json_object_get(out, "dry_run")));
 	assert_true(json_is_null(json_object_get(out, "replaces")));
 	json_decref(out);
 	assert_string_equal(q("SELECT concat_ws(' ', from_currency, to_currency,"
@@ -147,7 +155,8 @@ test_dry_run(void **state)
 
 	(void)state;
 	out = set_ok("USD", "IDR", "16000", "2026-02-15", true);
-	assert_string_equal(jstr(out, "rate"), "16000");
+	assert_string_equal(item(out, "rate"), "16000");
+	assert_true(json_is_true(json_object_get(out, "dry_run")));
 	json_decref(out);
 	assert_int_equal(qll("SELECT count(*) FROM fx_rates WHERE"
 	    " to_currency = 'IDR'"), 0);
@@ -158,22 +167,24 @@ test_dry_run(void **state)
 static void
 test_list(void **state)
 {
-	struct ops_fx_list_req rq = { "eur", NULL };
+	struct ops_fx_list_req rq = { "eur", NULL, { 0, 0, 0 } };
 	struct ops o;
-	json_t *out = NULL, *first, *second;
+	json_t *out = NULL, *items, *first, *second;
 
 	(void)state;
 	ops_init(&o, adm, "admin:ana", false);
 	assert_int_equal(ops_fx_list(&o, &rq, &out), 0);
 	/* test_set_and_audit's three EUR/USD rows, latest day first */
-	assert_int_equal(json_array_size(out), 3);
-	first = json_array_get(out, 0);
+	items = json_object_get(out, "items");
+	assert_int_equal(json_array_size(items), 3);
+	assert_int_equal(json_integer_value(json_object_get(out, "total")), 3);
+	first = json_array_get(items, 0);
 	assert_string_equal(jstr(first, "valid_from"), "2026-04-01");
 	assert_true(json_is_true(json_object_get(first, "in_force")));
-	second = json_array_get(out, 1);
+	second = json_array_get(items, 1);
 	assert_string_equal(jstr(second, "rate"), "1.1");
 	assert_true(json_is_true(json_object_get(second, "in_force")));
-	assert_true(json_is_false(json_object_get(json_array_get(out, 2),
+	assert_true(json_is_false(json_object_get(json_array_get(items, 2),
 	    "in_force")));
 	json_decref(out);
 	rq.from = "XX";

@@ -68,21 +68,18 @@ currency_arg(struct ops *o, const char *field, const char *in, char out[4])
 struct set_arg {
 	const struct ops_fx_set_req *rq;
 	char from[4], to[4];
-	json_t *out;
 };
 
 static int
-set_tx(struct ops *o, void *p)
+set_fn(struct ops *o, void *p, json_t **out)
 {
 	struct set_arg *a = p;
 	PGresult *prev = NULL, *row = NULL;
-	const char *params[6];
+	const char *params[5];
 	char id[24], *before = NULL, *after = NULL;
-	json_t *b = NULL;
+	json_t *b = NULL, *b2;
 	int rc;
 
-	json_decref(a->out);
-	a->out = NULL;
 	params[0] = a->from;
 	params[1] = a->to;
 	params[2] = a->rq->valid_from;
@@ -93,7 +90,7 @@ set_tx(struct ops *o, void *p)
 	    " ORDER BY r.valid_from DESC, r.created_at DESC, r.id DESC LIMIT 1",
 	    3, params);
 	if (rc != 0)
-		return ops_fail(o, rc, NULL, NULL);
+		return ops_db_fail(o, rc, "looking up the rate in force");
 	params[3] = a->rq->rate;
 	params[4] = audit_actor(o->actor);
 	rc = db_query(o->db, &row, "INSERT INTO fx_rates AS r (from_currency,"
@@ -101,22 +98,27 @@ set_tx(struct ops *o, void *p)
 	    " VALUES ($1, $2, $4::numeric, $3::date, $5)"
 	    " RETURNING " FX_COLS, 5, params);
 	if (rc != 0) {
-		PQclear(prev);
-		return ops_fail(o, rc, NULL, NULL);
+		rc = ops_db_fail(o, rc, "recording the rate");
+		goto out;
 	}
-	a->out = ops_row_json(row, 0);
 	if (PQntuples(prev) > 0)
 		b = ops_row_json(prev, 0);
-	/* the same day set again: the new row replaces that one */
-	json_object_set_new(a->out, "replaces", b != NULL &&
-	    strcmp(PQgetvalue(prev, 0, 4), a->rq->valid_from) == 0 ?
-	    json_string(PQgetvalue(prev, 0, 3)) : json_null());
 	before = b != NULL ? json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	after = json_dumps(a->out, JSON_COMPACT | JSON_SORT_KEYS);
+	b2 = ops_row_json(row, 0);
+	after = json_dumps(b2, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(b2);
 	if (after == NULL)
 		abort();	/* jansson fails only when out of memory */
 	snprintf(id, sizeof(id), "%s/%s", a->from, a->to);
 	rc = ops_audit(o, "fx.set", "fx_rate", id, a->rq->reason, before, after);
+	if (rc == 0) {
+		*out = ops_change_json(o, row, 0, 0);
+		/* the same day set again: the new row replaces that one */
+		json_object_set_new(*out, "replaces", b != NULL &&
+		    strcmp(PQgetvalue(prev, 0, 4), a->rq->valid_from) == 0 ?
+		    json_string(PQgetvalue(prev, 0, 3)) : json_null());
+	}
+out:
 	free(before);
 	free(after);
 	json_decref(b);
@@ -151,74 +153,45 @@ ops_fx_set(struct ops *o, const struct ops_fx_set_req *rq, json_t **out)
 		return ops_fail(o, TALLY_EUSAGE, "valid_from", "valid_from: want "
 		    "a date YYYY-MM-DD, not '%s'",
 		    rq->valid_from != NULL ? rq->valid_from : "");
-	rc = ops_mutate(o, set_tx, &a);
-	if (rc != 0) {
-		json_decref(a.out);
-		return rc;
-	}
-	*out = a.out;
-	return 0;
+	return ops_change(o, set_fn, &a, out);
 }
 
-struct list_arg {
-	char from[4], to[4];
-	bool has_from, has_to;
-	json_t *out;
+#define FX_FILTER \
+    " FROM fx_rates r" \
+    " WHERE ($1::text IS NULL OR r.from_currency = $1)" \
+    " AND ($2::text IS NULL OR r.to_currency = $2)"
+
+static const struct ops_list_sql list_sql = {
+	"listing exchange rates",
+	"SELECT count(*)" FX_FILTER,
+	"SELECT " FX_COLS ","
+	" NOT EXISTS (SELECT 1 FROM fx_rates n"
+	"  WHERE n.from_currency = r.from_currency"
+	"  AND n.to_currency = r.to_currency AND n.valid_from = r.valid_from"
+	"  AND (n.created_at, n.id) > (r.created_at, r.id)) AS in_force"
+	FX_FILTER
+	" ORDER BY r.from_currency, r.to_currency, r.valid_from DESC,"
+	" r.created_at DESC, r.id DESC" OPS_LIMIT_OFFSET(3, 4), 2
 };
-
-static int
-list_tx(struct ops *o, void *p)
-{
-	struct list_arg *a = p;
-	PGresult *res = NULL;
-	const char *params[2];
-	int rc;
-
-	json_decref(a->out);
-	a->out = NULL;
-	params[0] = a->has_from ? a->from : NULL;
-	params[1] = a->has_to ? a->to : NULL;
-	rc = db_query(o->db, &res, "SELECT " FX_COLS ","
-	    " NOT EXISTS (SELECT 1 FROM fx_rates n"
-	    "  WHERE n.from_currency = r.from_currency"
-	    "  AND n.to_currency = r.to_currency AND n.valid_from = r.valid_from"
-	    "  AND (n.created_at, n.id) > (r.created_at, r.id)) AS in_force"
-	    " FROM fx_rates r"
-	    " WHERE ($1::text IS NULL OR r.from_currency = $1)"
-	    " AND ($2::text IS NULL OR r.to_currency = $2)"
-	    " ORDER BY r.from_currency, r.to_currency, r.valid_from DESC,"
-	    " r.created_at DESC, r.id DESC", 2, params);
-	if (rc != 0)
-		return ops_fail(o, rc, NULL, NULL);
-	a->out = ops_rows_json(res);
-	PQclear(res);
-	return 0;
-}
 
 int
 ops_fx_list(struct ops *o, const struct ops_fx_list_req *rq, json_t **out)
 {
-	struct list_arg a;
+	const char *params[2] = { NULL, NULL };
+	char from[4], to[4];
 	int rc;
 
 	*out = NULL;
 	ops_reset(o);
-	memset(&a, 0, sizeof(a));
 	if (rq->from != NULL) {
-		if ((rc = currency_arg(o, "from", rq->from, a.from)) != 0)
+		if ((rc = currency_arg(o, "from", rq->from, from)) != 0)
 			return rc;
-		a.has_from = true;
+		params[0] = from;
 	}
 	if (rq->to != NULL) {
-		if ((rc = currency_arg(o, "to", rq->to, a.to)) != 0)
+		if ((rc = currency_arg(o, "to", rq->to, to)) != 0)
 			return rc;
-		a.has_to = true;
+		params[1] = to;
 	}
-	rc = ops_read(o, list_tx, &a);
-	if (rc != 0) {
-		json_decref(a.out);
-		return rc;
-	}
-	*out = a.out;
-	return 0;
+	return ops_list(o, &list_sql, &rq->page, params, out);
 }

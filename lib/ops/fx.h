@@ -30,8 +30,9 @@ struct ops_fx_set_req {
 /*
  * Record a rate (audit action "fx.set", entity "fx_rate", entity id
  * "FROM/TO"; before: the rate that was in force for the pair on that day,
- * or null).  *out: {"id", "from", "to", "rate" (text, exact), "valid_from",
- * "created_at", "created_by", "replaces" (the earlier rate as text, or
+ * or null).  *out: {"item": {"id", "from", "to", "rate" (text, exact),
+ * "valid_from", "created_at", "created_by"}, "columns", "dry_run",
+ * "replaces" (the rate of the same pair and day it replaces, as text, or
  * null)}.  TALLY_EUSAGE with field "from", "to", "rate" or "valid_from"
  * when one is malformed.
  */
@@ -40,13 +41,14 @@ int ops_fx_set(struct ops *o, const struct ops_fx_set_req *rq, json_t **out);
 struct ops_fx_list_req {
 	const char *from;	/* NULL: every pair; else only rates from it */
 	const char *to;		/* NULL: any */
+	struct ops_page page;
 };
 
 /*
- * Every rate ever set, newest day first per pair: {"id", "from", "to",
- * "rate" (text), "valid_from", "created_at", "created_by", "in_force"
- * (false when a later setting for the same pair and day replaced it)}.
- * *out is an array.
+ * Every rate ever set, per pair, latest day first: a list answer whose
+ * items are {"id", "from", "to", "rate" (text), "valid_from",
+ * "created_at", "created_by", "in_force" (false when a later setting of
+ * the same pair and day replaced it)}.
  */
 int ops_fx_list(struct ops *o, const struct ops_fx_list_req *rq, json_t **out);
 
