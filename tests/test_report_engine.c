@@ -31,6 +31,7 @@
 #include "report/engine.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/sheet_test.h"
 
 #define BERLIN "Europe/Berlin"
 
@@ -88,29 +89,6 @@ count_entries(const char *dir)
 	return n;
 }
 
-static json_t *
-read_xlsx(const char *dir, const char *name)
-{
-	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *p;
-	json_t *j;
-	json_error_t jerr;
-
-	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s/%s'", reader, dir, name);
-	p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		strbuf_add(&out, buf, n);
-	assert_int_equal(pclose(p), 0);
-	j = json_loads(strbuf_str(&out), 0, &jerr);
-	if (j == NULL)
-		fail_msg("reader output is not JSON: %s", jerr.text);
-	strbuf_release(&cmd);
-	strbuf_release(&out);
-	return j;
-}
 
 static json_t *
 xcell(json_t *wb, size_t sheet, size_t row, size_t col)
@@ -224,7 +202,7 @@ test_types_and_injection(void **state)
 	    "\"NaN\",\"1 day\",\"{\"\"a\"\": 1}\",\"'@SUM(A1)\"\r\n");
 	free(csv);
 
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_string_equal(json_string_value(json_object_get(wb, "created")),
 	    "2026-11-17T06:00:00");
 	assert_xcell(wb, 1, 0, "n", "General");
@@ -330,7 +308,7 @@ test_empty_result(void **state)
 	csv = slurp(dir, "t-2026-11-16-none.csv", NULL);
 	assert_string_equal(csv, "\"a\",\"b\"\r\n");
 	free(csv);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	sh = json_array_get(json_object_get(wb, "sheets"), 0);
 	assert_string_equal(json_string_value(json_object_get(sh, "name")), "none");
 	/* the header, then a line that says the sheet is empty on purpose */
@@ -655,7 +633,7 @@ test_continuation_and_formats(void **state)
 	assert_null(res.sheets[0].csv);
 	assert_int_equal(count_entries(dir), 2);	/* xlsx + manifest */
 	report_result_release(&res);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_int_equal(json_array_size(json_object_get(wb, "sheets")), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(wb, "sheets"), 2), "name")), "n (3)");
@@ -706,7 +684,7 @@ test_headers_notes_totals(void **state)
 	assert_non_null(strstr(csv, "\"sku\",\"net\",\"cur\",\"margin\","
 	    "\"why\"\r\n"));
 	free(csv);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	sh = json_array_get(json_object_get(wb, "sheets"), 0);
 	/* a title row stating the window (the day's period is shorter than
 	 * 7 days: the 7 days ending with it), then the header */
@@ -770,7 +748,7 @@ test_zone_and_repeated_hour(void **state)
 	(void)state;
 	assert_int_equal(run(src, 1, dir, BERLIN, NULL, &res), 0);
 	report_result_release(&res);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_string_equal(xstr(wb, 0, 0), "First (Europe/Berlin)");
 	assert_string_equal(xstr(wb, 0, 4), "Naive");
 	assert_xcell(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss \"UTC+02:00\"");
@@ -789,7 +767,7 @@ test_zone_and_repeated_hour(void **state)
 	dir = new_dir();
 	assert_int_equal(run(src, 1, dir, "UTC", NULL, &res), 0);
 	report_result_release(&res);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_string_equal(xstr(wb, 0, 1), "Second (UTC)");
 	assert_xcell(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss");
 	assert_xcell(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss");

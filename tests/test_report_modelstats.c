@@ -29,6 +29,7 @@
 #include "report/engine.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/sheet_test.h"
 
 #define BERLIN "Europe/Berlin"
 #define AS_OF "2026-03-30T08:00:00+02:00"	/* 06:00Z */
@@ -270,29 +271,6 @@ check_csv(const char *dir)
 	free(peak);
 }
 
-static json_t *
-read_xlsx(const char *dir, const char *name)
-{
-	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *p;
-	json_t *j;
-	json_error_t jerr;
-
-	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s/%s'", reader, dir, name);
-	p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		strbuf_add(&out, buf, n);
-	assert_int_equal(pclose(p), 0);
-	j = json_loads(strbuf_str(&out), 0, &jerr);
-	if (j == NULL)
-		fail_msg("reader output is not JSON: %s", jerr.text);
-	strbuf_release(&cmd);
-	strbuf_release(&out);
-	return j;
-}
 
 static json_t *
 sheet_named(json_t *wb, const char *name)
@@ -341,7 +319,7 @@ check_xlsx(const char *dir)
 	static const char *const names[] = { "Summary", "Daily totals",
 		"Per model per day", "Errors", "Models", "Inactive models",
 		"Peak hours", "Calls by hour" };
-	json_t *wb = read_xlsx(dir, "model-stats-2026-03-29.xlsx");
+	json_t *wb = rs_read_xlsx(dir, "model-stats-2026-03-29.xlsx");
 	json_t *sheets = json_object_get(wb, "sheets"), *sh, *ch;
 
 	assert_int_equal(json_array_size(sheets), 8);
@@ -586,7 +564,7 @@ test_empty_period(void **state)
 	assert_file(dir, "model-stats-2025-06-01-daily-totals.csv",
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
 	    "\"error_rate\",\"users\",\"credits\"\r\n");
-	wb = read_xlsx(dir, "model-stats-2025-06-01.xlsx");
+	wb = rs_read_xlsx(dir, "model-stats-2025-06-01.xlsx");
 	sheets = json_object_get(wb, "sheets");
 	assert_int_equal(json_array_size(sheets), 8);
 	/* an empty sheet says so under its header (the hour sheets under
