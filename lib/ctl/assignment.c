@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/argnum.h"
 #include "base/err.h"
 #include "ctl/assignment.h"
 #include "ctl/ctlopt.h"
@@ -92,7 +93,7 @@ run_change(struct ctl *c, int argc, char **argv,
 
 	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
-	if (ctlopt_parse_ll(pos[0], 1, LLONG_MAX, &req.id) != 0)
+	if (argnum_parse(pos[0], 1, LLONG_MAX, &req.id) != 0)
 		return ctlopt_usage_error(c, "not an assignment id: '%s'", pos[0]);
 	if (extend && !have_days)
 		return ctlopt_usage_error(c, "--days N is required");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/argnum.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "ctl/case.h"
@@ -50,7 +51,7 @@ case_one(struct ctl *c, int argc, char **argv)
 
 	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
 		return rc;
-	if (ctlopt_parse_ll(pos[0], 1, INT64_MAX, &req.id) != 0)
+	if (argnum_parse(pos[0], 1, INT64_MAX, &req.id) != 0)
 		return ctlopt_usage_error(c, "'%s' is not a case id", pos[0]);
 	if (!accept) {
 		rc = ops_case_show(ctl_ops(c), &req, &out);

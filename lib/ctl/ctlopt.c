@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/argnum.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "ctl/ctlopt.h"
@@ -90,11 +91,6 @@ find_opt(const struct ctlopt *opts, const char *name, size_t len)
 	return NULL;
 }
 
-int
-ctlopt_parse_ll(const char *s, long long min, long long max, long long *out)
-{
-	return ops_parse_ll(s, min, max, out);
-}
 
 int
 ctlopt_usage_error(struct ctl *c, const char *fmt, ...)
@@ -124,7 +120,7 @@ set_option(struct ctl *c, const struct ctlopt *o, const char *val)
 		*(const char **)o->dest = val;
 		break;
 	case CTLOPT_INT:
-		if (ctlopt_parse_ll(val, o->min, o->max, o->dest) != 0)
+		if (argnum_parse(val, o->min, o->max, o->dest) != 0)
 			return ctlopt_usage_error(c, "--%s: expected a whole number "
 			    "from %lld to %lld, got '%s'", o->name, o->min, o->max,
 			    val);
@@ -335,7 +331,7 @@ ctlopt_count(const char *opt, const char *s, long max, long *out)
 {
 	long long v;
 
-	if (ctlopt_parse_ll(s, 0, max, &v) != 0) {
+	if (argnum_parse(s, 0, max, &v) != 0) {
 		fprintf(stderr, "tallyctl: %s wants a whole number from 0 to "
 		    "%ld, not '%s'\n", opt, max, s);
 		return TALLY_EUSAGE;

@@ -122,9 +122,6 @@ int ctlopt_parse(struct ctl *c, int argc, char **argv,
 int ctlopt_usage_error(struct ctl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Parse a whole number in [min, max] (for positional ids). */
-int ctlopt_parse_ll(const char *s, long long min, long long max, long long *out);
-
 /* A non-negative whole number option of a command that parses its own
  * options (getopt): "tallyctl: OPT wants ..." on stderr, TALLY_EUSAGE. */
 int ctlopt_count(const char *opt, const char *s, long max, long *out);

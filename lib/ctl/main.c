@@ -14,6 +14,7 @@
 #include "ctl/case.h"
 #include "ctl/config.h"
 #include "ctl/db.h"
+#include "ctl/fx.h"
 #include "ctl/main.h"
 #include "ctl/misc.h"
 #include "ctl/send.h"
@@ -35,6 +36,7 @@ static const struct command {
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
 	{ "audit", ctl_audit, "list | verify | access       the audit trail, its hash chain, API access" },
+	{ "fx", ctl_fx, "set | list                   exchange rates for the margins" },
 	{ "token", ctl_token, "create | list | revoke       bearer tokens for tally-admin's API" },
 	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },
 	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/argnum.h"
 #include "base/err.h"
 #include "ops/account.h"
 #include "ops/account_rules.h"
@@ -89,7 +90,7 @@ ops_account_max_seats(const char *s, const char **out)
 	*out = NULL;
 	if (s == NULL || *s == '\0')
 		return NULL;
-	if (ops_parse_ll(s, 1, ACCOUNT_MAX_SEATS, &v) != 0)
+	if (argnum_parse(s, 1, ACCOUNT_MAX_SEATS, &v) != 0)
 		return "must be empty (single-user) or a whole number from 1 to "
 		    "10000";
 	*out = s;

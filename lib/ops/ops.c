@@ -408,21 +408,6 @@ ops_is_digits(const char *s)
 	return true;
 }
 
-int
-ops_parse_ll(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0')
-		return TALLY_EUSAGE;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return TALLY_EUSAGE;
-	*out = v;
-	return 0;
-}
 
 const char *
 ops_upper(char *buf, size_t n, const char *s)

@@ -246,7 +246,5 @@ int ops_list(struct ops *o, const struct ops_list_sql *q,
 bool ops_is_digits(const char *s);	/* one or more ASCII digits */
 /* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
 const char *ops_upper(char *buf, size_t n, const char *s);
-/* A whole number in [min, max]: 0, or TALLY_EUSAGE for anything else. */
-int ops_parse_ll(const char *s, long long min, long long max, long long *out);
 
 #endif
