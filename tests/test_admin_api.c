@@ -208,6 +208,37 @@ test_roles(void **state)
 	    " last_used_at IS NOT NULL", NULL), 3);
 }
 
+/* Exchange rates: set by admin, read by all, through ops_fx_*. */
+static void
+test_fx(void **state)
+{
+	const char *body = "{\"from\":\"EUR\",\"to\":\"USD\",\"rate\":\"1.08\","
+	    "\"valid_from\":\"2026-11-01\"}";
+	struct t_resp r;
+
+	(void)state;
+	t_http(&r, "POST", API "/fx-rates", t_write, JSON, body, NULL);
+	t_problem(&r, 403, "forbidden", NULL);
+	t_resp_free(&r);
+	/* a float cannot carry a rate exactly */
+	t_http(&r, "POST", API "/fx-rates", t_admin, JSON,
+	    "{\"from\":\"EUR\",\"to\":\"USD\",\"rate\":1.08,"
+	    "\"valid_from\":\"2026-11-01\"}", NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "POST", API "/fx-rates", t_admin, JSON, body,
+	    NULL), 201);
+	assert_string_equal(json_string_value(json_object_get(r.json, "rate")),
+	    "1.08");
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/fx-rates?from=EUR", t_read, NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+	t_resp_free(&r);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'fx.set' AND actor = 'token:boss'", NULL), 1);
+}
+
 /* ---- dry runs ---- */
 
 static void
@@ -799,6 +830,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),

@@ -5,8 +5,8 @@
  *
  * Roles: read may GET everything but the access log; write may also
  * change the pool (accounts, assignments), accept cases, approve orders
- * and retry events; admin may also give credits, set products and
- * models, and read the access log.  docs/openapi.json documents every
+ * and retry events; admin may also give credits, set products, models
+ * and exchange rates, and read the access log.  docs/openapi.json documents every
  * route here (tests/test_admin_api.c checks both ways).
  */
 #include <string.h>
@@ -64,10 +64,8 @@ static const struct admin_route api_routes[] = {
 	{ "GET", P "/events", R, 0, api_event_list, NULL, NULL },
 	{ "POST", P "/events/{id}/retry", W, WR, NULL, NULL,
 	  "retrying an event comes with ops_event_retry (issue 10)" },
-	{ "GET", P "/fx-rates", R, 0, NULL, NULL,
-	  "exchange rates come with ops_fx_list (issue 12)" },
-	{ "POST", P "/fx-rates", A, CR, NULL, NULL,
-	  "exchange rates come with ops_fx_set (issue 12)" },
+	{ "GET", P "/fx-rates", R, 0, api_fx_list, NULL, NULL },
+	{ "POST", P "/fx-rates", A, CR, api_fx_set, NULL, NULL },
 	{ "GET", P "/reports", R, 0, api_report_list, NULL, NULL },
 	{ "GET", P "/reports/{file}", R, 0, api_report_get, NULL, NULL },
 	{ NULL, NULL, ADMIN_ROLE_NONE, 0, NULL, NULL, NULL }

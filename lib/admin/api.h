@@ -48,6 +48,8 @@ void api_case_list(struct admin_req *r);
 void api_case_show(struct admin_req *r);
 void api_case_accept(struct admin_req *r);
 void api_event_list(struct admin_req *r);
+void api_fx_list(struct admin_req *r);
+void api_fx_set(struct admin_req *r);
 void api_status(struct admin_req *r);
 void api_report_list(struct admin_req *r);
 void api_report_get(struct admin_req *r);

@@ -1,7 +1,7 @@
 /*
  * api_more.c - the rest of what tallyctl can do, under /api/admin/: the
  * audit and access logs, orders, users and credits, models, products,
- * cases, events, status, report files; and /healthz and the OpenAPI
+ * cases, events, exchange rates, status, report files; and /healthz and the OpenAPI
  * document.  Every route calls its operation in lib/ops.
  */
 #include <stdint.h>
@@ -18,6 +18,7 @@
 #include "ops/audit.h"
 #include "ops/case.h"
 #include "ops/event.h"
+#include "ops/fx.h"
 #include "ops/model.h"
 #include "ops/order.h"
 #include "ops/product.h"
@@ -339,6 +340,46 @@ api_event_list(struct admin_req *r)
 	q.source = admin_query(r, "source");
 	rc = ops_event_list(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
+}
+
+/* ---- exchange rates ---- */
+
+void
+api_fx_list(struct admin_req *r)
+{
+	struct ops_fx_list_req q = { 0 };
+	json_t *out = NULL;
+	int rc;
+
+	if (!admin_query_page(r, &q.page))
+		return;
+	q.from = admin_query(r, "from");
+	q.to = admin_query(r, "to");
+	rc = ops_fx_list(&r->ops, &q, &out);
+	admin_answer_op(r, rc, out);
+}
+
+void
+api_fx_set(struct admin_req *r)
+{
+	static const char *const keys[] = { "from", "to", "rate", "valid_from",
+	    "reason", NULL };
+	struct ops_fx_set_req q = { 0 };
+	char rate[32];
+	json_t *b, *out = NULL;
+	int rc;
+
+	if ((b = admin_body_object(r, keys)) == NULL)
+		return;
+	if (admin_get_str(r, b, "from", &q.from) &&
+	    admin_get_str(r, b, "to", &q.to) &&
+	    decimal_field(r, b, "rate", rate, &q.rate) &&
+	    admin_get_str(r, b, "valid_from", &q.valid_from) &&
+	    admin_get_str(r, b, "reason", &q.reason)) {
+		rc = ops_fx_set(&r->ops, &q, &out);
+		admin_answer_op(r, rc, out);
+	}
+	json_decref(b);
 }
 
 /* ---- status, reports, health, the document ---- */

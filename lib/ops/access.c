@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include "base/argnum.h"
 #include "base/err.h"
 #include "ops/access.h"
 
@@ -32,7 +33,7 @@ ops_access_list(struct ops *o, const struct ops_access_list_req *req,
 	if (req->token != NULL && req->actor != NULL)
 		return ops_fail(o, TALLY_EUSAGE, "token", "token and actor "
 		    "cannot be given together");
-	if (req->status != NULL && ops_parse_ll(req->status, 100, 999, &st) != 0)
+	if (req->status != NULL && argnum_parse(req->status, 100, 999, &st) != 0)
 		return ops_fail(o, TALLY_EUSAGE, "status", "status must be an "
 		    "HTTP status code (100 to 999)");
 	if (req->token != NULL)
