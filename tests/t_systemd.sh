@@ -1,8 +1,9 @@
 #!/bin/sh
 # t_systemd.sh - the units in systemd/: `systemd-analyze verify` on every
-# one, the receiver's sandbox exposure (must be 2.0 or better), and the
-# rules every tally unit follows (a timer per batch service, OnFailure=
-# alerts, one identical sandbox block, the receiver's restart policy).
+# one, the sandbox exposure of the two that listen, the receiver and
+# tally-admin (each must be 2.0 or better), and the rules every tally unit
+# follows (a timer per batch service, OnFailure= alerts, one identical
+# sandbox block, the daemons' restart policy).
 #
 # verify wants every Exec*= program to exist and every unit a unit pulls in
 # (sysinit.target, ...) to load.  The units name /usr/local/bin, where
@@ -18,7 +19,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BINDIR=${TALLY_BINDIR:-$TOP/bin}
 UNITS=$TOP/systemd
-# The receiver's figure must stay at or below this (0-10 scale).
+# The daemons' figures must stay at or below this (0-10 scale).
 MAX_EXPOSURE=2.0
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
@@ -122,7 +123,7 @@ for f in "$UNITS"/*.service; do
 	    grep -Eq '^(User=tally|DynamicUser=yes)$' "$UNITS/$f"
 	check "$f: ProtectSystem=strict" has "$f" "ProtectSystem=strict"
 	case $f in
-	tally-receiver.service)
+	tally-receiver.service|tally-admin.service)
 		continue ;;
 	tally-alert@.service)
 		check "$f: has no OnFailure= (an alert about an alert loops)" \
@@ -195,6 +196,18 @@ check "$R: a StateDirectory=" grep -q '^StateDirectory=' "$UNITS/$R"
 check "$R: alerts on failure" has $R "OnFailure=tally-alert@%n.service"
 check "$R: enabled by multi-user.target" has $R "WantedBy=multi-user.target"
 
+# tally-admin: a daemon like the receiver.
+D=tally-admin.service
+check "$D: Type=notify" has $D "Type=notify"
+check "$D: Restart=on-failure" has $D "Restart=on-failure"
+check "$D: no restart on usage or config errors" \
+    has $D "RestartPreventExitStatus=64 78"
+check "$D: alerts on failure" has $D "OnFailure=tally-alert@%n.service"
+check "$D: enabled by multi-user.target" has $D "WantedBy=multi-user.target"
+check "$D: only local clients unless widened" has $D "IPAddressAllow=localhost"
+check "$D: reads report_dir, writes nothing" \
+    sh -c "! grep -q '^ReadWritePaths=' '$UNITS/$D'"
+
 # Every credential a unit loads is the one tally.conf.example names.
 if [ -f "$TOP/tally.conf.example" ]; then
 	sed -n 's/^[[:space:]]*secret_file[[:space:]]*=[[:space:]]*\([^ #]*\).*/\1/p' \
@@ -226,13 +239,14 @@ for f in "$UNITS"/*.service; do
 	    grep 'Overall exposure level')
 	fig=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9.]*\) .*/\1/p')
 	case $(basename "$f") in
-	tally-receiver.service)
-		echo "# receiver exposure: $fig (must be <= $MAX_EXPOSURE)"
+	tally-receiver.service|tally-admin.service)
+		u=$(basename "$f")
+		echo "# $u exposure: $fig (must be <= $MAX_EXPOSURE)"
 		if [ -n "$fig" ] && awk -v f="$fig" -v m="$MAX_EXPOSURE" \
 		    'BEGIN { exit !(f <= m) }'; then
-			ok "tally-receiver.service exposure $fig <= $MAX_EXPOSURE"
+			ok "$u exposure $fig <= $MAX_EXPOSURE"
 		else
-			notok "tally-receiver.service exposure '$fig' > $MAX_EXPOSURE"
+			notok "$u exposure '$fig' > $MAX_EXPOSURE"
 		fi
 		;;
 	*)
