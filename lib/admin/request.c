@@ -309,6 +309,17 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+static bool
+has_body(struct admin_req *r)
+{
+	const char *cl = MHD_lookup_connection_value(r->priv->mc,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl != NULL && strcmp(cl, "0") != 0) ||
+	    MHD_lookup_connection_value(r->priv->mc, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 /* Who asks, and may they: false after answering. */
 static bool
 authorize(struct admin_req *r)
@@ -327,7 +338,10 @@ authorize(struct admin_req *r)
 		return false;
 	}
 	rc = r->face->authenticate(r, &r->who);
-	release_db(r);
+	/* a body may take its time to arrive: its request holds no database
+	 * connection meanwhile (one without a body goes on at once) */
+	if (rc != 0 || has_body(r))
+		release_db(r);
 	if (rc == ADMIN_AUTH_BAD)
 		admin_ratelimit_fail(srv->rl, r->client, now);
 	if (rc == ADMIN_AUTH_NONE || rc == ADMIN_AUTH_BAD) {
