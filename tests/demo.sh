@@ -24,13 +24,13 @@ rm -rf "$TALLY_HOME"
 mkdir -p "$D/secrets" "$D/webhooks" "$D/reports"
 chmod 755 "$TALLY_HOME"
 
-RECEIVER_PID=""
+RECEIVER_PID="" ADMIN_PID=""
 finish() {
 	rc=$?
-	if [ -n "$RECEIVER_PID" ]; then
-		kill -TERM "$RECEIVER_PID" 2>/dev/null || true
-		wait "$RECEIVER_PID" 2>/dev/null || true
-	fi
+	for p in $RECEIVER_PID $ADMIN_PID; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
 	[ $rc -eq 0 ] || echo "demo FAILED (exit $rc); files are in $D" >&2
 	exit $rc
@@ -49,6 +49,7 @@ printf 'xnd_demo_token_%s\n' "$T0" >"$D/secrets/xendit"
 chmod 600 "$D"/secrets/*
 cat >"$D/tally.conf" <<EOF
 listen = 127.0.0.1:$PORT
+admin_listen = 127.0.0.1:$((PORT + 1))
 report_dir = $D/reports
 signup_grant = 20
 
@@ -204,6 +205,37 @@ for f in "$D"/reports/weekly-*.xlsx "$D"/reports/monthly-*.xlsx \
 	printf -- '--- %s\n' "$(basename "$f")"
 	/usr/bin/python3 "$HERE/support/xlsx_read.py" --text Summary "$f"
 done
+
+step "the admin API: tally-admin on 127.0.0.1:$((PORT + 1)), driven with curl"
+TOKEN=$("$BINDIR/tallyctl" token create demo-script --role write)
+"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
+ADMIN_PID=$!
+i=0
+until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
+	sleep 0.1
+done
+API=http://127.0.0.1:$((PORT + 1))/api/admin
+AUTH="Authorization: Bearer $TOKEN"
+echo "POST $API/chatgpt-accounts"
+curl -sS -X POST "$API/chatgpt-accounts" -H "$AUTH" \
+	-H "Content-Type: application/json" \
+	-d '{"email": "team-b@pool.example", "note": "Team, 5 seats", "status": "AVAILABLE", "max_seats": 5}' |
+	jq -c '{id, email, status, max_seats, seats_free}'
+ASG=$(curl -sS "$API/account-assignments?status=ACTIVE&per_page=1" -H "$AUTH" | jq '.items[0].id')
+echo "POST $API/account-assignments/$ASG/extend"
+curl -sS -X POST "$API/account-assignments/$ASG/extend" -H "$AUTH" \
+	-H "Content-Type: application/json" -d '{"additional_days": 7}' |
+	jq -c '{id, customer, status, ends_at}'
+echo "GET $API/audit-logs?page=1&per_page=3"
+curl -sS "$API/audit-logs?page=1&per_page=3" -H "$AUTH" |
+	jq -r '.items[] | [.id, .at, .actor, .action, .entity, .entity_id] | @tsv'
+echo "tallyctl audit access (every request, reads included):"
+"$BINDIR/tallyctl" audit access --limit 5
+kill -TERM "$ADMIN_PID"
+wait "$ADMIN_PID" || true
+ADMIN_PID=""
 
 step "status (the receiver was stopped above, so its check fails)"
 "$BINDIR/tallyctl" status || true
