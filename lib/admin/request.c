@@ -53,18 +53,6 @@ release_db(struct admin_req *r)
 
 /* ---- request objects ---- */
 
-static bool
-loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->
-		    sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-	return false;
-}
-
 /*
  * The client's address: the peer's, or, from a proxy on loopback, the
  * admin_client_header it sets (only when that is an address: anything
@@ -90,7 +78,7 @@ client_address(struct admin_req *r)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)
 		    sa)->sin6_addr, r->client, sizeof(r->client));
-	if (hname == NULL || hname[0] == '\0' || !loopback(sa))
+	if (hname == NULL || hname[0] == '\0' || !httplimit_loopback(sa))
 		return;
 	h = MHD_lookup_connection_value(r->priv->mc, MHD_HEADER_KIND, hname);
 	if (h != NULL && strlen(h) < sizeof(r->client) &&

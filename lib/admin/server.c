@@ -27,6 +27,7 @@
 /* database connections: a few more than the cores, which PostgreSQL
  * shares with us */
 #define ADMIN_POOL_SIZE 8
+/* from one address; off on loopback, where a proxy's clients all are */
 #define PER_IP_CONNECTIONS 32
 #define PEM_MAX (256 * 1024)
 #define DRAIN_GRACE 2.0
@@ -203,7 +204,9 @@ start_http(struct admin_server *srv, const char *listen, struct strbuf *err)
 	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, admin_on_request, srv,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)ADMIN_MAX_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, lfd < 0 &&
+	    httplimit_loopback((const struct sockaddr *)&ss) ? 0U :
+	    (unsigned int)PER_IP_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg.request_deadline,
 	    MHD_OPTION_NOTIFY_COMPLETED, admin_on_completed, srv,
 	    MHD_OPTION_NOTIFY_CONNECTION, httpwatch_on_connection, srv->watch,

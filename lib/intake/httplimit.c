@@ -2,6 +2,7 @@
  * httplimit.c - framing checks, Content-Length, and the whole-request
  * deadline watch (httplimit.h).
  */
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -134,6 +135,18 @@ bad:
 	strbuf_addf(err, "%s = %s: expected HOST:PORT or [V6]:PORT\n", key,
 	    listen != NULL ? listen : "");
 	return TALLY_ECONFIG;
+}
+
+bool
+httplimit_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return false;
 }
 
 /* ---- the deadline watch ---- */

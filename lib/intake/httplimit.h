@@ -56,6 +56,13 @@ bool httplimit_parse_length(const char *s, unsigned long long *out);
 int httplimit_resolve(const char *key, const char *listen,
     struct sockaddr_storage *ss, socklen_t *sslen, struct strbuf *err);
 
+/*
+ * A loopback address.  Behind a proxy on the same host every client
+ * comes from there, so a per-address limit on connections would be a
+ * limit on every client at once.
+ */
+bool httplimit_loopback(const struct sockaddr *sa);
+
 /* Seconds on a monotonic clock. */
 double httplimit_now(void);
 
