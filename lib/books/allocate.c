@@ -33,6 +33,7 @@ struct ctx {
 	long long claimed;	/* events, or orders, claimed */
 	long long queued;	/* queue entries claimed (orders may be fewer) */
 	long long seats, credits, no_room, blocked, contended;
+	long long held, overpaid;
 };
 
 /* queries/NAME.sql, without parameters; *n (optional) gets the rows it
@@ -115,6 +116,28 @@ seat_batch(struct db *db, struct ctx *c)
 	return 0;
 }
 
+/* Hold the orders whose payment is wrong for their product (hold.sql). */
+static int
+hold_orders(struct db *db, struct ctx *c)
+{
+	PGresult *res = NULL;
+	long long opened = 0;
+	int rc, i;
+
+	if ((rc = query_rows(db, "allocate/hold", &res, 0, NULL)) != 0)
+		return rc;
+	c->held = PQntuples(res);
+	/* logged before the commit: a retried batch may say it twice */
+	for (i = 0; i < PQntuples(res); i++)
+		log_warning("allocate: order %s held: %s (a case is open; "
+		    "tallyctl order list --held)", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1));
+	PQclear(res);
+	if (c->held == 0)
+		return 0;
+	return query_ll(db, "allocate/hold_cases", &opened, 0, NULL);
+}
+
 static int
 fulfil_batch(struct db *db, void *arg)
 {
@@ -127,7 +150,7 @@ fulfil_batch(struct db *db, void *arg)
 
 	memset(&c->ev, 0, sizeof(c->ev));
 	c->claimed = c->queued = c->seats = c->credits = c->no_room = 0;
-	c->blocked = c->contended = 0;
+	c->blocked = c->contended = c->held = c->overpaid = 0;
 	/* see normalize_batch(): all of this is derived from durable data */
 	if ((rc = query_fixed(db, "SET LOCAL synchronous_commit = off")) != 0)
 		return rc;
@@ -147,6 +170,9 @@ fulfil_batch(struct db *db, void *arg)
 	if (c->claimed == 0)
 		return 0;
 	if ((rc = query_fixed(db, "ANALYZE pg_temp.alloc_work")) != 0 ||
+	    (rc = run(db, "allocate/adopt_product", NULL)) != 0 ||
+	    (rc = hold_orders(db, c)) != 0 ||
+	    (rc = run(db, "allocate/overpaid", NULL)) != 0 ||
 	    (rc = run(db, "allocate/blocked", &c->blocked)) != 0 ||
 	    (rc = run(db, "allocate/credit_users", NULL)) != 0 ||
 	    (rc = run(db, "allocate/credit_grant", NULL)) != 0 ||
@@ -154,6 +180,8 @@ fulfil_batch(struct db *db, void *arg)
 		return rc;
 	c->credits = n;
 	if ((rc = seat_batch(db, c)) != 0 ||
+	    (rc = query_ll(db, "allocate/overpaid_cases", &c->overpaid, 0,
+	    NULL)) != 0 ||
 	    (rc = run(db, "allocate/reversal_orders", &n)) != 0)
 		return rc;
 	if (n > 0 && (rc = normalize_apply_reversals(db, c->actor, &c->ev)) != 0)
@@ -176,6 +204,12 @@ static int
 requeue(struct db *db, void *arg)
 {
 	return normalize_requeue_failed(db, arg);
+}
+
+static int
+release(struct db *db, void *arg)
+{
+	return query_ll(db, "allocate/release", arg, 0, NULL);
 }
 
 static void
@@ -208,6 +242,8 @@ fulfil_queued(struct db *db, struct ctx *c, struct allocate_stats *st)
 		st->no_room += c->no_room;
 		st->blocked += c->blocked;
 		st->contended += c->contended;
+		st->held += c->held;
+		st->overpaid += c->overpaid;
 		if (c->contended > 0 && c->seats + c->credits == 0) {
 			if (++stalls >= MAX_STALLS) {
 				log_notice("allocate: free accounts or queued orders "
@@ -265,6 +301,7 @@ finish_counts(struct db *db, struct allocate_stats *st)
 		return rc;
 	st->unfulfilled = db_value_ll(res, 0, 0, 0);
 	st->waiting = db_value_ll(res, 0, 1, 0);
+	st->held_total = db_value_ll(res, 0, 2, 0);
 	PQclear(res);
 	return 0;
 }
@@ -278,6 +315,8 @@ add_stats(struct allocate_stats *t, const struct allocate_stats *w)
 	t->no_room += w->no_room;
 	t->blocked += w->blocked;
 	t->contended += w->contended;
+	t->held += w->held;
+	t->overpaid += w->overpaid;
 }
 
 struct worker {
@@ -340,8 +379,12 @@ allocate_run(struct db *db, const struct allocate_opts *o,
 		log_err("allocate: %s", db_errmsg(db));
 		goto out;
 	}
-	if ((rc = in_tx(db, o, requeue, &st->requeued)) != 0)
+	if ((rc = in_tx(db, o, requeue, &st->requeued)) != 0 ||
+	    (rc = in_tx(db, o, release, &st->released)) != 0)
 		goto rollback;
+	if (st->released > 0)
+		log_notice("allocate: %lld held order(s) name a product now; "
+		    "fulfilling them", st->released);
 	if (jobs > 1) {
 		helpers = xcalloc((size_t)jobs - 1, sizeof(*helpers));
 		for (i = 0; i < jobs - 1; i++) {
@@ -372,6 +415,11 @@ rollback:
 	if (rc == 0 && st->unfulfilled > 0) {
 		log_warning("allocate: %lld paid order(s) cannot be fulfilled "
 		    "(tallyctl order list --unfulfilled)", st->unfulfilled);
+		rc = TALLY_EPROBLEMS;
+	}
+	if (rc == 0 && st->held_total > 0) {
+		log_warning("allocate: %lld paid order(s) are held for an admin "
+		    "(tallyctl order list --held)", st->held_total);
 		rc = TALLY_EPROBLEMS;
 	}
 out:
@@ -413,6 +461,10 @@ allocate_report(const struct allocate_stats *st, struct jobrun *jr)
 	jobrun_count(jr, "revoked", st->ev.revoked);
 	jobrun_count(jr, "debited", st->ev.debited);
 	jobrun_count(jr, "negative_balances", st->ev.negative_balances);
+	jobrun_count(jr, "held", st->held);
+	jobrun_count(jr, "held_total", st->held_total);
+	jobrun_count(jr, "released", st->released);
+	jobrun_count(jr, "overpaid", st->overpaid);
 	jobrun_count(jr, "unfulfilled", st->unfulfilled);
 	jobrun_count(jr, "waiting", st->waiting);
 }

@@ -68,7 +68,6 @@ static const char *const extract[] = {
 /* What the batch knows about each order, merged with the order as stored. */
 static const char *const merge[] = {
 	"normalize/merge_products",
-	"normalize/merge_unknown_sku",
 	"normalize/merge_orders",
 	"normalize/merge_required",
 };

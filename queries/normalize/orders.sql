@@ -12,10 +12,10 @@
 -- when it is PAID.  Anything else starts PENDING and the recompute decides.
 -- The orders the upsert wrote are listed in alloc_touched.
 with up as (
-	insert into orders (source, provider_ref, customer_id, product_id,
+	insert into orders (source, provider_ref, customer_id, product_id, sku,
 	                    amount_minor, currency, status, paid_at)
 	select distinct on (f.source, f.order_ref)
-	       f.source, f.order_ref, f.m_customer_id, f.m_product_id,
+	       f.source, f.order_ref, f.m_customer_id, f.m_product_id, f.m_sku,
 	       f.amount_minor, f.currency,
 	       case when f.n = 1 and f.fact = 'PAYMENT' then f.obs_status
 	            else 'PENDING' end,
@@ -30,9 +30,11 @@ with up as (
 	    on conflict (source, provider_ref) do update
 	   set customer_id = coalesce(orders.customer_id, excluded.customer_id),
 	       product_id = coalesce(orders.product_id, excluded.product_id),
+	       sku = coalesce(orders.sku, excluded.sku),
 	       updated_at = now()
 	 where (orders.customer_id is null and excluded.customer_id is not null)
 	    or (orders.product_id is null and excluded.product_id is not null)
+	    or (orders.sku is null and excluded.sku is not null)
 	returning id, source, provider_ref, status, xmax = 0 as inserted
 )
 insert into pg_temp.alloc_touched (order_id, source, provider_ref, settled,

@@ -4,7 +4,10 @@
 -- unfulfilled order is queued, an unfulfillable one leaves the queue.  The
 -- DELETE waits while an allocator holds the queue entry; the reversal step
 -- after it (a new statement, a new snapshot) then sees that allocator's
--- fulfilment.  Returns the orders changed, queued and dequeued.
+-- fulfilment.  A held order (hold_reason, sql/041_held_orders.sql) stays
+-- HELD while its money says PAID or PARTIALLY_REFUNDED, and is never
+-- queued; refunded or disputed, it shows that.  Returns the orders
+-- changed, queued and dequeued.
 with bf as (
 	-- the highest-ranked unpaid status the batch saw per order
 	select order_id,
@@ -16,7 +19,7 @@ with bf as (
 ),
 s as (
 	select o.id, o.amount_minor as old_amount, o.currency as old_currency,
-	       o.paid_at as old_paid_at,
+	       o.paid_at as old_paid_at, o.hold_reason,
 	       pay.amount_minor as pay_amount, pay.currency as pay_currency,
 	       pay.paid_at as pay_paid_at,
 	       (pay.amount_minor is not null or rf.n > 0 or d.n > 0) as paid,
@@ -29,7 +32,7 @@ s as (
 	            else bf.unpaid end as unpaid
 	  from pg_temp.alloc_touched t
 	 cross join lateral (select o.id, o.status, o.amount_minor, o.currency,
-	                            o.paid_at
+	                            o.paid_at, o.hold_reason
 	                       from orders o where o.id = t.order_id limit 1) o
 	  left join bf on bf.order_id = o.id
 	  left join lateral (select p.amount_minor, p.currency, p.paid_at
@@ -46,8 +49,8 @@ s as (
 	                       from disputes x where x.order_id = o.id) d on true
 	 where not t.settled
 ),
-n as (
-	select s.id,
+m as (
+	select s.id, s.hold_reason,
 	       tally_order_status(s.paid, s.unpaid,
 	           coalesce(s.pay_amount, s.old_amount), s.refunded, s.chargeback,
 	           s.dispute_open) as status,
@@ -57,6 +60,15 @@ n as (
 	       tally_order_fulfillable(s.paid, coalesce(s.pay_amount, s.old_amount),
 	           s.refunded, s.chargeback) as fulfillable
 	  from s
+),
+n as (
+	select m.id,
+	       case when m.hold_reason is not null
+	                 and m.status in ('PAID', 'PARTIALLY_REFUNDED')
+	            then 'HELD' else m.status end as status,
+	       m.amount, m.currency, m.paid_at,
+	       m.fulfillable and m.hold_reason is null as fulfillable
+	  from m
 ),
 u as (
 	update orders o

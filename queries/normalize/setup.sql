@@ -31,7 +31,7 @@ create temp table if not exists alloc_facts (
 	dispute_ref text, dispute_status text, dispute_reason text,
 	details_required boolean, err text,
 	product_id bigint, m_product_id bigint, m_customer_id bigint,
-	m_email text, order_id bigint
+	m_email text, m_sku text, order_id bigint
 ) on commit delete rows;
 
 -- one usage fact per event
@@ -59,11 +59,15 @@ create temp table if not exists alloc_reversal (
 	order_id bigint primary key
 ) on commit delete rows;
 
--- the queued orders a fulfilment batch claimed (queries/allocate/)
+-- the queued orders a fulfilment batch claimed (queries/allocate/), with
+-- their product (found by the order's sku when the order had none) and the
+-- price check (hold: why the order is to be held; overpaid)
 create temp table if not exists alloc_work (
 	order_id bigint primary key,
 	kind text, days integer, credits bigint,
 	customer_id bigint, email text, paid_at timestamptz,
+	product_id bigint, price_minor bigint, hold text,
+	overpaid boolean not null default false,
 	problem text,
 	done boolean not null default false
 ) on commit delete rows;
