@@ -175,6 +175,7 @@ main(int argc, char **argv)
 	o.fulfil_sla_minutes = cfg.fulfil_sla_minutes;
 	o.jobs = a.jobs > 0 ? a.jobs : allocate_default_jobs();
 	o.role = "tally_batch";
+	o.cfg = &cfg;
 	rc = allocate_run(db, &o, &st);
 	summary(&st, a.dry_run);
 	if (jr != NULL) {

@@ -69,6 +69,32 @@ stripe_dispute(const char *order, const char *type, const char *status,
 	    "AMOUNT", amount, "CURRENCY", "usd", NULL));
 }
 
+/*
+ * Midtrans and Xendit notifications are acted on as their provider
+ * confirms them (test_allocate_confirm): here the fake provider confirms
+ * each notification as sent, its answer being the transaction's latest
+ * state the test delivered.
+ */
+static void
+midtrans_says(const char *order, char *body)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/v2/%s/status", order);
+	t_provider_says(path, body);
+	free(body);
+}
+
+static void
+xendit_says(const char *order, char *body)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/v2/invoices/inv_%s", order);
+	t_provider_says(path, body);
+	free(body);
+}
+
 static void
 midtrans(const char *order, const char *status, const char *fraud,
     const char *gross, const char *sku, const char *email)
@@ -76,6 +102,10 @@ midtrans(const char *order, const char *status, const char *fraud,
 	char key[160];
 
 	snprintf(key, sizeof(key), "mt-%s-%s-%s", order, status, fraud);
+	midtrans_says(order,
+	    t_fixture("midtrans_notification.json", "ORDER", order, "STATUS",
+	    status, "FRAUD", fraud, "GROSS", gross, "SKU", sku, "EMAIL", email,
+	    NULL));
 	t_deliver_free(t_su, "midtrans", "midtrans", key,
 	    t_fixture("midtrans_notification.json", "ORDER", order, "STATUS",
 	    status, "FRAUD", fraud, "GROSS", gross, "SKU", sku, "EMAIL", email,
@@ -89,6 +119,9 @@ midtrans_refund(const char *order, const char *status, const char *gross,
 	char key[160];
 
 	snprintf(key, sizeof(key), "mt-%s-%s-%s", order, status, refund);
+	midtrans_says(order,
+	    t_fixture("midtrans_refund.json", "ORDER", order, "STATUS", status,
+	    "GROSS", gross, "REFUND", refund, NULL));
 	t_deliver_free(t_su, "midtrans", "midtrans", key,
 	    t_fixture("midtrans_refund.json", "ORDER", order, "STATUS", status,
 	    "GROSS", gross, "REFUND", refund, NULL));
@@ -101,6 +134,9 @@ xendit(const char *order, const char *status, const char *amount,
 	char key[160];
 
 	snprintf(key, sizeof(key), "xe-%s-%s", order, status);
+	xendit_says(order,
+	    t_fixture("xendit_invoice.json", "ORDER", order, "STATUS", status,
+	    "AMOUNT", amount, "SKU", sku, "EMAIL", email, NULL));
 	t_deliver_free(t_su, "xendit", "xendit", key,
 	    t_fixture("xendit_invoice.json", "ORDER", order, "STATUS", status,
 	    "AMOUNT", amount, "SKU", sku, "EMAIL", email, NULL));
@@ -447,6 +483,7 @@ test_failed_events(void **state)
 	p = t_fixture("xendit_invoice.json", "ORDER", "F5", "STATUS", "PAID",
 	    "AMOUNT", "\"lots\"", "SKU", "seat-30-idr", "EMAIL", "f5@example.com",
 	    NULL);
+	t_provider_says("/v2/invoices/inv_F5", p);
 	t_deliver_free(t_su, "xendit", "xendit", "xe-F5", p);
 	stripe_completed("F6", "not-an-email", "seat-30", "1999", "paid");
 	assert_int_equal(t_allocate(&st), 0);
@@ -661,6 +698,16 @@ play(enum arrival how)
 	t_setup(NULL);
 	t_seed_products(t_su);
 	accounts("('pool1@acc.io', 10)");
+	/* the providers' answers: where O3 and O4 ended up */
+	midtrans_says("O3",
+	    t_fixture("midtrans_notification.json", mt_settled[0], mt_settled[1],
+	    mt_settled[2], mt_settled[3], mt_settled[4], mt_settled[5],
+	    mt_settled[6], mt_settled[7], mt_settled[8], mt_settled[9],
+	    mt_settled[10], mt_settled[11], NULL));
+	xendit_says("O4",
+	    t_fixture("xendit_invoice.json", xe_paid[0], xe_paid[1], xe_paid[2],
+	    xe_paid[3], xe_paid[4], xe_paid[5], xe_paid[6], xe_paid[7],
+	    xe_paid[8], xe_paid[9], NULL));
 	memset(&o, 0, sizeof(o));
 	o.jobs = 1;
 	o.fulfil_sla_minutes = 5;
@@ -1010,5 +1057,5 @@ main(void)
 	};
 
 	testdb_require();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, t_providers_start, t_providers_stop);
 }

@@ -19,9 +19,7 @@
 #include "support/alloc_test.h"
 #include "support/sheet_test.h"
 
-#include "base/config.h"
 #include "books/alert.h"
-#include "books/reconcile.h"
 
 /* One "paid" Checkout Session, created a day before the database's now. */
 static void
@@ -98,46 +96,6 @@ expect_cases(const char *want)
 	    " E'\\n' ORDER BY id), '') FROM reconcile_cases", want);
 }
 
-/* The instant an hour after the database's now, as tally-reconcile's
- * --as-of (it must cover the cases allocate has just opened). */
-static char *
-later(void)
-{
-	return t_str(t_su, "SELECT to_char((now() + interval '1 hour')"
-	    " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
-}
-
-/* One tally-reconcile run over a period covering the payments. */
-static int
-reconcile(void)
-{
-	struct reconcile_opts o;
-	struct reconcile_result r;
-	struct config cfg;
-	struct db *db = t_batch_conn();
-	char dir[] = "/tmp/tally-price-XXXXXX", *as_of = later(), *from;
-	struct strbuf rm = STRBUF_INIT;
-	int rc;
-
-	assert_non_null(mkdtemp(dir));
-	from = t_str(t_su, "SELECT (now() - interval '3 days')::date::text");
-	config_init(&cfg);
-	memset(&o, 0, sizeof(o));
-	o.from = from;
-	o.as_of = as_of;
-	o.out_dir = dir;
-	o.quiet = true;
-	rc = reconcile_run(db, &cfg, &o, &r);
-	config_free(&cfg);
-	db_free(db);
-	strbuf_addf(&rm, "rm -rf '%s'", dir);
-	(void)testdb_system(rm.buf);
-	strbuf_release(&rm);
-	free(as_of);
-	free(from);
-	return rc;
-}
-
 /* Evaluate the alerts (no URL: logged only); the active flag of key. */
 static char *
 alert_state(const char *key)
@@ -207,7 +165,7 @@ test_underpaid_held_then_approved(void **state)
 	assert_int_equal(st.held, 0);
 	assert_int_equal(st.held_total, 1);
 	/* reconcile finds the very case allocate opened (one more sighting) */
-	assert_int_equal(reconcile(), TALLY_EPROBLEMS);
+	assert_int_equal(t_reconcile(), TALLY_EPROBLEMS);
 	snprintf(sql, sizeof(sql), "UNDERPAID|{\"order_id\": %lld}|1999|USD|"
 	    "error|OPEN|2", id);
 	expect_cases(sql);
@@ -223,7 +181,7 @@ test_underpaid_held_then_approved(void **state)
 	    " a.status) FROM orders o JOIN assignments a ON a.order_id = o.id",
 	    "PAID admin ACTIVE");
 	/* the problem is gone: reconcile closes the case, the alert ends */
-	assert_int_equal(reconcile(), 0);
+	assert_int_equal(t_reconcile(), 0);
 	t_expect_str(t_su, "SELECT status FROM reconcile_cases", "CLOSED");
 	expect_alert("orders_held", "f 0 paid order(s) held for an admin "
 	    "(none)");
@@ -274,7 +232,7 @@ test_overpaid_fulfilled_with_case(void **state)
 	expect_cases(sql);
 	/* reconcile agrees (same case); a warning is still a problem (the
 	 * default reconcile_severity) */
-	assert_int_equal(reconcile(), TALLY_EPROBLEMS);
+	assert_int_equal(t_reconcile(), TALLY_EPROBLEMS);
 	snprintf(sql, sizeof(sql), "OVERPAID|{\"order_id\": %lld}|500|USD|"
 	    "warning|OPEN|2", order_id("O1"));
 	expect_cases(sql);
@@ -282,7 +240,7 @@ test_overpaid_fulfilled_with_case(void **state)
 	refund("O1", "2500", "500");
 	assert_int_equal(allocate(&st), 0);
 	t_expect_str(t_su, "SELECT status FROM assignments", "ACTIVE");
-	assert_int_equal(reconcile(), 0);
+	assert_int_equal(t_reconcile(), 0);
 	t_expect_str(t_su, "SELECT status FROM reconcile_cases", "CLOSED");
 }
 
@@ -337,7 +295,7 @@ test_unknown_product(void **state)
 	    " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
 	to = t_str(t_su, "SELECT to_char((now() + interval '1 day')"
 	    " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
-	as_of = later();
+	as_of = t_later();
 	rs_expect(t_su, "reports/weekly/07_revenue.sql", from, to, as_of, "UTC",
 	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
 	    "charged_back|net\n"
@@ -375,7 +333,7 @@ test_unknown_product(void **state)
 	    "charged_back|net\n"
 	    "USD|seat-new|New seat|1|30.00|0|0.00|0|0.00|30.00\n"
 	    "USD|All products|NULL|1|30.00|0|0.00|0|0.00|30.00\n");
-	assert_int_equal(reconcile(), 0);
+	assert_int_equal(t_reconcile(), 0);
 	t_expect_str(t_su, "SELECT status FROM reconcile_cases", "CLOSED");
 	free(from);
 	free(to);
@@ -399,7 +357,7 @@ test_held_then_refunded(void **state)
 	    "REFUNDED UNDERPAID");
 	t_expect_ll(t_su, "SELECT count(*) FROM assignments", 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM fulfil_queue", 0);
-	assert_int_equal(reconcile(), 0);
+	assert_int_equal(t_reconcile(), 0);
 	t_expect_str(t_su, "SELECT status FROM reconcile_cases", "CLOSED");
 }
 

@@ -73,6 +73,7 @@ add_ev(struct normalize_stats *t, const struct normalize_stats *b)
 	t->revoked += b->revoked;
 	t->debited += b->debited;
 	t->negative_balances += b->negative_balances;
+	t->mismatches += b->mismatches;
 }
 
 /* ---- fulfilment -------------------------------------------------- */
@@ -385,6 +386,10 @@ allocate_run(struct db *db, const struct allocate_opts *o,
 	if (st->released > 0)
 		log_notice("allocate: %lld held order(s) name a product now; "
 		    "fulfilling them", st->released);
+	/* the provider's word on unsigned notifications, before any worker
+	 * may claim them; asked on this connection, outside the batches */
+	if ((rc = confirm_run(db, o->cfg, &st->confirm)) != 0)
+		goto rollback;
 	if (jobs > 1) {
 		helpers = xcalloc((size_t)jobs - 1, sizeof(*helpers));
 		for (i = 0; i < jobs - 1; i++) {
@@ -461,6 +466,10 @@ allocate_report(const struct allocate_stats *st, struct jobrun *jr)
 	jobrun_count(jr, "revoked", st->ev.revoked);
 	jobrun_count(jr, "debited", st->ev.debited);
 	jobrun_count(jr, "negative_balances", st->ev.negative_balances);
+	jobrun_count(jr, "provider_asked", st->confirm.asked);
+	jobrun_count(jr, "provider_unreachable", st->confirm.unreachable);
+	jobrun_count(jr, "provider_unknown", st->confirm.unknown);
+	jobrun_count(jr, "notification_mismatches", st->ev.mismatches);
 	jobrun_count(jr, "held", st->held);
 	jobrun_count(jr, "held_total", st->held_total);
 	jobrun_count(jr, "released", st->released);

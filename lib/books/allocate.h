@@ -11,7 +11,9 @@
  * (min_price_minor, else price_minor), or naming a sku that is no
  * product, the order is HELD and a case opens (UNDERPAID,
  * CURRENCY_MISMATCH, UNKNOWN_PRODUCT); paid more than the price, it is
- * fulfilled and a case OVERPAID opens.  A held order waits for an admin
+ * fulfilled and a case OVERPAID opens.  Midtrans and Xendit notifications
+ * are acted on only as their provider's status API confirms them
+ * (lib/books/confirm.h), asked at the start of each run.  A held order waits for an admin
  * (tallyctl order approve) or, for an unknown sku, for the product: each
  * run releases the held orders whose sku names a product now.
  *
@@ -27,8 +29,10 @@
 
 #include <stdbool.h>
 
+#include "base/config.h"
 #include "pg/db.h"
 #include "pg/jobrun.h"
+#include "books/confirm.h"
 #include "books/normalize.h"
 
 #define ALLOCATE_BATCH_DEFAULT 2000
@@ -61,10 +65,15 @@ struct allocate_opts {
 	int jobs;
 	const char *conninfo;
 	const char *role;
+	/* The configuration: its Midtrans and Xendit sources' status_url and
+	 * api_key_file (lib/books/confirm.h).  NULL: none, and notifications
+	 * of those schemes wait unconfirmed. */
+	const struct config *cfg;
 };
 
 struct allocate_stats {
 	struct normalize_stats ev;
+	struct confirm_stats confirm;	/* providers asked about notifications */
 	long long requeued;		/* FAILED events queued for another try */
 	long long seats;		/* seat orders fulfilled */
 	long long credits;		/* credit orders fulfilled */

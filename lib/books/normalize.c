@@ -129,8 +129,11 @@ payment_batch(struct db *db, const char *actor, struct normalize_stats *st)
 	}
 	if (facts == 0)
 		return 0;
-	if ((rc = query_fixed(db, "ANALYZE pg_temp.alloc_facts")) != 0)
+	if ((rc = query_fixed(db, "ANALYZE pg_temp.alloc_facts")) != 0 ||
+	    (rc = query_ll(db, "normalize/notification_cases", &n, 0,
+	    NULL)) != 0)
 		return rc;
+	st->mismatches += n;
 	for (i = 0; i < sizeof(merge) / sizeof(merge[0]); i++)
 		if ((rc = run(db, merge[i], NULL)) != 0)
 			return rc;

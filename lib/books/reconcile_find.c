@@ -599,6 +599,17 @@ static const char overpaid[] =
     " CROSS JOIN rc_params p"
     " WHERE" IN_PERIOD("v.occurred_at");
 
+/* Notifications the provider's status API contradicted (lib/books/
+ * confirm.h; the view tally_notification_cases, shared with allocate),
+ * received in the period. */
+static const char notification_mismatch[] =
+    INSERT_FOUND
+    "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
+    "       v.amount_minor, v.details"
+    "  FROM tally_notification_cases v"
+    " CROSS JOIN rc_params p"
+    " WHERE" IN_PERIOD("v.occurred_at");
+
 const struct reconcile_finder reconcile_finders[] = {
 	{ "PAID_NOT_FULFILLED", paid_not_fulfilled },
 	{ "FULFILLED_NOT_PAID", fulfilled_not_paid },
@@ -621,6 +632,7 @@ const struct reconcile_finder reconcile_finders[] = {
 	{ "UNPROCESSABLE_EVENT", unprocessable_event },
 	{ "UNDERPAID, CURRENCY_MISMATCH, UNKNOWN_PRODUCT", held_orders },
 	{ "OVERPAID", overpaid },
+	{ "NOTIFICATION_MISMATCH", notification_mismatch },
 };
 
 const size_t reconcile_nfinders =
