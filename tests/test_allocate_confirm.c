@@ -184,10 +184,13 @@ static void
 test_xendit_forged_amount(void **state)
 {
 	struct allocate_stats st;
+	char *answer;
 
 	(void)state;
 	seed();
-	t_provider_says("/v2/invoices/inv_X1", xe_body("inv_X1", "PAID", "1500"));
+	answer = xe_body("inv_X1", "PAID", "1500");
+	t_provider_says("/v2/invoices/inv_X1", answer);
+	free(answer);
 	t_deliver_free(t_su, "xendit", "xendit", "inv_X1:PAID",
 	    xe_body("inv_X1", "PAID", "150000"));
 	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);

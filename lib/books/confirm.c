@@ -207,6 +207,7 @@ record(struct db *db, const char *id, const char *key, struct provider *p,
 		st->answered++;
 	} else if (strcmp(a->outcome, "UNKNOWN") == 0) {
 		st->unknown++;
+		st->mismatches++;	/* always a case: see confirm.h */
 		log_warning("allocate: source %s: event %s: %s; it will fail",
 		    p->src->name, key, a->error.buf);
 	} else {
@@ -217,7 +218,7 @@ record(struct db *db, const char *id, const char *key, struct provider *p,
 		    p->src->name, a->error.buf, key, PQntuples(res) == 1 ?
 		    PQgetvalue(res, 0, 1) : "?");
 	}
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
+	if (answered && PQntuples(res) == 1 && !PQgetisnull(res, 0, 2)) {
 		st->mismatches++;
 		log_warning("allocate: source %s: event %s: the provider "
 		    "contradicts the notification (%s); its answer is followed",
