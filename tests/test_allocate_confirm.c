@@ -80,15 +80,6 @@ seed(void)
 	    " VALUES ('pool@acc.io', 10)");
 }
 
-static int
-allocate(struct allocate_stats *st)
-{
-	int rc = t_allocate(st);
-
-	t_check_invariants(t_su);
-	return rc;
-}
-
 /* A pending Midtrans notification relabelled "settlement" (its signed
  * status_code still 201: the receiver refuses that with 400; stored here
  * as if it had got past) fulfils nothing: Midtrans says pending. */
@@ -102,7 +93,7 @@ test_midtrans_relabelled_pending(void **state)
 	mt_answer("M1", mt_body("M1", "201", "pending", "150000.00", NULL));
 	mt_deliver("M1:settlement:tx-M1", mt_body("M1", "201", "settlement",
 	    "150000.00", NULL));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.confirm.asked, 1);
 	assert_int_equal(st.confirm.mismatches, 1);
 	assert_int_equal(st.ev.mismatches, 1);
@@ -134,7 +125,7 @@ test_midtrans_relabelled_pending(void **state)
 	mt_answer("M1", mt_body("M1", "200", "settlement", "150000.00", NULL));
 	mt_deliver("M1:settlement:tx-M1:real", mt_body("M1", "200",
 	    "settlement", "150000.00", NULL));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.confirm.mismatches, 0);
 	t_expect_str(t_su, "SELECT status FROM orders", "PAID");
@@ -152,11 +143,11 @@ test_midtrans_replayed_refund(void **state)
 	mt_answer("M2", mt_body("M2", "200", "settlement", "150000.00", NULL));
 	mt_deliver("M2:settlement:tx-M2", mt_body("M2", "200", "settlement",
 	    "150000.00", NULL));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	mt_deliver("M2:refund:tx-M2", mt_body("M2", "200", "refund", "150000.00",
 	    NULL));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.ev.revoked, 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM refunds", 0);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, a.status) FROM orders o"
@@ -171,7 +162,7 @@ test_midtrans_replayed_refund(void **state)
 	    ",\"refund_amount\":\"150000.00\""));
 	mt_deliver("M2:refund:tx-M2:real", mt_body("M2", "200", "refund",
 	    "150000.00", ",\"refund_amount\":\"150000.00\""));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.ev.revoked, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, a.status) FROM orders o"
 	    " JOIN assignments a ON a.order_id = o.id", "REFUNDED REVOKED");
@@ -193,7 +184,7 @@ test_xendit_forged_amount(void **state)
 	free(answer);
 	t_deliver_free(t_su, "xendit", "xendit", "inv_X1:PAID",
 	    xe_body("inv_X1", "PAID", "150000"));
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.seats, 0);
 	assert_int_equal(st.held, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', status, hold_reason, amount_minor)"
@@ -224,7 +215,7 @@ test_unreachable_backoff(void **state)
 	mt_deliver("M4:settlement:tx-M4", mt_body("M4", "200", "settlement",
 	    "150000.00", NULL));
 	fake_provider_down(t_provider, true);
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	/* one probe: the second event was not asked in this run */
 	assert_int_equal(st.confirm.asked, 1);
 	assert_int_equal(st.confirm.unreachable, 1);
@@ -236,14 +227,14 @@ test_unreachable_backoff(void **state)
 	    " failures, next_ask_at - asked_at) FROM provider_checks",
 	    "UNREACHABLE 503 HTTP 503 1 00:01:00");
 	/* at once again: the first waits its minute, the second is probed */
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.confirm.asked, 1);
 	assert_int_equal(fake_provider_hits(t_provider, "/v2/M3/status"), 1);
 	assert_int_equal(fake_provider_hits(t_provider, "/v2/M4/status"), 1);
 	/* the minute has passed (moved, not waited): still down, 2 minutes */
 	t_exec(t_su, "UPDATE provider_checks SET next_ask_at = now()"
 	    " - interval '1 second', asked_at = asked_at - interval '1 minute'");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	t_expect_str(t_su, "SELECT concat_ws(' ', failures,"
 	    " next_ask_at - asked_at) FROM provider_checks"
 	    " ORDER BY raw_event_id LIMIT 1", "2 00:02:00");
@@ -251,7 +242,7 @@ test_unreachable_backoff(void **state)
 	fake_provider_down(t_provider, false);
 	t_exec(t_su, "UPDATE provider_checks SET next_ask_at = now()"
 	    " - interval '1 second'");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.confirm.answered, 2);
 	assert_int_equal(st.seats, 2);
 	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', c.outcome,"
@@ -276,7 +267,7 @@ test_unknown_transaction(void **state)
 	    "{\"error_code\":\"INVOICE_NOT_FOUND_ERROR\"}");
 	t_deliver_free(t_su, "xendit", "xendit", "inv_X5:PAID",
 	    xe_body("inv_X5", "PAID", "150000"));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.confirm.unknown, 2);
 	assert_int_equal(st.ev.failed, 2);
 	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', r.status, r.error),"
@@ -294,7 +285,7 @@ test_unknown_transaction(void **state)
 	    " - interval '2 minutes'");
 	t_exec(t_su, "UPDATE provider_checks SET asked_at = asked_at"
 	    " - interval '2 minutes'");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.requeued, 2);
 	assert_int_equal(st.confirm.asked, 2);
 	assert_int_equal(st.seats, 1);
@@ -318,7 +309,7 @@ test_refused_key(void **state)
 	mt_answer("M6", mt_body("M6", "200", "settlement", "150000.00", NULL));
 	mt_deliver("M6:settlement:tx-M6", mt_body("M6", "200", "settlement",
 	    "150000.00", NULL));
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	t_write(t_cfg_dir, "api.key", T_PROVIDER_KEY "\n");
 	assert_int_equal(fake_provider_refused(t_provider), 1);
 	assert_int_equal(st.seats, 0);
@@ -328,7 +319,7 @@ test_refused_key(void **state)
 	    "provider refused the key (api_key_file of [source midtrans])");
 	/* an unreadable key file is a configuration error of the run */
 	unlink(path);
-	assert_int_equal(allocate(&st), TALLY_ECONFIG);
+	assert_int_equal(t_allocate_checked(&st), TALLY_ECONFIG);
 	t_write(t_cfg_dir, "api.key", T_PROVIDER_KEY "\n");
 }
 
@@ -371,7 +362,7 @@ test_unconfirmed_waits(void **state)
 	t_expect_str(t_su, "SELECT string_agg(status, ' ' ORDER BY id)"
 	    " FROM raw_events", "NEW NEW");
 	/* the real run: M8 fulfilled, M7 (no status API) still waits */
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(fake_provider_hits(t_provider, "/v2/M7/status"), 0);
 	t_expect_str(t_su, "SELECT string_agg(status, ' ' ORDER BY id)"

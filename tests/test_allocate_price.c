@@ -67,15 +67,6 @@ seed(void)
 	    " VALUES ('pool@acc.io', 10)");
 }
 
-static int
-allocate(struct allocate_stats *st)
-{
-	int rc = t_allocate(st);
-
-	t_check_invariants(t_su);
-	return rc;
-}
-
 /* The order of Stripe session ORDER (its payment intent is pi_ORDER). */
 static long long
 order_id(const char *order)
@@ -138,7 +129,7 @@ test_underpaid_held_then_approved(void **state)
 	(void)state;
 	seed();
 	pay("U1", "seat-20", "1", "usd", "cheap@example.com");
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 1);
 	assert_int_equal(st.held_total, 1);
 	assert_int_equal(st.seats, 0);
@@ -161,7 +152,7 @@ test_underpaid_held_then_approved(void **state)
 	    "(1 UNDERPAID)");
 
 	/* a rerun changes nothing: still held, no second case */
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 0);
 	assert_int_equal(st.held_total, 1);
 	/* reconcile finds the very case allocate opened (one more sighting) */
@@ -174,7 +165,7 @@ test_underpaid_held_then_approved(void **state)
 	snprintf(sql, sizeof(sql), "SELECT tally_order_unhold(%lld, 'admin')",
 	    id);
 	t_expect_str(t_su, sql, "PAID");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.held_total, 0);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, o.approved_by,"
@@ -198,7 +189,7 @@ test_currency_mismatch_held(void **state)
 	pay("E1", "seat-20", "2000", "eur", "euro@example.com");
 	/* the right figure, the wrong money: a credit package too */
 	pay("E2", "credits-500", "3900", "eur", "euro@example.com");
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 2);
 	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', provider_ref, status,"
 	    " hold_reason, currency), ', ' ORDER BY id) FROM orders",
@@ -222,7 +213,7 @@ test_overpaid_fulfilled_with_case(void **state)
 	(void)state;
 	seed();
 	pay("O1", "seat-20", "2500", "usd", "generous@example.com");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.overpaid, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', status, price_minor) FROM orders",
@@ -238,7 +229,7 @@ test_overpaid_fulfilled_with_case(void **state)
 	expect_cases(sql);
 	/* the difference refunded: the seat stays, the case closes */
 	refund("O1", "2500", "500");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	t_expect_str(t_su, "SELECT status FROM assignments", "ACTIVE");
 	assert_int_equal(t_reconcile(), 0);
 	t_expect_str(t_su, "SELECT status FROM reconcile_cases", "CLOSED");
@@ -253,7 +244,7 @@ test_min_price_coupon(void **state)
 	seed();
 	pay("C1", "seat-coupon", "1500", "usd", "coupon@example.com");
 	pay("C2", "seat-coupon", "1499", "usd", "greedy@example.com");
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.held, 1);
 	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', provider_ref, status,"
@@ -274,7 +265,7 @@ test_unknown_product(void **state)
 	(void)state;
 	seed();
 	pay("N1", "seat-new", "3000", "usd", "early@example.com");
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.ev.done, 1);
 	assert_int_equal(st.ev.failed, 0);
 	assert_int_equal(st.held, 1);
@@ -321,7 +312,7 @@ test_unknown_product(void **state)
 	t_exec(t_su, "INSERT INTO products (sku, name, kind, duration_days,"
 	    " price_minor, currency) VALUES ('seat-new', 'New seat', 'SEAT', 30,"
 	    " 3000, 'USD')");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.released, 1);
 	assert_int_equal(st.seats, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, o.hold_reason IS NULL,"
@@ -349,9 +340,9 @@ test_held_then_refunded(void **state)
 	(void)state;
 	seed();
 	pay("R1", "seat-20", "1000", "usd", "half@example.com");
-	assert_int_equal(allocate(&st), TALLY_EPROBLEMS);
+	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	refund("R1", "1000", "1000");
-	assert_int_equal(allocate(&st), 0);
+	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.held_total, 0);
 	t_expect_str(t_su, "SELECT concat_ws(' ', status, hold_reason) FROM orders",
 	    "REFUNDED UNDERPAID");

@@ -61,8 +61,7 @@ normalize_requeue_failed(struct db *db, long long *n)
 
 static const char *const extract[] = {
 	"normalize/extract_stripe",
-	"normalize/extract_midtrans",
-	"normalize/extract_xendit",
+	"normalize/extract_confirmed",
 };
 
 /* What the batch knows about each order, merged with the order as stored. */
