@@ -454,6 +454,11 @@ test_midtrans(void **state)
 	    true);
 	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
 	receiver_parsed_release(&p);
+	/* a card capture the fraud check challenged comes as 201 */
+	midtrans_body_code(&body, &rs.keys[0], "201", "150000.00", "capture",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
+	receiver_parsed_release(&p);
 	/* ... or it was relabelled: a pending notification (signed 201)
 	 * called a settlement, a settlement (200) called pending, a refund
 	 * called off (202) */
