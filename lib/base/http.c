@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -62,6 +63,7 @@ http_send(const struct http_request *rq, struct http_result *out,
 {
 	struct sink sink = { answer, rq->max_answer, false };
 	struct curl_slist *hdrs = NULL, *l;
+	struct strbuf noproxy = STRBUF_INIT;
 	curl_off_t us = 0;
 	CURLcode cc;
 	CURL *c;
@@ -91,9 +93,20 @@ http_send(const struct http_request *rq, struct http_result *out,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "tally/" TALLY_VERSION);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take_answer);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-	/* an admin's http_proxy must not carry a loopback exchange away */
-	if (!rq->use_proxy)
+	/* an admin's http_proxy must not carry a loopback exchange away:
+	 * with the proxy, loopback is added to the environment's no_proxy */
+	if (!rq->use_proxy) {
 		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	} else {
+		const char *np = getenv("no_proxy");
+
+		if (np == NULL || np[0] == '\0')
+			np = getenv("NO_PROXY");
+		strbuf_addstr(&noproxy, np != NULL ? np : "");
+		strbuf_addstr(&noproxy, noproxy.len > 0 ?
+		    ",localhost,127.0.0.1,::1" : "localhost,127.0.0.1,::1");
+		curl_easy_setopt(c, CURLOPT_NOPROXY, noproxy.buf);
+	}
 	if (rq->unix_path != NULL && rq->unix_path[0] != '\0')
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, rq->unix_path);
 	if (hdrs != NULL)
@@ -127,6 +140,7 @@ http_send(const struct http_request *rq, struct http_result *out,
 	/* the credentials are the caller's to wipe */
 	free_headers(hdrs);
 	curl_easy_cleanup(c);
+	strbuf_release(&noproxy);
 	return cc == CURLE_OK ? 0 : TALLY_EUNAVAIL;
 }
 

@@ -43,7 +43,8 @@ struct http_request {
 	const char *user;
 	const char *password;
 	long timeout_ms;
-	/* use the proxy from the environment (http_proxy, no_proxy) */
+	/* use the proxy from the environment (http_proxy, no_proxy), but
+	 * never for loopback */
 	bool use_proxy;
 	/* keep at most this many bytes of the answer's body (0: none) */
 	size_t max_answer;
