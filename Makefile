@@ -110,11 +110,14 @@ $(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 # Installs only what is missing; as root it installs, otherwise it prints the
-# exact command to run and stops.
+# exact command to run and stops.  libreoffice-calc-nogui and poppler-utils
+# are for tests/t_report_pdf.sh: the reports printed to PDF as an admin
+# would, pages counted and charts checked.
 DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contrib \
 	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
-	curl zip unzip clang libclang-rt-14-dev time systemd
+	curl zip unzip clang libclang-rt-14-dev time systemd \
+	libreoffice-calc-nogui poppler-utils
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
 

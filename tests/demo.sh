@@ -121,6 +121,10 @@ EOF
 quiet ctl account import "$D/accounts.csv"
 quiet ctl model set qwen-image-edit --active --credit-cost 5 --provider-cost 0.02 --currency USD
 quiet ctl model set gemini-flash-image --active --credit-cost 3 --provider-cost 0.04 --currency USD
+# the models bill in USD and credits also sell in IDR: a rate lets the
+# monthly margins put the two together (audited like every admin act)
+quiet ctl fx set USD IDR 16250 --from "$(date -u -d @"$((T0 - 90 * 86400))" +%Y-%m-%d)"
+"$BINDIR/tallyctl" fx list
 "$BINDIR/tallyctl" product list
 "$BINDIR/tallyctl" account list
 
@@ -240,6 +244,13 @@ step "reports"
 "$BINDIR/tally-weekly-report" --out "$D/reports"
 "$BINDIR/tally-monthly-review" --out "$D/reports" --as-of "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 "$BINDIR/tally-model-stats" --out "$D/reports" --days 42
+
+step "the Summary sheet of each workbook, as an admin reads it first"
+for f in "$D"/reports/weekly-*.xlsx "$D"/reports/monthly-*.xlsx \
+    "$D"/reports/model-stats-*.xlsx; do
+	printf -- '--- %s\n' "$(basename "$f")"
+	/usr/bin/python3 "$HERE/support/xlsx_read.py" --text Summary "$f"
+done
 
 step "status (the receiver was stopped above, so its check fails)"
 "$BINDIR/tallyctl" status || true
