@@ -55,7 +55,8 @@ CMD_SRC := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTSUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz_*.c))
-EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard reports/*/*.sql) docs/openapi.json)
+EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard queries/*/*.sql) \
+	$(wildcard reports/*/*.sql) docs/openapi.json)
 
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(O)/embedded.o
 LIBTALLY := $(O)/libtally.a
@@ -82,8 +83,8 @@ $(O)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# Migrations and report queries live inside the binaries, so an installed
-# program never depends on a runtime path to its SQL.
+# Migrations, queries and report queries live inside the binaries, so an
+# installed program never depends on a runtime path to its SQL.
 $(O)/embedded.c: tools/embed.sh $(EMBED_SRC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   $(words $(EMBED_SRC)) SQL files")
