@@ -335,18 +335,26 @@ location_of(const struct admin_req *r, const json_t *body)
 	return NULL;
 }
 
-/* The route's shape of out: status, the body's text, its Location. */
-static char *
-shape_text(const struct admin_req *r, const json_t *out, int *status,
+/* The route's shape of out: the body, its status and its Location. */
+static json_t *
+shape(const struct admin_req *r, const json_t *out, int *status,
     char **location)
 {
 	json_t *body;
-	char *text;
 
 	body = r->route != NULL && r->route->shape != NULL ?
 	    r->route->shape(r, out, status) : admin_shape_default(r, out, status);
 	*location = *status == 201 ? location_of(r, body) : NULL;
-	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	return body;
+}
+
+static char *
+shape_text(const struct admin_req *r, const json_t *out, int *status,
+    char **location)
+{
+	json_t *body = shape(r, out, status, location);
+	char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+
 	json_decref(body);
 	return text;
 }
@@ -401,14 +409,12 @@ admin_answer_op(struct admin_req *r, int rc, json_t *out)
 		json_decref(out);
 		return;
 	}
-	body = r->route != NULL && r->route->shape != NULL ?
-	    r->route->shape(r, out, &status) :
-	    admin_shape_default(r, out, &status);
+	body = shape(r, out, &status, &location);
 	json_decref(out);
 	if (json_is_array(json_object_get(body, "items")) &&
 	    json_object_get(body, "total") != NULL)
 		set_link(r, body);
-	if (status == 201 && (location = location_of(r, body)) != NULL)
+	if (location != NULL)
 		admin_set_header(r, "Location", location);
 	free(location);
 	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -432,6 +432,24 @@ accept_body(struct admin_req *r, const char *data, size_t n)
 
 /* ---- writes: dry run and Idempotency-Key ---- */
 
+/* The answer kept for this request's key: replayed, or 422 for another
+ * request.  Releases hit. */
+static void
+answer_kept(struct admin_req *r, struct admin_idem_hit *hit)
+{
+	if (strcmp(hit->fingerprint, r->priv->fingerprint) != 0)
+		admin_fail(r, 422, "this Idempotency-Key was used with another "
+		    "request (method, path, query or body)");
+	else {
+		admin_set_header(r, "Idempotent-Replayed", "true");
+		if (hit->location != NULL)
+			admin_set_header(r, "Location", hit->location);
+		admin_answer(r, hit->status, hit->content_type, hit->body,
+		    strlen(hit->body));
+	}
+	admin_idem_hit_release(hit);
+}
+
 /* false after answering. */
 static bool
 prepare_write(struct admin_req *r, bool *replayed)
@@ -474,17 +492,7 @@ prepare_write(struct admin_req *r, bool *replayed)
 		return false;
 	}
 	*replayed = true;
-	if (strcmp(hit.fingerprint, p->fingerprint) != 0)
-		admin_fail(r, 422, "this Idempotency-Key was used with another "
-		    "request (method, path, query or body)");
-	else {
-		admin_set_header(r, "Idempotent-Replayed", "true");
-		if (hit.location != NULL)
-			admin_set_header(r, "Location", hit.location);
-		admin_answer(r, hit.status, hit.content_type, hit.body,
-		    strlen(hit.body));
-	}
-	admin_idem_hit_release(&hit);
+	answer_kept(r, &hit);
 	return false;
 }
 
@@ -505,17 +513,7 @@ replay_raced(struct admin_req *r)
 		    "answered; try again");
 		return;
 	}
-	if (strcmp(hit.fingerprint, r->priv->fingerprint) != 0)
-		admin_fail(r, 422, "this Idempotency-Key was used with another "
-		    "request (method, path, query or body)");
-	else {
-		admin_set_header(r, "Idempotent-Replayed", "true");
-		if (hit.location != NULL)
-			admin_set_header(r, "Location", hit.location);
-		admin_answer(r, hit.status, hit.content_type, hit.body,
-		    strlen(hit.body));
-	}
-	admin_idem_hit_release(&hit);
+	answer_kept(r, &hit);
 }
 
 /* Last call: the body is in. */

@@ -224,6 +224,18 @@ start_http(struct admin_server *srv, const char *listen, struct strbuf *err)
 	return 0;
 }
 
+/* What a server holds besides its daemon (stopped by then). */
+static void
+server_free(struct admin_server *srv)
+{
+	httpwatch_free(srv->watch);
+	admin_pool_free(srv->pool);
+	admin_ratelimit_free(srv->rl);
+	wipe_tls(srv);
+	config_free(&srv->cfg);
+	free(srv);
+}
+
 int
 admin_server_start(struct admin_server **out, const struct admin_options *opt,
     struct strbuf *err)
@@ -250,12 +262,7 @@ admin_server_start(struct admin_server **out, const struct admin_options *opt,
 	*out = srv;
 	return 0;
 fail:
-	httpwatch_free(srv->watch);
-	admin_pool_free(srv->pool);
-	admin_ratelimit_free(srv->rl);
-	wipe_tls(srv);
-	config_free(&srv->cfg);
-	free(srv);
+	server_free(srv);
 	return rc;
 }
 
@@ -283,12 +290,7 @@ admin_server_stop(struct admin_server *srv)
 	MHD_stop_daemon(srv->d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	httpwatch_free(srv->watch);
-	admin_pool_free(srv->pool);
-	admin_ratelimit_free(srv->rl);
-	wipe_tls(srv);
-	config_free(&srv->cfg);
-	free(srv);
+	server_free(srv);
 }
 
 int
