@@ -307,6 +307,7 @@ admin_run(const struct admin_options *opt)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* GET /api/admin/status asks the receiver's /healthz with libcurl */
@@ -324,8 +325,13 @@ admin_run(const struct admin_options *opt)
 	sd_notify(0, status);
 	log_notice("listening on port %u (%s)", (unsigned)srv->port,
 	    srv->tls_cert != NULL ? "HTTPS" : "HTTP");
+	/* nothing is reloaded in place: the settings (listen address, TLS
+	 * files, limits) are the server's for its lifetime, so SIGHUP, the
+	 * usual reload request, must not end it either */
 	while (sigwait(&set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
-		;
+		if (sig == SIGHUP)
+			log_notice("SIGHUP: tally-admin does not reload; restart it "
+			    "to apply a new configuration");
 	log_notice("%s: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1\nSTATUS=draining");
 	admin_server_stop(srv);
