@@ -214,5 +214,24 @@ is "...including the refused one" \
 is "the 401 is logged without a token" \
 	"$(sql "SELECT count(*) FROM admin_access_log WHERE status = 401 AND actor IS NULL")" 1
 
+# ---- tallyctl token ----------------------------------------------------------
+"$BIN/tallyctl" token create guide --role read >/dev/null 2>"$TMP/dup.err"
+is "a name is never reused: exit 65" "$?" 65
+"$BIN/tallyctl" token create late --role read --expires 2020-01-01 >/dev/null 2>&1
+is "an expiry in the past: exit 64" "$?" 64
+"$BIN/tallyctl" token create nobody --role root >/dev/null 2>&1
+is "an unknown role: exit 64" "$?" 64
+is "token list: the token, active, used" \
+	"$("$BIN/tallyctl" token list --json | jq -r '.[] | select(.name == "guide") | "\(.role) \(.state) \(.last_used_at != null)"')" \
+	"write active true"
+is "the table holds no token, only its hash" \
+	"$(sql "SELECT count(*) FROM api_tokens WHERE position('$TOKEN' IN encode(token_hash, 'escape')) > 0 OR key_id = '$TOKEN'")" 0
+"$BIN/tallyctl" token revoke guide --reason "test over" >/dev/null 2>&1
+is "token revoke" "$?" 0
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/chatgpt-accounts" -H "$AUTH")
+is "a revoked token: 401 at once" "$code" 401
+is "the revoke is audited" \
+	"$(sql "SELECT count(*) FROM audit_log WHERE action = 'token.revoke' AND reason = 'test over'")" 1
+
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
 exit 0
