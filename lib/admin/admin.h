@@ -163,6 +163,18 @@ const char *admin_header(struct admin_req *r, const char *name,
 /* The settings in force. */
 const struct config *admin_config(const struct admin_req *r);
 
+/* Whether the connection is HTTPS (tally-admin's own TLS): a face sets
+ * Secure cookies then. */
+bool admin_tls(const struct admin_req *r);
+
+/*
+ * The failed-authentication limit, for a face's own login form (a public
+ * route, so the server does not count for it): the seconds the client's
+ * address must wait (0: it may try), and one more failure against it.
+ */
+long admin_auth_wait(struct admin_req *r);
+void admin_auth_failed(struct admin_req *r);
+
 /* Add a response header; false (and nothing added) when name or value
  * holds a control character (no header injection), or it is too long. */
 bool admin_set_header(struct admin_req *r, const char *name,

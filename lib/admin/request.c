@@ -308,17 +308,34 @@ has_body(struct admin_req *r)
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }
 
+bool
+admin_tls(const struct admin_req *r)
+{
+	return r->priv->srv->tls_cert != NULL;
+}
+
+long
+admin_auth_wait(struct admin_req *r)
+{
+	return admin_ratelimit_wait(r->priv->srv->rl, r->client,
+	    httplimit_now());
+}
+
+void
+admin_auth_failed(struct admin_req *r)
+{
+	admin_ratelimit_fail(r->priv->srv->rl, r->client, httplimit_now());
+}
+
 /* Who asks, and may they: false after answering. */
 static bool
 authorize(struct admin_req *r)
 {
-	struct admin_server *srv = r->priv->srv;
-	double now = httplimit_now();
 	char wait[24];
 	long secs;
 	int rc;
 
-	if ((secs = admin_ratelimit_wait(srv->rl, r->client, now)) > 0) {
+	if ((secs = admin_auth_wait(r)) > 0) {
 		snprintf(wait, sizeof(wait), "%ld", secs);
 		admin_set_header(r, "Retry-After", wait);
 		admin_fail(r, 429, "too many failed authentications from %s; "
@@ -331,7 +348,7 @@ authorize(struct admin_req *r)
 	if (rc != 0 || has_body(r))
 		release_db(r);
 	if (rc == ADMIN_AUTH_BAD)
-		admin_ratelimit_fail(srv->rl, r->client, now);
+		admin_auth_failed(r);
 	if (rc == ADMIN_AUTH_NONE || rc == ADMIN_AUTH_BAD) {
 		admin_fail(r, 401, rc == ADMIN_AUTH_NONE ? "credentials are "
 		    "required" : "the credentials are not valid");
