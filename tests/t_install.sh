@@ -100,6 +100,12 @@ for prefix in /usr/local /usr; do
 		    "$P/share/doc/tally/tally.conf.example"); do
 			echo "whsec_dGVzdA==" > "$TMP/creds/$c"
 		done
+		for c in $(sed -n 's/^audit_key_file *= *//p' \
+		    "$P/share/doc/tally/tally.conf.example"); do
+			head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \n' \
+			    > "$TMP/creds/$c"
+		done
+		chmod 600 "$TMP/creds"/*
 		if out=$(CREDENTIALS_DIRECTORY=$TMP/creds "$P/bin/tallyctl" config \
 		    check -c "$P/share/doc/tally/tally.conf.example" 2>&1) &&
 		    [ "$out" = "configuration OK" ]; then
@@ -115,7 +121,7 @@ done
 # one whose value differs names the default in a "Default:" note), and the
 # keys of the [source] and [settlement] sections by name.
 EX=$TOP/tally.conf.example
-sed -n 's/^[[:space:]]*K[SL](\([a-z_]*\), "\([^"]*\)".*/\1 \2/p' "$TOP/lib/base/config.c" \
+sed -n 's/^[[:space:]]*K\(SC\|S\|L\|A\)(\([a-z_]*\), "\([^"]*\)".*/\2 \3/p' "$TOP/lib/base/config.c" \
     > "$TMP/keys"
 [ -s "$TMP/keys" ] && ok "lib/base/config.c has $(wc -l < "$TMP/keys") top-level keys" ||
     notok "cannot read the key table of lib/base/config.c"
@@ -125,7 +131,9 @@ while read -r key dflt; do
 	doc_line=$(sed -n "s/^#[[:space:]]*$key[[:space:]]*=[[:space:]]*\([^#]*\).*/\1/p" "$EX" |
 	    sed 's/[[:space:]]*$//' | head -1)
 	if grep -q "^$key[[:space:]]*=" "$EX"; then
-		if [ "$set_line" = "$dflt" ] || grep -q "Default: $dflt\$" "$EX"; then
+		# an empty default is written "Default: none"
+		if [ "$set_line" = "$dflt" ] ||
+		    grep -q "Default: ${dflt:-none}\( \|\$\)" "$EX"; then
 			ok "tally.conf.example sets $key and tells its default"
 		else
 			notok "tally.conf.example sets $key = $set_line without its default ($dflt)"

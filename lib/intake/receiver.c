@@ -918,7 +918,7 @@ snapshot_load(const char *path, struct snapshot **out, struct strbuf *err)
 	*out = NULL;
 	rc = config_load(&cfg, path, err);
 	if (rc == 0)
-		rc = config_load_secrets(&cfg, err);
+		rc = config_load_source_secrets(&cfg, err);
 	if (rc != 0)
 		goto done;
 	if (cfg.nsources == 0) {
