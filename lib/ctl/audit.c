@@ -1,10 +1,6 @@
 /*
- * ctl_audit.c - reading the audit trail and checking its hash chain.
- *
- * The chain itself is the database's (sql/002_audit_roles.sql): every row
- * carries sha256(previous hash || its content).  `verify` recomputes it
- * through audit_verify() and names the first row that was altered or that
- * follows a removed one.
+ * ctl_audit.c - reading the audit trail, checking its chain and printing
+ * its head: the command-line face of lib/pg/audit.h, which does the work.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,10 +104,85 @@ audit_list(struct ctl *c, int argc, char **argv)
 static int
 audit_verify_cmd(struct ctl *c, int argc, char **argv)
 {
+	const char *anchor_text = NULL;
+	const struct ctlopt opts[] = {
+		{ "anchor", CTLOPT_STR, &anchor_text, 0, 0, NULL },
+		CTLOPT_OUTPUT(c), CTLOPT_END
+	};
+	struct audit_anchor anchor;
+	struct audit_check chk;
+	char rowsbuf[24], badbuf[24], head[AUDIT_ANCHOR_TEXT];
+	struct table *t;
+	int rc;
+
+	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
+		return rc;
+	if (anchor_text != NULL && !audit_anchor_parse(anchor_text, &anchor))
+		return ctlopt_usage_error(c, "--anchor wants ID:HEX (64 hex "
+		    "digits), as tallyctl audit anchor prints it");
+	if ((rc = ctlopt_connect(c)) != 0)
+		return rc;
+	audit_check_init(&chk);
+	rc = audit_verify_chain(c->db, &anchor, anchor_text != NULL ? 1 : 0,
+	    &chk);
+	if (rc != 0) {
+		audit_check_release(&chk);
+		return rc == TALLY_ECONFIG ? rc :
+		    ctlopt_db_error(c, rc, "checking the audit log");
+	}
+	audit_anchor_format(&chk.head, head, sizeof(head));
+	if (c->format == TABLE_TEXT) {
+		if (chk.first_bad == 0)
+			fprintf(c->out, "audit log intact: %lld rows checked "
+			    "(%lld unkeyed from before the keyed chain), head %s\n"
+			    "%s", chk.rows, chk.legacy, head,
+			    strbuf_str(&chk.reached));
+		else
+			fprintf(c->out, "audit log BROKEN at row %lld: %s (%lld rows "
+			    "checked)\n", chk.first_bad, strbuf_str(&chk.problem),
+			    chk.rows);
+	} else {
+		const char *cells[6];
+		char anchors[16];
+
+		snprintf(rowsbuf, sizeof(rowsbuf), "%lld", chk.rows);
+		snprintf(badbuf, sizeof(badbuf), "%lld", chk.first_bad);
+		snprintf(anchors, sizeof(anchors), "%d", chk.anchors);
+		t = table_new(6);
+		table_set_column(t, 0, "intact", TABLE_BOOL);
+		table_set_column(t, 1, "rows_checked", TABLE_NUMBER);
+		table_set_column(t, 2, "first_bad", TABLE_NUMBER);
+		table_set_column(t, 3, "problem", TABLE_STRING);
+		table_set_column(t, 4, "anchors_reached", TABLE_NUMBER);
+		table_set_column(t, 5, "head", TABLE_STRING);
+		cells[0] = chk.first_bad == 0 ? "true" : "false";
+		cells[1] = rowsbuf;
+		cells[2] = chk.first_bad == 0 ? NULL : badbuf;
+		cells[3] = chk.first_bad == 0 ? NULL : strbuf_str(&chk.problem);
+		cells[4] = anchors;
+		cells[5] = chk.head.id > 0 ? head : NULL;
+		table_add_row(t, cells);
+		rc = table_write(t, c->out, (enum table_format)c->format);
+		table_free(t);
+		if (rc != 0)
+			log_err("tallyctl audit verify: cannot write output");
+	}
+	if (rc == 0 && chk.first_bad != 0) {
+		log_err("audit log: row %lld: %s", chk.first_bad,
+		    strbuf_str(&chk.problem));
+		rc = TALLY_EPROBLEMS;
+	}
+	audit_check_release(&chk);
+	return rc;
+}
+
+static int
+audit_anchor_cmd(struct ctl *c, int argc, char **argv)
+{
 	const struct ctlopt opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
-	struct strbuf problem = STRBUF_INIT;
-	long long first_bad = 0, rows = 0;
-	char rowsbuf[24], badbuf[24];
+	struct audit_anchor head;
+	char text[AUDIT_ANCHOR_TEXT], id[24];
+	const char *cells[2];
 	struct table *t;
 	int rc;
 
@@ -119,42 +190,26 @@ audit_verify_cmd(struct ctl *c, int argc, char **argv)
 		return rc;
 	if ((rc = ctlopt_connect(c)) != 0)
 		return rc;
-	rc = audit_verify(c->db, &first_bad, &rows, &problem);
-	if (rc != 0) {
-		strbuf_release(&problem);
-		return ctlopt_db_error(c, rc, "checking the audit log");
+	if ((rc = audit_head(c->db, &head)) != 0)
+		return ctlopt_db_error(c, rc, "reading the audit log's head");
+	if (head.id == 0) {
+		log_err("the audit log is empty: no anchor yet");
+		return TALLY_ENOTFOUND;
 	}
+	audit_anchor_format(&head, text, sizeof(text));
 	if (c->format == TABLE_TEXT) {
-		if (first_bad == 0)
-			fprintf(c->out, "audit log intact: %lld rows checked\n", rows);
-		else
-			fprintf(c->out, "audit log BROKEN at row %lld: %s (%lld rows "
-			    "checked)\n", first_bad, strbuf_str(&problem), rows);
-	} else {
-		const char *cells[4];
-
-		snprintf(rowsbuf, sizeof(rowsbuf), "%lld", rows);
-		snprintf(badbuf, sizeof(badbuf), "%lld", first_bad);
-		t = table_new(4);
-		table_set_column(t, 0, "intact", TABLE_BOOL);
-		table_set_column(t, 1, "rows_checked", TABLE_NUMBER);
-		table_set_column(t, 2, "first_bad", TABLE_NUMBER);
-		table_set_column(t, 3, "problem", TABLE_STRING);
-		cells[0] = first_bad == 0 ? "true" : "false";
-		cells[1] = rowsbuf;
-		cells[2] = first_bad == 0 ? NULL : badbuf;
-		cells[3] = first_bad == 0 ? NULL : strbuf_str(&problem);
-		table_add_row(t, cells);
-		rc = table_write(t, c->out, (enum table_format)c->format);
-		table_free(t);
-		if (rc != 0)
-			log_err("tallyctl audit verify: cannot write output");
+		fprintf(c->out, "%s\n", text);
+		return 0;
 	}
-	if (rc == 0 && first_bad != 0) {
-		log_err("audit log: row %lld: %s", first_bad, strbuf_str(&problem));
-		rc = TALLY_EPROBLEMS;
-	}
-	strbuf_release(&problem);
+	snprintf(id, sizeof(id), "%lld", head.id);
+	t = table_new(2);
+	table_set_column(t, 0, "id", TABLE_NUMBER);
+	table_set_column(t, 1, "anchor", TABLE_STRING);
+	cells[0] = id;
+	cells[1] = text;
+	table_add_row(t, cells);
+	rc = table_write(t, c->out, (enum table_format)c->format);
+	table_free(t);
 	return rc;
 }
 
@@ -164,10 +219,16 @@ static const struct ctlopt_verb audit_verbs[] = {
 	  "The audit trail, newest first, a page at a time (default 50 per\n"
 	  "page).  The table shows what changed; --csv and --json give the\n"
 	  "whole before and after documents." },
-	{ "verify", audit_verify_cmd, "",
-	  "Recompute the audit log's hash chain.  Exit 0 when intact; exit 1\n"
-	  "naming the first row that was altered, or that follows a removed\n"
-	  "row." },
+	{ "verify", audit_verify_cmd, "[--anchor ID:HEX]",
+	  "Check the audit log's chain with the audit key: every row's MAC,\n"
+	  "ids without gaps, and that it still reaches the newest anchor in\n"
+	  "job_runs and the --anchor given (one kept off the machine: from\n"
+	  "tallyctl audit anchor, a batch run's log line or a backup's\n"
+	  "manifest).  Exit 0 when intact; exit 1 naming the first row that\n"
+	  "was altered or removed (also the newest rows, against an anchor)." },
+	{ "anchor", audit_anchor_cmd, "",
+	  "Print the chain's head as ID:HEX: keep it somewhere the database's\n"
+	  "superuser cannot reach, and give it to verify --anchor later." },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "pg/audit.h"
 #include "pg/pgembed.h"
 #include "base/strbuf.h"
 
@@ -572,6 +573,9 @@ pgembed_up(struct strbuf *err)
 		log_info("embedded cluster started (socket %s)", l.run);
 	}
 	rc = create_database(&l, err);
+	/* the audit chain's key, which never goes into the database */
+	if (rc == 0)
+		rc = audit_key_create(NULL, err);
 out:
 	layout_free(&l);
 	return rc;
