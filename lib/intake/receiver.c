@@ -71,10 +71,12 @@ reap(struct server *srv, bool all)
 				due[n++] = r;
 			} else if (st == RS_READING && !c->cut &&
 			    now - r->started > deadline) {
-				/* MHD sees the end of the stream and closes */
+				/* counted first: whoever sees the close sees
+				 * the count.  MHD sees the end of the stream
+				 * and closes. */
+				receiver_metrics_count(RM_DEADLINE_CUTS);
 				shutdown(c->fd, SHUT_RDWR);
 				c->cut = true;
-				receiver_metrics_count(RM_DEADLINE_CUTS);
 			}
 		} else if (!c->cut && c->fd >= 0 &&
 		    now - c->phase_start > deadline + 1) {
@@ -85,9 +87,9 @@ reap(struct server *srv, bool all)
 			 * second earlier by MHD's idle timeout (the deadline),
 			 * so only tricklers are counted here.
 			 */
+			receiver_metrics_count(RM_DEADLINE_CUTS);
 			shutdown(c->fd, SHUT_RDWR);
 			c->cut = true;
-			receiver_metrics_count(RM_DEADLINE_CUTS);
 		}
 	}
 	pthread_mutex_unlock(&srv->conn_lock);
