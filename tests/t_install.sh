@@ -64,6 +64,27 @@ for prefix in /usr/local /usr; do
 		[ -f "$P/share/doc/tally/$doc" ] && ok "$prefix: share/doc/tally/$doc" ||
 		    notok "$prefix: share/doc/tally/$doc is not installed"
 	done
+	# the audit key: made once, private, 64 hex digits, never replaced
+	K=$D/etc/credstore/tally.audit
+	if [ -f "$K" ] && [ "$(stat -c %a "$K")" = 600 ] &&
+	    [ "$(stat -c %a "$D/etc/credstore")" = 700 ] &&
+	    grep -qx '[0-9a-f]\{64\}' "$K"; then
+		ok "$prefix: the audit key is made, mode 0600, in a 0700 credstore"
+	else
+		notok "$prefix: no audit key $K (mode 0600, 64 hex digits)"
+	fi
+	before=$(cat "$K" 2>/dev/null)
+	make -s -C "$TOP" -o all install DESTDIR="$D" PREFIX="$prefix" \
+	    BINDIR="$BINDIR" > "$TMP/make2.out" 2>&1
+	[ "$(cat "$K" 2>/dev/null)" = "$before" ] &&
+	    ok "$prefix: a second install keeps the audit key" ||
+	    notok "$prefix: a second install replaced the audit key"
+	make -s -C "$TOP" -o all install DESTDIR="$D.pkg" PREFIX="$prefix" \
+	    BINDIR="$BINDIR" CREDSTORE= > "$TMP/make3.out" 2>&1
+	[ ! -e "$D.pkg/etc/credstore" ] &&
+	    ok "$prefix: CREDSTORE= (a package build) makes no key" ||
+	    notok "$prefix: CREDSTORE= still made a key"
+	rm -rf "$D.pkg"
 
 	# The installed units, verified in the installed tree.
 	if command -v systemd-analyze >/dev/null 2>&1 &&
