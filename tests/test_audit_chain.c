@@ -43,14 +43,17 @@ fresh(void **state)
 static long long
 value(const char *sql)
 {
-	char *v = NULL;
-	long long n;
+	return testdb_ll(su, sql);
+}
 
-	if (db_query_value(su, &v, sql, 0, NULL) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(su));
-	n = v != NULL ? strtoll(v, NULL, 10) : -1;
-	free(v);
-	return n;
+/* One audit row in a transaction of its own. */
+static void
+record(struct db *db, const char *action, const char *entity_id)
+{
+	assert_int_equal(db_begin(db, DB_READ_COMMITTED), 0);
+	assert_int_equal(audit_record(db, "tester", action, "t", entity_id,
+	    NULL, NULL, NULL), 0);
+	assert_int_equal(db_commit(db), 0);
 }
 
 static void
@@ -182,10 +185,7 @@ test_legacy_rows(void **state)
 	    " 'account', '2', NULL)"), 0);
 	check_intact(2, 2);
 	assert_int_equal(db_connect_url(&db, url, "test", "tally_batch"), 0);
-	assert_int_equal(db_begin(db, DB_READ_COMMITTED), 0);
-	assert_int_equal(audit_record(db, "new", "account.add", "account", "3",
-	    NULL, NULL, "{}"), 0);
-	assert_int_equal(db_commit(db), 0);
+	record(db, "account.add", "3");
 	check_intact(3, 2);
 	/* the first keyed row seals them: recomputing them is found */
 	assert_int_equal(db_simple(su, "ALTER TABLE audit_log DISABLE TRIGGER"
@@ -202,13 +202,10 @@ test_legacy_rows(void **state)
 	assert_non_null(strstr(c.problem.buf, "previous hash does not match"));
 	audit_check_release(&c);
 	/* an unkeyed row after keyed ones: written without the key */
+	db_free(db);
 	fresh(NULL);
-	assert_int_equal(db_connect_url(&db, url, "test", "tally_batch") == 0 ?
-	    0 : 1, 0);
-	assert_int_equal(db_begin(db, DB_READ_COMMITTED), 0);
-	assert_int_equal(audit_record(db, "new", "account.add", "account", "1",
-	    NULL, NULL, NULL), 0);
-	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(db_connect_url(&db, url, "test", "tally_batch"), 0);
+	record(db, "account.add", "1");
 	assert_int_equal(db_simple(su, "INSERT INTO audit_log (actor, action,"
 	    " entity) VALUES ('x', 'account.add', 'account')"), 0);
 	audit_check_init(&c);
@@ -240,12 +237,8 @@ test_jobrun_anchor(void **state)
 	assert_int_equal(jobrun_finish(jr, 0, NULL), 0);
 	assert_int_equal(value("SELECT count(*) FROM job_runs WHERE"
 	    " audit_anchor_id IS NULL"), 1);
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(db_begin(db, DB_READ_COMMITTED), 0);
-		assert_int_equal(audit_record(db, "b", "test.x", "t", NULL, NULL,
-		    NULL, NULL), 0);
-		assert_int_equal(db_commit(db), 0);
-	}
+	for (int i = 0; i < 3; i++)
+		record(db, "test.x", NULL);
 	assert_int_equal(audit_head(db, &head), 0);
 	assert_int_equal(head.id, 3);
 	audit_anchor_format(&head, text, sizeof(text));

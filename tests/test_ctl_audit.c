@@ -91,6 +91,16 @@ test_list(void **state)
 	ctl_run_release(&r);
 }
 
+/* A new database with the seven changes of make_history(). */
+static void
+fresh_history(void)
+{
+	db_free(tdb);
+	tdb = NULL;
+	ctl_test_setup_db();
+	make_history();
+}
+
 /* An attacker who owns the database: triggers off, change, triggers on. */
 static void
 as_superuser(const char *sql, long long id)
@@ -173,8 +183,7 @@ test_verify_removed(void **state)
 
 	(void)state;
 	/* a fresh history: the previous test broke this one for good */
-	ctl_test_setup_db();
-	make_history();
+	fresh_history();
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 0);
 	/* removing a row in the middle breaks the link of the next */
 	as_superuser("DELETE FROM audit_log WHERE id = $1::bigint", 3);
@@ -183,8 +192,7 @@ test_verify_removed(void **state)
 	    "does not match row 2"));
 	assert_non_null(strstr(strbuf_str(&r.err), "audit log: row 4"));
 	/* removing the first row too */
-	ctl_test_setup_db();
-	make_history();
+	fresh_history();
 	as_superuser("DELETE FROM audit_log WHERE id = $1::bigint", 1);
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 1);
 	snprintf(sql, sizeof(sql), "BROKEN at row 2: it is the first row but "
@@ -202,8 +210,7 @@ test_verify_truncated(void **state)
 	char anchor[160];
 
 	(void)state;
-	ctl_test_setup_db();
-	make_history();
+	fresh_history();
 	/* the admin keeps the head somewhere else */
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "anchor", NULL), 0);
 	snprintf(anchor, sizeof(anchor), "%.*s", (int)strcspn(strbuf_str(&r.out),
@@ -261,8 +268,7 @@ test_verify_other_key(void **state)
 	FILE *f;
 
 	(void)state;
-	ctl_test_setup_db();
-	make_history();
+	fresh_history();
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/other.key", dir);
 	f = fopen(path, "w");

@@ -39,24 +39,8 @@ login(const char *role)
 	return db;
 }
 
-static void
-ok(struct db *db, const char *sql)
-{
-	if (db_simple(db, sql) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(db));
-}
-
-/* The statement must fail with this SQLSTATE. */
-static void
-refused(struct db *db, const char *sql, const char *sqlstate)
-{
-	if (db_simple(db, sql) == 0)
-		fail_msg("accepted, should be refused: %s", sql);
-	if (strcmp(db_sqlstate(db), sqlstate) != 0)
-		fail_msg("%s: expected SQLSTATE %s, got %s (%s)", sql, sqlstate,
-		    db_sqlstate(db), db_errmsg(db));
-	db_rollback(db);
-}
+#define ok testdb_ok
+#define refused testdb_refused
 
 static char *
 text(struct db *db, const char *sql)

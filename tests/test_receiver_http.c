@@ -341,16 +341,8 @@ main(void)
 	};
 	int rc;
 
-	testdb_require();
-	if (db_connect(&db, "test_receiver_http", NULL) != 0) {
-		fprintf(stderr, "cannot connect to the test database\n");
-		return 1;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	atexit(kill_running);
-	signal(SIGPIPE, SIG_IGN);
+	rx_test_begin("test_receiver_http");
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	db_free(db);
-	curl_global_cleanup();
+	rx_test_end();
 	return rc;
 }

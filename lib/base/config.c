@@ -10,6 +10,7 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/secretfile.h"
 
@@ -741,18 +742,6 @@ config_audit_key_path(const struct config *cfg, struct strbuf *path)
 	    home : "var");
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 config_load_audit_key(struct config *cfg, struct strbuf *err)
 {
@@ -760,7 +749,6 @@ config_load_audit_key(struct config *cfg, struct strbuf *err)
 	struct secret line = { NULL, 0 };
 	const char *label;
 	bool credir = false;
-	size_t i;
 	int n = 0, rc;
 
 	secretfile_wipe(&cfg->audit_key);
@@ -780,20 +768,18 @@ config_load_audit_key(struct config *cfg, struct strbuf *err)
 		    2 * CONFIG_AUDIT_KEY_MAX_BYTES);
 		rc = TALLY_ECONFIG;
 	}
-	for (i = 0; rc == 0 && i < line.len; i++)
-		if (hexval(line.data[i]) < 0) {
-			strbuf_addf(&why, "%s:1: not hex digits\n", label);
-			rc = TALLY_ECONFIG;
-		}
 	if (rc == 0) {
 		cfg->audit_key.len = line.len / 2;
 		cfg->audit_key.data = xmalloc(cfg->audit_key.len + 1);
-		for (i = 0; i < cfg->audit_key.len; i++)
-			cfg->audit_key.data[i] = (unsigned char)(
-			    hexval(line.data[2 * i]) << 4 |
-			    hexval(line.data[2 * i + 1]));
 		cfg->audit_key.data[cfg->audit_key.len] = '\0';
-	} else {
+		if (hex_decode((const char *)line.data, line.len,
+		    cfg->audit_key.data, cfg->audit_key.len) != 0) {
+			secretfile_wipe(&cfg->audit_key);
+			strbuf_addf(&why, "%s:1: not hex digits\n", label);
+			rc = TALLY_ECONFIG;
+		}
+	}
+	if (rc != 0) {
 		if (cfg->audit_key_file != NULL && cfg->audit_key_file[0] != '\0')
 			secret_context(err, cfg, cfg->audit_key_line,
 			    "audit_key_file", cfg->audit_key_file);

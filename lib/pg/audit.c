@@ -14,6 +14,7 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "pg/audit.h"
 
@@ -168,29 +169,16 @@ mac_of(const unsigned char *prev, size_t prevlen, const struct strbuf *content,
 	return r != NULL && outlen == AUDIT_MAC_LEN ? 0 : TALLY_EINTERNAL;
 }
 
+/* Hex of at most max bytes (any even length) into out; -1 if it is not. */
 static int
 unhex(const char *s, unsigned char *out, size_t max, size_t *len)
 {
-	size_t n = strlen(s), i;
-	unsigned int b;
+	size_t n = strlen(s);
 
-	if (n % 2 != 0 || n / 2 > max)
+	if (n % 2 != 0 || n / 2 > max || hex_decode(s, n, out, n / 2) != 0)
 		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -1;
-		out[i] = (unsigned char)b;
-	}
 	*len = n / 2;
 	return 0;
-}
-
-static void
-tohex(const unsigned char *in, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", in[i]);
-	out[2 * n] = '\0';
 }
 
 int
@@ -239,8 +227,8 @@ audit_record(struct db *db, const char *actor, const char *action,
 	v[8] = db_value(res, 0, 4);
 	content_v1(&content, v);
 	rc = mac_of(prev, prevlen, &content, mac);
-	tohex(mac, sizeof(mac), machex);
-	tohex(prev, prevlen, prevhex);
+	hex_encode(mac, sizeof(mac), machex);
+	hex_encode(prev, prevlen, prevhex);
 	for (int i = 0; i < 9; i++)
 		p2[i] = v[i];
 	p2[9] = prevhex;
@@ -308,7 +296,7 @@ audit_anchor_format(const struct audit_anchor *a, char *buf, size_t len)
 {
 	char hex[2 * AUDIT_MAC_LEN + 1];
 
-	tohex(a->mac, AUDIT_MAC_LEN, hex);
+	hex_encode(a->mac, AUDIT_MAC_LEN, hex);
 	snprintf(buf, len, "%lld:%s", a->id, hex);
 }
 

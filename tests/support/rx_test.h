@@ -494,35 +494,55 @@ metric(const struct proc *p, const char *name)
 	return v;
 }
 
-/* Poll /metrics until name is v (a request's memory is given back after
- * its answer left, so a client may see the answer first). */
+/* Poll /metrics until name is v (exact) or at least v.  A request's
+ * memory is given back after its answer left, so a client may see the
+ * answer before the count. */
 static inline void
-wait_metric_eq(const struct proc *p, const char *name, long long v)
+wait_metric_until(const struct proc *p, const char *name, long long v,
+    bool exact)
 {
 	double until = now_s() + WAIT_CAP_S;
 	long long got;
 
-	while ((got = metric(p, name)) != v) {
+	while ((got = metric(p, name)) != v && (exact || got < v)) {
 		if (now_s() > until)
-			fail_msg("%s stayed at %lld, never became %lld", name, got,
-			    v);
+			fail_msg("%s stayed at %lld, never %s %lld", name, got,
+			    exact ? "became" : "reached", v);
 		sleep_ms(20);
 	}
 }
 
-/* Poll /metrics until name reaches at least v. */
+static inline void
+wait_metric_eq(const struct proc *p, const char *name, long long v)
+{
+	wait_metric_until(p, name, v, true);
+}
+
 static inline void
 wait_metric(const struct proc *p, const char *name, long long v)
 {
-	double until = now_s() + WAIT_CAP_S;
-	long long got;
+	wait_metric_until(p, name, v, false);
+}
 
-	while ((got = metric(p, name)) < v) {
-		if (now_s() > until)
-			fail_msg("%s stayed at %lld, never reached %lld", name, got,
-			    v);
-		sleep_ms(20);
+/* The start and end of a receiver test program's main(). */
+static inline void
+rx_test_begin(const char *appname)
+{
+	testdb_require();
+	if (db_connect(&db, appname, NULL) != 0) {
+		fprintf(stderr, "cannot connect to the test database\n");
+		exit(1);
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	atexit(kill_running);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static inline void
+rx_test_end(void)
+{
+	db_free(db);
+	curl_global_cleanup();
 }
 
 /* ---- database ---- */
