@@ -1,26 +1,27 @@
 /*
- * tally-model-stats - per-model usage, processing times, errors, credits,
- * cost, peak hours and inactive models.
- * Options, configuration, period, connection and exit status are
- * lib/report/cli.c, the engine lib/report/engine.c; the queries are the files
- * under reports/model-stats/, compiled in.
+ * tally-model-stats - per-model usage, processing times, errors,
+ * credits, cost, peak hours and inactive models.
+ * The lifecycle (options, lock, job_runs, exit status) is
+ * lib/jobs/batchjob.c, the report programs' part lib/jobs/reportjob.c,
+ * the engine lib/report/engine.c; the queries are the files under
+ * reports/model-stats/, compiled in.
  */
-#include "report/cli.h"
+#include "jobs/reportjob.h"
 
-static const struct report_cli def = {
+static const struct reportjob rj = { "model-stats", PERIOD_DAY };
+
+static const struct batchjob def = {
 	.program = "tally-model-stats",
-	.report = "model-stats",
 	.summary = "Write per-model usage, processing times, errors, credits, "
-	    "cost, peak hours and inactive models.",
-	.default_period = PERIOD_DAY,
-	.allow_days = true,
-	/* reads the domain, writes its job_runs row; the queries themselves
-	 * run in a read-only transaction */
-	.db_role = "tally_batch",
+	    "cost, peak hours and inactive models.\n"
+	    "Default period: the last complete day before the as-of "
+	    "instant.\n",
+	.opts = REPORTJOB_OPTS_DAYS,
+	REPORTJOB_DEF(rj),
 };
 
 int
 main(int argc, char **argv)
 {
-	return report_cli_main(&def, argc, argv);
+	return batchjob_main(&def, argc, argv);
 }

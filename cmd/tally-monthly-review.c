@@ -1,26 +1,27 @@
 /*
  * tally-monthly-review - the monthly business review (utilisation,
  * retention, trends, forecast, margins).
- * Options, configuration, period, connection and exit status are
- * lib/report/cli.c, the engine lib/report/engine.c; the queries are the files
- * under reports/monthly/, compiled in.
+ * The lifecycle (options, lock, job_runs, exit status) is
+ * lib/jobs/batchjob.c, the report programs' part lib/jobs/reportjob.c,
+ * the engine lib/report/engine.c; the queries are the files under
+ * reports/monthly/, compiled in.
  */
-#include "report/cli.h"
+#include "jobs/reportjob.h"
 
-static const struct report_cli def = {
+static const struct reportjob rj = { "monthly", PERIOD_MONTH };
+
+static const struct batchjob def = {
 	.program = "tally-monthly-review",
-	.report = "monthly",
 	.summary = "Write the monthly business review (utilisation, retention, "
-	    "trends, forecast, margins).",
-	.default_period = PERIOD_MONTH,
-	.allow_days = false,
-	/* reads the domain, writes its job_runs row; the queries themselves
-	 * run in a read-only transaction */
-	.db_role = "tally_batch",
+	    "trends, forecast, margins).\n"
+	    "Default period: the last complete month before the as-of "
+	    "instant.\n",
+	.opts = REPORTJOB_OPTS,
+	REPORTJOB_DEF(rj),
 };
 
 int
 main(int argc, char **argv)
 {
-	return report_cli_main(&def, argc, argv);
+	return batchjob_main(&def, argc, argv);
 }

@@ -1,26 +1,27 @@
 /*
  * tally-weekly-report - the weekly report (pool, assignments, usage,
  * revenue, issues).
- * Options, configuration, period, connection and exit status are
- * lib/report/cli.c, the engine lib/report/engine.c; the queries are the files
- * under reports/weekly/, compiled in.
+ * The lifecycle (options, lock, job_runs, exit status) is
+ * lib/jobs/batchjob.c, the report programs' part lib/jobs/reportjob.c,
+ * the engine lib/report/engine.c; the queries are the files under
+ * reports/weekly/, compiled in.
  */
-#include "report/cli.h"
+#include "jobs/reportjob.h"
 
-static const struct report_cli def = {
+static const struct reportjob rj = { "weekly", PERIOD_WEEK };
+
+static const struct batchjob def = {
 	.program = "tally-weekly-report",
-	.report = "weekly",
 	.summary = "Write the weekly report (pool, assignments, usage, revenue, "
-	    "issues).",
-	.default_period = PERIOD_WEEK,
-	.allow_days = false,
-	/* reads the domain, writes its job_runs row; the queries themselves
-	 * run in a read-only transaction */
-	.db_role = "tally_batch",
+	    "issues).\n"
+	    "Default period: the last complete ISO week before the as-of "
+	    "instant.\n",
+	.opts = REPORTJOB_OPTS,
+	REPORTJOB_DEF(rj),
 };
 
 int
 main(int argc, char **argv)
 {
-	return report_cli_main(&def, argc, argv);
+	return batchjob_main(&def, argc, argv);
 }

@@ -312,13 +312,15 @@ sleep 1
 
 # ---- one at a time, and usage ---------------------------------------------------
 psql -X -q "$SRC_URL" -c "SELECT pg_advisory_lock(7283391, hashtext('tally-backup'));
-    SELECT pg_sleep(30)" >/dev/null 2>&1 &
+    SELECT pg_sleep(600)" >/dev/null 2>&1 &
 HOLDER=$!
-i=0
-while [ "$(q "$SRC_URL" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-    AND classid = 7283391 AND granted")" = 0 ] && [ $i -lt 50 ]; do
+# pg_locks is the whole cluster's, and tests beside this one hold tally's
+# advisory locks in their own databases: only this database's count
+MYLOCK="locktype = 'advisory' AND classid = 7283391
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+while [ "$(q "$SRC_URL" "SELECT count(*) FROM pg_locks WHERE $MYLOCK
+    AND granted")" = 0 ] && kill -0 "$HOLDER" 2>/dev/null; do
 	sleep 0.1
-	i=$((i + 1))
 done
 "$T" db backup --dir "$TMP/locked" >/dev/null 2>"$TMP/locked.err"
 rc=$?
@@ -327,7 +329,7 @@ grep -q "another backup" "$TMP/locked.err" && ok "... saying another backup runs
     notok "... saying: $(cat "$TMP/locked.err")"
 # end the holder's session on the server too: its pg_sleep would go on
 q "$SRC_URL" "SELECT pg_terminate_backend(pid) FROM pg_locks
-    WHERE locktype = 'advisory' AND classid = 7283391" >/dev/null 2>&1
+    WHERE $MYLOCK" >/dev/null 2>&1
 wait "$HOLDER" 2>/dev/null
 HOLDER=
 

@@ -978,6 +978,9 @@ test_program(void **state)
 	assert_int_equal(db_try_lock(holder, "tally-allocate"), 0);
 	assert_int_equal(program(""), EX_TEMPFAIL);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 2);
+	/* released, not just closed: a closed session's locks go only when
+	 * its backend has finished exiting, and the next run is at once */
+	assert_int_equal(db_unlock(holder, "tally-allocate"), 0);
 	db_free(holder);
 	/* an abandoned RUNNING row is closed by the next run */
 	t_exec(t_su, "INSERT INTO job_runs (program) VALUES ('tally-allocate')");

@@ -101,6 +101,79 @@ test_parse_instant(void **state)
 	    TALLY_EUSAGE);
 }
 
+/* An instant in the one grammar, formatted back in UTC (or "refused"). */
+static const char *
+us(const char *s, const char *tz)
+{
+	static char buf[PERIOD_ISO_MAX];
+	struct period_instant t;
+
+	if (period_parse_instant_us(s, tz, &t) != 0)
+		return "refused";
+	period_format_utc_us(t, buf);
+	return buf;
+}
+
+/*
+ * The one --as-of grammar of every batch program (and of settlement
+ * exports): what reports took, what allocate and expire users typed for
+ * PostgreSQL's parser (a space, an offset without minutes), fractions to
+ * the microsecond; never words.
+ */
+static void
+test_parse_instant_us(void **state)
+{
+	(void)state;
+	assert_string_equal(us("2026-11-17T10:00:00.5Z", "UTC"),
+	    "2026-11-17T10:00:00.5Z");
+	assert_string_equal(us("2026-11-17 10:00:00.123456+01:00", BERLIN),
+	    "2026-11-17T09:00:00.123456Z");
+	assert_string_equal(us("2026-12-01 12:00:00+00", "UTC"),
+	    "2026-12-01T12:00:00Z");
+	assert_string_equal(us("2026-11-17 10:00:00 +0100", "UTC"),
+	    "2026-11-17T09:00:00Z");
+	assert_string_equal(us("2026-11-17T10:00:00.000001z", "UTC"),
+	    "2026-11-17T10:00:00.000001Z");
+	assert_string_equal(us("2026-11-17T10:00:00.100", "UTC"),
+	    "2026-11-17T10:00:00.1Z");
+	/* no offset: wall-clock time in the zone, the fraction kept */
+	assert_string_equal(us("2026-07-01T12:00:00.25", BERLIN),
+	    "2026-07-01T10:00:00.25Z");
+	assert_string_equal(us("2026-11-17", BERLIN), "2026-11-16T23:00:00Z");
+	/* no zone file is needed for UTC */
+	assert_string_equal(us("2026-11-17T10:00", "UTC"), "2026-11-17T10:00:00Z");
+
+	assert_string_equal(us("2026-11-17T10:00:00.1234567Z", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17T10:00:00.Z", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17T10:00.5Z", "UTC"), "refused");
+	assert_string_equal(us("now", "UTC"), "refused");
+	assert_string_equal(us("yesterday", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17 ", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17T10:00 UTC", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17T10:00+16:00", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17T10:00:60Z", "UTC"), "refused");
+	assert_string_equal(us("2026-11-17T10:00", "No/Such_Zone"), "refused");
+}
+
+/* A window ending at an instant with a fraction keeps it at both ends. */
+static void
+test_window_us(void **state)
+{
+	struct period p;
+	struct period_instant end;
+	char a[PERIOD_ISO_MAX], b[PERIOD_ISO_MAX];
+
+	(void)state;
+	assert_int_equal(period_parse_instant_us("2026-11-17T00:00:00.25Z", "UTC",
+	    &end), 0);
+	assert_int_equal(period_window_us(&p, end, 7, "UTC"), 0);
+	assert_int_equal(p.kind, PERIOD_WINDOW);
+	period_format_utc_us((struct period_instant){ p.start, p.start_usec }, a);
+	period_format_utc_us((struct period_instant){ p.end, p.end_usec }, b);
+	assert_string_equal(a, "2026-11-10T00:00:00.25Z");
+	assert_string_equal(b, "2026-11-17T00:00:00.25Z");
+}
+
 static void
 test_week_utc(void **state)
 {
@@ -342,6 +415,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tz_valid),
 		cmocka_unit_test(test_parse_instant),
+		cmocka_unit_test(test_parse_instant_us),
+		cmocka_unit_test(test_window_us),
 		cmocka_unit_test(test_week_utc),
 		cmocka_unit_test(test_week_berlin_dst),
 		cmocka_unit_test(test_week_crossing_month),

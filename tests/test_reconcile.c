@@ -31,6 +31,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "books/reconcile.h"
+#include "jobs/batchjob.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
 
@@ -152,6 +153,51 @@ fx_close(struct fx *f)
 	free(f->url);
 }
 
+/* reconcile_check() and reconcile_run() in the program's lifecycle (lock,
+ * job_runs row), as tally-reconcile runs them. */
+struct call {
+	const struct reconcile_opts *o;
+	struct reconcile_result *r;
+};
+
+static int
+call_prepare(struct batchjob_ctx *ctx)
+{
+	const struct call *c = ctx->arg;
+
+	return reconcile_check(ctx->cfg, c->o);
+}
+
+static int
+call_run(struct batchjob_ctx *ctx)
+{
+	const struct call *c = ctx->arg;
+
+	return reconcile_run(ctx->db, ctx->cfg, c->o, ctx->jr, c->r);
+}
+
+static int
+reconcile_job(struct fx *f, const struct reconcile_opts *o)
+{
+	static const struct batchjob def = {
+		.program = RECONCILE_PROGRAM,
+		.prepare = call_prepare,
+		.run = call_run,
+	};
+	struct call c = { o, &f->r };
+	struct batchjob_env env;
+	struct period_instant as_of;
+
+	assert_int_equal(period_parse_instant_us(o->as_of, "UTC", &as_of), 0);
+	memset(&env, 0, sizeof(env));
+	env.cfg = &f->cfg;
+	env.db = f->db;
+	env.as_of = &as_of;
+	env.dry_run = o->dry_run;
+	env.arg = &c;
+	return batchjob_exec(&def, &env);
+}
+
 static int
 run_full(struct fx *f, const char *settlement, const char *from,
     const char *to, const char *as_of, bool dry_run)
@@ -166,7 +212,7 @@ run_full(struct fx *f, const char *settlement, const char *from,
 	o.out_dir = f->dir;
 	o.dry_run = dry_run;
 	o.quiet = true;
-	return reconcile_run(f->db, &f->cfg, &o, &f->r);
+	return reconcile_job(f, &o);
 }
 
 static int
@@ -339,7 +385,7 @@ test_clean_finds_nothing(void **state)
 	o.balances = path;
 	o.out_dir = f.dir;
 	o.quiet = true;
-	assert_int_equal(reconcile_run(f.db, &f.cfg, &o, &f.r), 0);
+	assert_int_equal(reconcile_job(&f, &o), 0);
 	assert_int_equal(f.r.found, 0);
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_cases"), 0);
 	assert_int_equal(count(&f, "SELECT count(*) FROM settlement_rows"), 8);

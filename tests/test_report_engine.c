@@ -25,6 +25,7 @@
 #include "pg/db.h"
 #include "base/err.h"
 #include "base/period.h"
+#include "jobs/reportjob.h"
 #include "report/engine.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
@@ -137,10 +138,12 @@ xstr(json_t *wb, size_t row, size_t col)
 	return json_string_value(json_object_get(xcell(wb, 0, row, col), "v"));
 }
 
-/* Run sources as report "t" for 2026-11-16 in tz into dir. */
+/* Run sources as report "t" for 2026-11-16 in tz into dir; with program,
+ * as that program runs it (lib/jobs/reportjob.h: lock, job_runs row). */
 static int
-run(const struct report_source *src, size_t n, const char *dir,
-    const char *tz, struct report_opts *extra, struct report_result *res)
+run_as(const char *program, const struct report_source *src, size_t n,
+    const char *dir, const char *tz, struct report_opts *extra,
+    struct report_result *res)
 {
 	static struct period p;
 	struct report_opts o;
@@ -160,7 +163,24 @@ run(const struct report_source *src, size_t n, const char *dir,
 	o.sources = src;
 	o.nsources = n;
 	report_result_init(res);
+	if (program != NULL)
+		return reportjob_exec(db, program, "t", &o, res);
 	return report_run(db, "t", &o, res);
+}
+
+static int
+run(const struct report_source *src, size_t n, const char *dir,
+    const char *tz, struct report_opts *extra, struct report_result *res)
+{
+	return run_as(NULL, src, n, dir, tz, extra, res);
+}
+
+/* As the program "test-engine" does it. */
+static int
+run_job(const struct report_source *src, size_t n, const char *dir,
+    const char *tz, struct report_opts *extra, struct report_result *res)
+{
+	return run_as("test-engine", src, n, dir, tz, extra, res);
 }
 
 static void
@@ -367,8 +387,7 @@ test_manifest_rerun_job_runs(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	o.program = "test-engine";
-	assert_int_equal(run(two_sheets, 2, dir, "UTC", &o, &res), 0);
+	assert_int_equal(run_job(two_sheets, 2, dir, "UTC", &o, &res), 0);
 	assert_true(res.job_id > 0);
 	assert_int_equal(res.nfiles, 3);
 	assert_string_equal(res.manifest, "t-2026-11-16.manifest.json");
@@ -377,7 +396,7 @@ test_manifest_rerun_job_runs(void **state)
 	x1 = slurp(dir, "t-2026-11-16.xlsx", &xlen1);
 
 	/* the same period at the same as-of: the same bytes */
-	assert_int_equal(run(two_sheets, 2, dir, "UTC", &o, &res), 0);
+	assert_int_equal(run_job(two_sheets, 2, dir, "UTC", &o, &res), 0);
 	report_result_release(&res);
 	m2 = slurp(dir, "t-2026-11-16.manifest.json", NULL);
 	x2 = slurp(dir, "t-2026-11-16.xlsx", &xlen2);
@@ -443,8 +462,7 @@ expect_failure(const struct report_source *src, size_t n, int code,
 	char *dir = new_dir();
 
 	memset(&o, 0, sizeof(o));
-	o.program = "test-engine";
-	assert_int_equal(run(src, n, dir, "UTC", &o, &res), code);
+	assert_int_equal(run_job(src, n, dir, "UTC", &o, &res), code);
 	if (strstr(strbuf_str(&res.err), needle) == NULL)
 		fail_msg("error \"%s\" does not mention \"%s\"",
 		    strbuf_str(&res.err), needle);
@@ -550,8 +568,7 @@ test_output_errors(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	o.program = "test-engine";
-	assert_int_equal(run(src, 1, "/proc/tally-cannot-be-here", "UTC", &o,
+	assert_int_equal(run_job(src, 1, "/proc/tally-cannot-be-here", "UTC", &o,
 	    &res), TALLY_EIO);
 	assert_non_null(strstr(strbuf_str(&res.err), "output directory"));
 	report_result_release(&res);
@@ -560,7 +577,7 @@ test_output_errors(void **state)
 	f = fopen(file.buf, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(run(src, 1, file.buf, "UTC", &o, &res), TALLY_EIO);
+	assert_int_equal(run_job(src, 1, file.buf, "UTC", &o, &res), TALLY_EIO);
 	report_result_release(&res);
 	strbuf_release(&file);
 }
@@ -577,8 +594,7 @@ test_dry_run(void **state)
 	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.dry_run = true;
-	o.program = "test-engine";
-	assert_int_equal(run(two_sheets, 2, dir, "UTC", &o, &res), 0);
+	assert_int_equal(run_job(two_sheets, 2, dir, "UTC", &o, &res), 0);
 	assert_int_equal(res.sheets[0].rows, 3);
 	assert_int_equal(res.sheets[1].rows, 1);
 	assert_int_equal(res.nfiles, 0);

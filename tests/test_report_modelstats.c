@@ -25,6 +25,7 @@
 #include "pg/db.h"
 #include "base/err.h"
 #include "base/period.h"
+#include "jobs/reportjob.h"
 #include "report/engine.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
@@ -151,9 +152,8 @@ run_stats(const char *dir, const char *tz, const char *as_of_s,
 	o.tz = tz;
 	o.out_dir = dir;
 	o.settings_json = settings;
-	o.program = "tally-model-stats";
 	report_result_init(res);
-	return report_run(db, "model-stats", &o, res);
+	return reportjob_exec(db, "tally-model-stats", "model-stats", &o, res);
 }
 
 static const struct period_request default_day;

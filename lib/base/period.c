@@ -181,15 +181,30 @@ period_local_date(time_t t, const char *tz, struct period_date *d)
 }
 
 void
-period_format_utc(time_t t, char buf[PERIOD_ISO_MAX])
+period_format_utc_us(struct period_instant t, char buf[PERIOD_ISO_MAX])
 {
 	struct tm tm;
+	char frac[8] = "";
+	int n;
 
-	if (gmtime_r(&t, &tm) == NULL)
+	if (gmtime_r(&t.sec, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, PERIOD_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	if (t.usec > 0 && t.usec < 1000000) {
+		snprintf(frac, sizeof(frac), ".%06ld", t.usec);
+		for (n = 6; frac[n] == '0'; n--)
+			frac[n] = '\0';
+	}
+	snprintf(buf, PERIOD_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
+	    tm.tm_sec, frac);
+}
+
+void
+period_format_utc(time_t t, char buf[PERIOD_ISO_MAX])
+{
+	struct period_instant i = { t, 0 };
+
+	period_format_utc_us(i, buf);
 }
 
 int
@@ -247,18 +262,66 @@ period_parse_date(const char *s, struct period_date *d)
 	return parse_date_prefix(s, d);
 }
 
+/* ".ffffff" at *p (1 to 6 digits) as microseconds; *p moves past it. */
+static int
+parse_fraction(const char **p, long *usec)
+{
+	const char *q = *p + 1;
+	long v = 0;
+	int n = 0;
+
+	while (*q >= '0' && *q <= '9') {
+		if (n == 6)
+			return TALLY_EUSAGE;
+		v = v * 10 + (*q++ - '0');
+		n++;
+	}
+	if (n == 0)
+		return TALLY_EUSAGE;
+	for (; n < 6; n++)
+		v *= 10;
+	*usec = v;
+	*p = q;
+	return 0;
+}
+
+/* "Z", "+01", "+01:00", "+0100" at p, to the end: *sign 1 or -1. */
+static int
+parse_offset(const char *p, int *sign, int *oh, int *om)
+{
+	*oh = *om = 0;
+	if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
+		*sign = 1;
+		return 0;
+	}
+	if (*p != '+' && *p != '-')
+		return TALLY_EUSAGE;
+	*sign = *p == '-' ? -1 : 1;
+	if (!digits(p + 1, 2, oh))
+		return TALLY_EUSAGE;
+	p += 3;
+	if (*p == ':')
+		p++;
+	if (*p != '\0' && (!digits(p, 2, om) || p[2] != '\0'))
+		return TALLY_EUSAGE;
+	if (*oh > 15 || *om > 59)
+		return TALLY_EUSAGE;
+	return 0;
+}
+
 int
-period_parse_instant(const char *s, const char *tz, time_t *out)
+period_parse_instant_us(const char *s, const char *tz,
+    struct period_instant *out)
 {
 	struct period_date d;
-	int h = 0, mi = 0, sec = 0, oh, om = 0, sign;
+	int h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0, rc;
+	long usec = 0;
 	const char *p;
-	long days;
 
 	if (s == NULL || strlen(s) < 10 || parse_date_prefix(s, &d) != 0)
 		return TALLY_EUSAGE;
 	p = s + 10;
-	if (*p == 'T' || *p == ' ') {
+	if ((*p == 'T' || *p == ' ') && p[1] >= '0' && p[1] <= '9') {
 		if (!digits(p + 1, 2, &h) || p[3] != ':' || !digits(p + 4, 2, &mi))
 			return TALLY_EUSAGE;
 		p += 6;
@@ -266,30 +329,43 @@ period_parse_instant(const char *s, const char *tz, time_t *out)
 			if (!digits(p + 1, 2, &sec))
 				return TALLY_EUSAGE;
 			p += 3;
+			if (*p == '.' && parse_fraction(&p, &usec) != 0)
+				return TALLY_EUSAGE;
 		}
 		if (h > 23 || mi > 59 || sec > 59)
 			return TALLY_EUSAGE;
 	}
-	if (*p == '\0')
-		return local_instant(tz, d, h, mi, sec, out);
-	if (strcmp(p, "Z") == 0)
-		oh = 0, sign = 1;
-	else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (!digits(p + 1, 2, &oh))
-			return TALLY_EUSAGE;
-		p += 3;
-		if (*p == ':')
-			p++;
-		if (*p != '\0' && (!digits(p, 2, &om) || p[2] != '\0'))
-			return TALLY_EUSAGE;
-		if (oh > 15 || om > 59)
-			return TALLY_EUSAGE;
-	} else
+	/* exports write "2026-11-03 05:00:00 +07:00" */
+	if (*p == ' ' && strchr("Zz+-", p[1]) != NULL && p[1] != '\0')
+		p++;
+	if (*p != '\0' && parse_offset(p, &sign, &oh, &om) != 0)
 		return TALLY_EUSAGE;
-	days = period_days(d);
-	*out = (time_t)(days * 86400L + h * 3600L + mi * 60L + sec) -
-	    sign * (time_t)(oh * 3600L + om * 60L);
+	/* UTC needs no zone file: a settlement export is parsed a million
+	 * times without one */
+	if (sign == 0 && strcmp(tz != NULL ? tz : "", "UTC") == 0)
+		sign = 1, oh = om = 0;
+	if (sign == 0) {
+		if ((rc = local_instant(tz, d, h, mi, sec, &out->sec)) != 0)
+			return rc;
+	} else {
+		out->sec = (time_t)(period_days(d) * 86400L + h * 3600L +
+		    mi * 60L + sec) - sign * (time_t)(oh * 3600L + om * 60L);
+	}
+	out->usec = usec;
+	return 0;
+}
+
+int
+period_parse_instant(const char *s, const char *tz, time_t *out)
+{
+	struct period_instant t;
+	int rc;
+
+	if ((rc = period_parse_instant_us(s, tz, &t)) != 0)
+		return rc;
+	if (t.usec != 0)
+		return TALLY_EUSAGE;
+	*out = t.sec;
 	return 0;
 }
 
@@ -428,6 +504,16 @@ period_range(struct period *p, const char *from, const char *to,
 int
 period_window(struct period *p, time_t end, int days, const char *tz)
 {
+	struct period_instant e = { end, 0 };
+
+	return period_window_us(p, e, days, tz);
+}
+
+int
+period_window_us(struct period *p, struct period_instant end_us, int days,
+    const char *tz)
+{
+	time_t end = end_us.sec;
 	struct tm tm;
 	struct period_date d, s;
 	time_t midnight;
@@ -443,7 +529,7 @@ period_window(struct period *p, time_t end, int days, const char *tz)
 	if ((rc = local_instant(tz, d, 0, 0, 0, &midnight)) != 0)
 		return rc;
 	/* ending at a local midnight: exactly the N whole days before it */
-	if (midnight == end)
+	if (midnight == end && end_us.usec == 0)
 		return range_days(p, period_days(d) - days, period_days(d) - 1, tz);
 	memset(p, 0, sizeof(*p));
 	p->kind = PERIOD_WINDOW;
@@ -454,6 +540,7 @@ period_window(struct period *p, time_t end, int days, const char *tz)
 	    &p->start)) != 0)
 		return rc;
 	p->end = end;
+	p->start_usec = p->end_usec = end_us.usec;
 	p->first = s;
 	p->last = d;
 	snprintf(p->label, sizeof(p->label), "%04d-%02d-%02dT%02d%02d%02d-%dd",
@@ -497,6 +584,16 @@ int
 period_resolve(struct period *p, const struct period_request *rq,
     enum period_kind dflt, time_t as_of, const char *tz, struct strbuf *err)
 {
+	struct period_instant t = { as_of, 0 };
+
+	return period_resolve_us(p, rq, dflt, t, tz, err);
+}
+
+int
+period_resolve_us(struct period *p, const struct period_request *rq,
+    enum period_kind dflt, struct period_instant as_of, const char *tz,
+    struct strbuf *err)
+{
 	int given = 0, rc;
 
 	if (!period_tz_valid(tz)) {
@@ -533,12 +630,12 @@ period_resolve(struct period *p, const struct period_request *rq,
 		return rc;
 	}
 	if (rq->days != 0) {
-		if ((rc = period_window(p, as_of, rq->days, tz)) != 0)
+		if ((rc = period_window_us(p, as_of, rq->days, tz)) != 0)
 			strbuf_addf(err, "bad --days %d (want 1 to 3660)",
 			    rq->days);
 		return rc;
 	}
-	if ((rc = period_last(p, dflt, as_of, tz)) != 0)
+	if ((rc = period_last(p, dflt, as_of.sec, tz)) != 0)
 		strbuf_addstr(err, "cannot compute the default period");
 	return rc;
 }

@@ -4,15 +4,16 @@
  * settlement file is lib/books/settlement.c's.
  */
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pg/audit.h"
 #include "out/csvin.h"
 #include "base/err.h"
+#include "base/fsutil.h"
 #include "pg/jobrun.h"
 #include "base/log.h"
 #include "base/money.h"
@@ -62,7 +63,7 @@ date_add(const char *s, long n, char out[16])
 
 int
 reconcile_period(const struct config *cfg, const struct reconcile_opts *o,
-    struct period *p, time_t *as_of, struct strbuf *err)
+    struct period *p, struct period_instant *as_of, struct strbuf *err)
 {
 	const char *tz = config_tz(cfg);
 	struct period_date today;
@@ -74,13 +75,15 @@ reconcile_period(const struct config *cfg, const struct reconcile_opts *o,
 		return TALLY_ECONFIG;
 	}
 	if (o->as_of == NULL) {
-		*as_of = time(NULL);
-	} else if (period_parse_instant(o->as_of, tz, as_of) != 0) {
-		strbuf_addf(err, "bad --as-of \"%s\" (want 2026-11-17, "
-		    "2026-11-17T10:00 or 2026-11-17T09:00:00Z)", o->as_of);
+		strbuf_addstr(err, "no as-of instant");
 		return TALLY_EUSAGE;
 	}
-	if ((rc = period_local_date(*as_of, tz, &today)) != 0) {
+	if (period_parse_instant_us(o->as_of, tz, as_of) != 0) {
+		strbuf_addf(err, "bad --as-of \"%s\" (want 2026-11-17, "
+		    "2026-11-17T10:00 or 2026-11-17T09:00:00.25Z)", o->as_of);
+		return TALLY_EUSAGE;
+	}
+	if ((rc = period_local_date(as_of->sec, tz, &today)) != 0) {
 		strbuf_addstr(err, "cannot place the as-of instant in the time zone");
 		return rc;
 	}
@@ -116,38 +119,6 @@ reconcile_period(const struct config *cfg, const struct reconcile_opts *o,
 		return TALLY_EUSAGE;
 	}
 	return 0;
-}
-
-/* sha256 of a file, read in pieces: the file may be large. */
-static int
-file_sha256(const char *path, char out[65])
-{
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
-	FILE *fp;
-	size_t n;
-	int rc = 0;
-
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		return TALLY_EMISSING;
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		rc = TALLY_ENOMEM;
-	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		if (EVP_DigestUpdate(ctx, buf, n) != 1)
-			rc = TALLY_EINTERNAL;
-	if (rc == 0 && ferror(fp))
-		rc = TALLY_EIO;
-	if (rc == 0 && EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
-		rc = TALLY_EINTERNAL;
-	EVP_MD_CTX_free(ctx);
-	fclose(fp);
-	for (unsigned int i = 0; rc == 0 && i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-	return rc;
 }
 
 static int
@@ -672,7 +643,8 @@ write_report(struct run *x, struct jobrun *jr)
 	settings = report_settings_json(x->cfg);
 	memset(&ro, 0, sizeof(ro));
 	ro.period = &x->r->period;
-	ro.as_of = x->r->as_of;
+	ro.as_of = x->r->as_of.sec;
+	ro.as_of_usec = x->r->as_of.usec;
 	ro.tz = x->tz;
 	ro.settings_json = settings;
 	ro.extra = extra;
@@ -716,14 +688,52 @@ count_all(struct jobrun *jr, const struct reconcile_result *r)
 	jobrun_count(jr, "open_alerting", r->open_alerting);
 }
 
+/* The settlement format to read the file with, or none. */
+static int
+settlement_of(const struct config *cfg, const struct reconcile_opts *o,
+    struct settlement_format *fmt, struct strbuf *err)
+{
+	if (o->settlement == NULL) {
+		if (o->format == NULL)
+			return 0;
+		strbuf_addstr(err, "--format needs --settlement FILE");
+		return TALLY_EUSAGE;
+	}
+	return settlement_format_get(cfg, o->format != NULL ? o->format :
+	    "stripe", fmt, err);
+}
+
+int
+reconcile_check(const struct config *cfg, const struct reconcile_opts *o)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct settlement_format fmt;
+	struct period p;
+	struct period_instant as_of;
+	const char *files[2] = { o->settlement, o->balances };
+	int rc;
+
+	if ((rc = reconcile_period(cfg, o, &p, &as_of, &err)) == 0)
+		rc = settlement_of(cfg, o, &fmt, &err);
+	if (rc != 0)
+		log_err("%s", strbuf_str(&err));
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if (files[i] != NULL && access(files[i], R_OK) != 0) {
+			log_err("%s: cannot read: %s", files[i], strerror(errno));
+			rc = TALLY_EDATA;
+		}
+	strbuf_release(&err);
+	return rc;
+}
+
 int
 reconcile_run(struct db *db, const struct config *cfg,
-    const struct reconcile_opts *o, struct reconcile_result *out)
+    const struct reconcile_opts *o, struct jobrun *jr,
+    struct reconcile_result *out)
 {
 	struct reconcile_result local;
 	struct reconcile_result *r = out != NULL ? out : &local;
 	struct settlement_format fmt;
-	struct jobrun *jr = NULL;
 	struct run x;
 	char sha[65] = "";
 	int rc;
@@ -736,49 +746,25 @@ reconcile_run(struct db *db, const struct config *cfg,
 	x.o = o;
 	x.r = r;
 	x.tz = config_tz(cfg);
+	x.job_id = jobrun_id(jr);
 
-	if ((rc = reconcile_period(cfg, o, &r->period, &r->as_of, &x.err)) != 0) {
+	if ((rc = reconcile_period(cfg, o, &r->period, &r->as_of, &x.err)) != 0 ||
+	    (rc = settlement_of(cfg, o, &fmt, &x.err)) != 0) {
 		log_err("%s", strbuf_str(&x.err));
 		goto done;
 	}
 	period_format_utc(r->period.start, x.from);
 	period_format_utc(r->period.end, x.to);
-	period_format_utc(r->as_of, x.as_of);
+	period_format_utc_us(r->as_of, x.as_of);
 	if (o->settlement != NULL) {
-		rc = settlement_format_get(cfg, o->format != NULL ? o->format :
-		    "stripe", &fmt, &x.err);
-		if (rc != 0) {
-			log_err("%s", strbuf_str(&x.err));
-			goto done;
-		}
-		if ((rc = file_sha256(o->settlement, sha)) != 0) {
+		if (fsutil_sha256_file(o->settlement, false, sha, NULL) != 0) {
 			log_err("%s: cannot read: %s", o->settlement,
-			    rc == TALLY_EMISSING ? strerror(errno) :
-			    tally_strerror(rc));
-			rc = rc == TALLY_EMISSING ? TALLY_EDATA : rc;
+			    strerror(errno));
+			rc = TALLY_EDATA;
 			goto done;
 		}
 		x.fmt = &fmt;
 		x.sha256 = sha;
-	} else if (o->format != NULL) {
-		log_err("--format needs --settlement FILE");
-		rc = TALLY_EUSAGE;
-		goto done;
-	}
-
-	if ((rc = db_try_lock(db, RECONCILE_LOCK)) != 0) {
-		if (rc == TALLY_ELOCKED)
-			log_err("another tally-reconcile run holds the lock; try "
-			    "again later");
-		else
-			log_err("reconcile: taking the lock: %s", db_errmsg(db));
-		goto done;
-	}
-	if (!o->dry_run) {
-		if ((rc = jobrun_reap(db, RECONCILE_PROGRAM, NULL)) != 0 ||
-		    (rc = jobrun_start(db, RECONCILE_PROGRAM, x.as_of, &jr)) != 0)
-			goto unlock;
-		x.job_id = jobrun_id(jr);
 	}
 	log_info("reconciling %s (as of %s, %s)", r->period.label, x.as_of, x.tz);
 
@@ -805,10 +791,6 @@ reconcile_run(struct db *db, const struct config *cfg,
 		}
 	}
 	count_all(jr, r);
-	if (jr != NULL)
-		(void)jobrun_finish(jr, rc, NULL);
-unlock:
-	(void)db_unlock(db, RECONCILE_LOCK);
 done:
 	strbuf_release(&x.err);
 	return rc;

@@ -3,8 +3,11 @@
  * the provider's settlement and the image service's balances, with every
  * problem kept as a typed case (sql/030_reconcile.sql) from run to run.
  *
- * One run, in one REPEATABLE READ transaction (so every category sees the
- * same snapshot, and a failed run records nothing):
+ * The program's lifecycle (lock, job_runs row, exit status) is the
+ * batch-job spine's (lib/jobs/batchjob.h); reconcile_check() is its
+ * prepare step and reconcile_run() its work.  One run, in one REPEATABLE
+ * READ transaction (so every category sees the same snapshot, and a
+ * failed run records nothing):
  *   1. load the settlement file, if any (lib/books/settlement.h: the whole file
  *      is checked first; a bad line fails the run with TALLY_EDATA);
  *   2. match earlier settlement rows that have no payment yet;
@@ -13,8 +16,8 @@
  *      ones found again, open new ones, close the ones in the run's scope
  *      that were not found;
  *   5. record the run (reconcile_runs).
- * Then, after the commit, the workbook and CSVs (reports/reconcile/) and
- * the job_runs row.  A dry run does 1-4, prints what would change, and
+ * Then, after the commit, the workbook and CSVs (reports/reconcile/), and
+ * the counts and outputs on the run's job_runs row.  A dry run does 1-4, prints what would change, and
  * rolls everything back.
  *
  * Scope: a case of a category about dated things (a payment, a settlement
@@ -32,20 +35,20 @@
 #include "base/period.h"
 #include "books/settlement.h"
 #include "base/strbuf.h"
+#include "pg/jobrun.h"
 
 /* The period when neither --from nor --to is given: this many days
  * ending at the as-of instant (long enough for the >30-day aging bucket). */
 #define RECONCILE_DEFAULT_DAYS 90
 /* ACTIVE assignments past ends_at by this much: tally-expire is stuck. */
 #define RECONCILE_STUCK_MINUTES 60
-/* The advisory lock that keeps runs one at a time. */
-#define RECONCILE_LOCK "tally-reconcile"
+/* The program: its lock, job_runs.program, the audit actor. */
 #define RECONCILE_PROGRAM "tally-reconcile"
 
 struct reconcile_opts {
 	const char *from;	/* YYYY-MM-DD, included; NULL: see above */
 	const char *to;		/* YYYY-MM-DD, excluded */
-	const char *as_of;	/* an instant (lib/base/period.h); NULL: now */
+	const char *as_of;	/* an instant (lib/base/period.h): the run's */
 	const char *settlement;	/* a settlement file, or NULL */
 	const char *format;	/* "stripe" (NULL) or a [settlement NAME] */
 	const char *balances;	/* a CSV of user,balance, or NULL */
@@ -64,7 +67,7 @@ struct reconcile_result {
 	long long open_alerting;	/* of which at or above the severity */
 	struct settlement_stats settlement;
 	struct period period;
-	time_t as_of;
+	struct period_instant as_of;
 };
 
 /*
@@ -72,17 +75,27 @@ struct reconcile_result {
  * TALLY_EUSAGE (message in err) for bad dates or --to not after --from.
  */
 int reconcile_period(const struct config *cfg, const struct reconcile_opts *o,
-    struct period *p, time_t *as_of, struct strbuf *err);
+    struct period *p, struct period_instant *as_of, struct strbuf *err);
 
 /*
- * One whole run on db (connected as tally_batch).  Returns 0 when no OPEN
- * case is at or above cfg->reconcile_severity, TALLY_EPROBLEMS when one
- * is, or a failure: TALLY_ELOCKED (another run), TALLY_EDATA (bad
- * settlement or balances file: nothing recorded), TALLY_ECONFIG,
- * TALLY_EUSAGE, TALLY_EIO (output), database errors.  Everything the user
- * should read is logged.  r may be NULL.
+ * What can be checked before a run is recorded: the period, the
+ * settlement format, that the files can be read.  0, or TALLY_EUSAGE,
+ * TALLY_ECONFIG, TALLY_EDATA (logged).
+ */
+int reconcile_check(const struct config *cfg, const struct reconcile_opts *o);
+
+/*
+ * One run on db (connected as tally_batch, holding the program's lock).
+ * jr is the run's job_runs row (NULL: none, as on a dry run): its id goes
+ * into reconcile_runs, the counts and the report's files onto it.
+ * Returns 0 when no OPEN case is at or above cfg->reconcile_severity,
+ * TALLY_EPROBLEMS when one is, or a failure: TALLY_EDATA (bad settlement
+ * or balances file: nothing recorded), TALLY_ECONFIG, TALLY_EUSAGE,
+ * TALLY_EIO (output), database errors.  Everything the user should read
+ * is logged.  r may be NULL.
  */
 int reconcile_run(struct db *db, const struct config *cfg,
-    const struct reconcile_opts *o, struct reconcile_result *r);
+    const struct reconcile_opts *o, struct jobrun *jr,
+    struct reconcile_result *r);
 
 #endif

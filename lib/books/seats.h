@@ -12,7 +12,7 @@
  * seats_not_oversubscribed check is the final guard.
  *
  * Both functions run inside the caller's transaction (db_begin() ..
- * db_commit(), or ctlopt_mutate()) and record no audit row: the caller
+ * db_commit(), or ops_change()) and record no audit row: the caller
  * audits with its own actor and reason (assignment.assign).
  */
 #ifndef TALLY_SEATS_H

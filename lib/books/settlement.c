@@ -23,6 +23,7 @@
 #include "base/money.h"
 #include "base/period.h"
 #include "books/settlement.h"
+#include "pg/dbarray.h"
 
 /* COPY data is handed to libpq in pieces of about this size. */
 #define COPY_CHUNK (256 * 1024)
@@ -136,92 +137,19 @@ settlement_format_get(const struct config *cfg, const char *name,
 
 /* ---- timestamps ---- */
 
-static int
-digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
 int
 settlement_parse_time(const char *s, char out[40])
 {
-	struct period_date d, back;
-	const char *p = s;
-	int h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0, nfrac = 0;
-	char frac[7] = "";
-	long days;
-	long long t;
+	struct period_instant t;
+	char buf[PERIOD_ISO_MAX];
 
-	if (digits(&p, 4, &d.year) != 0 || *p++ != '-' ||
-	    digits(&p, 2, &d.month) != 0 || *p++ != '-' ||
-	    digits(&p, 2, &d.day) != 0)
+	/* the one grammar (lib/base/period.h), no offset meaning UTC; no
+	 * settlement predates 1970, and a year before it is a typo */
+	if (s == NULL || strncmp(s, "1970", 4) < 0 ||
+	    period_parse_instant_us(s, "UTC", &t) != 0)
 		return TALLY_EDATA;
-	/* a real calendar date: 2026-02-30 does not survive the round trip */
-	if (d.year < 1970 || d.month < 1 || d.month > 12 || d.day < 1 ||
-	    d.day > 31)
-		return TALLY_EDATA;
-	back = period_from_days(period_days(d));
-	if (back.year != d.year || back.month != d.month || back.day != d.day)
-		return TALLY_EDATA;
-	if ((*p == 'T' || *p == ' ') && p[1] >= '0' && p[1] <= '9') {
-		p++;
-		if (digits(&p, 2, &h) != 0 || *p++ != ':' ||
-		    digits(&p, 2, &mi) != 0)
-			return TALLY_EDATA;
-		if (*p == ':') {
-			p++;
-			if (digits(&p, 2, &sec) != 0)
-				return TALLY_EDATA;
-			if (*p == '.') {
-				p++;
-				while (*p >= '0' && *p <= '9') {
-					if (nfrac == 6)
-						return TALLY_EDATA;
-					frac[nfrac++] = *p++;
-				}
-				if (nfrac == 0)
-					return TALLY_EDATA;
-				frac[nfrac] = '\0';
-			}
-		}
-		if (h > 23 || mi > 59 || sec > 59)
-			return TALLY_EDATA;
-	}
-	if (*p == ' ')
-		p++;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (digits(&p, 2, &oh) != 0)
-			return TALLY_EDATA;
-		if (*p == ':')
-			p++;
-		if (*p >= '0' && *p <= '9' && digits(&p, 2, &om) != 0)
-			return TALLY_EDATA;
-		if (oh > 15 || om > 59)
-			return TALLY_EDATA;
-	}
-	if (*p != '\0')
-		return TALLY_EDATA;
-
-	t = (long long)period_days(d) * 86400 + h * 3600 + mi * 60 + sec -
-	    (long long)sign * (oh * 3600 + om * 60);
-	days = (long)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
-	t -= (long long)days * 86400;
-	d = period_from_days(days);
-	snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d%s%sZ", d.year, d.month,
-	    d.day, (int)(t / 3600), (int)(t / 60 % 60), (int)(t % 60),
-	    nfrac > 0 ? "." : "", frac);
+	period_format_utc_us(t, buf);
+	snprintf(out, 40, "%.39s", buf);
 	return 0;
 }
 
@@ -891,25 +819,6 @@ static const char rematch_sql[] =
     "  WHERE s.provider = m.provider AND s.txn_id = m.txn_id"
     "    AND (m.payment_id IS NOT NULL OR m.order_id IS DISTINCT FROM s.order_id)";
 
-/* A PostgreSQL array literal of n text values, for one $n parameter. */
-static void
-pg_array(struct strbuf *sb, const char *const *vals, size_t n)
-{
-	strbuf_addch(sb, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			strbuf_addch(sb, ',');
-		strbuf_addch(sb, '"');
-		for (const char *p = vals[i]; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				strbuf_addch(sb, '\\');
-			strbuf_addch(sb, *p);
-		}
-		strbuf_addch(sb, '"');
-	}
-	strbuf_addch(sb, '}');
-}
-
 /*
  * Sources and the scheme each speaks: the config's [source NAME] sections
  * first, else the scheme its deliveries were stored with, else the source
@@ -951,8 +860,8 @@ settlement_prepare(struct db *db, const struct config *cfg)
 			k[i] = config_scheme_name(cfg->sources[i].scheme);
 		}
 	}
-	pg_array(&names, n, count);
-	pg_array(&schemes, k, count);
+	db_array_literal(&names, n, count);
+	db_array_literal(&schemes, k, count);
 	params[0] = names.buf;
 	params[1] = schemes.buf;
 	rc = db_command(db, NULL, sources_sql, 2, params);

@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <openssl/evp.h>
@@ -35,10 +33,9 @@
 #include "base/log.h"
 #include "pg/pgembed.h"
 #include "base/strbuf.h"
-#include "out/table.h"
 #include "base/fsutil.h"
 #include "ctl/backup.h"
-#include "ctl/ctlopt.h"
+#include "jobs/batchjob.h"
 #include "pg/pgchild.h"
 
 #define BACKUP_PROGRAM "tally-backup"	/* its job_runs.program */
@@ -168,25 +165,6 @@ prune_backups(const char *dir, long keep_days, time_t now, int *deleted)
 	closedir(d);
 	return rc;
 }
-
-static const char backup_usage[] =
-    "usage: tallyctl db backup [--dir DIR] [--keep DAYS]\n"
-    "  pg_dump -Fc of the configured database (TALLY_DATABASE_URL, else the\n"
-    "  embedded cluster) into DIR/tally-YYYYMMDDTHHMMSSZ.dump (UTC), mode\n"
-    "  0600.  The dump is written under a temporary name and read back with\n"
-    "  pg_restore --list before it gets its name, so a file with that name\n"
-    "  is always a complete dump.  Then dumps in DIR older than DAYS are\n"
-    "  removed, never the newest; other files are never touched.  Prints\n"
-    "  the new file's path.  Beside it, DUMP.manifest holds its size, sha256\n"
-    "  and the audit chain's head when it began (audit_anchor ID:HEX: give\n"
-    "  it to tallyctl audit verify --anchor).  One backup at a time: exit\n"
-    "  75 if one runs.\n"
-    "  --dir DIR    default $TALLY_HOME/backups ($TALLY_HOME: ./var)\n"
-    "  --keep DAYS  default 14; 0 keeps every dump\n"
-    "  pg_dump: $TALLY_PG_BINDIR, else /usr/lib/postgresql/N/bin for the\n"
-    "  server's major version N, else PATH.  The login must be able to read\n"
-    "  every table and sequence (the database owner, say).\n"
-    "  Restore with: tallyctl db restore FILE\n";
 
 struct backup_job {
 	const char *dir;
@@ -328,130 +306,126 @@ backup_write_manifest(const struct backup_job *job,
 	return rc;
 }
 
+/* One backup per process: the options and the job live here. */
+static struct backup_job job = { .keep = BACKUP_KEEP_DAYS };
+static struct strbuf default_dir = STRBUF_INIT;
+
+static const struct batchjob_opt backup_opts[] = {
+	{ "dir", 0, BATCHJOB_TEXT, &job.dir, 0, 0, 0, "DIR",
+	  "default $TALLY_HOME/backups ($TALLY_HOME: ./var)" },
+	{ "keep", 0, BATCHJOB_INT, &job.keep, 0, 36500, 0, "DAYS",
+	  "default " BATCHJOB_STR(BACKUP_KEEP_DAYS) "; 0 keeps every dump" },
+	{ NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL }
+};
+
+/* The directory, before the run is recorded: one that cannot be made is
+ * exit 73 and no job_runs row. */
 static int
-backup_run(struct backup_job *job)
+backup_prepare(struct batchjob_ctx *ctx)
 {
-	struct db *db = NULL;
-	struct jobrun *jr = NULL;
+	char *home;
+
+	(void)ctx;
+	if (job.dir == NULL) {
+		home = pgembed_home();
+		strbuf_addf(&default_dir, "%s/backups", home);
+		free(home);
+		job.dir = strbuf_str(&default_dir);
+	}
+	if (fsutil_mkdir_p(job.dir, 0700) != 0) {
+		log_err("%s: %s", job.dir, strerror(errno));
+		return TALLY_EIO;
+	}
+	return 0;
+}
+
+static int
+backup_run(struct batchjob_ctx *ctx)
+{
 	struct audit_anchor anchor;
 	char stamp[32];
 	struct tm tm;
 	time_t now;
 	int rc;
 
-	if (fsutil_mkdir_p(job->dir, 0700) != 0) {
-		log_err("%s: %s", job->dir, strerror(errno));
-		return TALLY_EIO;
-	}
-	rc = db_connect(&db, "tallyctl-backup", NULL);
+	rc = pgchild_connection(&job.conninfo, &job.password);
 	if (rc != 0)
 		return rc;
-	rc = db_try_lock(db, BACKUP_PROGRAM);
-	if (rc == TALLY_ELOCKED)
-		log_err("another backup of this database is running; "
-		    "try again when it has finished");
-	if (rc != 0)
-		goto out;
-	/* the dump matters more than its record: a login that may not
-	 * write job_runs still gets its backup */
-	if (jobrun_reap(db, BACKUP_PROGRAM, NULL) != 0 ||
-	    jobrun_start(db, BACKUP_PROGRAM, NULL, &jr) != 0)
-		log_warning("this backup is not recorded in job_runs");
-	rc = pgchild_connection(&job->conninfo, &job->password);
-	if (rc != 0)
-		goto out;
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	strbuf_addf(&job->final, "%s/tally-%s.dump", job->dir, stamp);
-	strbuf_addf(&job->tmp, "%s/.tally-%s.dump.partial", job->dir, stamp);
+	strbuf_addf(&job.final, "%s/tally-%s.dump", job.dir, stamp);
+	strbuf_addf(&job.tmp, "%s/.tally-%s.dump.partial", job.dir, stamp);
 	/* the head before the dump starts: the dump reaches it */
-	if ((rc = audit_head(db, &anchor)) != 0) {
-		log_err("reading the audit log's head: %s", db_errmsg(db));
-		goto out;
+	if ((rc = audit_head(ctx->db, &anchor)) != 0) {
+		log_err("reading the audit log's head: %s", db_errmsg(ctx->db));
+		return rc;
 	}
-	rc = backup_write(job, db);
+	rc = backup_write(&job, ctx->db);
 	if (rc != 0) {
-		unlink(strbuf_str(&job->tmp));
-		goto out;
+		unlink(strbuf_str(&job.tmp));
+		return rc;
 	}
-	if ((rc = backup_write_manifest(job, &anchor)) != 0)
-		goto out;
-	jobrun_output(jr, strbuf_str(&job->final));
-	jobrun_count(jr, "bytes", job->bytes);
-	rc = prune_backups(job->dir, job->keep, now, &job->deleted);
-	jobrun_count(jr, "removed", job->deleted);
+	if ((rc = backup_write_manifest(&job, &anchor)) != 0)
+		return rc;
+	jobrun_output(ctx->jr, strbuf_str(&job.final));
+	jobrun_count(ctx->jr, "bytes", job.bytes);
+	rc = prune_backups(job.dir, job.keep, now, &job.deleted);
+	jobrun_count(ctx->jr, "removed", job.deleted);
+	if (rc == TALLY_EPROBLEMS)
+		strbuf_addstr(&ctx->why, "the dump is made; old dumps could not "
+		    "all be removed");
 	log_info("backup %s: %lld bytes; %d old dump%s removed",
-	    strbuf_str(&job->final), job->bytes, job->deleted,
-	    job->deleted == 1 ? "" : "s");
-	puts(strbuf_str(&job->final));
-	if (fflush(stdout) != 0 && rc == 0)
-		rc = TALLY_EIO;
-out:
-	if (jr != NULL)
-		jobrun_finish(jr, rc, rc == TALLY_EPROBLEMS ?
-		    "the dump is made; old dumps could not all be removed" : NULL);
-	db_free(db);
+	    strbuf_str(&job.final), job.bytes, job.deleted,
+	    job.deleted == 1 ? "" : "s");
+	puts(strbuf_str(&job.final));
 	return rc;
 }
+
+static const struct batchjob backup_def = {
+	.program = BACKUP_PROGRAM,
+	.command = "tallyctl db backup",
+	.summary = "pg_dump -Fc of the configured database (TALLY_DATABASE_URL, "
+	    "else the\nembedded cluster) into DIR/tally-YYYYMMDDTHHMMSSZ.dump "
+	    "(UTC), mode\n0600.  The dump is written under a temporary name and "
+	    "read back with\npg_restore --list before it gets its name, so a "
+	    "file with that name\nis always a complete dump.  Then dumps in DIR "
+	    "older than DAYS are\nremoved, never the newest; other files are "
+	    "never touched.  Prints\nthe new file's path.  Beside it, "
+	    "DUMP.manifest holds its size, sha256\nand the audit chain's head "
+	    "when it began (audit_anchor ID:HEX: give\nit to tallyctl audit "
+	    "verify --anchor).  One backup at a time: exit\n75 if one runs.\n",
+	.trailer = "pg_dump: $TALLY_PG_BINDIR, else /usr/lib/postgresql/N/bin "
+	    "for the\nserver's major version N, else PATH.  The login must be "
+	    "able to read\nevery table and sequence (the database owner, say).\n"
+	    "Restore with: tallyctl db restore FILE\n",
+	.role = NULL,		/* the login's own: it reads everything */
+	.noun = "backup of this database",
+	/* the dump matters more than its record: a login that may not
+	 * write job_runs still gets its backup */
+	.flags = BATCHJOB_ROW_OPTIONAL,
+	.opts = backup_opts,
+	.prepare = backup_prepare,
+	.run = backup_run,
+};
 
 int
 ctl_db_backup(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "keep", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct backup_job job;
-	char *home = NULL;
-	struct strbuf dflt = STRBUF_INIT;
-	int c, rc;
+	int rc;
 
-	memset(&job, 0, sizeof(job));
 	strbuf_init(&job.final);
 	strbuf_init(&job.tmp);
 	strbuf_init(&job.conninfo);
 	strbuf_init(&job.prog);
-	job.keep = BACKUP_KEEP_DAYS;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			job.dir = optarg;
-			break;
-		case 'k':
-			if (ctlopt_count("--keep", optarg, 36500, &job.keep) != 0)
-				return EX_USAGE;
-			break;
-		case 'h':
-			fputs(backup_usage, stdout);
-			return EX_OK;
-		default:
-			fputs(backup_usage, stderr);
-			return EX_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "tallyctl db backup: unexpected '%s'\n%s",
-		    argv[optind], backup_usage);
-		return EX_USAGE;
-	}
-	if (job.dir == NULL) {
-		home = pgembed_home();
-		strbuf_addf(&dflt, "%s/backups", home);
-		job.dir = strbuf_str(&dflt);
-	}
-	rc = backup_run(&job);
+	rc = batchjob_main(&backup_def, argc, argv);
 	pgchild_free_secret(job.password);
 	strbuf_release(&job.final);
 	strbuf_release(&job.tmp);
 	strbuf_release(&job.conninfo);
 	strbuf_release(&job.prog);
-	strbuf_release(&dflt);
-	free(home);
-	return tally_exit_code(rc);
+	strbuf_release(&default_dir);
+	return rc;
 }
 
 /* ---- db restore ------------------------------------------------------------- */

@@ -1,22 +1,18 @@
 /*
  * ctlopt.c - the parts every tallyctl command group shares.
  */
-#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
-#include "pg/audit.h"
-#include "ctl/ctlopt.h"
+#include "base/argnum.h"
 #include "base/err.h"
 #include "base/log.h"
-
-/* ctlopt_mutate's fn wrapper returns this to roll a dry run back */
-#define CTLOPT_ROLLBACK 1
-/* deadlocks between an admin and the batch programs are rare and short */
-#define CTLOPT_ATTEMPTS 5
+#include "ctl/ctlopt.h"
+#include "pg/db.h"
 
 static void
 print_verb_usage(FILE *fp, const char *group, const struct ctlopt_verb *v)
@@ -70,8 +66,13 @@ ctlopt_run_group(const char *group, const char *summary,
 	c.verbdef = v;
 	c.format = TABLE_TEXT;
 	c.out = stdout;
-	rc = v->run(&c, argc - 1, argv + 1);
-	db_free(c.db);
+	ops_init(&c.ops, NULL, NULL, false);
+	if (v->run != NULL)
+		rc = v->run(&c, argc - 1, argv + 1);
+	else
+		rc = ctl_list(&c, v->list, argc - 1, argv + 1);
+	db_free(c.ops.db);
+	ops_release(&c.ops);
 	if (fflush(stdout) != 0 && rc == 0) {
 		log_err("tallyctl %s %s: cannot write output", group, v->name);
 		rc = TALLY_EIO;
@@ -90,21 +91,6 @@ find_opt(const struct ctlopt *opts, const char *name, size_t len)
 	return NULL;
 }
 
-int
-ctlopt_parse_ll(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s == '\0')
-		return TALLY_EUSAGE;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return TALLY_EUSAGE;
-	*out = v;
-	return 0;
-}
 
 int
 ctlopt_usage_error(struct ctl *c, const char *fmt, ...)
@@ -134,7 +120,7 @@ set_option(struct ctl *c, const struct ctlopt *o, const char *val)
 		*(const char **)o->dest = val;
 		break;
 	case CTLOPT_INT:
-		if (ctlopt_parse_ll(val, o->min, o->max, o->dest) != 0)
+		if (argnum_parse(val, o->min, o->max, o->dest) != 0)
 			return ctlopt_usage_error(c, "--%s: expected a whole number "
 			    "from %lld to %lld, got '%s'", o->name, o->min, o->max,
 			    val);
@@ -207,133 +193,137 @@ ctlopt_parse(struct ctl *c, int argc, char **argv, const struct ctlopt *opts,
 	return 0;
 }
 
-int
-ctlopt_connect(struct ctl *c)
-{
-	if (c->db != NULL)
-		return 0;
-	/* db_connect logs why it failed */
-	return db_connect(&c->db, "tallyctl", "tally_admin");
-}
-
-struct mutate_arg {
-	struct ctl *c;
-	int (*fn)(struct db *db, void *arg);
-	void *arg;
-};
-
 static int
-mutate_fn(struct db *db, void *p)
+ctl_connect(struct db **db, void *arg)
 {
-	struct mutate_arg *m = p;
-	int rc = m->fn(db, m->arg);
+	struct ctl *c = arg;
 
-	if (rc == 0 && m->c->dry_run)
-		return CTLOPT_ROLLBACK;
+	/* db_connect logs why it failed */
+	return db_connect(db, c->appname != NULL ? c->appname : "tallyctl",
+	    c->role != NULL ? c->role : "tally_admin");
+}
+
+struct ops *
+ctl_ops(struct ctl *c)
+{
+	c->ops.actor = c->actor;
+	c->ops.dry_run = c->dry_run;
+	c->ops.connect = ctl_connect;
+	c->ops.connect_arg = c;
+	return &c->ops;
+}
+
+/* The option a request field came from: "max_seats" is --max-seats. */
+static const struct ctlopt *
+field_option(const struct ctlopt *opts, const char *field)
+{
+	char name[64];
+	size_t i;
+
+	if (opts == NULL || field == NULL || strlen(field) >= sizeof(name))
+		return NULL;
+	for (i = 0; field[i] != '\0'; i++)
+		name[i] = field[i] == '_' ? '-' : field[i];
+	name[i] = '\0';
+	return find_opt(opts, name, i);
+}
+
+int
+ctl_fail(struct ctl *c, int rc, const struct ctlopt *opts)
+{
+	const struct ops *o = &c->ops;
+	const char *msg = strbuf_str(&o->err);
+	const struct ctlopt *opt = field_option(opts, o->field);
+	struct strbuf text = STRBUF_INIT;
+	size_t n;
+
+	if (rc == TALLY_EUNAVAIL && o->db == NULL)
+		return rc;
+	/* only a message about the value itself names it; "account 3 is
+	 * full" speaks of the account, not of --account */
+	if ((rc == TALLY_EUSAGE || rc == TALLY_EDATA) && opt != NULL &&
+	    (n = strlen(o->field)) > 0 &&
+	    strncmp(msg, o->field, n) == 0 &&
+	    (msg[n] == ' ' || msg[n] == ':' || msg[n] == '\0'))
+		strbuf_addf(&text, "--%s%s", opt->name, msg + n);
+	else
+		strbuf_addstr(&text, msg);
+	if (rc == TALLY_EUSAGE)
+		ctlopt_usage_error(c, "%s", strbuf_str(&text));
+	else if (rc == TALLY_EREFUSED)
+		log_err("tallyctl %s %s: refused: %s", c->group, c->verb,
+		    strbuf_str(&text));
+	else
+		log_err("tallyctl %s %s: %s", c->group, c->verb, strbuf_str(&text));
+	strbuf_release(&text);
 	return rc;
 }
 
 int
-ctlopt_mutate(struct ctl *c, int (*fn)(struct db *db, void *arg), void *arg)
+ctl_outcome(struct ctl *c, int rc, const json_t *out, const struct ctlopt *opts)
 {
-	struct mutate_arg m = { c, fn, arg };
-	int rc;
-
-	rc = db_transaction(c->db, DB_READ_COMMITTED, CTLOPT_ATTEMPTS, mutate_fn,
-	    &m);
-	if (rc == CTLOPT_ROLLBACK) {
-		fprintf(stderr, "dry run: nothing was changed\n");
-		return 0;
-	}
-	if (rc == TALLY_ERETRY)
-		log_err("tallyctl %s %s: gave up after %d attempts: %s", c->group,
-		    c->verb, CTLOPT_ATTEMPTS, db_errmsg(c->db));
-	return rc;
-}
-
-int
-ctlopt_audit(struct ctl *c, const char *action, const char *entity,
-    const char *entity_id, const char *reason, const char *before_json,
-    const char *after_json)
-{
-	int rc;
-
-	rc = audit_record(c->db, audit_actor(c->actor), action, entity, entity_id,
-	    reason, before_json, after_json);
 	if (rc != 0)
-		return ctlopt_db_error(c, rc, "writing the audit log");
+		return ctl_fail(c, rc, opts);
+	if (json_is_true(json_object_get(out, "dry_run")))
+		fprintf(stderr, "dry run: nothing was changed\n");
 	return 0;
 }
 
-int
-ctlopt_db_error(struct ctl *c, int rc, const char *what)
+static int
+print_table(struct ctl *c, struct table *t, bool record)
 {
-	/* a retryable failure is reported by whoever gives up retrying
-	 * (ctlopt_mutate), not on every attempt */
-	if (rc == TALLY_ERETRY) {
-		log_debug("tallyctl %s %s: %s: %s (will retry)", c->group, c->verb,
-		    what, db_errmsg(c->db));
-		return rc;
-	}
-	log_err("tallyctl %s %s: %s: %s", c->group, c->verb, what,
-	    db_errmsg(c->db)[0] != '\0' ? db_errmsg(c->db) : tally_strerror(rc));
-	return rc;
-}
+	int rc = record ? table_write_row(t, 0, c->out,
+	    (enum table_format)c->format) :
+	    table_write(t, c->out, (enum table_format)c->format);
 
-int
-ctlopt_refuse(struct ctl *c, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_err("tallyctl %s %s: refused: %s", c->group, c->verb, msg);
-	return TALLY_EREFUSED;
-}
-
-int
-ctlopt_print(struct ctl *c, const PGresult *res, int ncols)
-{
-	int rc = table_write_columns(res, ncols, c->out, (enum table_format)c->format);
-
+	table_free(t);
 	if (rc != 0)
 		log_err("tallyctl %s %s: cannot write output", c->group, c->verb);
 	return rc;
 }
 
 int
-ctlopt_print_record(struct ctl *c, const PGresult *res, int row, int ncols)
+ctl_print_item(struct ctl *c, const json_t *out)
 {
-	int rc = table_write_record(res, row, ncols, c->out,
-	    (enum table_format)c->format);
+	json_t *rows = json_pack("[O]", json_object_get(out, "item"));
+	struct table *t = table_from_json(json_object_get(out, "columns"), rows,
+	    NULL);
 
-	if (rc != 0)
-		log_err("tallyctl %s %s: cannot write output", c->group, c->verb);
+	json_decref(rows);
+	return print_table(c, t, true);
+}
+
+int
+ctl_print_items(struct ctl *c, const json_t *out, const char *const *names)
+{
+	return print_table(c, table_from_json(json_object_get(out, "columns"),
+	    json_object_get(out, "items"), names), false);
+}
+
+int
+ctl_show_item(struct ctl *c, int rc, json_t *out, const struct ctlopt *opts)
+{
+	if ((rc = ctl_outcome(c, rc, out, opts)) == 0)
+		rc = ctl_print_item(c, out);
+	json_decref(out);
 	return rc;
 }
 
-void
-ctlopt_pg_array(struct strbuf *sb, const char *const *vals, size_t n)
+int
+ctl_show_items(struct ctl *c, int rc, json_t *out, const struct ctlopt *opts)
 {
-	strbuf_addch(sb, '{');
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			strbuf_addch(sb, ',');
-		if (vals[i] == NULL) {
-			strbuf_addstr(sb, "NULL");
-			continue;
-		}
-		strbuf_addch(sb, '"');
-		for (const char *p = vals[i]; *p != '\0'; p++) {
-			if (*p == '"' || *p == '\\')
-				strbuf_addch(sb, '\\');
-			strbuf_addch(sb, *p);
-		}
-		strbuf_addch(sb, '"');
-	}
-	strbuf_addch(sb, '}');
+	if ((rc = ctl_outcome(c, rc, out, opts)) == 0)
+		rc = ctl_print_items(c, out, NULL);
+	json_decref(out);
+	return rc;
+}
+
+struct ops_page
+ctl_page_limit(long long limit)
+{
+	struct ops_page pg = { 1, limit > 0 ? limit : -1, LLONG_MAX };
+
+	return pg;
 }
 
 int
@@ -341,11 +331,46 @@ ctlopt_count(const char *opt, const char *s, long max, long *out)
 {
 	long long v;
 
-	if (ctlopt_parse_ll(s, 0, max, &v) != 0) {
+	if (argnum_parse(s, 0, max, &v) != 0) {
 		fprintf(stderr, "tallyctl: %s wants a whole number from 0 to "
 		    "%ld, not '%s'\n", opt, max, s);
 		return TALLY_EUSAGE;
 	}
 	*out = (long)v;
 	return 0;
+}
+
+int
+ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv)
+{
+	/* the fields, --limit, --csv, --json, the end */
+	struct ctlopt opts[sizeof(l->fields) / sizeof(l->fields[0]) + 4];
+	unsigned char *req = xcalloc(1, l->size);
+	long long limit = 1000;
+	json_t *out = NULL;
+	size_t n = 0;
+	int rc;
+
+	for (const struct ctl_field *f = l->fields; f->name != NULL; f++)
+		opts[n++] = (struct ctlopt){ f->name, f->kind, req + f->offset,
+		    f->min, f->max, f->seen != 0 ?
+		    (bool *)(void *)(req + f->seen - 1) : NULL };
+	if (l->limit)
+		opts[n++] = (struct ctlopt){ "limit", CTLOPT_INT, &limit, 0,
+		    1000000000, NULL };
+	opts[n++] = (struct ctlopt){ "csv", CTLOPT_SET, &c->format, TABLE_CSV,
+	    0, NULL };
+	opts[n++] = (struct ctlopt){ "json", CTLOPT_SET, &c->format, TABLE_JSON,
+	    0, NULL };
+	opts[n] = (struct ctlopt)CTLOPT_END;
+	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) == 0) {
+		/* memcpy: the page sits in a request of the caller's type */
+		struct ops_page pg = ctl_page_limit(l->limit ? limit : 0);
+
+		memcpy(req + l->page, &pg, sizeof(pg));
+		rc = l->run(ctl_ops(c), req, &out);
+		rc = ctl_show_items(c, rc, out, opts);
+	}
+	free(req);
+	return rc;
 }

@@ -1,21 +1,26 @@
 /*
  * ctlopt.h - what every tallyctl command group shares: the verb table and
- * its help, option parsing, the output format, the database connection,
- * running a mutation in one transaction (with --dry-run rolling it back),
- * the audit actor, and turning failures into messages and exit codes.
+ * its help, option parsing, the output format, the operation (lib/ops)
+ * a verb runs with its actor and dry run, and turning its answer into
+ * tables and its failure into a message and an exit status.
  *
  * A group (ctl_account, ctl_assignment, ...) is a table of verbs handed to
  * ctlopt_run_group(); each verb parses its own options with ctlopt_parse()
- * and returns 0 or a TALLY_E* code; the group maps it to an exit status.
+ * into an ops request, calls the operation with ctl_ops(), prints with
+ * ctl_show_item() / ctl_show_items(), and returns 0 or a TALLY_E* code;
+ * the group maps it to an exit status.
  */
 #ifndef TALLY_CTLOPT_H
 #define TALLY_CTLOPT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
-#include "pg/db.h"
+#include <jansson.h>
+
 #include "base/strbuf.h"
+#include "ops/ops.h"
 #include "out/table.h"
 
 struct ctlopt_verb;
@@ -25,11 +30,15 @@ struct ctl {
 	const char *group;	/* "account" */
 	const char *verb;	/* "add" */
 	const struct ctlopt_verb *verbdef;	/* its usage and help */
-	struct db *db;		/* after ctlopt_connect() */
 	int format;		/* enum table_format, set by --csv / --json */
 	const char *actor;	/* --actor, NULL: audit_actor() decides */
 	bool dry_run;		/* --dry-run */
 	FILE *out;		/* stdout */
+	/* the operation's context: connects on first use as role (default
+	 * tally_admin) with appname (default "tallyctl") */
+	struct ops ops;
+	const char *role;
+	const char *appname;
 };
 
 enum ctlopt_kind {
@@ -60,11 +69,33 @@ struct ctlopt {
 /* ctlopt_parse() returns this (> 0) after printing the verb's help. */
 #define CTLOPT_HELP 1
 
+/*
+ * A verb that lists, as data: each option sets a field of the
+ * operation's request (FLAG a bool, STR a const char *, INT a long
+ * long), the rows print as a table.
+ */
+struct ctl_field {
+	const char *name;	/* without the leading "--" */
+	enum ctlopt_kind kind;
+	size_t offset;		/* offsetof(REQUEST, field) */
+	long long min, max;	/* CTLOPT_INT */
+	size_t seen;		/* CTLOPT_INT: 1 + offsetof a bool "given"; 0 none */
+};
+
+struct ctl_list {
+	size_t size;		/* sizeof(REQUEST) */
+	size_t page;		/* offsetof(REQUEST, page) */
+	bool limit;		/* --limit N (default 1000; 0: all); else all rows */
+	int (*run)(struct ops *o, const void *req, json_t **out);
+	struct ctl_field fields[8];	/* ended by a NULL name */
+};
+
 struct ctlopt_verb {
 	const char *name;
-	int (*run)(struct ctl *c, int argc, char **argv);
+	int (*run)(struct ctl *c, int argc, char **argv);	/* NULL: list */
 	const char *usage;	/* the arguments after "tallyctl GROUP VERB" */
 	const char *help;	/* what it does, refusals, side effects */
+	const struct ctl_list *list;	/* a list verb, run by ctl_list() */
 };
 
 /*
@@ -91,50 +122,51 @@ int ctlopt_parse(struct ctl *c, int argc, char **argv,
 int ctlopt_usage_error(struct ctl *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Parse a whole number in [min, max] (for positional ids). */
-int ctlopt_parse_ll(const char *s, long long min, long long max, long long *out);
-
 /* A non-negative whole number option of a command that parses its own
  * options (getopt): "tallyctl: OPT wants ..." on stderr, TALLY_EUSAGE. */
 int ctlopt_count(const char *opt, const char *s, long max, long *out);
 
-/* Connect as tally_admin (db_connect(&db, "tallyctl", "tally_admin")). */
-int ctlopt_connect(struct ctl *c);
+/*
+ * The operation context for this verb, with --actor and --dry-run as
+ * parsed; it connects when the operation first needs the database.
+ */
+struct ops *ctl_ops(struct ctl *c);
 
 /*
- * Run fn(db, arg) in one READ COMMITTED transaction, retried on
- * deadlock/serialization failure.  With --dry-run it is rolled back after
- * fn succeeded, and "dry run: nothing was changed" goes to stderr.  fn
- * must be restartable: it is called again on a retry.
+ * Tell why an operation failed and return rc: a usage error as
+ * ctlopt_usage_error() does, a refusal as "tallyctl GROUP VERB: refused:
+ * message", anything else as "tallyctl GROUP VERB: message" (nothing when
+ * the connection failed: db_connect has said why).  A bad value's
+ * message that starts with the request field names it as the option the
+ * verb took it from (opts; may be NULL): "max_seats must" -> "--max-seats
+ * must".
  */
-int ctlopt_mutate(struct ctl *c, int (*fn)(struct db *db, void *arg), void *arg);
-
-/* audit_record() with the actor from --actor or audit_actor(NULL). */
-int ctlopt_audit(struct ctl *c, const char *action, const char *entity,
-    const char *entity_id, const char *reason, const char *before_json,
-    const char *after_json);
+int ctl_fail(struct ctl *c, int rc, const struct ctlopt *opts);
 
 /*
- * Log a failed database call: "GROUP VERB: what: <server message>" and
- * return rc unchanged.  Refusals and not-found are reported by the verb
- * itself, with a sentence about the data; this is for everything else.
+ * After an operation: ctl_fail() when rc is not 0; else "dry run:
+ * nothing was changed" on stderr when out says the change was rolled
+ * back, and 0.
  */
-int ctlopt_db_error(struct ctl *c, int rc, const char *what);
+int ctl_outcome(struct ctl *c, int rc, const json_t *out,
+    const struct ctlopt *opts);
 
-/* A refusal: log "GROUP VERB: refused: message" and return TALLY_EREFUSED. */
-int ctlopt_refuse(struct ctl *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Print out's item vertically (text), as an object (JSON) or a record
+ * (CSV); out's items as a table (names: only those columns, in that
+ * order; NULL: all). */
+int ctl_print_item(struct ctl *c, const json_t *out);
+int ctl_print_items(struct ctl *c, const json_t *out, const char *const *names);
 
-/* Print rows (all columns, or the first ncols when ncols > 0). */
-int ctlopt_print(struct ctl *c, const PGresult *res, int ncols);
-/* Print one row vertically (text), as an object (JSON) or a record (CSV). */
-int ctlopt_print_record(struct ctl *c, const PGresult *res, int row, int ncols);
+/* ctl_outcome(), then print the item / the items, and json_decref(out). */
+int ctl_show_item(struct ctl *c, int rc, json_t *out, const struct ctlopt *opts);
+int ctl_show_items(struct ctl *c, int rc, json_t *out,
+    const struct ctlopt *opts);
 
-/*
- * Append a PostgreSQL array literal of n text values ({"a","b",NULL}) to
- * sb, for passing a list as one $n parameter (unnest($1::text[])): the
- * values are quoted and escaped, never spliced into SQL.
- */
-void ctlopt_pg_array(struct strbuf *sb, const char *const *vals, size_t n);
+/* A list as tallyctl shows it by default: every row, or at most limit
+ * (--limit N; 0: all). */
+struct ops_page ctl_page_limit(long long limit);
+
+/* Run a list verb: its options into a request, the operation, the table. */
+int ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * ctl_misc.h - the smaller tallyctl groups: `order list`, `event list`,
- * `product add | list`, `model list | set`, `user list | credit`.
- * Each takes argv[0] = its group name and returns an exit status.
+ * misc.h - the smaller tallyctl groups, one file each: `order list`
+ * (order.c), `event list` (event.c), `product add | list` (product.c),
+ * `model list | set` (model.c), `user list | credit` (user.c).  Each takes
+ * argv[0] = its group name and returns an exit status.
  */
 #ifndef TALLY_CTL_MISC_H
 #define TALLY_CTL_MISC_H

@@ -1,675 +1,31 @@
 /*
- * status.c - tallyctl status: the receiver's health, events waiting, the
- * last run of every program, free seats, unfulfilled orders, open cases and
- * firing alerts, for people or as JSON.
+ * status.c - `tallyctl status`: tally at a glance for people, or as JSON.
+ * The facts are gathered by lib/ops/status.c (the same answer as
+ * GET /api/admin/status); this prints them.
  */
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "base/config.h"
-#include "pg/db.h"
-#include "pg/embedded.h"
 #include "base/err.h"
-#include "pg/jobrun.h"
 #include "base/log.h"
-#include "pg/pgembed.h"
 #include "base/strbuf.h"
-#include "out/table.h"
-#include "base/http.h"
+#include "ctl/ctlopt.h"
 #include "ctl/status.h"
-
-#define HEALTH_TIMEOUT_MS 2000L
+#include "ops/status.h"
+#include "out/table.h"
+#include "pg/db.h"
 
 int
 ctl_status_health_url(const char *listen, struct strbuf *url,
     struct strbuf *unix_path)
 {
-	const char *colon, *host, *port;
-	size_t hostlen;
-	char *end;
-	long p;
-
-	strbuf_reset(url);
-	strbuf_reset(unix_path);
-	if (strncmp(listen, "unix:", 5) == 0)
-		listen += 5;
-	if (listen[0] == '/') {
-		strbuf_addstr(unix_path, listen);
-		strbuf_addstr(url, "http://localhost/healthz");
-		return 0;
-	}
-	if (listen[0] == '[') {
-		end = strchr(listen, ']');
-		if (end == NULL || end[1] != ':')
-			return TALLY_ECONFIG;
-		host = listen + 1;
-		hostlen = (size_t)(end - host);
-		port = end + 2;
-	} else {
-		colon = strrchr(listen, ':');
-		if (colon == NULL || memchr(listen, ':',
-		    (size_t)(colon - listen)) != NULL)
-			return TALLY_ECONFIG;
-		host = listen;
-		hostlen = (size_t)(colon - listen);
-		port = colon + 1;
-	}
-	errno = 0;
-	p = strtol(port, &end, 10);
-	if (errno != 0 || end == port || *end != '\0' || p < 1 || p > 65535)
-		return TALLY_ECONFIG;
-	strbuf_addstr(url, "http://");
-	/* a wildcard address is reached on loopback */
-	if (hostlen == 0 || (hostlen == 1 && host[0] == '*') ||
-	    (hostlen == 7 && strncmp(host, "0.0.0.0", 7) == 0))
-		strbuf_addstr(url, "127.0.0.1");
-	else if (hostlen == 2 && strncmp(host, "::", 2) == 0)
-		strbuf_addstr(url, "[::1]");
-	else if (memchr(host, ':', hostlen) != NULL) {
-		strbuf_addch(url, '[');
-		strbuf_add(url, host, hostlen);
-		strbuf_addch(url, ']');
-	} else
-		strbuf_add(url, host, hostlen);
-	strbuf_addf(url, ":%ld/healthz", p);
-	return 0;
-}
-
-
-enum check_state { CHECK_OK, CHECK_WARN, CHECK_FAIL, CHECK_NONE };
-
-static const char *const check_names[] = {
-	[CHECK_OK] = "ok",
-	[CHECK_WARN] = "warn",
-	[CHECK_FAIL] = "fail",
-	[CHECK_NONE] = "-",
-};
-
-struct status {
-	const struct config *cfg;
-	json_t *root;		/* every fact, for --json */
-	struct strbuf text;	/* the summary lines, for people */
-	enum check_state worst;
-	struct table *programs;
-};
-
-/*
- * One line of the summary: a check's name, its state and what a person
- * should read; facts (owned by the callee) are the same for --json.
- */
-static void status_add(struct status *st, const char *name,
-    enum check_state s, json_t *facts, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-status_add(struct status *st, const char *name, enum check_state s,
-    json_t *facts, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	json_object_set_new(facts, "state", json_string(check_names[s]));
-	json_object_set_new(facts, "summary", json_string(line));
-	json_object_set_new(st->root, name, facts);
-	strbuf_addf(&st->text, "%-10s %-5s %s\n", name, check_names[s], line);
-	if (s != CHECK_NONE && (st->worst == CHECK_NONE || s > st->worst))
-		st->worst = s;
-}
-
-/* "42 s", "5 min", "3 h", "2 d" */
-static void
-age_text(long long secs, char *buf, size_t n)
-{
-	if (secs < 120)
-		snprintf(buf, n, "%lld s", secs < 0 ? 0 : secs);
-	else if (secs < 2 * 3600)
-		snprintf(buf, n, "%lld min", secs / 60);
-	else if (secs < 2 * 86400)
-		snprintf(buf, n, "%lld h", secs / 3600);
-	else
-		snprintf(buf, n, "%lld d", secs / 86400);
-}
-
-static json_t *
-json_ll_or_null(const PGresult *res, int row, int col)
-{
-	const char *v = db_value(res, row, col);
-
-	return v != NULL ? json_integer(strtoll(v, NULL, 10)) : json_null();
-}
-
-static json_t *
-json_str_or_null(const char *v)
-{
-	return v != NULL ? json_string(v) : json_null();
-}
-
-static void
-status_receiver(struct status *st)
-{
-	struct strbuf url = STRBUF_INIT, sock = STRBUF_INIT;
-	struct http_result r;
-	json_t *facts = json_object();
-
-	if (ctl_status_health_url(st->cfg->listen, &url, &sock) != 0) {
-		status_add(st, "receiver", CHECK_FAIL, facts,
-		    "cannot tell where it listens from listen = %s",
-		    st->cfg->listen);
-		goto out;
-	}
-	json_object_set_new(facts, "url", json_string(strbuf_str(&url)));
-	if (sock.len > 0)
-		json_object_set_new(facts, "socket", json_string(sock.buf));
-	http_exchange(strbuf_str(&url), strbuf_str(&sock), NULL,
-	    HEALTH_TIMEOUT_MS, false, &r);
-	json_object_set_new(facts, "http_status", r.status > 0 ?
-	    json_integer(r.status) : json_null());
-	if (r.status == 0) {
-		json_object_set_new(facts, "error", json_string(r.error));
-		status_add(st, "receiver", CHECK_FAIL, facts, "%s: no answer (%s)",
-		    strbuf_str(&url), r.error);
-	} else if (r.status >= 200 && r.status < 300) {
-		json_object_set_new(facts, "ms", json_integer(r.ms));
-		status_add(st, "receiver", CHECK_OK, facts,
-		    "%s answered %ld in %ld ms", strbuf_str(&url), r.status, r.ms);
-	} else {
-		status_add(st, "receiver", CHECK_FAIL, facts,
-		    "%s answered %ld%s", strbuf_str(&url), r.status,
-		    r.status == 503 ? " (it cannot reach the database)" : "");
-	}
-out:
-	strbuf_release(&url);
-	strbuf_release(&sock);
-}
-
-static int
-status_events(struct status *st, struct db *db)
-{
-	PGresult *res = NULL;
-	json_t *facts;
-	long long waiting, oldest, failed;
-	char age[32] = "";
-	enum check_state s = CHECK_OK;
-	int rc;
-
-	/* both counts use the partial indexes on status of 001_core.sql */
-	rc = db_query(db, &res,
-	    "SELECT (SELECT count(*) FROM raw_events WHERE status = 'NEW'),"
-	    " (SELECT extract(epoch FROM now() - min(received_at))::bigint"
-	    "    FROM raw_events WHERE status = 'NEW'),"
-	    " (SELECT count(*) FROM raw_events WHERE status = 'FAILED')", 0, NULL);
-	if (rc != 0)
-		return rc;
-	waiting = db_value_ll(res, 0, 0, 0);
-	oldest = db_value_ll(res, 0, 1, -1);
-	failed = db_value_ll(res, 0, 2, 0);
-	facts = json_pack("{s:I, s:o, s:I}", "waiting", (json_int_t)waiting,
-	    "oldest_waiting_seconds", json_ll_or_null(res, 0, 1),
-	    "failed", (json_int_t)failed);
-	PQclear(res);
-	/* tally-allocate runs every minute: ten minutes of waiting means it
-	 * is not running, or not keeping up */
-	if (waiting > 0 && oldest > 600)
-		s = CHECK_WARN;
-	if (failed > 0)
-		s = CHECK_WARN;
-	if (oldest >= 0)
-		age_text(oldest, age, sizeof(age));
-	status_add(st, "events", s, facts,
-	    "%lld waiting%s%s%s; %lld failed%s", waiting,
-	    waiting > 0 ? " (oldest " : "", age, waiting > 0 ? ")" : "",
-	    failed, failed > 0 ? " (tallyctl event list --failed)" : "");
-	return 0;
-}
-
-static int
-status_pool(struct status *st, struct db *db)
-{
-	PGresult *res = NULL;
-	json_t *facts;
-	long long accounts, suspended, with_room, free_seats;
-	int rc;
-
-	rc = db_query(db, &res,
-	    "SELECT count(*),"
-	    " count(*) FILTER (WHERE status = 'SUSPENDED'),"
-	    " count(*) FILTER (WHERE status = 'AVAILABLE'),"
-	    " coalesce(sum(coalesce(max_seats, 1) - current_seats_used)"
-	    "   FILTER (WHERE status <> 'SUSPENDED'), 0)"
-	    " FROM pool_accounts", 0, NULL);
-	if (rc != 0)
-		return rc;
-	accounts = db_value_ll(res, 0, 0, 0);
-	suspended = db_value_ll(res, 0, 1, 0);
-	with_room = db_value_ll(res, 0, 2, 0);
-	free_seats = db_value_ll(res, 0, 3, 0);
-	PQclear(res);
-	facts = json_pack("{s:I, s:I, s:I, s:I, s:I}",
-	    "free_seats", (json_int_t)free_seats,
-	    "accounts", (json_int_t)accounts,
-	    "accounts_with_room", (json_int_t)with_room,
-	    "suspended", (json_int_t)suspended,
-	    "threshold", (json_int_t)st->cfg->alert_seat_threshold);
-	status_add(st, "pool",
-	    free_seats < st->cfg->alert_seat_threshold ? CHECK_WARN : CHECK_OK,
-	    facts, "%lld free seat%s (alert below %ld) on %lld of %lld "
-	    "accounts; %lld suspended", free_seats, free_seats == 1 ? "" : "s",
-	    st->cfg->alert_seat_threshold, with_room, accounts, suspended);
-	return 0;
-}
-
-static int
-status_orders(struct status *st, struct db *db)
-{
-	PGresult *res = NULL;
-	char sla[32], age[32] = "";
-	const char *params[1] = { sla };
-	json_t *facts;
-	long long n, late, oldest;
-	int rc;
-
-	snprintf(sla, sizeof(sla), "%ld", st->cfg->fulfil_sla_minutes);
-	rc = db_query(db, &res,
-	    "SELECT count(*),"
-	    " count(*) FILTER (WHERE coalesce(o.paid_at, o.created_at)"
-	    "   < now() - make_interval(mins => $1::integer)),"
-	    " extract(epoch FROM now() - min(coalesce(o.paid_at, o.created_at)))"
-	    "   ::bigint"
-	    " FROM orders o WHERE o.status = 'PAID'"
-	    "  AND NOT EXISTS (SELECT 1 FROM fulfilments f WHERE f.order_id = o.id)",
-	    1, params);
-	if (rc != 0)
-		return rc;
-	n = db_value_ll(res, 0, 0, 0);
-	late = db_value_ll(res, 0, 1, 0);
-	oldest = db_value_ll(res, 0, 2, -1);
-	facts = json_pack("{s:I, s:I, s:I, s:o}", "unfulfilled", (json_int_t)n,
-	    "late", (json_int_t)late, "sla_minutes",
-	    (json_int_t)st->cfg->fulfil_sla_minutes,
-	    "oldest_seconds", json_ll_or_null(res, 0, 2));
-	PQclear(res);
-	if (oldest >= 0)
-		age_text(oldest, age, sizeof(age));
-	if (n == 0)
-		status_add(st, "orders", CHECK_OK, facts,
-		    "no paid order waits for its seat or credits");
-	else
-		status_add(st, "orders", late > 0 ? CHECK_WARN : CHECK_OK, facts,
-		    "%lld paid, not fulfilled; %lld for more than %ld min "
-		    "(oldest %s)", n, late, st->cfg->fulfil_sla_minutes, age);
-	return 0;
-}
-
-static int
-table_exists(struct db *db, const char *table, bool *yes)
-{
-	const char *params[1] = { table };
-	char *v = NULL;
-	int rc;
-
-	rc = db_query_value(db, &v, "SELECT (to_regclass($1) IS NOT NULL)::text",
-	    1, params);
-	*yes = rc == 0 && v != NULL && strcmp(v, "true") == 0;
-	free(v);
-	return rc;
-}
-
-/* info < warning < error, as reconcile_severity orders them */
-static int
-severity_rank(const char *s)
-{
-	return strcmp(s, "error") == 0 ? 2 : strcmp(s, "warning") == 0 ? 1 : 0;
-}
-
-/*
- * Open reconcile cases (sql/030_reconcile.sql), by severity.  The check
- * warns at the severity from which tally-reconcile itself exits 1
- * (reconcile_severity), so both tell the same story.  A database from
- * before that migration has no such table: nothing to say.
- */
-static int
-status_reconcile(struct status *st, struct db *db)
-{
-	PGresult *res = NULL;
-	long long open, err, warn, info, accepted, over;
-	int rank = severity_rank(st->cfg->reconcile_severity);
-	bool exists;
-	int rc;
-
-	rc = table_exists(db, "reconcile_cases", &exists);
-	if (rc != 0)
-		return rc;
-	if (!exists) {
-		status_add(st, "reconcile", CHECK_NONE, json_object(),
-		    "no reconcile_cases table in this database");
-		return 0;
-	}
-	rc = db_query(db, &res,
-	    "SELECT count(*) FILTER (WHERE status = 'OPEN'),"
-	    " count(*) FILTER (WHERE status = 'OPEN' AND severity = 'error'),"
-	    " count(*) FILTER (WHERE status = 'OPEN' AND severity = 'warning'),"
-	    " count(*) FILTER (WHERE status = 'OPEN' AND severity = 'info'),"
-	    " count(*) FILTER (WHERE status = 'ACCEPTED')"
-	    " FROM reconcile_cases WHERE status <> 'CLOSED'", 0, NULL);
-	if (rc != 0)
-		return rc;
-	open = db_value_ll(res, 0, 0, 0);
-	err = db_value_ll(res, 0, 1, 0);
-	warn = db_value_ll(res, 0, 2, 0);
-	info = db_value_ll(res, 0, 3, 0);
-	accepted = db_value_ll(res, 0, 4, 0);
-	PQclear(res);
-	over = err + (rank <= 1 ? warn : 0) + (rank == 0 ? info : 0);
-	status_add(st, "reconcile", over > 0 ? CHECK_WARN : CHECK_OK,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "open", (json_int_t)open,
-	    "error", (json_int_t)err, "warning", (json_int_t)warn,
-	    "info", (json_int_t)info, "accepted", (json_int_t)accepted,
-	    "severity_threshold", st->cfg->reconcile_severity),
-	    "%lld open case%s (%lld error, %lld warning, %lld info); %lld "
-	    "accepted%s", open, open == 1 ? "" : "s", err, warn, info, accepted,
-	    open > 0 ? " (tallyctl case list --open)" : "");
-	return 0;
-}
-
-/*
- * Alerts (sql/010_allocate.sql): those firing now, and those whose
- * delivery to alert_url keeps failing.
- */
-static int
-status_alerts(struct status *st, struct db *db)
-{
-	PGresult *res = NULL;
-	long long firing, pending;
-	const char *keys, *error;
-	bool exists;
-	int rc;
-
-	rc = table_exists(db, "alerts", &exists);
-	if (rc != 0)
-		return rc;
-	if (!exists) {
-		status_add(st, "alerts", CHECK_NONE, json_object(),
-		    "no alerts table in this database");
-		return 0;
-	}
-	rc = db_query(db, &res,
-	    "SELECT count(*) FILTER (WHERE active),"
-	    " array_to_string((array_agg(key ORDER BY key)"
-	    "   FILTER (WHERE active))[1:3], ', '),"
-	    " count(*) FILTER (WHERE delivery_pending),"
-	    " (array_agg(last_error ORDER BY updated_at DESC)"
-	    "   FILTER (WHERE delivery_pending AND last_error IS NOT NULL))[1]"
-	    " FROM alerts", 0, NULL);
-	if (rc != 0)
-		return rc;
-	firing = db_value_ll(res, 0, 0, 0);
-	keys = db_value(res, 0, 1);
-	pending = db_value_ll(res, 0, 2, 0);
-	error = db_value(res, 0, 3);
-	status_add(st, "alerts", firing + pending > 0 ? CHECK_WARN : CHECK_OK,
-	    json_pack("{s:I, s:I, s:o}", "firing", (json_int_t)firing,
-	    "undelivered", (json_int_t)pending,
-	    "last_delivery_error", json_str_or_null(error)),
-	    "%lld firing%s%s%s; %lld undelivered%s%s", firing,
-	    keys != NULL ? " (" : "", keys != NULL ? keys : "",
-	    keys != NULL ? (firing > 3 ? ", ...)" : ")") : "", pending,
-	    error != NULL ? ": " : "", error != NULL ? error : "");
-	PQclear(res);
-	return 0;
-}
-
-/* The programs systemd runs, and how often: a program whose last run is
- * much older than that has stopped running (a disabled timer, a crash
- * that left its job_runs row RUNNING). */
-static const struct scheduled {
-	const char *program;
-	long every;		/* seconds between timer runs */
-} scheduled[] = {
-	{ "tally-allocate", 60 },
-	{ "tally-expire", 300 },
-	{ "tally-reconcile", 86400 },
-	{ "tally-model-stats", 86400 },
-	{ "tally-backup", 86400 },
-	{ "tally-weekly-report", 7 * 86400 },
-	{ "tally-monthly-review", 31 * 86400 },
-};
-
-static long
-overdue_after(const char *program)
-{
-	size_t i;
-	long every;
-
-	for (i = 0; i < sizeof(scheduled) / sizeof(scheduled[0]); i++)
-		if (strcmp(scheduled[i].program, program) == 0) {
-			every = scheduled[i].every;
-			/* three periods, and at least the period plus an
-			 * hour for the timers' randomised delays */
-			return every * 3 > every + 3600 ? every * 3 : every + 3600;
-		}
-	return 0;
-}
-
-/* Cut s to at most max bytes on a UTF-8 character boundary, marking the
- * cut with "..."; the text table escapes the rest. */
-static void
-shorten(struct strbuf *out, const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	strbuf_reset(out);
-	if (n <= max) {
-		strbuf_addstr(out, s);
-		return;
-	}
-	n = max - 3;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	strbuf_add(out, s, n);
-	strbuf_addstr(out, "...");
-}
-
-static const char programs_sql[] =
-    /* every program that ever ran, found by skipping through the
-     * (program, started_at) index instead of reading every run */
-    "WITH RECURSIVE seen(program) AS ("
-    "  (SELECT program FROM job_runs ORDER BY program LIMIT 1)"
-    "  UNION ALL"
-    "  SELECT (SELECT j.program FROM job_runs j WHERE j.program > s.program"
-    "           ORDER BY j.program LIMIT 1)"
-    "    FROM seen s WHERE s.program IS NOT NULL),"
-    " names AS ("
-    "  SELECT program FROM seen WHERE program IS NOT NULL"
-    "  UNION SELECT unnest($1::text[]))"
-    " SELECT n.program, r.status,"
-    "  to_char(r.started_at, 'YYYY-MM-DD HH24:MI'),"
-    "  to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    "  to_char(r.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    "  extract(epoch FROM now() - r.started_at)::bigint,"
-    "  round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 1)::text,"
-    "  r.message,"
-    "  to_char(ok.at, 'YYYY-MM-DD HH24:MI'),"
-    "  to_char(ok.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    " FROM names n"
-    " LEFT JOIN LATERAL (SELECT j.status, j.started_at, j.finished_at, j.message"
-    "   FROM job_runs j WHERE j.program = n.program"
-    "   ORDER BY j.started_at DESC LIMIT 1) r ON true"
-    " LEFT JOIN LATERAL (SELECT max(j.started_at) AS at FROM job_runs j"
-    "   WHERE j.program = n.program AND j.status = 'OK') ok ON true"
-    " ORDER BY n.program";
-
-static int
-status_programs(struct status *st, struct db *db)
-{
-	struct strbuf names = STRBUF_INIT, note = STRBUF_INIT, last = STRBUF_INIT;
-	const char *params[1];
-	PGresult *res = NULL;
-	json_t *list = json_array(), *facts, *run;
-	int rc, i, nfail = 0, nwarn = 0, nnever = 0;
-	size_t k;
-
-	strbuf_addch(&names, '{');
-	for (k = 0; k < sizeof(scheduled) / sizeof(scheduled[0]); k++)
-		strbuf_addf(&names, "%s%s", k > 0 ? "," : "", scheduled[k].program);
-	strbuf_addch(&names, '}');
-	params[0] = names.buf;
-	rc = db_query(db, &res, programs_sql, 1, params);
-	strbuf_release(&names);
-	if (rc != 0) {
-		json_decref(list);
-		return rc;
-	}
-	st->programs = table_new(7);
-	table_set_column(st->programs, 0, "program", TABLE_STRING);
-	table_set_column(st->programs, 1, "state", TABLE_STRING);
-	table_set_column(st->programs, 2, "last run", TABLE_STRING);
-	table_set_column(st->programs, 3, "result", TABLE_STRING);
-	table_set_column(st->programs, 4, "took s", TABLE_NUMBER);
-	table_set_column(st->programs, 5, "last success", TABLE_STRING);
-	table_set_column(st->programs, 6, "note", TABLE_STRING);
-	for (i = 0; i < PQntuples(res); i++) {
-		const char *program = db_value(res, i, 0);
-		const char *status = db_value(res, i, 1);
-		const char *message = db_value(res, i, 7);
-		long long age = db_value_ll(res, i, 5, -1);
-		long limit = overdue_after(program);
-		bool overdue = status != NULL && limit > 0 && age > limit;
-		enum check_state s = CHECK_OK;
-		char agebuf[32] = "";
-		const char *cells[7];
-
-		if (status == NULL) {
-			s = CHECK_NONE;
-			nnever++;
-		} else if (strcmp(status, "FAILED") == 0) {
-			s = CHECK_FAIL;
-		} else if (strcmp(status, "PROBLEMS") == 0 || overdue) {
-			s = CHECK_WARN;
-		}
-		if (s == CHECK_FAIL)
-			nfail++;
-		else if (s == CHECK_WARN)
-			nwarn++;
-		strbuf_reset(&last);
-		if (status != NULL) {
-			age_text(age, agebuf, sizeof(agebuf));
-			strbuf_addf(&last, "%s (%s ago)", db_value(res, i, 2), agebuf);
-		}
-		strbuf_reset(&note);
-		if (overdue) {
-			age_text(limit, agebuf, sizeof(agebuf));
-			strbuf_addf(&note, "overdue: no run for %s", agebuf);
-		}
-		if (message != NULL) {
-			struct strbuf cut = STRBUF_INIT;
-
-			shorten(&cut, message, 60);
-			strbuf_addf(&note, "%s%s", note.len > 0 ? "; " : "", cut.buf);
-			strbuf_release(&cut);
-		}
-		cells[0] = program;
-		cells[1] = check_names[s];
-		cells[2] = status != NULL ? last.buf : "never";
-		cells[3] = status;
-		cells[4] = db_value(res, i, 6);
-		cells[5] = db_value(res, i, 8);
-		cells[6] = note.len > 0 ? note.buf : NULL;
-		table_add_row(st->programs, cells);
-
-		run = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
-		    "program", program, "state", check_names[s],
-		    "status", json_str_or_null(status),
-		    "started_at", json_str_or_null(db_value(res, i, 3)),
-		    "finished_at", json_str_or_null(db_value(res, i, 4)),
-		    "seconds", db_value(res, i, 6) != NULL ?
-		    json_real(strtod(db_value(res, i, 6), NULL)) : json_null(),
-		    "message", json_str_or_null(message),
-		    "last_success", json_str_or_null(db_value(res, i, 9)),
-		    "overdue", overdue);
-		json_array_append_new(list, run);
-	}
-	PQclear(res);
-	strbuf_release(&note);
-	strbuf_release(&last);
-	facts = json_object();
-	json_object_set_new(facts, "runs", list);
-	status_add(st, "programs",
-	    nfail > 0 ? CHECK_FAIL : nwarn > 0 ? CHECK_WARN : CHECK_OK, facts,
-	    "%d failed, %d need a look, %d never ran (table below)",
-	    nfail, nwarn, nnever);
-	return 0;
-}
-
-/* Everything that needs the database, in one read-only snapshot so the
- * figures agree with each other. */
-static int
-status_database(struct status *st, struct db *db)
-{
-	const char *params[1] = { st->cfg->tz };
-	char *version = NULL;
-	int rc;
-
-	rc = db_begin(db, DB_REPEATABLE_READ_RO);
-	if (rc != 0)
-		return rc;
-	/* times for people in the report time zone; a zone PostgreSQL does
-	 * not know is a configuration error, said as such */
-	rc = db_query_value(db, &version,
-	    "SELECT set_config('timezone', $1, true)", 1, params);
-	free(version);
-	version = NULL;
-	if (rc != 0) {
-		log_err("tz = %s: %s", st->cfg->tz, db_errmsg(db));
-		db_rollback(db);
-		return TALLY_ECONFIG;
-	}
-	rc = db_query_value(db, &version, "SELECT current_setting('server_version')",
-	    0, NULL);
-	if (rc == 0)
-		status_add(st, "database", CHECK_OK,
-		    json_pack("{s:s, s:s}", "database", PQdb(db_conn(db)),
-		    "server_version", version != NULL ? version : ""),
-		    "%s, PostgreSQL %s", PQdb(db_conn(db)),
-		    version != NULL ? version : "?");
-	free(version);
-	if (rc == 0)
-		rc = status_events(st, db);
-	if (rc == 0)
-		rc = status_pool(st, db);
-	if (rc == 0)
-		rc = status_orders(st, db);
-	if (rc == 0)
-		rc = status_reconcile(st, db);
-	if (rc == 0)
-		rc = status_alerts(st, db);
-	if (rc == 0)
-		rc = status_programs(st, db);
-	if (rc != 0)
-		log_err("status: %s", db_errmsg(db));
-	db_rollback(db);
-	return rc;
+	return ops_status_health_url(listen, url, unix_path);
 }
 
 static const char status_usage[] =
@@ -691,6 +47,50 @@ static const char status_usage[] =
     "  Exit 0 when every check is ok, 1 when one wants attention, 69 when\n"
     "  the database cannot be reached, 78 for a bad configuration.\n";
 
+/* One line per check, "name state summary", in the order checked. */
+static void
+print_text(const json_t *status, FILE *fp)
+{
+	const char *name;
+	json_t *check;
+
+	json_object_foreach((json_t *)status, name, check) {
+		const char *state = json_string_value(json_object_get(check,
+		    "state"));
+		const char *summary = json_string_value(json_object_get(check,
+		    "summary"));
+
+		if (state != NULL && summary != NULL)
+			fprintf(fp, "%-10s %-5s %s\n", name, state, summary);
+	}
+}
+
+static int
+print_status(const json_t *out, bool json)
+{
+	const json_t *status = json_object_get(out, "status");
+	const json_t *programs = json_object_get(out, "programs");
+	struct table *t;
+	int rc = 0;
+
+	if (json) {
+		if (json_dumpf(status, stdout, JSON_INDENT(2)) != 0)
+			rc = TALLY_EIO;
+		putchar('\n');
+		return rc;
+	}
+	print_text(status, stdout);
+	/* the table of runs, when the database told them */
+	if (json_object_get(status, "programs") != NULL) {
+		putchar('\n');
+		t = table_from_json(json_object_get(programs, "columns"),
+		    json_object_get(programs, "items"), NULL);
+		rc = table_write(t, stdout, TABLE_TEXT);
+		table_free(t);
+	}
+	return rc;
+}
+
 int
 ctl_status(int argc, char **argv)
 {
@@ -699,20 +99,18 @@ ctl_status(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config cfg;
+	struct ctl c = { .group = "status", .verb = "", .role = "tally_report",
+	    .appname = "tallyctl-status" };
 	struct strbuf err = STRBUF_INIT;
-	struct status st;
-	struct db *db = NULL;
-	const char *path = NULL;
+	struct config cfg;
+	const char *path = NULL, *state;
 	bool json = false;
-	char at[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int c, rc, code;
+	json_t *out = NULL;
+	int ch, rc, prc, code;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
-		switch (c) {
+	while ((ch = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
@@ -739,52 +137,29 @@ ctl_status(int argc, char **argv)
 		config_free(&cfg);
 		return tally_exit_code(rc);
 	}
-	memset(&st, 0, sizeof(st));
-	st.cfg = &cfg;
-	st.root = json_object();
-	st.worst = CHECK_NONE;
-	strbuf_init(&st.text);
-	gmtime_r(&now, &tm);
-	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_set_new(st.root, "at", json_string(at));
-
+	ops_init(&c.ops, NULL, NULL, false);
+	ctl_ops(&c)->cfg = &cfg;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	status_receiver(&st);
+	rc = ops_status(&c.ops, &out);
 	curl_global_cleanup();
-	/* the status of a tally whose database is down is still worth
-	 * printing: the receiver line says whether webhooks are refused */
-	rc = db_connect(&db, "tallyctl-status", "tally_report");
-	if (rc != 0)
-		status_add(&st, "database", CHECK_FAIL, json_object(),
-		    "%s (see the message above)", tally_strerror(rc));
-	else
-		rc = status_database(&st, db);
-	db_free(db);
-
-	json_object_set_new(st.root, "state",
-	    json_string(check_names[st.worst == CHECK_NONE ? CHECK_OK : st.worst]));
-	if (json) {
-		if (json_dumpf(st.root, stdout, JSON_INDENT(2)) != 0)
-			rc = rc != 0 ? rc : TALLY_EIO;
-		putchar('\n');
-	} else {
-		fputs(strbuf_str(&st.text), stdout);
-		if (st.programs != NULL) {
-			putchar('\n');
-			if (table_write(st.programs, stdout, TABLE_TEXT) != 0)
-				rc = rc != 0 ? rc : TALLY_EIO;
-		}
-	}
+	/* db_connect has said why it could not connect */
+	if (rc != 0 && c.ops.db != NULL)
+		log_err("%s", strbuf_str(&c.ops.err));
+	prc = print_status(out, json);
+	if (rc == 0)
+		rc = prc;
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = TALLY_EIO;
-
+	state = json_string_value(json_object_get(json_object_get(out, "status"),
+	    "state"));
 	if (rc != 0)
 		code = tally_exit_code(rc);
 	else
-		code = st.worst == CHECK_WARN || st.worst == CHECK_FAIL ? 1 : EX_OK;
-	table_free(st.programs);
-	json_decref(st.root);
-	strbuf_release(&st.text);
+		code = state != NULL && (strcmp(state, "warn") == 0 ||
+		    strcmp(state, "fail") == 0) ? 1 : EX_OK;
+	json_decref(out);
+	db_free(c.ops.db);
+	ops_release(&c.ops);
 	strbuf_release(&err);
 	config_free(&cfg);
 	return code;

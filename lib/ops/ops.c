@@ -2,6 +2,7 @@
  * ops.c - what every operation shares: its transaction, its audit row,
  * its failure message, and turning result rows into JSON.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ ops_release(struct ops *o)
 {
 	strbuf_release(&o->err);
 	o->field = NULL;
+	json_decref(o->errors);
+	o->errors = NULL;
 }
 
 void
@@ -44,6 +47,27 @@ ops_reset(struct ops *o)
 {
 	strbuf_reset(&o->err);
 	o->field = NULL;
+	json_decref(o->errors);
+	o->errors = NULL;
+}
+
+int
+ops_connect(struct ops *o)
+{
+	int rc;
+
+	if (o->db != NULL)
+		return 0;
+	if (o->connect == NULL)
+		return ops_fail(o, TALLY_EUNAVAIL, NULL, "no database connection");
+	rc = o->connect(&o->db, o->connect_arg);
+	if (rc == 0 && o->db == NULL)
+		rc = TALLY_EUNAVAIL;
+	if (rc != 0) {
+		o->db = NULL;
+		return ops_fail(o, rc, NULL, "cannot connect to the database");
+	}
+	return 0;
 }
 
 int
@@ -90,6 +114,8 @@ ops_mutate(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg)
 	struct tx t = { o, fn, arg };
 	int rc;
 
+	if ((rc = ops_connect(o)) != 0)
+		return rc;
 	rc = db_transaction(o->db, DB_READ_COMMITTED, OPS_ATTEMPTS, tx_fn, &t);
 	if (rc == OPS_ROLLBACK)
 		return 0;
@@ -108,6 +134,8 @@ ops_read(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg)
 	bool dry = o->dry_run;
 	int rc;
 
+	if ((rc = ops_connect(o)) != 0)
+		return rc;
 	/* a read has nothing to roll back: commit its snapshot either way */
 	o->dry_run = false;
 	rc = db_transaction(o->db, DB_REPEATABLE_READ_RO, OPS_ATTEMPTS, tx_fn,
@@ -116,6 +144,81 @@ ops_read(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg)
 	if (rc != 0 && o->err.len == 0)
 		ops_fail(o, rc, NULL, NULL);
 	return rc;
+}
+
+struct answer {
+	ops_answer_fn *fn;
+	void *arg;
+	json_t *out;
+};
+
+static int
+answer_fn(struct ops *o, void *p)
+{
+	struct answer *a = p;
+
+	json_decref(a->out);
+	a->out = NULL;
+	return a->fn(o, a->arg, &a->out);
+}
+
+static int
+answer(struct ops *o, int (*run)(struct ops *, int (*)(struct ops *, void *),
+    void *), ops_answer_fn *fn, void *arg, json_t **out)
+{
+	struct answer a = { fn, arg, NULL };
+	int rc;
+
+	rc = run(o, answer_fn, &a);
+	if (rc != 0) {
+		json_decref(a.out);
+		a.out = NULL;
+	}
+	*out = a.out;
+	return rc;
+}
+
+int
+ops_change(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out)
+{
+	return answer(o, ops_mutate, fn, arg, out);
+}
+
+int
+ops_look(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out)
+{
+	return answer(o, ops_read, fn, arg, out);
+}
+
+int
+ops_db_fail(struct ops *o, int rc, const char *what)
+{
+	const char *msg = o->db != NULL ? db_errmsg(o->db) : "";
+
+	return ops_fail(o, rc, NULL, "%s: %s", what,
+	    msg[0] != '\0' ? msg : tally_strerror(rc));
+}
+
+void
+ops_error_add(struct ops *o, unsigned long line, const char *field,
+    const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	json_t *e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	e = json_object();
+	json_object_set_new(e, "line", json_integer((json_int_t)line));
+	json_object_set_new(e, "field", field != NULL ? json_string(field) :
+	    json_null());
+	json_object_set_new(e, "message", json_string(strbuf_str(&msg)));
+	if (o->errors == NULL)
+		o->errors = json_array();
+	json_array_append_new(o->errors, e);
+	strbuf_release(&msg);
 }
 
 int
@@ -133,46 +236,10 @@ ops_audit(struct ops *o, const char *action, const char *entity,
 	return 0;
 }
 
-static json_t *
-cell_json(const PGresult *res, int row, int col)
-{
-	const char *v;
-	json_t *j;
-	char *end;
-
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	v = PQgetvalue(res, row, col);
-	switch (table_type_for_oid(PQftype(res, col))) {
-	case TABLE_NUMBER:
-		/* integers exactly; decimals (money is never one) as reals */
-		if (strpbrk(v, ".eE") == NULL) {
-			long long n = strtoll(v, &end, 10);
-
-			if (*end == '\0')
-				return json_integer(n);
-		}
-		return json_real(strtod(v, NULL));
-	case TABLE_BOOL:
-		return json_boolean(v[0] == 't');
-	case TABLE_JSONV:
-		j = json_loads(v, JSON_DECODE_ANY, NULL);
-		return j != NULL ? j : json_string(v);
-	case TABLE_STRING:
-	default:
-		return json_string(v);
-	}
-}
-
 json_t *
 ops_row_json(const PGresult *res, int row)
 {
-	json_t *o = json_object();
-	int ncols = PQnfields(res);
-
-	for (int c = 0; c < ncols; c++)
-		json_object_set_new(o, PQfname(res, c), cell_json(res, row, c));
-	return o;
+	return table_json_row(res, row, 0);
 }
 
 json_t *
@@ -182,8 +249,36 @@ ops_rows_json(const PGresult *res)
 	int n = PQntuples(res);
 
 	for (int r = 0; r < n; r++)
-		json_array_append_new(a, ops_row_json(res, r));
+		json_array_append_new(a, table_json_row(res, r, 0));
 	return a;
+}
+
+json_t *
+ops_item_json(const PGresult *res, int row, int ncols)
+{
+	return json_pack("{s:o, s:o}", "item", table_json_row(res, row, ncols),
+	    "columns", table_json_columns(res, ncols));
+}
+
+json_t *
+ops_change_json(const struct ops *o, const PGresult *res, int row, int ncols)
+{
+	json_t *j = ops_item_json(res, row, ncols);
+
+	json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
+	return j;
+}
+
+json_t *
+ops_items_json(const PGresult *res, int ncols)
+{
+	json_t *items = json_array();
+	int n = PQntuples(res);
+
+	for (int r = 0; r < n; r++)
+		json_array_append_new(items, table_json_row(res, r, ncols));
+	return json_pack("{s:o, s:o}", "items", items, "columns",
+	    table_json_columns(res, ncols));
 }
 
 json_t *
@@ -209,6 +304,8 @@ ops_page_params(struct ops *o, const struct ops_page *pg, char limit[24],
 	long long page = pg != NULL && pg->page != 0 ? pg->page : 1;
 	long long per = pg != NULL && pg->per_page != 0 ? pg->per_page :
 	    OPS_PER_PAGE_DEFAULT;
+	long long max = pg != NULL && pg->per_page_max > 0 ? pg->per_page_max :
+	    OPS_PER_PAGE_MAX;
 
 	if (page < 1 || page > 1000000000LL)
 		return ops_fail(o, TALLY_EUSAGE, "page",
@@ -218,11 +315,103 @@ ops_page_params(struct ops *o, const struct ops_page *pg, char limit[24],
 		snprintf(offset, 24, "0");
 		return 0;
 	}
-	if (per < 1 || per > OPS_PER_PAGE_MAX)
+	if (per < 1 || per > max)
 		return ops_fail(o, TALLY_EUSAGE, "per_page",
-		    "per_page must be a whole number from 1 to %d",
-		    OPS_PER_PAGE_MAX);
+		    "per_page must be a whole number from 1 to %lld", max);
 	snprintf(limit, 24, "%lld", per);
 	snprintf(offset, 24, "%lld", (page - 1) * per);
 	return 0;
+}
+
+int
+ops_list_page(struct ops *o, const struct ops_list_sql *q,
+    const struct ops_page *pg, const char *const *params, json_t **out)
+{
+	const char **p = xcalloc((size_t)q->nparams + 2, sizeof(*p));
+	char limit[24], offset[24];
+	PGresult *res = NULL;
+	char *total = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = ops_page_params(o, pg, limit, offset)) != 0)
+		goto out;
+	for (int i = 0; i < q->nparams; i++)
+		p[i] = params[i];
+	p[q->nparams] = limit;
+	p[q->nparams + 1] = offset;
+	rc = db_query_value(o->db, &total, q->count, q->nparams, p);
+	if (rc == 0)
+		rc = db_query(o->db, &res, q->rows, q->nparams + 2, p);
+	if (rc != 0) {
+		ops_db_fail(o, rc, q->what);
+		goto out;
+	}
+	*out = ops_items_json(res, 0);
+	json_object_set_new(*out, "total", json_integer(total != NULL ?
+	    strtoll(total, NULL, 10) : 0));
+	json_object_set_new(*out, "page", json_integer(pg != NULL &&
+	    pg->page > 0 ? pg->page : 1));
+	json_object_set_new(*out, "per_page", pg != NULL && pg->per_page < 0 ?
+	    json_null() : json_integer(pg != NULL && pg->per_page > 0 ?
+	    pg->per_page : OPS_PER_PAGE_DEFAULT));
+out:
+	PQclear(res);
+	free(total);
+	free(p);
+	return rc;
+}
+
+struct list_arg {
+	const struct ops_list_sql *q;
+	const struct ops_page *pg;
+	const char *const *params;
+};
+
+static int
+list_fn(struct ops *o, void *p, json_t **out)
+{
+	struct list_arg *a = p;
+
+	return ops_list_page(o, a->q, a->pg, a->params, out);
+}
+
+int
+ops_list(struct ops *o, const struct ops_list_sql *q,
+    const struct ops_page *pg, const char *const *params, json_t **out)
+{
+	struct list_arg a = { q, pg, params };
+	char limit[24], offset[24];
+	int rc;
+
+	*out = NULL;
+	ops_reset(o);
+	/* a bad page is told before the database is asked */
+	if ((rc = ops_page_params(o, pg, limit, offset)) != 0)
+		return rc;
+	return ops_look(o, list_fn, &a, out);
+}
+
+bool
+ops_is_digits(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+
+const char *
+ops_upper(char *buf, size_t n, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	snprintf(buf, n, "%s", s);
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return buf;
 }

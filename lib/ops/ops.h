@@ -20,6 +20,24 @@
  *     operator's terms and ops->field naming the request field at fault
  *     (or NULL).  It never prints, logs only at debug level, never exits.
  *
+ * What *out holds (so a face can print or send it without knowing the
+ * operation):
+ *   - one entity (a change, a show):
+ *       {"item": {...}, "columns": [...], "dry_run": B, ...flags}
+ *   - a list:
+ *       {"items": [...], "columns": [...], "total": N, "page": P,
+ *        "per_page": K}
+ *   "columns" names the item's keys in display order with their type
+ *   (lib/out/table.h: integer, decimal, boolean, json, text).  Exact
+ *   decimals (money in major units) are JSON strings: never a float.
+ *   Flags are the operation's own ("created", "replay", "new_customer"),
+ *   documented with it.
+ *
+ * Requests: strings as given (NULL: not given); whole numbers as long long
+ * where 0 is never valid (0: not given), else with a "has_" flag; yes/no
+ * options that may be left unchanged as enum ops_tristate.  Requests live
+ * in one header per entity: ops/account.h, ops/assignment.h, ...
+ *
  * What a face makes of the codes:
  *
  *   code              meaning                             tallyctl  HTTP
@@ -44,12 +62,40 @@
 #include "base/strbuf.h"
 #include "pg/db.h"
 
+struct config;
+
 struct ops {
 	struct db *db;		/* connected as the face's role */
 	const char *actor;	/* "token:NAME", "admin:NAME", an OS user */
 	bool dry_run;
 	struct strbuf err;	/* why the last operation failed */
 	const char *field;	/* the request field at fault, or NULL */
+
+	/*
+	 * Every bad part of a request that has many (an import's lines),
+	 * when the operation failed because of them: [{"line": N, "field":
+	 * F, "message": M}, ...] in line order, or NULL.  ops->err then
+	 * sums them up ("3 errors; nothing was imported").
+	 */
+	json_t *errors;
+	/* Settings an operation may depend on (the report time zone, the
+	 * status thresholds); NULL: defaults. */
+	const struct config *cfg;
+	/*
+	 * A face that connects only when an operation needs the database
+	 * (tallyctl: a usage error is told without one) sets db NULL and
+	 * connect; ops_connect() calls it once.  On failure connect has
+	 * said why (db_connect logs it) and db stays NULL.
+	 */
+	int (*connect)(struct db **db, void *arg);
+	void *connect_arg;
+};
+
+/* A yes/no field that may be left as it is: zero (unset) keeps it. */
+enum ops_tristate {
+	OPS_UNSET = 0,
+	OPS_YES,
+	OPS_NO
 };
 
 /* A page of a list: page from 1, per_page from 1 to OPS_PER_PAGE_MAX
@@ -59,13 +105,20 @@ struct ops {
 struct ops_page {
 	long long page;
 	long long per_page;	/* 0: default; -1: everything (tallyctl) */
+	long long per_page_max;	/* 0: OPS_PER_PAGE_MAX; a face may allow more */
 };
 
 void ops_init(struct ops *o, struct db *db, const char *actor, bool dry_run);
 void ops_release(struct ops *o);
 
-/* Clear err and field before an operation (ops_mutate does it). */
+/* Clear err, field and errors before an operation (ops_mutate does it). */
 void ops_reset(struct ops *o);
+
+/*
+ * Make sure o->db is there: 0, or the connect hook's code (TALLY_EUNAVAIL
+ * without a hook) with o->db still NULL.  ops_mutate and ops_read call it.
+ */
+int ops_connect(struct ops *o);
 
 /*
  * Record a failure: set ops->err (replacing it) and ops->field, return rc
@@ -89,6 +142,28 @@ int ops_mutate(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg);
  */
 int ops_read(struct ops *o, int (*fn)(struct ops *o, void *arg), void *arg);
 
+/*
+ * A failed database call: ops->err = "what: <server message>", field
+ * NULL; returns rc.  Refusals and not-found get a sentence of their own
+ * about the data; this is for everything else.
+ */
+int ops_db_fail(struct ops *o, int rc, const char *what);
+
+/*
+ * Append one bad part to ops->errors (see there): line 0 for none.
+ */
+void ops_error_add(struct ops *o, unsigned long line, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * ops_mutate / ops_read for a fn that answers in *out: *out is cleared
+ * before every attempt (fn runs again on a retry) and kept only when the
+ * transaction succeeded (or was a dry run's), else NULL.
+ */
+typedef int ops_answer_fn(struct ops *o, void *arg, json_t **out);
+int ops_change(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out);
+int ops_look(struct ops *o, ops_answer_fn *fn, void *arg, json_t **out);
+
 /* audit_record() with o->actor, inside the current transaction. */
 int ops_audit(struct ops *o, const char *action, const char *entity,
     const char *entity_id, const char *reason, const char *before_json,
@@ -96,11 +171,24 @@ int ops_audit(struct ops *o, const char *action, const char *entity,
 
 /*
  * Query helpers: the rows of res as a JSON array of objects (typed by the
- * column's SQL type: numbers, booleans, null, JSON for json/jsonb, text
- * otherwise; key order is column order), or one row as an object.
+ * column's SQL type: integers as numbers, exact decimals as strings,
+ * booleans, null, JSON for json/jsonb, text otherwise; key order is
+ * column order), or one row as an object.
  */
 json_t *ops_rows_json(const PGresult *res);
 json_t *ops_row_json(const PGresult *res, int row);
+
+/*
+ * The answer shapes above, from rows: {"item", "columns"} for row row of
+ * res, {"item", "columns", "dry_run"} for what a change wrote, and
+ * {"items", "columns"} for all rows; each with the first ncols columns
+ * (all when ncols <= 0: a statement may return the JSON it hands the
+ * audit log after the columns it shows).
+ */
+json_t *ops_item_json(const PGresult *res, int row, int ncols);
+json_t *ops_change_json(const struct ops *o, const PGresult *res, int row,
+    int ncols);
+json_t *ops_items_json(const PGresult *res, int ncols);
 
 /*
  * A list answer: {"items": [...], "total": N, "page": P, "per_page": K}.
@@ -116,5 +204,37 @@ json_t *ops_list_json(json_t *items, long long total,
  */
 int ops_page_params(struct ops *o, const struct ops_page *pg,
     char limit[24], char offset[24]);
+
+/* The LIMIT and OFFSET clause for those two parameters, $L and $F. */
+#define OPS_LIMIT_OFFSET(l, f) \
+	" LIMIT nullif($" #l ", 'ALL')::bigint OFFSET $" #f "::bigint"
+
+/*
+ * A list's statements: count over params $1..$n, and the rows over the
+ * same params ending with OPS_LIMIT_OFFSET(n+1, n+2); what names the list
+ * in a failure's message ("listing accounts").
+ */
+struct ops_list_sql {
+	const char *what;
+	const char *count;
+	const char *rows;
+	int nparams;
+};
+
+/*
+ * One page of a list, inside the caller's transaction (an ops_read fn):
+ * *out gets the list answer (items, columns, total, page, per_page).
+ */
+int ops_list_page(struct ops *o, const struct ops_list_sql *q,
+    const struct ops_page *pg, const char *const *params, json_t **out);
+
+/* The same in a read transaction of its own. */
+int ops_list(struct ops *o, const struct ops_list_sql *q,
+    const struct ops_page *pg, const char *const *params, json_t **out);
+
+/* Small helpers the operations share. */
+bool ops_is_digits(const char *s);	/* one or more ASCII digits */
+/* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
+const char *ops_upper(char *buf, size_t n, const char *s);
 
 #endif

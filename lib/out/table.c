@@ -39,6 +39,29 @@ enum {
 	OID_NUMERIC = 1700, OID_JSONB = 3802
 };
 
+const char *
+table_json_type_for_oid(Oid oid)
+{
+	switch (oid) {
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+	case OID_OID:
+		return "integer";
+	case OID_FLOAT4:
+	case OID_FLOAT8:
+	case OID_NUMERIC:
+		return "decimal";
+	case OID_BOOL:
+		return "boolean";
+	case OID_JSON:
+	case OID_JSONB:
+		return "json";
+	default:
+		return "text";
+	}
+}
+
 enum table_type
 table_type_for_oid(Oid oid)
 {
@@ -125,7 +148,7 @@ static const char *
 v_cell(const struct view *v, size_t r, size_t c)
 {
 	if (v->t != NULL)
-		return v->t->cells[r * v->ncols + c];
+		return v->t->cells[((size_t)v->row0 + r) * v->ncols + c];
 	if (PQgetisnull(v->res, v->row0 + (int)r, (int)c))
 		return NULL;
 	return PQgetvalue(v->res, v->row0 + (int)r, (int)c);
@@ -525,41 +548,60 @@ table_write_columns(const PGresult *res, int ncols, FILE *fp,
 	return write_view(&v, fp, fmt);
 }
 
-int
-table_write_record(const PGresult *res, int row, int ncols, FILE *fp,
-    enum table_format fmt)
+/* One record (row v->row0) vertically; see table_write_record(). */
+static int
+write_record(const struct view *v, FILE *fp, enum table_format fmt)
 {
-	struct view v = { clamp_cols(res, ncols), 1, NULL, res, row };
 	struct strbuf cell = STRBUF_INIT;
 	size_t w = 0;
 
-	if (row < 0 || row >= PQntuples(res))
-		return TALLY_EINTERNAL;
 	if (fmt == TABLE_CSV)
-		return write_csv(&v, fp);
+		return write_csv(v, fp);
 	if (fmt == TABLE_JSON) {
-		jtext_object(&v, 0, fp);
+		jtext_object(v, 0, fp);
 		fputc('\n', fp);
 		return finish_write(fp);
 	}
-	for (size_t c = 0; c < v.ncols; c++) {
+	for (size_t c = 0; c < v->ncols; c++) {
 		size_t nw;
 
-		text_cell(&cell, v_name(&v, c));
+		text_cell(&cell, v_name(v, c));
 		nw = table_display_width(strbuf_str(&cell));
 		if (nw > w)
 			w = nw;
 	}
-	for (size_t c = 0; c < v.ncols; c++) {
-		text_cell(&cell, v_name(&v, c));
+	for (size_t c = 0; c < v->ncols; c++) {
+		text_cell(&cell, v_name(v, c));
 		fputs(strbuf_str(&cell), fp);
 		pad(fp, w - table_display_width(strbuf_str(&cell)) + 2);
-		text_cell(&cell, v_cell(&v, 0, c));
+		text_cell(&cell, v_cell(v, 0, c));
 		fputs(strbuf_str(&cell), fp);
 		fputc('\n', fp);
 	}
 	strbuf_release(&cell);
 	return finish_write(fp);
+}
+
+int
+table_write_record(const PGresult *res, int row, int ncols, FILE *fp,
+    enum table_format fmt)
+{
+	struct view v = { clamp_cols(res, ncols), 1, NULL, res, row };
+
+	if (row < 0 || row >= PQntuples(res))
+		return TALLY_EINTERNAL;
+	return write_record(&v, fp, fmt);
+}
+
+int
+table_write_row(const struct table *t, size_t row, FILE *fp,
+    enum table_format fmt)
+{
+	struct view v = { t->ncols, 1, t, NULL, (int)row };
+
+	if (row >= t->nrows)
+		return TALLY_EINTERNAL;
+	return write_record(&v, fp, fmt);
 }
 
 int

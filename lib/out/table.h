@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 
 enum table_format {
@@ -74,6 +75,32 @@ int table_write_columns(const PGresult *res, int ncols, FILE *fp,
  */
 int table_write_record(const PGresult *res, int row, int ncols, FILE *fp,
     enum table_format fmt);
+
+/* One row of a built table, as table_write_record() prints it. */
+int table_write_row(const struct table *t, size_t row, FILE *fp,
+    enum table_format fmt);
+
+/*
+ * Rows as JSON, for faces that get them from lib/ops rather than from a
+ * PGresult.  The columns are [{"name": N, "type": T}, ...] in display
+ * order, T one of "integer", "decimal" (an exact decimal carried as a
+ * JSON string, so money keeps every digit), "boolean", "json" (the value
+ * itself, not its text) and "text"; a row is an object keyed by column
+ * name.  Both are built from a PGresult here, and turned back into a
+ * table that prints exactly as the PGresult would have.
+ */
+const char *table_json_type_for_oid(Oid oid);
+/* The first ncols columns of res (all when ncols <= 0), as above. */
+json_t *table_json_columns(const PGresult *res, int ncols);
+/* Row row of res as an object of its first ncols columns. */
+json_t *table_json_row(const PGresult *res, int row, int ncols);
+/*
+ * A table of rows (an array of objects) with columns: all of them, or
+ * only those named in names (NULL-terminated), in that order.  A missing
+ * key is NULL.  Never NULL; free with table_free().
+ */
+struct table *table_from_json(const json_t *columns, const json_t *rows,
+    const char *const *names);
 
 /* Parse "text", "csv" or "json". */
 int table_format_parse(const char *s, enum table_format *fmt);

@@ -56,22 +56,24 @@ audit_key_load(struct strbuf *err)
 	return rc;
 }
 
-/* Load the key for a caller that has no message buffer: log why not. */
+/* Load the key for a caller that has no message buffer: why not goes on
+ * the handle (db_errmsg), where every caller of audit_record() looks. */
 static int
-need_key(void)
+need_key(struct db *db)
 {
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, msg = STRBUF_INIT;
 	int rc = audit_key_load(&err);
-	const char *line = strbuf_str(&err), *nl;
 
-	while (rc != 0 && *line != '\0') {
-		nl = strchr(line, '\n');
-		if (nl == NULL)
-			nl = line + strlen(line);
-		log_err("audit key: %.*s", (int)(nl - line), line);
-		line = *nl != '\0' ? nl + 1 : nl;
+	if (rc != 0) {
+		strbuf_addf(&msg, "audit key: %s", strbuf_str(&err));
+		while (msg.len > 0 && (msg.buf[msg.len - 1] == '\n' ||
+		    msg.buf[msg.len - 1] == ' '))
+			msg.buf[--msg.len] = '\0';
+		db_set_error(db, strbuf_str(&msg));
+		log_debug("%s", strbuf_str(&msg));
 	}
 	strbuf_release(&err);
+	strbuf_release(&msg);
 	return rc;
 }
 
@@ -195,7 +197,7 @@ audit_record(struct db *db, const char *actor, const char *action,
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = need_key()) != 0)
+	if ((rc = need_key(db)) != 0)
 		return rc;
 	/*
 	 * The head, locked until this transaction ends: the id and the link
@@ -521,7 +523,7 @@ audit_verify_chain(struct db *db, const struct audit_anchor *anchors,
 
 	memset(&w, 0, sizeof(w));
 	w.out = out;
-	if ((rc = need_key()) != 0)
+	if ((rc = need_key(db)) != 0)
 		return rc;
 	rc = db_begin(db, DB_REPEATABLE_READ_RO);
 	if (rc != 0)

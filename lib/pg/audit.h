@@ -40,7 +40,8 @@
 /*
  * Insert one audit row.  before_json / after_json are JSON texts (or NULL);
  * entity_id and reason may be NULL.  Returns 0 or a TALLY_E* code:
- * TALLY_ECONFIG when the audit key cannot be loaded (logged), TALLY_ERETRY
+ * TALLY_ECONFIG when the audit key cannot be loaded (why: db_errmsg(db)),
+ * TALLY_ERETRY
  * when another writer moved the head under a REPEATABLE READ transaction
  * (db_transaction() retries it).
  */

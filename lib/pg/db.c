@@ -242,6 +242,12 @@ db_conn(struct db *db)
 	return db->conn;
 }
 
+void
+db_set_error(struct db *db, const char *msg)
+{
+	set_error(db, NULL, msg);
+}
+
 const char *
 db_errmsg(const struct db *db)
 {

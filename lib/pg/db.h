@@ -43,6 +43,9 @@ void db_free(struct db *db);
 char *db_default_url(void);
 
 PGconn *db_conn(struct db *db);
+/* Put an error of the caller's own on the handle (no SQLSTATE), for a
+ * caller that reports db_errmsg(): the audit key that cannot be read. */
+void db_set_error(struct db *db, const char *msg);
 const char *db_errmsg(const struct db *db);	/* "" when none */
 const char *db_sqlstate(const struct db *db);	/* "" when none */
 /* Classify a SQLSTATE (NULL: connection-level failure). */

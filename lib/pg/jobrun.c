@@ -82,27 +82,6 @@ jobrun_reap(struct db *db, const char *program, long long *reaped)
 	return rc;
 }
 
-int
-jobrun_as_of(struct db *db, const char *in, char **out)
-{
-	const char *params[1] = { in };
-	int rc;
-
-	*out = NULL;
-	if (in == NULL)
-		return 0;
-	rc = db_query_value(db, out, "SELECT $1::timestamptz::text", 1, params);
-	if (rc == TALLY_EDATA || (rc == 0 && *out == NULL)) {
-		log_err("--as-of: not a timestamp: %s", in);
-		free(*out);
-		*out = NULL;
-		return TALLY_EUSAGE;
-	}
-	if (rc != 0)
-		log_err("--as-of: %s", db_errmsg(db));
-	return rc;
-}
-
 long long
 jobrun_id(const struct jobrun *jr)
 {
@@ -127,6 +106,32 @@ jobrun_output(struct jobrun *jr, const char *path)
 		return;
 	if (json_array_append_new(jr->outputs, json_string(path)) != 0)
 		log_warning("job_runs: output name is not UTF-8, left out");
+}
+
+void
+jobrun_count_json(struct jobrun *jr, const char *key, json_t *value)
+{
+	if (jr == NULL) {
+		json_decref(value);
+		return;
+	}
+	if (value == NULL || json_object_set_new(jr->counts, key, value) != 0) {
+		log_err("out of memory");
+		abort();
+	}
+}
+
+void
+jobrun_output_json(struct jobrun *jr, json_t *value)
+{
+	if (jr == NULL) {
+		json_decref(value);
+		return;
+	}
+	if (value == NULL || json_array_append_new(jr->outputs, value) != 0) {
+		log_err("out of memory");
+		abort();
+	}
 }
 
 static const char *

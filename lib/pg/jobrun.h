@@ -7,10 +7,13 @@
  * Each call is its own statement outside any transaction (autocommit), so
  * the row survives a run whose work was rolled back.  Call jobrun_start()
  * after taking the program's lock and jobrun_finish() after the work's
- * transaction has been committed or rolled back.
+ * transaction has been committed or rolled back: the batch-job spine
+ * (lib/jobs/batchjob.h) does both for every batch program.
  */
 #ifndef TALLY_JOBRUN_H
 #define TALLY_JOBRUN_H
+
+#include <jansson.h>
 
 #include "pg/db.h"
 
@@ -33,13 +36,6 @@ int jobrun_start(struct db *db, const char *program, const char *as_of,
  */
 int jobrun_reap(struct db *db, const char *program, long long *reaped);
 
-/*
- * Check an --as-of argument with the database's own timestamp parser and
- * return it normalised (*out, caller frees; NULL when in is NULL).
- * TALLY_EUSAGE (logged) when it is not a timestamp.
- */
-int jobrun_as_of(struct db *db, const char *in, char **out);
-
 /* The job_runs.id of the run (0 before it was started). */
 long long jobrun_id(const struct jobrun *jr);
 
@@ -47,6 +43,10 @@ long long jobrun_id(const struct jobrun *jr);
 void jobrun_count(struct jobrun *jr, const char *key, long long value);
 /* Append path to outputs. */
 void jobrun_output(struct jobrun *jr, const char *path);
+/* The same with any JSON value (a report's {"file", "sha256"}, its rows
+ * per sheet); both take the reference to value, jr NULL or not. */
+void jobrun_count_json(struct jobrun *jr, const char *key, json_t *value);
+void jobrun_output_json(struct jobrun *jr, json_t *value);
 
 /*
  * Finish the row: status OK for result 0, PROBLEMS for TALLY_EPROBLEMS,

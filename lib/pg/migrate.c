@@ -1,23 +1,11 @@
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "base/fsutil.h"
 #include "base/log.h"
 #include "pg/migrate.h"
-
-static void
-sha256_hex(const char *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-}
 
 static bool
 is_migration(const char *name)
@@ -35,7 +23,7 @@ apply_one(struct db *db, const struct embedded_file *f, struct strbuf *err)
 	const char *params[2];
 	int rc;
 
-	sha256_hex(f->data, f->len, sum);
+	fsutil_sha256_hex(f->data, f->len, sum);
 	rc = db_begin(db, DB_READ_COMMITTED);
 	if (rc == 0)
 		rc = db_simple(db, f->data);
@@ -96,7 +84,7 @@ migrate_run(struct db *db, const struct embedded_file *files, int *applied,
 		if (PQntuples(res) == 1) {
 			/* applied before; a changed file is a mistake to report,
 			 * never a reason to run it again */
-			sha256_hex(f->data, f->len, sum);
+			fsutil_sha256_hex(f->data, f->len, sum);
 			if (strcmp(PQgetvalue(res, 0, 0), sum) != 0)
 				log_warning("%s changed since it was applied; "
 				    "add a new migration instead", f->name);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,52 +68,80 @@ free_child_env(char **env, const char *password)
 	free(env);
 }
 
-/*
- * Run argv[0] (an absolute path) with stdin from /dev/null; stdout goes to
- * out_fd, or to /dev/null when out_fd is -1; stderr stays ours, so the
- * child's own messages reach the terminal or the journal.  password, when
- * not NULL, is PGPASSWORD in the child's environment only.  Returns the
- * exit status, or -1 when it could not run or died of a signal (logged).
- */
-int
-pgchild_run(char *const argv[], const char *password, int out_fd)
+/* Between fork() and exec(): only async-signal-safe calls, no return. */
+static void
+child(const struct pgchild_spec *s, char **env)
 {
-	static const char cannot[] = "tallyctl: cannot run a PostgreSQL program\n";
-	char **env = child_env(password);
+	static const char cannot[] = "cannot run a PostgreSQL program\n";
+	int null_fd, fd;
+
+	/* initgroups() reads the group database: the one call here that is
+	 * not async-signal-safe; we are single-threaded when we fork */
+	if (s->user != NULL && (setgid(s->gid) != 0 ||
+	    initgroups(s->user, s->gid) != 0 || setuid(s->uid) != 0))
+		_exit(126);
+	null_fd = open("/dev/null", O_RDWR);
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+	    dup2(s->out_fd >= 0 ? s->out_fd : null_fd, STDOUT_FILENO) < 0)
+		_exit(127);
+	if (s->log_path != NULL) {
+		fd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+		if (fd >= 0 && (dup2(fd, STDOUT_FILENO) < 0 ||
+		    dup2(fd, STDERR_FILENO) < 0))
+			_exit(127);
+	}
+	for (fd = 3; fd < 1024; fd++)
+		close(fd);
+	execve(s->argv[0], s->argv, env);
+	/* the parent names the program */
+	if (write(STDERR_FILENO, cannot, sizeof(cannot) - 1) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int
+pgchild_spawn(const struct pgchild_spec *s)
+{
+	char **env = child_env(s->password);
 	pid_t pid;
-	int status, null_fd;
+	int status;
 
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		log_err("cannot start %s: %s", argv[0], strerror(errno));
-		free_child_env(env, password);
+		log_err("cannot start %s: %s", s->argv[0], strerror(errno));
+		free_child_env(env, s->password);
 		return -1;
 	}
-	if (pid == 0) {
-		null_fd = open("/dev/null", O_RDWR);
-		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-		    dup2(out_fd >= 0 ? out_fd : null_fd, STDOUT_FILENO) < 0)
-			_exit(127);
-		execve(argv[0], argv, env);
-		/* only async-signal-safe calls here; the parent names it */
-		if (write(STDERR_FILENO, cannot, sizeof(cannot) - 1) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	free_child_env(env, password);
+	if (pid == 0)
+		child(s, env);
+	free_child_env(env, s->password);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			log_err("waiting for %s: %s", argv[0], strerror(errno));
+			log_err("waiting for %s: %s", s->argv[0], strerror(errno));
 			return -1;
 		}
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		log_err("%s could not be run", argv[0]);
+		log_err("%s could not be run", s->argv[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 126 && s->user != NULL)
+		log_err("%s: cannot become user %s", s->argv[0], s->user);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	log_err("%s died of signal %d", argv[0], WTERMSIG(status));
+	log_err("%s died of signal %d", s->argv[0], WTERMSIG(status));
 	return -1;
+}
+
+int
+pgchild_run(char *const argv[], const char *password, int out_fd)
+{
+	struct pgchild_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.argv = argv;
+	s.password = password;
+	s.out_fd = out_fd;
+	return pgchild_spawn(&s);
 }
 
 /* Run argv and keep the first 4 KiB of its stdout in out. */

@@ -9,11 +9,30 @@
 #include "base/strbuf.h"
 #include "pg/db.h"
 
+#include <sys/types.h>
+
+/* How one child runs (pgchild_spawn). */
+struct pgchild_spec {
+	char *const *argv;	/* argv[0]: an absolute path */
+	const char *password;	/* PGPASSWORD in its environment only, or NULL */
+	int out_fd;		/* its stdout; -1: /dev/null */
+	/* stdout and stderr appended to this file instead (mode 0600),
+	 * opened by the child as the user it runs as; NULL: none */
+	const char *log_path;
+	const char *user;	/* run as this user (uid, gid); NULL: as we are */
+	uid_t uid;
+	gid_t gid;
+};
+
 /*
- * Run argv[0] (a path) with argv, PGPASSWORD set to password when it is
- * not NULL, stdout on out_fd when it is not -1.  Returns 0 when it exited
- * 0, else a TALLY_E* code (logged).
+ * Run s->argv, never through a shell: stdin from /dev/null, stderr ours
+ * unless log_path, no descriptor of ours beyond those three (a server it
+ * starts must not hold our callers' pipes open).  Returns the exit status,
+ * or -1 when it could not run or died of a signal (logged).
  */
+int pgchild_spawn(const struct pgchild_spec *s);
+
+/* pgchild_spawn() of argv with password and out_fd, as we are. */
 int pgchild_run(char *const argv[], const char *password, int out_fd);
 
 /*

@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "pg/audit.h"
+#include "pg/pgchild.h"
 #include "pg/pgembed.h"
 #include "base/strbuf.h"
 
@@ -188,43 +189,16 @@ layout_init(struct layout *l, struct strbuf *err)
 static int
 run_as(const struct layout *l, char *const argv[], bool quiet)
 {
-	pid_t pid;
-	int status, fd;
+	struct pgchild_spec s;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (l->user != NULL) {
-			if (setgid(l->gid) != 0 ||
-			    initgroups(l->user, l->gid) != 0 ||
-			    setuid(l->uid) != 0)
-				_exit(126);
-		}
-		if (quiet) {
-			fd = open(l->logfile, O_WRONLY | O_APPEND | O_CREAT, 0600);
-			if (fd >= 0) {
-				dup2(fd, STDOUT_FILENO);
-				dup2(fd, STDERR_FILENO);
-				close(fd);
-			}
-		}
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
-			dup2(fd, STDIN_FILENO);
-			close(fd);
-		}
-		/* the server must not hold our callers' pipes open */
-		for (fd = 3; fd < 1024; fd++)
-			close(fd);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	memset(&s, 0, sizeof(s));
+	s.argv = argv;
+	s.out_fd = quiet ? -1 : STDOUT_FILENO;
+	s.log_path = quiet ? l->logfile : NULL;
+	s.user = l->user;
+	s.uid = l->uid;
+	s.gid = l->gid;
+	return pgchild_spawn(&s);
 }
 
 static int

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -20,6 +19,7 @@
 #include "pg/db.h"
 #include "pg/embedded.h"
 #include "base/err.h"
+#include "base/fsutil.h"
 #include "base/log.h"
 #include "base/period.h"
 #include "report/engine.h"
@@ -289,96 +289,6 @@ done:
 }
 
 static int
-job_start(struct run *r)
-{
-	char host[256] = "", pid[16];
-	char *id = NULL;
-	const char *params[4];
-	int rc;
-
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		host[0] = '\0';
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	params[0] = r->o->program;
-	params[1] = r->as_of;
-	params[2] = host;
-	params[3] = pid;
-	rc = db_query_value(r->db, &id,
-	    "insert into job_runs (program, as_of, status, host, pid) "
-	    "values ($1, $2::timestamptz, 'RUNNING', $3, $4::integer) "
-	    "returning id", 4, params);
-	if (rc != 0) {
-		strbuf_addf(&r->res->err, "cannot record the run in job_runs: %s",
-		    db_errmsg(r->db));
-		free(id);
-		return rc;
-	}
-	r->res->job_id = id != NULL ? strtoll(id, NULL, 10) : 0;
-	free(id);
-	return 0;
-}
-
-/* Close the job_runs row: OK, or FAILED with the message. */
-static void
-job_finish(struct run *r, int rc)
-{
-	json_t *counts, *outputs;
-	char id[32], *c, *o;
-	const char *params[5];
-
-	if (r->res->job_id == 0)
-		return;
-	counts = json_object();
-	outputs = json_array();
-	json_object_set_new(counts, "period", json_string(r->o->period->label));
-	json_object_set_new(counts, "rows", files_rows_json(r->res));
-	for (size_t i = 0; i < r->res->nfiles; i++) {
-		json_t *f = json_object();
-		struct strbuf p = STRBUF_INIT;
-
-		strbuf_addf(&p, "%s/%s", r->dir, r->res->files[i].name);
-		json_object_set_new(f, "file", json_string(p.buf));
-		json_object_set_new(f, "sha256",
-		    json_string(r->res->files[i].sha256));
-		json_array_append_new(outputs, f);
-		strbuf_release(&p);
-	}
-	if (r->res->manifest != NULL) {
-		json_t *f = json_object();
-		struct strbuf p = STRBUF_INIT;
-
-		strbuf_addf(&p, "%s/%s", r->dir, r->res->manifest);
-		json_object_set_new(f, "file", json_string(p.buf));
-		json_array_append_new(outputs, f);
-		strbuf_release(&p);
-	}
-	c = json_dumps(counts, JSON_COMPACT);
-	o = json_dumps(outputs, JSON_COMPACT);
-	json_decref(counts);
-	json_decref(outputs);
-	if (c == NULL || o == NULL)
-		abort();
-	snprintf(id, sizeof(id), "%lld", r->res->job_id);
-	params[0] = id;
-	params[1] = rc == 0 ? "OK" : "FAILED";
-	params[2] = c;
-	params[3] = o;
-	params[4] = rc == 0 ? NULL : strbuf_str(&r->res->err);
-	/* a run that failed because the server went away still gets its
-	 * row closed if the server is back */
-	if (!db_ok(r->db))
-		(void)db_reconnect(r->db);
-	if (db_command(r->db, NULL, "update job_runs set finished_at = "
-	    "clock_timestamp(), status = $2, counts = $3::jsonb, "
-	    "outputs = $4::jsonb, message = $5 where id = $1::bigint", 5,
-	    params) != 0)
-		log_warning("cannot close job_runs row %s: %s", id,
-		    db_errmsg(r->db));
-	free(c);
-	free(o);
-}
-
-static int
 set_params(struct run *r)
 {
 	const struct report_opts *o = r->o;
@@ -388,9 +298,12 @@ set_params(struct run *r)
 		strbuf_addf(&r->res->err, "unknown time zone \"%s\"", tz);
 		return TALLY_EUSAGE;
 	}
-	period_format_utc(o->period->start, r->start);
-	period_format_utc(o->period->end, r->end);
-	period_format_utc(o->as_of, r->as_of);
+	period_format_utc_us((struct period_instant){ o->period->start,
+	    o->period->start_usec }, r->start);
+	period_format_utc_us((struct period_instant){ o->period->end,
+	    o->period->end_usec }, r->end);
+	period_format_utc_us((struct period_instant){ o->as_of, o->as_of_usec },
+	    r->as_of);
 	r->nparams = (int)(NFIXED + o->nextra);
 	r->values = xcalloc((size_t)r->nparams, sizeof(*r->values));
 	r->types = xcalloc((size_t)r->nparams, sizeof(*r->types));
@@ -441,6 +354,47 @@ begin_snapshot(struct run *r)
 	return rc;
 }
 
+/* What report_check() checks: the name, the parameters, the sheets. */
+static int
+load(struct run *r)
+{
+	int rc;
+
+	if (!report_name_ok(r->report) || r->o->period == NULL) {
+		strbuf_addf(&r->res->err, "bad report name or no period");
+		return TALLY_EUSAGE;
+	}
+	if ((rc = set_params(r)) != 0)
+		return rc;
+	return load_sheets(r);
+}
+
+static void
+unload(struct run *r)
+{
+	for (size_t i = 0; i < r->ndefs; i++)
+		report_sql_release(&r->defs[i]);
+	free(r->defs);
+	free(r->values);
+	free(r->types);
+}
+
+int
+report_check(const char *report, const struct report_opts *opts,
+    struct report_result *res)
+{
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.report = report;
+	r.o = opts;
+	r.res = res;
+	rc = load(&r);
+	unload(&r);
+	return rc;
+}
+
 int
 report_run(struct db *db, const char *report, const struct report_opts *opts,
     struct report_result *res)
@@ -459,19 +413,12 @@ report_run(struct db *db, const char *report, const struct report_opts *opts,
 	    opts->out_dir : REPORT_DEFAULT_DIR;
 	res->out_dir = xstrdup(r.dir);
 
-	if (!report_name_ok(report) || opts->period == NULL) {
-		strbuf_addf(&res->err, "bad report name or no period");
-		return TALLY_EUSAGE;
-	}
-	if ((rc = set_params(&r)) != 0 || (rc = load_sheets(&r)) != 0)
+	if ((rc = load(&r)) != 0)
 		goto done;
 	res->sheets = xcalloc(r.ndefs, sizeof(*res->sheets));
 	res->nsheets = r.ndefs;
-	if (opts->program != NULL && !opts->dry_run &&
-	    (rc = job_start(&r)) != 0)
-		goto done;
 	if (!opts->dry_run) {
-		if (files_mkdir(r.dir) != 0) {
+		if (fsutil_mkdir_p(r.dir, 0750) != 0) {
 			strbuf_addf(&res->err, "cannot create the output "
 			    "directory %s: %s", r.dir, strerror(errno));
 			rc = TALLY_EIO;
@@ -500,11 +447,6 @@ done:
 	if (r.x != NULL)
 		xlsxout_abandon(r.x);
 	files_discard(&r);
-	job_finish(&r, rc);
-	for (size_t i = 0; i < r.ndefs; i++)
-		report_sql_release(&r.defs[i]);
-	free(r.defs);
-	free(r.values);
-	free(r.types);
+	unload(&r);
 	return rc;
 }

@@ -40,9 +40,8 @@
  * leaves the previous files as they were.  The same data at the same as-of
  * gives byte-identical files: the XLSX's created time is the as-of.
  *
- * With opts.program set, a job_runs row records the run (RUNNING, then OK
- * or FAILED with the message, row counts per sheet and the outputs); the
- * connection's role must be allowed to write job_runs (tally_batch).
+ * The engine runs a report and nothing more: a program's lock, job_runs
+ * row and exit status are the batch-job spine's (lib/jobs/reportjob.h).
  */
 #ifndef TALLY_REPORT_H
 #define TALLY_REPORT_H
@@ -50,6 +49,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "base/config.h"
 #include "pg/db.h"
@@ -70,6 +71,7 @@ struct report_source {
 struct report_opts {
 	const struct period *period;	/* required: $1, $2 and the label */
 	time_t as_of;			/* $3, the XLSX created time */
+	long as_of_usec;		/* and the fraction of its second */
 	const char *tz;			/* $4 and TimeZone; NULL: period->tz */
 	const char *settings_json;	/* $5; NULL: {} */
 	const char *const *extra;	/* $6..: text parameters */
@@ -77,7 +79,6 @@ struct report_opts {
 	const char *out_dir;		/* NULL: REPORT_DEFAULT_DIR */
 	unsigned formats;		/* REPORT_XLSX | REPORT_CSV; 0: both */
 	bool dry_run;			/* run the queries, write nothing */
-	const char *program;		/* job_runs.program; NULL: no row */
 	const struct report_source *sources;	/* NULL: embedded reports/R/ */
 	size_t nsources;
 	unsigned long sheet_rows;	/* rows per XLSX sheet (tests); 0: Excel's */
@@ -102,7 +103,7 @@ struct report_result {
 	size_t nfiles;
 	char *manifest;			/* file name in out_dir; NULL if none */
 	char *out_dir;			/* where they are */
-	long long job_id;		/* job_runs.id; 0: none */
+	long long job_id;		/* job_runs.id; 0: none (reportjob) */
 	struct strbuf err;		/* why it failed, for the user */
 };
 
@@ -120,10 +121,22 @@ void report_result_release(struct report_result *res);
 int report_run(struct db *db, const char *report,
     const struct report_opts *opts, struct report_result *res);
 
+/*
+ * What report_run() checks before it touches the database or a file: the
+ * report's name, the time zone, every sheet's SQL header.  0, or the code
+ * report_run() would fail with, res->err saying why.  A program checks
+ * before it records a run.
+ */
+int report_check(const char *report, const struct report_opts *opts,
+    struct report_result *res);
+
 /* The names of the embedded reports ("model-stats", "weekly", ...), each
  * once, sorted; free with report_list_free(). */
 char **report_list(size_t *n);
 void report_list_free(char **names, size_t n);
+
+/* {"sheet name": data rows, ...} of a run, for its job_runs counts. */
+json_t *report_rows_json(const struct report_result *res);
 
 /* The standard $5 object from a configuration (caller frees). */
 char *report_settings_json(const struct config *cfg);

@@ -14,12 +14,12 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
 #include "out/csvout.h"
 #include "pg/db.h"
 #include "pg/embedded.h"
 #include "base/err.h"
+#include "base/fsutil.h"
 #include "base/log.h"
 #include "base/period.h"
 #include "report/engine.h"
@@ -29,31 +29,6 @@
 #include "base/version.h"
 #include "out/xlsxout.h"
 
-
-int
-files_mkdir(const char *dir)
-{
-	char *p = xstrdup(dir);
-	struct stat st;
-	int rc = 0;
-
-	for (char *s = p + 1; rc == 0; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0750) != 0 && errno != EEXIST)
-			rc = -1;
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-		rc = -1;
-	free(p);
-	return rc;
-}
 
 /* A hidden temporary file beside final name; the fd is the caller's. */
 int
@@ -103,37 +78,11 @@ files_discard(struct run *r)
 static int
 seal_file(struct run *r, const char *path, struct report_file *rf)
 {
-	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	EVP_MD_CTX *ctx = NULL;
-	ssize_t n;
-	int fd, rc = TALLY_EIO;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0)
-		goto done;
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		goto done;
-	rf->bytes = 0;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
-			goto done;
-		rf->bytes += (unsigned long long)n;
-	}
-	if (n < 0 || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
-		goto done;
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(rf->sha256 + 2 * i, 3, "%02x", md[i]);
-	rc = 0;
-done:
-	if (rc != 0)
-		strbuf_addf(&r->res->err, "cannot sync or read back %s: %s", path,
-		    strerror(errno));
-	EVP_MD_CTX_free(ctx);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	if (fsutil_sha256_file(path, true, rf->sha256, &rf->bytes) == 0)
+		return 0;
+	strbuf_addf(&r->res->err, "cannot sync or read back %s: %s", path,
+	    strerror(errno));
+	return TALLY_EIO;
 }
 
 int
@@ -208,7 +157,7 @@ period_json(const struct run *r)
 }
 
 json_t *
-files_rows_json(const struct report_result *res)
+report_rows_json(const struct report_result *res)
 {
 	json_t *o = json_object();
 

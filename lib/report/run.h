@@ -96,12 +96,10 @@ struct sheet_run {
 
 int cells_sheet_begin(struct run *r, struct sheet_run *s, const PGresult *res);
 int cells_sheet_row(struct run *r, struct sheet_run *s, const PGresult *res);
-int files_mkdir(const char *dir);
 int files_temp(struct run *r, const char *name, int *fd);
 void files_discard(struct run *r);
 int files_open_csv(struct run *r, struct sheet_run *s);
 int files_close_csv(struct run *r, struct sheet_run *s, bool ok);
-json_t *files_rows_json(const struct report_result *res);
 int files_open_xlsx(struct run *r);
 int files_finish(struct run *r);
 

@@ -1,0 +1,226 @@
+/*
+ * user.c - app users: credit adjustments and the list.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "ops/user.h"
+
+#define CREDIT_NCOLS 8
+
+/* An app user by external id, else by email (refused when ambiguous),
+ * locked: the lock orders concurrent adjustments, so the balances written
+ * to the audit log follow one another. */
+static int
+find_user(struct ops *o, const struct ops_user_credit_req *req, char *id,
+    size_t idsz)
+{
+	const char *spec = req->user;
+	const char *params[1] = { spec };
+	PGresult *res = NULL;
+	char idbuf[24];
+	int rc;
+
+	if (req->id != 0) {
+		snprintf(idbuf, sizeof(idbuf), "%lld", req->id);
+		params[0] = idbuf;
+		rc = db_query(o->db, &res, "SELECT id FROM app_users WHERE id = $1"
+		    " FOR NO KEY UPDATE", 1, params);
+	} else {
+		rc = db_query(o->db, &res, "SELECT id FROM app_users"
+		    " WHERE external_id = $1 FOR NO KEY UPDATE", 1, params);
+	}
+	if (rc == 0 && PQntuples(res) == 0 && req->id == 0) {
+		PQclear(res);
+		rc = db_query(o->db, &res, "SELECT id FROM app_users"
+		    " WHERE lower(email) = lower($1) ORDER BY id FOR NO KEY UPDATE",
+		    1, params);
+	}
+	if (rc != 0)
+		return ops_db_fail(o, rc, "looking up the user");
+	if (PQntuples(res) == 0 && req->id != 0)
+		rc = ops_fail(o, TALLY_ENOTFOUND, "id", "no user %lld", req->id);
+	else if (PQntuples(res) == 0)
+		rc = ops_fail(o, TALLY_ENOTFOUND, "user", "no user '%s' (by "
+		    "external id or email)", spec);
+	else if (PQntuples(res) > 1)
+		rc = ops_fail(o, TALLY_EREFUSED, "user", "%d users have email '%s'; "
+		    "name one by its external id (tallyctl user list --search)",
+		    PQntuples(res), spec);
+	else
+		snprintf(id, idsz, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+struct credit_arg {
+	const struct ops_user_credit_req *req;
+	char delta[24];
+};
+
+/* The same request id again: done already when identical (*replay). */
+static int
+check_replay(struct ops *o, const struct credit_arg *a,
+    const char *const *params, bool *replay)
+{
+	PGresult *old = NULL;
+	bool same;
+	int rc;
+
+	*replay = false;
+	rc = db_query(o->db, &old, "SELECT user_id::text = $1 AND delta = $2::bigint"
+	    " FROM credit_ledger WHERE kind = 'ADJUSTMENT' AND ref = $3",
+	    3, params);
+	if (rc != 0)
+		return ops_db_fail(o, rc, "looking up the request id");
+	if (PQntuples(old) == 1) {
+		same = strcmp(PQgetvalue(old, 0, 0), "t") == 0;
+		if (!same)
+			rc = ops_fail(o, TALLY_EREFUSED, "request_id", "request id "
+			    "'%s' was already used for another adjustment",
+			    a->req->request_id);
+		*replay = same;
+	}
+	PQclear(old);
+	return rc;
+}
+
+static int
+credit_fn(struct ops *o, void *p, json_t **out)
+{
+	struct credit_arg *a = p;
+	const char *params[4];
+	PGresult *res = NULL;
+	bool replay = false;
+	char uid[24];
+	int rc;
+
+	if ((rc = find_user(o, a->req, uid, sizeof(uid))) != 0)
+		return rc;
+	params[0] = uid;
+	params[1] = a->delta;
+	params[2] = a->req->request_id;
+	params[3] = a->req->reason;
+	if (a->req->request_id != NULL &&
+	    (rc = check_replay(o, a, params, &replay)) != 0)
+		return rc;
+	if (replay) {
+		*out = json_pack("{s:n, s:[], s:b, s:b}", "item", "columns",
+		    "replay", true, "dry_run", o->dry_run);
+		return 0;
+	}
+	rc = db_query(o->db, &res,
+	    "WITH bal AS (SELECT coalesce(sum(delta), 0)::bigint AS b"
+	    "   FROM credit_ledger WHERE user_id = $1),"
+	    " ins AS (INSERT INTO credit_ledger AS l (user_id, delta, kind, ref, reason)"
+	    "   VALUES ($1, $2::bigint, 'ADJUSTMENT',"
+	    "           coalesce($3, 'tallyctl:' || gen_random_uuid()), $4)"
+	    "   RETURNING l.*)"
+	    " SELECT ins.id AS ledger_id, ins.user_id, ins.delta,"
+	    "  bal.b AS balance_before, bal.b + ins.delta AS balance, ins.ref,"
+	    "  ins.reason, ins.created_at,"
+	    "  jsonb_build_object('user_id', ins.user_id, 'balance', bal.b) AS before,"
+	    "  to_jsonb(ins) || jsonb_build_object('balance', bal.b + ins.delta)"
+	    "   AS after"
+	    " FROM ins, bal", 4, params);
+	if (rc != 0)
+		return ops_db_fail(o, rc, "writing the credit ledger");
+	rc = ops_audit(o, "user.credit", "user", uid, a->req->reason,
+	    PQgetvalue(res, 0, CREDIT_NCOLS), PQgetvalue(res, 0, CREDIT_NCOLS + 1));
+	if (rc == 0) {
+		*out = ops_change_json(o, res, 0, CREDIT_NCOLS);
+		json_object_set_new(*out, "replay", json_false());
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
+    json_t **out)
+{
+	struct credit_arg a = { .req = req };
+
+	*out = NULL;
+	ops_reset(o);
+	if (req->id < 0 || (req->id == 0 && (req->user == NULL ||
+	    req->user[0] == '\0')))
+		return ops_fail(o, TALLY_EUSAGE, "user", "user is required: an "
+		    "id, an external id or an email");
+	if (req->delta == 0 || req->delta < -OPS_USER_MAX_DELTA ||
+	    req->delta > OPS_USER_MAX_DELTA)
+		return ops_fail(o, TALLY_EUSAGE, "delta", "delta must be a whole "
+		    "number other than 0, at most %lld either way (negative takes "
+		    "credits away)", OPS_USER_MAX_DELTA);
+	if (req->reason == NULL || req->reason[0] == '\0')
+		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is required");
+	if (req->request_id != NULL && (req->request_id[0] == '\0' ||
+	    strlen(req->request_id) > 200))
+		return ops_fail(o, TALLY_EUSAGE, "request_id", "request_id: 1 to "
+		    "200 characters");
+	snprintf(a.delta, sizeof(a.delta), "%lld", req->delta);
+	return ops_change(o, credit_fn, &a, out);
+}
+
+/* --- list ----------------------------------------------------------------- */
+
+#define USER_FILTER \
+	" FROM app_users u" \
+	" WHERE $1::text IS NULL OR strpos(lower(u.external_id), lower($1)) > 0" \
+	"    OR strpos(lower(coalesce(u.email, '')), lower($1)) > 0"
+#define USER_ROWS(order) \
+	"SELECT u.id, u.external_id, u.email," \
+	" (SELECT coalesce(sum(l.delta), 0) FROM credit_ledger l" \
+	"  WHERE l.user_id = u.id)::bigint AS balance," \
+	" u.registered_at, u.last_login_at" USER_FILTER \
+	" ORDER BY " order "u.id" OPS_LIMIT_OFFSET(2, 3)
+#define USER_LIST(order) \
+	{ "listing users", "SELECT count(*)" USER_FILTER, USER_ROWS(order), 1 }
+
+/* One fixed statement per sort and direction: the request picks one,
+ * never text of its own. */
+static const struct {
+	const char *sort;
+	struct ops_list_sql asc, desc;
+} user_sorts[] = {
+	{ "email", USER_LIST("u.email NULLS LAST, "),
+	  USER_LIST("u.email DESC NULLS LAST, ") },
+	{ "registered", USER_LIST("u.registered_at NULLS LAST, "),
+	  USER_LIST("u.registered_at DESC NULLS LAST, ") },
+	{ "balance", USER_LIST("balance NULLS LAST, "),
+	  USER_LIST("balance DESC NULLS LAST, ") },
+	{ "last_login", USER_LIST("u.last_login_at NULLS LAST, "),
+	  USER_LIST("u.last_login_at DESC NULLS LAST, ") },
+};
+static const struct ops_list_sql user_by_id = USER_LIST("");
+
+int
+ops_user_list(struct ops *o, const struct ops_user_list_req *req,
+    json_t **out)
+{
+	const struct ops_list_sql *q = &user_by_id;
+	const char *params[1] = { req->search };
+	bool desc;
+	size_t i;
+
+	*out = NULL;
+	ops_reset(o);
+	if (req->order != NULL && strcmp(req->order, "asc") != 0 &&
+	    strcmp(req->order, "desc") != 0)
+		return ops_fail(o, TALLY_EUSAGE, "order", "order must be asc or "
+		    "desc");
+	if (req->sort != NULL) {
+		for (i = 0; i < sizeof(user_sorts) / sizeof(user_sorts[0]); i++)
+			if (strcmp(req->sort, user_sorts[i].sort) == 0)
+				break;
+		if (i == sizeof(user_sorts) / sizeof(user_sorts[0]))
+			return ops_fail(o, TALLY_EUSAGE, "sort", "sort must be "
+			    "email, registered, balance or last_login");
+		/* newest and highest first, names from A */
+		desc = req->order != NULL ? strcmp(req->order, "desc") == 0 :
+		    strcmp(req->sort, "email") != 0;
+		q = desc ? &user_sorts[i].desc : &user_sorts[i].asc;
+	}
+	return ops_list(o, q, &req->page, params, out);
+}
