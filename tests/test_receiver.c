@@ -323,9 +323,10 @@ test_slow_client(void **state)
 	    "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
 
 	(void)state;
-	/* MHD's idle timeout (= the deadline, 2 s) never fires: a byte comes
-	 * every 0.1 s.  Only the whole-request deadline can cut these. */
-	proc_start(&p, "request_deadline = 2");
+	/* MHD's idle timeout (= the deadline, 4 s) never fires: a byte comes
+	 * every 0.1 s (a stall of the test of 4 s would be needed).  Only the
+	 * whole-request deadline can cut these. */
+	proc_start(&p, "request_deadline = 4");
 	assert_int_equal(metric(&p, "tally_receiver_deadline_cuts_total"), 0);
 	/* headers trickled one byte at a time */
 	trickle(&p, "POST /webhooks/usage HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaa"

@@ -202,7 +202,9 @@ test_body_budget(void **state)
 	wait_metric_eq(&p, "tally_receiver_body_bytes", 0);
 	assert_int_equal(sw_post(&p, "msg_budget", body.buf, NULL), 200);
 	assert_int_equal(rows_for("usage", "msg_budget"), 1);
-	/* a chunked body that outgrows the budget is dropped and refused */
+	/* a chunked body that outgrows the budget is dropped and refused
+	 * (once the last request has given its share back) */
+	wait_metric_eq(&p, "tally_receiver_body_bytes", 0);
 	slow[0] = hold_body(&p, 40000);
 	wait_metric_eq(&p, "tally_receiver_body_bytes", 40001);
 	{
