@@ -169,6 +169,8 @@ receiver_metrics_render(struct strbuf *out)
 	} gauge_info[RM_NGAUGES] = {
 		[RM_QUEUE_DEPTH] = { "tally_receiver_queue_depth",
 		    "requests waiting for a group commit" },
+		[RM_COMMITTING] = { "tally_receiver_committing",
+		    "requests in the group commits under way" },
 		[RM_CONNECTIONS] = { "tally_receiver_connections",
 		    "open HTTP connections" },
 		[RM_INFLIGHT] = { "tally_receiver_requests_in_flight",

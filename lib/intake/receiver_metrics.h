@@ -19,6 +19,7 @@
 
 enum receiver_gauge {
 	RM_QUEUE_DEPTH,		/* requests waiting for a commit */
+	RM_COMMITTING,		/* requests in the commits under way */
 	RM_CONNECTIONS,		/* open HTTP connections */
 	RM_INFLIGHT,		/* requests being handled */
 	RM_DB_UP,		/* 1 when the last database round trip worked */

@@ -547,6 +547,44 @@ rx_test_end(void)
 
 /* ---- database ---- */
 
+/* Our session (db) holds raw_events' lock, and a receiver's committer
+ * waits behind it. */
+static inline void
+wait_committer_blocked(void)
+{
+	double cap = now_s() + WAIT_CAP_S;
+	char *v = NULL;
+
+	for (;;) {
+		assert_int_equal(db_query_value(db, &v, "SELECT count(*) FROM"
+		    " pg_stat_activity WHERE application_name = 'tally-receiver'"
+		    " AND pg_backend_pid() = ANY(pg_blocking_pids(pid))", 0, NULL),
+		    0);
+		if (strcmp(v, "0") != 0)
+			break;
+		free(v);
+		v = NULL;
+		if (now_s() > cap)
+			fail_msg("no committer ever waited for the lock");
+		sleep_ms(10);
+	}
+	free(v);
+}
+
+static inline void
+lock_still_ours(void)
+{
+	char *v = NULL;
+
+	assert_int_equal(db_query_value(db, &v, "SELECT count(*) FROM pg_locks"
+	    " WHERE pid = pg_backend_pid() AND relation = 'raw_events'::regclass"
+	    " AND mode = 'ExclusiveLock' AND granted", 0, NULL), 0);
+	assert_string_equal(v, "1");
+	free(v);
+}
+
+
+
 static inline long long
 count_rows(const char *sql, const char *a, const char *b)
 {
