@@ -35,7 +35,7 @@ static const struct command {
 	{ "product", ctl_product, "add | list                   seat plans and credit packages" },
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
-	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
+	{ "audit", ctl_audit, "list | verify | anchor       the audit trail, its chain and head" },
 	{ "fx", ctl_fx, "set | list                   exchange rates for the margins" },
 	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },
 	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },

@@ -79,30 +79,6 @@ set_error(struct db *db, const char *sqlstate, const char *msg)
 	    sqlstate != NULL ? sqlstate : "");
 }
 
-static int
-set_role(struct db *db)
-{
-	char *ident;
-	struct strbuf sql = STRBUF_INIT;
-	int rc;
-
-	if (db->role == NULL)
-		return 0;
-	/* A role name is an identifier, not a value: it cannot be a $n
-	 * parameter, so it is quoted by libpq instead.  It comes from our
-	 * code, never from input. */
-	ident = PQescapeIdentifier(db->conn, db->role, strlen(db->role));
-	if (ident == NULL) {
-		set_error(db, NULL, PQerrorMessage(db->conn));
-		return TALLY_EDB;
-	}
-	strbuf_addf(&sql, "SET ROLE %s", ident);
-	PQfreemem(ident);
-	rc = db_simple(db, strbuf_str(&sql));
-	strbuf_release(&sql);
-	return rc;
-}
-
 /* Server notices ("relation already exists, skipping") are not ours to
  * print on stderr unasked; warnings still are. */
 static void
@@ -115,19 +91,73 @@ notice_to_log(void *arg, const char *message)
 		log_debug("database: %.*s", (int)strcspn(message, "\n"), message);
 }
 
+/*
+ * The connection parameters: every one the URL sets, except that a
+ * program's role replaces the URL's user and password.  A program logs
+ * in as its own role (tally_receiver, tally_batch, ...), so RESET ROLE or
+ * SET ROLE in its session can reach no other role's rights; its password,
+ * if the server wants one, comes from the libpq password file (PGPASSFILE),
+ * never from a URL that another program's login shares.
+ */
+static int
+conn_params(struct db *db, const char ***keys, const char ***vals,
+    PQconninfoOption **opts)
+{
+	PQconninfoOption *o;
+	size_t n = 0, i = 0;
+	bool timeout = false;
+
+	*opts = PQconninfoParse(db->conninfo, NULL);
+	if (*opts == NULL)
+		return TALLY_ECONFIG;
+	for (o = *opts; o->keyword != NULL; o++)
+		n++;
+	*keys = xcalloc(n + 4, sizeof(**keys));
+	*vals = xcalloc(n + 4, sizeof(**vals));
+	for (o = *opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (db->role != NULL && (strcmp(o->keyword, "user") == 0 ||
+		    strcmp(o->keyword, "password") == 0))
+			continue;
+		if (strcmp(o->keyword, "connect_timeout") == 0)
+			timeout = true;
+		(*keys)[i] = o->keyword;
+		(*vals)[i++] = o->val;
+	}
+	if (db->role != NULL) {
+		(*keys)[i] = "user";
+		(*vals)[i++] = db->role;
+	}
+	(*keys)[i] = "fallback_application_name";
+	(*vals)[i++] = db->appname;
+	if (!timeout) {
+		(*keys)[i] = "connect_timeout";
+		(*vals)[i++] = "10";
+	}
+	return 0;
+}
+
 static int
 open_conn(struct db *db)
 {
-	const char *keys[] = { "dbname", "fallback_application_name",
-		"connect_timeout", NULL };
-	const char *vals[] = { db->conninfo, db->appname, "10", NULL };
+	const char **keys = NULL, **vals = NULL;
+	PQconninfoOption *opts = NULL;
 	int rc;
 
 	if (db->conn != NULL)
 		PQfinish(db->conn);
-	/* expand_dbname: the URL may be a conninfo string or a URI and its
-	 * own settings win over ours, except fallback_application_name */
-	db->conn = PQconnectdbParams(keys, vals, 1);
+	db->conn = NULL;
+	rc = conn_params(db, &keys, &vals, &opts);
+	if (rc == 0)
+		db->conn = PQconnectdbParams(keys, vals, 0);
+	free(keys);
+	free(vals);
+	PQconninfoFree(opts);
+	if (rc != 0) {
+		set_error(db, NULL, "not a valid connection string");
+		return rc;
+	}
 	if (db->conn == NULL) {
 		set_error(db, NULL, "out of memory connecting");
 		return TALLY_ENOMEM;
@@ -137,9 +167,6 @@ open_conn(struct db *db)
 		return TALLY_EUNAVAIL;
 	}
 	PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
-	rc = set_role(db);
-	if (rc != 0)
-		return rc;
 	set_error(db, NULL, "");
 	return 0;
 }
@@ -173,11 +200,15 @@ db_connect_url(struct db **out, const char *conninfo, const char *appname,
 
 	rc = open_conn(db);
 	if (rc != 0) {
-		log_err("cannot connect to the database: %s%s",
+		log_err("cannot connect to the database%s%s: %s%s",
+		    role != NULL ? " as " : "", role != NULL ? role : "",
 		    strbuf_str(&db->errmsg),
 		    getenv("TALLY_DATABASE_URL") == NULL && conninfo == NULL ?
 		    " (no TALLY_DATABASE_URL: is the embedded cluster up? run "
-		    "'tallyctl db up')" : "");
+		    "'tallyctl db up')" : role != NULL ? " (each program logs "
+		    "in as its own role: the role must be able to LOGIN and its "
+		    "password, if any, be in the libpq password file; see "
+		    "docs/DEPLOY.md)" : "");
 		db_free(db);
 		return rc == TALLY_EDB ? TALLY_EUNAVAIL : rc;
 	}
@@ -209,6 +240,12 @@ PGconn *
 db_conn(struct db *db)
 {
 	return db->conn;
+}
+
+void
+db_set_error(struct db *db, const char *msg)
+{
+	set_error(db, NULL, msg);
 }
 
 const char *

@@ -19,9 +19,16 @@ struct db;
 /*
  * Connect using TALLY_DATABASE_URL (a conninfo string or URI) or, when it is
  * unset, the embedded cluster's unix socket ($TALLY_HOME/pg/run, default
- * ./var).  appname becomes fallback_application_name.  When role is not
- * NULL the session runs as that role (SET ROLE): the privileges of
- * tally_receiver / tally_batch / tally_admin / tally_report apply.
+ * ./var).  appname becomes fallback_application_name.
+ *
+ * role NULL logs in as the URL says: the schema owner, for tallyctl db,
+ * migrate, backup and restore (and tests).  Otherwise the session LOGS IN
+ * as that role (tally_receiver, tally_batch, tally_admin, tally_report):
+ * it replaces the URL's user, and the URL's password is dropped (a
+ * password comes from the libpq password file, PGPASSFILE).  There is no
+ * SET ROLE, so RESET ROLE or SET ROLE in the session cannot reach another
+ * role's rights.  The embedded cluster lets its OS user log in as each of
+ * these roles by peer authentication (lib/pg/pgembed.c).
  * On failure *out is NULL, the reason is logged, and TALLY_EUNAVAIL (or
  * TALLY_ECONFIG for a malformed URL) is returned.
  */
@@ -36,6 +43,9 @@ void db_free(struct db *db);
 char *db_default_url(void);
 
 PGconn *db_conn(struct db *db);
+/* Put an error of the caller's own on the handle (no SQLSTATE), for a
+ * caller that reports db_errmsg(): the audit key that cannot be read. */
+void db_set_error(struct db *db, const char *msg);
 const char *db_errmsg(const struct db *db);	/* "" when none */
 const char *db_sqlstate(const struct db *db);	/* "" when none */
 /* Classify a SQLSTATE (NULL: connection-level failure). */

@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "pg/audit.h"
 #include "pg/pgchild.h"
 #include "pg/pgembed.h"
 #include "base/strbuf.h"
@@ -299,6 +300,70 @@ write_settings(const struct layout *l, struct strbuf *err)
 	return rc;
 }
 
+/* The roles the embedded cluster's OS user may log in as. */
+static const char *const login_roles[] = {
+	PGEMBED_SUPERUSER, "tally_receiver", "tally_batch", "tally_admin",
+	"tally_report",
+};
+
+static int
+write_owned(const struct layout *l, const char *name, const char *text,
+    struct strbuf *err)
+{
+	char *p = joinpath(l->data, name);
+	FILE *f = fopen(p, "w");
+	int rc = 0;
+
+	if (f == NULL || fputs(text, f) < 0)
+		rc = TALLY_ECONFIG;
+	if (f != NULL && fclose(f) != 0)
+		rc = TALLY_ECONFIG;
+	if (rc == 0 && l->user != NULL && chown(p, l->uid, l->gid) != 0)
+		rc = TALLY_ECONFIG;
+	if (rc == 0 && chmod(p, 0600) != 0)
+		rc = TALLY_ECONFIG;
+	if (rc != 0)
+		strbuf_addf(err, "cannot write %s: %s", p, strerror(errno));
+	free(p);
+	return rc;
+}
+
+/*
+ * Who may log in, rewritten at every start (an older cluster made with
+ * --auth=trust is converted): the unix socket only, peer authentication,
+ * and only the OS user that runs tallyctl db up may log in, as the owner or
+ * as each program's role.  The socket directory (0700) already keeps other
+ * users out; peer authentication makes the role name a claim the kernel
+ * vouches for instead of a free choice.
+ */
+static int
+write_auth(const struct layout *l, struct strbuf *err)
+{
+	struct strbuf hba = STRBUF_INIT, ident = STRBUF_INIT;
+	struct passwd *pw = getpwuid(geteuid());
+	size_t i;
+	int rc;
+
+	if (pw == NULL || pw->pw_name == NULL) {
+		strbuf_addf(err, "no user name for uid %u: peer authentication "
+		    "needs one", (unsigned)geteuid());
+		return TALLY_ECONFIG;
+	}
+	strbuf_addstr(&hba, "# written by tallyctl db up at every start: unix "
+	    "socket, peer authentication\n"
+	    "local all all peer map=tally\n");
+	strbuf_addstr(&ident, "# written by tallyctl db up at every start: the "
+	    "OS user it ran as may log in as each tally role\n");
+	for (i = 0; i < sizeof(login_roles) / sizeof(login_roles[0]); i++)
+		strbuf_addf(&ident, "tally %s %s\n", pw->pw_name, login_roles[i]);
+	rc = write_owned(l, "pg_hba.conf", strbuf_str(&hba), err);
+	if (rc == 0)
+		rc = write_owned(l, "pg_ident.conf", strbuf_str(&ident), err);
+	strbuf_release(&hba);
+	strbuf_release(&ident);
+	return rc;
+}
+
 static int
 initdb(const struct layout *l, struct strbuf *err)
 {
@@ -312,7 +377,8 @@ initdb(const struct layout *l, struct strbuf *err)
 	{
 		char *const argv[] = { prog, (char *)"-D", l->data,
 			(char *)"-U", (char *)PGEMBED_SUPERUSER,
-			(char *)"--auth=trust", (char *)"--encoding=UTF8",
+			(char *)"--auth-local=peer",
+			(char *)"--auth-host=reject", (char *)"--encoding=UTF8",
 			(char *)"--locale=C.UTF-8", (char *)"--no-instructions",
 			NULL };
 		st = run_as(l, argv, true);
@@ -439,11 +505,23 @@ pgembed_up(struct strbuf *err)
 		goto out;
 	}
 	rc = write_settings(&l, err);
+	if (rc == 0)
+		rc = write_auth(&l, err);
 	if (rc != 0)
 		goto out;
 
 	if (ctl_status(&l) == 0) {
 		log_info("embedded cluster already running (socket %s)", l.run);
+		/* the authentication files were just rewritten */
+		snprintf(prog, sizeof(prog), "%s/pg_ctl", l.bindir);
+		{
+			char *const argv[] = { prog, (char *)"reload", (char *)"-D",
+				l.data, NULL };
+
+			if (run_as(&l, argv, true) != 0)
+				log_warning("pg_ctl reload failed: the cluster keeps "
+				    "its previous authentication settings");
+		}
 	} else {
 		if (socket_answers(&l)) {
 			strbuf_addf(err, "another server already listens on "
@@ -469,6 +547,9 @@ pgembed_up(struct strbuf *err)
 		log_info("embedded cluster started (socket %s)", l.run);
 	}
 	rc = create_database(&l, err);
+	/* the audit chain's key, which never goes into the database */
+	if (rc == 0)
+		rc = audit_key_create(NULL, err);
 out:
 	layout_free(&l);
 	return rc;
