@@ -51,6 +51,8 @@ static const struct key_def top_keys[] = {
 	KS(reconcile_severity, "warning"),
 	KL(amount_tolerance, "0", 0, 1000000000),
 	KL(settlement_grace_days, "2", 0, 3650),
+	KS(read_database_url, ""),
+	KL(read_lag_wait, "60", 0, 86400),
 };
 
 #define SS(n) { #n, KEY_STRING, NULL, offsetof(struct config_source, n), 0, 0 }

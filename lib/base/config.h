@@ -92,6 +92,12 @@ struct config {
 	long amount_tolerance;	/* minor units, default 0 */
 	long settlement_grace_days;	/* MISSING_IN_SETTLEMENT after, default 2 */
 
+	/* a hot standby for the reports' and reconcile's reads (the spine's
+	 * ctx->read; lib/pg/readdb.h): a conninfo string or URI, "" none;
+	 * TALLY_READ_DATABASE_URL */
+	char *read_database_url;
+	long read_lag_wait;	/* seconds an --as-of waits for it, default 60 */
+
 	struct config_source *sources;
 	size_t nsources;
 	struct config_settlement *settlements;
