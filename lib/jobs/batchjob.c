@@ -349,7 +349,7 @@ take_as_of(struct batchjob_ctx *ctx, const struct period_instant *given)
 		rc = readdb_as_of(ctx->db, ctx->read, given,
 		    ctx->cfg->read_lag_wait, &ctx->as_of, &ctx->why);
 		if (rc != 0) {
-			log_err("%s: %s", ctx->def->program, strbuf_str(&ctx->why));
+			log_err("%s", strbuf_str(&ctx->why));
 			return rc;
 		}
 		ctx->as_of_given = given != NULL;
@@ -440,7 +440,7 @@ batchjob_exec(const struct batchjob *def, const struct batchjob_env *env)
 
 	if (ctx.read_apart && (rc = readdb_check(ctx.db, ctx.read,
 	    &ctx.why)) != 0) {
-		log_err("%s: %s", def->program, strbuf_str(&ctx.why));
+		log_err("%s", strbuf_str(&ctx.why));
 		goto done;
 	}
 	if ((rc = db_try_lock(ctx.db, def->program)) != 0) {
