@@ -48,9 +48,15 @@ secs() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 TICK=$(getconf CLK_TCK)
 # CPU seconds a cluster has spent: its postmaster, the children it has
-# reaped, and those alive now
+# reaped, and those alive now.  A client's backend counts once the
+# postmaster has reaped it, so first wait for that (no client backend, no
+# zombie; the walsender stays).
 cpu() {
 	pm=$(head -1 "$TALLY_HOME/$1/data/postmaster.pid")
+	while ps -o stat=,args= --ppid "$pm" | grep -v walsender |
+	    grep -qE '^Z|\[local\]'; do
+		sleep 0.05
+	done
 	{
 		awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
 		for c in $(ps -o pid= --ppid "$pm"); do
@@ -95,10 +101,16 @@ done
 t2=$(now)
 q "$P" -c "vacuum analyze usage_events" -c "vacuum analyze models" \
     -c "vacuum analyze app_users"
+SIZE=$(q "$P" -c "select sum(pg_total_relation_size(c.oid))
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'usage_events'::regclass")
 LOAD=$(secs "$t0" "$t1")
 CATCH=$(secs "$t1" "$t2")
 echo "replica: $EVENTS usage events loaded on the primary in $LOAD s," \
     "$(awk -v w="$WAL" 'BEGIN { printf "%.0f", w / 1048576 }') MB of WAL"
+echo "    usage_events with its indexes:" \
+    "$(awk -v b="$SIZE" -v n="$EVENTS" 'BEGIN { printf "%.0f MB, %.0f bytes an event", b / 1048576, b / n }')," \
+    "WAL $(awk -v w="$WAL" -v n="$EVENTS" 'BEGIN { printf "%.0f", w / n }') bytes an event"
 echo "    the standby was $(awk -v b="$behind" 'BEGIN { printf "%.1f", b / 1048576 }') MB behind at the commit and caught up $CATCH s after it" \
     "($(awk -v w="$WAL" -v s="$t2" -v a="$t0" 'BEGIN { printf "%.0f", w / 1048576 / (s - a) }') MB/s of WAL from the load's start)"
 
