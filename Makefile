@@ -55,7 +55,8 @@ CMD_SRC := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTSUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz_*.c))
-EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard reports/*/*.sql))
+EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard queries/*/*.sql) \
+	$(wildcard reports/*/*.sql))
 
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(O)/embedded.o
 LIBTALLY := $(O)/libtally.a
@@ -82,8 +83,8 @@ $(O)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# Migrations and report queries live inside the binaries, so an installed
-# program never depends on a runtime path to its SQL.
+# Migrations, queries and report queries live inside the binaries, so an
+# installed program never depends on a runtime path to its SQL.
 $(O)/embedded.c: tools/embed.sh $(EMBED_SRC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   $(words $(EMBED_SRC)) SQL files")
@@ -109,11 +110,14 @@ $(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 # Installs only what is missing; as root it installs, otherwise it prints the
-# exact command to run and stops.
+# exact command to run and stops.  libreoffice-calc-nogui and poppler-utils
+# are for tests/t_report_pdf.sh: the reports printed to PDF as an admin
+# would, pages counted and charts checked.
 DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contrib \
 	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
-	curl zip unzip clang libclang-rt-14-dev time systemd
+	curl zip unzip clang libclang-rt-14-dev time systemd \
+	libreoffice-calc-nogui poppler-utils
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
 

@@ -39,6 +39,7 @@ run(struct batchjob_ctx *ctx)
 	o.fulfil_sla_minutes = ctx->cfg->fulfil_sla_minutes;
 	o.jobs = jobs > 0 ? (int)jobs : allocate_default_jobs();
 	o.role = ctx->def->role;
+	o.cfg = ctx->cfg;	/* the Midtrans and Xendit status APIs */
 	rc = allocate_run(ctx->db, &o, &st);
 	log_info("%s%lld event(s): %lld done, %lld failed, %lld ignored; "
 	    "fulfilled %lld seat(s), %lld credit package(s); %lld without "
@@ -55,7 +56,7 @@ static const struct batchjob def = {
 	.summary = "Normalise new payment and usage events, fulfil paid orders "
 	    "(a seat\nor credits) and apply refunds and chargebacks.\n",
 	.trailer = "Exit: 0 done, 1 paid orders remain that cannot be "
-	    "fulfilled, 75 another\nrun holds the lock.\n",
+	    "fulfilled or are held,\n75 another run holds the lock.\n",
 	.role = "tally_batch",
 	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_ALERTS |
 	    BATCHJOB_LIVE_NOW,

@@ -3,9 +3,12 @@
 #
 # A fresh embedded database under $TALLY_HOME (default ./var/demo, wiped
 # first so every run tells the same story), the receiver on loopback,
-# realistic signed webhooks through all four schemes (a duplicate and a
-# forgery among them), a refund, a few hundred usage events over six weeks,
-# then every batch program and report.  Stops what it started.
+# realistic signed webhooks through all four schemes (a duplicate, a
+# forgery and a relabelled Midtrans notification among them, and a payment
+# too small for its product, which is held), a refund, a few hundred usage
+# events over six weeks, then every batch program and report.  Midtrans
+# and Xendit are confirmed with a stand-in for their status APIs
+# (demo/provider.py).  Stops what it started.
 set -eu
 BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,11 +28,16 @@ mkdir -p "$D/secrets" "$D/webhooks" "$D/reports"
 chmod 755 "$TALLY_HOME"
 
 RECEIVER_PID=""
+PROVIDER_PID=""
 finish() {
 	rc=$?
 	if [ -n "$RECEIVER_PID" ]; then
 		kill -TERM "$RECEIVER_PID" 2>/dev/null || true
 		wait "$RECEIVER_PID" 2>/dev/null || true
+	fi
+	if [ -n "$PROVIDER_PID" ]; then
+		kill -TERM "$PROVIDER_PID" 2>/dev/null || true
+		wait "$PROVIDER_PID" 2>/dev/null || true
 	fi
 	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
 	[ $rc -eq 0 ] || echo "demo FAILED (exit $rc); files are in $D" >&2
@@ -46,7 +54,27 @@ printf 'whsec_demo_stripe_%s\n' "$T0" >"$D/secrets/stripe"
 printf 'whsec_%s\n' "$(head -c 24 /dev/urandom | base64)" >"$D/secrets/images"
 printf 'SB-Mid-server-demo%s\n' "$T0" >"$D/secrets/midtrans"
 printf 'xnd_demo_token_%s\n' "$T0" >"$D/secrets/xendit"
+# the keys of the providers' status APIs (Midtrans: the server key)
+printf 'SB-Mid-server-demo%s\n' "$T0" >"$D/secrets/midtrans-api"
+printf 'xnd_development_demo%s\n' "$T0" >"$D/secrets/xendit-api"
 chmod 600 "$D"/secrets/*
+
+# Midtrans and Xendit sign (almost) nothing of what a notification says,
+# so tally-allocate asks their status APIs before acting.  The demo's
+# stand-in answers from $D/provider/{midtrans,xendit}/ID.json.
+mkdir -p "$D/provider/midtrans" "$D/provider/xendit"
+python3 "$HERE/demo/provider.py" "$D/provider" "$D/secrets/midtrans-api" \
+	"$D/provider.port" 2>"$D/provider.log" &
+PROVIDER_PID=$!
+i=0
+until [ -s "$D/provider.port" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "provider did not come up:"; cat "$D/provider.log"; exit 1; }
+	sleep 0.1
+done
+PROVIDER="http://127.0.0.1:$(cat "$D/provider.port")"
+# one stand-in for both: the Xendit key is the Midtrans one here
+cp "$D/secrets/midtrans-api" "$D/secrets/xendit-api"
 cat >"$D/tally.conf" <<EOF
 listen = 127.0.0.1:$PORT
 report_dir = $D/reports
@@ -59,10 +87,14 @@ secret_file = $D/secrets/stripe
 [source midtrans]
 scheme = midtrans
 secret_file = $D/secrets/midtrans
+status_url = $PROVIDER
+api_key_file = $D/secrets/midtrans-api
 
 [source xendit]
 scheme = xendit
 secret_file = $D/secrets/xendit
+status_url = $PROVIDER
+api_key_file = $D/secrets/xendit-api
 
 [source images]
 scheme = standard-webhooks
@@ -89,6 +121,10 @@ EOF
 quiet ctl account import "$D/accounts.csv"
 quiet ctl model set qwen-image-edit --active --credit-cost 5 --provider-cost 0.02 --currency USD
 quiet ctl model set gemini-flash-image --active --credit-cost 3 --provider-cost 0.04 --currency USD
+# the models bill in USD and credits also sell in IDR: a rate lets the
+# monthly margins put the two together (audited like every admin act)
+quiet ctl fx set USD IDR 16250 --from "$(date -u -d @"$((T0 - 90 * 86400))" +%Y-%m-%d)"
+"$BINDIR/tallyctl" fx list
 "$BINDIR/tallyctl" product list
 "$BINDIR/tallyctl" account list
 
@@ -121,10 +157,13 @@ cat >"$W/midtrans_budi.json" <<EOF
 {"transaction_time":"$(date -u -d @"$(ago 4)" '+%Y-%m-%d %H:%M:%S')","transaction_status":"settlement","transaction_id":"b1c2d3e4-0001","status_code":"200","gross_amount":"150000.00","currency":"IDR","payment_type":"bank_transfer","order_id":"mt-1001","fraud_status":"accept","custom_field1":"seat-30-idr","customer_details":{"email":"budi@example.co.id"}}
 EOF
 "$BINDIR/tallyctl" send midtrans "$W/midtrans_budi.json"
+# what Midtrans's status API says about that order: the same
+cp "$W/midtrans_budi.json" "$D/provider/midtrans/mt-1001.json"
 cat >"$W/xendit_citra.json" <<EOF
 {"id":"inv_citra_1","external_id":"order-citra-1","user_id":"demo","status":"PAID","amount":450000,"paid_amount":450000,"currency":"IDR","payer_email":"citra@example.co.id","paid_at":"$(date -u -d @"$(ago 5)" '+%Y-%m-%dT%H:%M:%S.000Z')","payment_method":"BANK_TRANSFER","metadata":{"sku":"credits-500-idr"}}
 EOF
 "$BINDIR/tallyctl" send xendit "$W/xendit_citra.json"
+cp "$W/xendit_citra.json" "$D/provider/xendit/inv_citra_1.json"
 
 # the image service's users buy their credits too (matched by email)
 for u in 1 2 3; do
@@ -135,7 +174,11 @@ for u in 4 5; do
 {"id":"inv_user$u","external_id":"order-user$u","user_id":"demo","status":"PAID","amount":450000,"paid_amount":450000,"currency":"IDR","payer_email":"user$u@example.com","paid_at":"$(date -u -d @"$(ago 44)" '+%Y-%m-%dT%H:%M:%S.000Z')","payment_method":"EWALLET","metadata":{"sku":"credits-500-idr"}}
 EOF
 	"$BINDIR/tallyctl" send xendit "$W/xendit_user$u.json"
+	cp "$W/xendit_user$u.json" "$D/provider/xendit/inv_user$u.json"
 done
+
+step "a payment that is wrong for its product (held, not given anything)"
+stripe_checkout evt_greg greg@example.com seat-30 100 usd "$(ago 1)" pi_greg
 
 step "a duplicate delivery (acknowledged, stored once) and a forgery (rejected)"
 "$BINDIR/tallyctl" send stripe "$W/evt_alice.json"
@@ -145,6 +188,12 @@ code=$(curl -s -o "$D/forged.out" -w '%{http_code}' -X POST \
 	--data-binary @"$W/evt_bob.json" "http://127.0.0.1:$PORT/webhooks/stripe")
 echo "forged delivery: HTTP $code $(cat "$D/forged.out")"
 [ "$code" = 401 ]
+# Midtrans signs status_code but not transaction_status: Budi's order
+# relabelled from its signed "pending" (201) to "settlement" is refused
+sed -e 's/"status_code":"200"/"status_code":"201"/' \
+	-e 's/"transaction_id":"b1c2d3e4-0001"/"transaction_id":"b1c2d3e4-0002"/' \
+	"$W/midtrans_budi.json" >"$W/midtrans_relabelled.json"
+"$BINDIR/tallyctl" send midtrans "$W/midtrans_relabelled.json" || [ $? -eq 65 ]
 
 step "a refund (Dave's seat will be revoked)"
 cat >"$W/evt_dave_refund.json" <<EOF
@@ -165,7 +214,9 @@ psql -X -q "$("$BINDIR/tallyctl" db url)" -c \
 
 step "tally-allocate: orders, payments, seats, credits, refunds, usage"
 "$BINDIR/tally-allocate" || [ $? -eq 1 ]
-"$BINDIR/tally-allocate"
+# exit 1: Greg's order is held (1.00 paid for a 15.00 seat), a case is open
+"$BINDIR/tally-allocate" || [ $? -eq 1 ]
+"$BINDIR/tallyctl" order list --status held
 "$BINDIR/tallyctl" assignment list
 "$BINDIR/tallyctl" user list --sort balance
 
@@ -193,6 +244,13 @@ step "reports"
 "$BINDIR/tally-weekly-report" --out "$D/reports"
 "$BINDIR/tally-monthly-review" --out "$D/reports" --as-of "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 "$BINDIR/tally-model-stats" --out "$D/reports" --days 42
+
+step "the Summary sheet of each workbook, as an admin reads it first"
+for f in "$D"/reports/weekly-*.xlsx "$D"/reports/monthly-*.xlsx \
+    "$D"/reports/model-stats-*.xlsx; do
+	printf -- '--- %s\n' "$(basename "$f")"
+	/usr/bin/python3 "$HERE/support/xlsx_read.py" --text Summary "$f"
+done
 
 step "status (the receiver was stopped above, so its check fails)"
 "$BINDIR/tallyctl" status || true

@@ -5,7 +5,9 @@
  * nothing on reruns in between, every condition of the issue (free seats,
  * unfulfillable orders, suspensions in a day, failed batch runs), delivery
  * failures (closed port, HTTP 500) kept and retried without failing the
- * run, and two evaluators at once agreeing on one edge.
+ * run, two evaluators at once agreeing on one edge, and the history that
+ * keeps every raise and resolve (sql/061) although `alerts` keeps only the
+ * latest.
  */
 #include "support/alloc_test.h"
 
@@ -448,6 +450,54 @@ test_program_failure_alert(void **state)
 	strbuf_release(&cmd);
 }
 
+/*
+ * Every edge is in alert_history, written in the transaction that changes
+ * `alerts`: raised, resolved, raised again is three rows, although the
+ * alerts row only remembers the last raise.  Reruns add nothing; the
+ * batch role cannot rewrite the history.
+ */
+static void
+test_history(void **state)
+{
+	struct alert_opts o = opts(NULL);
+	struct alert_result r;
+	struct db *db;
+
+	(void)state;
+	pool(2);
+	r = run(&o);
+	assert_int_equal(r.raised, 1);
+	r = run(&o);
+	pool(10);
+	r = run(&o);
+	assert_int_equal(r.resolved, 1);
+	/* busy again: 12 seats, threshold raised to 20 */
+	o.seat_threshold = 20;
+	r = run(&o);
+	assert_int_equal(r.raised, 1);
+	r = run(&o);
+	t_expect_str(t_su, "SELECT string_agg(event, ' ' ORDER BY at, id)"
+	    " FROM alert_history WHERE key = 'seats_low'",
+	    "RAISED RESOLVED RAISED");
+	/* each edge at the instant alerts recorded for it, with its summary */
+	t_expect_str(t_su, "SELECT count(*) FROM alert_history h JOIN alerts a"
+	    " USING (key) WHERE h.key = 'seats_low' AND h.event = 'RAISED'"
+	    " AND h.at = a.raised_at AND h.summary = a.summary", "1");
+	t_expect_str(t_su, "SELECT summary FROM alert_history"
+	    " WHERE key = 'seats_low' AND event = 'RESOLVED'",
+	    "12 free seat(s) in the pool (threshold 5)");
+	/* the other conditions were never raised: no history */
+	t_expect_ll(t_su, "SELECT count(*) FROM alert_history"
+	    " WHERE key <> 'seats_low'", 0);
+	db = t_batch_conn();
+	assert_int_not_equal(db_command(db, NULL, "UPDATE alert_history"
+	    " SET summary = 'nothing happened'", 0, NULL), 0);
+	assert_int_not_equal(db_command(db, NULL, "DELETE FROM alert_history",
+	    0, NULL), 0);
+	db_free(db);
+	t_expect_ll(t_su, "SELECT count(*) FROM alert_history", 3);
+}
+
 int
 main(void)
 {
@@ -458,6 +508,7 @@ main(void)
 		T(test_conditions),
 		T(test_two_evaluators),
 		T(test_program_failure_alert),
+		T(test_history),
 #undef T
 	};
 

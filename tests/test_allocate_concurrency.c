@@ -182,6 +182,7 @@ allocator_main(void *arg)
 	o.jobs = 1;
 	o.batch = 100;
 	o.fulfil_sla_minutes = 5;
+	o.cfg = &t_cfg;		/* Midtrans and Xendit are asked (the fake) */
 	for (;;) {
 		bool done = atomic_load(&receiver_done) && atomic_load(&admin_done);
 
@@ -327,6 +328,37 @@ expirer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * What the fake status API says about each Midtrans and Xendit order of
+ * sql_events: settled, and paid (the late "pending" notifications are
+ * then confirmed as the settlement they were overtaken by).
+ */
+static void
+provider_answers(void)
+{
+	char path[64], body[512];
+
+	for (int g = 0; g < ORDERS; g++) {
+		if (g % 10 == 8) {
+			snprintf(path, sizeof(path), "/v2/ord-%d/status", g);
+			snprintf(body, sizeof(body), "{\"status_code\":\"200\","
+			    "\"transaction_status\":\"settlement\","
+			    "\"fraud_status\":\"accept\",\"order_id\":\"ord-%d\","
+			    "\"transaction_id\":\"tx-%d\",\"gross_amount\":"
+			    "\"150000.00\",\"currency\":\"IDR\","
+			    "\"transaction_time\":\"2026-11-20 10:15:00\"}", g, g);
+			t_provider_says(path, body);
+		} else if (g % 10 == 9) {
+			snprintf(path, sizeof(path), "/v2/invoices/inv_%d", g);
+			snprintf(body, sizeof(body), "{\"id\":\"inv_%d\","
+			    "\"status\":\"PAID\",\"amount\":150000,"
+			    "\"paid_amount\":150000,\"currency\":\"IDR\","
+			    "\"paid_at\":\"2026-11-20T03:16:00Z\"}", g);
+			t_provider_says(path, body);
+		}
+	}
+}
+
 static void
 test_concurrent_allocators(void **state)
 {
@@ -343,6 +375,7 @@ test_concurrent_allocators(void **state)
 	    " SELECT 'acc' || g || '@pool.io', CASE WHEN g <= 100 THEN 10 END"
 	    " FROM generate_series(1, 250) g");
 	t_exec(t_su, "INSERT INTO customers (email) VALUES ('walkin@example.com')");
+	provider_answers();
 
 	memset(al, 0, sizeof(al));
 	pthread_create(&rt, NULL, receiver_main, NULL);
@@ -437,5 +470,6 @@ main(void)
 	};
 
 	testdb_require();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, t_providers_start,
+	    t_providers_stop);
 }

@@ -164,6 +164,70 @@ test_secrets_errors(void **state)
 	strbuf_release(&err);
 }
 
+/* status_url and api_key_file: Midtrans and Xendit only, both or neither,
+ * an http(s) URL; the key file read with secret_file's rules, one key. */
+static void
+test_status_api(void **state)
+{
+	struct config cfg;
+	struct config_secret key;
+	struct strbuf err = STRBUF_INIT;
+	const struct config_source *s;
+	char one[256], two[256], text[1024];
+
+	(void)state;
+	snprintf(one, sizeof(one), "%s", write_file("mt.key",
+	    "SB-Mid-server-abc\n"));
+	snprintf(two, sizeof(two), "%s", write_file("two.key",
+	    "key-a\nkey-b\n"));
+	expect_error("[source s]\nscheme = stripe\nsecret_file = x\n"
+	    "status_url = https://api.stripe.com\napi_key_file = k\n",
+	    ":1: [source s] status_url and api_key_file are for scheme midtrans "
+	    "or xendit");
+	expect_error("[source m]\nscheme = midtrans\nsecret_file = x\n"
+	    "status_url = https://api.midtrans.com\n",
+	    ":1: [source m] needs both status_url and api_key_file");
+	expect_error("[source m]\nscheme = xendit\nsecret_file = x\n"
+	    "api_key_file = k\n", ":1: [source m] needs both");
+	expect_error("[source m]\nscheme = midtrans\nsecret_file = x\n"
+	    "status_url = ftp://api.midtrans.com\napi_key_file = k\n",
+	    "status_url 'ftp://api.midtrans.com' is not an http:// or https://");
+
+	snprintf(text, sizeof(text), "[source m]\nscheme = midtrans\n"
+	    "secret_file = x\nstatus_url = https://api.sandbox.midtrans.com\n"
+	    "api_key_file = %s\n[source plain]\nscheme = midtrans\n"
+	    "secret_file = x\n[source two]\nscheme = xendit\nsecret_file = x\n"
+	    "status_url = https://api.xendit.co\napi_key_file = %s\n"
+	    "[source gone]\nscheme = xendit\nsecret_file = x\n"
+	    "status_url = https://api.xendit.co\napi_key_file = /nonexistent/k\n",
+	    one, two);
+	assert_int_equal(load(text, &cfg, &err), 0);
+	s = config_find_source(&cfg, "m");
+	assert_string_equal(s->status_url, "https://api.sandbox.midtrans.com");
+	assert_int_equal(config_read_api_key(&cfg, s, &key, &err), 0);
+	assert_int_equal(key.len, strlen("SB-Mid-server-abc"));
+	assert_memory_equal(key.data, "SB-Mid-server-abc", key.len);
+	config_secret_wipe(&key);
+	assert_null(key.data);
+	/* a source without one: none to read */
+	assert_int_equal(config_read_api_key(&cfg,
+	    config_find_source(&cfg, "plain"), &key, &err), TALLY_ECONFIG);
+	assert_non_null(strstr(err.buf, "[source plain] has no api_key_file"));
+	/* one key, not a rotation pair */
+	strbuf_reset(&err);
+	assert_int_equal(config_read_api_key(&cfg,
+	    config_find_source(&cfg, "two"), &key, &err), TALLY_ECONFIG);
+	assert_non_null(strstr(err.buf, "more than 1 secret (one per line)"));
+	assert_null(key.data);
+	strbuf_reset(&err);
+	assert_int_equal(config_read_api_key(&cfg,
+	    config_find_source(&cfg, "gone"), &key, &err), TALLY_ECONFIG);
+	assert_non_null(strstr(err.buf, "[source gone] api_key_file "
+	    "/nonexistent/k"));
+	config_free(&cfg);
+	strbuf_release(&err);
+}
+
 static void
 test_env_override(void **state)
 {
@@ -194,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_secrets_errors),
+		cmocka_unit_test(test_status_api),
 		cmocka_unit_test(test_env_override),
 	};
 	int rc;

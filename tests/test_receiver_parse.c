@@ -383,18 +383,25 @@ test_stripe(void **state)
 }
 
 static void
-midtrans_body(struct strbuf *sb, const struct signature_key *k,
-    const char *gross, const char *status, bool with_txid)
+midtrans_body_code(struct strbuf *sb, const struct signature_key *k,
+    const char *code, const char *gross, const char *status, bool with_txid)
 {
 	char sig[2 * SIGNATURE_SHA512_LEN + 1];
 
-	assert_int_equal(signature_midtrans_sign(k, "ORDER-1", "200", gross,
+	assert_int_equal(signature_midtrans_sign(k, "ORDER-1", code, gross,
 	    sig), 0);
 	strbuf_reset(sb);
-	strbuf_addf(sb, "{\"order_id\":\"ORDER-1\",\"status_code\":\"200\","
+	strbuf_addf(sb, "{\"order_id\":\"ORDER-1\",\"status_code\":\"%s\","
 	    "\"gross_amount\":\"%s\",\"transaction_status\":\"%s\",%s"
-	    "\"signature_key\":\"%s\",\"currency\":\"IDR\"}", gross, status,
-	    with_txid ? "\"transaction_id\":\"tx-9\"," : "", sig);
+	    "\"signature_key\":\"%s\",\"currency\":\"IDR\"}", code, gross,
+	    status, with_txid ? "\"transaction_id\":\"tx-9\"," : "", sig);
+}
+
+static void
+midtrans_body(struct strbuf *sb, const struct signature_key *k,
+    const char *gross, const char *status, bool with_txid)
+{
+	midtrans_body_code(sb, k, "200", gross, status, with_txid);
 }
 
 static void
@@ -437,6 +444,39 @@ test_midtrans(void **state)
 	/* no signature at all */
 	assert_int_equal(parse(&rs, &h, "{\"order_id\":\"ORDER-1\"}", &p),
 	    TALLY_ESIGNATURE);
+	receiver_parsed_release(&p);
+	/* the status goes with its signed code ... */
+	midtrans_body_code(&body, &rs.keys[0], "201", "150000.00", "pending",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
+	receiver_parsed_release(&p);
+	midtrans_body_code(&body, &rs.keys[0], "202", "150000.00", "expire",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
+	receiver_parsed_release(&p);
+	/* a card capture the fraud check challenged comes as 201 */
+	midtrans_body_code(&body, &rs.keys[0], "201", "150000.00", "capture",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
+	receiver_parsed_release(&p);
+	/* ... or it was relabelled: a pending notification (signed 201)
+	 * called a settlement, a settlement (200) called pending, a refund
+	 * called off (202) */
+	midtrans_body_code(&body, &rs.keys[0], "201", "150000.00", "settlement",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), TALLY_EDATA);
+	assert_int_equal(p.status, 400);
+	assert_non_null(strstr(p.reason, "does not go with the signed"));
+	receiver_parsed_release(&p);
+	midtrans_body_code(&body, &rs.keys[0], "200", "150000.00", "pending",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), TALLY_EDATA);
+	assert_int_equal(p.status, 400);
+	receiver_parsed_release(&p);
+	midtrans_body_code(&body, &rs.keys[0], "202", "150000.00", "refund",
+	    true);
+	assert_int_equal(parse(&rs, &h, body.buf, &p), TALLY_EDATA);
+	assert_int_equal(p.status, 400);
 	receiver_parsed_release(&p);
 	strbuf_release(&body);
 	receiver_source_release(&rs);

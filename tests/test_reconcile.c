@@ -73,7 +73,11 @@ static const char planted_cases[] =
     "CREDITS_OVERDRAWN|{\"user_id\": 3}|-50||warning|OPEN\n"
     "CREDIT_BALANCE_MISMATCH|{\"user_id\": 1}|10||error|OPEN\n"
     "UNPROCESSABLE_EVENT|{\"source\": \"stripe\", \"event_key\": "
-    "\"evt_bad\"}|||warning|OPEN\n";
+    "\"evt_bad\"}|||warning|OPEN\n"
+    "UNDERPAID|{\"order_id\": 22}|999|USD|error|OPEN\n"
+    "UNKNOWN_PRODUCT|{\"order_id\": 23}|700|USD|error|OPEN\n"
+    "OVERPAID|{\"order_id\": 24}|200|USD|warning|OPEN\n"
+    "NOTIFICATION_MISMATCH|{\"raw_event_id\": 4}|15000000|IDR|error|OPEN\n";
 
 /* Match on a read connection of its own (see above). */
 static bool apart;
@@ -426,10 +430,10 @@ test_planted_every_category(void **state)
 	fx_open(&f, planted);
 	assert_int_equal(run(&f, "planted_settlement.csv", ASOF),
 	    TALLY_EPROBLEMS);
-	assert_int_equal(f.r.found, 19);
-	assert_int_equal(f.r.opened, 19);
-	assert_int_equal(f.r.open_total, 19);
-	assert_int_equal(f.r.open_alerting, 19);
+	assert_int_equal(f.r.found, 23);
+	assert_int_equal(f.r.opened, 23);
+	assert_int_equal(f.r.open_total, 23);
+	assert_int_equal(f.r.open_alerting, 23);
 	assert_int_equal(f.r.settlement.rows, 23);
 	expect_cases(&f, "true", planted_cases);
 	/* every category of the schema is planted once */
@@ -479,10 +483,10 @@ test_planted_every_category(void **state)
 	expect_text(&f, "SELECT concat_ws(' ', status, found, opened, closed,"
 	    " open_total, settlement_rows, settlement_format,"
 	    " length(settlement_sha256)) FROM reconcile_runs",
-	    "PROBLEMS 19 19 0 19 23 stripe 64");
+	    "PROBLEMS 23 23 0 23 23 stripe 64");
 	expect_text(&f, "SELECT concat_ws(' ', status, counts->>'found',"
 	    " counts->>'open_alerting', jsonb_array_length(outputs))"
-	    " FROM job_runs WHERE program = 'tally-reconcile'", "PROBLEMS 19 19 22");
+	    " FROM job_runs WHERE program = 'tally-reconcile'", "PROBLEMS 23 23 24");
 	assert_true(file_exists(&f, "reconcile-2026-11-01_2026-11-30.xlsx"));
 	assert_true(file_exists(&f,
 	    "reconcile-2026-11-01_2026-11-30.manifest.json"));
@@ -493,8 +497,9 @@ test_planted_every_category(void **state)
 	assert_non_null(strstr(csv, "\"category\",\"title\",\"default_severity\","
 	    "\"currency\",\"open\",\"accepted\",\"new\",\"closed\",\"open_amount\","
 	    "\"action\"\r\n\"PAID_NOT_FULFILLED\","));
-	assert_non_null(strstr(csv, "\"CURRENCY_MISMATCH\",\"Settled currency "
-	    "differs from the recorded payment\",\"error\",\"EUR\",1,0,1,0,10.00,"));
+	assert_non_null(strstr(csv, "\"CURRENCY_MISMATCH\",\"Currency differs: "
+	    "the settled charge from our payment, or a payment from its "
+	    "product's price\",\"error\",\"EUR\",1,0,1,0,10.00,"));
 	assert_non_null(strstr(csv, "\"CREDITS_OVERDRAWN\",\"User with a negative "
 	    "credit balance\",\"warning\",,1,0,1,0,-50,"));
 	free(csv);
@@ -523,7 +528,7 @@ test_rerun_does_not_duplicate(void **state)
 	    TALLY_EPROBLEMS);
 	assert_int_equal(run(&f, "planted_settlement.csv",
 	    "2026-12-02T06:00:00Z"), TALLY_EPROBLEMS);
-	assert_int_equal(f.r.found, 19);
+	assert_int_equal(f.r.found, 23);
 	assert_int_equal(f.r.opened, 0);
 	assert_int_equal(f.r.closed, 0);
 	assert_int_equal(f.r.settlement.inserted, 0);
@@ -531,7 +536,7 @@ test_rerun_does_not_duplicate(void **state)
 	expect_cases(&f, "true", planted_cases);
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_cases"
 	    " WHERE occurrences = 2 AND first_seen = '" ASOF "'"
-	    " AND last_seen = '2026-12-02T06:00:00Z'"), 19);
+	    " AND last_seen = '2026-12-02T06:00:00Z'"), 23);
 	assert_int_equal(count(&f, "SELECT count(*) FROM settlement_rows"), 23);
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_runs"), 2);
 	fx_close(&f);
@@ -553,7 +558,7 @@ test_fixing_closes(void **state)
 	load_sql(&f, "fix.sql");
 	assert_int_equal(run(&f, "fix_settlement.csv", "2026-12-03T00:00:00Z"),
 	    TALLY_EPROBLEMS);
-	assert_int_equal(f.r.closed, 18);
+	assert_int_equal(f.r.closed, 22);
 	assert_int_equal(f.r.opened, 0);
 	assert_int_equal(f.r.open_total, 1);
 	expect_cases(&f, "c.status <> 'CLOSED'",
@@ -561,7 +566,7 @@ test_fixing_closes(void **state)
 	    "\"stripe\"}|-500|USD|warning|OPEN\n");
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_cases"
 	    " WHERE status = 'CLOSED' AND closed_at = '2026-12-03T00:00:00Z'"
-	    " AND closed_run_id = (SELECT max(id) FROM reconcile_runs)"), 18);
+	    " AND closed_run_id = (SELECT max(id) FROM reconcile_runs)"), 22);
 	/* the late webhook's payment was matched to its settled row */
 	assert_int_equal(count(&f, "SELECT count(*) FROM settlement_rows"
 	    " WHERE txn_id = 'txn_404' AND payment_id = 23"), 1);
@@ -676,7 +681,7 @@ test_dry_run(void **state)
 	fx_open(&f, planted);
 	assert_int_equal(run_full(&f, "planted_settlement.csv", "2026-11-01",
 	    "2026-12-01", ASOF, true), TALLY_EPROBLEMS);
-	assert_int_equal(f.r.found, 19);
+	assert_int_equal(f.r.found, 23);
 	assert_int_equal(f.r.run_id, 0);
 	assert_int_equal(count(&f, "SELECT (SELECT count(*) FROM reconcile_cases)"
 	    " + (SELECT count(*) FROM settlement_rows)"
@@ -812,7 +817,7 @@ test_program_exit_codes(void **state)
 	strbuf_addf(&args, NOV " --settlement %s",
 	    fixture("planted_settlement.csv"));
 	assert_int_equal(program(&f, args.buf, &err), 1);
-	assert_non_null(strstr(err, "19 open cases at or above severity warning"));
+	assert_non_null(strstr(err, "23 open cases at or above severity warning"));
 	free(err);
 	snprintf(path, sizeof(path), "%s/stdout", f.dir);
 	out = read_path(path);

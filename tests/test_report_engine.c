@@ -4,7 +4,9 @@
  * openpyxl), formula injection, the snapshot and time zone, parameters,
  * empty results, errors that leave no half-written files, job_runs rows,
  * manifests, reruns that give the same bytes, dry runs, formats and
- * continuation sheets.
+ * continuation sheets; what the XLSX adds for people: headers and notes
+ * from the SQL comment, total rows, cell notes, windows, timestamps in
+ * the report zone with the offset where an hour repeats.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +31,7 @@
 #include "report/engine.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/sheet_test.h"
 
 #define BERLIN "Europe/Berlin"
 
@@ -86,29 +89,6 @@ count_entries(const char *dir)
 	return n;
 }
 
-static json_t *
-read_xlsx(const char *dir, const char *name)
-{
-	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *p;
-	json_t *j;
-	json_error_t jerr;
-
-	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s/%s'", reader, dir, name);
-	p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		strbuf_add(&out, buf, n);
-	assert_int_equal(pclose(p), 0);
-	j = json_loads(strbuf_str(&out), 0, &jerr);
-	if (j == NULL)
-		fail_msg("reader output is not JSON: %s", jerr.text);
-	strbuf_release(&cmd);
-	strbuf_release(&out);
-	return j;
-}
 
 static json_t *
 xcell(json_t *wb, size_t sheet, size_t row, size_t col)
@@ -222,7 +202,7 @@ test_types_and_injection(void **state)
 	    "\"NaN\",\"1 day\",\"{\"\"a\"\": 1}\",\"'@SUM(A1)\"\r\n");
 	free(csv);
 
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_string_equal(json_string_value(json_object_get(wb, "created")),
 	    "2026-11-17T06:00:00");
 	assert_xcell(wb, 1, 0, "n", "General");
@@ -328,10 +308,15 @@ test_empty_result(void **state)
 	csv = slurp(dir, "t-2026-11-16-none.csv", NULL);
 	assert_string_equal(csv, "\"a\",\"b\"\r\n");
 	free(csv);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	sh = json_array_get(json_object_get(wb, "sheets"), 0);
 	assert_string_equal(json_string_value(json_object_get(sh, "name")), "none");
-	assert_int_equal(json_array_size(json_object_get(sh, "rows")), 1);
+	/* the header, then a line that says the sheet is empty on purpose */
+	assert_int_equal(json_array_size(json_object_get(sh, "rows")), 2);
+	assert_string_equal(json_string_value(json_object_get(xcell(wb, 0, 1, 0),
+	    "v")), "Nothing in this period");
+	assert_string_equal(json_string_value(json_object_get(sh, "autofilter")),
+	    "A1:B1");
 	assert_int_equal(json_array_size(json_object_get(sh, "charts")), 0);
 	json_decref(wb);
 	report_result_release(&res);
@@ -648,7 +633,7 @@ test_continuation_and_formats(void **state)
 	assert_null(res.sheets[0].csv);
 	assert_int_equal(count_entries(dir), 2);	/* xlsx + manifest */
 	report_result_release(&res);
-	wb = read_xlsx(dir, "t-2026-11-16.xlsx");
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_int_equal(json_array_size(json_object_get(wb, "sheets")), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(wb, "sheets"), 2), "name")), "n (3)");
@@ -663,6 +648,130 @@ test_continuation_and_formats(void **state)
 	csv = slurp(dir, "t-2026-11-16-n.csv", NULL);
 	assert_string_equal(csv, "\"n\"\r\n1\r\n2\r\n3\r\n4\r\n5\r\n");
 	free(csv);
+	free(dir);
+}
+
+/*
+ * What people get and the CSV does not: the comment's headers and notes,
+ * a total row in bold under a rule, an empty margin that says why, and a
+ * window stated in a title row and in the chart's title.  The CSV keeps
+ * the machine names and the bare values.
+ */
+static void
+test_headers_notes_totals(void **state)
+{
+	static const struct report_source src[] = { { "t/10_cur.sql",
+	    "-- sheet: Money\n"
+	    "-- money: net=cur\n"
+	    "-- total: sku=All products\n"
+	    "-- cellnote: margin=why\n"
+	    "-- window: 7 days\n"
+	    "-- chart: column; category=sku; values=net; title=Net\n"
+	    "-- column: sku | Product | the sku; All products is the total\n"
+	    "-- column: net | Net revenue | payments minus refunds,\n"
+	    "--     in the row's currency\n"
+	    "select * from (values ('a', 1.50, 'USD', 0.5, null),\n"
+	    "  ('b', 2.25, 'USD', null, 'no rate from EUR to USD'),\n"
+	    "  ('All products', 3.75, 'USD', null, null))\n"
+	    "  as t(sku, net, cur, margin, why)\n" } };
+	struct report_result res;
+	char *dir = new_dir(), *csv;
+	json_t *wb, *sh, *comments, *c;
+
+	(void)state;
+	assert_int_equal(run(src, 1, dir, BERLIN, NULL, &res), 0);
+	csv = slurp(dir, "t-2026-11-16-money.csv", NULL);
+	assert_non_null(strstr(csv, "\"sku\",\"net\",\"cur\",\"margin\","
+	    "\"why\"\r\n"));
+	free(csv);
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
+	sh = json_array_get(json_object_get(wb, "sheets"), 0);
+	/* a title row stating the window (the day's period is shorter than
+	 * 7 days: the 7 days ending with it), then the header */
+	assert_string_equal(xstr(wb, 0, 0),
+	    "Money, last 7 days (2026-11-10 to 2026-11-16)");
+	assert_string_equal(json_string_value(json_object_get(sh, "freeze")),
+	    "A3");
+	assert_string_equal(xstr(wb, 1, 0), "Product");
+	assert_string_equal(xstr(wb, 1, 1), "Net revenue");
+	assert_string_equal(xstr(wb, 1, 2), "Cur");	/* no directive */
+	comments = json_object_get(sh, "comments");
+	assert_string_equal(json_string_value(json_object_get(comments, "A2")),
+	    "the sku; All products is the total");
+	assert_string_equal(json_string_value(json_object_get(comments, "B2")),
+	    "payments minus refunds, in the row's currency");
+	assert_null(json_object_get(comments, "C2"));
+	/* the empty margin of b says why; a's margin has no note */
+	assert_true(json_is_null(xcell(wb, 0, 3, 3)));
+	assert_string_equal(json_string_value(json_object_get(comments, "D4")),
+	    "no rate from EUR to USD");
+	assert_null(json_object_get(comments, "D3"));
+	/* the total row: bold, a rule above, empty cells too */
+	c = xcell(wb, 0, 4, 1);
+	assert_true(json_is_true(json_object_get(c, "bold")));
+	assert_string_equal(json_string_value(json_object_get(c, "top")), "thin");
+	assert_string_equal(json_string_value(json_object_get(c, "f")),
+	    "#,##0.00 \"USD\"");
+	assert_false(json_is_true(json_object_get(xcell(wb, 0, 2, 1), "bold")));
+	assert_null(json_object_get(xcell(wb, 0, 2, 1), "top"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_array_get(json_object_get(sh, "charts"), 0),
+	    "series"), 0), "val")), "Money!$B$3:$B$5");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(sh, "charts"), 0), "title")),
+	    "Net, last 7 days (2026-11-10 to 2026-11-16)");
+	json_decref(wb);
+	report_result_release(&res);
+	free(dir);
+}
+
+/*
+ * Timestamps are wall-clock times in the report zone, and the header says
+ * which zone.  When summer time ends in Berlin (2026-10-25) 02:30 happens
+ * twice: 00:30Z at +02:00 and 01:30Z at +01:00.  Those two cells show
+ * their offset; an unambiguous time does not, nor does a timestamp
+ * without a zone, nor anything in UTC.
+ */
+static void
+test_zone_and_repeated_hour(void **state)
+{
+	static const struct report_source src[] = { { "t/10_ts.sql",
+	    "select timestamptz '2026-10-25 00:30:00Z' as first,\n"
+	    "  timestamptz '2026-10-25 01:30:00Z' as second,\n"
+	    "  timestamptz '2026-10-25 03:30:00Z' as later,\n"
+	    "  timestamptz '2026-03-29 01:30:00Z' as spring,\n"
+	    "  timestamp '2026-10-25 02:30:00' as naive" } };
+	struct report_result res;
+	char *dir = new_dir();
+	json_t *wb;
+
+	(void)state;
+	assert_int_equal(run(src, 1, dir, BERLIN, NULL, &res), 0);
+	report_result_release(&res);
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
+	assert_string_equal(xstr(wb, 0, 0), "First (Europe/Berlin)");
+	assert_string_equal(xstr(wb, 0, 4), "Naive");
+	assert_xcell(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss \"UTC+02:00\"");
+	assert_string_equal(xstr(wb, 1, 0), "2026-10-25T02:30:00");
+	assert_xcell(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss \"UTC+01:00\"");
+	assert_string_equal(xstr(wb, 1, 1), "2026-10-25T02:30:00");
+	assert_xcell(wb, 1, 2, "d", "yyyy-mm-dd hh:mm:ss");
+	assert_string_equal(xstr(wb, 1, 2), "2026-10-25T04:30:00");
+	/* the hour skipped in spring is no repeat */
+	assert_xcell(wb, 1, 3, "d", "yyyy-mm-dd hh:mm:ss");
+	assert_string_equal(xstr(wb, 1, 3), "2026-03-29T03:30:00");
+	assert_xcell(wb, 1, 4, "d", "yyyy-mm-dd hh:mm:ss");
+	json_decref(wb);
+	free(dir);
+
+	dir = new_dir();
+	assert_int_equal(run(src, 1, dir, "UTC", NULL, &res), 0);
+	report_result_release(&res);
+	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
+	assert_string_equal(xstr(wb, 0, 1), "Second (UTC)");
+	assert_xcell(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss");
+	assert_xcell(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss");
+	json_decref(wb);
 	free(dir);
 }
 
@@ -757,6 +866,8 @@ main(void)
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_continuation_and_formats),
+		cmocka_unit_test(test_headers_notes_totals),
+		cmocka_unit_test(test_zone_and_repeated_hour),
 		cmocka_unit_test(test_embedded_reports_parse),
 	};
 

@@ -29,6 +29,7 @@
 #include "report/engine.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/sheet_test.h"
 
 #define BERLIN "Europe/Berlin"
 #define AS_OF "2026-03-30T08:00:00+02:00"	/* 06:00Z */
@@ -162,14 +163,16 @@ static void
 check_csv(const char *dir)
 {
 	struct strbuf want = STRBUF_INIT;
+	/* avg over every call, ok_avg over the successful ones only: b1's
+	 * 10 s success is not averaged with b2's quick failure */
 	static const struct {
 		int h, calls, errors;
-		const char *avg;
+		const char *avg, *ok_avg;
 	} hours[] = {
-		{ 0, 1, 0, "1000.0" }, { 3, 1, 0, "2000.0" },
-		{ 10, 2, 1, "5100.0" }, { 11, 1, 1, "300.0" },
-		{ 12, 1, 1, "4000.0" }, { 14, 1, 0, "700.0" },
-		{ 23, 2, 0, "2000.0" },
+		{ 0, 1, 0, "1000.0", "1000.0" }, { 3, 1, 0, "2000.0", "2000.0" },
+		{ 10, 2, 1, "5100.0", "10000.0" }, { 11, 1, 1, "300.0", "" },
+		{ 12, 1, 1, "4000.0", "" }, { 14, 1, 0, "700.0", "700.0" },
+		{ 23, 2, 0, "2000.0", "2000.0" },
 	};
 	char *peak;
 
@@ -177,16 +180,24 @@ check_csv(const char *dir)
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
 	    "\"error_rate\",\"users\",\"credits\"\r\n"
 	    "2026-03-29,8,5,3,5,3,0.3750,3,18\r\n");
+	/* processing times over all calls, then over the successful ones:
+	 * alpha's ok calls take 1000, 2000, 3000 ms (a4's 4000 ms timeout
+	 * left out): mean 2000, median 2000, p95 at position 2 x 0.95 = 1.9:
+	 * 2000 + 0.9 x 1000 = 2900 */
 	assert_file(dir, "model-stats-2026-03-29-per-model-per-day.csv",
 	    "\"day\",\"model\",\"calls\",\"generate\",\"edit\",\"ok\","
 	    "\"errors\",\"success_rate\",\"avg_ms\",\"p50_ms\",\"p95_ms\","
+	    "\"ok_avg_ms\",\"ok_p50_ms\",\"ok_p95_ms\","
 	    "\"max_ms\",\"credits\",\"provider_cost\",\"currency\",\"users\","
 	    "\"last_call\"\r\n"
-	    "2026-03-29,\"alpha\",4,2,2,3,1,0.7500,2500.0,2500.0,3850.0,4000,"
+	    "2026-03-29,\"alpha\",4,2,2,3,1,0.7500,2500.0,2500.0,3850.0,"
+	    "2000.0,2000.0,2900.0,4000,"
 	    "15,0.12,\"USD\",3,2026-03-29 23:59:00+02\r\n"
-	    "2026-03-29,\"beta\",3,2,1,1,2,0.3333,3500.0,300.0,9030.0,10000,"
+	    "2026-03-29,\"beta\",3,2,1,1,2,0.3333,3500.0,300.0,9030.0,"
+	    "10000.0,10000.0,10000.0,10000,"
 	    "2,450,\"JPY\",2,2026-03-29 11:00:00+02\r\n"
-	    "2026-03-29,\"gamma\",1,1,0,1,0,1.0000,700.0,700.0,700.0,700,"
+	    "2026-03-29,\"gamma\",1,1,0,1,0,1.0000,700.0,700.0,700.0,"
+	    "700.0,700.0,700.0,700,"
 	    "1,0.01,\"EUR\",1,2026-03-29 14:00:00+02\r\n");
 	assert_file(dir, "model-stats-2026-03-29-errors.csv",
 	    "\"day\",\"model\",\"error\",\"calls\",\"first_seen\","
@@ -199,16 +210,17 @@ check_csv(const char *dir)
 	    "\"model\",\"active\",\"flagged\",\"credit_cost\","
 	    "\"provider_cost_per_call\",\"currency\",\"calls\",\"ok\","
 	    "\"errors\",\"success_rate\",\"credits\",\"avg_ms\",\"p95_ms\","
+	    "\"ok_avg_ms\",\"ok_p95_ms\","
 	    "\"provider_cost\",\"last_access\"\r\n"
 	    "\"alpha\",true,false,5,0.03,\"USD\",4,3,1,0.7500,15,2500.0,"
-	    "3850.0,0.12,2026-03-30 00:00:00+02\r\n"
+	    "3850.0,2000.0,2900.0,0.12,2026-03-30 00:00:00+02\r\n"
 	    "\"beta\",true,false,2,150,\"JPY\",3,1,2,0.3333,2,3500.0,9030.0,"
-	    "450,2026-03-29 11:00:00+02\r\n"
-	    "\"delta\",true,false,1,0.10,\"USD\",0,0,0,,0,,,0.00,\r\n"
-	    "\"epsilon\",true,false,1,0.10,\"USD\",0,0,0,,0,,,0.00,"
+	    "10000.0,10000.0,450,2026-03-29 11:00:00+02\r\n"
+	    "\"delta\",true,false,1,0.10,\"USD\",0,0,0,,0,,,,,0.00,\r\n"
+	    "\"epsilon\",true,false,1,0.10,\"USD\",0,0,0,,0,,,,,0.00,"
 	    "2026-03-20 13:00:00+01\r\n"
 	    "\"gamma\",false,false,1,0.01,\"EUR\",1,1,0,1.0000,1,700.0,700.0,"
-	    "0.01,2026-03-29 14:00:00+02\r\n");
+	    "700.0,700.0,0.01,2026-03-29 14:00:00+02\r\n");
 	assert_file(dir, "model-stats-2026-03-29-inactive-models.csv",
 	    "\"model\",\"active\",\"status\",\"last_access\","
 	    "\"days_since_last_access\",\"calls_in_window\","
@@ -221,17 +233,17 @@ check_csv(const char *dir)
 	/* every hour of the day, in Berlin time, over the week ending at the
 	 * period's end (epsilon's call on the 20th is before it) */
 	strbuf_addstr(&want, "\"hour\",\"calls\",\"errors\",\"error_rate\","
-	    "\"avg_ms\"\r\n");
+	    "\"avg_ms\",\"ok_avg_ms\"\r\n");
 	for (int h = 0, i = 0; h < 24; h++) {
 		if (i < 7 && hours[i].h == h) {
-			strbuf_addf(&want, "\"%02d:00\",%d,%d,%s,%s\r\n", h,
+			strbuf_addf(&want, "\"%02d:00\",%d,%d,%s,%s,%s\r\n", h,
 			    hours[i].calls, hours[i].errors,
 			    hours[i].errors == 0 ? "0.0000" :
 			    hours[i].errors == hours[i].calls ? "1.0000" :
-			    "0.5000", hours[i].avg);
+			    "0.5000", hours[i].avg, hours[i].ok_avg);
 			i++;
 		} else
-			strbuf_addf(&want, "\"%02d:00\",0,0,,\r\n", h);
+			strbuf_addf(&want, "\"%02d:00\",0,0,,,\r\n", h);
 	}
 	assert_file(dir, "model-stats-2026-03-29-calls-by-hour.csv", want.buf);
 	strbuf_release(&want);
@@ -259,29 +271,6 @@ check_csv(const char *dir)
 	free(peak);
 }
 
-static json_t *
-read_xlsx(const char *dir, const char *name)
-{
-	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *p;
-	json_t *j;
-	json_error_t jerr;
-
-	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s/%s'", reader, dir, name);
-	p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		strbuf_add(&out, buf, n);
-	assert_int_equal(pclose(p), 0);
-	j = json_loads(strbuf_str(&out), 0, &jerr);
-	if (j == NULL)
-		fail_msg("reader output is not JSON: %s", jerr.text);
-	strbuf_release(&cmd);
-	strbuf_release(&out);
-	return j;
-}
 
 static json_t *
 sheet_named(json_t *wb, const char *name)
@@ -327,23 +316,66 @@ assert_cell(json_t *sh, size_t row, size_t col, const char *t, const char *f,
 static void
 check_xlsx(const char *dir)
 {
-	static const char *const names[] = { "Daily totals",
+	static const char *const names[] = { "Summary", "Daily totals",
 		"Per model per day", "Errors", "Models", "Inactive models",
 		"Peak hours", "Calls by hour" };
-	json_t *wb = read_xlsx(dir, "model-stats-2026-03-29.xlsx");
+	json_t *wb = rs_read_xlsx(dir, "model-stats-2026-03-29.xlsx");
 	json_t *sheets = json_object_get(wb, "sheets"), *sh, *ch;
 
-	assert_int_equal(json_array_size(sheets), 7);
-	for (size_t i = 0; i < 7; i++) {
+	assert_int_equal(json_array_size(sheets), 8);
+	for (size_t i = 0; i < 8; i++) {
+		const char *freeze;
+
 		sh = json_array_get(sheets, i);
 		assert_string_equal(json_string_value(json_object_get(sh, "name")),
 		    names[i]);
-		assert_string_equal(json_string_value(json_object_get(sh,
-		    "freeze")), "A2");
+		/* the Summary is a page; the hour sheets have a title row
+		 * stating their window above the header */
+		freeze = i == 0 ? NULL : i >= 6 ? "A3" : "A2";
+		if (freeze == NULL)
+			assert_true(json_is_null(json_object_get(sh, "freeze")));
+		else
+			assert_string_equal(json_string_value(json_object_get(sh,
+			    "freeze")), freeze);
 	}
 	/* the created time is the as-of instant, so reruns are identical */
 	assert_string_equal(json_string_value(json_object_get(wb, "created")),
 	    "2026-03-30T06:00:00");
+
+	/*
+	 * The Summary: the day's figures (8 calls, 5 successful, 3 failed;
+	 * the successful ones took 700, 1000, 2000, 3000 and 10000 ms, p95 at
+	 * position 4 x 0.95 = 3.8: 3000 + 0.8 x 7000 = 8600; all eight, p95
+	 * at 6.65 between 4000 and 10000: 7900), the hour sheets' window,
+	 * and one action per model that needs a look, with its command.
+	 */
+	sh = sheet_named(wb, "Summary");
+	assert_cell(sh, 0, 0, "s", "General", "\"Model statistics\"");
+	assert_cell(sh, 1, 0, "s", "General", "\"Sunday 2026-03-29\"");
+	assert_cell(sh, 7, 0, "s", "General", "\"Sheets over a window\"");
+	assert_cell(sh, 7, 1, "s", "General", "\"Peak hours, Calls by hour\"");
+	assert_cell(sh, 7, 2, "s", "General",
+	    "\"last 7 days (2026-03-23 to 2026-03-29)\"");
+	assert_cell(sh, 10, 0, "s", "General", "\"Calls\"");
+	assert_cell(sh, 10, 1, "n", "General", "8");
+	assert_cell(sh, 12, 1, "n", "0.0%", "0.375");
+	assert_cell(sh, 13, 0, "s", "General",
+	    "\"Processing time p95, successful calls\"");
+	assert_cell(sh, 13, 1, "n", "General", "8600");
+	assert_cell(sh, 13, 2, "s", "General", "\"ms\"");
+	assert_cell(sh, 14, 1, "n", "General", "7900");
+	assert_cell(sh, 19, 0, "s", "General", "\"Actions needed\"");
+	assert_cell(sh, 20, 0, "s", "General", "\"Model delta is active but has "
+	    "had no call for 7 days: switch it off if the service dropped it.\"");
+	assert_cell(sh, 21, 1, "s", "General",
+	    "\"tallyctl model set delta --inactive\"");
+	assert_cell(sh, 23, 1, "s", "General",
+	    "\"tallyctl model set epsilon --inactive\"");
+	assert_cell(sh, 24, 0, "s", "General", "\"Model gamma is switched off "
+	    "but was called in the last 7 days: switch it on, or tell the "
+	    "image service.\"");
+	assert_cell(sh, 25, 1, "s", "General",
+	    "\"tallyctl model set gamma --active\"");
 
 	sh = sheet_named(wb, "Daily totals");
 	assert_cell(sh, 1, 0, "d", "yyyy-mm-dd", "\"2026-03-29T00:00:00\"");
@@ -357,10 +389,11 @@ check_xlsx(const char *dir)
 	assert_cell(sh, 1, 1, "s", "General", "\"alpha\"");
 	assert_cell(sh, 1, 7, "n", "0.0%", "0.75");
 	assert_cell(sh, 1, 10, "n", "General", "3850");
-	assert_cell(sh, 1, 13, "n", "#,##0.00 \"USD\"", "0.12");
-	assert_cell(sh, 2, 13, "n", "#,##0 \"JPY\"", "450");
-	assert_cell(sh, 3, 13, "n", "#,##0.00 \"EUR\"", "0.01");
-	assert_cell(sh, 1, 16, "d", "yyyy-mm-dd hh:mm:ss",
+	assert_cell(sh, 1, 13, "n", "General", "2900");
+	assert_cell(sh, 1, 16, "n", "#,##0.00 \"USD\"", "0.12");
+	assert_cell(sh, 2, 16, "n", "#,##0 \"JPY\"", "450");
+	assert_cell(sh, 3, 16, "n", "#,##0.00 \"EUR\"", "0.01");
+	assert_cell(sh, 1, 19, "d", "yyyy-mm-dd hh:mm:ss",
 	    "\"2026-03-29T23:59:00\"");
 
 	sh = sheet_named(wb, "Errors");
@@ -372,8 +405,8 @@ check_xlsx(const char *dir)
 	assert_cell(sh, 1, 1, "b", NULL, "true");
 	assert_cell(sh, 1, 4, "n", "#,##0.00 \"USD\"", "0.03");
 	assert_true(json_is_null(cell(sh, 3, 9)));	/* delta: no rate */
-	assert_true(json_is_null(cell(sh, 3, 14)));	/* delta: never */
-	assert_cell(sh, 4, 14, "d", "yyyy-mm-dd hh:mm:ss",
+	assert_true(json_is_null(cell(sh, 3, 16)));	/* delta: never */
+	assert_cell(sh, 4, 16, "d", "yyyy-mm-dd hh:mm:ss",
 	    "\"2026-03-20T13:00:00\"");
 
 	sh = sheet_named(wb, "Inactive models");
@@ -382,16 +415,19 @@ check_xlsx(const char *dir)
 
 	sh = sheet_named(wb, "Peak hours");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(sh,
-	    "colorscales"), 0)), "D2:AA22");
+	    "colorscales"), 0)), "D3:AA23");
+	/* a day's run: the hour sheets state their week in a title row */
+	assert_cell(sh, 0, 0, "s", "General",
+	    "\"Peak hours, last 7 days (2026-03-23 to 2026-03-29)\"");
 
 	sh = sheet_named(wb, "Calls by hour");
 	ch = json_array_get(json_object_get(sh, "charts"), 0);
 	assert_string_equal(json_string_value(json_object_get(ch, "type")), "bar");
 	assert_string_equal(json_string_value(json_object_get(ch, "title")),
-	    "Calls by hour of day");
+	    "Calls by hour of day, last 7 days (2026-03-23 to 2026-03-29)");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(ch, "series"), 0), "val")),
-	    "'Calls by hour'!$B$2:$B$25");
+	    "'Calls by hour'!$B$3:$B$26");
 	json_decref(wb);
 }
 
@@ -405,7 +441,7 @@ test_day_figures(void **state)
 	if (run_stats(dir, BERLIN, AS_OF, &default_day,
 	    "{\"inactive_model_days\": 7}", &res) != 0)
 		fail_msg("%s", strbuf_str(&res.err));
-	assert_int_equal(res.nsheets, 7);
+	assert_int_equal(res.nsheets, 8);
 	report_result_release(&res);
 	check_csv(dir);
 	check_xlsx(dir);
@@ -519,19 +555,29 @@ test_empty_period(void **state)
 	rq.to = "2025-06-01";
 	assert_int_equal(run_stats(dir, BERLIN, "2025-06-02T12:00", &rq, NULL,
 	    &res), 0);
+	/* the Summary has its 8 figures, zeros and blanks */
 	for (size_t i = 0; i < res.nsheets; i++)
 		assert_true(res.sheets[i].rows ==
-		    (strcmp(res.sheets[i].name, "Calls by hour") == 0 ? 24 : 0));
+		    (strcmp(res.sheets[i].name, "Calls by hour") == 0 ? 24 :
+		    strcmp(res.sheets[i].name, "Summary") == 0 ? 8 : 0));
 	report_result_release(&res);
 	assert_file(dir, "model-stats-2025-06-01-daily-totals.csv",
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
 	    "\"error_rate\",\"users\",\"credits\"\r\n");
-	wb = read_xlsx(dir, "model-stats-2025-06-01.xlsx");
+	wb = rs_read_xlsx(dir, "model-stats-2025-06-01.xlsx");
 	sheets = json_object_get(wb, "sheets");
-	assert_int_equal(json_array_size(sheets), 7);
-	for (size_t i = 0; i < 6; i++)
-		assert_int_equal(json_array_size(json_object_get(json_array_get(
-		    sheets, i), "rows")), 1);
+	assert_int_equal(json_array_size(sheets), 8);
+	/* an empty sheet says so under its header (the hour sheets under
+	 * their title and header) */
+	for (size_t i = 1; i < 7; i++) {
+		json_t *sh = json_array_get(sheets, i);
+		size_t head = i == 6 ? 2 : 1;
+
+		assert_int_equal(json_array_size(json_object_get(sh, "rows")),
+		    head + 1);
+		assert_cell(sh, head, 0, "s", "General",
+		    "\"Nothing in this period\"");
+	}
 	json_decref(wb);
 	free(dir);
 }

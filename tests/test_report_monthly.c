@@ -24,6 +24,7 @@
 #include "support/testdb.h"
 #include "support/sheet_test.h"
 
+#define SUMMARY "reports/monthly/00_summary.sql"
 #define UTIL "reports/monthly/01_utilisation.sql"
 #define UNDERUSED "reports/monthly/02_underused.sql"
 #define RENEWALS "reports/monthly/03_renewals.sql"
@@ -36,7 +37,7 @@
 #define MODELMARGIN "reports/monthly/10_model_margin.sql"
 #define PKGMARGIN "reports/monthly/11_package_margin.sql"
 #define POWER "reports/monthly/12_power_users.sql"
-#define NSHEETS 12
+#define NSHEETS 13
 
 /* March 2026 in Berlin, as the engine passes it; run 04-01 06:00+02. */
 #define BERLIN "Europe/Berlin"
@@ -44,24 +45,31 @@
 #define MAR_TO "2026-03-31T22:00:00Z"
 #define MAR_ASOF "2026-04-01T04:00:00Z"
 
-static struct db *
-fresh_db(const char *fixture)
-{
-	struct db *db = NULL;
-	char *url = NULL;
-
-	testdb_create(&url, &db);
-	free(url);
-	if (fixture != NULL)
-		rs_load_fixture(db, fixture);
-	return db;
-}
 
 /* The trends sheet's header line (columns the charts name). */
 static const char empty_trends_header[] =
     "month|new_assignments|ended_assignments|peak_seats|avg_seats|"
     "images_generated|images_edited|credits_consumed|active_users|"
-    "registrations|paying_customers\n";
+    "registrations|paying_customers|registered_users|"
+    "credits_per_active_user\n";
+
+/* The margins, and what a missing exchange rate says. */
+#define MODELMARGIN_HEADER \
+    "model|currency|credit_share|credits_consumed|credit_price|" \
+    "credit_value|provider_cost|cost_currency|fx_rate|cost_in_currency|" \
+    "gross_margin|margin_pct|margin_note\n"
+#define PKGMARGIN_HEADER \
+    "package|currency|packages_sold|credits_sold|net|provider_cost|" \
+    "fx_rates|gross_margin|margin_pct|margin_note\n"
+#define NO_RATE(from, to) \
+    "no exchange rate from " from " to " to " in force on 2026-03-31: " \
+    "tallyctl fx set " from " " to " RATE --from 2026-03-01"
+
+/* The capacity forecast: the forecast is a column of its own (a dashed
+ * series in the chart), not one more peak. */
+#define FORECAST_HEADER \
+    "month|basis|peak_seats|forecast_peak_seats|avg_seats|seat_capacity|" \
+    "buffer|seats_short|account_seats|accounts_to_add\n"
 
 /*
  * No data at all: every sheet runs, its header agrees with its columns,
@@ -72,8 +80,8 @@ static const char empty_trends_header[] =
 static void
 test_empty_database(void **state)
 {
-	static const int rows[NSHEETS] = { 0, 0, 1, 12, 12, 0, 7, 0, 0, 0, 0, 0 };
-	struct db *db = fresh_db(NULL);
+	static const int rows[NSHEETS] = { 12, 0, 0, 1, 12, 12, 0, 7, 0, 0, 0, 0, 0 };
+	struct db *db = rs_fresh_db(NULL);
 	char *text;
 
 	(void)state;
@@ -84,19 +92,19 @@ test_empty_database(void **state)
 	    "renewal_rate\n"
 	    "All plans|0|0|0|0|0|0|NULL\n");
 	rs_expect(db, FORECAST, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "month|basis|peak_seats|avg_seats|seat_capacity|buffer|seats_short|"
-	    "accounts_to_add\n"
-	    "2025-10-01|actual|0|0.00|0|NULL|NULL|NULL\n"
-	    "2025-11-01|actual|0|0.00|0|NULL|NULL|NULL\n"
-	    "2025-12-01|actual|0|0.00|0|NULL|NULL|NULL\n"
-	    "2026-01-01|actual|0|0.00|0|NULL|NULL|NULL\n"
-	    "2026-02-01|actual|0|0.00|0|NULL|NULL|NULL\n"
-	    "2026-03-01|actual|0|0.00|0|NULL|NULL|NULL\n"
-	    "2026-04-01|forecast|0.0|NULL|0|5|5|5\n");
+	    FORECAST_HEADER
+	    "2025-10-01|actual|0|NULL|0.00|0|NULL|NULL|NULL|NULL\n"
+	    "2025-11-01|actual|0|NULL|0.00|0|NULL|NULL|NULL|NULL\n"
+	    "2025-12-01|actual|0|NULL|0.00|0|NULL|NULL|NULL|NULL\n"
+	    "2026-01-01|actual|0|NULL|0.00|0|NULL|NULL|NULL|NULL\n"
+	    "2026-02-01|actual|0|NULL|0.00|0|NULL|NULL|NULL|NULL\n"
+	    "2026-03-01|actual|0|0|0.00|0|NULL|NULL|NULL|NULL\n"
+	    "2026-04-01|forecast|NULL|0.0|NULL|0|5|5|1|5\n");
 	text = rs_sheet_text(db, TRENDS, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN);
 	assert_int_equal(strncmp(text, empty_trends_header,
 	    strlen(empty_trends_header)), 0);
-	assert_non_null(strstr(text, "\n2026-03-01|0|0|0|0.00|0|0|0|0|0|0\n"));
+	assert_non_null(strstr(text,
+	    "\n2026-03-01|0|0|0|0.00|0|0|0|0|0|0|0|NULL\n"));
 	free(text);
 	db_free(db);
 }
@@ -105,11 +113,11 @@ test_empty_database(void **state)
 static void
 test_month_pool(void **state)
 {
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 
 	(void)state;
 	rs_check_report(db, "reports/monthly/", NSHEETS,
-	    (const int[NSHEETS]){ 6, 1, 3, 12, 12, 24, 7, 3, 4, 6, 6, 4 },
+	    (const int[NSHEETS]){ 18, 6, 1, 3, 12, 12, 24, 7, 3, 4, 6, 3, 4 },
 	    MAR_FROM, MAR_TO, MAR_ASOF, BERLIN);
 	rs_expect(db, UTIL, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "account_id|email|account_type|capacity|suspended|assignments|"
@@ -150,15 +158,72 @@ test_month_pool(void **state)
 	    "NULL\n"
 	    "2026-03-01|1|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL\n");
 	rs_expect(db, FORECAST, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "month|basis|peak_seats|avg_seats|seat_capacity|buffer|seats_short|"
-	    "accounts_to_add\n"
-	    "2025-10-01|actual|1|0.86|3|NULL|NULL|NULL\n"
-	    "2025-11-01|actual|2|1.68|3|NULL|NULL|NULL\n"
-	    "2025-12-01|actual|2|1.14|6|NULL|NULL|NULL\n"
-	    "2026-01-01|actual|3|2.23|6|NULL|NULL|NULL\n"
-	    "2026-02-01|actual|3|1.35|8|NULL|NULL|NULL\n"
-	    "2026-03-01|actual|4|3.05|7|NULL|NULL|NULL\n"
-	    "2026-04-01|forecast|4.4|NULL|7|5|3|3\n");
+	    FORECAST_HEADER
+	    "2025-10-01|actual|1|NULL|0.86|3|NULL|NULL|NULL|NULL\n"
+	    "2025-11-01|actual|2|NULL|1.68|3|NULL|NULL|NULL|NULL\n"
+	    "2025-12-01|actual|2|NULL|1.14|6|NULL|NULL|NULL|NULL\n"
+	    "2026-01-01|actual|3|NULL|2.23|6|NULL|NULL|NULL|NULL\n"
+	    "2026-02-01|actual|3|NULL|1.35|8|NULL|NULL|NULL|NULL\n"
+	    "2026-03-01|actual|4|4|3.05|7|NULL|NULL|NULL|NULL\n"
+	    "2026-04-01|forecast|NULL|4.4|NULL|7|5|3|1|3\n");
+	db_free(db);
+}
+
+/*
+ * The Summary of March: figures as their sheets show them (utilisation of
+ * all accounts 94.40 / 267.60 seat-days, the peak and forecast of
+ * "Capacity forecast", usage, net revenue of "Revenue trend"), the
+ * capacity recommendation in words, and the actions: the accounts to add,
+ * the one underused account, and the three rates no one has set for the
+ * margins (EUR and USD costs, IDR and USD sales).  With a buffer of 2 the
+ * forecast fits: 7 - 4.4 leaves 2 whole seats free.
+ */
+static void
+test_summary(void **state)
+{
+	struct db *db = rs_fresh_db("monthly_basic.sql");
+	PGresult *res;
+
+	(void)state;
+	rs_expect(db, SUMMARY, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
+	    "section|label|value|unit|command\n"
+	    "figure|Seat utilisation|0.3528|percent|NULL\n"
+	    "figure|Peak seats in use|4|NULL|NULL\n"
+	    "figure|Forecast peak seats next month|4.4|NULL|NULL\n"
+	    "figure|Seats at the month's end|7|NULL|NULL\n"
+	    "figure|Images generated|6|NULL|NULL\n"
+	    "figure|Images edited|6|NULL|NULL\n"
+	    "figure|Credits consumed|55|NULL|NULL\n"
+	    "figure|Active users|4|NULL|NULL\n"
+	    "figure|Registered users at the month's end|5|NULL|NULL\n"
+	    "figure|Credits per active user|13.8|NULL|NULL\n"
+	    "figure|Net revenue in IDR|200000.00|IDR|NULL\n"
+	    "figure|Net revenue in USD|84.97|USD|NULL\n"
+	    "recommendation|Add 3 accounts of 1 seat before April 2026: the "
+	    "peak is forecast at 4.4 seats, there are 7 seats, and 5 should "
+	    "stay free.|NULL|NULL|NULL\n"
+	    "action|Add 3 accounts of 1 seat (see the recommendation).|NULL|"
+	    "NULL|tallyctl account add EMAIL --max-seats 1\n"
+	    "action|1 account used less than half its seat-days: sell harder, "
+	    "merge or drop (see \"Underused accounts\").|NULL|NULL|"
+	    "tallyctl account list\n"
+	    "action|No exchange rate from EUR to IDR: the margins that need it "
+	    "are empty.|NULL|NULL|tallyctl fx set EUR IDR RATE --from "
+	    "2026-03-01\n"
+	    "action|No exchange rate from EUR to USD: the margins that need it "
+	    "are empty.|NULL|NULL|tallyctl fx set EUR USD RATE --from "
+	    "2026-03-01\n"
+	    "action|No exchange rate from USD to IDR: the margins that need it "
+	    "are empty.|NULL|NULL|tallyctl fx set USD IDR RATE --from "
+	    "2026-03-01\n");
+	res = rs_run_with(db, SUMMARY, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
+	    "{\"alert_seat_threshold\": 2}");
+	assert_string_equal(PQgetvalue(res, 12, 0), "recommendation");
+	assert_string_equal(PQgetvalue(res, 12, 1), "No accounts to add for "
+	    "April 2026: the peak is forecast at 4.4 seats, there are 7 seats, "
+	    "so at least 2 stay free (the buffer is 2).");
+	assert_string_equal(PQgetvalue(res, 13, 4), "tallyctl account list");
+	PQclear(res);
 	db_free(db);
 }
 
@@ -166,25 +231,26 @@ test_month_pool(void **state)
 static void
 test_month_money_and_usage(void **state)
 {
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 
 	(void)state;
 	rs_expect(db, TRENDS, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "month|new_assignments|ended_assignments|peak_seats|avg_seats|"
 	    "images_generated|images_edited|credits_consumed|active_users|"
-	    "registrations|paying_customers\n"
-	    "2025-04-01|0|0|0|0.00|0|0|0|0|1|1\n"
-	    "2025-05-01|0|0|0|0.00|0|0|0|0|0|0\n"
-	    "2025-06-01|0|0|0|0.00|0|0|0|0|0|0\n"
-	    "2025-07-01|0|0|0|0.00|0|0|0|0|0|0\n"
-	    "2025-08-01|0|0|0|0.00|0|0|0|0|0|0\n"
-	    "2025-09-01|0|0|0|0.00|0|0|0|0|0|0\n"
-	    "2025-10-01|1|0|1|0.86|0|0|0|0|1|1\n"
-	    "2025-11-01|2|1|2|1.68|0|0|0|0|0|2\n"
-	    "2025-12-01|1|2|2|1.14|0|0|0|0|0|1\n"
-	    "2026-01-01|3|1|3|2.23|0|1|5|1|1|3\n"
-	    "2026-02-01|1|3|3|1.35|1|0|3|2|1|2\n"
-	    "2026-03-01|6|4|4|3.05|6|6|55|4|1|6\n");
+	    "registrations|paying_customers|registered_users|"
+	    "credits_per_active_user\n"
+	    "2025-04-01|0|0|0|0.00|0|0|0|0|1|1|1|NULL\n"
+	    "2025-05-01|0|0|0|0.00|0|0|0|0|0|0|1|NULL\n"
+	    "2025-06-01|0|0|0|0.00|0|0|0|0|0|0|1|NULL\n"
+	    "2025-07-01|0|0|0|0.00|0|0|0|0|0|0|1|NULL\n"
+	    "2025-08-01|0|0|0|0.00|0|0|0|0|0|0|1|NULL\n"
+	    "2025-09-01|0|0|0|0.00|0|0|0|0|0|0|1|NULL\n"
+	    "2025-10-01|1|0|1|0.86|0|0|0|0|1|1|2|NULL\n"
+	    "2025-11-01|2|1|2|1.68|0|0|0|0|0|2|2|NULL\n"
+	    "2025-12-01|1|2|2|1.14|0|0|0|0|0|1|2|NULL\n"
+	    "2026-01-01|3|1|3|2.23|0|1|5|1|1|3|3|5.0\n"
+	    "2026-02-01|1|3|3|1.35|1|0|3|2|1|2|4|1.5\n"
+	    "2026-03-01|6|4|4|3.05|6|6|55|4|1|6|5|13.8\n");
 	rs_expect(db, REVTREND, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "currency|month|payments|gross|refunded|net\n"
 	    "IDR|2025-04-01|0|0.00|0.00|0.00\n"
@@ -227,28 +293,30 @@ test_month_money_and_usage(void **state)
 	    "gemini-flash-image|t|6|5|1|15|0.04|0.24|USD\n"
 	    "old-model|f|0|0|0|0|0.01|0.00|USD\n"
 	    "qwen-image-edit|t|6|6|0|30|0.02|0.12|USD\n");
+	/* no exchange rate set: a margin across currencies is empty, and
+	 * says which rate would fill it (test_fx_margins sets them) */
 	rs_expect(db, MODELMARGIN, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "model|currency|credit_share|credits_consumed|credit_price|"
-	    "credit_value|provider_cost|cost_currency|gross_margin|margin_pct\n"
-	    "flux-eu|IDR|0.2000|2.00|750.000000|1500.00|0.01|EUR|NULL|NULL\n"
-	    "flux-eu|USD|0.8000|8.00|0.043750|0.35|0.04|EUR|NULL|NULL\n"
+	    MODELMARGIN_HEADER
+	    "flux-eu|IDR|0.2000|2.00|750.000000|1500.00|0.01|EUR|NULL|NULL|NULL|"
+	    "NULL|" NO_RATE("EUR", "IDR") "\n"
+	    "flux-eu|USD|0.8000|8.00|0.043750|0.35|0.04|EUR|NULL|NULL|NULL|NULL|"
+	    NO_RATE("EUR", "USD") "\n"
 	    "gemini-flash-image|IDR|0.2000|3.00|750.000000|2250.00|0.05|USD|"
-	    "NULL|NULL\n"
-	    "gemini-flash-image|USD|0.8000|12.00|0.043750|0.53|0.19|USD|0.34|"
-	    "0.6415\n"
+	    "NULL|NULL|NULL|NULL|" NO_RATE("USD", "IDR") "\n"
+	    "gemini-flash-image|USD|0.8000|12.00|0.043750|0.53|0.19|USD|NULL|"
+	    "0.19|0.34|0.6415|NULL\n"
 	    "qwen-image-edit|IDR|0.2000|6.00|750.000000|4500.00|0.02|USD|NULL|"
-	    "NULL\n"
-	    "qwen-image-edit|USD|0.8000|24.00|0.043750|1.05|0.10|USD|0.95|"
-	    "0.9048\n");
+	    "NULL|NULL|NULL|" NO_RATE("USD", "IDR") "\n"
+	    "qwen-image-edit|USD|0.8000|24.00|0.043750|1.05|0.10|USD|NULL|0.10|"
+	    "0.95|0.9048|NULL\n");
 	rs_expect(db, PKGMARGIN, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "package|currency|packages_sold|credits_sold|net|provider_cost|"
-	    "cost_currency|gross_margin|margin_pct\n"
-	    "cred-100|USD|1|100|5.00|0.09|EUR|NULL|NULL\n"
-	    "cred-100|USD|1|100|5.00|0.65|USD|4.35|0.8700\n"
-	    "cred-100-idr|IDR|1|100|50000.00|0.09|EUR|NULL|NULL\n"
-	    "cred-100-idr|IDR|1|100|50000.00|0.65|USD|NULL|NULL\n"
-	    "cred-500|USD|1|500|20.00|0.45|EUR|NULL|NULL\n"
-	    "cred-500|USD|1|500|20.00|3.27|USD|16.73|0.8365\n");
+	    PKGMARGIN_HEADER
+	    "cred-100|USD|1|100|5.00|NULL|NULL|NULL|NULL|" NO_RATE("EUR", "USD")
+	    "\n"
+	    "cred-100-idr|IDR|1|100|50000.00|NULL|NULL|NULL|NULL|"
+	    NO_RATE("EUR", "IDR") "\n" NO_RATE("USD", "IDR") "\n"
+	    "cred-500|USD|1|500|20.00|NULL|NULL|NULL|NULL|" NO_RATE("EUR", "USD")
+	    "\n");
 	rs_expect(db, POWER, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "rank|user|email|credits_consumed|credit_share|calls|"
 	    "images_generated|images_edited|failed_calls|models_used|balance|"
@@ -271,7 +339,7 @@ test_month_in_utc(void **state)
 {
 	static const char from[] = "2026-03-01T00:00:00Z";
 	static const char to[] = "2026-04-01T00:00:00Z";
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 	char *text;
 
 	(void)state;
@@ -300,11 +368,11 @@ test_empty_month(void **state)
 	static const char from[] = "2025-05-31T22:00:00Z";
 	static const char to[] = "2025-06-30T22:00:00Z";
 	static const char as_of[] = "2025-07-01T04:00:00Z";
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 
 	(void)state;
 	rs_check_report(db, "reports/monthly/", NSHEETS,
-	    (const int[NSHEETS]){ 0, 0, 1, 12, 12, 12, 7, 0, 4, 0, 0, 0 },
+	    (const int[NSHEETS]){ 12, 0, 0, 1, 12, 12, 12, 7, 0, 4, 0, 0, 0 },
 	    from, to, as_of, BERLIN);
 	rs_expect(db, MODELCOST, from, to, as_of, BERLIN,
 	    "model|active|calls|ok_calls|error_calls|credits_consumed|"
@@ -321,7 +389,7 @@ test_empty_month(void **state)
 static void
 test_buffer_from_settings(void **state)
 {
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 	PGresult *res;
 	int last;
 
@@ -331,54 +399,87 @@ test_buffer_from_settings(void **state)
 	last = PQntuples(res) - 1;
 	assert_int_equal(last, 6);
 	assert_string_equal(PQgetvalue(res, last, 1), "forecast");
-	assert_string_equal(PQgetvalue(res, last, 5), "10");
-	assert_string_equal(PQgetvalue(res, last, 6), "8");
+	assert_string_equal(PQgetvalue(res, last, 6), "10");
 	assert_string_equal(PQgetvalue(res, last, 7), "8");
+	assert_string_equal(PQgetvalue(res, last, 9), "8");
 	PQclear(res);
 	db_free(db);
 }
 
 /*
- * Currencies never meet: a margin is only ever computed between amounts
- * of one currency (sales currency = provider currency), and every amount
- * column of the money sheets sits next to the currency that says what it
- * is.  Checked row by row over the March sheets, where USD, IDR and EUR
- * all occur.
+ * Margins across currencies (issue: a USD package's margin left out a EUR
+ * model's cost).  Rates as tallyctl fx set records them: EUR->USD 1.08
+ * from 03-01 (the one in force on March 31st as of the run), 1.50 from
+ * 04-01 (too late for March), 2.00 from 03-01 recorded after the as-of
+ * (not yet known), USD->IDR 16000 from 02-15; none EUR->IDR.
+ *
+ * March's calls (see "Model cost"): 55 credits; EUR 5 cents (flux), USD
+ * 36 cents (gemini 24, qwen 12).  A package's cost is its credits' share
+ * of each, converted, summed, then rounded half away from zero:
+ *   cred-100 USD, 100 credits: 100 x 5 / 55 = 9.0909 EUR c x 1.08
+ *     = 9.8182 USD c, + 100 x 36 / 55 = 65.4545 USD c; 75.2727 -> 0.75;
+ *     margin 5.00 - 0.75 = 4.25, 85.00 %
+ *   cred-500 USD, 500 credits: 45.4545 x 1.08 = 49.0909, + 327.2727;
+ *     376.3636 -> 3.76; margin 20.00 - 3.76 = 16.24, 81.20 %
+ *   cred-100-idr: no EUR->IDR rate: cost and margin empty, the note says
+ *     which rate to set (USD->IDR alone is not enough)
+ * A model's slice of cost (largest remainder, see "Margin per model") is
+ * converted into the sales currency and rounded:
+ *   flux-eu USD: 4 EUR c x 1.08 = 4.32 -> 0.04 USD; 0.35 - 0.04 = 0.31,
+ *     31 / 35 = 88.57 %
+ *   gemini IDR: 5 USD c x 16000 = 80000 IDR c = 800.00; 2250.00 - 800.00
+ *     = 1450.00, 64.44 %
+ *   qwen IDR: 2 x 16000 = 320.00; 4500.00 - 320.00 = 4180.00, 92.89 %
+ * At a later as-of the rate recorded later (2.00) is known and replaces
+ * 1.08 for the same day.
  */
 static void
-test_currencies_apart(void **state)
+test_fx_margins(void **state)
 {
-	static const char *const margins[] = { MODELMARGIN, PKGMARGIN };
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 	PGresult *res;
-	size_t i;
-	int r, cur, cost, margin, n_margins = 0;
+	char *text;
 
 	(void)state;
-	for (i = 0; i < sizeof(margins) / sizeof(margins[0]); i++) {
-		res = rs_run(db, margins[i], MAR_FROM, MAR_TO, MAR_ASOF, BERLIN);
-		cur = PQfnumber(res, "currency");
-		cost = PQfnumber(res, "cost_currency");
-		margin = PQfnumber(res, "gross_margin");
-		assert_true(cur >= 0 && cost >= 0 && margin >= 0);
-		for (r = 0; r < PQntuples(res); r++) {
-			int same = strcmp(PQgetvalue(res, r, cur),
-			    PQgetvalue(res, r, cost)) == 0;
-
-			assert_true(money_currency_valid(PQgetvalue(res, r, cur)));
-			assert_true(money_currency_valid(PQgetvalue(res, r, cost)));
-			assert_int_equal(PQgetisnull(res, r, margin), !same);
-			n_margins += same;
-		}
-		PQclear(res);
-	}
-	/* USD slices of qwen and gemini, USD rows of cred-100 and cred-500 */
-	assert_int_equal(n_margins, 4);
-	/* every month of the revenue trend once per currency, never mixed */
-	res = rs_run(db, REVTREND, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN);
-	assert_int_equal(PQntuples(res), 24);
-	for (r = 0; r < PQntuples(res); r++)
-		assert_string_equal(PQgetvalue(res, r, 0), r < 12 ? "IDR" : "USD");
+	rs_simple(db, "insert into fx_rates (from_currency, to_currency, rate,"
+	    " valid_from, created_at, created_by) values"
+	    " ('EUR', 'USD', 1.08, '2026-03-01', '2026-03-01 12:00+01', 'a'),"
+	    " ('EUR', 'USD', 1.50, '2026-04-01', '2026-03-30 12:00+02', 'a'),"
+	    " ('EUR', 'USD', 2.00, '2026-03-01', '2026-05-01 12:00+02', 'a'),"
+	    " ('USD', 'IDR', 16000, '2026-02-15', '2026-02-15 12:00+01', 'a')");
+	rs_expect(db, PKGMARGIN, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
+	    PKGMARGIN_HEADER
+	    "cred-100|USD|1|100|5.00|0.75|1 EUR = 1.08 USD|4.25|0.8500|NULL\n"
+	    "cred-100-idr|IDR|1|100|50000.00|NULL|1 USD = 16000 IDR|NULL|NULL|"
+	    NO_RATE("EUR", "IDR") "\n"
+	    "cred-500|USD|1|500|20.00|3.76|1 EUR = 1.08 USD|16.24|0.8120|NULL\n");
+	rs_expect(db, MODELMARGIN, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
+	    MODELMARGIN_HEADER
+	    "flux-eu|IDR|0.2000|2.00|750.000000|1500.00|0.01|EUR|NULL|NULL|NULL|"
+	    "NULL|" NO_RATE("EUR", "IDR") "\n"
+	    "flux-eu|USD|0.8000|8.00|0.043750|0.35|0.04|EUR|1 EUR = 1.08 USD|"
+	    "0.04|0.31|0.8857|NULL\n"
+	    "gemini-flash-image|IDR|0.2000|3.00|750.000000|2250.00|0.05|USD|"
+	    "1 USD = 16000 IDR|800.00|1450.00|0.6444|NULL\n"
+	    "gemini-flash-image|USD|0.8000|12.00|0.043750|0.53|0.19|USD|NULL|"
+	    "0.19|0.34|0.6415|NULL\n"
+	    "qwen-image-edit|IDR|0.2000|6.00|750.000000|4500.00|0.02|USD|"
+	    "1 USD = 16000 IDR|320.00|4180.00|0.9289|NULL\n"
+	    "qwen-image-edit|USD|0.8000|24.00|0.043750|1.05|0.10|USD|NULL|0.10|"
+	    "0.95|0.9048|NULL\n");
+	/* known later: 2.00 from the same day replaces 1.08 */
+	res = rs_run(db, PKGMARGIN, MAR_FROM, MAR_TO, "2026-06-01T00:00:00Z",
+	    BERLIN);
+	assert_string_equal(PQgetvalue(res, 0, 6), "1 EUR = 2 USD");
+	PQclear(res);
+	/* only the other way round known: its inverse, to 12 decimals */
+	res = PQexec(db_conn(db), "select rate, label from tally_fx('IDR', "
+	    "'USD', '2026-03-31', '2026-04-01T04:00:00Z')");
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	text = rs_text(res);
+	assert_string_equal(text, "rate|label\n"
+	    "0.000062500000|1 USD = 16000 IDR\n");
+	free(text);
 	PQclear(res);
 	db_free(db);
 }
@@ -395,7 +496,7 @@ test_rerun_same_as_of(void **state)
 	static const char later[] = "2026-06-01T00:00:00Z";
 	const char *names[NSHEETS];
 	char *before[NSHEETS], *after;
-	struct db *db = fresh_db("monthly_basic.sql");
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 	int i, n;
 
 	(void)state;
@@ -449,22 +550,25 @@ test_rerun_same_as_of(void **state)
 static void
 test_through_engine(void **state)
 {
-	static const int rows[NSHEETS] = { 6, 1, 3, 12, 12, 24, 7, 3, 4, 6, 6, 4 };
+	static const int rows[NSHEETS] = { 18, 6, 1, 3, 12, 12, 24, 7, 3, 4, 6, 3, 4 };
 	static const char margin[] =
 	    "\"model\",\"currency\",\"credit_share\",\"credits_consumed\","
 	    "\"credit_price\",\"credit_value\",\"provider_cost\",\"cost_currency\","
-	    "\"gross_margin\",\"margin_pct\"\r\n"
-	    "\"flux-eu\",\"IDR\",0.2000,2.00,750.000000,1500.00,0.01,\"EUR\",,\r\n"
-	    "\"flux-eu\",\"USD\",0.8000,8.00,0.043750,0.35,0.04,\"EUR\",,\r\n"
+	    "\"fx_rate\",\"cost_in_currency\",\"gross_margin\",\"margin_pct\","
+	    "\"margin_note\"\r\n"
+	    "\"flux-eu\",\"IDR\",0.2000,2.00,750.000000,1500.00,0.01,\"EUR\",,,,,"
+	    "\"" NO_RATE("EUR", "IDR") "\"\r\n"
+	    "\"flux-eu\",\"USD\",0.8000,8.00,0.043750,0.35,0.04,\"EUR\",,,,,"
+	    "\"" NO_RATE("EUR", "USD") "\"\r\n"
 	    "\"gemini-flash-image\",\"IDR\",0.2000,3.00,750.000000,2250.00,0.05,"
-	    "\"USD\",,\r\n"
+	    "\"USD\",,,,,\"" NO_RATE("USD", "IDR") "\"\r\n"
 	    "\"gemini-flash-image\",\"USD\",0.8000,12.00,0.043750,0.53,0.19,"
-	    "\"USD\",0.34,0.6415\r\n"
+	    "\"USD\",,0.19,0.34,0.6415,\r\n"
 	    "\"qwen-image-edit\",\"IDR\",0.2000,6.00,750.000000,4500.00,0.02,"
-	    "\"USD\",,\r\n"
+	    "\"USD\",,,,,\"" NO_RATE("USD", "IDR") "\"\r\n"
 	    "\"qwen-image-edit\",\"USD\",0.8000,24.00,0.043750,1.05,0.10,"
-	    "\"USD\",0.95,0.9048\r\n";
-	struct db *db = fresh_db("monthly_basic.sql");
+	    "\"USD\",,0.10,0.95,0.9048,\r\n";
+	struct db *db = rs_fresh_db("monthly_basic.sql");
 	struct report_result res;
 	struct period p;
 	time_t as_of;
@@ -489,11 +593,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_database),
 		cmocka_unit_test(test_month_pool),
+		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_month_money_and_usage),
 		cmocka_unit_test(test_month_in_utc),
 		cmocka_unit_test(test_empty_month),
 		cmocka_unit_test(test_buffer_from_settings),
-		cmocka_unit_test(test_currencies_apart),
+		cmocka_unit_test(test_fx_margins),
 		cmocka_unit_test(test_rerun_same_as_of),
 		cmocka_unit_test(test_through_engine),
 	};

@@ -1,7 +1,9 @@
 /*
  * test_report_sql.c - the header directives of a report sheet's SQL file:
- * sheet names and their CSV stems, money, percent, charts, heatmaps, and
- * the mistakes that must stop a report rather than pass silently.
+ * sheet names and their CSV stems, money, percent, charts (and their
+ * dashed series), heatmaps, column headers and notes, total rows, cell
+ * notes, windows and summaries, and the mistakes that must stop a report
+ * rather than pass silently.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,6 +85,76 @@ test_defaults(void **state)
 	strbuf_release(&err);
 }
 
+/*
+ * The XLSX headers and their notes come from the same comment that
+ * documents the columns: one source.  A note runs on over the lines
+ * indented under its column; a blank comment line or a line indented once
+ * ends it.
+ */
+static void
+test_columns_and_glance(void **state)
+{
+	static const char sql[] =
+	    "-- sheet: Capacity\n"
+	    "-- chart: line; category=month; values=peak; dashed=forecast\n"
+	    "-- total: plan=All plans\n"
+	    "-- total: currency = All\n"
+	    "-- cellnote: margin=why, cost=why\n"
+	    "-- window: 7 days\n"
+	    "-- column: seat_days | Seat-days available | capacity times\n"
+	    "--     the days the account was in the pool\n"
+	    "--   during the month\n"
+	    "-- column: plan | Plan\n"
+	    "-- The sheet's own prose, not part of any note.\n"
+	    "-- column: margin|Gross margin|net - cost\n"
+	    "--\n"
+	    "--     indented prose after a blank line: not a note\n"
+	    "select 1 as seat_days\n";
+	struct report_sql_sheet sh;
+	struct strbuf err = STRBUF_INIT;
+	const struct report_sql_column *c;
+	char *h;
+
+	(void)state;
+	assert_int_equal(report_sql_parse(&sh, "r/07_capacity.sql", sql, &err),
+	    0);
+	assert_int_equal(sh.charts[0].ndashed, 1);
+	assert_string_equal(sh.charts[0].dashed[0], "forecast");
+	assert_int_equal(sh.ntotals, 2);
+	assert_string_equal(sh.totals[0].column, "plan");
+	assert_string_equal(sh.totals[0].value, "All plans");
+	assert_string_equal(sh.totals[1].value, "All");
+	assert_int_equal(sh.ncellnotes, 2);
+	assert_string_equal(sh.cellnotes[1].column, "cost");
+	assert_string_equal(sh.cellnotes[1].from, "why");
+	assert_int_equal(sh.window_days, 7);
+	assert_null(sh.summary);
+	assert_int_equal(sh.ncolumns, 3);
+	c = report_sql_column(&sh, "seat_days");
+	assert_non_null(c);
+	assert_string_equal(c->header, "Seat-days available");
+	assert_string_equal(c->note, "capacity times the days the account was "
+	    "in the pool during the month");
+	c = report_sql_column(&sh, "plan");
+	assert_string_equal(c->header, "Plan");
+	assert_null(c->note);
+	c = report_sql_column(&sh, "margin");
+	assert_string_equal(c->header, "Gross margin");
+	assert_string_equal(c->note, "net - cost");
+	assert_null(report_sql_column(&sh, "other"));
+	report_sql_release(&sh);
+
+	assert_int_equal(report_sql_parse(&sh, "r/00_summary.sql",
+	    "-- sheet: Summary\n-- summary: Weekly report\nselect 1", &err), 0);
+	assert_string_equal(sh.summary, "Weekly report");
+	report_sql_release(&sh);
+	/* a column without a directive: its name, made readable */
+	h = report_sql_header("seat_days_available");
+	assert_string_equal(h, "Seat days available");
+	free(h);
+	strbuf_release(&err);
+}
+
 static void
 test_slug(void **state)
 {
@@ -142,6 +214,20 @@ test_mistakes(void **state)
 	expect_error("-- chart: line; category=a; values=b; values=c\nselect 1",
 	    "values");
 	expect_error("-- heatmap: a,\nselect 1", "heatmap");
+	expect_error("-- columns: a | A\nselect 1", "columns");
+	expect_error("-- column: a\nselect 1", "column:");
+	expect_error("-- column: a | \nselect 1", "header");
+	expect_error("-- column: a | A\n-- column: a | B\nselect 1", "twice");
+	expect_error("-- total: a\nselect 1", "total:");
+	expect_error("-- totals: a=b\nselect 1", "totals");
+	expect_error("-- cellnote: a\nselect 1", "cellnote");
+	expect_error("-- window: a week\nselect 1", "window");
+	expect_error("-- window: 0 days\nselect 1", "window");
+	expect_error("-- window: 7 days\n-- window: 8 days\nselect 1", "once");
+	expect_error("-- summary:\nselect 1", "summary");
+	expect_error("-- summaries: x\nselect 1", "summaries");
+	expect_error("-- chart: column; category=a; values=b; dashed=c\n"
+	    "select 1", "line");
 	/* the line number points at the mistake */
 	expect_error("-- sheet: ok\n--\n-- chart: nope\nselect 1", "r/10_x.sql:3:");
 }
@@ -152,6 +238,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_header),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_columns_and_glance),
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_mistakes),
 	};

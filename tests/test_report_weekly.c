@@ -22,6 +22,7 @@
 #include "support/testdb.h"
 #include "support/sheet_test.h"
 
+#define SUMMARY "reports/weekly/00_summary.sql"
 #define POOL "reports/weekly/01_pool_status.sql"
 #define ASSIGN "reports/weekly/02_assignments.sql"
 #define BYDAY "reports/weekly/03_assignments_by_day.sql"
@@ -31,7 +32,7 @@
 #define REVENUE "reports/weekly/07_revenue.sql"
 #define ISSUES "reports/weekly/08_issues.sql"
 #define ANOMALIES "reports/weekly/09_audit_anomalies.sql"
-#define NSHEETS 9
+#define NSHEETS 10
 
 /* 2026-W13 in Berlin: Monday 00:00+01 to Monday 00:00+02, as the engine
  * passes it (lib/base/period.h prints UTC); the report runs Monday 08:00+02. */
@@ -40,18 +41,6 @@
 #define W13_TO "2026-03-29T22:00:00Z"
 #define W13_ASOF "2026-03-30T06:00:00Z"
 
-static struct db *
-fresh_db(const char *fixture)
-{
-	struct db *db = NULL;
-	char *url = NULL;
-
-	testdb_create(&url, &db);
-	free(url);
-	if (fixture != NULL)
-		rs_load_fixture(db, fixture);
-	return db;
-}
 
 /*
  * A migrated database with no data at all: every sheet runs, its header
@@ -61,8 +50,8 @@ fresh_db(const char *fixture)
 static void
 test_empty_database(void **state)
 {
-	static const int rows[NSHEETS] = { 3, 1, 7, 1, 0, 1, 0, 0, 0 };
-	struct db *db = fresh_db(NULL);
+	static const int rows[NSHEETS] = { 16, 3, 1, 7, 1, 0, 1, 0, 0, 0 };
+	struct db *db = rs_fresh_db(NULL);
 
 	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS, rows, W13_FROM, W13_TO,
@@ -84,11 +73,11 @@ test_empty_database(void **state)
 static void
 test_week_with_dst(void **state)
 {
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 
 	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS,
-	    (const int[NSHEETS]){ 3, 1, 7, 4, 4, 1, 8, 12, 5 },
+	    (const int[NSHEETS]){ 24, 3, 1, 7, 4, 4, 1, 8, 12, 5 },
 	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
 	rs_expect(db, POOL, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
@@ -129,8 +118,8 @@ test_week_with_dst(void **state)
 	    "seat-30-idr|SEAT|150000.00|IDR\n");
 	rs_expect(db, USAGE, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users\n"
-	    "2|3|1|21|4|3\n");
+	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    "2|3|1|21|4|3|4|5.3\n");
 	rs_expect(db, REVENUE, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
 	    "charged_back|net\n"
@@ -158,7 +147,8 @@ test_week_with_dst(void **state)
 	    "Failed job run|tally-expire|1|2026-03-28 10:00:00+01|"
 	    "2026-03-28 10:00:00+01|boom\n"
 	    "Alert raised|orders.unfulfilled|1|2026-03-27 11:05:00+01|"
-	    "2026-03-27 11:05:00+01|1 paid order cannot be fulfilled (resolved)\n"
+	    "2026-03-27 11:05:00+01|1 paid order cannot be fulfilled "
+	    "(resolved 2026-03-28 09:00)\n"
 	    "Alert raised|seats.low|1|2026-03-26 09:00:00+01|"
 	    "2026-03-26 09:00:00+01|free seats below 5 (still active)\n"
 	    "Alert raised|suspensions|1|2026-03-29 20:00:00+02|"
@@ -187,6 +177,65 @@ test_week_with_dst(void **state)
 }
 
 /*
+ * The Summary's lines for W13: each figure is the one its sheet shows
+ * above (pool, assignments, SLA, backlog, usage, revenue, issues) or is
+ * worked out in weekly_basic.sql (registered users, credits per active
+ * user); each action names the tallyctl command that acts on it:
+ *   4 unfulfilled, the oldest O11 paid 03-20 10:00 ("Paid unfulfilled");
+ *   3 open cases of severity error (2 PAID_NOT_FULFILLED, the drift);
+ *   seats.low and suspensions still active at the week's end;
+ *   1 account suspended (A5);
+ *   capacity: the peaks of Jan..Mar fitted and extended to April give
+ *     8.7 seats; 8 seats + a buffer of 5 leave 5.7 short: 6 accounts of
+ *     1 seat (the most common capacity);
+ *   3 FAILED deliveries received in the week.
+ * No held orders yet, so no "held" line.
+ */
+static void
+test_summary(void **state)
+{
+	struct db *db = rs_fresh_db("weekly_basic.sql");
+
+	(void)state;
+	rs_expect(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN,
+	    "section|label|value|unit|command\n"
+	    "figure|Seats free at the end of the week|4|NULL|NULL\n"
+	    "figure|Seat utilisation|0.5000|percent|NULL\n"
+	    "figure|New assignments|4|NULL|NULL\n"
+	    "figure|Orders paid|8|NULL|NULL\n"
+	    "figure|Paid orders fulfilled within the SLA|0.5000|percent|NULL\n"
+	    "figure|Paid orders waiting for fulfilment|4|NULL|NULL\n"
+	    "figure|Images generated|2|NULL|NULL\n"
+	    "figure|Images edited|3|NULL|NULL\n"
+	    "figure|Failed calls|1|NULL|NULL\n"
+	    "figure|Credits consumed|21|NULL|NULL\n"
+	    "figure|Active users|4|NULL|NULL\n"
+	    "figure|Registered users at the end of the week|4|NULL|NULL\n"
+	    "figure|Credits per active user|5.3|NULL|NULL\n"
+	    "figure|Net revenue in IDR|175000.00|IDR|NULL\n"
+	    "figure|Net revenue in USD|45.97|USD|NULL\n"
+	    "figure|Alerts raised|3|NULL|NULL\n"
+	    "figure|Open reconcile cases|4|NULL|NULL\n"
+	    "action|4 paid orders are waiting for a seat or credits, the oldest "
+	    "paid 2026-03-20 10:00: see \"Paid unfulfilled\".|NULL|NULL|"
+	    "tallyctl order list --unfulfilled\n"
+	    "action|3 reconcile cases of severity error are open.|NULL|NULL|"
+	    "tallyctl case list --open\n"
+	    "action|Alert seats.low is active: free seats below 5.|NULL|NULL|"
+	    "tallyctl status\n"
+	    "action|Alert suspensions is active: 3 accounts suspended in a day."
+	    "|NULL|NULL|tallyctl status\n"
+	    "action|1 account is suspended: reactivate what can be sold again."
+	    "|NULL|NULL|tallyctl account list --status SUSPENDED\n"
+	    "action|Add 6 accounts of 1 seat: next month's peak is forecast at "
+	    "8.7 seats, capacity is 8 and 5 should stay free.|NULL|NULL|"
+	    "tallyctl account add EMAIL --max-seats 1\n"
+	    "action|3 deliveries received this week could not be processed."
+	    "|NULL|NULL|tallyctl event list --failed\n");
+	db_free(db);
+}
+
+/*
  * W14 runs from Monday 2026-03-30 to Monday 2026-04-06: seven local days
  * across the month boundary.  At its end account 6 is suspended (audit row
  * of 04-02 naming it by e-mail), account 7, added 04-01, is full, and
@@ -203,7 +252,7 @@ test_week_crossing_month(void **state)
 	static const char from[] = "2026-03-29T22:00:00Z";
 	static const char to[] = "2026-04-05T22:00:00Z";
 	static const char as_of[] = "2026-04-06T06:00:00Z";
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 
 	(void)state;
 	rs_expect(db, POOL, from, to, as_of, BERLIN,
@@ -240,7 +289,7 @@ test_week_in_utc(void **state)
 {
 	static const char from[] = "2026-03-23T00:00:00Z";
 	static const char to[] = "2026-03-30T00:00:00Z";
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 
 	(void)state;
 	rs_expect(db, ASSIGN, from, to, W13_ASOF, "UTC",
@@ -282,8 +331,8 @@ test_week_in_utc(void **state)
 static void
 test_empty_period(void **state)
 {
-	static const int rows[NSHEETS] = { 3, 1, 7, 1, 0, 1, 0, 0, 0 };
-	struct db *db = fresh_db("weekly_basic.sql");
+	static const int rows[NSHEETS] = { 16, 3, 1, 7, 1, 0, 1, 0, 0, 0 };
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 
 	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS, rows,
@@ -297,8 +346,8 @@ test_empty_period(void **state)
 	rs_expect(db, USAGE, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
 	    "2025-06-09T06:00:00Z", BERLIN,
 	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users\n"
-	    "0|0|0|0|0|0\n");
+	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    "0|0|0|0|0|0|0|NULL\n");
 	/*
 	 * A period of zero length in the middle of the data, [t, t): nothing
 	 * happened in it (no day, no order paid, no revenue, no anomaly),
@@ -307,7 +356,7 @@ test_empty_period(void **state)
 	 * 3 open reconcile categories of test_week_with_dst.
 	 */
 	rs_check_report(db, "reports/weekly/", NSHEETS,
-	    (const int[NSHEETS]){ 3, 1, 0, 1, 4, 1, 0, 5, 0 },
+	    (const int[NSHEETS]){ 21, 3, 1, 0, 1, 4, 1, 0, 5, 0 },
 	    W13_TO, W13_TO, W13_ASOF, BERLIN);
 	db_free(db);
 }
@@ -320,7 +369,7 @@ test_empty_period(void **state)
 static void
 test_sla_from_settings(void **state)
 {
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 	PGresult *res;
 	char *text;
 
@@ -364,7 +413,7 @@ static void
 test_currencies_apart(void **state)
 {
 	static const int amount_cols[] = { 4, 6, 8, 9 };
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 	PGresult *res;
 	int r, i, totals = 0;
 
@@ -414,7 +463,7 @@ test_rerun_same_as_of(void **state)
 {
 	const char *names[NSHEETS];
 	char *before[NSHEETS], *after;
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 	int i, n;
 
 	(void)state;
@@ -437,8 +486,8 @@ test_rerun_same_as_of(void **state)
 	}
 	rs_expect(db, USAGE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
 	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users\n"
-	    "3|3|1|24|4|4\n");
+	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    "3|3|1|24|4|4|5|6.0\n");
 	rs_expect(db, REVENUE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
 	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
 	    "charged_back|net\n"
@@ -463,7 +512,7 @@ test_rerun_same_as_of(void **state)
 static void
 test_through_engine(void **state)
 {
-	static const int rows[NSHEETS] = { 3, 1, 7, 4, 4, 1, 8, 12, 5 };
+	static const int rows[NSHEETS] = { 24, 3, 1, 7, 4, 4, 1, 8, 12, 5 };
 	static const char revenue[] =
 	    "\"currency\",\"sku\",\"product\",\"payments\",\"gross\",\"refunds\","
 	    "\"refunded\",\"chargebacks\",\"charged_back\",\"net\"\r\n"
@@ -477,7 +526,7 @@ test_through_engine(void **state)
 	    "\"USD\",\"seat-30\",\"Seat 30 days\",3,59.97,1,19.99,1,19.99,19.99\r\n"
 	    "\"USD\",\"(unknown)\",,1,9.99,0,0.00,0,0.00,9.99\r\n"
 	    "\"USD\",\"All products\",,6,85.95,1,19.99,1,19.99,45.97\r\n";
-	struct db *db = fresh_db("weekly_basic.sql");
+	struct db *db = rs_fresh_db("weekly_basic.sql");
 	struct report_result res;
 	struct period p;
 	time_t as_of;
@@ -502,6 +551,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_database),
 		cmocka_unit_test(test_week_with_dst),
+		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_week_crossing_month),
 		cmocka_unit_test(test_week_in_utc),
 		cmocka_unit_test(test_empty_period),

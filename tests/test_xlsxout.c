@@ -111,13 +111,13 @@ sval(json_t *sh, size_t row, size_t col)
 }
 
 static const struct xlsxout_column all_types[] = {
-	{ "note", XLSXOUT_TEXT },
-	{ "calls", XLSXOUT_NUMBER },
-	{ "ok", XLSXOUT_BOOL },
-	{ "day", XLSXOUT_DATE },
-	{ "last_call", XLSXOUT_DATETIME },
-	{ "revenue", XLSXOUT_MONEY },
-	{ "success_rate", XLSXOUT_PERCENT },
+	{ "note", XLSXOUT_TEXT, NULL },
+	{ "calls", XLSXOUT_NUMBER, NULL },
+	{ "ok", XLSXOUT_BOOL, NULL },
+	{ "day", XLSXOUT_DATE, NULL },
+	{ "last_call", XLSXOUT_DATETIME, NULL },
+	{ "revenue", XLSXOUT_MONEY, NULL },
+	{ "success_rate", XLSXOUT_PERCENT, NULL },
 };
 
 static void
@@ -216,7 +216,7 @@ static void
 test_empty_sheet(void **state)
 {
 	static const struct xlsxout_column cols[] = {
-		{ "week", XLSXOUT_DATE }, { "new", XLSXOUT_NUMBER },
+		{ "week", XLSXOUT_DATE, NULL }, { "new", XLSXOUT_NUMBER, NULL },
 	};
 	static const size_t values[] = { 1 };
 	struct xlsxout *x;
@@ -245,9 +245,9 @@ static void
 test_charts_and_heatmap(void **state)
 {
 	static const struct xlsxout_column cols[] = {
-		{ "week", XLSXOUT_TEXT }, { "new", XLSXOUT_NUMBER },
-		{ "expired", XLSXOUT_NUMBER }, { "label", XLSXOUT_TEXT },
-		{ "h00", XLSXOUT_NUMBER },
+		{ "week", XLSXOUT_TEXT, NULL }, { "new", XLSXOUT_NUMBER, NULL },
+		{ "expired", XLSXOUT_NUMBER, NULL }, { "label", XLSXOUT_TEXT, NULL },
+		{ "h00", XLSXOUT_NUMBER, NULL },
 	};
 	static const size_t two[] = { 1, 2 }, one[] = { 1 }, heat[] = { 4, 1, 2 };
 	struct xlsxout *x;
@@ -303,7 +303,7 @@ static void
 test_continuation_sheets(void **state)
 {
 	static const struct xlsxout_column cols[] = {
-		{ "n", XLSXOUT_NUMBER },
+		{ "n", XLSXOUT_NUMBER, NULL },
 	};
 	static const size_t heat[] = { 0 };
 	struct xlsxout *x;
@@ -347,7 +347,7 @@ static void
 test_long_text_truncated(void **state)
 {
 	static const struct xlsxout_column cols[] = {
-		{ "t", XLSXOUT_TEXT },
+		{ "t", XLSXOUT_TEXT, NULL },
 	};
 	struct xlsxout *x;
 	struct xlsxout_sheet *s;
@@ -379,7 +379,7 @@ static void
 test_sheet_names(void **state)
 {
 	static const struct xlsxout_column cols[] = {
-		{ "a", XLSXOUT_TEXT },
+		{ "a", XLSXOUT_TEXT, NULL },
 	};
 	struct xlsxout *x;
 	struct xlsxout_sheet *s;

@@ -59,6 +59,8 @@ static const struct key_def top_keys[] = {
 static const struct key_def source_keys[] = {
 	SS(secret_file),
 	SS(kind),
+	SS(status_url),
+	SS(api_key_file),
 	{ "scheme", KEY_STRING, NULL, 0, 0, 0 },	/* parsed specially */
 	{ "tolerance", KEY_LONG, "300", offsetof(struct config_source, tolerance),
 	  1, 86400 },
@@ -352,6 +354,29 @@ parse_assignment(struct parser *p, char *s, int line)
 	strbuf_release(&why);
 }
 
+/*
+ * status_url and api_key_file: where tally-allocate asks the provider
+ * about a payment before acting on an unsigned notification (Midtrans,
+ * Xendit); both or neither.
+ */
+static void
+check_status_api(struct parser *p, const struct config_source *s)
+{
+	if (s->status_url == NULL && s->api_key_file == NULL)
+		return;
+	if (s->scheme != SCHEME_MIDTRANS && s->scheme != SCHEME_XENDIT)
+		perror_at(p, s->line, "[source %s] status_url and api_key_file "
+		    "are for scheme midtrans or xendit (their notifications are "
+		    "not signed whole)", s->name);
+	else if (s->status_url == NULL || s->api_key_file == NULL)
+		perror_at(p, s->line, "[source %s] needs both status_url and "
+		    "api_key_file", s->name);
+	else if (strncmp(s->status_url, "https://", 8) != 0 &&
+	    strncmp(s->status_url, "http://", 7) != 0)
+		perror_at(p, s->line, "[source %s] status_url '%s' is not an "
+		    "http:// or https:// URL", s->name, s->status_url);
+}
+
 static int
 parse_file(struct config *cfg, const char *path, FILE *f, struct strbuf *err)
 {
@@ -386,6 +411,7 @@ parse_file(struct config *cfg, const char *path, FILE *f, struct strbuf *err)
 			perror_at(&p, cfg->sources[i].line,
 			    "[source %s] has no secret_file",
 			    cfg->sources[i].name);
+		check_status_api(&p, &cfg->sources[i]);
 	}
 	for (i = 0; i < cfg->nsettlements; i++)
 		if (cfg->settlements[i].amount_units != NULL &&
@@ -467,8 +493,8 @@ config_load(struct config *cfg, const char *path, struct strbuf *err)
 	return apply_env(cfg, err);
 }
 
-static void
-wipe_secret(struct config_secret *s)
+void
+config_secret_wipe(struct config_secret *s)
 {
 	if (s->data != NULL) {
 		explicit_bzero(s->data, s->len);
@@ -478,60 +504,99 @@ wipe_secret(struct config_secret *s)
 	s->len = 0;
 }
 
-int
-config_load_secrets(struct config *cfg, struct strbuf *err)
+/*
+ * Read one secrets file of source s (what: its key, for messages) into
+ * out[0..max): one secret per non-empty line.  A relative path is under
+ * $CREDENTIALS_DIRECTORY (systemd LoadCredential=) when that is set.  A
+ * missing or empty file, or more lines than max, is a configuration error.
+ */
+static int
+read_secrets(const struct config *cfg, const struct config_source *s,
+    const char *what, const char *file, struct config_secret *out, int max,
+    int *n, struct strbuf *err)
 {
 	const char *credir = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX];
 	char line[1024];
-	struct config_source *s;
 	FILE *f;
-	size_t i, n;
+	size_t len;
+	int rc = 0;
+
+	*n = 0;
+	if (file[0] != '/' && credir != NULL)
+		snprintf(path, sizeof(path), "%s/%s", credir, file);
+	else
+		snprintf(path, sizeof(path), "%s", file);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		strbuf_addf(err, "%s:%d: [source %s] %s %s: %s\n",
+		    cfg->path ? cfg->path : "config", s->line, s->name, what, path,
+		    strerror(errno));
+		return TALLY_ECONFIG;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		len = strcspn(line, "\r\n");
+		line[len] = '\0';
+		if (len == 0)
+			continue;
+		if (*n == max) {
+			strbuf_addf(err, "%s: more than %d secret%s (one per line%s)\n",
+			    path, max, max == 1 ? "" : "s", max == 1 ? "" :
+			    "; two during a rotation");
+			rc = TALLY_ECONFIG;
+			break;
+		}
+		out[*n].data = xmalloc(len + 1);
+		memcpy(out[*n].data, line, len + 1);
+		out[*n].len = len;
+		(*n)++;
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	if (*n == 0 && rc == 0) {
+		strbuf_addf(err, "%s: no secret in file (source %s)\n", path,
+		    s->name);
+		rc = TALLY_ECONFIG;
+	}
+	return rc;
+}
+
+int
+config_load_secrets(struct config *cfg, struct strbuf *err)
+{
+	struct config_source *s;
+	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < cfg->nsources; i++) {
 		s = &cfg->sources[i];
 		while (s->nsecrets > 0)
-			wipe_secret(&s->secrets[--s->nsecrets]);
-		/* systemd LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY */
-		if (s->secret_file[0] != '/' && credir != NULL)
-			snprintf(path, sizeof(path), "%s/%s", credir, s->secret_file);
-		else
-			snprintf(path, sizeof(path), "%s", s->secret_file);
-		f = fopen(path, "r");
-		if (f == NULL) {
-			strbuf_addf(err, "%s:%d: [source %s] secret_file %s: %s\n",
-			    cfg->path ? cfg->path : "config", s->line, s->name, path,
-			    strerror(errno));
+			config_secret_wipe(&s->secrets[--s->nsecrets]);
+		if (read_secrets(cfg, s, "secret_file", s->secret_file,
+		    s->secrets, CONFIG_MAX_SECRETS, &s->nsecrets, err) != 0)
 			rc = TALLY_ECONFIG;
-			continue;
-		}
-		while (fgets(line, sizeof(line), f) != NULL) {
-			n = strcspn(line, "\r\n");
-			line[n] = '\0';
-			if (n == 0)
-				continue;
-			if (s->nsecrets == CONFIG_MAX_SECRETS) {
-				strbuf_addf(err, "%s: more than %d secrets (one per "
-				    "line; two during a rotation)\n", path,
-				    CONFIG_MAX_SECRETS);
-				rc = TALLY_ECONFIG;
-				break;
-			}
-			s->secrets[s->nsecrets].data = xmalloc(n + 1);
-			memcpy(s->secrets[s->nsecrets].data, line, n + 1);
-			s->secrets[s->nsecrets].len = n;
-			s->nsecrets++;
-		}
-		explicit_bzero(line, sizeof(line));
-		fclose(f);
-		if (s->nsecrets == 0 && rc == 0) {
-			strbuf_addf(err, "%s: no secret in file (source %s)\n", path,
-			    s->name);
-			rc = TALLY_ECONFIG;
-		}
 	}
 	return rc;
+}
+
+int
+config_read_api_key(const struct config *cfg, const struct config_source *s,
+    struct config_secret *key, struct strbuf *err)
+{
+	int n = 0;
+
+	memset(key, 0, sizeof(*key));
+	if (s->api_key_file == NULL) {
+		strbuf_addf(err, "%s:%d: [source %s] has no api_key_file\n",
+		    cfg->path ? cfg->path : "config", s->line, s->name);
+		return TALLY_ECONFIG;
+	}
+	if (read_secrets(cfg, s, "api_key_file", s->api_key_file, key, 1, &n,
+	    err) != 0) {
+		config_secret_wipe(key);
+		return TALLY_ECONFIG;
+	}
+	return 0;
 }
 
 static void
@@ -558,7 +623,7 @@ config_free(struct config *cfg)
 
 	for (i = 0; i < cfg->nsources; i++) {
 		for (j = 0; j < cfg->sources[i].nsecrets; j++)
-			wipe_secret(&cfg->sources[i].secrets[j]);
+			config_secret_wipe(&cfg->sources[i].secrets[j]);
 		free_strings(&cfg->sources[i], source_keys, NKEYS(source_keys));
 		free(cfg->sources[i].name);
 	}

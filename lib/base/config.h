@@ -40,6 +40,12 @@ struct config_source {
 	long tolerance;		/* seconds, for schemes with a timestamp */
 	/* what the source's events are: "payments" or "usage" */
 	char *kind;
+	/* Midtrans and Xendit: the provider's API, asked about a payment
+	 * before tally-allocate acts on it (https://api.midtrans.com,
+	 * https://api.xendit.co), and the file of the key it wants (the
+	 * server key / secret API key; rules of secret_file, one key) */
+	char *status_url;
+	char *api_key_file;
 	struct config_secret secrets[CONFIG_MAX_SECRETS];
 	int nsecrets;
 	int line;		/* where the section starts, for messages */
@@ -117,6 +123,14 @@ int config_load(struct config *cfg, const char *path, struct strbuf *err);
 /* Read every source's secret_file ($CREDENTIALS_DIRECTORY-relative when not
  * absolute).  Missing or empty file: TALLY_ECONFIG with a message. */
 int config_load_secrets(struct config *cfg, struct strbuf *err);
+/* Read s->api_key_file (secret_file's rules; exactly one key) into key,
+ * which the caller wipes with config_secret_wipe().  TALLY_ECONFIG with a
+ * message when it is missing, empty or holds more than one line. */
+int config_read_api_key(const struct config *cfg,
+    const struct config_source *s, struct config_secret *key,
+    struct strbuf *err);
+/* explicit_bzero() and free a secret. */
+void config_secret_wipe(struct config_secret *s);
 /* Wipes secrets (explicit_bzero) and frees everything cfg owns. */
 void config_free(struct config *cfg);
 

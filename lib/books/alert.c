@@ -1,5 +1,3 @@
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +5,9 @@
 
 #include "books/alert.h"
 #include "base/err.h"
+#include "base/http.h"
 #include "base/log.h"
 #include "base/strbuf.h"
-#include "base/version.h"
 
 #define ALERT_TIMEOUT_DEFAULT 5
 
@@ -72,6 +70,16 @@ static const char sql_check[] =
     "  FROM (SELECT count(*) AS n, min(queued_at) AS oldest,"
     "   string_agg(DISTINCT last_error, '; ') AS reasons"
     "   FROM fulfil_queue WHERE last_error IS NOT NULL) x"
+    "  UNION ALL"
+    "  SELECT 'orders_held', n > 0,"
+    "   format('%s paid order(s) held for an admin (%s)', n,"
+    "    coalesce(reasons, 'none')),"
+    "   jsonb_build_object('orders', n, 'oldest_held_at', oldest,"
+    "    'reasons', reasons)"
+    "  FROM (SELECT coalesce(sum(k), 0) AS n, min(oldest) AS oldest,"
+    "   string_agg(k || ' ' || hold_reason, ', ' ORDER BY hold_reason) AS reasons"
+    "   FROM (SELECT hold_reason, count(*) AS k, min(held_at) AS oldest"
+    "    FROM orders WHERE status = 'HELD' GROUP BY hold_reason) y) x"
     "  UNION ALL"
     "  SELECT 'accounts_suspended', n >= $2::bigint,"
     "   format('%s account(s) suspended in the 24 hours before %s (threshold %s)',"
@@ -217,74 +225,33 @@ alert_set(struct db *db, const char *key, bool active, const char *summary,
 
 /* ---- delivery ---------------------------------------------------- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void
-curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t
-discard(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	(void)ptr;
-	(void)arg;
-	return size * nmemb;
-}
-
 /* POST body; 0 on a 2xx answer, else TALLY_EUNAVAIL with why filled. */
 static int
 post_json(const char *url, const char *body, long timeout, struct strbuf *why)
 {
-	CURL *h = NULL;
-	struct curl_slist *hdr = NULL;
-	char errbuf[CURL_ERROR_SIZE];
-	long code = 0;
-	CURLcode cc;
-	int rc = TALLY_EUNAVAIL;
+	static const char *const headers[] = {
+		"Content-Type: application/json", NULL
+	};
+	struct http_request rq;
+	struct http_result r;
 
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK) {
-		strbuf_addstr(why, "libcurl initialisation failed");
-		return rc;
+	memset(&rq, 0, sizeof(rq));
+	rq.url = url;
+	rq.headers = headers;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = timeout * 1000;
+	/* a chat webhook is outside: through the proxy, when there is one */
+	rq.use_proxy = true;
+	if (http_send(&rq, &r, NULL) != 0) {
+		strbuf_addstr(why, r.error);
+		return TALLY_EUNAVAIL;
 	}
-	h = curl_easy_init();
-	hdr = curl_slist_append(NULL, "Content-Type: application/json");
-	if (h == NULL || hdr == NULL) {
-		strbuf_addstr(why, "out of memory");
-		goto out;
+	if (r.status < 200 || r.status > 299) {
+		strbuf_addf(why, "HTTP status %ld", r.status);
+		return TALLY_EUNAVAIL;
 	}
-	errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout);
-	/* no SIGALRM for DNS timeouts: safe in threads, no stray signals */
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "tally/" TALLY_VERSION);
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		strbuf_addstr(why, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (code < 200 || code > 299) {
-		strbuf_addf(why, "HTTP status %ld", code);
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_slist_free_all(hdr);
-	if (h != NULL)
-		curl_easy_cleanup(h);
-	return rc;
+	return 0;
 }
 
 struct deliver_arg {

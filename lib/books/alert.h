@@ -5,6 +5,9 @@
  *   seats_low            free seats in the pool < alert_seat_threshold
  *   orders_unfulfilled   paid orders an allocator tried and could not
  *                        fulfil (no free seat, no product, no e-mail)
+ *   orders_held          paid orders HELD for an admin: paid too little,
+ *                        in another currency, or for an unknown sku
+ *                        (lib/books/allocate.h)
  *   accounts_suspended   >= alert_suspensions accounts suspended by admins
  *                        (audit action account.suspend) in the 24 hours
  *                        before as-of

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "pg/query.h"
 
 #define TX_ATTEMPTS 8
 /* Batches in a row that found every free account held by other
@@ -32,39 +33,15 @@ struct ctx {
 	long long claimed;	/* events, or orders, claimed */
 	long long queued;	/* queue entries claimed (orders may be fewer) */
 	long long seats, credits, no_room, blocked, contended;
+	long long held, overpaid;
 };
 
+/* queries/NAME.sql, without parameters; *n (optional) gets the rows it
+ * wrote. */
 static int
-run_step(struct db *db, const char *what, long long *affected,
-    const char *sql, int nparams, const char *const *params)
+run(struct db *db, const char *name, long long *n)
 {
-	int rc;
-
-	rc = db_command(db, affected, sql, nparams, params);
-	if (rc == TALLY_ERETRY)
-		log_debug("allocate: %s: %s (will retry)", what, db_errmsg(db));
-	else if (rc != 0)
-		log_err("allocate: %s: %s", what, db_errmsg(db));
-	return rc;
-}
-
-static int
-value_step(struct db *db, const char *what, long long *v, const char *sql,
-    int nparams, const char *const *params)
-{
-	char *s = NULL;
-	int rc;
-
-	*v = 0;
-	rc = db_query_value(db, &s, sql, nparams, params);
-	if (rc == TALLY_ERETRY)
-		log_debug("allocate: %s: %s (will retry)", what, db_errmsg(db));
-	else if (rc != 0)
-		log_err("allocate: %s: %s", what, db_errmsg(db));
-	if (rc == 0 && s != NULL)
-		*v = strtoll(s, NULL, 10);
-	free(s);
-	return rc;
+	return query_command(db, name, n, 0, NULL);
 }
 
 /* ---- events ------------------------------------------------------ */
@@ -96,157 +73,10 @@ add_ev(struct normalize_stats *t, const struct normalize_stats *b)
 	t->revoked += b->revoked;
 	t->debited += b->debited;
 	t->negative_balances += b->negative_balances;
+	t->mismatches += b->mismatches;
 }
 
 /* ---- fulfilment -------------------------------------------------- */
-
-/*
- * Claim queued orders not tried yet in this run: first the queue entries
- * (SKIP LOCKED: another allocator has them), then their orders (SKIP
- * LOCKED: a normaliser is changing one right now; its queue entry stays
- * locked by us until commit and is claimed again by a later batch).  The
- * order lock serialises fulfilment with the normaliser's refunds (see
- * normalize.c).  Orders that need no work or cannot be fulfilled get a
- * problem.  Returns how many queue entries and orders were claimed.
- */
-static const char sql_claim[] =
-    "WITH q AS MATERIALIZED ("
-    "  SELECT order_id FROM fulfil_queue"
-    "  WHERE tried_at IS NULL OR tried_at < $1::timestamptz"
-    "  ORDER BY order_id LIMIT $2::integer FOR UPDATE SKIP LOCKED),"
-    " o AS MATERIALIZED ("
-    "  SELECT o.id, o.status, o.product_id, o.customer_id, o.paid_at"
-    "  FROM orders o WHERE o.id = ANY (ARRAY(SELECT order_id FROM q))"
-    "  FOR NO KEY UPDATE SKIP LOCKED),"
-    " ins AS ("
-    "  INSERT INTO pg_temp.alloc_work (order_id, kind, days, credits,"
-    "   customer_id, email, paid_at, problem)"
-    "  SELECT o.id, p.kind, p.duration_days, p.credits, o.customer_id,"
-    "   c.email, o.paid_at,"
-    "   CASE WHEN f.x IS NOT NULL THEN 'fulfilled'"
-    "    WHEN o.status NOT IN ('PAID', 'PARTIALLY_REFUNDED', 'DISPUTED')"
-    "    THEN 'stale'"
-    "    WHEN o.product_id IS NULL THEN 'order has no product'"
-    "    WHEN o.customer_id IS NULL THEN 'order has no customer e-mail'"
-    "   END"
-    "  FROM o"
-    "  LEFT JOIN products p ON p.id = o.product_id"
-    "  LEFT JOIN LATERAL (SELECT c.email FROM customers c"
-    "   WHERE c.id = o.customer_id LIMIT 1) c ON true"
-    "  LEFT JOIN LATERAL (SELECT 1 AS x FROM fulfilments f"
-    "   WHERE f.order_id = o.id LIMIT 1) f ON true"
-    "  RETURNING 1)"
-    " SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM ins)";
-
-static const char sql_blocked[] =
-    "UPDATE fulfil_queue q SET tried_at = now(), attempts = q.attempts + 1,"
-    " last_error = w.problem"
-    " FROM pg_temp.alloc_work w WHERE q.order_id = w.order_id"
-    " AND w.problem NOT IN ('fulfilled', 'stale')";
-
-/*
- * Credits go to the app user with the buyer's e-mail (the lowest id if
- * several); without one, a placeholder user 'email:<address>' is created,
- * which the image service's first event for that address adopts.
- */
-static const char sql_credit_users[] =
-    "INSERT INTO app_users (external_id, email)"
-    " SELECT DISTINCT 'email:' || lower(w.email), lower(w.email)"
-    " FROM pg_temp.alloc_work w"
-    " LEFT JOIN LATERAL (SELECT 1 AS x FROM app_users u"
-    "  WHERE lower(u.email) = lower(w.email) LIMIT 1) u ON true"
-    " WHERE w.kind = 'CREDITS' AND w.problem IS NULL AND u.x IS NULL"
-    " ORDER BY 1 ON CONFLICT (external_id) DO NOTHING";
-
-static const char sql_credit_grant[] =
-    "INSERT INTO credit_ledger (user_id, delta, kind, ref, reason, order_id)"
-    " SELECT u.id, w.credits, 'PURCHASE', 'order:' || w.order_id,"
-    " 'credit package', w.order_id"
-    " FROM pg_temp.alloc_work w"
-    " CROSS JOIN LATERAL (SELECT id FROM app_users u"
-    "  WHERE lower(u.email) = lower(w.email) ORDER BY u.id LIMIT 1) u"
-    " WHERE w.kind = 'CREDITS' AND w.problem IS NULL"
-    " ORDER BY w.order_id ON CONFLICT (kind, ref) DO NOTHING";
-
-static const char sql_credit_fulfil[] =
-    "WITH f AS ("
-    "  INSERT INTO fulfilments (order_id, kind, ledger_id)"
-    "  SELECT w.order_id, 'CREDITS', l.id FROM pg_temp.alloc_work w"
-    "  CROSS JOIN LATERAL (SELECT l.id FROM credit_ledger l"
-    "   WHERE l.kind = 'PURCHASE' AND l.ref = 'order:' || w.order_id LIMIT 1) l"
-    "  WHERE w.kind = 'CREDITS' AND w.problem IS NULL"
-    "  RETURNING order_id)"
-    " UPDATE pg_temp.alloc_work w SET done = true FROM f"
-    " WHERE w.order_id = f.order_id";
-
-static const char sql_seat_need[] =
-    "SELECT count(*) FROM pg_temp.alloc_work"
-    " WHERE kind = 'SEAT' AND problem IS NULL";
-
-static const char sql_pick[] =
-    "INSERT INTO pg_temp.alloc_pick (account_id, seats, rank)"
-    " SELECT account_id, seats, rank FROM tally_pick_seats($1::integer)";
-
-/*
- * The n-th order (oldest first) gets the n-th seat in policy order.  The
- * plan starts at paid_at, or at "now" when the order waited longer than
- * the SLA for a seat.  Inserted in account order: the seat trigger locks
- * accounts in that order (they are already locked by tally_pick_seats).
- */
-static const char sql_seat_assign[] =
-    "WITH o AS ("
-    "  SELECT order_id, customer_id, days, paid_at,"
-    "   row_number() OVER (ORDER BY order_id) AS rn"
-    "  FROM pg_temp.alloc_work WHERE kind = 'SEAT' AND problem IS NULL),"
-    " s AS ("
-    "  SELECT p.account_id, row_number() OVER (ORDER BY p.rank, g) AS rn"
-    "  FROM pg_temp.alloc_pick p CROSS JOIN LATERAL generate_series(1, p.seats) g),"
-    " a AS ("
-    "  INSERT INTO assignments (account_id, customer_id, order_id, starts_at,"
-    "   ends_at)"
-    "  SELECT s.account_id, o.customer_id, o.order_id, x.st,"
-    "   x.st + make_interval(days => o.days)"
-    "  FROM o JOIN s ON s.rn = o.rn"
-    "  CROSS JOIN LATERAL (SELECT CASE WHEN o.paid_at >="
-    "    coalesce($1::timestamptz, now()) - make_interval(mins => $2::integer)"
-    "   THEN o.paid_at ELSE coalesce($1::timestamptz, now()) END AS st) x"
-    "  ORDER BY s.account_id, o.order_id"
-    "  RETURNING id, order_id),"
-    " f AS ("
-    "  INSERT INTO fulfilments (order_id, kind, assignment_id)"
-    "  SELECT order_id, 'SEAT', id FROM a RETURNING order_id)"
-    " UPDATE pg_temp.alloc_work w SET done = true FROM f"
-    " WHERE w.order_id = f.order_id";
-
-/*
- * Every picked account is full now; an AVAILABLE account outside them was
- * skipped because another transaction holds it (an allocator, an admin).
- * Read without locking: a hint whether to wait or to give up for now.
- */
-static const char sql_room_elsewhere[] =
-    "SELECT count(*) FROM pool_accounts a WHERE a.status = 'AVAILABLE'"
-    " AND NOT EXISTS (SELECT 1 FROM pg_temp.alloc_pick p"
-    "  WHERE p.account_id = a.id)";
-
-static const char sql_no_room[] =
-    "UPDATE fulfil_queue q SET tried_at = now(), attempts = q.attempts + 1,"
-    " last_error = 'no account with a free seat'"
-    " WHERE q.order_id = ANY (ARRAY(SELECT order_id FROM pg_temp.alloc_work"
-    "  WHERE kind = 'SEAT' AND problem IS NULL AND NOT done))";
-
-/* Orders fulfilled now whose refund arrived first (a partial one: a full
- * refund would have kept them out of the queue). */
-static const char sql_reversal_orders[] =
-    "INSERT INTO pg_temp.alloc_reversal (order_id)"
-    " SELECT DISTINCT r.order_id FROM refunds r"
-    " WHERE r.order_id = ANY (ARRAY(SELECT order_id FROM pg_temp.alloc_work"
-    "  WHERE done))"
-    " ON CONFLICT DO NOTHING";
-
-static const char sql_dequeue[] =
-    "DELETE FROM fulfil_queue WHERE order_id = ANY (ARRAY("
-    " SELECT order_id FROM pg_temp.alloc_work"
-    " WHERE done OR problem IN ('fulfilled', 'stale')))";
 
 static int
 seat_batch(struct db *db, struct ctx *c)
@@ -256,36 +86,57 @@ seat_batch(struct db *db, struct ctx *c)
 	long long n = 0, left, elsewhere = 0, done = 0;
 	int rc;
 
-	if ((rc = value_step(db, "count seat orders", &n, sql_seat_need, 0,
-	    NULL)) != 0 || n == 0)
+	if ((rc = query_ll(db, "allocate/seat_need", &n, 0, NULL)) != 0 ||
+	    n == 0)
 		return rc;
 	snprintf(need, sizeof(need), "%lld", n);
 	params[0] = need;
-	if ((rc = run_step(db, "pick accounts", NULL, sql_pick, 1, params)) != 0)
+	if ((rc = query_command(db, "allocate/pick", NULL, 1, params)) != 0)
 		return rc;
 	snprintf(sla, sizeof(sla), "%ld", c->o->fulfil_sla_minutes);
 	params[0] = c->o->as_of;
 	params[1] = sla;
-	if ((rc = run_step(db, "assign seats", &done, sql_seat_assign, 2,
+	if ((rc = query_command(db, "allocate/seat_assign", &done, 2,
 	    params)) != 0)
 		return rc;
 	c->seats += done;
 	left = n - done;
 	if (left <= 0)
 		return 0;
-	if ((rc = value_step(db, "look for room elsewhere", &elsewhere,
-	    sql_room_elsewhere, 0, NULL)) != 0)
+	if ((rc = query_ll(db, "allocate/room_elsewhere", &elsewhere, 0,
+	    NULL)) != 0)
 		return rc;
 	if (elsewhere > 0) {
 		/* held by others: not tried, claimed again by the next batch */
 		c->contended++;
 		return 0;
 	}
-	if ((rc = run_step(db, "mark orders without room", NULL, sql_no_room,
-	    0, NULL)) != 0)
+	if ((rc = run(db, "allocate/no_room", NULL)) != 0)
 		return rc;
 	c->no_room += left;
 	return 0;
+}
+
+/* Hold the orders whose payment is wrong for their product (hold.sql). */
+static int
+hold_orders(struct db *db, struct ctx *c)
+{
+	PGresult *res = NULL;
+	long long opened = 0;
+	int rc, i;
+
+	if ((rc = query_rows(db, "allocate/hold", &res, 0, NULL)) != 0)
+		return rc;
+	c->held = PQntuples(res);
+	/* logged before the commit: a retried batch may say it twice */
+	for (i = 0; i < PQntuples(res); i++)
+		log_warning("allocate: order %s held: %s (a case is open; "
+		    "tallyctl order list --held)", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1));
+	PQclear(res);
+	if (c->held == 0)
+		return 0;
+	return query_ll(db, "allocate/hold_cases", &opened, 0, NULL);
 }
 
 static int
@@ -300,28 +151,18 @@ fulfil_batch(struct db *db, void *arg)
 
 	memset(&c->ev, 0, sizeof(c->ev));
 	c->claimed = c->queued = c->seats = c->credits = c->no_room = 0;
-	c->blocked = c->contended = 0;
+	c->blocked = c->contended = c->held = c->overpaid = 0;
 	/* see normalize_batch(): all of this is derived from durable data */
-	if ((rc = run_step(db, "set commit mode", NULL,
-	    "SET LOCAL synchronous_commit = off", 0, NULL)) != 0)
+	if ((rc = query_fixed(db, "SET LOCAL synchronous_commit = off")) != 0)
 		return rc;
 	/* emptied at every commit; a dry run is one transaction */
-	if (c->o->dry_run && (rc = run_step(db, "clear work tables", NULL,
-	    "TRUNCATE pg_temp.alloc_work, pg_temp.alloc_pick,"
-	    " pg_temp.alloc_reversal", 0, NULL)) != 0)
+	if (c->o->dry_run && (rc = run(db, "allocate/clear", NULL)) != 0)
 		return rc;
 	snprintf(lim, sizeof(lim), "%d", c->batch);
 	params[0] = c->run_start;
 	params[1] = lim;
-	rc = db_query(db, &res, sql_claim, 2, params);
-	if (rc != 0) {
-		if (rc == TALLY_ERETRY)
-			log_debug("allocate: claim paid orders: %s (will retry)",
-			    db_errmsg(db));
-		else
-			log_err("allocate: claim paid orders: %s", db_errmsg(db));
+	if ((rc = query_rows(db, "allocate/claim", &res, 2, params)) != 0)
 		return rc;
-	}
 	c->queued = db_value_ll(res, 0, 0, 0);
 	c->claimed = db_value_ll(res, 0, 1, 0);
 	PQclear(res);
@@ -329,27 +170,24 @@ fulfil_batch(struct db *db, void *arg)
 		c->contended++;	/* orders held by a normaliser right now */
 	if (c->claimed == 0)
 		return 0;
-	if ((rc = run_step(db, "analyse claimed orders", NULL,
-	    "ANALYZE pg_temp.alloc_work", 0, NULL)) != 0)
-		return rc;
-	if ((rc = run_step(db, "mark blocked orders", &c->blocked, sql_blocked,
-	    0, NULL)) != 0 ||
-	    (rc = run_step(db, "create app users for credits", NULL,
-	    sql_credit_users, 0, NULL)) != 0 ||
-	    (rc = run_step(db, "grant credits", NULL, sql_credit_grant, 0,
-	    NULL)) != 0 ||
-	    (rc = run_step(db, "record credit fulfilments", &n,
-	    sql_credit_fulfil, 0, NULL)) != 0)
+	if ((rc = query_fixed(db, "ANALYZE pg_temp.alloc_work")) != 0 ||
+	    (rc = run(db, "allocate/adopt_product", NULL)) != 0 ||
+	    (rc = hold_orders(db, c)) != 0 ||
+	    (rc = run(db, "allocate/overpaid", NULL)) != 0 ||
+	    (rc = run(db, "allocate/blocked", &c->blocked)) != 0 ||
+	    (rc = run(db, "allocate/credit_users", NULL)) != 0 ||
+	    (rc = run(db, "allocate/credit_grant", NULL)) != 0 ||
+	    (rc = run(db, "allocate/credit_fulfil", &n)) != 0)
 		return rc;
 	c->credits = n;
 	if ((rc = seat_batch(db, c)) != 0 ||
-	    (rc = run_step(db, "find refunded orders", &n, sql_reversal_orders,
-	    0, NULL)) != 0)
+	    (rc = query_ll(db, "allocate/overpaid_cases", &c->overpaid, 0,
+	    NULL)) != 0 ||
+	    (rc = run(db, "allocate/reversal_orders", &n)) != 0)
 		return rc;
 	if (n > 0 && (rc = normalize_apply_reversals(db, c->actor, &c->ev)) != 0)
 		return rc;
-	return run_step(db, "dequeue fulfilled orders", NULL, sql_dequeue, 0,
-	    NULL);
+	return run(db, "allocate/dequeue", NULL);
 }
 
 /* ---- the run ----------------------------------------------------- */
@@ -367,6 +205,12 @@ static int
 requeue(struct db *db, void *arg)
 {
 	return normalize_requeue_failed(db, arg);
+}
+
+static int
+release(struct db *db, void *arg)
+{
+	return query_ll(db, "allocate/release", arg, 0, NULL);
 }
 
 static void
@@ -399,6 +243,8 @@ fulfil_queued(struct db *db, struct ctx *c, struct allocate_stats *st)
 		st->no_room += c->no_room;
 		st->blocked += c->blocked;
 		st->contended += c->contended;
+		st->held += c->held;
+		st->overpaid += c->overpaid;
 		if (c->contended > 0 && c->seats + c->credits == 0) {
 			if (++stalls >= MAX_STALLS) {
 				log_notice("allocate: free accounts or queued orders "
@@ -426,9 +272,8 @@ work(struct db *db, struct ctx *c, struct allocate_stats *st)
 	long long pending = 0, got;
 	int rc;
 
-	if (c->show_progress && (rc = value_step(db, "count new events",
-	    &pending, "SELECT count(*) FROM raw_events WHERE status = 'NEW'", 0,
-	    NULL)) != 0)
+	if (c->show_progress && (rc = query_ll(db, "allocate/pending_events",
+	    &pending, 0, NULL)) != 0)
 		return rc;
 	progress_start(&p, "events", (unsigned long long)pending);
 	p.active = p.active && c->show_progress;
@@ -453,15 +298,11 @@ finish_counts(struct db *db, struct allocate_stats *st)
 	PGresult *res = NULL;
 	int rc;
 
-	rc = db_query(db, &res,
-	    "SELECT count(*) FILTER (WHERE last_error IS NOT NULL), count(*)"
-	    " FROM fulfil_queue", 0, NULL);
-	if (rc != 0) {
-		log_err("allocate: count unfulfilled orders: %s", db_errmsg(db));
+	if ((rc = query_rows(db, "allocate/unfulfilled", &res, 0, NULL)) != 0)
 		return rc;
-	}
 	st->unfulfilled = db_value_ll(res, 0, 0, 0);
 	st->waiting = db_value_ll(res, 0, 1, 0);
+	st->held_total = db_value_ll(res, 0, 2, 0);
 	PQclear(res);
 	return 0;
 }
@@ -475,6 +316,8 @@ add_stats(struct allocate_stats *t, const struct allocate_stats *w)
 	t->no_room += w->no_room;
 	t->blocked += w->blocked;
 	t->contended += w->contended;
+	t->held += w->held;
+	t->overpaid += w->overpaid;
 }
 
 struct worker {
@@ -537,7 +380,15 @@ allocate_run(struct db *db, const struct allocate_opts *o,
 		log_err("allocate: %s", db_errmsg(db));
 		goto out;
 	}
-	if ((rc = in_tx(db, o, requeue, &st->requeued)) != 0)
+	if ((rc = in_tx(db, o, requeue, &st->requeued)) != 0 ||
+	    (rc = in_tx(db, o, release, &st->released)) != 0)
+		goto rollback;
+	if (st->released > 0)
+		log_notice("allocate: %lld held order(s) name a product now; "
+		    "fulfilling them", st->released);
+	/* the provider's word on unsigned notifications, before any worker
+	 * may claim them; asked on this connection, outside the batches */
+	if ((rc = confirm_run(db, o->cfg, &st->confirm)) != 0)
 		goto rollback;
 	if (jobs > 1) {
 		helpers = xcalloc((size_t)jobs - 1, sizeof(*helpers));
@@ -569,6 +420,11 @@ rollback:
 	if (rc == 0 && st->unfulfilled > 0) {
 		log_warning("allocate: %lld paid order(s) cannot be fulfilled "
 		    "(tallyctl order list --unfulfilled)", st->unfulfilled);
+		rc = TALLY_EPROBLEMS;
+	}
+	if (rc == 0 && st->held_total > 0) {
+		log_warning("allocate: %lld paid order(s) are held for an admin "
+		    "(tallyctl order list --held)", st->held_total);
 		rc = TALLY_EPROBLEMS;
 	}
 out:
@@ -610,6 +466,14 @@ allocate_report(const struct allocate_stats *st, struct jobrun *jr)
 	jobrun_count(jr, "revoked", st->ev.revoked);
 	jobrun_count(jr, "debited", st->ev.debited);
 	jobrun_count(jr, "negative_balances", st->ev.negative_balances);
+	jobrun_count(jr, "provider_asked", st->confirm.asked);
+	jobrun_count(jr, "provider_unreachable", st->confirm.unreachable);
+	jobrun_count(jr, "provider_unknown", st->confirm.unknown);
+	jobrun_count(jr, "notification_mismatches", st->ev.mismatches);
+	jobrun_count(jr, "held", st->held);
+	jobrun_count(jr, "held_total", st->held_total);
+	jobrun_count(jr, "released", st->released);
+	jobrun_count(jr, "overpaid", st->overpaid);
 	jobrun_count(jr, "unfulfilled", st->unfulfilled);
 	jobrun_count(jr, "waiting", st->waiting);
 }

@@ -6,6 +6,17 @@
  * once.  Refunds and chargebacks of fulfilled orders are applied as they
  * arrive (revoke the seat / debit the credits, audited).
  *
+ * Nothing is given before the payment is checked against the product:
+ * paid in another currency or below the product's lowest accepted price
+ * (min_price_minor, else price_minor), or naming a sku that is no
+ * product, the order is HELD and a case opens (UNDERPAID,
+ * CURRENCY_MISMATCH, UNKNOWN_PRODUCT); paid more than the price, it is
+ * fulfilled and a case OVERPAID opens.  Midtrans and Xendit notifications
+ * are acted on only as their provider's status API confirms them
+ * (lib/books/confirm.h), asked at the start of each run.  A held order waits for an admin
+ * (tallyctl order approve) or, for an unknown sku, for the product: each
+ * run releases the held orders whose sku names a product now.
+ *
  * Safe to run as several processes at once, with admins acting at the
  * same time: events, queued orders and candidate accounts are claimed with
  * FOR UPDATE SKIP LOCKED; fulfilments.order_id unique and the pool's
@@ -18,8 +29,10 @@
 
 #include <stdbool.h>
 
+#include "base/config.h"
 #include "pg/db.h"
 #include "pg/jobrun.h"
+#include "books/confirm.h"
 #include "books/normalize.h"
 
 #define ALLOCATE_BATCH_DEFAULT 2000
@@ -52,10 +65,15 @@ struct allocate_opts {
 	int jobs;
 	const char *conninfo;
 	const char *role;
+	/* The configuration: its Midtrans and Xendit sources' status_url and
+	 * api_key_file (lib/books/confirm.h).  NULL: none, and notifications
+	 * of those schemes wait unconfirmed. */
+	const struct config *cfg;
 };
 
 struct allocate_stats {
 	struct normalize_stats ev;
+	struct confirm_stats confirm;	/* providers asked about notifications */
 	long long requeued;		/* FAILED events queued for another try */
 	long long seats;		/* seat orders fulfilled */
 	long long credits;		/* credit orders fulfilled */
@@ -64,15 +82,23 @@ struct allocate_stats {
 					 * are (no product, no customer) */
 	long long contended;		/* times every free account was held by
 					 * another transaction (retried) */
+	long long held;			/* orders held: their payment is wrong for
+					 * their product (sql/041_held_orders.sql) */
+	long long overpaid;		/* orders fulfilled that paid more than
+					 * the price (each a case) */
+	long long released;		/* held orders whose sku names a product
+					 * now, queued again */
 	long long unfulfilled;		/* after the run: paid orders waiting that
 					 * an allocator tried and could not fulfil */
 	long long waiting;		/* after the run: all queued orders */
+	long long held_total;		/* after the run: orders HELD */
 };
 
 /*
  * Run until no new event and no fulfillable order is left.  Returns 0,
- * TALLY_EPROBLEMS when paid orders remain unfulfilled (exit 1), or the
- * TALLY_E* code of a failure (already logged).  st is filled either way.
+ * TALLY_EPROBLEMS when paid orders remain unfulfilled or held (exit 1), or
+ * the TALLY_E* code of a failure (already logged).  st is filled either
+ * way.
  */
 int allocate_run(struct db *db, const struct allocate_opts *o,
     struct allocate_stats *st);

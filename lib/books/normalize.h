@@ -12,9 +12,14 @@
  * already fulfilled, and marks each event DONE, FAILED (with the reason in
  * raw_events.error) or IGNORED - all in the caller's transaction.
  *
+ * Midtrans and Xendit notifications are claimed only once their provider
+ * has answered about them (lib/books/confirm.h), and what is stored is the
+ * provider's answer laid over the notification.
+ *
  * raw_events.status:
  *   NEW      not processed yet (the receiver's insert), or a FAILED event
- *            queued again for another attempt
+ *            queued again for another attempt; a Midtrans or Xendit one
+ *            also while its provider has not answered about it
  *   DONE     its effects are stored (a duplicate of something already
  *            stored is DONE too: nothing more to do)
  *   FAILED   it could not be understood (error says why); no effects.
@@ -41,6 +46,8 @@ struct normalize_stats {
 	long long revoked;	/* assignments revoked by refunds/chargebacks */
 	long long debited;	/* credit debits for refunds/chargebacks */
 	long long negative_balances;	/* users left below zero by a debit */
+	long long mismatches;	/* notifications the provider contradicted
+				 * (cases opened) */
 };
 
 /* Create the session's temporary work tables (idempotent). */

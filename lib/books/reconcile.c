@@ -375,7 +375,7 @@ static const char *const case_sql[] = {
 	" SELECT DISTINCT ON (f.fp) f.fp, f.category, f.keys,"
 	"        coalesce(f.severity, k.severity) AS severity, f.occurred_at,"
 	"        f.currency, f.amount_minor, f.details"
-	"   FROM (SELECT category || ':' || md5(keys::text) AS fp, *"
+	"   FROM (SELECT tally_case_fingerprint(category, keys) AS fp, *"
 	"           FROM rc_found) f"
 	"   JOIN reconcile_categories k ON k.category = f.category"
 	"  ORDER BY f.fp, f.occurred_at",
@@ -397,7 +397,11 @@ static const char *const case_sql[] = {
 	"  p.run_id, p.run_id"
 	"   FROM rc_case f, rc_params p"
 	"  WHERE NOT EXISTS (SELECT 1 FROM reconcile_cases c"
-	"                     WHERE c.fingerprint = f.fp AND c.status <> 'CLOSED')",
+	"                     WHERE c.fingerprint = f.fp AND c.status <> 'CLOSED')"
+	/* tally-allocate opens cases too (held orders): one it opened after
+	 * this run's snapshot is a serialization failure (the run is retried
+	 * and then finds it), never a second case */
+	"  ON CONFLICT (fingerprint) WHERE status <> 'CLOSED' DO NOTHING",
 	/* not found, and this run looked where it was: closed */
 	"UPDATE reconcile_cases c SET status = 'CLOSED',"
 	"  closed_at = greatest(p.as_of, c.last_seen), closed_run_id = p.run_id"

@@ -555,6 +555,43 @@ static const char unprocessable_event[] =
     " WHERE r.status = 'FAILED'"
     "   AND" IN_PERIOD("r.received_at");
 
+/*
+ * Orders tally-allocate holds (sql/041_held_orders.sql): UNDERPAID,
+ * CURRENCY_MISMATCH (keys: the order, where a settlement row's case has
+ * provider and txn_id) and UNKNOWN_PRODUCT.  Found while they are held,
+ * whatever the period (a hold is state), with the keys and figures
+ * allocate opened them with (the view tally_held_cases is shared).
+ */
+static const char held_orders[] =
+    INSERT_FOUND
+    "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
+    "       v.amount_minor, v.details"
+    "  FROM tally_held_cases v"
+    " CROSS JOIN rc_params p"
+    " WHERE v.held_at <= p.as_of";
+
+/* Fulfilled orders that paid more than the price and kept the excess
+ * (the view tally_overpaid_cases, shared with allocate), paid in the
+ * period. */
+static const char overpaid[] =
+    INSERT_FOUND
+    "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
+    "       v.amount_minor, v.details"
+    "  FROM tally_overpaid_cases v"
+    " CROSS JOIN rc_params p"
+    " WHERE" IN_PERIOD("v.occurred_at");
+
+/* Notifications the provider's status API contradicted (lib/books/
+ * confirm.h; the view tally_notification_cases, shared with allocate),
+ * received in the period. */
+static const char notification_mismatch[] =
+    INSERT_FOUND
+    "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
+    "       v.amount_minor, v.details"
+    "  FROM tally_notification_cases v"
+    " CROSS JOIN rc_params p"
+    " WHERE" IN_PERIOD("v.occurred_at");
+
 const struct reconcile_finder reconcile_finders[] = {
 	{ "PAID_NOT_FULFILLED", paid_not_fulfilled },
 	{ "FULFILLED_NOT_PAID", fulfilled_not_paid },
@@ -574,6 +611,9 @@ const struct reconcile_finder reconcile_finders[] = {
 	{ "CREDITS_OVERDRAWN", credits_overdrawn },
 	{ "CREDIT_BALANCE_MISMATCH", credit_balance_mismatch },
 	{ "UNPROCESSABLE_EVENT", unprocessable_event },
+	{ "UNDERPAID, CURRENCY_MISMATCH, UNKNOWN_PRODUCT", held_orders },
+	{ "OVERPAID", overpaid },
+	{ "NOTIFICATION_MISMATCH", notification_mismatch },
 };
 
 const size_t reconcile_nfinders =

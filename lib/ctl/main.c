@@ -14,6 +14,7 @@
 #include "ctl/case.h"
 #include "ctl/config.h"
 #include "ctl/db.h"
+#include "ctl/fx.h"
 #include "ctl/main.h"
 #include "ctl/misc.h"
 #include "ctl/send.h"
@@ -36,6 +37,7 @@ static const struct command {
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
 	{ "audit", ctl_audit, "list | verify                the audit trail and its hash chain" },
+	{ "fx", ctl_fx, "set | list                   exchange rates for the margins" },
 	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },
 	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },
 	{ "status", ctl_status, "[-c FILE] [--json]           tally at a glance; exit 1 if a check fails" },

@@ -8,13 +8,13 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "base/config.h"
 #include "ctl/send.h"
 #include "pg/db.h"
 #include "base/err.h"
+#include "base/http.h"
 #include "base/log.h"
 #include "intake/signature.h"
 #include "base/strbuf.h"
@@ -310,79 +310,58 @@ default_url(const struct config *cfg, const char *source)
 	return strbuf_detach(&sb, NULL);
 }
 
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct strbuf *sb = arg;
-	size_t len = size * n;
-
-	if (sb->len < SEND_MAX_RESPONSE)
-		strbuf_add(sb, data, len < SEND_MAX_RESPONSE - sb->len ? len :
-		    SEND_MAX_RESPONSE - sb->len);
-	return len;
-}
-
-static struct curl_slist *
-add_header(struct curl_slist *list, const char *name, const char *value)
-{
-	struct strbuf sb = STRBUF_INIT;
-	struct curl_slist *l;
-
-	strbuf_addf(&sb, "%s: %s", name, value);
-	l = curl_slist_append(list, sb.buf);
-	explicit_bzero(sb.buf, sb.len);
-	strbuf_release(&sb);
-	if (l == NULL) {
-		log_err("out of memory building headers");
-		abort();
-	}
-	return l;
-}
-
-/* curl keeps its own copies of the headers: wipe them (a token is one). */
+/* "Name: value" appended to the header list; the value may be a secret
+ * (an x-callback-token): wiped with the list (wipe_headers). */
 static void
-free_headers(struct curl_slist *list)
+add_header(struct strbuf *list, const char *name, const char *value)
 {
-	for (struct curl_slist *l = list; l != NULL; l = l->next)
-		explicit_bzero(l->data, strlen(l->data));
-	curl_slist_free_all(list);
+	strbuf_addf(list, "%s: %s", name, value);
+	strbuf_addch(list, '\0');
 }
 
+static void
+wipe_headers(struct strbuf *list)
+{
+	if (list->buf != NULL)
+		explicit_bzero(list->buf, list->len);
+	strbuf_release(list);
+}
+
+/* POST body with the header lines in list (NUL-separated); prints the
+ * answer and maps its status to an exit status. */
 static int
-post(const char *url, const struct strbuf *body, struct curl_slist *headers)
+post(const char *url, const struct strbuf *body, const struct strbuf *list)
 {
 	struct strbuf resp = STRBUF_INIT;
-	CURL *h;
-	CURLcode cc;
-	long code = 0;
-	int status;
+	const char *lines[16];
+	struct http_request rq;
+	struct http_result r;
+	size_t n = 0, off = 0;
+	int rc, status;
 
-	if ((h = curl_easy_init()) == NULL) {
-		log_err("send: cannot initialise libcurl");
-		return EX_SOFTWARE;
+	while (off < list->len && n + 1 < sizeof(lines) / sizeof(lines[0])) {
+		lines[n++] = list->buf + off;
+		off += strlen(list->buf + off) + 1;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->len > 0 ? body->buf : "");
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, SEND_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		log_err("send: %s: %s", url, curl_easy_strerror(cc));
-		status = EX_UNAVAILABLE;
+	lines[n] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.url = url;
+	rq.method = "POST";
+	rq.headers = lines;
+	rq.body = body->len > 0 ? body->buf : "";
+	rq.body_len = body->len;
+	rq.timeout_ms = SEND_TIMEOUT * 1000;
+	rq.use_proxy = true;
+	rq.max_answer = SEND_MAX_RESPONSE;
+	if ((rc = http_send(&rq, &r, &resp)) != 0) {
+		log_err("send: %s: %s", url, r.error);
+		status = rc == TALLY_EUNAVAIL ? EX_UNAVAILABLE : EX_SOFTWARE;
 		goto done;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	printf("HTTP %ld %s\n", code, strbuf_str(&resp));
-	status = code >= 200 && code < 300 ? EX_OK :
-	    code >= 500 ? EX_TEMPFAIL : EX_DATAERR;
+	printf("HTTP %ld %s\n", r.status, strbuf_str(&resp));
+	status = r.status >= 200 && r.status < 300 ? EX_OK :
+	    r.status >= 500 ? EX_TEMPFAIL : EX_DATAERR;
 done:
-	curl_easy_cleanup(h);
 	strbuf_release(&resp);
 	return status;
 }
@@ -392,8 +371,7 @@ sign_and_post(const struct send_opts *o, const struct config_source *src,
     struct payload *p, const char *url)
 {
 	struct signature_key key = { NULL, 0 };
-	struct curl_slist *headers = NULL;
-	struct strbuf sig = STRBUF_INIT;
+	struct strbuf headers = STRBUF_INIT, sig = STRBUF_INIT;
 	const char *reason = "", *ct;
 	char ts[32], *id = NULL;
 	long long t;
@@ -413,9 +391,10 @@ sign_and_post(const struct send_opts *o, const struct config_source *src,
 	}
 	snprintf(ts, sizeof(ts), "%lld", t);
 	ct = default_content_type(o, p);
-	headers = add_header(headers, "Content-Type", ct);
+	add_header(&headers, "Content-Type", ct);
 	/* no 100-continue round trip: providers do not wait for one */
-	headers = curl_slist_append(headers, "Expect:");
+	strbuf_addstr(&headers, "Expect:");
+	strbuf_addch(&headers, '\0');
 	switch (src->scheme) {
 	case SCHEME_STANDARD_WEBHOOKS:
 		id = o->id != NULL ? xstrdup(o->id) : p->webhook_id != NULL ?
@@ -426,15 +405,15 @@ sign_and_post(const struct send_opts *o, const struct config_source *src,
 		    p->body.len, &sig);
 		if (rc != 0)
 			goto fail;
-		headers = add_header(headers, "webhook-id", id);
-		headers = add_header(headers, "webhook-timestamp", ts);
-		headers = add_header(headers, "webhook-signature", sig.buf);
+		add_header(&headers, "webhook-id", id);
+		add_header(&headers, "webhook-timestamp", ts);
+		add_header(&headers, "webhook-signature", sig.buf);
 		break;
 	case SCHEME_STRIPE:
 		if ((rc = signature_stripe_sign(&key, t, p->body.buf, p->body.len,
 		    &sig)) != 0)
 			goto fail;
-		headers = add_header(headers, "Stripe-Signature", sig.buf);
+		add_header(&headers, "Stripe-Signature", sig.buf);
 		break;
 	case SCHEME_MIDTRANS:
 		if ((rc = sign_midtrans(&key, &p->body)) != 0)
@@ -442,17 +421,17 @@ sign_and_post(const struct send_opts *o, const struct config_source *src,
 		break;
 	case SCHEME_XENDIT:
 		strbuf_add(&sig, src->secrets[0].data, src->secrets[0].len);
-		headers = add_header(headers, "x-callback-token", sig.buf);
+		add_header(&headers, "x-callback-token", sig.buf);
 		explicit_bzero(sig.buf, sig.len);
 		break;
 	}
-	status = post(url, &p->body, headers);
+	status = post(url, &p->body, &headers);
 	goto done;
 fail:
 	log_err("send: cannot sign: %s", tally_strerror(rc));
 	status = tally_exit_code(rc);
 done:
-	free_headers(headers);
+	wipe_headers(&headers);
 	signature_key_release(&key);
 	strbuf_release(&sig);
 	free(id);
@@ -493,13 +472,7 @@ ctl_send(int argc, char **argv)
 	}
 	strbuf_grow(&p.body, 0);	/* a buffer even for an empty body */
 	url = o.url != NULL ? xstrdup(o.url) : default_url(&cfg, o.source);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_err("send: cannot initialise libcurl");
-		status = EX_SOFTWARE;
-		goto done;
-	}
 	status = sign_and_post(&o, src, &p, url);
-	curl_global_cleanup();
 done:
 	fflush(stdout);
 	config_free(&cfg);

@@ -1,7 +1,13 @@
+/*
+ * xlsxout.c - the workbook, its formats, table sheets and their cells (see
+ * xlsxout.h).  Printing and charts are xlsxout_print.c, free pages
+ * xlsxout_page.c, serial dates xlsxout_time.c.
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,81 +15,15 @@
 
 #include "base/err.h"
 #include "base/money.h"
-#include "base/period.h"
 #include "base/strbuf.h"
 #include "out/xlsxout.h"
+#include "out/xlsxout_int.h"
 
-#define EXCEL_MAX_ROWS 1048576UL
-#define EXCEL_MAX_TEXT 32767	/* characters in one cell */
-#define CHART_ROWS 16		/* rows one chart covers, for stacking */
+#define NUMFMT_DATE "yyyy-mm-dd"
+#define NUMFMT_DATETIME "yyyy-mm-dd hh:mm:ss"
 
-struct money_format {
-	char code[4];
-	lxw_format *fmt;
-	int decimals;
-};
-
-struct chart_spec {
-	enum xlsxout_chart_kind kind;
-	size_t category;
-	size_t *values;
-	size_t nvalues;
-	char *title;
-};
-
-/* Per column: what is needed to size it once the data has gone by. */
-struct col_state {
-	char *name;
-	enum xlsxout_type type;
-	unsigned width;		/* characters: text, header */
-	double maxabs;		/* numbers: largest magnitude */
-	bool negative;
-	bool fraction;
-	int decimals;		/* money: most decimals seen */
-	bool coded;		/* money: a currency code is shown */
-};
-
-struct xlsxout_sheet {
-	struct xlsxout *x;
-	char *name;		/* the first part's name: charts refer to it */
-	lxw_worksheet *ws;	/* the part being written */
-	lxw_worksheet *first;
-	unsigned part;
-	size_t ncols;
-	struct col_state *cols;
-	lxw_row_t row;		/* current row in the current part */
-	bool need_part;		/* the current part is full */
-	unsigned long long rows;	/* data rows, all parts */
-	lxw_row_t first_rows;	/* data rows of the first part, once known */
-	bool first_done;
-	struct chart_spec charts[XLSXOUT_MAX_CHARTS];
-	size_t ncharts;
-	size_t *heat;
-	size_t nheat;
-	struct xlsxout_sheet *next;	/* the workbook's list */
-};
-
-struct xlsxout {
-	lxw_workbook *wb;
-	struct strbuf err;
-	unsigned long sheet_rows;
-	lxw_format *header;
-	lxw_format *date;
-	lxw_format *datetime;
-	lxw_format *percent;
-	struct money_format *money;
-	size_t nmoney;
-	struct xlsxout_sheet *sheets;	/* every sheet, freed on close */
-	struct xlsxout_sheet *open;
-	struct strbuf cut;	/* truncated text being written */
-	unsigned long long truncated;
-	char **names;		/* strings libxlsxwriter may point to (sheet
-				 * names, heatmap ranges): kept until close */
-	size_t nnames;
-};
-
-static int
-fail(struct xlsxout *x, int code, const char *what, lxw_error e)
+int
+xlsxout_fail(struct xlsxout *x, int code, const char *what, lxw_error e)
 {
 	strbuf_reset(&x->err);
 	if (e != LXW_NO_ERROR)
@@ -91,6 +31,81 @@ fail(struct xlsxout *x, int code, const char *what, lxw_error e)
 	else
 		strbuf_addstr(&x->err, what);
 	return code;
+}
+
+const char *
+xlsxout_keep(struct xlsxout *x, char *s)
+{
+	x->names = xrealloc(x->names, (x->nnames + 1) * sizeof(*x->names));
+	x->names[x->nnames++] = s;
+	return s;
+}
+
+lxw_format *
+xlsxout_fmt(struct xlsxout *x, const char *numfmt, unsigned flags)
+{
+	struct fmt_entry *e;
+	lxw_format *f;
+
+	if (numfmt == NULL && flags == 0)
+		return NULL;
+	for (size_t i = 0; i < x->nfmts; i++) {
+		e = &x->fmts[i];
+		if (e->flags == flags && (e->numfmt == NULL ? numfmt == NULL :
+		    numfmt != NULL && strcmp(e->numfmt, numfmt) == 0))
+			return e->f;
+	}
+	f = workbook_add_format(x->wb);
+	if (numfmt != NULL)
+		format_set_num_format(f, numfmt);
+	if (flags & (F_BOLD | F_TITLE | F_SUBTITLE | F_BANNER | F_HEADING))
+		format_set_bold(f);
+	if (flags & F_ITALIC)
+		format_set_italic(f);
+	if (flags & F_TOP)
+		format_set_top(f, LXW_BORDER_THIN);
+	if (flags & F_HEADING)
+		format_set_bottom(f, LXW_BORDER_THIN);
+	if (flags & F_TITLE)
+		format_set_font_size(f, 16);
+	if (flags & F_SUBTITLE)
+		format_set_font_size(f, 12);
+	if (flags & F_BANNER) {
+		format_set_font_color(f, LXW_COLOR_WHITE);
+		format_set_bg_color(f, 0xC00000);
+	}
+	x->fmts = xrealloc(x->fmts, (x->nfmts + 1) * sizeof(*x->fmts));
+	e = &x->fmts[x->nfmts++];
+	e->numfmt = numfmt != NULL ? xstrdup(numfmt) : NULL;
+	e->flags = flags;
+	e->f = f;
+	return f;
+}
+
+const char *
+xlsxout_money_numfmt(const char *currency, char buf[64], int *decimals)
+{
+	char code[4];
+	int exp;
+
+	*decimals = -1;
+	if (currency == NULL || strlen(currency) != 3)
+		return NULL;
+	for (size_t i = 0; i < 3; i++) {
+		if (!isalpha((unsigned char)currency[i]))
+			return NULL;
+		code[i] = (char)toupper((unsigned char)currency[i]);
+	}
+	code[3] = '\0';
+	exp = money_exponent(code);
+	if (exp < 0)
+		return NULL;
+	if (exp == 0)
+		snprintf(buf, 64, "#,##0 \"%s\"", code);
+	else
+		snprintf(buf, 64, "#,##0.%.*s \"%s\"", exp, "0000", code);
+	*decimals = exp;
+	return buf;
 }
 
 int
@@ -126,14 +141,6 @@ xlsxout_open(struct xlsxout **out, const char *path, const char *tmpdir,
 		xlsxout_abandon(x);
 		return TALLY_ENOMEM;
 	}
-	x->header = workbook_add_format(x->wb);
-	format_set_bold(x->header);
-	x->date = workbook_add_format(x->wb);
-	format_set_num_format(x->date, "yyyy-mm-dd");
-	x->datetime = workbook_add_format(x->wb);
-	format_set_num_format(x->datetime, "yyyy-mm-dd hh:mm:ss");
-	x->percent = workbook_add_format(x->wb);
-	format_set_num_format(x->percent, "0.0%");
 	*out = x;
 	return 0;
 }
@@ -144,6 +151,23 @@ xlsxout_set_sheet_rows(struct xlsxout *x, unsigned long rows)
 	if (rows < 2 || rows > EXCEL_MAX_ROWS)
 		rows = EXCEL_MAX_ROWS;
 	x->sheet_rows = rows;
+}
+
+int
+xlsxout_set_print(struct xlsxout *x, const struct xlsxout_print *p)
+{
+	/* Excel's limit for a header or footer, codes included */
+	if ((p->header != NULL && strlen(p->header) > LXW_HEADER_FOOTER_MAX) ||
+	    (p->footer != NULL && strlen(p->footer) > LXW_HEADER_FOOTER_MAX))
+		return xlsxout_fail(x, TALLY_EDATA, "a page header or footer is "
+		    "longer than 255 characters", LXW_NO_ERROR);
+	free(x->print_header);
+	free(x->print_footer);
+	free(x->empty_text);
+	x->print_header = p->header != NULL ? xstrdup(p->header) : NULL;
+	x->print_footer = p->footer != NULL ? xstrdup(p->footer) : NULL;
+	x->empty_text = p->empty != NULL ? xstrdup(p->empty) : NULL;
+	return 0;
 }
 
 const char *
@@ -158,9 +182,8 @@ xlsxout_truncated(const struct xlsxout *x)
 	return x->truncated;
 }
 
-/* Characters in a UTF-8 string, counting no further than cap. */
-static unsigned
-utf8_width(const char *s, unsigned cap)
+unsigned
+xlsxout_utf8_width(const char *s, unsigned cap)
 {
 	unsigned n = 0;
 
@@ -170,20 +193,35 @@ utf8_width(const char *s, unsigned cap)
 	return n;
 }
 
+/* The title row (if any) and the header row, with their notes. */
 static int
 write_header(struct xlsxout_sheet *s)
 {
+	lxw_format *head = xlsxout_fmt(s->x, NULL, F_HEADING);
+	lxw_row_t r = 0;
 	lxw_error e;
 
-	for (size_t c = 0; c < s->ncols; c++) {
-		e = worksheet_write_string(s->ws, 0, (lxw_col_t)c,
-		    s->cols[c].name, s->x->header);
+	if (s->title != NULL) {
+		e = worksheet_write_string(s->ws, 0, 0, s->title,
+		    xlsxout_fmt(s->x, NULL, F_SUBTITLE));
 		if (e != LXW_NO_ERROR)
-			return fail(s->x, TALLY_EIO, "writing a header cell", e);
+			return xlsxout_fail(s->x, TALLY_EIO, "writing the title", e);
+		r = 1;
 	}
-	worksheet_freeze_panes(s->ws, 1, 0);
-	s->row = 1;
-	return 0;
+	for (size_t c = 0; c < s->ncols; c++) {
+		e = worksheet_write_string(s->ws, r, (lxw_col_t)c,
+		    s->cols[c].name, head);
+		if (e == LXW_NO_ERROR && s->cols[c].note != NULL)
+			e = worksheet_write_comment(s->ws, r, (lxw_col_t)c,
+			    s->cols[c].note);
+		if (e != LXW_NO_ERROR)
+			return xlsxout_fail(s->x, TALLY_EIO, "writing a header cell",
+			    e);
+	}
+	s->head = r + 1;
+	worksheet_freeze_panes(s->ws, s->head, 0);
+	s->row = s->head;
+	return xlsxout_print_setup(s, s->ws);
 }
 
 static unsigned
@@ -219,7 +257,7 @@ type_width(const struct col_state *c)
 	case XLSXOUT_DATE:
 		return 10;
 	case XLSXOUT_DATETIME:
-		return 19;
+		return c->offset ? 30 : 19;
 	case XLSXOUT_BOOL:
 		return 5;
 	case XLSXOUT_TEXT:
@@ -236,7 +274,7 @@ set_widths(struct xlsxout_sheet *s, lxw_worksheet *ws)
 
 	for (size_t c = 0; c < s->ncols; c++) {
 		/* the header also carries the autofilter's drop-down button */
-		w = utf8_width(s->cols[c].name, XLSXOUT_MAX_WIDTH) + 3;
+		w = xlsxout_utf8_width(s->cols[c].name, XLSXOUT_MAX_WIDTH) + 3;
 		cw = type_width(&s->cols[c]);
 		if (s->cols[c].width > cw)	/* text in any column */
 			cw = s->cols[c].width;
@@ -247,7 +285,11 @@ set_widths(struct xlsxout_sheet *s, lxw_worksheet *ws)
 			w = XLSXOUT_MAX_WIDTH;
 		e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w, NULL);
 		if (e != LXW_NO_ERROR)
-			return fail(s->x, TALLY_EIO, "setting a column width", e);
+			return xlsxout_fail(s->x, TALLY_EIO, "setting a column width",
+			    e);
+		/* Excel's pixels for a width of w characters */
+		if (!s->first_done)
+			s->table_px += w * 7 + 5;
 	}
 	return 0;
 }
@@ -272,16 +314,17 @@ apply_heatmap(struct xlsxout_sheet *s, lxw_worksheet *ws, lxw_row_t last)
 	struct strbuf r = STRBUF_INIT;
 	char range[64];
 	size_t i = 0, j, first_lo = 0, first_hi = 0;
+	const char *kept;
 	lxw_error e;
 
-	if (s->nheat == 0 || last < 1)
+	if (s->nheat == 0 || last < s->head)
 		return 0;
 	qsort(s->heat, s->nheat, sizeof(s->heat[0]), cmp_size);
 	while (i < s->nheat) {
 		j = i;
 		while (j + 1 < s->nheat && s->heat[j + 1] <= s->heat[j] + 1)
 			j++;
-		lxw_rowcol_to_range(range, 1, (lxw_col_t)s->heat[i], last,
+		lxw_rowcol_to_range(range, s->head, (lxw_col_t)s->heat[i], last,
 		    (lxw_col_t)s->heat[j]);
 		if (r.len == 0) {
 			first_lo = s->heat[i];
@@ -297,37 +340,45 @@ apply_heatmap(struct xlsxout_sheet *s, lxw_worksheet *ws, lxw_row_t last)
 	cf.max_color = 0xF8696B;
 	/* kept until the workbook closes: whether libxlsxwriter copies
 	 * multi_range or keeps the pointer, it stays valid */
-	s->x->names = xrealloc(s->x->names, (s->x->nnames + 1) *
-	    sizeof(*s->x->names));
-	s->x->names[s->x->nnames] = strbuf_detach(&r, NULL);
-	if (strchr(s->x->names[s->x->nnames], ' ') != NULL)
-		cf.multi_range = s->x->names[s->x->nnames];
-	s->x->nnames++;
-	e = worksheet_conditional_format_range(ws, 1, (lxw_col_t)first_lo, last,
-	    (lxw_col_t)first_hi, &cf);
+	kept = xlsxout_keep(s->x, strbuf_detach(&r, NULL));
+	if (strchr(kept, ' ') != NULL)
+		cf.multi_range = (char *)(uintptr_t)kept;
+	e = worksheet_conditional_format_range(ws, s->head, (lxw_col_t)first_lo,
+	    last, (lxw_col_t)first_hi, &cf);
 	if (e != LXW_NO_ERROR)
-		return fail(s->x, TALLY_EIO, "adding the heatmap", e);
+		return xlsxout_fail(s->x, TALLY_EIO, "adding the heatmap", e);
 	return 0;
 }
 
-/* Autofilter, widths and heatmap of the part being written. */
+/* Autofilter, widths and heatmap of the part being written; the "nothing
+ * here" line of a table without rows. */
 static int
 end_part(struct xlsxout_sheet *s)
 {
-	lxw_row_t last = s->row - 1;	/* last written row; 0 = header only */
+	lxw_row_t last = s->row - 1;	/* last written row; head - 1: none */
 	lxw_error e;
 	int rc;
 
-	e = worksheet_autofilter(s->ws, 0, 0, last, (lxw_col_t)(s->ncols - 1));
+	e = worksheet_autofilter(s->ws, s->head - 1, 0, last,
+	    (lxw_col_t)(s->ncols - 1));
 	if (e != LXW_NO_ERROR)
-		return fail(s->x, TALLY_EIO, "adding the autofilter", e);
+		return xlsxout_fail(s->x, TALLY_EIO, "adding the autofilter", e);
 	if ((rc = set_widths(s, s->ws)) != 0)
 		return rc;
 	if ((rc = apply_heatmap(s, s->ws, last)) != 0)
 		return rc;
 	if (!s->first_done) {
-		s->first_rows = last;
+		s->first_rows = last + 1 - s->head;
+		s->first_used = s->row;
 		s->first_done = true;
+		if (s->first_rows == 0 && s->x->empty_text != NULL) {
+			e = worksheet_write_string(s->ws, s->row, 0,
+			    s->x->empty_text, xlsxout_fmt(s->x, NULL, F_ITALIC));
+			if (e != LXW_NO_ERROR)
+				return xlsxout_fail(s->x, TALLY_EIO,
+				    "writing the empty sheet's line", e);
+			s->first_used = s->row + 1;
+		}
 	}
 	return 0;
 }
@@ -352,6 +403,7 @@ start_part(struct xlsxout_sheet *s)
 {
 	struct xlsxout *x = s->x;
 	struct strbuf name = STRBUF_INIT;
+	const char *kept;
 	char suffix[24];
 	size_t keep;
 	int rc;
@@ -366,15 +418,13 @@ start_part(struct xlsxout_sheet *s)
 		keep--;
 	strbuf_add(&name, s->name, keep);
 	strbuf_addstr(&name, suffix);
-	x->names = xrealloc(x->names, (x->nnames + 1) * sizeof(*x->names));
-	x->names[x->nnames++] = strbuf_detach(&name, NULL);
-	if (workbook_validate_sheet_name(x->wb, x->names[x->nnames - 1]) !=
-	    LXW_NO_ERROR)
-		return fail(x, TALLY_EDATA, "continuation sheet name is taken",
-		    LXW_NO_ERROR);
-	s->ws = workbook_add_worksheet(x->wb, x->names[x->nnames - 1]);
+	kept = xlsxout_keep(x, strbuf_detach(&name, NULL));
+	if (workbook_validate_sheet_name(x->wb, kept) != LXW_NO_ERROR)
+		return xlsxout_fail(x, TALLY_EDATA,
+		    "continuation sheet name is taken", LXW_NO_ERROR);
+	s->ws = workbook_add_worksheet(x->wb, kept);
 	if (s->ws == NULL)
-		return fail(x, TALLY_EIO, "adding a continuation sheet",
+		return xlsxout_fail(x, TALLY_EIO, "adding a continuation sheet",
 		    LXW_NO_ERROR);
 	s->need_part = false;
 	return write_header(s);
@@ -383,64 +433,20 @@ start_part(struct xlsxout_sheet *s)
 static int
 end_sheet(struct xlsxout_sheet *s)
 {
-	struct xlsxout *x = s->x;
-	lxw_chart *chart;
-	lxw_chart_series *series;
-	static const uint8_t kinds[] = {
-		[XLSXOUT_CHART_LINE] = LXW_CHART_LINE,
-		[XLSXOUT_CHART_COLUMN] = LXW_CHART_COLUMN,
-		[XLSXOUT_CHART_PIE] = LXW_CHART_PIE,
-	};
-	lxw_error e;
 	int rc;
 
+	s->x->open = NULL;
+	if (s->page)
+		return 0;
 	if ((rc = end_part(s)) != 0)
 		return rc;
-	x->open = NULL;
-	if (s->first_rows == 0)
-		return 0;
-	for (size_t i = 0; i < s->ncharts; i++) {
-		struct chart_spec *c = &s->charts[i];
-
-		chart = workbook_add_chart(x->wb, kinds[c->kind]);
-		if (chart == NULL)
-			return fail(x, TALLY_ENOMEM, "adding a chart", LXW_NO_ERROR);
-		for (size_t v = 0; v < c->nvalues; v++) {
-			series = chart_add_series(chart, NULL, NULL);
-			if (series == NULL)
-				return fail(x, TALLY_ENOMEM, "adding a series",
-				    LXW_NO_ERROR);
-			chart_series_set_categories(series, s->name, 1,
-			    (lxw_col_t)c->category, s->first_rows,
-			    (lxw_col_t)c->category);
-			chart_series_set_values(series, s->name, 1,
-			    (lxw_col_t)c->values[v], s->first_rows,
-			    (lxw_col_t)c->values[v]);
-			chart_series_set_name_range(series, s->name, 0,
-			    (lxw_col_t)c->values[v]);
-		}
-		if (c->title != NULL)
-			chart_title_set_name(chart, c->title);
-		if (c->kind != XLSXOUT_CHART_PIE) {
-			chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-			if (s->cols[c->category].type == XLSXOUT_DATE)
-				chart_axis_set_num_format(chart->x_axis,
-				    "yyyy-mm-dd");
-			else if (s->cols[c->category].type == XLSXOUT_DATETIME)
-				chart_axis_set_num_format(chart->x_axis,
-				    "yyyy-mm-dd hh:mm");
-		}
-		e = worksheet_insert_chart(s->first, (lxw_row_t)(1 + CHART_ROWS * i),
-		    (lxw_col_t)(s->ncols + 1), chart);
-		if (e != LXW_NO_ERROR)
-			return fail(x, TALLY_EIO, "placing a chart", e);
-	}
-	return 0;
+	return xlsxout_place_charts(s);
 }
 
+/* A sheet of the workbook's list, before its first row. */
 int
-xlsxout_sheet_add(struct xlsxout *x, struct xlsxout_sheet **out,
-    const char *name, const struct xlsxout_column *cols, size_t ncols)
+xlsxout_new_sheet(struct xlsxout *x, struct xlsxout_sheet **out, const char *name,
+    size_t ncols)
 {
 	struct xlsxout_sheet *s;
 	lxw_error e;
@@ -448,7 +454,7 @@ xlsxout_sheet_add(struct xlsxout *x, struct xlsxout_sheet **out,
 
 	*out = NULL;
 	if (ncols == 0 || ncols > 16384)
-		return fail(x, TALLY_EDATA, "a sheet has 1 to 16384 columns",
+		return xlsxout_fail(x, TALLY_EDATA, "a sheet has 1 to 16384 columns",
 		    LXW_NO_ERROR);
 	if (x->open != NULL && (rc = end_sheet(x->open)) != 0)
 		return rc;
@@ -464,67 +470,100 @@ xlsxout_sheet_add(struct xlsxout *x, struct xlsxout_sheet **out,
 	s->name = xstrdup(name);
 	s->ncols = ncols;
 	s->cols = xcalloc(ncols, sizeof(*s->cols));
-	for (size_t c = 0; c < ncols; c++) {
-		s->cols[c].name = xstrdup(cols[c].name);
-		s->cols[c].type = cols[c].type;
-	}
 	s->next = x->sheets;
 	x->sheets = s;
 	s->part = 1;
 	s->ws = workbook_add_worksheet(x->wb, s->name);
 	if (s->ws == NULL)
-		return fail(x, TALLY_EIO, "adding a sheet", LXW_NO_ERROR);
+		return xlsxout_fail(x, TALLY_EIO, "adding a sheet", LXW_NO_ERROR);
 	s->first = s->ws;
 	x->open = s;
+	*out = s;
+	return 0;
+}
+
+int
+xlsxout_sheet_add_opts(struct xlsxout *x, struct xlsxout_sheet **out,
+    const char *name, const struct xlsxout_column *cols, size_t ncols,
+    const struct xlsxout_sheet_opts *opts)
+{
+	struct xlsxout_sheet *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = xlsxout_new_sheet(x, &s, name, ncols)) != 0)
+		return rc;
+	for (size_t c = 0; c < ncols; c++) {
+		s->cols[c].name = xstrdup(cols[c].name);
+		s->cols[c].type = cols[c].type;
+		if (cols[c].note != NULL && cols[c].note[0] != '\0')
+			s->cols[c].note = xstrdup(cols[c].note);
+	}
+	s->written = xcalloc(ncols, 1);
+	if (opts != NULL && opts->title != NULL)
+		s->title = xstrdup(opts->title);
 	if ((rc = write_header(s)) != 0)
 		return rc;
 	*out = s;
 	return 0;
 }
 
+int
+xlsxout_sheet_add(struct xlsxout *x, struct xlsxout_sheet **out,
+    const char *name, const struct xlsxout_column *cols, size_t ncols)
+{
+	return xlsxout_sheet_add_opts(x, out, name, cols, ncols, NULL);
+}
+
 /* Common checks before a cell: the column exists, has this type, and a
  * full part is continued on the next sheet. */
-static int
-cell(struct xlsxout_sheet *s, size_t col, enum xlsxout_type t1,
+int
+xlsxout_cell(struct xlsxout_sheet *s, size_t col, enum xlsxout_type t1,
     enum xlsxout_type t2)
 {
 	if (s->x->open != s)
-		return fail(s->x, TALLY_EINTERNAL, "write to a sheet that ended",
-		    LXW_NO_ERROR);
-	if (col >= s->ncols || (s->cols[col].type != t1 &&
+		return xlsxout_fail(s->x, TALLY_EINTERNAL,
+		    "write to a sheet that ended", LXW_NO_ERROR);
+	if (col >= s->ncols || (!s->page && s->cols[col].type != t1 &&
 	    s->cols[col].type != t2))
-		return fail(s->x, TALLY_EINTERNAL, "cell of the wrong type or column",
-		    LXW_NO_ERROR);
+		return xlsxout_fail(s->x, TALLY_EINTERNAL,
+		    "cell of the wrong type or column", LXW_NO_ERROR);
 	if (s->need_part)
 		return start_part(s);
 	return 0;
 }
 
-static int
-written(struct xlsxout_sheet *s, lxw_error e)
+/* The format of a data cell: its number format, bold under a rule in a
+ * total row (and the column marked as written there). */
+static lxw_format *
+cell_fmt(struct xlsxout_sheet *s, size_t col, const char *numfmt)
 {
-	if (e != LXW_NO_ERROR)
-		return fail(s->x, TALLY_EIO, "writing a cell", e);
-	return 0;
+	if (!s->total)
+		return xlsxout_fmt(s->x, numfmt, 0);
+	s->written[col] = 1;
+	return xlsxout_fmt(s->x, numfmt, F_BOLD | F_TOP);
 }
 
 int
-xlsxout_text(struct xlsxout_sheet *s, size_t col, const char *text)
+xlsxout_written(struct xlsxout_sheet *s, lxw_error e)
+{
+	if (e != LXW_NO_ERROR)
+		return xlsxout_fail(s->x, TALLY_EIO, "writing a cell", e);
+	return 0;
+}
+
+/* A text cell with the given format, cut at Excel's limit. */
+int
+xlsxout_put_text(struct xlsxout_sheet *s, size_t col, const char *text,
+    lxw_format *f)
 {
 	struct xlsxout *x = s->x;
-	struct col_state *c;
+	struct col_state *c = &s->cols[col];
 	const char *p;
 	size_t n, chars;
-	int rc;
 
-	/* any column: text is also how a value its type cannot hold in
-	 * Excel (NaN, a date before 1900) is shown */
-	if ((rc = cell(s, col, s->cols[col < s->ncols ? col : 0].type,
-	    XLSXOUT_TEXT)) != 0)
-		return rc;
-	c = &s->cols[col];
 	if (c->width < XLSXOUT_MAX_WIDTH) {
-		unsigned w = utf8_width(text, XLSXOUT_MAX_WIDTH);
+		unsigned w = xlsxout_utf8_width(text, XLSXOUT_MAX_WIDTH);
 
 		if (w > c->width)
 			c->width = w;
@@ -541,12 +580,25 @@ xlsxout_text(struct xlsxout_sheet *s, size_t col, const char *text)
 			strbuf_reset(&x->cut);
 			strbuf_add(&x->cut, text, (size_t)(p - text));
 			x->truncated++;
-			return written(s, worksheet_write_string(s->ws, s->row,
-			    (lxw_col_t)col, strbuf_str(&x->cut), NULL));
+			return xlsxout_written(s, worksheet_write_string(s->ws, s->row,
+			    (lxw_col_t)col, strbuf_str(&x->cut), f));
 		}
 	}
-	return written(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col,
-	    text, NULL));
+	return xlsxout_written(s, worksheet_write_string(s->ws, s->row, (lxw_col_t)col,
+	    text, f));
+}
+
+int
+xlsxout_text(struct xlsxout_sheet *s, size_t col, const char *text)
+{
+	int rc;
+
+	/* any column: text is also how a value its type cannot hold in
+	 * Excel (NaN, a date before 1900) is shown */
+	if ((rc = xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
+	    XLSXOUT_TEXT)) != 0)
+		return rc;
+	return xlsxout_put_text(s, col, text, cell_fmt(s, col, NULL));
 }
 
 static void
@@ -567,54 +619,15 @@ xlsxout_number(struct xlsxout_sheet *s, size_t col, double v)
 {
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_NUMBER, XLSXOUT_PERCENT)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_NUMBER, XLSXOUT_PERCENT)) != 0)
 		return rc;
 	if (!isfinite(v))
-		return fail(s->x, TALLY_EDATA, "a number that is not finite",
-		    LXW_NO_ERROR);
+		return xlsxout_fail(s->x, TALLY_EDATA,
+		    "a number that is not finite", LXW_NO_ERROR);
 	track_number(&s->cols[col], v);
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    v, s->cols[col].type == XLSXOUT_PERCENT ? s->x->percent : NULL));
-}
-
-/* The cell format for a currency, made once per code and workbook. */
-static lxw_format *
-money_format_for(struct xlsxout *x, const char *currency, int *decimals)
-{
-	char code[4];
-	char fmt[64];
-	int exp;
-	size_t i;
-
-	*decimals = -1;
-	if (currency == NULL || strlen(currency) != 3)
-		return NULL;
-	for (i = 0; i < 3; i++) {
-		if (!isalpha((unsigned char)currency[i]))
-			return NULL;
-		code[i] = (char)toupper((unsigned char)currency[i]);
-	}
-	code[3] = '\0';
-	for (i = 0; i < x->nmoney; i++)
-		if (memcmp(x->money[i].code, code, 4) == 0) {
-			*decimals = x->money[i].decimals;
-			return x->money[i].fmt;
-		}
-	exp = money_exponent(code);
-	if (exp < 0)
-		return NULL;
-	if (exp == 0)
-		snprintf(fmt, sizeof(fmt), "#,##0 \"%s\"", code);
-	else
-		snprintf(fmt, sizeof(fmt), "#,##0.%.*s \"%s\"", exp, "0000",
-		    code);
-	x->money = xrealloc(x->money, (x->nmoney + 1) * sizeof(*x->money));
-	memcpy(x->money[x->nmoney].code, code, 4);
-	x->money[x->nmoney].decimals = exp;
-	x->money[x->nmoney].fmt = workbook_add_format(x->wb);
-	format_set_num_format(x->money[x->nmoney].fmt, fmt);
-	*decimals = exp;
-	return x->money[x->nmoney++].fmt;
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	    v, cell_fmt(s, col, s->cols[col].type == XLSXOUT_PERCENT ?
+	    NUMFMT_PERCENT : NULL)));
 }
 
 int
@@ -622,25 +635,26 @@ xlsxout_money(struct xlsxout_sheet *s, size_t col, double v,
     const char *currency)
 {
 	struct col_state *c;
-	lxw_format *fmt;
+	const char *numfmt;
+	char buf[64];
 	int dec, rc;
 
-	if ((rc = cell(s, col, XLSXOUT_MONEY, XLSXOUT_MONEY)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_MONEY, XLSXOUT_MONEY)) != 0)
 		return rc;
 	if (!isfinite(v))
-		return fail(s->x, TALLY_EDATA, "an amount that is not finite",
-		    LXW_NO_ERROR);
+		return xlsxout_fail(s->x, TALLY_EDATA,
+		    "an amount that is not finite", LXW_NO_ERROR);
 	c = &s->cols[col];
 	track_number(c, v);
-	fmt = money_format_for(s->x, currency, &dec);
-	if (fmt != NULL) {
+	numfmt = xlsxout_money_numfmt(currency, buf, &dec);
+	if (numfmt != NULL) {
 		c->coded = true;
 		if (dec > c->decimals)
 			c->decimals = dec;
 	} else if (c->fraction && c->decimals < 4)
 		c->decimals = 4;
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    v, fmt));
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	    v, cell_fmt(s, col, numfmt)));
 }
 
 int
@@ -648,10 +662,10 @@ xlsxout_bool(struct xlsxout_sheet *s, size_t col, bool v)
 {
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_BOOL, XLSXOUT_BOOL)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_BOOL, XLSXOUT_BOOL)) != 0)
 		return rc;
-	return written(s, worksheet_write_boolean(s->ws, s->row, (lxw_col_t)col,
-	    v ? 1 : 0, NULL));
+	return xlsxout_written(s, worksheet_write_boolean(s->ws, s->row, (lxw_col_t)col,
+	    v ? 1 : 0, cell_fmt(s, col, NULL)));
 }
 
 int
@@ -659,29 +673,82 @@ xlsxout_serial(struct xlsxout_sheet *s, size_t col, double serial)
 {
 	int rc;
 
-	if ((rc = cell(s, col, XLSXOUT_DATE, XLSXOUT_DATETIME)) != 0)
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_DATE, XLSXOUT_DATETIME)) != 0)
 		return rc;
-	return written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    serial, s->cols[col].type == XLSXOUT_DATE ? s->x->date :
-	    s->x->datetime));
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	    serial, cell_fmt(s, col, s->cols[col].type == XLSXOUT_DATE ?
+	    NUMFMT_DATE : NUMFMT_DATETIME)));
+}
+
+int
+xlsxout_serial_offset(struct xlsxout_sheet *s, size_t col, double serial,
+    const char *offset)
+{
+	char numfmt[64];
+	int rc;
+
+	if ((rc = xlsxout_cell(s, col, XLSXOUT_DATETIME, XLSXOUT_DATETIME)) != 0)
+		return rc;
+	if (strlen(offset) > 9 || strpbrk(offset, "\"\\") != NULL)
+		return xlsxout_fail(s->x, TALLY_EDATA, "a malformed UTC offset",
+		    LXW_NO_ERROR);
+	snprintf(numfmt, sizeof(numfmt), NUMFMT_DATETIME " \"UTC%s\"", offset);
+	s->cols[col].offset = true;
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
+	    serial, cell_fmt(s, col, numfmt)));
+}
+
+int
+xlsxout_note(struct xlsxout_sheet *s, size_t col, const char *text)
+{
+	int rc;
+
+	if ((rc = xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
+	    XLSXOUT_TEXT)) != 0)
+		return rc;
+	return xlsxout_written(s, worksheet_write_comment(s->ws, s->row, (lxw_col_t)col,
+	    text));
+}
+
+int
+xlsxout_row_total(struct xlsxout_sheet *s)
+{
+	if (s->x->open != s || s->page)
+		return xlsxout_fail(s->x, TALLY_EINTERNAL,
+		    "a total row outside an open table", LXW_NO_ERROR);
+	s->total = true;
+	memset(s->written, 0, s->ncols);
+	return 0;
 }
 
 int
 xlsxout_end_row(struct xlsxout_sheet *s)
 {
+	lxw_format *f;
+	int rc;
+
 	if (s->x->open != s)
-		return fail(s->x, TALLY_EINTERNAL, "row end on a sheet that ended",
-		    LXW_NO_ERROR);
+		return xlsxout_fail(s->x, TALLY_EINTERNAL,
+		    "row end on a sheet that ended", LXW_NO_ERROR);
 	if (s->need_part) {
 		/* a row with no cells at all still needs its place */
-		int rc = start_part(s);
-
-		if (rc != 0)
+		if ((rc = start_part(s)) != 0)
 			return rc;
 	}
-	s->rows++;
+	if (s->total) {
+		/* the rule runs under the whole row, empty cells too */
+		f = xlsxout_fmt(s->x, NULL, F_BOLD | F_TOP);
+		for (size_t c = 0; c < s->ncols; c++)
+			if (!s->written[c] && (rc = xlsxout_written(s,
+			    worksheet_write_blank(s->ws, s->row, (lxw_col_t)c,
+			    f))) != 0)
+				return rc;
+		s->total = false;
+	}
+	if (!s->page)
+		s->rows++;
 	s->row++;
-	if (s->row >= s->x->sheet_rows)
+	if (!s->page && s->row >= s->x->sheet_rows)
 		s->need_part = true;
 	return 0;
 }
@@ -693,18 +760,18 @@ xlsxout_chart(struct xlsxout_sheet *s, enum xlsxout_chart_kind kind,
 	struct chart_spec *c;
 
 	if (s->ncharts >= XLSXOUT_MAX_CHARTS)
-		return fail(s->x, TALLY_EDATA, "too many charts on one sheet",
-		    LXW_NO_ERROR);
+		return xlsxout_fail(s->x, TALLY_EDATA,
+		    "too many charts on one sheet", LXW_NO_ERROR);
 	if (nvalues == 0 || (kind == XLSXOUT_CHART_PIE && nvalues != 1))
-		return fail(s->x, TALLY_EDATA,
+		return xlsxout_fail(s->x, TALLY_EDATA,
 		    "a chart needs value columns (a pie exactly one)",
 		    LXW_NO_ERROR);
 	if (category >= s->ncols)
-		return fail(s->x, TALLY_EDATA, "chart category column out of range",
-		    LXW_NO_ERROR);
+		return xlsxout_fail(s->x, TALLY_EDATA,
+		    "chart category column out of range", LXW_NO_ERROR);
 	for (size_t i = 0; i < nvalues; i++)
 		if (values[i] >= s->ncols)
-			return fail(s->x, TALLY_EDATA,
+			return xlsxout_fail(s->x, TALLY_EDATA,
 			    "chart value column out of range", LXW_NO_ERROR);
 	c = &s->charts[s->ncharts++];
 	c->kind = kind;
@@ -717,12 +784,34 @@ xlsxout_chart(struct xlsxout_sheet *s, enum xlsxout_chart_kind kind,
 }
 
 int
+xlsxout_chart_dashed(struct xlsxout_sheet *s, const size_t *values,
+    size_t nvalues)
+{
+	struct chart_spec *c;
+
+	if (s->ncharts == 0 ||
+	    s->charts[s->ncharts - 1].kind != XLSXOUT_CHART_LINE)
+		return xlsxout_fail(s->x, TALLY_EDATA,
+		    "dashed series belong to a line chart", LXW_NO_ERROR);
+	c = &s->charts[s->ncharts - 1];
+	for (size_t i = 0; i < nvalues; i++)
+		if (values[i] >= s->ncols)
+			return xlsxout_fail(s->x, TALLY_EDATA,
+			    "chart value column out of range", LXW_NO_ERROR);
+	c->dashed = xrealloc(c->dashed, (c->ndashed + nvalues) *
+	    sizeof(*values));
+	memcpy(c->dashed + c->ndashed, values, nvalues * sizeof(*values));
+	c->ndashed += nvalues;
+	return 0;
+}
+
+int
 xlsxout_heatmap(struct xlsxout_sheet *s, const size_t *cols, size_t ncols)
 {
 	for (size_t i = 0; i < ncols; i++)
 		if (cols[i] >= s->ncols)
-			return fail(s->x, TALLY_EDATA, "heatmap column out of range",
-			    LXW_NO_ERROR);
+			return xlsxout_fail(s->x, TALLY_EDATA,
+			    "heatmap column out of range", LXW_NO_ERROR);
 	s->heat = xrealloc(s->heat, (s->nheat + ncols) * sizeof(*s->heat));
 	memcpy(s->heat + s->nheat, cols, ncols * sizeof(*cols));
 	s->nheat += ncols;
@@ -742,21 +831,31 @@ free_all(struct xlsxout *x)
 
 	for (s = x->sheets; s != NULL; s = next) {
 		next = s->next;
-		for (size_t c = 0; c < s->ncols; c++)
+		for (size_t c = 0; c < s->ncols; c++) {
 			free(s->cols[c].name);
+			free(s->cols[c].note);
+		}
 		free(s->cols);
 		for (size_t i = 0; i < s->ncharts; i++) {
 			free(s->charts[i].values);
+			free(s->charts[i].dashed);
 			free(s->charts[i].title);
 		}
+		free(s->written);
 		free(s->heat);
 		free(s->name);
+		free(s->title);
 		free(s);
 	}
 	for (size_t i = 0; i < x->nnames; i++)
 		free(x->names[i]);
 	free(x->names);
-	free(x->money);
+	for (size_t i = 0; i < x->nfmts; i++)
+		free(x->fmts[i].numfmt);
+	free(x->fmts);
+	free(x->print_header);
+	free(x->print_footer);
+	free(x->empty_text);
 	strbuf_release(&x->err);
 	strbuf_release(&x->cut);
 	free(x);
@@ -789,91 +888,4 @@ xlsxout_abandon(struct xlsxout *x)
 		return;
 	lxw_workbook_free(x->wb);
 	free_all(x);
-}
-
-static bool
-ndigits(const char *s, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
-static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
-	31, 30, 31 };
-
-/* "YYYY-MM-DD" at s: days since Excel's epoch 1899-12-30. */
-static int
-parse_ymd(const char *s, long *serial_days)
-{
-	static const struct period_date epoch = { 1899, 12, 30 };
-	struct period_date date;
-	int y, m, d;
-
-	if (!ndigits(s, 4, &y) || s[4] != '-' || !ndigits(s + 5, 2, &m) ||
-	    s[7] != '-' || !ndigits(s + 8, 2, &d))
-		return TALLY_EDATA;
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return TALLY_EDATA;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return TALLY_EDATA;
-	/* Excel's serials before 1900-03-01 carry its 1900 leap-year bug */
-	if (y < 1900 || (y == 1900 && m < 3))
-		return TALLY_EDATA;
-	date.year = y;
-	date.month = m;
-	date.day = d;
-	*serial_days = period_days(date) - period_days(epoch);
-	return 0;
-}
-
-int
-xlsxout_parse_date(const char *s, double *serial)
-{
-	long days;
-
-	if (strlen(s) != 10 || parse_ymd(s, &days) != 0)
-		return TALLY_EDATA;
-	*serial = (double)days;
-	return 0;
-}
-
-int
-xlsxout_parse_timestamp(const char *s, double *serial)
-{
-	long days;
-	int h, mi, sec, v;
-	double frac = 0.0, scale = 0.1;
-	const char *p;
-
-	if (strlen(s) < 19 || parse_ymd(s, &days) != 0 || s[10] != ' ' ||
-	    !ndigits(s + 11, 2, &h) || s[13] != ':' || !ndigits(s + 14, 2, &mi) ||
-	    s[16] != ':' || !ndigits(s + 17, 2, &sec))
-		return TALLY_EDATA;
-	if (h > 23 || mi > 59 || sec > 60)
-		return TALLY_EDATA;
-	p = s + 19;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			frac += (*p - '0') * scale;
-			scale /= 10.0;
-		}
-	}
-	/* an offset: +HH, +HH:MM, +HH:MM:SS; nothing else may follow */
-	if (*p == '+' || *p == '-') {
-		if (!ndigits(p + 1, 2, &v))
-			return TALLY_EDATA;
-		p += 3;
-		while (*p == ':' && ndigits(p + 1, 2, &v))
-			p += 3;
-	}
-	if (*p != '\0')
-		return TALLY_EDATA;
-	*serial = (double)days + ((double)h * 3600.0 + mi * 60.0 + sec + frac) /
-	    86400.0;
-	return 0;
 }

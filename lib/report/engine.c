@@ -165,6 +165,13 @@ load_sheets(struct run *r)
 		strbuf_addf(&r->res->err, "no report named \"%s\"", r->report);
 		return TALLY_ENOTFOUND;
 	}
+	/* a Summary is the workbook's first sheet */
+	for (size_t i = 1; i < r->ndefs; i++)
+		if (r->defs[i].summary != NULL) {
+			strbuf_addf(&r->res->err, "%s: only a report's first file "
+			    "can be its summary", r->defs[i].file);
+			return TALLY_EINTERNAL;
+		}
 	/* the CSV file names must not collide; Excel checks sheet names */
 	for (size_t i = 0; i < r->ndefs; i++)
 		for (size_t j = 0; j < i; j++)
@@ -228,8 +235,10 @@ run_sheet(struct run *r, size_t i)
 	s.def = &r->defs[i];
 	s.out = &r->res->sheets[i];
 	s.out->name = xstrdup(s.def->name);
+	/* the Summary is a page for people: its facts are in the other
+	 * sheets, its actions in the manifest */
 	if ((r->formats & REPORT_CSV) && !r->o->dry_run &&
-	    (rc = files_open_csv(r, &s)) != 0)
+	    s.def->summary == NULL && (rc = files_open_csv(r, &s)) != 0)
 		goto done;
 	log_debug("report %s: sheet \"%s\" (%s)", r->report, s.def->name,
 	    s.def->file);
@@ -276,6 +285,8 @@ run_sheet(struct run *r, size_t i)
 		strbuf_addf(&r->res->err, "%s: connection lost", s.def->file);
 		rc = TALLY_EUNAVAIL;
 	}
+	if (rc == 0 && s.def->summary != NULL && !r->o->dry_run)
+		rc = summary_finish(r, &s);
 done:
 	if (begun) {
 		s.prog.done = s.out->rows;
@@ -284,7 +295,7 @@ done:
 	rc2 = files_close_csv(r, &s, rc == 0);
 	if (rc == 0)
 		rc = rc2;
-	free(s.cols);
+	cells_sheet_release(&s);
 	return rc;
 }
 
@@ -372,6 +383,7 @@ load(struct run *r)
 static void
 unload(struct run *r)
 {
+	summary_release(r);
 	for (size_t i = 0; i < r->ndefs; i++)
 		report_sql_release(&r->defs[i]);
 	free(r->defs);
@@ -427,6 +439,8 @@ report_run(struct db *db, const char *report, const struct report_opts *opts,
 		if ((r.formats & REPORT_XLSX) && (rc = files_open_xlsx(&r)) != 0)
 			goto done;
 	}
+	if ((rc = summary_prepare(&r)) != 0)
+		goto done;
 	if ((rc = begin_snapshot(&r)) != 0)
 		goto done;
 	in_txn = true;

@@ -29,10 +29,25 @@
  * The CSV holds every value exactly as PostgreSQL printed it (booleans as
  * true/false), quoted and neutralised as lib/out/csvout.h says.
  *
+ * What the XLSX adds for people (the CSV has none of it): a report's
+ * first file may be its Summary ("summary:" directive, summary.c): a page
+ * with the report's title, the period in words, the as-of instant, the
+ * zone, the version, the windows of "window:" sheets, and the lines its
+ * query returns (headline figures, recommendations, actions with their
+ * tallyctl commands); a period not over at the as-of instant is marked
+ * PARTIAL there and in every page header.  Headers and their notes come
+ * from "column:" lines, total rows from "total:", cell notes from
+ * "cellnote:" (report/sql.h); timestamptz headers name the zone, and a
+ * wall-clock time that occurs twice in it shows its UTC offset.  Every
+ * sheet is ready to print (lib/out/xlsxout.h).
+ *
  * Outputs in out_dir, for report R and period label P (lib/base/period.h):
  *   R-P.xlsx                 one sheet per file
- *   R-P-SLUG.csv             one per sheet (SLUG: report_sql.h)
- *   R-P.manifest.json        report, period, as-of, zone, per-sheet row
+ *   R-P-SLUG.csv             one per sheet but the Summary (SLUG:
+ *                            report_sql.h)
+ *   R-P.manifest.json        report, period, as-of, zone, whether the
+ *                            period is partial, the title and period in
+ *                            words, the Summary's actions, per-sheet row
  *                            counts, size and sha256 of each file
  * Each is written to a hidden temporary file in out_dir (mode 0640: reports
  * hold customer e-mails), fsync'd, and renamed over the final name only

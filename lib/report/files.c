@@ -182,6 +182,12 @@ write_manifest(struct run *r)
 	json_object_set_new(m, "period", period_json(r));
 	json_object_set_new(m, "as_of", json_string(r->as_of));
 	json_object_set_new(m, "tz", json_string(r->values[3]));
+	/* a period not over at the as-of instant: its figures will change */
+	json_object_set_new(m, "partial", json_boolean(r->partial));
+	json_object_set_new(m, "title", json_string(r->title));
+	json_object_set_new(m, "period_words", json_string(r->period_words));
+	json_object_set_new(m, "actions", r->actions != NULL ?
+	    json_incref(r->actions) : json_array());
 	for (size_t i = 0; i < r->res->nsheets; i++) {
 		json_t *s = json_object();
 

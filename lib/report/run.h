@@ -1,8 +1,9 @@
 /*
  * run.h - the report engine's private parts, shared by engine.c (the run:
- * sheets, snapshot, queries), cells.c (column types to XLSX cells) and
- * files.c (temporary files, sealing, the manifest, publishing).  Nothing
- * outside lib/report/ includes it.
+ * sheets, snapshot, queries), cells.c (column types to XLSX cells),
+ * summary.c (the Summary sheet, the words for periods and windows, the
+ * printed page) and files.c (temporary files, sealing, the manifest,
+ * publishing).  Nothing outside lib/report/ includes it.
  */
 #ifndef TALLY_REPORT_RUN_H
 #define TALLY_REPORT_RUN_H
@@ -52,8 +53,27 @@ enum col_kind {
 
 struct col {
 	enum col_kind kind;
+	bool zoned;		/* timestamptz: shown in the report zone */
 	int currency_col;	/* money: the column naming the currency, or -1 */
 	const char *currency;	/* money: a fixed code, or NULL */
+	int note_col;		/* cellnote: the column with its notes, or -1 */
+};
+
+/* Is a wall-clock time ambiguous in the report zone?  Remembered per
+ * quarter of an hour (zones change offset on those). */
+#define AMB_MEMO 1024
+struct amb_memo {
+	long long key;		/* instant / 900, + 1 (0: empty) */
+	bool ambiguous;
+};
+
+/* A line of the Summary, kept until the sheet's rows are all in. */
+struct summary_line {
+	int section;		/* index into summary.c's sections */
+	char *label;
+	char *value;		/* PostgreSQL's text, or NULL */
+	char *unit;
+	char *command;
 };
 
 /* A file being written: its temporary and final paths. */
@@ -79,6 +99,13 @@ struct run {
 	struct xlsxout *x;
 	struct out_file *files;	/* xlsx first (if any), then the CSVs */
 	size_t nfiles;
+	/* what the pages say (summary.c) */
+	char *title;		/* "Weekly report" */
+	char *period_words;	/* "Week of 2026-11-16" */
+	char *as_of_words;	/* "2026-11-23 08:00 Europe/Berlin (UTC+01:00)" */
+	bool partial;		/* the period is not over at the as-of */
+	json_t *actions;	/* the Summary's actions, for the manifest */
+	struct amb_memo memo[AMB_MEMO];
 };
 
 /* What one sheet needs while its rows stream by. */
@@ -92,10 +119,25 @@ struct sheet_run {
 	struct out_file *csv;
 	struct csvout csv_w;
 	struct progress prog;
+	int *totals;		/* total directives' columns */
+	size_t ntotals;
+	char *window;		/* the window in words, or NULL */
+	int sum_cols[5];	/* Summary: section, label, value, unit, command */
+	struct summary_line *lines;
+	size_t nlines;
 };
 
 int cells_sheet_begin(struct run *r, struct sheet_run *s, const PGresult *res);
 int cells_sheet_row(struct run *r, struct sheet_run *s, const PGresult *res);
+void cells_sheet_release(struct sheet_run *s);
+int cells_column_index(const PGresult *res, const char *name);
+int summary_prepare(struct run *r);
+void summary_release(struct run *r);
+char *summary_window_words(struct run *r, int days);
+int summary_begin(struct run *r, struct sheet_run *s, const PGresult *res);
+int summary_row(struct run *r, struct sheet_run *s, const PGresult *res);
+int summary_finish(struct run *r, struct sheet_run *s);
+void summary_lines_free(struct sheet_run *s);
 int files_temp(struct run *r, const char *name, int *fd);
 void files_discard(struct run *r);
 int files_open_csv(struct run *r, struct sheet_run *s);

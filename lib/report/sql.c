@@ -184,6 +184,13 @@ parse_chart(struct report_sql_sheet *sh, const char *v, struct strbuf *why)
 						strbuf_addstr(why, "empty chart value");
 						rc = -1;
 					}
+				} else if (strcmp(part, "dashed") == 0 &&
+				    c.dashed == NULL) {
+					if (split_list(eq + 1, &c.dashed,
+					    &c.ndashed) != 0) {
+						strbuf_addstr(why, "empty dashed value");
+						rc = -1;
+					}
 				} else if (strcmp(part, "title") == 0 && c.title == NULL)
 					c.title = trimmed(eq + 1, strlen(eq + 1));
 				else {
@@ -207,9 +214,121 @@ parse_chart(struct report_sql_sheet *sh, const char *v, struct strbuf *why)
 		strbuf_addstr(why, "a pie chart has exactly one value column");
 		rc = -1;
 	}
+	if (rc == 0 && c.kind != XLSXOUT_CHART_LINE && c.ndashed > 0) {
+		strbuf_addstr(why, "dashed series belong to a line chart");
+		rc = -1;
+	}
 	sh->charts = xrealloc(sh->charts, (sh->ncharts + 1) * sizeof(*sh->charts));
 	sh->charts[sh->ncharts++] = c;	/* freed with the sheet either way */
 	return rc;
+}
+
+/* "name | Header | what it means" */
+static int
+parse_column(struct report_sql_sheet *sh, const char *v, struct strbuf *why)
+{
+	const char *bar = strchr(v, '|'), *bar2;
+	struct report_sql_column col;
+
+	if (bar == NULL) {
+		strbuf_addstr(why, "want column: name | Header | explanation");
+		return -1;
+	}
+	bar2 = strchr(bar + 1, '|');
+	col.name = trimmed(v, (size_t)(bar - v));
+	col.header = trimmed(bar + 1, bar2 != NULL ? (size_t)(bar2 - bar - 1) :
+	    strlen(bar + 1));
+	col.note = bar2 != NULL ? trimmed(bar2 + 1, strlen(bar2 + 1)) : NULL;
+	if (col.note != NULL && col.note[0] == '\0') {
+		free(col.note);
+		col.note = NULL;
+	}
+	sh->columns = xrealloc(sh->columns, (sh->ncolumns + 1) *
+	    sizeof(*sh->columns));
+	sh->columns[sh->ncolumns++] = col;	/* freed with the sheet */
+	if (col.name[0] == '\0' || col.header[0] == '\0') {
+		strbuf_addstr(why, "a column directive needs a name and a header");
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < sh->ncolumns; i++)
+		if (strcmp(sh->columns[i].name, col.name) == 0) {
+			strbuf_addf(why, "column \"%s\" described twice", col.name);
+			return -1;
+		}
+	return 0;
+}
+
+/* "column=value" */
+static int
+parse_total(struct report_sql_sheet *sh, const char *v, struct strbuf *why)
+{
+	const char *eq = strchr(v, '=');
+	struct report_sql_total t;
+
+	if (eq == NULL) {
+		strbuf_addstr(why, "want total: column=value");
+		return -1;
+	}
+	t.column = trimmed(v, (size_t)(eq - v));
+	t.value = trimmed(eq + 1, strlen(eq + 1));
+	sh->totals = xrealloc(sh->totals, (sh->ntotals + 1) *
+	    sizeof(*sh->totals));
+	sh->totals[sh->ntotals++] = t;
+	if (t.column[0] == '\0' || t.value[0] == '\0') {
+		strbuf_addstr(why, "want total: column=value");
+		return -1;
+	}
+	return 0;
+}
+
+/* "column=from, column2=from2" */
+static int
+parse_cellnote(struct report_sql_sheet *sh, const char *v, struct strbuf *why)
+{
+	char **items = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (split_list(v, &items, &n) != 0)
+		rc = -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *eq = strchr(items[i], '=');
+		struct report_sql_cellnote *c;
+
+		if (eq == NULL) {
+			rc = -1;
+			break;
+		}
+		sh->cellnotes = xrealloc(sh->cellnotes, (sh->ncellnotes + 1) *
+		    sizeof(*sh->cellnotes));
+		c = &sh->cellnotes[sh->ncellnotes++];
+		c->column = trimmed(items[i], (size_t)(eq - items[i]));
+		c->from = trimmed(eq + 1, strlen(eq + 1));
+		if (c->column[0] == '\0' || c->from[0] == '\0')
+			rc = -1;
+	}
+	free_list(items, n);
+	if (rc != 0)
+		strbuf_addstr(why, "want cellnote: column=note_column, ...");
+	return rc;
+}
+
+/* "7 days" */
+static int
+parse_window(struct report_sql_sheet *sh, const char *v, struct strbuf *why)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	while (*end == ' ')
+		end++;
+	if (end == v || n < 1 || n > 366 || (strcmp(end, "days") != 0 &&
+	    strcmp(end, "day") != 0) || sh->window_days != 0) {
+		strbuf_addstr(why, "want window: N days (1 to 366), once");
+		return -1;
+	}
+	sh->window_days = (int)n;
+	return 0;
 }
 
 static int
@@ -217,7 +336,8 @@ directive(struct report_sql_sheet *sh, const char *key, const char *v,
     struct strbuf *why)
 {
 	static const char *const known[] = { "sheet", "money", "percent",
-		"chart", "heatmap" };
+		"chart", "heatmap", "column", "total", "window", "summary",
+		"cellnote" };
 
 	if (strcmp(key, "sheet") == 0) {
 		if (sh->name != NULL) {
@@ -243,6 +363,22 @@ directive(struct report_sql_sheet *sh, const char *key, const char *v,
 	}
 	if (strcmp(key, "chart") == 0)
 		return parse_chart(sh, v, why);
+	if (strcmp(key, "column") == 0)
+		return parse_column(sh, v, why);
+	if (strcmp(key, "total") == 0)
+		return parse_total(sh, v, why);
+	if (strcmp(key, "window") == 0)
+		return parse_window(sh, v, why);
+	if (strcmp(key, "cellnote") == 0)
+		return parse_cellnote(sh, v, why);
+	if (strcmp(key, "summary") == 0) {
+		if (sh->summary != NULL || v[0] == '\0') {
+			strbuf_addstr(why, "want summary: the report's title, once");
+			return -1;
+		}
+		sh->summary = xstrdup(v);
+		return 0;
+	}
 	if (strcmp(key, "heatmap") == 0) {
 		if (strcmp(v, "*numeric*") == 0) {
 			sh->heatmap_numeric = true;
@@ -259,7 +395,8 @@ directive(struct report_sql_sheet *sh, const char *key, const char *v,
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strncmp(key, known[i], 4) == 0) {
 			strbuf_addf(why, "unknown header key \"%s\" (known: "
-			    "sheet, money, percent, chart, heatmap)", key);
+			    "sheet, money, percent, chart, heatmap, column, "
+			    "total, cellnote, window, summary)", key);
 			return -1;
 		}
 	return 0;
@@ -271,7 +408,7 @@ directive(struct report_sql_sheet *sh, const char *key, const char *v,
  */
 static int
 header_line(struct report_sql_sheet *sh, const char *s, size_t n,
-    struct strbuf *why)
+    bool *in_column, struct strbuf *why)
 {
 	size_t i = 0, k0, k1;
 	char *key, *val;
@@ -279,6 +416,21 @@ header_line(struct report_sql_sheet *sh, const char *s, size_t n,
 
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
+	/* a column's explanation goes on over indented comment lines */
+	if (*in_column && i >= 2 && i < n) {
+		struct report_sql_column *c = &sh->columns[sh->ncolumns - 1];
+		struct strbuf sb = STRBUF_INIT;
+
+		val = trimmed(s + i, n - i);
+		if (c->note != NULL)
+			strbuf_addf(&sb, "%s ", c->note);
+		strbuf_addstr(&sb, val);
+		free(val);
+		free(c->note);
+		c->note = strbuf_detach(&sb, NULL);
+		return 0;
+	}
+	*in_column = false;
 	k0 = i;
 	while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
 		i++;
@@ -288,6 +440,7 @@ header_line(struct report_sql_sheet *sh, const char *s, size_t n,
 	key = xstrndup(s + k0, k1 - k0);
 	val = trimmed(s + i + 1, n - i - 1);
 	rc = directive(sh, key, val, why);
+	*in_column = rc == 0 && strcmp(key, "column") == 0;
 	free(key);
 	free(val);
 	return rc;
@@ -300,6 +453,7 @@ report_sql_parse(struct report_sql_sheet *sh, const char *file,
 	struct strbuf why = STRBUF_INIT;
 	const char *p = sql, *eol, *q;
 	int line = 0, rc = 0;
+	bool in_column = false;
 	size_t n;
 
 	memset(sh, 0, sizeof(*sh));
@@ -312,11 +466,13 @@ report_sql_parse(struct report_sql_sheet *sh, const char *file,
 		q = p;
 		while (q < p + n && isspace((unsigned char)*q))
 			q++;
+		if (q >= p + n)
+			in_column = false;	/* a blank line ends a note */
 		if (q < p + n) {
 			if (q + 1 >= p + n || q[0] != '-' || q[1] != '-')
 				break;	/* the query starts: the header is over */
 			if (header_line(sh, q + 2, (size_t)(p + n - q - 2),
-			    &why) != 0) {
+			    &in_column, &why) != 0) {
 				strbuf_addf(err, "%s:%d: %s", file, line,
 				    strbuf_str(&why));
 				rc = TALLY_EINTERNAL;
@@ -358,8 +514,48 @@ report_sql_release(struct report_sql_sheet *sh)
 		free(sh->charts[i].category);
 		free_list(sh->charts[i].values, sh->charts[i].nvalues);
 		free(sh->charts[i].title);
+		free_list(sh->charts[i].dashed, sh->charts[i].ndashed);
 	}
 	free(sh->charts);
 	free_list(sh->heatmap, sh->nheatmap);
+	for (size_t i = 0; i < sh->ncolumns; i++) {
+		free(sh->columns[i].name);
+		free(sh->columns[i].header);
+		free(sh->columns[i].note);
+	}
+	free(sh->columns);
+	for (size_t i = 0; i < sh->ntotals; i++) {
+		free(sh->totals[i].column);
+		free(sh->totals[i].value);
+	}
+	free(sh->totals);
+	for (size_t i = 0; i < sh->ncellnotes; i++) {
+		free(sh->cellnotes[i].column);
+		free(sh->cellnotes[i].from);
+	}
+	free(sh->cellnotes);
+	free(sh->summary);
 	memset(sh, 0, sizeof(*sh));
+}
+
+const struct report_sql_column *
+report_sql_column(const struct report_sql_sheet *sh, const char *name)
+{
+	for (size_t i = 0; i < sh->ncolumns; i++)
+		if (strcmp(sh->columns[i].name, name) == 0)
+			return &sh->columns[i];
+	return NULL;
+}
+
+char *
+report_sql_header(const char *name)
+{
+	char *h = xstrdup(name);
+
+	for (char *p = h; *p != '\0'; p++)
+		if (*p == '_')
+			*p = ' ';
+	if (h[0] >= 'a' && h[0] <= 'z')
+		h[0] = (char)(h[0] - 'a' + 'A');
+	return h;
 }

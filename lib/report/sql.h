@@ -20,6 +20,35 @@
  *	chart lines give several charts.  The title cannot hold ';'.
  *   -- heatmap: h00,h01,h02      or      -- heatmap: *numeric*
  *	one colour scale over these columns (or every numeric column).
+ *   -- chart: line; category=month; values=peak; dashed=forecast; title=...
+ *	dashed= adds series drawn as dashed lines (forecasts; line only).
+ *   -- column: seat_days_available | Seat-days available | capacity
+ *   --     times the days the account was in the pool
+ *	the column's header in the XLSX (the CSV keeps the column's own
+ *	name) and, after a second '|', what it means: a note on the header
+ *	cell.  The explanation goes on over the following comment lines that
+ *	are indented by two or more blanks after the "--".  A column
+ *	without one gets its name as a header, '_' read as a blank and the
+ *	first letter capitalised.
+ *   -- total: sku=All products
+ *	a row whose column sku holds "All products" is a total: bold in the
+ *	XLSX, under a rule.  Several total lines give several columns.
+ *   -- cellnote: gross_margin=margin_note, provider_cost=margin_note
+ *	each row's margin_note (when not NULL) becomes a note on its
+ *	gross_margin (and provider_cost) cell in the XLSX: why a figure is missing or how it
+ *	was made.  The column stays a column of its own too.
+ *   -- window: 7 days
+ *	the sheet covers the 7 days ending at the period's end, or the
+ *	period when it is longer (its query must cut the same window): the
+ *	XLSX says so in a title row, in its charts' titles and on the
+ *	report's Summary.
+ *   -- summary: Weekly report
+ *	this file is the report's Summary, the first sheet of the XLSX and
+ *	titled with this text; it is not written as a CSV.  Its query
+ *	returns the lines of the summary, each with the columns
+ *	section (figure, action, recommendation or note), label, value
+ *	(numeric or NULL), unit (NULL, "percent", "days" or an ISO 4217
+ *	code) and command (the tallyctl command that acts on an action).
  *
  * The header ends at the first line that is neither blank nor a comment.
  * Other comments are free text, even "-- note: ..."; but a near-miss of a
@@ -49,6 +78,24 @@ struct report_sql_chart {
 	char **values;
 	size_t nvalues;
 	char *title;		/* NULL: none */
+	char **dashed;		/* more series, dashed */
+	size_t ndashed;
+};
+
+struct report_sql_column {
+	char *name;		/* the result column */
+	char *header;		/* its XLSX header */
+	char *note;		/* what it means, or NULL */
+};
+
+struct report_sql_total {
+	char *column;
+	char *value;
+};
+
+struct report_sql_cellnote {
+	char *column;		/* the cells that get a note */
+	char *from;		/* the column holding the note's text */
 };
 
 struct report_sql_sheet {
@@ -65,6 +112,14 @@ struct report_sql_sheet {
 	char **heatmap;
 	size_t nheatmap;
 	bool heatmap_numeric;	/* "*numeric*" */
+	struct report_sql_column *columns;
+	size_t ncolumns;
+	struct report_sql_total *totals;
+	size_t ntotals;
+	struct report_sql_cellnote *cellnotes;
+	size_t ncellnotes;
+	int window_days;	/* 0: the period */
+	char *summary;		/* the report's title: this is its Summary */
 };
 
 /*
@@ -80,5 +135,13 @@ void report_sql_release(struct report_sql_sheet *sh);
 /* The CSV file stem for a sheet name, as described above (caller frees);
  * "sheet" when nothing of the name is left. */
 char *report_sql_slug(const char *name);
+
+/* The column directive for a result column, or NULL. */
+const struct report_sql_column *report_sql_column(
+    const struct report_sql_sheet *sh, const char *name);
+
+/* The XLSX header of a column without a directive: "seat_days" ->
+ * "Seat days" (caller frees). */
+char *report_sql_header(const char *name);
 
 #endif

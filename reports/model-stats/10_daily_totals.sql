@@ -1,6 +1,15 @@
 -- sheet: Daily totals
 -- percent: error_rate
 -- chart: line; category=day; values=calls,errors; title=Calls per day
+-- column: day | Day | the local day, in the report time zone
+-- column: calls | Calls | every call started that day
+-- column: generate | Generate | generate calls
+-- column: edit | Edit | edit calls
+-- column: ok | Successful | calls that succeeded
+-- column: errors | Failed | calls that ended in an error
+-- column: error_rate | Error rate | failed / calls
+-- column: users | Users | distinct users who called
+-- column: credits | Credits | credits the calls charged
 --
 -- Every model together, one row per day of the period with a call.  Days
 -- are cut in the report time zone (the session's TimeZone).  Usage counts

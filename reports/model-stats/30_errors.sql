@@ -1,4 +1,10 @@
 -- sheet: Errors
+-- column: day | Day | the local day
+-- column: model | Model | the model called
+-- column: error | Error | the error as the image service reported it
+-- column: calls | Calls | failed calls with that error
+-- column: first_seen | First | the first such call that day
+-- column: last_seen | Last | the last such call that day
 --
 -- Failed calls by model, day and error, most frequent first.  The error
 -- text comes from the image service: it is written as text, never a

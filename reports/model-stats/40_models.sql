@@ -1,6 +1,30 @@
 -- sheet: Models
 -- money: provider_cost_per_call=currency, provider_cost=currency
 -- percent: success_rate
+-- column: model | Model | every model known at the as-of instant
+-- column: active | Active | whether the image service may call it
+-- column: flagged | Flagged | registered from usage under an unknown name
+--     and not reviewed yet (tallyctl model set)
+-- column: credit_cost | Credits per call | what a call charges the user
+-- column: provider_cost_per_call | Cost per call | what the provider
+--     charges us
+-- column: currency | Currency | the provider's currency
+-- column: calls | Calls | every call in the period
+-- column: ok | Successful | calls that succeeded
+-- column: errors | Failed | calls that ended in an error
+-- column: success_rate | Success rate | successful / calls
+-- column: credits | Credits | credits the calls charged
+-- column: avg_ms | Average ms, all | mean processing time, failed calls
+--     too
+-- column: p95_ms | p95 ms, all | 95 of 100 calls took no longer
+-- column: ok_avg_ms | Average ms, successful | mean processing time of the
+--     successful calls
+-- column: ok_p95_ms | p95 ms, successful | 95 of 100 successful calls took
+--     no longer
+-- column: provider_cost | Provider cost | every call at the provider's
+--     price
+-- column: last_access | Last call | the latest call started by the as-of
+--     instant, in or before the period
 --
 -- Every model known at $3, with its figures over the whole period (zeros
 -- when it had no call) and its last access: the latest call started by
@@ -14,8 +38,15 @@ with p as (
 	       count(*) filter (where u.status = 'error') as errors,
 	       sum(u.credits) as credits,
 	       round(avg(u.duration_ms), 1) as avg_ms,
-	       round(percentile_cont(0.95) within group (order by u.duration_ms)
-	             ::numeric, 1) as p95_ms
+	       round(tally_percentile(array_agg(u.duration_ms::numeric
+	                                        order by u.duration_ms), 0.95), 1)
+	           as p95_ms,
+	       round(avg(u.duration_ms) filter (where u.status = 'ok'), 1)
+	           as ok_avg_ms,
+	       round(tally_percentile(array_agg(u.duration_ms::numeric
+	                                        order by u.duration_ms)
+	                              filter (where u.status = 'ok'), 0.95), 1)
+	           as ok_p95_ms
 	  from tally_report_usage($1, $2, $3) u
 	 group by u.model_id
 )
@@ -33,6 +64,8 @@ select m.name as model,
        coalesce(p.credits, 0) as credits,
        p.avg_ms,
        p.p95_ms,
+       p.ok_avg_ms,
+       p.ok_p95_ms,
        tally_major(coalesce(p.calls, 0) * m.provider_cost_minor,
                    m.provider_currency) as provider_cost,
        (select l.started_at

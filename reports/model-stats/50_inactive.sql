@@ -1,4 +1,15 @@
 -- sheet: Inactive models
+-- column: model | Model | the model
+-- column: active | Active | whether the image service may call it
+-- column: status | Status | INACTIVE: active but not called in the window;
+--     DEACTIVATED_BUT_CALLED: switched off, yet called in it
+-- column: last_access | Last call | its latest call by the as-of instant
+-- column: days_since_last_access | Days since | days from that call to the
+--     as-of instant
+-- column: calls_in_window | Calls in the window | calls in the last
+--     window_days days
+-- column: window_days | Window (days) | config inactive_model_days (7 when
+--     absent)
 --
 -- Models that need a look at the as-of instant: INACTIVE (active, but no
 -- call in the last inactive_model_days days, $5 from the configuration,

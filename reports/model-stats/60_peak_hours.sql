@@ -1,5 +1,34 @@
 -- sheet: Peak hours
 -- heatmap: h00,h01,h02,h03,h04,h05,h06,h07,h08,h09,h10,h11,h12,h13,h14,h15,h16,h17,h18,h19,h20,h21,h22,h23
+-- window: 7 days
+-- column: model | Model | the model called
+-- column: weekday_no | Day no. | 1 Monday to 7 Sunday (ISO)
+-- column: weekday | Weekday | the local day of the week
+-- column: h00 | 00h | calls started 00:00 to 00:59, local time
+-- column: h01 | 01h | calls started 01:00 to 01:59, local time
+-- column: h02 | 02h | calls started 02:00 to 02:59, local time
+-- column: h03 | 03h | calls started 03:00 to 03:59, local time
+-- column: h04 | 04h | calls started 04:00 to 04:59, local time
+-- column: h05 | 05h | calls started 05:00 to 05:59, local time
+-- column: h06 | 06h | calls started 06:00 to 06:59, local time
+-- column: h07 | 07h | calls started 07:00 to 07:59, local time
+-- column: h08 | 08h | calls started 08:00 to 08:59, local time
+-- column: h09 | 09h | calls started 09:00 to 09:59, local time
+-- column: h10 | 10h | calls started 10:00 to 10:59, local time
+-- column: h11 | 11h | calls started 11:00 to 11:59, local time
+-- column: h12 | 12h | calls started 12:00 to 12:59, local time
+-- column: h13 | 13h | calls started 13:00 to 13:59, local time
+-- column: h14 | 14h | calls started 14:00 to 14:59, local time
+-- column: h15 | 15h | calls started 15:00 to 15:59, local time
+-- column: h16 | 16h | calls started 16:00 to 16:59, local time
+-- column: h17 | 17h | calls started 17:00 to 17:59, local time
+-- column: h18 | 18h | calls started 18:00 to 18:59, local time
+-- column: h19 | 19h | calls started 19:00 to 19:59, local time
+-- column: h20 | 20h | calls started 20:00 to 20:59, local time
+-- column: h21 | 21h | calls started 21:00 to 21:59, local time
+-- column: h22 | 22h | calls started 22:00 to 22:59, local time
+-- column: h23 | 23h | calls started 23:00 to 23:59, local time
+-- column: total | Total | calls that weekday
 --
 -- Calls per hour of the week for each model, in the report time zone:
 -- seven rows per model (Monday first), one column per hour.  A single day

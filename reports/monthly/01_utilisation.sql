@@ -1,6 +1,19 @@
 -- sheet: Utilisation
 -- percent: utilisation
 -- heatmap: utilisation
+-- column: account_id | Account | the account's id
+-- column: email | E-mail | the account's login
+-- column: account_type | Type | multi-seat, or single-user (one customer
+--     at a time)
+-- column: capacity | Seats | seats on the account (one when single-user)
+-- column: suspended | Suspended | at the month's end
+-- column: assignments | Assignments | assignments that held a seat on it
+--     during the month
+-- column: seat_days_available | Seat-days available | seats x the days
+--     the account was in the pool during the month
+-- column: seat_days_used | Seat-days used | each assignment's time on it
+--     during the month, in days of 86,400 seconds
+-- column: utilisation | Utilisation | seat-days used / available
 --
 -- Seat use of every account over the month (up to the as-of instant when
 -- that is earlier): seat-days available (capacity, one for a single-user

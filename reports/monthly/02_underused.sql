@@ -1,5 +1,16 @@
 -- sheet: Underused accounts
 -- percent: utilisation
+-- column: account_id | Account | the account's id
+-- column: email | E-mail | the account's login
+-- column: account_type | Type | multi-seat, or single-user
+-- column: capacity | Seats | seats on the account
+-- column: days_in_pool | Days in the pool | days of the month the account
+--     existed
+-- column: seat_days_available | Seat-days available | seats x days in
+--     the pool
+-- column: seat_days_used | Seat-days used | time customers held its seats
+-- column: idle_seat_days | Idle seat-days | what could have been sold
+-- column: utilisation | Utilisation | seat-days used / available
 --
 -- Accounts that used less than half of their seat-days in the month (same
 -- figures as "Utilisation"), least used first: candidates to sell harder,

@@ -1,5 +1,17 @@
 -- sheet: Renewals
 -- percent: renewal_rate
+-- total: plan=All plans
+-- column: plan | Plan | the sku of the assignment's order; "(no order)"
+--     for seats an admin assigned by hand
+-- column: ended | Ended | assignments whose plan ended in the month
+-- column: customers | Customers | distinct customers among them
+-- column: renewed | Renewed | bought another seat plan by 14 days after
+--     the end
+-- column: customers_renewed | Customers renewed | distinct customers who
+--     renewed
+-- column: lapsed | Lapsed | no renewal, and the 14 days are over
+-- column: pending | Pending | no renewal yet, the 14 days still running
+-- column: renewal_rate | Renewal rate | renewed / (renewed + lapsed)
 --
 -- Did customers whose plan ended this month buy again?  An assignment
 -- "ends" in the month when its ends_at falls in it (by the as-of instant);

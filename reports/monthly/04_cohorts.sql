@@ -1,6 +1,19 @@
 -- sheet: Cohorts
 -- percent: m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11
 -- heatmap: m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11
+-- column: cohort | Cohort | the month of the customers' first paid order
+-- column: customers | Customers | customers in the cohort
+-- column: m1 | +1 month | the share of the cohort that paid again 1 month later
+-- column: m2 | +2 months | the share of the cohort that paid again 2 months later
+-- column: m3 | +3 months | the share of the cohort that paid again 3 months later
+-- column: m4 | +4 months | the share of the cohort that paid again 4 months later
+-- column: m5 | +5 months | the share of the cohort that paid again 5 months later
+-- column: m6 | +6 months | the share of the cohort that paid again 6 months later
+-- column: m7 | +7 months | the share of the cohort that paid again 7 months later
+-- column: m8 | +8 months | the share of the cohort that paid again 8 months later
+-- column: m9 | +9 months | the share of the cohort that paid again 9 months later
+-- column: m10 | +10 months | the share of the cohort that paid again 10 months later
+-- column: m11 | +11 months | the share of the cohort that paid again 11 months later
 --
 -- Customer retention by cohort.  A customer's cohort is the month of their
 -- first paid order (any product; months in the report time zone); m1..m11

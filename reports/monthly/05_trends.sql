@@ -4,18 +4,30 @@
 -- chart: line; category=month; values=images_generated,images_edited; title=Images per month
 -- chart: column; category=month; values=credits_consumed; title=Credits consumed
 -- chart: line; category=month; values=registrations,active_users,paying_customers; title=Users and customers
+-- column: month | Month | the month, in the report time zone
+-- column: new_assignments | New assignments | assignments started in the
+--     month
+-- column: ended_assignments | Ended assignments | expired or revoked in
+--     the month
+-- column: peak_seats | Peak seats | seats held at once at the busiest
+--     instant
+-- column: avg_seats | Average seats | seats held on average over the month
+-- column: images_generated | Images generated | successful generate calls
+-- column: images_edited | Images edited | successful edit calls
+-- column: credits_consumed | Credits consumed | credits charged by all
+--     calls
+-- column: active_users | Active users | users with at least one call in
+--     the month
+-- column: registrations | Registrations | users registered in the month
+-- column: paying_customers | Paying customers | customers with at least
+--     one order paid in the month
+-- column: registered_users | Registered users | every user registered by
+--     the month's end
+-- column: credits_per_active_user | Credits per active user | credits
+--     consumed / active users, to one decimal
 --
 -- Twelve months ending with the report month, one row each (months in the
 -- report time zone), zeros for quiet months; money is in "Revenue trend".
---   new_assignments / ended_assignments  started / ended (expired or
---                     revoked) in the month
---   peak_seats, avg_seats  seats held at once at the busiest instant, and
---                     on average over the month (tally_report_seat_demand)
---   images_generated / images_edited  successful calls of each kind
---   credits_consumed  credits charged by all calls
---   active_users      users with at least one call in the month
---   registrations     users registered in the month
---   paying_customers  customers with at least one order paid in the month
 -- Everything as of the as-of instant: a month after it shows zeros.
 with mon as (
 	select g as m, g + interval '1 month' as m_end
@@ -69,7 +81,12 @@ select mon.m::date as month,
        coalesce(usage.credits, 0)::bigint as credits_consumed,
        coalesce(usage.users, 0) as active_users,
        coalesce(reg.n, 0) as registrations,
-       coalesce(cust.n, 0) as paying_customers
+       coalesce(cust.n, 0) as paying_customers,
+       (select count(*) from app_users a
+         where coalesce(a.registered_at, a.created_at) < mon.m_end
+           and a.created_at <= $3::timestamptz) as registered_users,
+       round(coalesce(usage.credits, 0)::numeric / nullif(usage.users, 0), 1)
+           as credits_per_active_user
   from mon
   cross join lateral tally_report_seat_demand(mon.m, mon.m_end, $3::timestamptz) d
   left join started on started.m = mon.m

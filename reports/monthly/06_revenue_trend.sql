@@ -1,5 +1,11 @@
 -- sheet: Revenue trend
 -- money: gross=currency, refunded=currency, net=currency
+-- column: currency | Currency | ISO 4217: one block of months per currency
+-- column: month | Month | the month, in the report time zone
+-- column: payments | Payments | succeeded payments paid in the month
+-- column: gross | Gross | what they brought in
+-- column: refunded | Refunded | refunds and chargebacks made in the month
+-- column: net | Net | gross - refunded
 --
 -- Revenue of the twelve months ending with the report month, per currency
 -- (amounts of different currencies are never added up): one block of

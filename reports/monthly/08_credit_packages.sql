@@ -1,6 +1,18 @@
 -- sheet: Credit packages
 -- money: gross=currency, refunded=currency, net=currency
 -- chart: pie; category=package; values=packages_sold; title=Credit packages sold
+-- column: package | Package | sku and currency, the chart's label
+-- column: sku | Sku | the package's sku
+-- column: product | Name | the package's name
+-- column: credits_per_package | Credits each | credits one package gives
+-- column: currency | Currency | what it was sold in
+-- column: packages_sold | Sold | succeeded payments in the month
+-- column: credits_sold | Credits sold | sold x credits each
+-- column: gross | Gross | what they brought in
+-- column: refunded | Refunded | refunds and chargebacks in the month
+-- column: net | Net | gross - refunded
+-- column: price_per_credit | Price per credit | gross / credits sold, in
+--     major units, six decimals
 --
 -- Revenue by credit package in the month, per package and currency
 -- (never added across currencies; see "Revenue trend" for totals):

@@ -1,6 +1,16 @@
 -- sheet: Model cost
 -- money: cost_per_call=cost_currency, provider_cost=cost_currency
 -- chart: column; category=model; values=calls; title=Calls per model
+-- column: model | Model | the model's name
+-- column: active | Active | whether the image service may call it
+-- column: calls | Calls | every call in the month
+-- column: ok_calls | Successful | calls that succeeded
+-- column: error_calls | Failed | calls that ended in an error
+-- column: credits_consumed | Credits | credits the calls charged
+-- column: cost_per_call | Cost per call | the provider's price, in its
+--     currency
+-- column: provider_cost | Provider cost | every call at that price
+-- column: cost_currency | Provider currency | ISO 4217
 --
 -- What the model providers cost in the month, per model: every call is
 -- costed at the model's provider price (failed calls too: the provider

@@ -1,10 +1,32 @@
 -- sheet: Margin per model
--- money: credit_value=currency, provider_cost=cost_currency, gross_margin=currency
+-- money: credit_value=currency, provider_cost=cost_currency, cost_in_currency=currency, gross_margin=currency
 -- percent: credit_share, margin_pct
+-- cellnote: cost_in_currency=margin_note, gross_margin=margin_note
+-- column: model | Model | the model called
+-- column: currency | Sales currency | a currency credits were sold in: the
+--     model's credits are valued in each, in proportion
+-- column: credit_share | Share of credits | the part of all credits sold
+--     (twelve months) that was sold in this currency
+-- column: credits_consumed | Credits | the model's credits of the month
+--     attributed to this currency
+-- column: credit_price | Price per credit | what a credit sold for in this
+--     currency over the twelve months, in major units
+-- column: credit_value | Credit value | credits x price per credit
+-- column: provider_cost | Provider cost | this slice of what the provider
+--     charged for the model's calls, in the provider's currency
+-- column: cost_currency | Provider currency | ISO 4217
+-- column: fx_rate | Exchange rate used | the rate from the provider's
+--     currency to the sales currency (tallyctl fx set) in force on the
+--     month's last day; empty when they are the same
+-- column: cost_in_currency | Cost in sales currency | the provider cost
+--     converted with that rate
+-- column: gross_margin | Gross margin | credit value - cost, in the sales
+--     currency
+-- column: margin_pct | Margin | gross margin / credit value
+-- column: margin_note | Why empty | why the margin is missing: no rate
+--     set, or no credit sales to value the credits with
 --
--- Gross margin of each model used in the month.  Valuation (credits are
--- sold in several currencies and there are no exchange rates, so nothing
--- is converted):
+-- Gross margin of each model used in the month.  Valuation:
 --   - credit price per currency c = what credit packages sold for in c
 --     over the twelve months ending with the report month (succeeded
 --     payments by paid time, before refunds: a refunded package's credits
@@ -19,9 +41,13 @@
 --   - the model's provider cost (every call at its provider price, see
 --     "Model cost") is split in the same proportion, rounded so the
 --     slices add up exactly to the cost (largest remainder);
---   - gross_margin = credit_value - provider_cost, only on a slice whose
---     sales currency is the provider's currency; on other slices value and
---     cost are in different currencies and the margin is left empty.
+--   - the slice's cost is converted into the sales currency with the rate
+--     from the provider's currency in force on the month's last day as
+--     recorded by the as-of instant (tally_fx, sql/060; 1 for the same
+--     currency), rounded to the minor unit, half away from zero;
+--   - gross_margin = credit_value - that cost.  Without a rate it stays
+--     empty and margin_note, also a note on the cell, names the rate to
+--     set.
 -- One row per model and sales currency (currency order); a month with no
 -- credit sales in the twelve months gives one row per model with the
 -- cost only.  Models without calls in the month are not listed.
@@ -74,6 +100,21 @@ valued as (
 	                  + case when r.remainder_rank <= r.leftover then 1 else 0 end)::bigint
 	       end as cost_minor
 	  from ranked r
+),
+day(last_day, first_day) as (
+	select ($2::timestamptz - interval '1 microsecond')::date,
+	       $1::timestamptz::date
+),
+conv as (
+	select v.*, fx.rate, fx.label,
+	       round(v.cost_minor * fx.rate
+	             * 10::numeric ^ (tally_currency_exponent(v.currency)
+	                              - tally_currency_exponent(v.cost_currency)))::bigint
+	           as cost_conv_minor
+	  from valued v
+	  left join lateral tally_fx(v.cost_currency, v.currency,
+	                             (select last_day from day), $3::timestamptz)
+	            fx on v.currency is not null
 )
 select v.model,
        v.currency,
@@ -84,11 +125,22 @@ select v.model,
        tally_major(v.value_minor, v.currency) as credit_value,
        tally_major(v.cost_minor, v.cost_currency) as provider_cost,
        v.cost_currency,
-       case when v.currency = v.cost_currency
-            then tally_major(v.value_minor - v.cost_minor, v.currency) end
+       v.label as fx_rate,
+       tally_major(v.cost_conv_minor, v.currency) as cost_in_currency,
+       tally_major(v.value_minor - v.cost_conv_minor, v.currency)
            as gross_margin,
-       case when v.currency = v.cost_currency and v.value_minor <> 0
-            then round((v.value_minor - v.cost_minor)::numeric / v.value_minor, 4)
-       end as margin_pct
-  from valued v
+       case when v.value_minor <> 0
+            then round((v.value_minor - v.cost_conv_minor)::numeric
+                       / v.value_minor, 4)
+       end as margin_pct,
+       case when v.currency is null
+            then 'no credit sales in the twelve months: nothing to value '
+                 'the credits with'
+            when v.rate is null
+            then format('no exchange rate from %s to %s in force on %s: '
+                        'tallyctl fx set %s %s RATE --from %s',
+                        v.cost_currency, v.currency, d.last_day,
+                        v.cost_currency, v.currency, d.first_day)
+       end as margin_note
+  from conv v, day d
  order by v.model, v.currency nulls last

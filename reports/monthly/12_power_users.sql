@@ -1,5 +1,17 @@
 -- sheet: Power users
 -- percent: credit_share
+-- column: rank | Rank | by credits consumed
+-- column: user | User | the image service's id of the user
+-- column: email | E-mail | the user's e-mail
+-- column: credits_consumed | Credits | credits consumed in the month
+-- column: credit_share | Share | of all credits consumed in the month
+-- column: calls | Calls | every call
+-- column: images_generated | Generated | successful generate calls
+-- column: images_edited | Edited | successful edit calls
+-- column: failed_calls | Failed | calls that ended in an error
+-- column: models_used | Models | distinct models called
+-- column: balance | Balance | credits left at the month's end
+-- column: registered | Registered | the day the user registered
 --
 -- The 20 users who consumed the most credits in the month (ties broken by
 -- calls, then by the user's id, so the list is stable): credits, their

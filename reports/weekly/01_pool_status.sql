@@ -1,6 +1,24 @@
 -- sheet: Pool status
 -- percent: seat_utilisation
 -- chart: column; category=account_type; values=available,assigned,suspended; title=Accounts by status
+-- total: account_type=All accounts
+-- column: account_type | Accounts of type | multi-seat, single-user
+--     (one customer at a time), or all accounts together
+-- column: accounts | Accounts | accounts in the pool at the end of the week
+-- column: available | Available | not suspended and with a free seat
+-- column: assigned | Full | not suspended and every seat taken
+-- column: suspended | Suspended | suspended at the end of the week
+--     (rebuilt from the audit log)
+-- column: seat_capacity | Seats | seats on the accounts that are not
+--     suspended (a single-user account has one)
+-- column: seats_used | Seats used | seats held on accounts that are not
+--     suspended
+-- column: seats_free | Seats free | seats that can be sold: capacity
+--     minus seats used, suspended accounts left out
+-- column: seats_on_suspended | Seats held on suspended accounts | seats
+--     customers still hold on accounts suspended since
+-- column: seat_utilisation | Seat utilisation | seats used / seats, on
+--     accounts that are not suspended
 --
 -- The pool at the end of the week (or at the as-of instant when that is
 -- earlier), accounts by status, seats used and free.  Multi-seat and

@@ -1,17 +1,19 @@
 -- sheet: Assignments
+-- column: new_assignments | New | assignments that started in the week
+-- column: expired | Expired | ended in the week when their plan ran out,
+--     as of the as-of instant (one revoked later still counts as running)
+-- column: extended | Extended | extensions in the week (tallyctl assignment
+--     extend, from the audit log: one assignment extended twice counts
+--     twice)
+-- column: revoked | Revoked | ended in the week by an admin or a refund
+-- column: active_at_end | Held at the end | seats held at the end of the
+--     week (its last instant, or the as-of instant if earlier)
+-- column: avg_days_planned | Average days planned | mean planned length
+--     (end minus start) of the new assignments, in days of 86,400 seconds
+-- column: avg_days_served | Average days served | mean time from start to
+--     end of the assignments that ended in the week, in days
 --
 -- Assignment activity in the week, one row (zeros for a quiet week).
---   new_assignments   starts_at in the week
---   expired, revoked  ended in the week with that status, as of the
---                     as-of instant (an assignment revoked later still
---                     counts as running here)
---   extended          'assignment.extend' acts in the audit log in the week
---                     (tallyctl assignment extend; one per act, so one
---                     assignment extended twice counts twice)
---   active_at_end     seats held at the end of the week (its last instant,
---                     or the as-of instant if earlier)
---   avg_days_planned  mean planned length (ends_at - starts_at) of the new ones
---   avg_days_served   mean time from start to end of the ones that ended
 -- Days are 86,400 seconds, rounded to two decimals.
 with a as (
 	select * from tally_report_assignments($3::timestamptz)

@@ -1,5 +1,10 @@
 -- sheet: Assignments by day
 -- chart: column; category=day; values=new_assignments,expired,revoked,extended; title=Assignments per day
+-- column: day | Day | the local day in the report zone
+-- column: new_assignments | New | assignments that started that day
+-- column: expired | Expired | ended that day when their plan ran out
+-- column: revoked | Revoked | ended that day by an admin or a refund
+-- column: extended | Extended | extensions made that day
 --
 -- The same counts as "Assignments", per local day of the week.  Days are
 -- cut in the report time zone (the session's): a DST day is 23 or 25 hours

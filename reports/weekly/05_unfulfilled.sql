@@ -1,5 +1,18 @@
 -- sheet: Paid unfulfilled
 -- money: amount=currency
+-- column: order_id | Order | tally's order id
+-- column: paid_at | Paid at | when the provider says it was paid
+-- column: waiting_hours | Hours waiting | from payment to the end of the
+--     week (or the as-of instant)
+-- column: source | Source | the payment provider (webhook source)
+-- column: provider_ref | Provider reference | the provider's id of the
+--     order or payment
+-- column: customer | Customer | the customer's e-mail
+-- column: sku | Product | the sku paid for; empty when it is not a known
+--     product (tallyctl product add)
+-- column: product_kind | Kind | SEAT or CREDITS
+-- column: amount | Amount | what was paid, in its currency
+-- column: currency | Currency | ISO 4217
 --
 -- Orders paid but not fulfilled at the end of the week (or at the as-of
 -- instant when earlier), whenever they were paid: a backlog from an

@@ -1,5 +1,18 @@
 -- sheet: Revenue
 -- money: gross=currency, refunded=currency, charged_back=currency, net=currency
+-- total: sku=All products
+-- column: currency | Currency | ISO 4217: amounts of different currencies
+--     are never added up
+-- column: sku | Product | the sku; "All products" is the currency's total
+-- column: product | Name | the product's name
+-- column: payments | Payments | succeeded payments paid in the week
+-- column: gross | Gross | what those payments brought in
+-- column: refunds | Refunds | refunds made in the week, whatever week the
+--     payment was in
+-- column: refunded | Refunded | the amount of those refunds
+-- column: chargebacks | Chargebacks | chargebacks made in the week
+-- column: charged_back | Charged back | the amount of those chargebacks
+-- column: net | Net | gross - refunded - charged back
 --
 -- Money in and out in the week, per product and currency, then a total
 -- per currency ("All products"): amounts of different currencies are never

@@ -1,4 +1,12 @@
 -- sheet: Issues
+-- column: category | Category | what kind of problem (see below)
+-- column: item | Item | the source, program, alert or reconcile category
+-- column: occurrences | Occurrences | how many times in the week
+-- column: first_at | First | the first occurrence in the week (for
+--     reconcile cases: when the oldest open case was found)
+-- column: last_at | Last | the last occurrence (the newest open case)
+-- column: detail | Detail | the error, the alert's summary and what became
+--     of it, or the case's severity and title
 --
 -- What went wrong in the week, grouped so a long outage is one line:
 --   "Unprocessable event"  deliveries allocate marked FAILED (unknown
@@ -9,12 +17,12 @@
 --                   before it: allocate is behind or not running
 --   "Failed job run" batch runs that failed in the week, per program, with
 --                   the message of the latest one
---   "Alert raised"  alerts (sql/010 `alerts`, one row per condition)
---                   raised in the week, with their state at the end of the
---                   week.  The table keeps only the latest raise of a
---                   condition, so one raised twice in the week is one line,
---                   and one raised again after the as-of instant has left
---                   this week's line (a rerun then shows one line fewer)
+--   "Alert raised"  every raise of an alert in the week (sql/061
+--                   alert_history: one raised twice is two lines), with
+--                   what became of it by the end of the week: "(resolved
+--                   2026-03-28 09:00)" or "(still active)"
+--   "Alert resolved"  alerts raised before the week and resolved in it,
+--                   with when they were raised
 --   "Open reconcile case"  cases of tally-reconcile (sql/030) open at the
 --                   end of the week: found by then, not closed by then and
 --                   not accepted by an admin (or the acceptance ran out),
@@ -55,15 +63,37 @@ iss as (
 	   and coalesce(j.finished_at, j.started_at) <= $3::timestamptz
 	 group by j.program
 	union all
-	select 4, 'Alert raised', a.key, 1, a.raised_at, a.raised_at,
-	       coalesce(a.summary, '')
-	       || case when a.resolved_at >= a.raised_at and a.resolved_at <= t.at
-	               then ' (resolved)' else ' (still active)' end
-	  from alerts a, t
-	 where a.raised_at >= $1::timestamptz and a.raised_at < $2::timestamptz
-	   and a.raised_at <= $3::timestamptz
+	select 4, 'Alert raised', h.key, 1, h.at, h.at,
+	       coalesce(h.summary, '')
+	       || coalesce(' (resolved '
+	                   || to_char(res.at, 'YYYY-MM-DD HH24:MI') || ')',
+	                   ' (still active)')
+	  from alert_history h
+	 cross join t
+	  left join lateral (select r.at from alert_history r
+	                      where r.key = h.key and r.event = 'RESOLVED'
+	                        and r.at >= h.at and r.at <= t.at
+	                      order by r.at, r.id
+	                      limit 1) res on true
+	 where h.event = 'RAISED'
+	   and h.at >= $1::timestamptz and h.at < $2::timestamptz
+	   and h.at <= $3::timestamptz
 	union all
-	select 5, 'Open reconcile case', c.category, count(*), min(c.first_seen),
+	select 5, 'Alert resolved', h.key, 1, h.at, h.at,
+	       coalesce(h.summary, '') || ' (raised '
+	       || to_char(ra.at, 'YYYY-MM-DD HH24:MI') || ')'
+	  from alert_history h
+	 cross join lateral (select r.at from alert_history r
+	                      where r.key = h.key and r.event = 'RAISED'
+	                        and r.at <= h.at
+	                      order by r.at desc, r.id desc
+	                      limit 1) ra
+	 where h.event = 'RESOLVED'
+	   and h.at >= $1::timestamptz and h.at < $2::timestamptz
+	   and h.at <= $3::timestamptz
+	   and ra.at < $1::timestamptz
+	union all
+	select 6, 'Open reconcile case', c.category, count(*), min(c.first_seen),
 	       max(c.first_seen), c.severity || ': ' || k.title
 	  from reconcile_cases c
 	  join reconcile_categories k on k.category = c.category

@@ -1,4 +1,14 @@
 -- sheet: Audit anomalies
+-- column: anomaly | Anomaly | Unusual volume or Unusual hour (see below)
+-- column: actor | Actor | who acted (audit_log.actor)
+-- column: action | Action | what they did (audit_log.action)
+-- column: occurrences | Acts | acts in the week
+-- column: usual_per_week | Usual per week | the actor's median weekly
+--     count of that action over the 8 weeks before
+-- column: first_at | First | the first such act in the week
+-- column: last_at | Last | the last such act in the week
+-- column: entity | Entity | what was acted on (unusual hours)
+-- column: reason | Reason | the reason the actor gave
 --
 -- Acts in the audit log worth a second look; an empty sheet is good news.
 --

@@ -1,0 +1,2 @@
+-- Events waiting, for the progress display.
+select count(*) from raw_events where status = 'NEW'
