@@ -563,7 +563,6 @@ static const char unprocessable_event[] =
  * allocate opened them with (the view tally_held_cases is shared).
  */
 static const char held_orders[] =
-    INSERT_FOUND
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
     "       v.amount_minor, v.details"
     "  FROM tally_held_cases v"
@@ -574,7 +573,6 @@ static const char held_orders[] =
  * (the view tally_overpaid_cases, shared with allocate), paid in the
  * period. */
 static const char overpaid[] =
-    INSERT_FOUND
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
     "       v.amount_minor, v.details"
     "  FROM tally_overpaid_cases v"
@@ -585,7 +583,6 @@ static const char overpaid[] =
  * confirm.h; the view tally_notification_cases, shared with allocate),
  * received in the period. */
 static const char notification_mismatch[] =
-    INSERT_FOUND
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
     "       v.amount_minor, v.details"
     "  FROM tally_notification_cases v"
