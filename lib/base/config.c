@@ -15,7 +15,7 @@
 /* Longest line we read; a longer one is an error, not silently cut. */
 #define CONFIG_LINE_MAX 4096
 
-enum key_type { KEY_STRING, KEY_LONG };
+enum key_type { KEY_STRING, KEY_LONG, KEY_BOOL };
 
 /* One row per key: name, type, default (as text), where it goes, bounds. */
 struct key_def {
@@ -28,6 +28,7 @@ struct key_def {
 
 #define KS(n, d) { #n, KEY_STRING, d, offsetof(struct config, n), 0, 0 }
 #define KL(n, d, lo, hi) { #n, KEY_LONG, d, offsetof(struct config, n), lo, hi }
+#define KB(n, d) { #n, KEY_BOOL, d, offsetof(struct config, n), 0, 0 }
 
 static const struct key_def top_keys[] = {
 	KS(listen, "127.0.0.1:8080"),
@@ -39,6 +40,7 @@ static const struct key_def top_keys[] = {
 	KL(threads, "4", 1, 256),
 	KL(commit_batch, "256", 1, 10000),
 	KL(queue_limit, "4096", 1, 1000000),
+	KB(reuse_port, "no"),
 	KS(tz, "UTC"),
 	KS(report_dir, "reports-out"),
 	KL(signup_grant, "0", 0, 1000000000),
@@ -89,6 +91,26 @@ config_scheme_name(enum source_scheme s)
 }
 
 static int
+set_bool(bool *slot, const char *name, const char *value, struct strbuf *why)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(value, yes[i]) == 0) {
+			*slot = true;
+			return 0;
+		}
+		if (strcmp(value, no[i]) == 0) {
+			*slot = false;
+			return 0;
+		}
+	}
+	strbuf_addf(why, "%s: '%s' is not yes or no", name, value);
+	return TALLY_ECONFIG;
+}
+
+static int
 set_value(void *base, const struct key_def *k, const char *value,
     struct strbuf *why)
 {
@@ -102,6 +124,9 @@ set_value(void *base, const struct key_def *k, const char *value,
 		*slot = xstrdup(value);
 		return 0;
 	}
+	if (k->type == KEY_BOOL)
+		return set_bool((bool *)((char *)base + k->offset), k->name, value,
+		    why);
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0') {

@@ -83,6 +83,8 @@ struct config {
 	long threads;		/* HTTP worker threads, default 4 */
 	long commit_batch;	/* most requests per group commit, default 256 */
 	long queue_limit;	/* requests waiting for a commit before 503, default 4096 */
+	/* SO_REUSEPORT: receivers of one user share the port (default no) */
+	bool reuse_port;
 
 	/* batch */
 	char *tz;		/* report time zone, default UTC (TALLY_TZ) */

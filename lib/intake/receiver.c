@@ -57,6 +57,7 @@ struct snapshot {
 	long queue_limit;
 	/* fixed at start: a reload that changes them only warns */
 	char *listen;
+	bool reuse_port;
 	long threads;
 	long max_connections;
 	long per_ip;
@@ -845,6 +846,7 @@ snapshot_limits(struct snapshot *s, const struct config *cfg)
 	s->commit_batch = cfg->commit_batch;
 	s->queue_limit = cfg->queue_limit;
 	s->listen = xstrdup(cfg->listen != NULL ? cfg->listen : "");
+	s->reuse_port = cfg->reuse_port;
 	s->threads = cfg->threads;
 	s->max_connections = cfg->max_connections;
 	s->per_ip = cfg->per_ip_connections;
@@ -995,9 +997,9 @@ reload(struct server *srv)
 	old = srv->snap;
 	if (strcmp(old->listen, s->listen) != 0 || old->threads != s->threads ||
 	    old->max_connections != s->max_connections ||
-	    old->per_ip != s->per_ip)
-		log_warning("reload: listen, threads, max_connections and "
-		    "per_ip_connections take effect only on restart");
+	    old->per_ip != s->per_ip || old->reuse_port != s->reuse_port)
+		log_warning("reload: listen, reuse_port, threads, max_connections "
+		    "and per_ip_connections take effect only on restart");
 	srv->snap = s;
 	pthread_mutex_unlock(&srv->snap_lock);
 	receiver_store_set_limits(srv->store, s->commit_batch, s->queue_limit);
@@ -1047,7 +1049,7 @@ start_http(struct server *srv, const struct snapshot *s)
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
-	struct MHD_OptionItem where[2];
+	struct MHD_OptionItem where[3];
 	int nfds, lfd = -1;
 
 	nfds = sd_listen_fds(1);
@@ -1074,14 +1076,24 @@ start_http(struct server *srv, const struct snapshot *s)
 		where[0].option = MHD_OPTION_SOCK_ADDR;
 		where[0].ptr_value = &ss;
 	}
-	where[1].option = MHD_OPTION_END;
 	/*
-	 * No MHD_OPTION_LISTENING_ADDRESS_REUSE: its "1" means SO_REUSEPORT,
-	 * which lets a second receiver bind the same port and take half the
-	 * traffic with other secrets.  MHD sets SO_REUSEADDR by itself, which
-	 * is all a quick restart needs.
-	 *
-	 * MHD's connection timeout counts silence: the idle limit for a
+	 * reuse_port = yes: SO_REUSEPORT (MHD's LISTENING_ADDRESS_REUSE 1),
+	 * so N receivers on one host share the port and the kernel spreads
+	 * the connections.  Another process that joins takes a share of the
+	 * deliveries, with its own secrets: Linux lets a socket join only
+	 * when it too asks for SO_REUSEPORT and runs as the same effective
+	 * user as the first, and a process of the tally user can read the
+	 * secrets anyway.  Off by default (MHD's own SO_REUSEADDR is all a
+	 * quick restart needs).  A socket from systemd is systemd's to share
+	 * (ReusePort= in the .socket unit).
+	 */
+	where[1].option = MHD_OPTION_END;
+	if (lfd < 0 && s->reuse_port) {
+		where[1].option = MHD_OPTION_LISTENING_ADDRESS_REUSE;
+		where[1].value = 1;
+		where[2].option = MHD_OPTION_END;
+	}
+	/* MHD's connection timeout counts silence: the idle limit for a
 	 * keep-alive connection; the whole-request deadline is the reaper's */
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(s->threads > 1 ?
