@@ -16,7 +16,6 @@
  * fulfil_sla_minutes: allocate's time to act), stuck_minutes (expire's).
  */
 #include <stdlib.h>
-#include <time.h>
 
 #include "base/err.h"
 #include "base/log.h"
@@ -616,50 +615,6 @@ const struct reconcile_finder reconcile_finders[] = {
 const size_t reconcile_nfinders =
     sizeof(reconcile_finders) / sizeof(reconcile_finders[0]);
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-finder_failed(struct db *db, size_t i, int rc)
-{
-	if (rc != TALLY_ERETRY)
-		log_err("reconcile: finding %s: %s", reconcile_finders[i].category,
-		    db_errmsg(db));
-	return rc;
-}
-
-int
-reconcile_find_here(struct db *db)
-{
-	struct strbuf sql = STRBUF_INIT;
-	long long n;
-	double t;
-	int rc = 0;
-
-	for (size_t i = 0; rc == 0 && i < reconcile_nfinders; i++) {
-		t = seconds();
-		strbuf_reset(&sql);
-		strbuf_addstr(&sql, "INSERT INTO rc_found ("
-		    RECONCILE_FOUND_COLUMNS ") ");
-		strbuf_addstr(&sql, reconcile_finders[i].sql);
-		rc = db_command(db, &n, sql.buf, 0, NULL);
-		if (rc != 0)
-			rc = finder_failed(db, i, rc);
-		/* TALLY_DEBUG=1 shows where a slow run spends its time */
-		else
-			log_debug("%s: %lld rows in %.3f s",
-			    reconcile_finders[i].category, n, seconds() - t);
-	}
-	strbuf_release(&sql);
-	return rc;
-}
-
 /* On a standby, the run's temporary tables are CTEs of the same names:
  * $1..$9 rc_params, $10/$11 rc_src, $12/$13 rc_balances. */
 #define THERE_WITH \
@@ -670,6 +625,53 @@ reconcile_find_here(struct db *db)
 	"   AS b(ext, balance))" \
 	" SELECT * FROM ("
 #define THERE_NPARAMS (RECONCILE_NPARAMS + 4)
+
+/*
+ * Every finder into db's rc_found: run on db itself (read NULL), or on
+ * read with params and its rows streamed to db.  Logs a failure.
+ */
+static int
+find_each(struct db *db, struct db *read, const char **params)
+{
+	struct strbuf sql = STRBUF_INIT;
+	long long n;
+	double t;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < reconcile_nfinders; i++) {
+		t = log_clock();
+		strbuf_reset(&sql);
+		if (read == NULL) {
+			strbuf_addstr(&sql, "INSERT INTO rc_found ("
+			    RECONCILE_FOUND_COLUMNS ") ");
+			strbuf_addstr(&sql, reconcile_finders[i].sql);
+			rc = db_command(db, &n, sql.buf, 0, NULL);
+		} else {
+			strbuf_addstr(&sql, THERE_WITH);
+			strbuf_addstr(&sql, reconcile_finders[i].sql);
+			strbuf_addstr(&sql, ") f");
+			rc = db_copy_rows(read, sql.buf, THERE_NPARAMS, params, db,
+			    "COPY rc_found (" RECONCILE_FOUND_COLUMNS ") FROM STDIN",
+			    &n);
+		}
+		if (rc != 0 && rc != TALLY_ERETRY)
+			log_err("reconcile: finding %s: %s",
+			    reconcile_finders[i].category, db_errmsg(db));
+		/* TALLY_DEBUG=1 shows where a slow run spends its time */
+		else if (rc == 0)
+			log_debug("%s: %lld rows in %.3f s%s",
+			    reconcile_finders[i].category, n, log_clock() - t,
+			    read != NULL ? " (read database)" : "");
+	}
+	strbuf_release(&sql);
+	return rc;
+}
+
+int
+reconcile_find_here(struct db *db)
+{
+	return find_each(db, NULL, NULL);
+}
 
 /* rc_src and rc_balances as array literals, for the standby. */
 static int
@@ -698,32 +700,6 @@ there_arrays(struct db *db, char *arrays[4])
 	return 0;
 }
 
-static int
-there_all(struct db *db, struct db *read, const char **params)
-{
-	struct strbuf sql = STRBUF_INIT;
-	long long n;
-	double t;
-	int rc = 0;
-
-	for (size_t i = 0; rc == 0 && i < reconcile_nfinders; i++) {
-		t = seconds();
-		strbuf_reset(&sql);
-		strbuf_addstr(&sql, THERE_WITH);
-		strbuf_addstr(&sql, reconcile_finders[i].sql);
-		strbuf_addstr(&sql, ") f");
-		rc = db_copy_rows(read, sql.buf, THERE_NPARAMS, params, db,
-		    "COPY rc_found (" RECONCILE_FOUND_COLUMNS ") FROM STDIN", &n);
-		if (rc != 0)
-			rc = finder_failed(db, i, rc);
-		else
-			log_debug("%s: %lld rows in %.3f s (standby)",
-			    reconcile_finders[i].category, n, seconds() - t);
-	}
-	strbuf_release(&sql);
-	return rc;
-}
-
 int
 reconcile_find_there(struct db *db, struct db *read,
     const char *const params[RECONCILE_NPARAMS])
@@ -745,7 +721,7 @@ reconcile_find_there(struct db *db, struct db *read,
 	if (rc != 0)
 		log_err("reconcile: the read database: %s", db_errmsg(read));
 	else
-		rc = there_all(db, read, all);
+		rc = find_each(db, read, all);
 	if (rc == 0 && (rc = db_commit(read)) != 0)
 		log_err("reconcile: the read database: %s", db_errmsg(read));
 	if (rc != 0)

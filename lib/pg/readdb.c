@@ -166,20 +166,11 @@ done:
 	return rc;
 }
 
-static double
-monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A pause before the next look, never past the deadline. */
 static void
 pause_until(long *ms, double deadline)
 {
-	double left = deadline - monotonic();
+	double left = deadline - log_clock();
 	long n = *ms;
 	struct timespec ts;
 
@@ -244,7 +235,7 @@ wait_for(struct db *primary, struct db *read, enum goal g,
     const struct period_instant *given, long wait_s, struct readdb_look *l,
     struct strbuf *why)
 {
-	double deadline = monotonic() + (double)wait_s;
+	double deadline = log_clock() + (double)wait_s;
 	long ms = POLL_FIRST_MS;
 	struct primary p;
 	bool said = false;
@@ -262,7 +253,7 @@ wait_for(struct db *primary, struct db *read, enum goal g,
 		}
 		if (reached(l, g, given))
 			return 0;
-		if (monotonic() >= deadline) {
+		if (log_clock() >= deadline) {
 			say_lag(l, g, given, wait_s, why);
 			return TALLY_ERETRY;
 		}
