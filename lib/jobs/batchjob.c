@@ -78,6 +78,11 @@ usage(const struct batchjob *def, FILE *fp)
 		strbuf_addstr(&text, ", e.g. 2026-11-17,\n2026-11-17T10:00, "
 		    "2026-11-17 10:00:00.25+01:00\n(no offset: local time in the "
 		    "zone)");
+		if (def->flags & BATCHJOB_READ)
+			strbuf_addstr(&text, ".  Read from a standby\n"
+			    "(read_database_url): by default the instant it\n"
+			    "has replayed up to; a later --as-of waits up to\n"
+			    "read_lag_wait s for it, then exits 75");
 		help_line(fp, 0, "as-of", "TIME", text.buf);
 		strbuf_release(&text);
 	}
