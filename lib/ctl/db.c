@@ -115,9 +115,12 @@ ctl_db(int argc, char **argv)
 		return migrate_default();
 	}
 	if (strcmp(argv[1], "down") == 0) {
-		/* a standby with no primary to follow is of no use */
-		if ((rc = pgreplica_down(false, &msg)) == 0)
-			rc = pgembed_down(&msg);
+		/* a standby with no primary to follow is of no use; one that
+		 * will not stop must not keep the primary up */
+		if (pgreplica_down(false, &msg) != 0)
+			log_warning("db down: the standby: %s", strbuf_str(&msg));
+		strbuf_reset(&msg);
+		rc = pgembed_down(&msg);
 		if (rc != 0)
 			log_err("db down: %s", strbuf_str(&msg));
 		strbuf_release(&msg);
