@@ -138,9 +138,10 @@ test_errors(void **state)
 	(void)state;
 	expect_error("listen = x\nbogus = 1\n", "tally.conf:2: unknown key 'bogus'");
 	expect_error("max_body = lots\n", ":1: max_body: 'lots' is not an integer");
-	expect_error("reuse_port = maybe\n", ":1: reuse_port: 'maybe' is not yes "
-	    "or no");
-	expect_error("read_lag_wait = -1\n", ":1: read_lag_wait: -1 is out of range");
+	expect_error("reuse_port = maybe\n",
+	    ":1: reuse_port: 'maybe' is not yes or no");
+	expect_error("read_lag_wait = -1\n",
+	    ":1: read_lag_wait: -1 is out of range");
 	expect_error("max_body = 0\n", ":1: max_body: 0 is out of range");
 	expect_error("\n\njust words\n", ":3: expected 'key = value'");
 	expect_error("[source a]\nscheme = paypal\nsecret_file = x\n",

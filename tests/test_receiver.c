@@ -980,8 +980,9 @@ server_inode(unsigned srv, unsigned cli)
 
 	assert_non_null(f);
 	while (found == 0 && fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, " %*d: %*x:%x %*x:%x %*x %*x:%*x %*x:%*x %*x %*u "
-		    "%*u %lu", &lp, &rp, &inode) == 3 && lp == srv && rp == cli)
+		if (sscanf(line, " %*d: %*x:%x %*x:%x %*x %*x:%*x %*x:%*x %*x "
+		    "%*u %*u %lu", &lp, &rp, &inode) == 3 && lp == srv &&
+		    rp == cli)
 			found = inode;
 	fclose(f);
 	return found;
@@ -1077,7 +1078,8 @@ third(const struct proc *a, const char *extra, const char *cmd_prefix,
 	    c.dir);
 	write_file(c.dir, "tally.conf", conf.buf);
 	strbuf_addf(&path, "%s/stderr", c.dir);
-	strbuf_addf(&cmd, "%s %s -c %s 2>%s", cmd_prefix, prog, c.conf, path.buf);
+	strbuf_addf(&cmd, "%s %s -c %s 2>%s", cmd_prefix, prog, c.conf,
+	    path.buf);
 	rc = testdb_system(cmd.buf);
 	if ((f = fopen(path.buf, "r")) != NULL) {
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -1161,7 +1163,8 @@ test_reuse_port(void **state)
 		assert_non_null(strstr(err.buf, "cannot listen"));
 	} else {
 		/* the kernel's rule needs a second user to be tried */
-		fprintf(stderr, "not run: another user's receiver (not root)\n");
+		fprintf(stderr, "not run: another user's receiver (we are "
+		    "not root)\n");
 	}
 	strbuf_release(&conf);
 	strbuf_release(&req);

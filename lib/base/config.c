@@ -125,8 +125,8 @@ set_value(void *base, const struct key_def *k, const char *value,
 		return 0;
 	}
 	if (k->type == KEY_BOOL)
-		return set_bool((bool *)((char *)base + k->offset), k->name, value,
-		    why);
+		return set_bool((bool *)((char *)base + k->offset), k->name,
+		    value, why);
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0') {

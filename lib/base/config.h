@@ -104,7 +104,7 @@ struct config {
 	 * ctx->read; lib/pg/readdb.h): a conninfo string or URI, "" none;
 	 * TALLY_READ_DATABASE_URL */
 	char *read_database_url;
-	long read_lag_wait;	/* seconds an --as-of waits for it, default 60 */
+	long read_lag_wait;	/* seconds an --as-of waits, default 60 */
 
 	struct config_source *sources;
 	size_t nsources;

@@ -44,7 +44,8 @@ struct run {
 	char from[PERIOD_ISO_MAX], to[PERIOD_ISO_MAX], as_of[PERIOD_ISO_MAX];
 	const char *tz;
 	char num[5][32];			/* rc_params' numbers */
-	const char *params[RECONCILE_NPARAMS];	/* RECONCILE_PARAMS_SQL's */
+	/* RECONCILE_PARAMS_SQL's parameters */
+	const char *params[RECONCILE_NPARAMS];
 	struct strbuf err;			/* bad lines of an input file */
 };
 
@@ -304,7 +305,8 @@ make_temp_tables(struct run *x, long long run_id)
 	snprintf(x->num[0], sizeof(x->num[0]), "%ld", x->cfg->amount_tolerance);
 	snprintf(x->num[1], sizeof(x->num[1]), "%ld",
 	    x->cfg->settlement_grace_days);
-	snprintf(x->num[2], sizeof(x->num[2]), "%ld", x->cfg->fulfil_sla_minutes);
+	snprintf(x->num[2], sizeof(x->num[2]), "%ld",
+	    x->cfg->fulfil_sla_minutes);
 	snprintf(x->num[3], sizeof(x->num[3]), "%d", RECONCILE_STUCK_MINUTES);
 	snprintf(x->num[4], sizeof(x->num[4]), "%lld", run_id);
 	x->params[0] = x->from;
@@ -566,7 +568,8 @@ load_settlement(struct run *x, long long run_id)
 	rc = settlement_load(x->db, x->o->settlement, x->fmt, run_id,
 	    &x->r->settlement, &x->err);
 	if (rc != 0) {
-		if (rc == TALLY_EDATA || rc == TALLY_EMISSING || rc == TALLY_EIO)
+		if (rc == TALLY_EDATA || rc == TALLY_EMISSING ||
+		    rc == TALLY_EIO)
 			log_file_errors(x);
 		else if (rc != TALLY_ERETRY)
 			log_err("reconcile: loading %s: %s", x->o->settlement,

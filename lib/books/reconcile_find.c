@@ -650,9 +650,9 @@ find_each(struct db *db, struct db *read, const char **params)
 			strbuf_addstr(&sql, THERE_WITH);
 			strbuf_addstr(&sql, reconcile_finders[i].sql);
 			strbuf_addstr(&sql, ") f");
-			rc = db_copy_rows(read, sql.buf, THERE_NPARAMS, params, db,
-			    "COPY rc_found (" RECONCILE_FOUND_COLUMNS ") FROM STDIN",
-			    &n);
+			rc = db_copy_rows(read, sql.buf, THERE_NPARAMS, params,
+			    db, "COPY rc_found (" RECONCILE_FOUND_COLUMNS ")"
+			    " FROM STDIN", &n);
 		}
 		if (rc != 0 && rc != TALLY_ERETRY)
 			log_err("reconcile: finding %s: %s",

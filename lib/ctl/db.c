@@ -118,7 +118,8 @@ ctl_db(int argc, char **argv)
 		/* a standby with no primary to follow is of no use; one that
 		 * will not stop must not keep the primary up */
 		if (pgreplica_down(false, &msg) != 0)
-			log_warning("db down: the standby: %s", strbuf_str(&msg));
+			log_warning("db down: the standby: %s",
+			    strbuf_str(&msg));
 		strbuf_reset(&msg);
 		rc = pgembed_down(&msg);
 		if (rc != 0)

@@ -998,8 +998,9 @@ reload(struct server *srv)
 	if (strcmp(old->listen, s->listen) != 0 || old->threads != s->threads ||
 	    old->max_connections != s->max_connections ||
 	    old->per_ip != s->per_ip || old->reuse_port != s->reuse_port)
-		log_warning("reload: listen, reuse_port, threads, max_connections "
-		    "and per_ip_connections take effect only on restart");
+		log_warning("reload: listen, reuse_port, threads, "
+		    "max_connections and per_ip_connections take effect only "
+		    "on restart");
 	srv->snap = s;
 	pthread_mutex_unlock(&srv->snap_lock);
 	receiver_store_set_limits(srv->store, s->commit_batch, s->queue_limit);

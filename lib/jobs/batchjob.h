@@ -112,7 +112,7 @@ struct batchjob_ctx {
 	const void *arg;
 	const struct config *cfg;
 	struct db *db;			/* writes, on the primary */
-	struct db *read;		/* the run's snapshot: a standby, or db */
+	struct db *read;		/* the run's snapshot: standby, or db */
 	bool read_apart;		/* read is not db (a standby) */
 	const char *tz;			/* the report zone */
 	struct period_instant as_of;	/* --as-of, else the snapshot's now() */

@@ -448,7 +448,8 @@ status_read_db(struct status *st, struct db *db, json_t *facts,
 	    "read database ");
 	if (db_connect_url(&read, st->cfg->read_database_url, "tallyctl-status",
 	    "tally_report") != 0) {
-		strbuf_addstr(line, "unreachable (reports and reconcile exit 69)");
+		strbuf_addstr(line, "unreachable (reports and reconcile "
+		    "exit 69)");
 		json_object_set_new(r, "error", json_string("unreachable"));
 		s = CHECK_FAIL;
 	} else if (readdb_check(db, read, &why) != 0) {
@@ -467,14 +468,16 @@ status_read_db(struct status *st, struct db *db, json_t *facts,
 		    json_integer(l.behind_bytes));
 		if (l.replayed_known) {
 			period_format_utc_us(l.replayed, at);
-			json_object_set_new(r, "replayed_until", json_string(at));
+			json_object_set_new(r, "replayed_until",
+			    json_string(at));
 		}
 		if (!l.standby)
 			strbuf_addstr(line, "is the primary itself");
 		else if (l.caught_up)
 			strbuf_addstr(line, "caught up");
 		else if (l.replayed_known)
-			strbuf_addf(line, "%s behind, replayed up to %s", b, at);
+			strbuf_addf(line, "%s behind, replayed up to %s", b,
+			    at);
 		else
 			strbuf_addf(line, "%s behind, nothing replayed yet", b);
 	}
@@ -504,9 +507,10 @@ status_replicas(struct status *st, struct db *db)
 	rc = db_query_value(db, &v, "SELECT (to_regprocedure($1) IS NOT NULL)"
 	    "::text", 1, params);
 	if (rc == 0 && v != NULL && strcmp(v, "true") == 0)
-		rc = db_query(db, &res, "SELECT name, state, sync_state, slot,"
-		    " behind_bytes, round(replay_lag_seconds::numeric, 3)::text,"
-		    " wal_status FROM tally_replicas()", 0, NULL);
+		rc = db_query(db, &res, "SELECT name, state, sync_state,"
+		    " slot, behind_bytes,"
+		    " round(replay_lag_seconds::numeric, 3)::text, wal_status"
+		    " FROM tally_replicas()", 0, NULL);
 	free(v);
 	if (rc != 0)
 		goto out;
@@ -515,10 +519,11 @@ status_replicas(struct status *st, struct db *db)
 		const char *state = db_value(res, i, 1);
 		const char *lag = db_value(res, i, 5);
 		long long behind = db_value_ll(res, i, 4, -1);
-		bool streaming = state != NULL && strcmp(state, "streaming") == 0;
+		bool streaming = state != NULL &&
+		    strcmp(state, "streaming") == 0;
 
-		json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o, s:o,"
-		    " s:o, s:o}", "name", jstr_or_null(name),
+		json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o,"
+		    " s:o, s:o, s:o}", "name", jstr_or_null(name),
 		    "state", jstr_or_null(state),
 		    "sync_state", jstr_or_null(db_value(res, i, 2)),
 		    "slot", jstr_or_null(db_value(res, i, 3)),

@@ -534,7 +534,8 @@ copy_put(struct db *to, struct strbuf *sb)
 {
 	int rc = 0;
 
-	if (sb->len > 0 && PQputCopyData(to->conn, sb->buf, (int)sb->len) != 1) {
+	if (sb->len > 0 &&
+	    PQputCopyData(to->conn, sb->buf, (int)sb->len) != 1) {
 		set_error(to, NULL, PQerrorMessage(to->conn));
 		rc = TALLY_EUNAVAIL;
 	}
@@ -595,7 +596,8 @@ db_copy_rows(struct db *from, const char *sql, int nparams,
 	if (rows != NULL)
 		*rows = 0;
 	if (from->conn == NULL || to->conn == NULL) {
-		set_error(from->conn == NULL ? from : to, NULL, "not connected");
+		set_error(from->conn == NULL ? from : to, NULL,
+		    "not connected");
 		return TALLY_EUNAVAIL;
 	}
 	r = PQexec(to->conn, copy_sql);

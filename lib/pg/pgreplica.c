@@ -136,17 +136,17 @@ pgreplica_up(struct strbuf *err)
 	memset(&r, 0, sizeof(r));
 	if (url != NULL && url[0] != '\0') {
 		strbuf_addstr(err, "TALLY_DATABASE_URL is set: tallyctl db "
-		    "replica copies the embedded cluster, which programs do not "
-		    "use then; make a standby of that server with pg_basebackup "
-		    "(docs/SCALING.md)");
+		    "replica copies the embedded cluster, which programs do "
+		    "not use then; make a standby of that server with "
+		    "pg_basebackup (docs/SCALING.md)");
 		return TALLY_EUSAGE;
 	}
 	if ((rc = pgembed_layout_init(&p, "pg", err)) != 0 ||
 	    (rc = pgembed_layout_init(&r, "replica", err)) != 0)
 		goto out;
 	if (pgembed_data_version(&p) == 0 || !pgembed_running(&p)) {
-		strbuf_addf(err, "the embedded cluster (%s) is not running: run "
-		    "'tallyctl db up' first", p.data);
+		strbuf_addf(err, "the embedded cluster (%s) is not running: "
+		    "run 'tallyctl db up' first", p.data);
 		rc = TALLY_EUNAVAIL;
 		goto out;
 	}

@@ -148,11 +148,12 @@ readdb_check(struct db *primary, struct db *read, struct strbuf *why)
 	else if (strcmp(PQgetvalue(p, 0, 0), PQgetvalue(r, 0, 0)) != 0)
 		strbuf_addf(why, "the read database is another cluster (system "
 		    "identifier %s, the primary's is %s): it must be a standby "
-		    "made from the primary (pg_basebackup)", PQgetvalue(r, 0, 0),
-		    PQgetvalue(p, 0, 0));
+		    "made from the primary (pg_basebackup)",
+		    PQgetvalue(r, 0, 0), PQgetvalue(p, 0, 0));
 	else if (strcmp(PQgetvalue(p, 0, 1), PQgetvalue(r, 0, 1)) != 0)
 		strbuf_addf(why, "the read database is database %s, the "
-		    "primary's is %s", PQgetvalue(r, 0, 1), PQgetvalue(p, 0, 1));
+		    "primary's is %s", PQgetvalue(r, 0, 1),
+		    PQgetvalue(p, 0, 1));
 	else if (strcmp(PQgetvalue(r, 0, 2), "true") != 0 &&
 	    strcmp(PQgetvalue(p, 0, 3), PQgetvalue(r, 0, 3)) != 0)
 		strbuf_addstr(why, "the read database is neither in recovery "
@@ -214,8 +215,9 @@ say_lag(const struct readdb_look *l, enum goal g,
 		    "behind the primary", l->behind_bytes);
 	} else {
 		period_format_utc_us(l->replayed, at);
-		strbuf_addf(why, "the read database has replayed the primary up "
-		    "to %s, %lld bytes of WAL behind it", at, l->behind_bytes);
+		strbuf_addf(why, "the read database has replayed the primary "
+		    "up to %s, %lld bytes of WAL behind it", at,
+		    l->behind_bytes);
 		if (g == GOAL_GIVEN) {
 			period_format_utc_us(*given, want);
 			lag = (double)(given->sec - l->replayed.sec) +
@@ -248,7 +250,8 @@ wait_for(struct db *primary, struct db *read, enum goal g,
 	}
 	for (;;) {
 		if ((rc = look_read(read, &p, l)) != 0) {
-			strbuf_addf(why, "the read database: %s", db_errmsg(read));
+			strbuf_addf(why, "the read database: %s",
+			    db_errmsg(read));
 			return rc;
 		}
 		if (reached(l, g, given))

@@ -36,7 +36,7 @@
 
 /* One look at the primary, then at the read server. */
 struct readdb_look {
-	bool standby;			/* the read server is in recovery */
+	bool standby;			/* the read server recovers */
 	bool caught_up;			/* see above */
 	struct period_instant primary_now;	/* the primary's now() */
 	bool replayed_known;		/* a transaction was replayed */
