@@ -9,8 +9,8 @@ O=$(cd "$2" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 export BINDIR O
 status=0
-for part in receiver allocate report reconcile; do
-	case " ${BENCH_ONLY:-receiver allocate report reconcile} " in
+for part in receiver allocate report reconcile replica; do
+	case " ${BENCH_ONLY:-receiver allocate report reconcile replica} " in
 	*" $part "*) ;;
 	*) continue ;;
 	esac

@@ -53,6 +53,18 @@ test_defaults(void **state)
 	assert_int_equal(cfg.request_deadline, 10);
 	assert_string_equal(cfg.tz, "UTC");
 	assert_int_equal(cfg.nsources, 0);
+	assert_false(cfg.reuse_port);
+	assert_string_equal(cfg.read_database_url, "");
+	assert_int_equal(cfg.read_lag_wait, 60);
+	config_free(&cfg);
+	/* yes and no, as people write them */
+	assert_int_equal(load("reuse_port = yes\nread_lag_wait = 0\n", &cfg,
+	    &err), 0);
+	assert_true(cfg.reuse_port);
+	assert_int_equal(cfg.read_lag_wait, 0);
+	config_free(&cfg);
+	assert_int_equal(load("reuse_port = off\n", &cfg, &err), 0);
+	assert_false(cfg.reuse_port);
 	config_free(&cfg);
 	strbuf_release(&err);
 }
@@ -130,6 +142,9 @@ test_errors(void **state)
 	expect_error("listen = 127.0.0.1:1\nbogus = 1\n",
 	    "tally.conf:2: unknown key 'bogus'");
 	expect_error("max_body = lots\n", ":1: max_body: not an integer");
+	expect_error("reuse_port = maybe\n", ":1: reuse_port: not yes or no");
+	expect_error("read_lag_wait = -1\n",
+	    ":1: read_lag_wait: -1 is out of range");
 	expect_error("max_body = 0\n", ":1: max_body: 0 is out of range");
 	expect_error("\n\njust words\n", ":3: expected 'key = value'");
 	expect_error("[source a]\nscheme = paypal\nsecret_file = x\n",

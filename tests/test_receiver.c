@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -579,6 +580,232 @@ test_port_taken(void **state)
 	assert_int_equal(proc_stop(&a), 0);
 }
 
+/* ---- reuse_port: receivers side by side on one port ---- */
+
+/* The local port of a connected socket. */
+static unsigned
+local_port(int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	return ntohs(sa.sin_port);
+}
+
+/* The inode of the server's end of a connection (/proc/net/tcp: local
+ * port srv, remote port cli); 0 while no process has accepted it. */
+static unsigned long
+server_inode(unsigned srv, unsigned cli)
+{
+	char line[512];
+	unsigned lp, rp;
+	unsigned long inode, found = 0;
+	FILE *f = fopen("/proc/net/tcp", "r");
+
+	assert_non_null(f);
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, " %*d: %*x:%x %*x:%x %*x %*x:%*x %*x:%*x %*x "
+		    "%*u %*u %lu", &lp, &rp, &inode) == 3 && lp == srv &&
+		    rp == cli)
+			found = inode;
+	fclose(f);
+	return found;
+}
+
+/* Whether process pid has the socket inode open. */
+static bool
+holds(pid_t pid, unsigned long inode)
+{
+	char dir[64], path[400], link[128], want[64];
+	struct dirent *de;
+	bool yes = false;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while (!yes && (de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			yes = strcmp(link, want) == 0;
+		}
+	}
+	closedir(d);
+	return yes;
+}
+
+/* Which receiver accepted the connection fd: a's or b's pid, once one
+ * of them has (the kernel chose at connect time); 0 if neither does. */
+static pid_t
+acceptor(int fd, const struct proc *a, const struct proc *b)
+{
+	unsigned cli = local_port(fd);
+	double until = now_s() + 20;
+	unsigned long inode;
+
+	while (now_s() < until) {
+		if ((inode = server_inode(a->port, cli)) != 0) {
+			if (holds(a->pid, inode))
+				return a->pid;
+			if (holds(b->pid, inode))
+				return b->pid;
+		}
+		sleep_ms(5);
+	}
+	return 0;
+}
+
+/* A signed Standard Webhooks delivery to /webhooks/usage as raw HTTP,
+ * closing the connection after the answer. */
+static void
+signed_request(struct strbuf *req, const char *id, const char *body)
+{
+	struct signature_key k;
+	struct strbuf sig = STRBUF_INIT;
+	const char *reason = NULL;
+	char ts[32];
+
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	assert_int_equal(signature_key_init(&k, SCHEME_STANDARD_WEBHOOKS,
+	    (const unsigned char *)SW_SECRET, strlen(SW_SECRET), &reason), 0);
+	signature_standard_sign(&k, id, ts, body, strlen(body), &sig);
+	signature_key_release(&k);
+	strbuf_addf(req, "POST /webhooks/usage HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "webhook-id: %s\r\nwebhook-timestamp: %s\r\n"
+	    "webhook-signature: %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", id, ts,
+	    sig.buf, strlen(body), body);
+	strbuf_release(&sig);
+}
+
+/* A third receiver on a's port, configured by extra, run by cmd_prefix
+ * (a user change, or ""): its exit status and stderr. */
+static int
+third(const struct proc *a, const char *extra, const char *cmd_prefix,
+    struct strbuf *err)
+{
+	struct proc c;
+	struct strbuf conf = STRBUF_INIT, cmd = STRBUF_INIT, path = STRBUF_INIT;
+	char *prog = testdb_program("tally-receiver");
+	char buf[1024];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	proc_init(&c, NULL);
+	strbuf_addf(&conf, "listen = 127.0.0.1:%u\n%s\n[source usage]\n"
+	    "scheme = standard-webhooks\nsecret_file = %s/sw\n", a->port, extra,
+	    c.dir);
+	write_file(c.dir, "tally.conf", conf.buf);
+	strbuf_addf(&path, "%s/stderr", c.dir);
+	/* another user must be able to read its own configuration and
+	 * secret (0600, refused otherwise), so that binding is what fails */
+	if (cmd_prefix[0] != '\0') {
+		strbuf_addf(&cmd, "chown -R 65534:65534 %s && ", c.dir);
+		strbuf_addf(&cmd, "%s %s -c %s 2>%s", cmd_prefix, prog, c.conf,
+		    path.buf);
+	} else
+		strbuf_addf(&cmd, "%s -c %s 2>%s", prog, c.conf, path.buf);
+	rc = testdb_system(cmd.buf);
+	if ((f = fopen(path.buf, "r")) != NULL) {
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			strbuf_add(err, buf, n);
+		fclose(f);
+	}
+	c.notify = -1;
+	proc_stop(&c);
+	strbuf_release(&conf);
+	strbuf_release(&cmd);
+	strbuf_release(&path);
+	free(prog);
+	return rc;
+}
+
+/*
+ * reuse_port = yes: two receivers on one port, one delivery sent to both
+ * at once (one connection each process accepted): one row, two 200s,
+ * one "stored" and one "duplicate".  Who may join the port: not a
+ * receiver without reuse_port, and not one of another user (the kernel's
+ * rule this relies on), which both fail to bind (69).
+ */
+static void
+test_reuse_port(void **state)
+{
+	struct proc a, b;
+	struct strbuf conf = STRBUF_INIT, req = STRBUF_INIT, ra = STRBUF_INIT,
+	    rb = STRBUF_INIT, err = STRBUF_INIT;
+	const char *body = "{\"id\":\"evt_rp\",\"type\":\"usage.recorded\"}";
+	int fa = -1, fb = -1, fd;
+	pid_t who;
+
+	(void)state;
+	proc_start(&a, "reuse_port = yes");
+	proc_init(&b, NULL);
+	strbuf_addf(&conf, "listen = 127.0.0.1:%u\nreuse_port = yes\n"
+	    "per_ip_connections = 512\n[source usage]\n"
+	    "scheme = standard-webhooks\nsecret_file = %s/sw\n", a.port, b.dir);
+	write_file(b.dir, "tally.conf", conf.buf);
+	proc_start_env(&b, NULL);
+	assert_int_equal(b.port, a.port);
+
+	/* the kernel spreads connections by a hash of their addresses:
+	 * new ones until each process has accepted one */
+	for (int i = 0; i < 400 && (fa < 0 || fb < 0); i++) {
+		assert_true((fd = tcp_connect(&a)) >= 0);
+		who = acceptor(fd, &a, &b);
+		assert_true(who != 0);
+		if (who == a.pid && fa < 0)
+			fa = fd;
+		else if (who == b.pid && fb < 0)
+			fb = fd;
+		else
+			close(fd);
+	}
+	assert_true(fa >= 0 && fb >= 0);
+	/* both requests out before either answer is read */
+	signed_request(&req, "reuse_1", body);
+	assert_int_equal(write(fa, req.buf, req.len), (ssize_t)req.len);
+	assert_int_equal(write(fb, req.buf, req.len), (ssize_t)req.len);
+	(void)read_response(fa, &ra);
+	(void)read_response(fb, &rb);
+	close(fa);
+	close(fb);
+	assert_true(strncmp(ra.buf, "HTTP/1.1 200", 12) == 0);
+	assert_true(strncmp(rb.buf, "HTTP/1.1 200", 12) == 0);
+	assert_true((strstr(ra.buf, "\"stored\"") != NULL &&
+	    strstr(rb.buf, "\"duplicate\"") != NULL) ||
+	    (strstr(ra.buf, "\"duplicate\"") != NULL &&
+	    strstr(rb.buf, "\"stored\"") != NULL));
+	assert_int_equal(rows_for("usage", "reuse_1"), 1);
+
+	/* no share for a receiver that did not ask */
+	assert_int_equal(third(&a, "", "", &err), 69);
+	assert_non_null(strstr(err.buf, "cannot listen"));
+	/* nor for another user's, though it asks */
+	if (geteuid() == 0) {
+		strbuf_reset(&err);
+		assert_int_equal(third(&a, "reuse_port = yes", "setpriv "
+		    "--reuid=65534 --regid=65534 --clear-groups", &err), 69);
+		assert_non_null(strstr(err.buf, "cannot listen"));
+	} else {
+		/* the kernel's rule needs a second user to be tried */
+		fprintf(stderr, "not run: another user's receiver (we are "
+		    "not root)\n");
+	}
+	strbuf_release(&conf);
+	strbuf_release(&req);
+	strbuf_release(&ra);
+	strbuf_release(&rb);
+	strbuf_release(&err);
+	assert_int_equal(proc_stop(&b), 0);
+	assert_int_equal(proc_stop(&a), 0);
+}
+
 /* ---- concurrency: group commit and SIGTERM under load ---- */
 
 struct loader {
@@ -1079,6 +1306,7 @@ main(void)
 		cmocka_unit_test_teardown(test_json_agrees_with_postgres, teardown),
 		cmocka_unit_test_teardown(test_config_check, teardown),
 		cmocka_unit_test_teardown(test_port_taken, teardown),
+		cmocka_unit_test_teardown(test_reuse_port, teardown),
 		cmocka_unit_test_teardown(test_stored_duplicate, teardown),
 		cmocka_unit_test_teardown(test_ndjson, teardown),
 		cmocka_unit_test_teardown(test_refusals, teardown),

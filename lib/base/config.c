@@ -18,7 +18,7 @@
 #define CONFIG_LINE_MAX 4096
 
 /* KEY_AUTO: an integer, or "auto" (stored as -1) */
-enum key_type { KEY_STRING, KEY_LONG, KEY_AUTO };
+enum key_type { KEY_STRING, KEY_LONG, KEY_AUTO, KEY_BOOL };
 
 typedef int key_check(const char *value, struct strbuf *why);
 static key_check check_listen, check_tz, check_url;
@@ -42,6 +42,7 @@ struct key_def {
 #define KSC(n, d, c, q) { #n, KEY_STRING, d, offsetof(struct config, n), 0, 0, c, q }
 #define KL(n, d, lo, hi) { #n, KEY_LONG, d, offsetof(struct config, n), lo, hi, NULL, false }
 #define KA(n, d, lo, hi) { #n, KEY_AUTO, d, offsetof(struct config, n), lo, hi, NULL, false }
+#define KB(n, d) { #n, KEY_BOOL, d, offsetof(struct config, n), 0, 0, NULL, false }
 
 static const struct key_def top_keys[] = {
 	KSC(listen, "127.0.0.1:8080", check_listen, false),
@@ -54,6 +55,7 @@ static const struct key_def top_keys[] = {
 	KL(threads, "4", 1, 256),
 	KL(commit_batch, "256", 1, 10000),
 	KL(queue_limit, "4096", 1, 1000000),
+	KB(reuse_port, "no"),
 	KSC(tz, "UTC", check_tz, false),
 	KS(report_dir, "reports-out"),
 	KL(signup_grant, "0", 0, 1000000000),
@@ -67,6 +69,9 @@ static const struct key_def top_keys[] = {
 	KL(amount_tolerance, "0", 0, 1000000000),
 	KL(settlement_grace_days, "2", 0, 3650),
 	KS(audit_key_file, ""),
+	/* a URL may carry a password: never quoted back */
+	KSC(read_database_url, "", NULL, true),
+	KL(read_lag_wait, "60", 0, 86400),
 };
 
 #define SS(n) { #n, KEY_STRING, NULL, offsetof(struct config_source, n), 0, 0, NULL, false }
@@ -103,6 +108,27 @@ config_scheme_name(enum source_scheme s)
 }
 
 static int
+set_bool(bool *slot, const char *name, const char *value, struct strbuf *why)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(value, yes[i]) == 0) {
+			*slot = true;
+			return 0;
+		}
+		if (strcmp(value, no[i]) == 0) {
+			*slot = false;
+			return 0;
+		}
+	}
+	/* the value is not quoted, as for numbers */
+	strbuf_addf(why, "%s: not yes or no", name);
+	return TALLY_ECONFIG;
+}
+
+static int
 set_value(void *base, const struct key_def *k, const char *value,
     struct strbuf *why)
 {
@@ -124,6 +150,9 @@ set_value(void *base, const struct key_def *k, const char *value,
 		*slot = xstrdup(value);
 		return 0;
 	}
+	if (k->type == KEY_BOOL)
+		return set_bool((bool *)((char *)base + k->offset), k->name,
+		    value, why);
 	if (k->type == KEY_AUTO && strcmp(value, "auto") == 0) {
 		*(long *)((char *)base + k->offset) = -1;
 		return 0;

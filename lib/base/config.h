@@ -87,6 +87,8 @@ struct config {
 	long threads;		/* HTTP worker threads, default 4 */
 	long commit_batch;	/* most requests per group commit, default 256 */
 	long queue_limit;	/* requests waiting for a commit before 503, default 4096 */
+	/* SO_REUSEPORT: receivers of one user share the port (default no) */
+	bool reuse_port;
 
 	/* batch */
 	char *tz;		/* report time zone, default UTC (TALLY_TZ) */
@@ -107,6 +109,11 @@ struct config {
 	char *audit_key_file;
 	struct secret audit_key;	/* config_load_secrets(); len 0: none */
 	int audit_key_line;	/* where audit_key_file is set (0: not set) */
+	/* a hot standby for the reports' and reconcile's reads (the spine's
+	 * ctx->read; lib/pg/readdb.h): a conninfo string or URI, "" none;
+	 * TALLY_READ_DATABASE_URL */
+	char *read_database_url;
+	long read_lag_wait;	/* seconds an --as-of waits, default 60 */
 
 	struct config_source *sources;
 	size_t nsources;

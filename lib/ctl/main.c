@@ -25,7 +25,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "db", ctl_db, "up | down | status | url | backup | restore" },
+	{ "db", ctl_db,
+	  "up | down | status | url | backup | restore | replica" },
 	{ "migrate", ctl_migrate, "                             apply pending migrations" },
 	{ "config", ctl_config, "check [-c FILE]              check the configuration" },
 	{ "account", ctl_account, "add | import | list | show | suspend | reactivate | update" },

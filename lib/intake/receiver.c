@@ -162,7 +162,7 @@ start_http(struct server *srv, struct snapshot *s)
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
-	struct MHD_OptionItem where[2];
+	struct MHD_OptionItem where[3];
 	int nfds, lfd = -1;
 
 	nfds = sd_listen_fds(1);
@@ -192,19 +192,29 @@ start_http(struct server *srv, struct snapshot *s)
 		where[0].option = MHD_OPTION_SOCK_ADDR;
 		where[0].ptr_value = &ss;
 	}
-	where[1].option = MHD_OPTION_END;
 	per_ip = receiver_per_ip_limit(s->per_ip, (struct sockaddr *)&ss);
 	if (s->per_ip == CONFIG_PER_IP_AUTO)
 		log_info("per_ip_connections = auto: %s", per_ip == 0 ? "off (a "
 		    "loopback address: clients come through a proxy)" : "64");
 	s->per_ip = per_ip;
 	/*
-	 * No MHD_OPTION_LISTENING_ADDRESS_REUSE: its "1" means SO_REUSEPORT,
-	 * which lets a second receiver bind the same port and take half the
-	 * traffic with other secrets.  MHD sets SO_REUSEADDR by itself, which
-	 * is all a quick restart needs.
-	 *
-	 * MHD's connection timeout counts silence: the idle limit for a
+	 * reuse_port = yes: SO_REUSEPORT (MHD's LISTENING_ADDRESS_REUSE 1),
+	 * so N receivers on one host share the port and the kernel spreads
+	 * the connections.  Another process that joins takes a share of the
+	 * deliveries, with its own secrets: Linux lets a socket join only
+	 * when it too asks for SO_REUSEPORT and runs as the same effective
+	 * user as the first, and a process of the tally user can read the
+	 * secrets anyway.  Off by default (MHD's own SO_REUSEADDR is all a
+	 * quick restart needs).  A socket from systemd is systemd's to share
+	 * (ReusePort= in the .socket unit).
+	 */
+	where[1].option = MHD_OPTION_END;
+	if (lfd < 0 && s->reuse_port) {
+		where[1].option = MHD_OPTION_LISTENING_ADDRESS_REUSE;
+		where[1].value = 1;
+		where[2].option = MHD_OPTION_END;
+	}
+	/* MHD's connection timeout counts silence: the idle limit for a
 	 * keep-alive connection; the whole-request deadline is the reaper's */
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, receiver_on_request, srv,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(s->threads > 1 ?

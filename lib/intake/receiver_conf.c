@@ -74,6 +74,7 @@ snapshot_limits(struct snapshot *s, const struct config *cfg)
 	s->queue_limit = cfg->queue_limit;
 	s->max_inflight = cfg->max_inflight_bytes;
 	s->listen = xstrdup(cfg->listen != NULL ? cfg->listen : "");
+	s->reuse_port = cfg->reuse_port;
 	s->threads = cfg->threads;
 	s->max_connections = cfg->max_connections;
 	s->per_ip = cfg->per_ip_connections;
@@ -226,9 +227,11 @@ receiver_reload(struct server *srv)
 	pthread_mutex_lock(&srv->snap_lock);
 	old = srv->snap;
 	if (strcmp(old->listen, s->listen) != 0 || old->threads != s->threads ||
-	    old->max_connections != s->max_connections)
-		log_warning("reload: listen, threads, max_connections and "
-		    "per_ip_connections take effect only on restart");
+	    old->max_connections != s->max_connections ||
+	    old->reuse_port != s->reuse_port)
+		log_warning("reload: listen, reuse_port, threads, "
+		    "max_connections and per_ip_connections take effect only "
+		    "on restart");
 	/* resolved at start, for the address bound then */
 	s->per_ip = old->per_ip;
 	srv->snap = s;

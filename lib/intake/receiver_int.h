@@ -35,6 +35,7 @@ struct snapshot {
 	long max_inflight;	/* bytes of bodies buffered at once */
 	/* fixed at start: a reload that changes them only warns */
 	char *listen;
+	bool reuse_port;
 	long threads;
 	long max_connections;
 	long per_ip;		/* CONFIG_PER_IP_AUTO until resolved */

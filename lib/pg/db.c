@@ -529,3 +529,144 @@ db_value_ll(const PGresult *res, int row, int col, long long dflt)
 		return dflt;
 	return n;
 }
+
+/* Pieces of COPY data handed to libpq at a time. */
+#define COPY_PIECE (64 * 1024)
+
+/* One value in COPY's text format: backslash escapes, \N for NULL. */
+static void
+copy_value(struct strbuf *sb, const PGresult *res, int col)
+{
+	const char *v;
+	int n;
+
+	if (PQgetisnull(res, 0, col)) {
+		strbuf_addstr(sb, "\\N");
+		return;
+	}
+	v = PQgetvalue(res, 0, col);
+	n = PQgetlength(res, 0, col);
+	for (int i = 0; i < n; i++) {
+		switch (v[i]) {
+		case '\\':
+			strbuf_addstr(sb, "\\\\");
+			break;
+		case '\t':
+			strbuf_addstr(sb, "\\t");
+			break;
+		case '\n':
+			strbuf_addstr(sb, "\\n");
+			break;
+		case '\r':
+			strbuf_addstr(sb, "\\r");
+			break;
+		default:
+			strbuf_addch(sb, v[i]);
+		}
+	}
+}
+
+static int
+copy_put(struct db *to, struct strbuf *sb)
+{
+	int rc = 0;
+
+	if (sb->len > 0 &&
+	    PQputCopyData(to->conn, sb->buf, (int)sb->len) != 1) {
+		set_error(to, NULL, PQerrorMessage(to->conn));
+		rc = TALLY_EUNAVAIL;
+	}
+	strbuf_reset(sb);
+	return rc;
+}
+
+/* The query's rows into the COPY; from's failure is returned. */
+static int
+copy_stream(struct db *from, const char *sql, int nparams,
+    const char *const *params, struct db *to, long long *n, int *put_rc)
+{
+	struct strbuf sb = STRBUF_INIT;
+	PGresult *r;
+	ExecStatusType st;
+	int rc = 0;
+
+	if (!PQsendQueryParams(from->conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0) || !PQsetSingleRowMode(from->conn))
+		rc = fail_result(from, NULL, PGRES_TUPLES_OK);
+	/* every result is read, even after a failure, so from stays usable */
+	while ((r = PQgetResult(from->conn)) != NULL) {
+		st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (rc == 0 && *put_rc == 0) {
+				for (int c = 0; c < PQnfields(r); c++) {
+					if (c > 0)
+						strbuf_addch(&sb, '\t');
+					copy_value(&sb, r, c);
+				}
+				strbuf_addch(&sb, '\n');
+				(*n)++;
+				if (sb.len >= COPY_PIECE)
+					*put_rc = copy_put(to, &sb);
+			}
+			PQclear(r);
+		} else if (st == PGRES_TUPLES_OK || rc != 0) {
+			PQclear(r);
+		} else {
+			rc = fail_result(from, r, PGRES_TUPLES_OK);
+		}
+	}
+	if (rc == 0 && *put_rc == 0)
+		*put_rc = copy_put(to, &sb);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int
+db_copy_rows(struct db *from, const char *sql, int nparams,
+    const char *const *params, struct db *to, const char *copy_sql,
+    long long *rows)
+{
+	PGresult *r;
+	long long n = 0;
+	int rc, put_rc = 0, end_rc;
+
+	if (rows != NULL)
+		*rows = 0;
+	if (from->conn == NULL || to->conn == NULL) {
+		set_error(from->conn == NULL ? from : to, NULL,
+		    "not connected");
+		return TALLY_EUNAVAIL;
+	}
+	r = PQexec(to->conn, copy_sql);
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
+		return fail_result(to, r, PGRES_COPY_IN);
+	PQclear(r);
+	rc = copy_stream(from, sql, nparams, params, to, &n, &put_rc);
+	/* an aborted COPY fails on the server, which leaves its
+	 * transaction aborted: no half of the rows stays */
+	if (PQputCopyEnd(to->conn, rc != 0 || put_rc != 0 ?
+	    "the rows' query failed" : NULL) != 1 && put_rc == 0) {
+		set_error(to, NULL, PQerrorMessage(to->conn));
+		put_rc = TALLY_EUNAVAIL;
+	}
+	end_rc = 0;
+	while ((r = PQgetResult(to->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && end_rc == 0)
+			end_rc = fail_result(to, r, PGRES_COMMAND_OK);
+		else
+			PQclear(r);
+	}
+	if (rc != 0) {
+		/* the caller reads one handle: to's, which failed because
+		 * from did */
+		set_error(to, from->sqlstate, strbuf_str(&from->errmsg));
+		return rc;
+	}
+	if (put_rc != 0)
+		return put_rc;
+	if (end_rc != 0)
+		return end_rc;
+	if (rows != NULL)
+		*rows = n;
+	return 0;
+}

@@ -75,6 +75,20 @@ int db_query(struct db *db, PGresult **res, const char *sql, int nparams,
 int db_query_value(struct db *db, char **value, const char *sql, int nparams,
     const char *const *params);
 
+/*
+ * Stream the rows of a query on from into a COPY on to (copy_sql: "COPY
+ * t (cols) FROM STDIN"), one row at a time (single-row mode), so memory
+ * stays flat whatever their number: rows read on a standby, written on
+ * the primary.  Every column goes as text, in order.  *rows (optional)
+ * gets the count.  When either side fails, the other is cleaned up (the
+ * COPY aborted, the query's results drained) and the failure returned,
+ * classified, with its message (and SQLSTATE) on to, whose transaction
+ * is then aborted and must be rolled back.
+ */
+int db_copy_rows(struct db *from, const char *sql, int nparams,
+    const char *const *params, struct db *to, const char *copy_sql,
+    long long *rows);
+
 /* Plain statements without parameters (BEGIN, SET ..., a migration). */
 int db_simple(struct db *db, const char *sql);
 
