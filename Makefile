@@ -4,7 +4,7 @@
 #   make check           install missing packages, build, run every test
 #   make demo            install missing packages, build, run the whole story
 #   make bench           benchmarks, with ratios against their baselines
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= CREDSTORE=/etc/credstore
 #   make MODE=asan ...   AddressSanitizer + UBSan build (into build/asan)
 #   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
 #
@@ -168,6 +168,11 @@ fuzz: $(O)/embedded.c
 # written into them as they are installed.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# The audit chain's key (README: Security) goes to $(CREDSTORE)/tally.audit,
+# created once with 32 random bytes, mode 0600, and never replaced.  A
+# package build passes CREDSTORE= so that no key is shipped: each machine
+# makes its own (tallyctl db up makes the embedded one).
+CREDSTORE ?= /etc/credstore
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(PREFIX)/share/doc/tally \
@@ -178,6 +183,15 @@ install: all
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${u#systemd/}; done
 	install -m 0644 systemd/tally.sysusers $(DESTDIR)$(SYSUSERSDIR)/tally.conf
 	install -m 0644 tally.conf.example README.md $(DESTDIR)$(PREFIX)/share/doc/tally/
+	set -e; k=$(DESTDIR)$(CREDSTORE)/tally.audit; \
+	if [ -n "$(CREDSTORE)" ] && [ ! -e "$$k" ]; then \
+		install -d -m 0700 $(DESTDIR)$(CREDSTORE); \
+		(umask 077; { od -An -vtx1 -N32 /dev/urandom | tr -d ' \n'; \
+		    echo; } > "$$k.new"); \
+		chmod 0600 "$$k.new"; \
+		mv "$$k.new" "$$k"; \
+		echo "created the audit key $$k: keep a copy off this machine"; \
+	fi
 
 clean:
 	rm -rf build bin

@@ -9,8 +9,8 @@ O=$(cd "$2" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 export BINDIR O
 status=0
-for part in receiver allocate report reconcile admin; do
-	case " ${BENCH_ONLY:-receiver allocate report reconcile admin} " in
+for part in receiver allocate report reconcile replica admin; do
+	case " ${BENCH_ONLY:-receiver allocate report reconcile replica admin} " in
 	*" $part "*) ;;
 	*) continue ;;
 	esac

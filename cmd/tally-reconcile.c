@@ -38,7 +38,8 @@ prepare(struct batchjob_ctx *ctx)
 static int
 run(struct batchjob_ctx *ctx)
 {
-	return reconcile_run(ctx->db, ctx->cfg, &o, ctx->jr, NULL);
+	return reconcile_run_on(ctx->db, ctx->read, ctx->cfg, &o, ctx->jr,
+	    NULL);
 }
 
 static const struct batchjob def = {
@@ -53,7 +54,7 @@ static const struct batchjob def = {
 	    "(nothing recorded),\n69 database unavailable, 73 cannot write "
 	    "output, 75 another run holds\nthe lock, 78 configuration.\n",
 	.role = "tally_batch",
-	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN,
+	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_READ,
 	.opts = opts,
 	.prepare = prepare,
 	.run = run,

@@ -64,6 +64,27 @@ for prefix in /usr/local /usr; do
 		[ -f "$P/share/doc/tally/$doc" ] && ok "$prefix: share/doc/tally/$doc" ||
 		    notok "$prefix: share/doc/tally/$doc is not installed"
 	done
+	# the audit key: made once, private, 64 hex digits, never replaced
+	K=$D/etc/credstore/tally.audit
+	if [ -f "$K" ] && [ "$(stat -c %a "$K")" = 600 ] &&
+	    [ "$(stat -c %a "$D/etc/credstore")" = 700 ] &&
+	    grep -qx '[0-9a-f]\{64\}' "$K"; then
+		ok "$prefix: the audit key is made, mode 0600, in a 0700 credstore"
+	else
+		notok "$prefix: no audit key $K (mode 0600, 64 hex digits)"
+	fi
+	before=$(cat "$K" 2>/dev/null)
+	make -s -C "$TOP" -o all install DESTDIR="$D" PREFIX="$prefix" \
+	    BINDIR="$BINDIR" > "$TMP/make2.out" 2>&1
+	[ "$(cat "$K" 2>/dev/null)" = "$before" ] &&
+	    ok "$prefix: a second install keeps the audit key" ||
+	    notok "$prefix: a second install replaced the audit key"
+	make -s -C "$TOP" -o all install DESTDIR="$D.pkg" PREFIX="$prefix" \
+	    BINDIR="$BINDIR" CREDSTORE= > "$TMP/make3.out" 2>&1
+	[ ! -e "$D.pkg/etc/credstore" ] &&
+	    ok "$prefix: CREDSTORE= (a package build) makes no key" ||
+	    notok "$prefix: CREDSTORE= still made a key"
+	rm -rf "$D.pkg"
 
 	# The installed units, verified in the installed tree.
 	if command -v systemd-analyze >/dev/null 2>&1 &&
@@ -100,6 +121,12 @@ for prefix in /usr/local /usr; do
 		    "$P/share/doc/tally/tally.conf.example"); do
 			echo "whsec_dGVzdA==" > "$TMP/creds/$c"
 		done
+		for c in $(sed -n 's/^audit_key_file *= *//p' \
+		    "$P/share/doc/tally/tally.conf.example"); do
+			head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \n' \
+			    > "$TMP/creds/$c"
+		done
+		chmod 600 "$TMP/creds"/*
 		if out=$(CREDENTIALS_DIRECTORY=$TMP/creds "$P/bin/tallyctl" config \
 		    check -c "$P/share/doc/tally/tally.conf.example" 2>&1) &&
 		    [ "$out" = "configuration OK" ]; then
@@ -115,7 +142,7 @@ done
 # one whose value differs names the default in a "Default:" note), and the
 # keys of the [source] and [settlement] sections by name.
 EX=$TOP/tally.conf.example
-sed -n 's/^[[:space:]]*K[SL](\([a-z_]*\), "\([^"]*\)".*/\1 \2/p' "$TOP/lib/base/config.c" \
+sed -n 's/^[[:space:]]*K\(SC\|S\|L\|A\)(\([a-z_]*\), "\([^"]*\)".*/\2 \3/p' "$TOP/lib/base/config.c" \
     > "$TMP/keys"
 [ -s "$TMP/keys" ] && ok "lib/base/config.c has $(wc -l < "$TMP/keys") top-level keys" ||
     notok "cannot read the key table of lib/base/config.c"
@@ -125,7 +152,9 @@ while read -r key dflt; do
 	doc_line=$(sed -n "s/^#[[:space:]]*$key[[:space:]]*=[[:space:]]*\([^#]*\).*/\1/p" "$EX" |
 	    sed 's/[[:space:]]*$//' | head -1)
 	if grep -q "^$key[[:space:]]*=" "$EX"; then
-		if [ "$set_line" = "$dflt" ] || grep -q "Default: $dflt\$" "$EX"; then
+		# an empty default is written "Default: none"
+		if [ "$set_line" = "$dflt" ] ||
+		    grep -q "Default: ${dflt:-none}\( \|\$\)" "$EX"; then
 			ok "tally.conf.example sets $key and tells its default"
 		else
 			notok "tally.conf.example sets $key = $set_line without its default ($dflt)"

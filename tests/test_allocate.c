@@ -552,10 +552,11 @@ test_credits_and_usage(void **state)
 	usage_event("evt_use_1", "u_1", "gina@example.com", "qwen-image-edit", "5",
 	    "2026-11-19T09:00:00Z");
 	/* the same usage event delivered twice (two delivery ids) */
-	usage_event("evt_use_1_dup", "u_1", "gina@example.com", "qwen-image-edit",
-	    "5", "2026-11-19T09:00:00Z");
-	t_exec(t_su, "UPDATE raw_events SET payload = jsonb_set(payload, '{id}',"
-	    " '\"evt_use_1\"') WHERE event_key = 'evt_use_1_dup'");
+	t_deliver_free(t_su, "imagesvc", "standard-webhooks", "evt_use_1_dup",
+	    t_fixture("usage_recorded.json", "EVT", "evt_use_1", "AT",
+	    "2026-11-19T09:00:00Z", "USER", "u_1", "EMAIL", "gina@example.com",
+	    "MODEL", "qwen-image-edit", "KIND", "edit", "DURATION", "8123",
+	    "CREDITS", "5", "USTATUS", "ok", NULL));
 	/* logins out of order: the latest wins */
 	user_event("user_login.json", "evt_login_2", "u_1", "gina@example.com",
 	    "2026-11-19T12:00:00Z");

@@ -12,6 +12,13 @@
  *
  * Every run is November 2026 (--from 2026-11-01 --to 2026-12-01) in UTC
  * with the default tolerances (0 minor units, 2 grace days, 5 minutes).
+ *
+ * The tests marked "apart" run again with the matching on a read
+ * connection of its own (a second session of the same server, as a hot
+ * standby would be: lib/books/reconcile.c's two-transaction run, rows
+ * streamed from one connection to the other; the programs get
+ * TALLY_READ_DATABASE_URL): the same cases must come out.  t_replica.sh
+ * runs it against a real standby.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,10 +79,14 @@ static const char planted_cases[] =
     "OVERPAID|{\"order_id\": 24}|200|USD|warning|OPEN\n"
     "NOTIFICATION_MISMATCH|{\"raw_event_id\": 4}|15000000|IDR|error|OPEN\n";
 
+/* Match on a read connection of its own (see above). */
+static bool apart;
+
 struct fx {
 	char *url;
 	struct db *su;		/* superuser: fixtures and checks */
 	struct db *db;		/* tally_batch, as the program runs */
+	struct db *read;	/* tally_batch, when apart */
 	struct config cfg;
 	char dir[64];		/* outputs and scratch files */
 	struct reconcile_result r;
@@ -136,6 +147,13 @@ fx_open(struct fx *f, const char *const *fixtures)
 		load_sql(f, *fixtures);
 	assert_int_equal(db_connect_url(&f->db, f->url, "test_reconcile",
 	    "tally_batch"), 0);
+	if (apart) {
+		assert_int_equal(db_connect_url(&f->read, f->url,
+		    "test_reconcile", "tally_batch"), 0);
+		setenv("TALLY_READ_DATABASE_URL", f->url, 1);
+	} else {
+		unsetenv("TALLY_READ_DATABASE_URL");
+	}
 	config_init(&f->cfg);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/tally-reconcile-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -151,6 +169,7 @@ fx_close(struct fx *f)
 	strbuf_addf(&cmd, "rm -rf '%s'", f->dir);
 	(void)testdb_system(cmd.buf);
 	strbuf_release(&cmd);
+	db_free(f->read);
 	db_free(f->db);
 	db_free(f->su);
 	config_free(&f->cfg);
@@ -177,7 +196,8 @@ call_run(struct batchjob_ctx *ctx)
 {
 	const struct call *c = ctx->arg;
 
-	return reconcile_run(ctx->db, ctx->cfg, c->o, ctx->jr, c->r);
+	return reconcile_run_on(ctx->db, ctx->read, ctx->cfg, c->o, ctx->jr,
+	    c->r);
 }
 
 static int
@@ -196,6 +216,7 @@ reconcile_job(struct fx *f, const struct reconcile_opts *o)
 	memset(&env, 0, sizeof(env));
 	env.cfg = &f->cfg;
 	env.db = f->db;
+	env.read = f->read;
 	env.as_of = &as_of;
 	env.dry_run = o->dry_run;
 	env.arg = &c;
@@ -960,6 +981,24 @@ test_balances_file(void **state)
 	fx_close(&f);
 }
 
+static int
+set_apart(void **state)
+{
+	(void)state;
+	apart = true;
+	return 0;
+}
+
+static int
+unset_apart(void **state)
+{
+	(void)state;
+	apart = false;
+	return 0;
+}
+
+#define APART(t) cmocka_unit_test_setup_teardown(t, set_apart, unset_apart)
+
 int
 main(void)
 {
@@ -974,6 +1013,15 @@ main(void)
 		cmocka_unit_test(test_program_exit_codes),
 		cmocka_unit_test(test_configured_format),
 		cmocka_unit_test(test_balances_file),
+		APART(test_clean_finds_nothing),
+		APART(test_planted_every_category),
+		APART(test_rerun_does_not_duplicate),
+		APART(test_fixing_closes),
+		APART(test_dry_run),
+		APART(test_grace_aging_and_scope),
+		APART(test_program_exit_codes),
+		APART(test_configured_format),
+		APART(test_balances_file),
 	};
 
 	log_init("test_reconcile");

@@ -44,6 +44,7 @@ static const struct admin_route api_routes[] = {
 	  api_assignment_release, NULL, NULL },
 	{ "GET", P "/audit-logs", R, 0, api_audit_list, NULL, NULL },
 	{ "GET", P "/audit-logs/verify", A, 0, api_audit_verify, NULL, NULL },
+	{ "GET", P "/audit-logs/anchor", A, 0, api_audit_anchor, NULL, NULL },
 	{ "GET", P "/access-logs", A, 0, api_access_list, NULL, NULL },
 	{ "GET", P "/orders", R, 0, api_order_list, NULL, NULL },
 	{ "POST", P "/orders/{id}/approve", W, WR, NULL, NULL,

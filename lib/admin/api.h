@@ -32,6 +32,7 @@ void api_assignment_release(struct admin_req *r);
 /* api_more.c: the rest of what tallyctl can do */
 void api_audit_list(struct admin_req *r);
 void api_audit_verify(struct admin_req *r);
+void api_audit_anchor(struct admin_req *r);
 void api_access_list(struct admin_req *r);
 void api_order_list(struct admin_req *r);
 void api_user_list(struct admin_req *r);

@@ -89,10 +89,21 @@ api_audit_list(struct admin_req *r)
 void
 api_audit_verify(struct admin_req *r)
 {
+	struct ops_audit_verify_req q = { .anchor = admin_query(r, "anchor") };
 	json_t *out = NULL;
 	int rc;
 
-	rc = ops_audit_verify(&r->ops, &out);
+	rc = ops_audit_verify(&r->ops, &q, &out);
+	admin_answer_op(r, rc, out);
+}
+
+void
+api_audit_anchor(struct admin_req *r)
+{
+	json_t *out = NULL;
+	int rc;
+
+	rc = ops_audit_anchor(&r->ops, &out);
 	admin_answer_op(r, rc, out);
 }
 

@@ -10,46 +10,63 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "base/log.h"
+#include "base/secretfile.h"
 
 /* Longest line we read; a longer one is an error, not silently cut. */
 #define CONFIG_LINE_MAX 4096
 
-enum key_type { KEY_STRING, KEY_LONG };
+/* KEY_AUTO: an integer, or "auto" (stored as -1) */
+enum key_type { KEY_STRING, KEY_LONG, KEY_AUTO, KEY_BOOL };
 
-/* One row per key: name, type, default (as text), where it goes, bounds. */
+typedef int key_check(const char *value, struct strbuf *why);
+static key_check check_listen, check_admin_listen, check_tz, check_url;
+
+/*
+ * One row per key: name, type, default (as text), where it goes, bounds,
+ * and for strings a check.  quiet: the value may carry a secret (a chat
+ * webhook URL holds a token): never quoted in a message.
+ */
 struct key_def {
 	const char *name;
 	enum key_type type;
 	const char *dflt;
 	size_t offset;
 	long min, max;
+	key_check *check;
+	bool quiet;
 };
 
-#define KS(n, d) { #n, KEY_STRING, d, offsetof(struct config, n), 0, 0 }
-#define KL(n, d, lo, hi) { #n, KEY_LONG, d, offsetof(struct config, n), lo, hi }
+#define KS(n, d) { #n, KEY_STRING, d, offsetof(struct config, n), 0, 0, NULL, false }
+#define KSC(n, d, c, q) { #n, KEY_STRING, d, offsetof(struct config, n), 0, 0, c, q }
+#define KL(n, d, lo, hi) { #n, KEY_LONG, d, offsetof(struct config, n), lo, hi, NULL, false }
+#define KA(n, d, lo, hi) { #n, KEY_AUTO, d, offsetof(struct config, n), lo, hi, NULL, false }
+#define KB(n, d) { #n, KEY_BOOL, d, offsetof(struct config, n), 0, 0, NULL, false }
 
 static const struct key_def top_keys[] = {
-	KS(listen, "127.0.0.1:8080"),
+	KSC(listen, "127.0.0.1:8080", check_listen, false),
 	KL(max_body, "1048576", 1, 64L * 1024 * 1024),
 	KL(request_deadline, "10", 1, 3600),
 	KL(max_connections, "512", 1, 65536),
-	KL(per_ip_connections, "64", 1, 65536),
+	KA(per_ip_connections, "auto", 0, 65536),
+	KL(max_inflight_bytes, "67108864", 65536, 1L << 40),
 	KL(max_headers, "64", 4, 1024),
 	KL(threads, "4", 1, 256),
 	KL(commit_batch, "256", 1, 10000),
 	KL(queue_limit, "4096", 1, 1000000),
-	KS(admin_listen, "127.0.0.1:8081"),
+	KSC(admin_listen, "127.0.0.1:8081", check_admin_listen, false),
 	KS(admin_tls_cert_file, ""),
 	KS(admin_tls_key_file, ""),
 	KL(admin_auth_failures, "10", 1, 1000000),
 	KL(admin_auth_window, "60", 1, 86400),
 	KS(admin_client_header, ""),
-	KS(tz, "UTC"),
+	KB(reuse_port, "no"),
+	KSC(tz, "UTC", check_tz, false),
 	KS(report_dir, "reports-out"),
 	KL(signup_grant, "0", 0, 1000000000),
 	KL(ending_soon_days, "3", 0, 3650),
-	KS(alert_url, ""),
+	KSC(alert_url, "", check_url, true),
 	KL(alert_seat_threshold, "5", 0, 1000000),
 	KL(alert_suspensions, "3", 1, 1000000),
 	KL(fulfil_sla_minutes, "5", 1, 100000),
@@ -57,20 +74,24 @@ static const struct key_def top_keys[] = {
 	KS(reconcile_severity, "warning"),
 	KL(amount_tolerance, "0", 0, 1000000000),
 	KL(settlement_grace_days, "2", 0, 3650),
+	KS(audit_key_file, ""),
+	/* a URL may carry a password: never quoted back */
+	KSC(read_database_url, "", NULL, true),
+	KL(read_lag_wait, "60", 0, 86400),
 };
 
-#define SS(n) { #n, KEY_STRING, NULL, offsetof(struct config_source, n), 0, 0 }
+#define SS(n) { #n, KEY_STRING, NULL, offsetof(struct config_source, n), 0, 0, NULL, false }
 static const struct key_def source_keys[] = {
 	SS(secret_file),
 	SS(kind),
 	SS(status_url),
 	SS(api_key_file),
-	{ "scheme", KEY_STRING, NULL, 0, 0, 0 },	/* parsed specially */
+	{ "scheme", KEY_STRING, NULL, 0, 0, 0, NULL, false },	/* parsed specially */
 	{ "tolerance", KEY_LONG, "300", offsetof(struct config_source, tolerance),
-	  1, 86400 },
+	  1, 86400, NULL, false },
 };
 
-#define ST(n) { #n, KEY_STRING, NULL, offsetof(struct config_settlement, n), 0, 0 }
+#define ST(n) { #n, KEY_STRING, NULL, offsetof(struct config_settlement, n), 0, 0, NULL, false }
 static const struct key_def settlement_keys[] = {
 	ST(provider), ST(col_id), ST(col_order), ST(col_payment), ST(col_created),
 	ST(col_currency), ST(col_gross), ST(col_fee), ST(col_net),
@@ -93,6 +114,27 @@ config_scheme_name(enum source_scheme s)
 }
 
 static int
+set_bool(bool *slot, const char *name, const char *value, struct strbuf *why)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(value, yes[i]) == 0) {
+			*slot = true;
+			return 0;
+		}
+		if (strcmp(value, no[i]) == 0) {
+			*slot = false;
+			return 0;
+		}
+	}
+	/* the value is not quoted, as for numbers */
+	strbuf_addf(why, "%s: not yes or no", name);
+	return TALLY_ECONFIG;
+}
+
+static int
 set_value(void *base, const struct key_def *k, const char *value,
     struct strbuf *why)
 {
@@ -102,14 +144,32 @@ set_value(void *base, const struct key_def *k, const char *value,
 	if (k->type == KEY_STRING) {
 		char **slot = (char **)((char *)base + k->offset);
 
+		if (k->check != NULL && k->check(value, why) != 0) {
+			if (k->quiet) {
+				strbuf_reset(why);
+				strbuf_addf(why, "%s: not a valid value (not shown: "
+				    "it may carry a secret)", k->name);
+			}
+			return TALLY_ECONFIG;
+		}
 		free(*slot);
 		*slot = xstrdup(value);
 		return 0;
 	}
+	if (k->type == KEY_BOOL)
+		return set_bool((bool *)((char *)base + k->offset), k->name,
+		    value, why);
+	if (k->type == KEY_AUTO && strcmp(value, "auto") == 0) {
+		*(long *)((char *)base + k->offset) = -1;
+		return 0;
+	}
+	/* the value is not quoted: a secret pasted on the wrong line would
+	 * be printed back */
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0') {
-		strbuf_addf(why, "%s: '%s' is not an integer", k->name, value);
+		strbuf_addf(why, "%s: not an integer%s", k->name,
+		    k->type == KEY_AUTO ? " or 'auto'" : "");
 		return TALLY_ECONFIG;
 	}
 	if (v < k->min || v > k->max) {
@@ -311,6 +371,17 @@ parse_section(struct parser *p, char *s, int line)
 	}
 }
 
+static bool
+looks_like_key(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (!islower((unsigned char)*s) && *s != '_')
+			return false;
+	return n > 0 && n <= 40;
+}
+
 static void
 parse_assignment(struct parser *p, char *s, int line)
 {
@@ -338,7 +409,13 @@ parse_assignment(struct parser *p, char *s, int line)
 		base = &p->cfg->settlements[p->cfg->nsettlements - 1];
 	}
 	if (k == NULL) {
-		perror_at(p, line, "unknown key '%s'", key);
+		/* a key is quoted when it looks like one; a line that does
+		 * not may be a secret pasted into the wrong file */
+		if (looks_like_key(key))
+			perror_at(p, line, "unknown key '%s'", key);
+		else
+			perror_at(p, line, "unknown key (not shown: it does not "
+			    "look like a key name)");
 		return;
 	}
 	if (p->sec == SEC_SOURCE && strcmp(key, "scheme") == 0) {
@@ -355,6 +432,10 @@ parse_assignment(struct parser *p, char *s, int line)
 	}
 	if (set_value(base, k, value, &why) != 0)
 		perror_at(p, line, "%s", strbuf_str(&why));
+	else if (p->sec == SEC_SOURCE && strcmp(key, "secret_file") == 0)
+		((struct config_source *)base)->secret_line = line;
+	else if (p->sec == SEC_TOP && strcmp(key, "audit_key_file") == 0)
+		p->cfg->audit_key_line = line;
 	strbuf_release(&why);
 }
 
@@ -460,6 +541,28 @@ apply_env(struct config *cfg, struct strbuf *err)
 	return rc;
 }
 
+/* Checks between keys, once the file and the environment are in. */
+static int
+cross_check(struct config *cfg, struct strbuf *err)
+{
+	if (cfg->max_inflight_bytes < cfg->max_body) {
+		strbuf_addf(err, "%s: max_inflight_bytes (%ld) is below max_body "
+		    "(%ld): no request could ever be buffered\n",
+		    cfg->path != NULL ? cfg->path : "configuration",
+		    cfg->max_inflight_bytes, cfg->max_body);
+		return TALLY_ECONFIG;
+	}
+	return 0;
+}
+
+static char last_path[PATH_MAX];
+
+const char *
+config_last_path(void)
+{
+	return last_path[0] != '\0' ? last_path : NULL;
+}
+
 int
 config_load(struct config *cfg, const char *path, struct strbuf *err)
 {
@@ -494,113 +597,326 @@ config_load(struct config *cfg, const char *path, struct strbuf *err)
 			return rc;
 		}
 	}
-	return apply_env(cfg, err);
+	rc = apply_env(cfg, err);
+	if (rc == 0)
+		rc = cross_check(cfg, err);
+	if (rc == 0)
+		snprintf(last_path, sizeof(last_path), "%s",
+		    path != NULL ? path : "");
+	return rc;
 }
 
-void
-config_secret_wipe(struct config_secret *s)
+/* ---- checks of single values ---- */
+
+int
+config_split_listen(const char *listen, char *host, size_t hostlen,
+    unsigned *port, struct strbuf *why)
 {
-	if (s->data != NULL) {
-		explicit_bzero(s->data, s->len);
-		free(s->data);
+	const char *colon, *h, *p;
+	size_t hl;
+	unsigned long v = 0;
+
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		h = listen + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+		if (hl == 0)
+			goto bad;
+	} else {
+		if ((colon = strrchr(listen, ':')) == NULL)
+			goto bad;
+		h = listen;
+		hl = (size_t)(colon - listen);
+		/* an IPv6 address needs its brackets */
+		if (memchr(h, ':', hl) != NULL)
+			goto bad;
 	}
-	s->data = NULL;
-	s->len = 0;
+	if (hl >= hostlen)
+		goto bad;
+	for (p = h; p < h + hl; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-_:*%", *p) == NULL)
+			goto bad;
+	if (colon[1] == '\0' || strlen(colon + 1) > 5)
+		goto bad;
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535) {
+		strbuf_addf(why, "listen = %s: port %lu is out of range (0..65535)",
+		    listen, v);
+		return TALLY_ECONFIG;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (strcmp(host, "*") == 0)
+		host[0] = '\0';
+	*port = (unsigned)v;
+	return 0;
+bad:
+	strbuf_addf(why, "listen = %s: expected HOST:PORT, [V6]:PORT or :PORT",
+	    listen);
+	return TALLY_ECONFIG;
+}
+
+static int
+check_listen(const char *v, struct strbuf *why)
+{
+	char host[256];
+	unsigned port;
+
+	return config_split_listen(v, host, sizeof(host), &port, why);
+}
+
+/* The same for tally-admin's address, named as its own key. */
+static int
+check_admin_listen(const char *v, struct strbuf *why)
+{
+	struct strbuf sub = STRBUF_INIT;
+	char host[256];
+	unsigned port;
+	int rc;
+
+	rc = config_split_listen(v, host, sizeof(host), &port, &sub);
+	if (rc != 0)
+		strbuf_addf(why, "admin_%s", strbuf_str(&sub));
+	strbuf_release(&sub);
+	return rc;
 }
 
 /*
- * Read one secrets file of source s (what: its key, for messages) into
- * out[0..max): one secret per non-empty line.  A relative path is under
- * $CREDENTIALS_DIRECTORY (systemd LoadCredential=) when that is set.  A
- * missing or empty file, or more lines than max, is a configuration error.
+ * A zone name the tz database knows (PostgreSQL on Debian uses the same
+ * database): UTC, or a TZif file under $TZDIR (default /usr/share/zoneinfo).
  */
 static int
-read_secrets(const struct config *cfg, const struct config_source *s,
-    const char *what, const char *file, struct config_secret *out, int max,
-    int *n, struct strbuf *err)
+check_tz(const char *v, struct strbuf *why)
 {
-	const char *credir = getenv("CREDENTIALS_DIRECTORY");
-	char path[PATH_MAX];
-	char line[1024];
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX], magic[4];
+	const char *p;
 	FILE *f;
-	size_t len;
-	int rc = 0;
+	bool ok = false;
 
-	*n = 0;
-	if (file[0] != '/' && credir != NULL)
-		snprintf(path, sizeof(path), "%s/%s", credir, file);
+	if (strcmp(v, "UTC") == 0)
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("/_+-", *p) == NULL)
+			break;
+	if (*p == '\0' && v[0] != '\0' && v[0] != '/' && strstr(v, "..") == NULL &&
+	    strlen(v) < 128) {
+		snprintf(path, sizeof(path), "%s/%s",
+		    dir != NULL && dir[0] != '\0' ? dir : "/usr/share/zoneinfo", v);
+		if ((f = fopen(path, "rb")) != NULL) {
+			ok = fread(magic, 1, 4, f) == 4 &&
+			    memcmp(magic, "TZif", 4) == 0;
+			fclose(f);
+		}
+	}
+	if (!ok)
+		strbuf_addf(why, "tz = %s: not a time zone of the tz database "
+		    "(UTC, Europe/Paris, Asia/Jakarta, ...)", v);
+	return ok ? 0 : TALLY_ECONFIG;
+}
+
+/* An http(s) URL with a host; empty means none. */
+static int
+check_url(const char *v, struct strbuf *why)
+{
+	const char *h, *p;
+
+	if (v[0] == '\0')
+		return 0;
+	if (strncmp(v, "https://", 8) == 0)
+		h = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		h = v + 7;
 	else
-		snprintf(path, sizeof(path), "%s", file);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		strbuf_addf(err, "%s:%d: [source %s] %s %s: %s\n",
-		    cfg->path ? cfg->path : "config", s->line, s->name, what, path,
-		    strerror(errno));
+		h = NULL;
+	for (p = v; h != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			h = NULL;
+	if (h == NULL || h[0] == '\0' || h[0] == '/' || h[0] == ':') {
+		strbuf_addstr(why, "not an http:// or https:// URL with a host");
 		return TALLY_ECONFIG;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		len = strcspn(line, "\r\n");
-		line[len] = '\0';
-		if (len == 0)
-			continue;
-		if (*n == max) {
-			strbuf_addf(err, "%s: more than %d secret%s (one per line%s)\n",
-			    path, max, max == 1 ? "" : "s", max == 1 ? "" :
-			    "; two during a rotation");
+	return 0;
+}
+
+/* ---- secrets ---- */
+
+/* "CONF:LINE: what" for a secret file that could not be read; the
+ * configured value is quoted only when it looks like a file name. */
+static void
+secret_context(struct strbuf *err, const struct config *cfg, int line,
+    const char *what, const char *value)
+{
+	strbuf_addf(err, "%s:%d: %s", cfg->path != NULL ? cfg->path :
+	    "configuration", line, what);
+	if (secretfile_quotable(value))
+		strbuf_addf(err, " = %s", value);
+	else
+		strbuf_addstr(err, " (value not shown: it does not look like a "
+		    "file name; a secret pasted here?)");
+	strbuf_addstr(err, ":\n  ");
+}
+
+int
+config_load_source_secrets(struct config *cfg, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, why = STRBUF_INIT;
+	struct config_source *s;
+	struct secret got[CONFIG_MAX_SECRETS];
+	bool credir;
+	size_t i;
+	int n, j, rc = 0;
+
+	for (i = 0; i < cfg->nsources; i++) {
+		s = &cfg->sources[i];
+		while (s->nsecrets > 0)
+			secretfile_wipe(&s->secrets[--s->nsecrets]);
+		secretfile_resolve(s->secret_file, &path, &credir);
+		strbuf_reset(&why);
+		if (secretfile_read(strbuf_str(&path),
+		    secretfile_quotable(s->secret_file) ? NULL : "the secret file",
+		    credir, got, CONFIG_MAX_SECRETS, &n, &why) != 0) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "[source %s] secret_file",
+			    s->name);
+			secret_context(err, cfg, s->secret_line, what,
+			    s->secret_file);
+			strbuf_addstr(err, strbuf_str(&why));
 			rc = TALLY_ECONFIG;
-			break;
+			continue;
 		}
-		out[*n].data = xmalloc(len + 1);
-		memcpy(out[*n].data, line, len + 1);
-		out[*n].len = len;
-		(*n)++;
+		for (j = 0; j < n; j++)
+			s->secrets[j] = got[j];
+		s->nsecrets = n;
 	}
-	explicit_bzero(line, sizeof(line));
-	fclose(f);
-	if (*n == 0 && rc == 0) {
-		strbuf_addf(err, "%s: no secret in file (source %s)\n", path,
-		    s->name);
+	strbuf_release(&path);
+	strbuf_release(&why);
+	return rc;
+}
+
+void
+config_audit_key_path(const struct config *cfg, struct strbuf *path)
+{
+	const char *home = getenv("TALLY_HOME");
+
+	if (cfg->audit_key_file != NULL && cfg->audit_key_file[0] != '\0') {
+		secretfile_resolve(cfg->audit_key_file, path, NULL);
+		return;
+	}
+	/* the embedded installation's: beside its cluster (lib/pg/pgembed.h
+	 * has the same default for $TALLY_HOME) */
+	strbuf_reset(path);
+	strbuf_addf(path, "%s/audit.key", home != NULL && home[0] != '\0' ?
+	    home : "var");
+}
+
+int
+config_load_audit_key(struct config *cfg, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, why = STRBUF_INIT;
+	struct secret line = { NULL, 0 };
+	const char *label;
+	bool credir = false;
+	int n = 0, rc;
+
+	secretfile_wipe(&cfg->audit_key);
+	config_audit_key_path(cfg, &path);
+	if (cfg->audit_key_file != NULL && cfg->audit_key_file[0] != '\0')
+		secretfile_resolve(cfg->audit_key_file, &path, &credir);
+	label = cfg->audit_key_file == NULL || cfg->audit_key_file[0] == '\0' ||
+	    secretfile_quotable(cfg->audit_key_file) ? strbuf_str(&path) :
+	    "the audit key file";
+	rc = secretfile_read(strbuf_str(&path), label, credir, &line, 1, &n,
+	    &why);
+	if (rc == 0 && (line.len % 2 != 0 ||
+	    line.len < 2 * CONFIG_AUDIT_KEY_MIN_BYTES ||
+	    line.len > 2 * CONFIG_AUDIT_KEY_MAX_BYTES)) {
+		strbuf_addf(&why, "%s:1: not %d to %d hex digits\n",
+		    label, 2 * CONFIG_AUDIT_KEY_MIN_BYTES,
+		    2 * CONFIG_AUDIT_KEY_MAX_BYTES);
 		rc = TALLY_ECONFIG;
 	}
+	if (rc == 0) {
+		cfg->audit_key.len = line.len / 2;
+		cfg->audit_key.data = xmalloc(cfg->audit_key.len + 1);
+		cfg->audit_key.data[cfg->audit_key.len] = '\0';
+		if (hex_decode((const char *)line.data, line.len,
+		    cfg->audit_key.data, cfg->audit_key.len) != 0) {
+			secretfile_wipe(&cfg->audit_key);
+			strbuf_addf(&why, "%s:1: not hex digits\n", label);
+			rc = TALLY_ECONFIG;
+		}
+	}
+	if (rc != 0) {
+		if (cfg->audit_key_file != NULL && cfg->audit_key_file[0] != '\0')
+			secret_context(err, cfg, cfg->audit_key_line,
+			    "audit_key_file", cfg->audit_key_file);
+		else
+			strbuf_addstr(err, "audit key (audit_key_file unset: "
+			    "$TALLY_HOME/audit.key, which tallyctl db up "
+			    "creates):\n  ");
+		strbuf_addstr(err, strbuf_str(&why));
+	}
+	secretfile_wipe(&line);
+	strbuf_release(&path);
+	strbuf_release(&why);
 	return rc;
 }
 
 int
 config_load_secrets(struct config *cfg, struct strbuf *err)
 {
-	struct config_source *s;
-	size_t i;
-	int rc = 0;
+	struct strbuf path = STRBUF_INIT;
+	int rc = config_load_source_secrets(cfg, err), rk = 0;
 
-	for (i = 0; i < cfg->nsources; i++) {
-		s = &cfg->sources[i];
-		while (s->nsecrets > 0)
-			config_secret_wipe(&s->secrets[--s->nsecrets]);
-		if (read_secrets(cfg, s, "secret_file", s->secret_file,
-		    s->secrets, CONFIG_MAX_SECRETS, &s->nsecrets, err) != 0)
-			rc = TALLY_ECONFIG;
-	}
-	return rc;
+	/* the audit key when one is configured, or the default one exists:
+	 * a receiver-only host has none */
+	config_audit_key_path(cfg, &path);
+	if ((cfg->audit_key_file != NULL && cfg->audit_key_file[0] != '\0') ||
+	    access(strbuf_str(&path), F_OK) == 0)
+		rk = config_load_audit_key(cfg, err);
+	strbuf_release(&path);
+	return rc != 0 ? rc : rk;
 }
 
 int
 config_read_api_key(const struct config *cfg, const struct config_source *s,
-    struct config_secret *key, struct strbuf *err)
+    struct secret *key, struct strbuf *err)
 {
-	int n = 0;
+	struct strbuf path = STRBUF_INIT, why = STRBUF_INIT;
+	char what[128];
+	bool credir;
+	int n = 0, rc = 0;
 
 	memset(key, 0, sizeof(*key));
+	snprintf(what, sizeof(what), "[source %s] api_key_file", s->name);
 	if (s->api_key_file == NULL) {
 		strbuf_addf(err, "%s:%d: [source %s] has no api_key_file\n",
 		    cfg->path ? cfg->path : "config", s->line, s->name);
 		return TALLY_ECONFIG;
 	}
-	if (read_secrets(cfg, s, "api_key_file", s->api_key_file, key, 1, &n,
-	    err) != 0) {
-		config_secret_wipe(key);
-		return TALLY_ECONFIG;
+	/* the same rules as secret_file, but exactly one key */
+	secretfile_resolve(s->api_key_file, &path, &credir);
+	if (secretfile_read(strbuf_str(&path),
+	    secretfile_quotable(s->api_key_file) ? NULL : "the key file",
+	    credir, key, 1, &n, &why) != 0) {
+		secret_context(err, cfg, s->line, what, s->api_key_file);
+		strbuf_addstr(err, strbuf_str(&why));
+		memset(key, 0, sizeof(*key));
+		rc = TALLY_ECONFIG;
 	}
-	return 0;
+	strbuf_release(&path);
+	strbuf_release(&why);
+	return rc;
 }
 
 static void
@@ -625,9 +941,10 @@ config_free(struct config *cfg)
 	size_t i;
 	int j;
 
+	secretfile_wipe(&cfg->audit_key);
 	for (i = 0; i < cfg->nsources; i++) {
 		for (j = 0; j < cfg->sources[i].nsecrets; j++)
-			config_secret_wipe(&cfg->sources[i].secrets[j]);
+			secretfile_wipe(&cfg->sources[i].secrets[j]);
 		free_strings(&cfg->sources[i], source_keys, NKEYS(source_keys));
 		free(cfg->sources[i].name);
 	}

@@ -13,6 +13,10 @@
  * when path exists and is not a directory. */
 int fsutil_mkdir_p(const char *path, mode_t mode);
 
+/* rm -rf: path and everything under it, symbolic links removed, not
+ * followed.  A path that does not exist is fine. */
+int fsutil_remove_tree(const char *path);
+
 /* Open path with flags (O_RDONLY, or O_RDONLY | O_DIRECTORY for the
  * directory that holds a new name) and fsync it. */
 int fsutil_fsync_path(const char *path, int flags);

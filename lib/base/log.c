@@ -105,8 +105,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 	    line);
 }
 
-static double
-now_seconds(void)
+double
+log_clock(void)
 {
 	struct timespec ts;
 
@@ -120,7 +120,7 @@ progress_start(struct progress *p, const char *label, unsigned long long total)
 	memset(p, 0, sizeof(*p));
 	p->label = label;
 	p->total = total;
-	p->started = now_seconds();
+	p->started = log_clock();
 	p->active = log_interactive();
 }
 
@@ -132,7 +132,7 @@ progress_update(struct progress *p, unsigned long long done)
 	p->done = done;
 	if (!p->active)
 		return;
-	now = now_seconds();
+	now = log_clock();
 	if (now - p->last_shown < 0.2 && done != p->total)
 		return;
 	p->last_shown = now;

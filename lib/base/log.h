@@ -37,6 +37,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
+/* Seconds on the monotonic clock: for how long something took or may
+ * still take, never for the time of day. */
+double log_clock(void);
+
 /*
  * Progress for long batch work: "label: done/total (rate/s)" rewritten in
  * place on a terminal at most every 200 ms; silent otherwise.  total may be

@@ -21,7 +21,7 @@
 /* A source whose notifications tally can confirm. */
 struct provider {
 	const struct config_source *src;
-	struct config_secret key;
+	struct secret key;
 	bool down;		/* unreachable in this run: ask no more */
 };
 
@@ -347,7 +347,7 @@ confirm_run(struct db *db, const struct config *cfg,
 	while (rc == 0 && n > 0 && again)
 		rc = round_once(db, ps, n, names.buf, st, &again);
 	for (size_t i = 0; i < n; i++)
-		config_secret_wipe(&ps[i].key);
+		secretfile_wipe(&ps[i].key);
 	/* the one that failed to load is wiped by config_read_api_key() */
 	free(ps);
 	strbuf_release(&names);

@@ -19,6 +19,7 @@
 #include "base/money.h"
 #include "books/reconcile.h"
 #include "books/reconcile_find.h"
+#include "pg/readdb.h"
 #include "report/engine.h"
 #include "out/table.h"
 
@@ -26,11 +27,14 @@
 #define RUN_ROLLBACK 1
 /* work_mem for the run's transaction (see run_tx). */
 #define RECONCILE_WORK_MEM "64MB"
+/* What a run that kept failing to serialize says. */
+#define KEPT_CHANGING "the data kept changing under the run; try again"
 /* Rows of a balances file sent per INSERT. */
 #define BALANCES_BATCH 1000
 
 struct run {
 	struct db *db;
+	struct db *read;			/* a standby: matching there */
 	const struct config *cfg;
 	const struct reconcile_opts *o;
 	const struct settlement_format *fmt;	/* NULL: no settlement file */
@@ -39,6 +43,9 @@ struct run {
 	struct reconcile_result *r;
 	char from[PERIOD_ISO_MAX], to[PERIOD_ISO_MAX], as_of[PERIOD_ISO_MAX];
 	const char *tz;
+	char num[5][32];			/* rc_params' numbers */
+	/* RECONCILE_PARAMS_SQL's parameters */
+	const char *params[RECONCILE_NPARAMS];
 	struct strbuf err;			/* bad lines of an input file */
 };
 
@@ -262,7 +269,7 @@ static int
 start_run(struct run *x, long long *run_id)
 {
 	char job[32];
-	const char *params[8];
+	const char *params[9];
 	char *id = NULL;
 	int rc;
 
@@ -275,12 +282,14 @@ start_run(struct run *x, long long *run_id)
 	params[5] = x->fmt != NULL ? x->o->settlement : NULL;
 	params[6] = x->fmt != NULL ? x->fmt->name : NULL;
 	params[7] = x->fmt != NULL ? x->sha256 : NULL;
+	/* a run in two transactions is RUNNING between them (sql/080) */
+	params[8] = x->read != NULL ? "RUNNING" : "OK";
 	rc = db_query_value(x->db, &id,
 	    "INSERT INTO reconcile_runs (job_run_id, as_of, period_from,"
 	    " period_to, tz, settlement_file, settlement_format,"
 	    " settlement_sha256, status)"
 	    " VALUES ($1::bigint, $2::timestamptz, $3::timestamptz,"
-	    " $4::timestamptz, $5, $6, $7, $8, 'OK') RETURNING id", 8, params);
+	    " $4::timestamptz, $5, $6, $7, $8, $9) RETURNING id", 9, params);
 	if (rc != 0)
 		return sql_error(x, rc, "recording the run");
 	*run_id = strtoll(id, NULL, 10);
@@ -291,32 +300,27 @@ start_run(struct run *x, long long *run_id)
 static int
 make_temp_tables(struct run *x, long long run_id)
 {
-	char tol[32], grace[32], sla[32], stuck[32], run[32];
-	const char *params[9];
 	int rc;
 
-	snprintf(tol, sizeof(tol), "%ld", x->cfg->amount_tolerance);
-	snprintf(grace, sizeof(grace), "%ld", x->cfg->settlement_grace_days);
-	snprintf(sla, sizeof(sla), "%ld", x->cfg->fulfil_sla_minutes);
-	snprintf(stuck, sizeof(stuck), "%d", RECONCILE_STUCK_MINUTES);
-	snprintf(run, sizeof(run), "%lld", run_id);
-	params[0] = x->from;
-	params[1] = x->to;
-	params[2] = x->as_of;
-	params[3] = tol;
-	params[4] = grace;
-	params[5] = sla;
-	params[6] = stuck;
-	params[7] = x->tz;
-	params[8] = run;
+	snprintf(x->num[0], sizeof(x->num[0]), "%ld", x->cfg->amount_tolerance);
+	snprintf(x->num[1], sizeof(x->num[1]), "%ld",
+	    x->cfg->settlement_grace_days);
+	snprintf(x->num[2], sizeof(x->num[2]), "%ld",
+	    x->cfg->fulfil_sla_minutes);
+	snprintf(x->num[3], sizeof(x->num[3]), "%d", RECONCILE_STUCK_MINUTES);
+	snprintf(x->num[4], sizeof(x->num[4]), "%lld", run_id);
+	x->params[0] = x->from;
+	x->params[1] = x->to;
+	x->params[2] = x->as_of;
+	x->params[3] = x->num[0];
+	x->params[4] = x->num[1];
+	x->params[5] = x->num[2];
+	x->params[6] = x->num[3];
+	x->params[7] = x->tz;
+	x->params[8] = x->num[4];
 	rc = db_command(x->db, NULL,
-	    "CREATE TEMP TABLE rc_params ON COMMIT DROP AS"
-	    " SELECT $1::timestamptz AS p_from, $2::timestamptz AS p_to,"
-	    "  $3::timestamptz AS as_of, $4::bigint AS tolerance,"
-	    "  $5::integer AS grace_days, $6::integer AS sla_minutes,"
-	    "  $7::integer AS stuck_minutes, $8::text AS tz,"
-	    "  ($3::timestamptz AT TIME ZONE $8::text)::date AS as_of_date,"
-	    "  $9::bigint AS run_id", 9, params);
+	    "CREATE TEMP TABLE rc_params ON COMMIT DROP AS "
+	    RECONCILE_PARAMS_SQL, RECONCILE_NPARAMS, x->params);
 	if (rc == 0)
 		rc = db_simple(x->db,
 		    "CREATE TEMP TABLE rc_balances (ext text NOT NULL,"
@@ -330,38 +334,6 @@ make_temp_tables(struct run *x, long long run_id)
 		rc = settlement_prepare(x->db, x->cfg);
 	if (rc != 0)
 		return sql_error(x, rc, "preparing the run");
-	return 0;
-}
-
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-find_all(struct run *x)
-{
-	long long n;
-	double t;
-	int rc;
-
-	for (size_t i = 0; i < reconcile_nfinders; i++) {
-		t = seconds();
-		rc = db_command(x->db, &n, reconcile_finders[i].sql, 0, NULL);
-		if (rc != 0) {
-			if (rc != TALLY_ERETRY)
-				log_err("reconcile: finding %s: %s",
-				    reconcile_finders[i].category, db_errmsg(x->db));
-			return rc;
-		}
-		/* TALLY_DEBUG=1 shows where a slow run spends its time */
-		log_debug("%s: %lld rows in %.3f s", reconcile_finders[i].category,
-		    n, seconds() - t);
-	}
 	return 0;
 }
 
@@ -573,57 +545,90 @@ log_file_errors(struct run *x)
 	strbuf_reset(&x->err);
 }
 
+/* The server's memory per hash or sort, for this transaction only:
+ * matching a million settlement rows against a million payments is a
+ * handful of hash joins that spill to disk in batches at the 4 MB
+ * default.  One run at a time (the lock), so this is bounded. */
 static int
-run_tx(struct db *db, void *arg)
+set_work_mem(struct run *x)
 {
-	struct run *x = arg;
-	long long run_id = 0, matched = 0;
 	int rc;
 
-	(void)db;
-	memset(&x->r->settlement, 0, sizeof(x->r->settlement));
-	strbuf_reset(&x->err);
-	/* The server's memory per hash or sort, for this transaction only:
-	 * matching a million settlement rows against a million payments is a
-	 * handful of hash joins that spill to disk in batches at the 4 MB
-	 * default.  One run at a time (the lock), so this is bounded. */
 	rc = db_simple(x->db, "SET LOCAL work_mem = '" RECONCILE_WORK_MEM "'");
 	if (rc != 0)
 		return sql_error(x, rc, "setting work_mem");
-	if ((rc = start_run(x, &run_id)) != 0 ||
+	return 0;
+}
+
+static int
+load_settlement(struct run *x, long long run_id)
+{
+	int rc;
+
+	rc = settlement_load(x->db, x->o->settlement, x->fmt, run_id,
+	    &x->r->settlement, &x->err);
+	if (rc != 0) {
+		if (rc == TALLY_EDATA || rc == TALLY_EMISSING ||
+		    rc == TALLY_EIO)
+			log_file_errors(x);
+		else if (rc != TALLY_ERETRY)
+			log_err("reconcile: loading %s: %s", x->o->settlement,
+			    strbuf_str(&x->err));
+		return rc;
+	}
+	log_info("%s: %lu rows: %lld new, %lld changed, %lld loaded before; "
+	    "%lld of the new and changed matched a payment by its reference",
+	    x->o->settlement, x->r->settlement.rows, x->r->settlement.inserted,
+	    x->r->settlement.updated, (long long)x->r->settlement.rows -
+	    x->r->settlement.inserted - x->r->settlement.updated,
+	    x->r->settlement.matched);
+	return 0;
+}
+
+static int
+load_balances_file(struct run *x)
+{
+	int rc = 0;
+
+	strbuf_reset(&x->err);
+	if (x->o->balances != NULL && (rc = load_balances(x)) != 0)
+		log_file_errors(x);
+	return rc;
+}
+
+/* Steps 1 and 2: what the run writes before it looks. */
+static int
+load_all(struct run *x)
+{
+	long long run_id = 0, matched = 0;
+	int rc;
+
+	memset(&x->r->settlement, 0, sizeof(x->r->settlement));
+	strbuf_reset(&x->err);
+	if ((rc = set_work_mem(x)) != 0 || (rc = start_run(x, &run_id)) != 0 ||
 	    (rc = make_temp_tables(x, run_id)) != 0)
 		return rc;
 	x->r->run_id = run_id;
-	if (x->fmt != NULL) {
-		rc = settlement_load(x->db, x->o->settlement, x->fmt, run_id,
-		    &x->r->settlement, &x->err);
-		if (rc != 0) {
-			if (rc == TALLY_EDATA || rc == TALLY_EMISSING ||
-			    rc == TALLY_EIO)
-				log_file_errors(x);
-			else if (rc != TALLY_ERETRY)
-				log_err("reconcile: loading %s: %s", x->o->settlement,
-				    strbuf_str(&x->err));
-			return rc;
-		}
-		log_info("%s: %lu rows: %lld new, %lld changed, %lld loaded "
-		    "before; %lld of the new and changed matched a payment by "
-		    "its reference", x->o->settlement, x->r->settlement.rows,
-		    x->r->settlement.inserted, x->r->settlement.updated,
-		    (long long)x->r->settlement.rows - x->r->settlement.inserted -
-		    x->r->settlement.updated, x->r->settlement.matched);
-	}
-	if (x->o->balances != NULL && (rc = load_balances(x)) != 0) {
-		log_file_errors(x);
+	if (x->fmt != NULL && (rc = load_settlement(x, run_id)) != 0)
 		return rc;
-	}
+	if ((rc = load_balances_file(x)) != 0)
+		return rc;
 	if ((rc = settlement_rematch(x->db, &matched)) != 0)
 		return sql_error(x, rc, "matching earlier settlement rows");
 	if (matched > 0)
 		log_info("%lld earlier settlement rows matched a payment now",
 		    matched);
-	if ((rc = find_all(x)) != 0 || (rc = keep_cases(x)) != 0 ||
-	    (rc = finish_run(x)) != 0 || (rc = log_categories(x)) != 0)
+	return 0;
+}
+
+/* Steps 4 and 5, and what a dry run shows. */
+static int
+keep_all(struct run *x)
+{
+	int rc;
+
+	if ((rc = keep_cases(x)) != 0 || (rc = finish_run(x)) != 0 ||
+	    (rc = log_categories(x)) != 0)
 		return rc;
 	if (x->o->dry_run) {
 		if ((rc = print_changes(x)) != 0)
@@ -631,6 +636,91 @@ run_tx(struct db *db, void *arg)
 		return RUN_ROLLBACK;
 	}
 	return 0;
+}
+
+/* Without a standby: the whole run in one transaction. */
+static int
+run_tx(struct db *db, void *arg)
+{
+	struct run *x = arg;
+	int rc;
+
+	(void)db;
+	if ((rc = load_all(x)) != 0 || (rc = reconcile_find_here(x->db)) != 0)
+		return rc;
+	return keep_all(x);
+}
+
+/* With a standby, first: the loads and matches, committed so the
+ * standby can replay them before the run looks there. */
+static int
+load_tx(struct db *db, void *arg)
+{
+	(void)db;
+	return load_all(arg);
+}
+
+/* Then: the standby's findings into rc_found, the cases kept here.  The
+ * balances file is read again: its temporary table went with the first
+ * transaction. */
+static int
+find_tx(struct db *db, void *arg)
+{
+	struct run *x = arg;
+	int rc;
+
+	(void)db;
+	if ((rc = set_work_mem(x)) != 0 ||
+	    (rc = make_temp_tables(x, x->r->run_id)) != 0 ||
+	    (rc = load_balances_file(x)) != 0 ||
+	    (rc = reconcile_find_there(x->db, x->read, x->params)) != 0)
+		return rc;
+	return keep_all(x);
+}
+
+/* A run whose second transaction failed says so. */
+static void
+mark_failed(struct run *x)
+{
+	char id[32];
+	const char *params[1] = { id };
+
+	snprintf(id, sizeof(id), "%lld", x->r->run_id);
+	(void)db_command(x->db, NULL,
+	    "UPDATE reconcile_runs SET status = 'FAILED',"
+	    " finished_at = clock_timestamp()"
+	    " WHERE id = $1::bigint AND status = 'RUNNING'", 1, params);
+}
+
+/*
+ * Matching on a standby: loads and matches committed on the primary,
+ * replayed by the standby (waiting up to read_lag_wait), then every
+ * category read there in one snapshot and the cases kept here.
+ */
+static int
+run_split(struct run *x)
+{
+	struct strbuf why = STRBUF_INIT;
+	int rc;
+
+	rc = db_transaction(x->db, DB_REPEATABLE_READ, 3, load_tx, x);
+	if (rc != 0) {
+		if (rc == TALLY_ERETRY)
+			log_err("reconcile: " KEPT_CHANGING);
+		return rc;
+	}
+	rc = readdb_catch_up(x->db, x->read, x->cfg->read_lag_wait, &why);
+	if (rc != 0) {
+		log_err("reconcile: %s", strbuf_str(&why));
+	} else {
+		rc = db_transaction(x->db, DB_REPEATABLE_READ, 3, find_tx, x);
+		if (rc == TALLY_ERETRY)
+			log_err("reconcile: " KEPT_CHANGING);
+	}
+	if (rc != 0)
+		mark_failed(x);
+	strbuf_release(&why);
+	return rc;
 }
 
 static int
@@ -735,6 +825,14 @@ reconcile_run(struct db *db, const struct config *cfg,
     const struct reconcile_opts *o, struct jobrun *jr,
     struct reconcile_result *out)
 {
+	return reconcile_run_on(db, NULL, cfg, o, jr, out);
+}
+
+int
+reconcile_run_on(struct db *db, struct db *read, const struct config *cfg,
+    const struct reconcile_opts *o, struct jobrun *jr,
+    struct reconcile_result *out)
+{
 	struct reconcile_result local;
 	struct reconcile_result *r = out != NULL ? out : &local;
 	struct settlement_format fmt;
@@ -746,6 +844,7 @@ reconcile_run(struct db *db, const struct config *cfg,
 	memset(&x, 0, sizeof(x));
 	strbuf_init(&x.err);
 	x.db = db;
+	x.read = read != db ? read : NULL;
 	x.cfg = cfg;
 	x.o = o;
 	x.r = r;
@@ -771,15 +870,23 @@ reconcile_run(struct db *db, const struct config *cfg,
 		x.sha256 = sha;
 	}
 	log_info("reconciling %s (as of %s, %s)", r->period.label, x.as_of, x.tz);
-
-	rc = db_transaction(db, DB_REPEATABLE_READ, 3, run_tx, &x);
+	if (x.read != NULL && o->dry_run) {
+		/* what a dry run loads and matches is never committed */
+		log_info("a dry run matches on the primary: a standby cannot "
+		    "see what it loads");
+		x.read = NULL;
+	}
+	if (x.read != NULL) {
+		rc = run_split(&x);
+	} else {
+		rc = db_transaction(db, DB_REPEATABLE_READ, 3, run_tx, &x);
+		if (rc == TALLY_ERETRY)
+			log_err("reconcile: " KEPT_CHANGING);
+	}
 	if (rc == RUN_ROLLBACK) {
 		fprintf(stderr, "dry run: nothing was recorded\n");
 		rc = 0;
 		r->run_id = 0;
-	} else if (rc == TALLY_ERETRY) {
-		log_err("reconcile: the data kept changing under the run; try "
-		    "again");
 	}
 	if (rc == 0 && !o->dry_run)
 		rc = write_report(&x, jr);

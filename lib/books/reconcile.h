@@ -5,9 +5,9 @@
  *
  * The program's lifecycle (lock, job_runs row, exit status) is the
  * batch-job spine's (lib/jobs/batchjob.h); reconcile_check() is its
- * prepare step and reconcile_run() its work.  One run, in one REPEATABLE
- * READ transaction (so every category sees the same snapshot, and a
- * failed run records nothing):
+ * prepare step and reconcile_run_on() its work.  One run, in one
+ * REPEATABLE READ transaction (so every category sees the same snapshot,
+ * and a failed run records nothing):
  *   1. load the settlement file, if any (lib/books/settlement.h: the whole file
  *      is checked first; a bad line fails the run with TALLY_EDATA);
  *   2. match earlier settlement rows that have no payment yet;
@@ -17,8 +17,19 @@
  *      that were not found;
  *   5. record the run (reconcile_runs).
  * Then, after the commit, the workbook and CSVs (reports/reconcile/), and
- * the counts and outputs on the run's job_runs row.  A dry run does 1-4, prints what would change, and
- * rolls everything back.
+ * the counts and outputs on the run's job_runs row.  A dry run does 1-4,
+ * prints what would change, and rolls everything back.
+ *
+ * Matching on a hot standby (a read connection, lib/pg/readdb.h), the
+ * run takes two transactions on the primary: 1-2 with the run RUNNING in
+ * reconcile_runs, committed; then, once the standby has replayed that
+ * commit (waiting up to read_lag_wait), 3 read on the standby in one
+ * read-only snapshot and streamed to the primary, and 4-5 there.  A bad
+ * file still records nothing (1 fails); a later failure leaves the run
+ * FAILED and the settlement rows loaded (loading them again changes
+ * nothing).  The exception report reads the cases just kept, on the
+ * primary.  A dry run matches on the primary: what it loads is never
+ * committed, so no standby could see it.
  *
  * Scope: a case of a category about dated things (a payment, a settlement
  * row) is closed only by a run whose period contains its date; a case
@@ -95,6 +106,11 @@ int reconcile_check(const struct config *cfg, const struct reconcile_opts *o);
  * is logged.  r may be NULL.
  */
 int reconcile_run(struct db *db, const struct config *cfg,
+    const struct reconcile_opts *o, struct jobrun *jr,
+    struct reconcile_result *r);
+/* The same, matching on read: a hot standby of db, or another connection
+ * to it (NULL or db: as reconcile_run()). */
+int reconcile_run_on(struct db *db, struct db *read, const struct config *cfg,
     const struct reconcile_opts *o, struct jobrun *jr,
     struct reconcile_result *r);
 

@@ -15,14 +15,15 @@
  * grace_days (config settlement_grace_days), sla_minutes (config
  * fulfil_sla_minutes: allocate's time to act), stuck_minutes (expire's).
  */
+#include <stdlib.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 #include "books/reconcile_find.h"
 
 /* Scoped categories read their period from here. */
 #define IN_PERIOD(t) " " t " >= p.p_from AND " t " < p.p_to AND " t " <= p.as_of "
-
-#define INSERT_FOUND \
-	"INSERT INTO rc_found (category, keys, severity, occurred_at," \
-	" currency, amount_minor, details) "
 
 /* Details every settlement-row case shows, so the row can be found. */
 #define SETTLEMENT_DETAILS \
@@ -39,7 +40,6 @@
  * tried.
  */
 static const char paid_not_fulfilled[] =
-    INSERT_FOUND
     "SELECT 'PAID_NOT_FULFILLED', jsonb_build_object('order_id', o.id),"
     "       NULL, t.at, o.currency, o.amount_minor,"
     "       jsonb_build_object('source', o.source, 'provider_ref', o.provider_ref,"
@@ -64,7 +64,6 @@ static const char paid_not_fulfilled[] =
  * refund or dispute as proof of payment, sql/010).
  */
 static const char fulfilled_not_paid[] =
-    INSERT_FOUND
     "SELECT 'FULFILLED_NOT_PAID', jsonb_build_object('order_id', o.id),"
     "       NULL, f.created_at, o.currency, o.amount_minor,"
     "       jsonb_build_object('source', o.source, 'provider_ref', o.provider_ref,"
@@ -87,7 +86,6 @@ static const char fulfilled_not_paid[] =
  * grace days a provider takes to settle.  Older than 7 days: error.
  */
 static const char missing_in_settlement[] =
-    INSERT_FOUND
     "SELECT 'MISSING_IN_SETTLEMENT', jsonb_build_object('payment_id', y.id),"
     "       CASE WHEN p.as_of - t.at > interval '7 days' THEN 'error'"
     "            ELSE 'warning' END,"
@@ -122,7 +120,6 @@ static const char missing_in_settlement[] =
  * UNPROCESSABLE_EVENT, or allocate's next run.
  */
 static const char missing_webhook[] =
-    INSERT_FOUND
     "SELECT 'MISSING_WEBHOOK',"
     "       jsonb_build_object('provider', s.provider, 'txn_id', s.txn_id),"
     "       NULL, s.created_at, s.currency, s.gross_minor,"
@@ -155,7 +152,6 @@ static const char missing_webhook[] =
  * join is the expensive part.
  */
 static const char amount_currency_mismatch[] =
-    INSERT_FOUND
     "SELECT CASE WHEN s.currency <> y.currency THEN 'CURRENCY_MISMATCH'"
     "            ELSE 'AMOUNT_MISMATCH' END,"
     "       jsonb_build_object('provider', s.provider, 'txn_id', s.txn_id),"
@@ -179,7 +175,6 @@ static const char amount_currency_mismatch[] =
 /* gross - fee = net exactly: it is arithmetic, not a measurement.  The
  * amount is (gross - fee) - net, in numeric so no bigint can overflow. */
 static const char net_inconsistent[] =
-    INSERT_FOUND
     "SELECT 'NET_INCONSISTENT',"
     "       jsonb_build_object('provider', s.provider, 'txn_id', s.txn_id),"
     "       NULL, s.created_at, s.currency,"
@@ -200,7 +195,6 @@ static const char net_inconsistent[] =
  * the payout row: what was settled but not paid out (or the reverse).
  */
 static const char payout_total_mismatch[] =
-    INSERT_FOUND
     "SELECT 'PAYOUT_TOTAL_MISMATCH',"
     "       jsonb_build_object('provider', x.provider, 'payout_id', x.payout_id,"
     "         'currency', x.currency),"
@@ -241,7 +235,6 @@ static const char payout_total_mismatch[] =
  * the first payment.
  */
 static const char duplicate_charge[] =
-    INSERT_FOUND
     "SELECT 'DUPLICATE_CHARGE', jsonb_build_object('order_id', o.id),"
     "       NULL, d.last_at, o.currency, d.kept - d.first_amount,"
     "       jsonb_build_object('source', o.source, 'provider_ref', o.provider_ref,"
@@ -276,7 +269,6 @@ static const char duplicate_charge[] =
  * revoked extra seat is the fix) or credit grant, or both kinds.
  */
 static const char duplicate_fulfillment[] =
-    INSERT_FOUND
     "SELECT 'DUPLICATE_FULFILLMENT', jsonb_build_object('order_id', o.id),"
     "       NULL, greatest(a.last_at, g.last_at), o.currency, o.amount_minor,"
     "       jsonb_build_object('source', o.source, 'provider_ref', o.provider_ref,"
@@ -318,7 +310,6 @@ static const char duplicate_fulfillment[] =
  * (allocate's rule, sql/010), so it is not a case here.
  */
 static const char refund_not_reflected[] =
-    INSERT_FOUND
     "SELECT 'REFUND_NOT_REFLECTED', jsonb_build_object('order_id', t.id),"
     "       NULL, t.at, t.currency, t.refunded,"
     "       jsonb_build_object('source', t.source, 'provider_ref', t.provider_ref,"
@@ -373,7 +364,6 @@ static const char refund_not_reflected[] =
 /* Every dispute still open at the provider, whatever its date: the
  * deadline to answer runs whether or not the period covers it. */
 static const char dispute_open[] =
-    INSERT_FOUND
     "SELECT 'DISPUTE_OPEN', jsonb_build_object('dispute_id', d.id),"
     "       NULL, coalesce(d.opened_at, d.updated_at), d.currency, d.amount_minor,"
     "       jsonb_build_object('source', d.source,"
@@ -394,7 +384,6 @@ static const char dispute_open[] =
  * refund of, a dispute row for an order with no dispute or chargeback.
  */
 static const char unexplained_adjustment[] =
-    INSERT_FOUND
     "SELECT 'UNEXPLAINED_ADJUSTMENT',"
     "       jsonb_build_object('provider', s.provider, 'txn_id', s.txn_id),"
     "       NULL, s.created_at, s.currency, s.net_minor,"
@@ -417,7 +406,6 @@ static const char unexplained_adjustment[] =
 
 /* The counter the trigger keeps (sql/001) against a recount. */
 static const char seat_counter_drift[] =
-    INSERT_FOUND
     "SELECT 'SEAT_COUNTER_DRIFT', jsonb_build_object('account_id', a.id),"
     "       NULL, NULL, NULL, NULL,"
     "       jsonb_build_object('email', a.email, 'status', a.status,"
@@ -436,7 +424,6 @@ static const char seat_counter_drift[] =
  * released them, so the seats cannot be sold.
  */
 static const char stuck_assigned[] =
-    INSERT_FOUND
     "SELECT 'STUCK_ASSIGNED', jsonb_build_object('account_id', a.id),"
     "       NULL, x.last_end, NULL, NULL,"
     "       jsonb_build_object('email', a.email, 'max_seats', a.max_seats,"
@@ -461,8 +448,16 @@ static const char stuck_assigned[] =
  * first at the same instant.
  */
 static const char seats_oversubscribed[] =
-    INSERT_FOUND
-    "SELECT 'SEATS_OVERSUBSCRIBED', jsonb_build_object('account_id', a.id),"
+    /* the intervals counted, clipped to the period */
+    "WITH rc_iv AS ("
+    " SELECT x.account_id, greatest(x.created_at, p.p_from) AS s,"
+    "        least(coalesce(x.ended_at, 'infinity'), w.hi) AS e, w.hi"
+    "   FROM assignments x"
+    "  CROSS JOIN rc_params p"
+    "  CROSS JOIN LATERAL (SELECT least(p.p_to, p.as_of) AS hi) w"
+    "  WHERE x.created_at < w.hi"
+    "    AND coalesce(x.ended_at, 'infinity') > p.p_from)"
+    " SELECT 'SEATS_OVERSUBSCRIBED', jsonb_build_object('account_id', a.id),"
     "       NULL, pk.first_at, NULL, NULL,"
     "       jsonb_build_object('email', a.email,"
     "         'capacity', coalesce(a.max_seats, 1), 'peak_seats', pk.peak,"
@@ -485,20 +480,8 @@ static const char seats_oversubscribed[] =
     "  JOIN pool_accounts a ON a.id = pk.account_id"
     " WHERE pk.peak > coalesce(a.max_seats, 1)";
 
-/* the intervals seats_oversubscribed counts, clipped to the period */
-static const char seats_oversubscribed_iv[] =
-    "CREATE TEMP TABLE rc_iv ON COMMIT DROP AS"
-    " SELECT x.account_id, greatest(x.created_at, p.p_from) AS s,"
-    "        least(coalesce(x.ended_at, 'infinity'), w.hi) AS e, w.hi"
-    "   FROM assignments x"
-    "  CROSS JOIN rc_params p"
-    "  CROSS JOIN LATERAL (SELECT least(p.p_to, p.as_of) AS hi) w"
-    "  WHERE x.created_at < w.hi"
-    "    AND coalesce(x.ended_at, 'infinity') > p.p_from";
-
 /* Negative balances at as-of (allowed, flagged: issue 4). */
 static const char credits_overdrawn[] =
-    INSERT_FOUND
     "SELECT 'CREDITS_OVERDRAWN', jsonb_build_object('user_id', u.id),"
     "       NULL, b.last_at, NULL, b.balance,"
     "       jsonb_build_object('external_id', u.external_id, 'email', u.email,"
@@ -519,7 +502,6 @@ static const char credits_overdrawn[] =
  * minus theirs, in credits.
  */
 static const char credit_balance_mismatch[] =
-    INSERT_FOUND
     "SELECT 'CREDIT_BALANCE_MISMATCH', jsonb_build_object('user_id', u.id),"
     "       NULL, s.at, NULL, o.ours - s.balance,"
     "       jsonb_build_object('external_id', u.external_id, 'email', u.email,"
@@ -559,7 +541,6 @@ static const char credit_balance_mismatch[] =
 /* Deliveries allocate marked FAILED (unknown sku, missing e-mail, ...),
  * received in the period. */
 static const char unprocessable_event[] =
-    INSERT_FOUND
     "SELECT 'UNPROCESSABLE_EVENT',"
     "       jsonb_build_object('source', r.source, 'event_key', r.event_key),"
     "       NULL, r.received_at, NULL, NULL,"
@@ -581,7 +562,6 @@ static const char unprocessable_event[] =
  * allocate opened them with (the view tally_held_cases is shared).
  */
 static const char held_orders[] =
-    INSERT_FOUND
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
     "       v.amount_minor, v.details"
     "  FROM tally_held_cases v"
@@ -592,7 +572,6 @@ static const char held_orders[] =
  * (the view tally_overpaid_cases, shared with allocate), paid in the
  * period. */
 static const char overpaid[] =
-    INSERT_FOUND
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
     "       v.amount_minor, v.details"
     "  FROM tally_overpaid_cases v"
@@ -603,7 +582,6 @@ static const char overpaid[] =
  * confirm.h; the view tally_notification_cases, shared with allocate),
  * received in the period. */
 static const char notification_mismatch[] =
-    INSERT_FOUND
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
     "       v.amount_minor, v.details"
     "  FROM tally_notification_cases v"
@@ -625,7 +603,6 @@ const struct reconcile_finder reconcile_finders[] = {
 	{ "UNEXPLAINED_ADJUSTMENT", unexplained_adjustment },
 	{ "SEAT_COUNTER_DRIFT", seat_counter_drift },
 	{ "STUCK_ASSIGNED", stuck_assigned },
-	{ "SEATS_OVERSUBSCRIBED", seats_oversubscribed_iv },
 	{ "SEATS_OVERSUBSCRIBED", seats_oversubscribed },
 	{ "CREDITS_OVERDRAWN", credits_overdrawn },
 	{ "CREDIT_BALANCE_MISMATCH", credit_balance_mismatch },
@@ -637,3 +614,119 @@ const struct reconcile_finder reconcile_finders[] = {
 
 const size_t reconcile_nfinders =
     sizeof(reconcile_finders) / sizeof(reconcile_finders[0]);
+
+/* On a standby, the run's temporary tables are CTEs of the same names:
+ * $1..$9 rc_params, $10/$11 rc_src, $12/$13 rc_balances. */
+#define THERE_WITH \
+	"WITH rc_params AS (" RECONCILE_PARAMS_SQL ")," \
+	" rc_src AS (SELECT * FROM unnest($10::text[], $11::text[])" \
+	"   AS s(source, scheme))," \
+	" rc_balances AS (SELECT * FROM unnest($12::text[], $13::bigint[])" \
+	"   AS b(ext, balance))" \
+	" SELECT * FROM ("
+#define THERE_NPARAMS (RECONCILE_NPARAMS + 4)
+
+/*
+ * Every finder into db's rc_found: run on db itself (read NULL), or on
+ * read with params and its rows streamed to db.  Logs a failure.
+ */
+static int
+find_each(struct db *db, struct db *read, const char **params)
+{
+	struct strbuf sql = STRBUF_INIT;
+	long long n;
+	double t;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < reconcile_nfinders; i++) {
+		t = log_clock();
+		strbuf_reset(&sql);
+		if (read == NULL) {
+			strbuf_addstr(&sql, "INSERT INTO rc_found ("
+			    RECONCILE_FOUND_COLUMNS ") ");
+			strbuf_addstr(&sql, reconcile_finders[i].sql);
+			rc = db_command(db, &n, sql.buf, 0, NULL);
+		} else {
+			strbuf_addstr(&sql, THERE_WITH);
+			strbuf_addstr(&sql, reconcile_finders[i].sql);
+			strbuf_addstr(&sql, ") f");
+			rc = db_copy_rows(read, sql.buf, THERE_NPARAMS, params,
+			    db, "COPY rc_found (" RECONCILE_FOUND_COLUMNS ")"
+			    " FROM STDIN", &n);
+		}
+		if (rc != 0 && rc != TALLY_ERETRY)
+			log_err("reconcile: finding %s: %s",
+			    reconcile_finders[i].category, db_errmsg(db));
+		/* TALLY_DEBUG=1 shows where a slow run spends its time */
+		else if (rc == 0)
+			log_debug("%s: %lld rows in %.3f s%s",
+			    reconcile_finders[i].category, n, log_clock() - t,
+			    read != NULL ? " (read database)" : "");
+	}
+	strbuf_release(&sql);
+	return rc;
+}
+
+int
+reconcile_find_here(struct db *db)
+{
+	return find_each(db, NULL, NULL);
+}
+
+/* rc_src and rc_balances as array literals, for the standby. */
+static int
+there_arrays(struct db *db, char *arrays[4])
+{
+	PGresult *res = NULL;
+	int rc;
+
+	rc = db_query(db, &res,
+	    "SELECT (SELECT coalesce(array_agg(source ORDER BY source), '{}')"
+	    "          FROM rc_src)::text,"
+	    "       (SELECT coalesce(array_agg(scheme ORDER BY source), '{}')"
+	    "          FROM rc_src)::text,"
+	    "       (SELECT coalesce(array_agg(ext ORDER BY line), '{}')"
+	    "          FROM rc_balances)::text,"
+	    "       (SELECT coalesce(array_agg(balance ORDER BY line), '{}')"
+	    "          FROM rc_balances)::text", 0, NULL);
+	if (rc != 0) {
+		log_err("reconcile: reading the run's sources and balances: %s",
+		    db_errmsg(db));
+		return rc;
+	}
+	for (int i = 0; i < 4; i++)
+		arrays[i] = xstrdup(PQgetvalue(res, 0, i));
+	PQclear(res);
+	return 0;
+}
+
+int
+reconcile_find_there(struct db *db, struct db *read,
+    const char *const params[RECONCILE_NPARAMS])
+{
+	char *arrays[4] = { NULL, NULL, NULL, NULL };
+	const char *all[THERE_NPARAMS];
+	int rc;
+
+	if ((rc = there_arrays(db, arrays)) != 0)
+		return rc;
+	for (int i = 0; i < RECONCILE_NPARAMS; i++)
+		all[i] = params[i];
+	for (int i = 0; i < 4; i++)
+		all[RECONCILE_NPARAMS + i] = arrays[i];
+	/* one snapshot for every category; timestamps travel as ISO text */
+	rc = db_begin(read, DB_REPEATABLE_READ_RO);
+	if (rc == 0)
+		rc = db_simple(read, "SET LOCAL DateStyle = 'ISO, YMD'");
+	if (rc != 0)
+		log_err("reconcile: the read database: %s", db_errmsg(read));
+	else
+		rc = find_each(db, read, all);
+	if (rc == 0 && (rc = db_commit(read)) != 0)
+		log_err("reconcile: the read database: %s", db_errmsg(read));
+	if (rc != 0)
+		db_rollback(read);
+	for (int i = 0; i < 4; i++)
+		free(arrays[i]);
+	return rc;
+}

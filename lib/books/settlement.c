@@ -657,15 +657,6 @@ static const char known_sql[] =
 /* Fewer changed rows than this leave the statistics as they were. */
 #define ANALYZE_AFTER 10000
 
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 sql_fail(struct db *db, struct strbuf *err, int rc, const char *what)
 {
@@ -703,7 +694,7 @@ settlement_load(struct db *db, const char *path,
 	PGresult *res = NULL;
 	char runbuf[32];
 	const char *params[4];
-	double t0 = seconds();
+	double t0 = log_clock();
 	int rc, end_rc;
 
 	memset(st, 0, sizeof(*st));
@@ -732,7 +723,7 @@ settlement_load(struct db *db, const char *path,
 
 	/* TALLY_DEBUG=1 shows where a slow load spends its time */
 	log_debug("settlement: %lu rows read and sent in %.3f s", st->rows,
-	    seconds() - t0);
+	    log_clock() - t0);
 	/* temp tables are never analysed automatically; the joins below
 	 * need to know there may be a million rows */
 	rc = db_simple(db, "ANALYZE settlement_load");
@@ -741,7 +732,7 @@ settlement_load(struct db *db, const char *path,
 	if (rc != 0)
 		return rc == TALLY_EDATA ? rc : sql_fail(db, err, rc, "analyze");
 
-	log_debug("settlement: checked in %.3f s", seconds() - t0);
+	log_debug("settlement: checked in %.3f s", log_clock() - t0);
 	snprintf(runbuf, sizeof(runbuf), "%lld", run_id);
 	params[0] = f->provider;
 	params[1] = f->name;
@@ -762,17 +753,17 @@ settlement_load(struct db *db, const char *path,
 	st->inserted = db_value_ll(res, 0, 0, 0);
 	st->matched += db_value_ll(res, 0, 1, 0);
 	PQclear(res);
-	log_debug("settlement: stored in %.3f s", seconds() - t0);
+	log_debug("settlement: stored in %.3f s", log_clock() - t0);
 	if (st->inserted + st->updated >= ANALYZE_AFTER) {
 		rc = db_simple(db, "SELECT tally_settlement_analyze()");
 		if (rc != 0)
 			return sql_fail(db, err, rc, "analyzing settlement rows");
-		log_debug("settlement: analyzed in %.3f s", seconds() - t0);
+		log_debug("settlement: analyzed in %.3f s", log_clock() - t0);
 	}
 	/* the rows the payment reference did not match: every other way */
 	if ((rc = settlement_rematch(db, NULL)) != 0)
 		return sql_fail(db, err, rc, "matching settlement rows");
-	log_debug("settlement: rematched in %.3f s", seconds() - t0);
+	log_debug("settlement: rematched in %.3f s", log_clock() - t0);
 	return db_simple(db, "DROP TABLE settlement_load");
 }
 

@@ -1,6 +1,6 @@
 /*
- * audit.c - `tallyctl audit list | verify`: the audit trail and its hash
- * chain (lib/ops/audit.c).
+ * audit.c - `tallyctl audit list | verify | anchor`: the audit trail, its
+ * chain and its head (lib/ops/audit.c).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -54,7 +54,13 @@ out:
 static int
 audit_verify_cmd(struct ctl *c, int argc, char **argv)
 {
-	const struct ctlopt opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
+	struct ops_audit_verify_req req = { NULL };
+	const struct ctlopt opts[] = {
+		{ "anchor", CTLOPT_STR, &req.anchor, 0, 0, NULL },
+		CTLOPT_OUTPUT(c), CTLOPT_END
+	};
+	static const char *const cols[] = { "intact", "rows_checked",
+	    "first_bad", "problem", "anchors_reached", "head", NULL };
 	const json_t *item;
 	json_t *out = NULL;
 	long long bad, rows;
@@ -63,7 +69,7 @@ audit_verify_cmd(struct ctl *c, int argc, char **argv)
 
 	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
 		return rc;
-	rc = ops_audit_verify(ctl_ops(c), &out);
+	rc = ops_audit_verify(ctl_ops(c), &req, &out);
 	if ((rc = ctl_outcome(c, rc, out, opts)) != 0)
 		goto out;
 	item = json_object_get(out, "item");
@@ -75,10 +81,15 @@ audit_verify_cmd(struct ctl *c, int argc, char **argv)
 		json_t *one = json_pack("{s:[O], s:O}", "items", item, "columns",
 		    json_object_get(out, "columns"));
 
-		rc = ctl_print_items(c, one, NULL);
+		rc = ctl_print_items(c, one, cols);
 		json_decref(one);
 	} else if (bad == 0)
-		fprintf(c->out, "audit log intact: %lld rows checked\n", rows);
+		fprintf(c->out, "audit log intact: %lld rows checked (%lld "
+		    "unkeyed from before the keyed chain), head %s\n%s", rows,
+		    json_integer_value(json_object_get(item, "unkeyed")),
+		    json_string_value(json_object_get(item, "head")) != NULL ?
+		    json_string_value(json_object_get(item, "head")) : "none",
+		    json_string_value(json_object_get(item, "reached")));
 	else
 		fprintf(c->out, "audit log BROKEN at row %lld: %s (%lld rows "
 		    "checked)\n", bad, problem, rows);
@@ -107,16 +118,47 @@ static const struct ctl_list access_list = {
 };
 #undef F
 
+static int
+audit_anchor_cmd(struct ctl *c, int argc, char **argv)
+{
+	const struct ctlopt opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
+		return rc;
+	rc = ops_audit_anchor(ctl_ops(c), &out);
+	if ((rc = ctl_outcome(c, rc, out, opts)) != 0)
+		goto out;
+	/* the text is the anchor alone, for a script to keep */
+	if (c->format == TABLE_TEXT)
+		fprintf(c->out, "%s\n", json_string_value(json_object_get(
+		    json_object_get(out, "item"), "anchor")));
+	else
+		rc = ctl_print_item(c, out);
+out:
+	json_decref(out);
+	return rc;
+}
+
 static const struct ctlopt_verb audit_verbs[] = {
 	{ "list", audit_list, "[--page N] [--per-page M] [--entity E] "
 	  "[--entity-id ID] [--actor A] [--action A]",
 	  "The audit trail, newest first, a page at a time (default 50 per\n"
 	  "page).  The table shows what changed; --csv and --json give the\n"
 	  "whole before and after documents.", NULL },
-	{ "verify", audit_verify_cmd, "",
-	  "Recompute the audit log's hash chain.  Exit 0 when intact; exit 1\n"
-	  "naming the first row that was altered, or that follows a removed\n"
-	  "row.", NULL },
+	{ "verify", audit_verify_cmd, "[--anchor ID:HEX]",
+	  "Check the audit log's chain with the audit key: every row's MAC,\n"
+	  "ids without gaps, and that it still reaches the newest anchor in\n"
+	  "job_runs and the --anchor given (one kept off the machine: from\n"
+	  "tallyctl audit anchor, a batch run's log line or a backup's\n"
+	  "manifest).  Exit 0 when intact; exit 1 naming the first row that\n"
+	  "was altered or removed (also the newest rows, against an anchor).",
+	  NULL },
+	{ "anchor", audit_anchor_cmd, "",
+	  "Print the chain's head as ID:HEX: keep it somewhere the database's\n"
+	  "superuser cannot reach, and give it to verify --anchor later.",
+	  NULL },
 	{ "access", NULL, "[--token NAME | --actor ACTOR] [--status CODE] "
 	  "[--limit N]",
 	  "tally-admin's access log, newest first (at most --limit, default\n"

@@ -1,6 +1,6 @@
 /*
- * ctl_audit.h - `tallyctl audit list | verify`: read the audit trail and
- * check its hash chain.
+ * ctl_audit.h - `tallyctl audit list | verify | anchor`: read the audit
+ * trail, check its chain, print its head.
  */
 #ifndef TALLY_CTL_AUDIT_H
 #define TALLY_CTL_AUDIT_H

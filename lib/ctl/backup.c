@@ -22,11 +22,13 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 
 #include "base/config.h"
 #include "pg/db.h"
 #include "pg/embedded.h"
 #include "base/err.h"
+#include "pg/audit.h"
 #include "pg/jobrun.h"
 #include "base/log.h"
 #include "pg/pgembed.h"
@@ -90,6 +92,17 @@ compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A dump's manifest goes with it (none is not an error). */
+static void
+prune_manifest(DIR *d, const char *dir, const char *dump)
+{
+	char name[PATH_MAX];
+
+	snprintf(name, sizeof(name), "%s.manifest", dump);
+	if (unlinkat(dirfd(d), name, 0) != 0 && errno != ENOENT)
+		log_warning("cannot remove %s/%s: %s", dir, name, strerror(errno));
+}
+
 /*
  * Remove our dumps older than keep_days, never the newest one; and
  * temporary files a crashed backup left behind more than a day ago.
@@ -142,6 +155,7 @@ prune_backups(const char *dir, long keep_days, time_t now, int *deleted)
 			rc = TALLY_EPROBLEMS;
 			continue;
 		}
+		prune_manifest(d, dir, names[i]);
 		log_info("removed %s/%s", dir, names[i]);
 		(*deleted)++;
 	}
@@ -225,6 +239,73 @@ backup_write(struct backup_job *job, struct db *db)
 	return 0;
 }
 
+/*
+ * The manifest beside a dump (DUMP.manifest, mode 0600): its name, size
+ * and sha256, and the audit chain's head read before pg_dump began, so the
+ * dump's audit_log reaches it.  It is an anchor outside the database
+ * (lib/pg/audit.h): `tallyctl audit verify --anchor ID:HEX` on a restored
+ * or a live database finds the newest rows removed or the chain rewritten.
+ * Written under a temporary name, then renamed.
+ */
+static int
+backup_write_manifest(const struct backup_job *job,
+    const struct audit_anchor *anchor)
+{
+	struct strbuf path = STRBUF_INIT, tmp = STRBUF_INIT, text = STRBUF_INIT;
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	char a[AUDIT_ANCHOR_TEXT];
+	const char *base = strrchr(strbuf_str(&job->final), '/');
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int mdlen = 0, i;
+	size_t n;
+	FILE *in = fopen(strbuf_str(&job->final), "rb"), *out = NULL;
+	int fd, rc = 0;
+
+	if (in == NULL || ctx == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		rc = TALLY_EIO;
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (EVP_DigestUpdate(ctx, buf, n) != 1)
+			rc = TALLY_EIO;
+	if (rc == 0 && (ferror(in) || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1))
+		rc = TALLY_EIO;
+	if (in != NULL)
+		fclose(in);
+	EVP_MD_CTX_free(ctx);
+	strbuf_addf(&text, "# tally backup manifest\ndump %s\nbytes %lld\n"
+	    "sha256 ", base != NULL ? base + 1 : strbuf_str(&job->final),
+	    job->bytes);
+	for (i = 0; i < mdlen; i++)
+		strbuf_addf(&text, "%02x", md[i]);
+	audit_anchor_format(anchor, a, sizeof(a));
+	strbuf_addf(&text, "\naudit_anchor %s\n", anchor->id > 0 ? a : "none");
+	strbuf_addf(&path, "%s.manifest", strbuf_str(&job->final));
+	strbuf_addf(&tmp, "%s.partial", strbuf_str(&path));
+	fd = rc == 0 ? open(strbuf_str(&tmp), O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0600) : -1;
+	if (fd >= 0 && (out = fdopen(fd, "w")) == NULL)
+		close(fd);
+	if (out == NULL || fputs(strbuf_str(&text), out) < 0 ||
+	    fflush(out) != 0 || fsync(fileno(out)) != 0)
+		rc = TALLY_EIO;
+	if (out != NULL && fclose(out) != 0)
+		rc = TALLY_EIO;
+	if (rc == 0 && rename(strbuf_str(&tmp), strbuf_str(&path)) != 0)
+		rc = TALLY_EIO;
+	if (rc != 0) {
+		log_err("%s: cannot write the manifest: %s", strbuf_str(&path),
+		    strerror(errno));
+		unlink(strbuf_str(&tmp));
+	} else {
+		log_info("%s: audit anchor %s", strbuf_str(&path),
+		    anchor->id > 0 ? a : "none (the audit log is empty)");
+	}
+	strbuf_release(&path);
+	strbuf_release(&tmp);
+	strbuf_release(&text);
+	return rc;
+}
+
 /* One backup per process: the options and the job live here. */
 static struct backup_job job = { .keep = BACKUP_KEEP_DAYS };
 static struct strbuf default_dir = STRBUF_INIT;
@@ -261,6 +342,7 @@ backup_prepare(struct batchjob_ctx *ctx)
 static int
 backup_run(struct batchjob_ctx *ctx)
 {
+	struct audit_anchor anchor;
 	char stamp[32];
 	struct tm tm;
 	time_t now;
@@ -274,11 +356,18 @@ backup_run(struct batchjob_ctx *ctx)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	strbuf_addf(&job.final, "%s/tally-%s.dump", job.dir, stamp);
 	strbuf_addf(&job.tmp, "%s/.tally-%s.dump.partial", job.dir, stamp);
+	/* the head before the dump starts: the dump reaches it */
+	if ((rc = audit_head(ctx->db, &anchor)) != 0) {
+		log_err("reading the audit log's head: %s", db_errmsg(ctx->db));
+		return rc;
+	}
 	rc = backup_write(&job, ctx->db);
 	if (rc != 0) {
 		unlink(strbuf_str(&job.tmp));
 		return rc;
 	}
+	if ((rc = backup_write_manifest(&job, &anchor)) != 0)
+		return rc;
 	jobrun_output(ctx->jr, strbuf_str(&job.final));
 	jobrun_count(ctx->jr, "bytes", job.bytes);
 	rc = prune_backups(job.dir, job.keep, now, &job.deleted);
@@ -302,8 +391,10 @@ static const struct batchjob backup_def = {
 	    "read back with\npg_restore --list before it gets its name, so a "
 	    "file with that name\nis always a complete dump.  Then dumps in DIR "
 	    "older than DAYS are\nremoved, never the newest; other files are "
-	    "never touched.  Prints\nthe new file's path.  One backup at a time: "
-	    "exit 75 if one runs.\n",
+	    "never touched.  Prints\nthe new file's path.  Beside it, "
+	    "DUMP.manifest holds its size, sha256\nand the audit chain's head "
+	    "when it began (audit_anchor ID:HEX: give\nit to tallyctl audit "
+	    "verify --anchor).  One backup at a time: exit\n75 if one runs.\n",
 	.trailer = "pg_dump: $TALLY_PG_BINDIR, else /usr/lib/postgresql/N/bin "
 	    "for the\nserver's major version N, else PATH.  The login must be "
 	    "able to read\nevery table and sequence (the database owner, say).\n"

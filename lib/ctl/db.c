@@ -5,6 +5,7 @@
 
 #include "ctl/db.h"
 #include "ctl/backup.h"
+#include "ctl/replica.h"
 #include "ctl/status.h"
 #include "ctl/alert_failed.h"
 #include "pg/db.h"
@@ -12,14 +13,16 @@
 #include "base/log.h"
 #include "pg/migrate.h"
 #include "pg/pgembed.h"
+#include "pg/pgreplica.h"
 #include "base/strbuf.h"
 
 static const char db_usage[] =
-    "usage: tallyctl db up | down | status | url | backup | restore\n"
+    "usage: tallyctl db up | down | status | url | backup | restore |"
+    " replica\n"
     "  up      create the embedded cluster under $TALLY_HOME/pg (default\n"
     "          ./var/pg) on first use, start it on a unix socket only,\n"
     "          wait until it accepts connections, apply migrations\n"
-    "  down    stop the embedded cluster\n"
+    "  down    stop the embedded cluster (and its standby, if one runs)\n"
     "  status  say whether it runs and where\n"
     "  url     print the connection string programs use (no password)\n"
     "  backup [--dir D] [--keep DAYS]\n"
@@ -27,7 +30,10 @@ static const char db_usage[] =
     "          dumps older than DAYS (default 14)\n"
     "  restore FILE\n"
     "          pg_restore FILE into the configured database, which must be\n"
-    "          empty\n";
+    "          empty\n"
+    "  replica up | down [--drop] | url | status\n"
+    "          a streaming hot standby of the embedded cluster for reports\n"
+    "          (tallyctl db replica --help)\n";
 
 static int
 migrate_default(void)
@@ -68,7 +74,7 @@ int
 ctl_db(int argc, char **argv)
 {
 	struct strbuf msg = STRBUF_INIT;
-	bool running;
+	bool running, exists, standby;
 	char *url;
 	int rc;
 
@@ -77,6 +83,8 @@ ctl_db(int argc, char **argv)
 		return ctl_db_backup(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "restore") == 0)
 		return ctl_db_restore(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "replica") == 0)
+		return ctl_db_replica(argc - 1, argv + 1);
 	if (argc != 2) {
 		fputs(db_usage, stderr);
 		return EX_USAGE;
@@ -107,6 +115,12 @@ ctl_db(int argc, char **argv)
 		return migrate_default();
 	}
 	if (strcmp(argv[1], "down") == 0) {
+		/* a standby with no primary to follow is of no use; one that
+		 * will not stop must not keep the primary up */
+		if (pgreplica_down(false, &msg) != 0)
+			log_warning("db down: the standby: %s",
+			    strbuf_str(&msg));
+		strbuf_reset(&msg);
 		rc = pgembed_down(&msg);
 		if (rc != 0)
 			log_err("db down: %s", strbuf_str(&msg));
@@ -119,6 +133,10 @@ ctl_db(int argc, char **argv)
 			log_err("db status: %s", strbuf_str(&msg));
 		} else {
 			puts(strbuf_str(&msg));
+			strbuf_reset(&msg);
+			if (pgreplica_status(&exists, &standby, &msg) == 0 &&
+			    exists)
+				puts(strbuf_str(&msg));
 		}
 		strbuf_release(&msg);
 		if (rc != 0)

@@ -25,7 +25,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "db", ctl_db, "up | down | status | url | backup | restore" },
+	{ "db", ctl_db,
+	  "up | down | status | url | backup | restore | replica" },
 	{ "migrate", ctl_migrate, "                             apply pending migrations" },
 	{ "config", ctl_config, "check [-c FILE]              check the configuration" },
 	{ "account", ctl_account, "add | import | list | show | suspend | reactivate | update" },
@@ -35,7 +36,7 @@ static const struct command {
 	{ "product", ctl_product, "add | list                   seat plans and credit packages" },
 	{ "model", ctl_model, "list | set                   models of the image service" },
 	{ "user", ctl_user, "list | credit                users and their credits" },
-	{ "audit", ctl_audit, "list | verify | access       the audit trail, its hash chain, API access" },
+	{ "audit", ctl_audit, "list|verify|anchor|access    the audit trail and API access" },
 	{ "fx", ctl_fx, "set | list                   exchange rates for the margins" },
 	{ "token", ctl_token, "create | list | revoke       bearer tokens for tally-admin's API" },
 	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },

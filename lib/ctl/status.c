@@ -41,6 +41,8 @@ static const char status_usage[] =
     "               older than fulfil_sla_minutes\n"
     "    reconcile  open reconcile cases, warning from reconcile_severity\n"
     "    alerts     alerts firing, and alerts alert_url did not take\n"
+    "    replicas   standbys streaming from the database (state, WAL behind,\n"
+    "               replay lag), and the read database (read_database_url)\n"
     "    programs   job_runs: the last run of each program and its result,\n"
     "               the last success, and whether a scheduled one is overdue\n"
     "  --json  the same facts as one JSON object\n"

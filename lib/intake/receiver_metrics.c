@@ -169,12 +169,16 @@ receiver_metrics_render(struct strbuf *out)
 	} gauge_info[RM_NGAUGES] = {
 		[RM_QUEUE_DEPTH] = { "tally_receiver_queue_depth",
 		    "requests waiting for a group commit" },
+		[RM_COMMITTING] = { "tally_receiver_committing",
+		    "requests in the group commits under way" },
 		[RM_CONNECTIONS] = { "tally_receiver_connections",
 		    "open HTTP connections" },
 		[RM_INFLIGHT] = { "tally_receiver_requests_in_flight",
 		    "requests being handled" },
 		[RM_DB_UP] = { "tally_receiver_database_up",
 		    "1 when the last database round trip worked" },
+		[RM_BODY_BYTES] = { "tally_receiver_body_bytes",
+		    "bytes of request bodies held in memory (max_inflight_bytes)" },
 	}, counter_info[RM_NCOUNTERS] = {
 		[RM_DEADLINE_CUTS] = { "tally_receiver_deadline_cuts_total",
 		    "connections closed at the request deadline" },
@@ -190,6 +194,11 @@ receiver_metrics_render(struct strbuf *out)
 		    "configuration reloads that took effect" },
 		[RM_RELOAD_FAILURES] = { "tally_receiver_reload_failures_total",
 		    "configuration reloads refused (old configuration kept)" },
+		[RM_BODY_BUDGET] = { "tally_receiver_body_budget_refusals_total",
+		    "requests refused with 503: max_inflight_bytes of bodies held" },
+		[RM_FRAMING] = { "tally_receiver_framing_errors_total",
+		    "requests refused for their HTTP framing (Content-Length, "
+		    "Transfer-Encoding, Host)" },
 	};
 	size_t n = atomic_load(&nslots), s, c, i;
 	unsigned long long cum;

@@ -19,9 +19,11 @@
 
 enum receiver_gauge {
 	RM_QUEUE_DEPTH,		/* requests waiting for a commit */
+	RM_COMMITTING,		/* requests in the commits under way */
 	RM_CONNECTIONS,		/* open HTTP connections */
 	RM_INFLIGHT,		/* requests being handled */
 	RM_DB_UP,		/* 1 when the last database round trip worked */
+	RM_BODY_BYTES,		/* bytes of request bodies held */
 	RM_NGAUGES
 };
 
@@ -33,6 +35,8 @@ enum receiver_counter {
 	RM_DB_RECONNECTS,	/* successful reconnections */
 	RM_RELOADS,		/* configuration reloads that took effect */
 	RM_RELOAD_FAILURES,	/* reloads refused (old configuration kept) */
+	RM_BODY_BUDGET,		/* requests refused: max_inflight_bytes held */
+	RM_FRAMING,		/* requests refused for their framing */
 	RM_NCOUNTERS
 };
 

@@ -653,8 +653,10 @@ committer_main(void *arg)
 			jobs = xrealloc(jobs, cap * sizeof(*jobs));
 		}
 		n = take_batch(st, jobs);
+		receiver_metrics_gauge_add(RM_COMMITTING, (long)n);
 		pthread_mutex_unlock(&st->lock);
 		run_batch(c, jobs, n);
+		receiver_metrics_gauge_add(RM_COMMITTING, -(long)n);
 	}
 	free(jobs);
 	return NULL;

@@ -11,6 +11,7 @@
 #include <openssl/params.h>
 
 #include "base/err.h"
+#include "base/hex.h"
 #include "intake/signature.h"
 
 #define WHSEC_PREFIX "whsec_"
@@ -189,46 +190,17 @@ signature_base64_decode(const char *in, size_t len, unsigned char *out,
 	return 0;
 }
 
-static int
-hexvalue(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 signature_hex_decode(const char *in, size_t len, unsigned char *out,
     size_t outlen)
 {
-	int hi, lo;
-
-	if (len != 2 * outlen)
-		return TALLY_EDATA;
-	for (size_t i = 0; i < outlen; i++) {
-		hi = hexvalue((unsigned char)in[2 * i]);
-		lo = hexvalue((unsigned char)in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return TALLY_EDATA;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return hex_decode(in, len, out, outlen);
 }
 
 void
 signature_hex_encode(const unsigned char *in, size_t len, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * len] = '\0';
+	hex_encode(in, len, out);
 }
 
 /* ---- keys ---- */

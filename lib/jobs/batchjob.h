@@ -12,15 +12,21 @@
  *      configuration's tz / TALLY_TZ, else UTC) and --as-of, parsed with
  *      period_parse_instant_us(): one grammar for every program, to the
  *      microsecond.
- *   3. two connections as def->role: ctx->db writes (job_runs, cases,
- *      alerts, the work itself: the primary) and ctx->read reads the
- *      run's snapshot (reports, reconcile's exception report).  Today
- *      they are one connection; the read one is where a standby goes.
+ *   3. the connections, as def->role: ctx->db writes (job_runs, cases,
+ *      alerts, the work itself) on the primary (TALLY_DATABASE_URL, else
+ *      the embedded cluster); ctx->read reads the run's snapshot.  With
+ *      BATCHJOB_READ and a read_database_url (TALLY_READ_DATABASE_URL),
+ *      ctx->read is that server, a hot standby of the primary, checked
+ *      to be one (readdb_check(): 78 when it is not); otherwise ctx->read
+ *      is ctx->db.
  *   4. the advisory lock named def->program: when another run holds it,
  *      exit 75 at once ("another NOUN holds the lock").
  *   5. the as-of: --as-of as given, else the read connection's now(),
  *      to the microsecond: whatever committed before the run started is
- *      at or before its as-of.
+ *      at or before its as-of.  Reading from a standby, the default is
+ *      the instant the standby is complete up to, and an --as-of later
+ *      than that waits for its replay up to read_lag_wait seconds, then
+ *      exits 75 with the lag (lib/pg/readdb.h); nothing is recorded.
  *   6. def->prepare(ctx), if any: checks that need the as-of or the
  *      database; a failure here leaves no job_runs row.
  *   7. unless a dry run: RUNNING rows of the program that no run owns are
@@ -56,6 +62,10 @@
 /* A job_runs row that cannot be written does not stop the run (a backup
  * matters more than its record). */
 #define BATCHJOB_ROW_OPTIONAL 0x20u
+/* The run's reads may come from read_database_url (a hot standby): it
+ * reads what it describes through ctx->read only, and writes through
+ * ctx->db only. */
+#define BATCHJOB_READ 0x40u
 
 enum batchjob_kind {
 	BATCHJOB_FLAG,		/* --x: *(bool *)target = true */
@@ -102,7 +112,8 @@ struct batchjob_ctx {
 	const void *arg;
 	const struct config *cfg;
 	struct db *db;			/* writes, on the primary */
-	struct db *read;		/* the run's snapshot (today: db) */
+	struct db *read;		/* the run's snapshot: standby, or db */
+	bool read_apart;		/* read is not db (a standby) */
 	const char *tz;			/* the report zone */
 	struct period_instant as_of;	/* --as-of, else the snapshot's now() */
 	bool as_of_given;
@@ -120,7 +131,7 @@ int batchjob_main(const struct batchjob *def, int argc, char **argv);
 struct batchjob_env {
 	const struct config *cfg;		/* required */
 	struct db *db;				/* required */
-	struct db *read;			/* NULL: db */
+	struct db *read;			/* NULL: db; else checked */
 	const char *tz;				/* NULL: the configuration's */
 	const struct period_instant *as_of;	/* NULL: the snapshot's now() */
 	bool dry_run;

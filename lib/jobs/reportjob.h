@@ -34,10 +34,11 @@ struct reportjob {
 
 /* The rest of a report program's table.  It reads the domain and writes
  * its job_runs row (tally_batch); the queries themselves run in a
- * read-only snapshot. */
+ * read-only snapshot, on the standby when read_database_url names one. */
 #define REPORTJOB_DEF(rj) \
 	.role = "tally_batch", \
-	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_TZ, \
+	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_TZ | \
+	    BATCHJOB_READ, \
 	.prepare = reportjob_prepare, \
 	.run = reportjob_run, \
 	.arg = &(rj)

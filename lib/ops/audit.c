@@ -1,9 +1,6 @@
 /*
- * audit.c - the audit trail, read; its hash chain, checked.
- *
- * The chain itself is the database's (sql/002_audit_roles.sql): every row
- * carries sha256(previous hash || its content); audit_verify() recomputes
- * it.
+ * audit.c - the audit trail, read; its chain, checked; its head, as an
+ * anchor to keep.  The chain and its checks are lib/pg/audit.h's.
  */
 #include <stdio.h>
 
@@ -52,31 +49,74 @@ ops_audit_list(struct ops *o, const struct ops_audit_list_req *req,
 }
 
 int
-ops_audit_verify(struct ops *o, json_t **out)
+ops_audit_verify(struct ops *o, const struct ops_audit_verify_req *req,
+    json_t **out)
 {
-	struct strbuf problem = STRBUF_INIT;
-	long long first_bad = 0, rows = 0;
+	struct audit_anchor anchor;
+	struct audit_check chk;
+	char head[AUDIT_ANCHOR_TEXT];
+	bool given = req != NULL && req->anchor != NULL;
+	int rc;
+
+	*out = NULL;
+	ops_reset(o);
+	if (given && !audit_anchor_parse(req->anchor, &anchor))
+		return ops_fail(o, TALLY_EUSAGE, "anchor", "anchor must be ID:HEX "
+		    "(64 hex digits), as tallyctl audit anchor prints it");
+	if ((rc = ops_connect(o)) != 0)
+		return rc;
+	audit_check_init(&chk);
+	rc = audit_verify_chain(o->db, &anchor, given ? 1 : 0, &chk);
+	if (rc != 0) {
+		audit_check_release(&chk);
+		return ops_db_fail(o, rc, "checking the audit log");
+	}
+	audit_anchor_format(&chk.head, head, sizeof(head));
+	*out = json_pack("{s:{s:b, s:I, s:I, s:o, s:o, s:i, s:o, s:s},"
+	    " s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s},"
+	    " {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]}",
+	    "item", "intact", chk.first_bad == 0,
+	    "rows_checked", (json_int_t)chk.rows,
+	    "unkeyed", (json_int_t)chk.legacy,
+	    "first_bad", chk.first_bad != 0 ? json_integer(chk.first_bad) :
+	    json_null(),
+	    "problem", chk.first_bad != 0 ? json_string(strbuf_str(&chk.problem)) :
+	    json_null(),
+	    "anchors_reached", chk.anchors,
+	    "head", chk.head.id > 0 ? json_string(head) : json_null(),
+	    "reached", strbuf_str(&chk.reached),
+	    "columns", "name", "intact", "type", "boolean",
+	    "name", "rows_checked", "type", "integer",
+	    "name", "unkeyed", "type", "integer",
+	    "name", "first_bad", "type", "integer",
+	    "name", "problem", "type", "text",
+	    "name", "anchors_reached", "type", "integer",
+	    "name", "head", "type", "text",
+	    "name", "reached", "type", "text");
+	audit_check_release(&chk);
+	return 0;
+}
+
+int
+ops_audit_anchor(struct ops *o, json_t **out)
+{
+	struct audit_anchor head;
+	char text[AUDIT_ANCHOR_TEXT];
 	int rc;
 
 	*out = NULL;
 	ops_reset(o);
 	if ((rc = ops_connect(o)) != 0)
 		return rc;
-	rc = audit_verify(o->db, &first_bad, &rows, &problem);
-	if (rc != 0) {
-		strbuf_release(&problem);
-		return ops_db_fail(o, rc, "checking the audit log");
-	}
-	*out = json_pack("{s:{s:b, s:I, s:o, s:o}, s:[{s:s, s:s}, {s:s, s:s},"
-	    " {s:s, s:s}, {s:s, s:s}]}",
-	    "item", "intact", first_bad == 0, "rows_checked", (json_int_t)rows,
-	    "first_bad", first_bad != 0 ? json_integer(first_bad) : json_null(),
-	    "problem", first_bad != 0 ? json_string(strbuf_str(&problem)) :
-	    json_null(),
-	    "columns", "name", "intact", "type", "boolean",
-	    "name", "rows_checked", "type", "integer",
-	    "name", "first_bad", "type", "integer",
-	    "name", "problem", "type", "text");
-	strbuf_release(&problem);
+	if ((rc = audit_head(o->db, &head)) != 0)
+		return ops_db_fail(o, rc, "reading the audit log's head");
+	if (head.id == 0)
+		return ops_fail(o, TALLY_ENOTFOUND, NULL, "the audit log is "
+		    "empty: no anchor yet");
+	audit_anchor_format(&head, text, sizeof(text));
+	*out = json_pack("{s:{s:I, s:s}, s:[{s:s, s:s}, {s:s, s:s}]}",
+	    "item", "id", (json_int_t)head.id, "anchor", text,
+	    "columns", "name", "id", "type", "integer",
+	    "name", "anchor", "type", "text");
 	return 0;
 }

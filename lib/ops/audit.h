@@ -1,7 +1,7 @@
 /*
- * ops/audit.h - reading the audit trail and checking its hash chain (the
- * contract is ops/ops.h; recording is ops_audit() in ops/ops.h, on
- * lib/pg/audit.h).
+ * ops/audit.h - reading the audit trail, checking its chain, its head as
+ * an anchor (the contract is ops/ops.h; recording is ops_audit() in
+ * ops/ops.h, on lib/pg/audit.h).
  */
 #ifndef TALLY_OPS_AUDIT_H
 #define TALLY_OPS_AUDIT_H
@@ -24,11 +24,25 @@ struct ops_audit_list_req {
 int ops_audit_list(struct ops *o, const struct ops_audit_list_req *req,
     json_t **out);
 
+struct ops_audit_verify_req {
+	const char *anchor;	/* "ID:HEX" kept outside the database, or NULL */
+};
+
 /*
- * Recompute the chain.  The item: intact, rows_checked, first_bad (the
- * first row altered or following a removed one; null when intact),
- * problem.  A broken chain is an answer, not a failure: 0 is returned.
+ * Check the chain with the audit key (lib/pg/audit.h): every row's MAC,
+ * ids without gaps, and that it reaches the newest anchor in job_runs and
+ * req->anchor (req may be NULL).  The item: intact, rows_checked,
+ * unkeyed (rows from before the keyed chain), first_bad (the first row
+ * altered, removed or missing; null when intact), problem,
+ * anchors_reached, head ("ID:HEX"), reached (one line per anchor).  A
+ * broken chain is an answer, not a failure: 0 is returned.  No key:
+ * TALLY_ECONFIG; a malformed anchor: TALLY_EUSAGE on field "anchor".
  */
-int ops_audit_verify(struct ops *o, json_t **out);
+int ops_audit_verify(struct ops *o, const struct ops_audit_verify_req *req,
+    json_t **out);
+
+/* The chain's head, for an admin to keep: the item id, anchor ("ID:HEX").
+ * TALLY_ENOTFOUND for an empty log. */
+int ops_audit_anchor(struct ops *o, json_t **out);
 
 #endif

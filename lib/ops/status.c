@@ -20,6 +20,7 @@
 #include "ops/status.h"
 #include "pg/db.h"
 #include "pg/dbarray.h"
+#include "pg/readdb.h"
 
 #define HEALTH_TIMEOUT_MS 2000L
 
@@ -415,6 +416,161 @@ status_alerts(struct status *st, struct db *db)
 	return 0;
 }
 
+/* "12 B", "3.4 MB" */
+static void
+bytes_text(long long n, char *buf, size_t len)
+{
+	if (n < 1024)
+		snprintf(buf, len, "%lld B", n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%.1f kB", (double)n / 1024.0);
+	else
+		snprintf(buf, len, "%.1f MB", (double)n / (1024.0 * 1024.0));
+}
+
+/*
+ * The read database (read_database_url), as the reports see it: a copy
+ * of the primary, and how far behind.  Appends to the summary; a read
+ * database the programs could not use fails the check.
+ */
+static enum check_state
+status_read_db(struct status *st, struct db *db, json_t *facts,
+    struct strbuf *line)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct readdb_look l;
+	struct db *read = NULL;
+	enum check_state s = CHECK_OK;
+	json_t *r = json_object();
+	char at[PERIOD_ISO_MAX], b[32];
+
+	strbuf_addstr(line, line->len > 0 ? "; read database " :
+	    "read database ");
+	if (db_connect_url(&read, st->cfg->read_database_url, "tallyctl-status",
+	    "tally_report") != 0) {
+		strbuf_addstr(line, "unreachable (reports and reconcile "
+		    "exit 69)");
+		json_object_set_new(r, "error", json_string("unreachable"));
+		s = CHECK_FAIL;
+	} else if (readdb_check(db, read, &why) != 0) {
+		strbuf_addf(line, "refused: %s", strbuf_str(&why));
+		json_object_set_new(r, "error", json_string(strbuf_str(&why)));
+		s = CHECK_FAIL;
+	} else if (readdb_look(db, read, &l) != 0) {
+		strbuf_addf(line, "cannot tell its position: %s",
+		    db_errmsg(read));
+		s = CHECK_FAIL;
+	} else {
+		bytes_text(l.behind_bytes, b, sizeof(b));
+		json_object_set_new(r, "standby", json_boolean(l.standby));
+		json_object_set_new(r, "caught_up", json_boolean(l.caught_up));
+		json_object_set_new(r, "behind_bytes",
+		    json_integer(l.behind_bytes));
+		if (l.replayed_known) {
+			period_format_utc_us(l.replayed, at);
+			json_object_set_new(r, "replayed_until",
+			    json_string(at));
+		}
+		if (!l.standby)
+			strbuf_addstr(line, "is the primary itself");
+		else if (l.caught_up)
+			strbuf_addstr(line, "caught up");
+		else if (l.replayed_known)
+			strbuf_addf(line, "%s behind, replayed up to %s", b,
+			    at);
+		else
+			strbuf_addf(line, "%s behind, nothing replayed yet", b);
+	}
+	json_object_set_new(facts, "read_database", r);
+	db_free(read);
+	strbuf_release(&why);
+	return s;
+}
+
+/*
+ * The standbys streaming from the primary (sql/081: tally_replicas()),
+ * slots no standby uses, and the read database.  Warns when one is not
+ * streaming or lags by more than read_lag_wait, the wait an --as-of
+ * allows it.
+ */
+static int
+status_replicas(struct status *st, struct db *db)
+{
+	const char *params[1] = { "tally_replicas()" };
+	struct strbuf line = STRBUF_INIT;
+	enum check_state s = CHECK_NONE, rs;
+	PGresult *res = NULL;
+	json_t *facts = json_object(), *list = json_array();
+	char *v = NULL, b[32];
+	int rc, i;
+
+	rc = db_query_value(db, &v, "SELECT (to_regprocedure($1) IS NOT NULL)"
+	    "::text", 1, params);
+	if (rc == 0 && v != NULL && strcmp(v, "true") == 0)
+		rc = db_query(db, &res, "SELECT name, state, sync_state,"
+		    " slot, behind_bytes,"
+		    " round(replay_lag_seconds::numeric, 3)::text, wal_status"
+		    " FROM tally_replicas()", 0, NULL);
+	free(v);
+	if (rc != 0)
+		goto out;
+	for (i = 0; res != NULL && i < PQntuples(res); i++) {
+		const char *name = db_value(res, i, 0);
+		const char *state = db_value(res, i, 1);
+		const char *lag = db_value(res, i, 5);
+		long long behind = db_value_ll(res, i, 4, -1);
+		bool streaming = state != NULL &&
+		    strcmp(state, "streaming") == 0;
+
+		json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o,"
+		    " s:o, s:o, s:o}", "name", jstr_or_null(name),
+		    "state", jstr_or_null(state),
+		    "sync_state", jstr_or_null(db_value(res, i, 2)),
+		    "slot", jstr_or_null(db_value(res, i, 3)),
+		    "behind_bytes", jll_or_null(res, i, 4),
+		    "replay_lag_seconds", lag != NULL ?
+		    json_real(strtod(lag, NULL)) : json_null(),
+		    "wal_status", jstr_or_null(db_value(res, i, 6))));
+		if (s == CHECK_NONE)
+			s = CHECK_OK;
+		if (!streaming || (lag != NULL &&
+		    strtod(lag, NULL) > (double)st->cfg->read_lag_wait))
+			s = CHECK_WARN;
+		if (name == NULL)
+			name = db_value(res, i, 3);
+		strbuf_addf(&line, "%s%s %s", i > 0 ? ", " : "",
+		    name != NULL ? name : "a standby",
+		    state != NULL ? state : "(unknown)");
+		if (behind >= 0) {
+			bytes_text(behind, b, sizeof(b));
+			strbuf_addf(&line, " %s behind", b);
+		} else {
+			strbuf_addstr(&line, " (its position needs "
+			    "pg_read_all_stats)");
+		}
+		if (lag != NULL)
+			strbuf_addf(&line, ", replay lag %s s", lag);
+	}
+	json_object_set_new(facts, "standbys", list);
+	if (st->cfg->read_database_url != NULL &&
+	    st->cfg->read_database_url[0] != '\0') {
+		rs = status_read_db(st, db, facts, &line);
+		if (s == CHECK_NONE || rs > s)
+			s = rs;
+	}
+	if (s == CHECK_NONE)
+		status_add(st, "replicas", s, facts, "no standby, no "
+		    "read_database_url: everything reads the primary");
+	else
+		status_add(st, "replicas", s, facts, "%s", strbuf_str(&line));
+	facts = NULL;
+out:
+	json_decref(facts);
+	PQclear(res);
+	strbuf_release(&line);
+	return rc;
+}
+
 /* The programs systemd runs, and how often: a program whose last run is
  * much older than that has stopped running (a disabled timer, a crash
  * that left its job_runs row RUNNING). */
@@ -632,6 +788,8 @@ status_database(struct ops *o, struct status *st, struct db *db)
 		rc = status_reconcile(st, db);
 	if (rc == 0)
 		rc = status_alerts(st, db);
+	if (rc == 0)
+		rc = status_replicas(st, db);
 	if (rc == 0)
 		rc = status_programs(st, db);
 	if (rc != 0)

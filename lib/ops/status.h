@@ -22,6 +22,11 @@
  *              than fulfil_sla_minutes
  *   reconcile  open reconcile cases, warning from reconcile_severity
  *   alerts     alerts firing, and alerts alert_url did not take
+ *   replicas   each standby streaming from the primary (its state, bytes
+ *              of WAL behind, replay lag), slots no standby uses, and the
+ *              read database (read_database_url): caught up, or how far
+ *              behind; warns past read_lag_wait, fails when the programs
+ *              could not read there
  *   programs   job_runs: the last run of each program, its result, the
  *              last success, and whether a scheduled one is overdue
  *

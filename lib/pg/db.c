@@ -79,30 +79,6 @@ set_error(struct db *db, const char *sqlstate, const char *msg)
 	    sqlstate != NULL ? sqlstate : "");
 }
 
-static int
-set_role(struct db *db)
-{
-	char *ident;
-	struct strbuf sql = STRBUF_INIT;
-	int rc;
-
-	if (db->role == NULL)
-		return 0;
-	/* A role name is an identifier, not a value: it cannot be a $n
-	 * parameter, so it is quoted by libpq instead.  It comes from our
-	 * code, never from input. */
-	ident = PQescapeIdentifier(db->conn, db->role, strlen(db->role));
-	if (ident == NULL) {
-		set_error(db, NULL, PQerrorMessage(db->conn));
-		return TALLY_EDB;
-	}
-	strbuf_addf(&sql, "SET ROLE %s", ident);
-	PQfreemem(ident);
-	rc = db_simple(db, strbuf_str(&sql));
-	strbuf_release(&sql);
-	return rc;
-}
-
 /* Server notices ("relation already exists, skipping") are not ours to
  * print on stderr unasked; warnings still are. */
 static void
@@ -115,19 +91,73 @@ notice_to_log(void *arg, const char *message)
 		log_debug("database: %.*s", (int)strcspn(message, "\n"), message);
 }
 
+/*
+ * The connection parameters: every one the URL sets, except that a
+ * program's role replaces the URL's user and password.  A program logs
+ * in as its own role (tally_receiver, tally_batch, ...), so RESET ROLE or
+ * SET ROLE in its session can reach no other role's rights; its password,
+ * if the server wants one, comes from the libpq password file (PGPASSFILE),
+ * never from a URL that another program's login shares.
+ */
+static int
+conn_params(struct db *db, const char ***keys, const char ***vals,
+    PQconninfoOption **opts)
+{
+	PQconninfoOption *o;
+	size_t n = 0, i = 0;
+	bool timeout = false;
+
+	*opts = PQconninfoParse(db->conninfo, NULL);
+	if (*opts == NULL)
+		return TALLY_ECONFIG;
+	for (o = *opts; o->keyword != NULL; o++)
+		n++;
+	*keys = xcalloc(n + 4, sizeof(**keys));
+	*vals = xcalloc(n + 4, sizeof(**vals));
+	for (o = *opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (db->role != NULL && (strcmp(o->keyword, "user") == 0 ||
+		    strcmp(o->keyword, "password") == 0))
+			continue;
+		if (strcmp(o->keyword, "connect_timeout") == 0)
+			timeout = true;
+		(*keys)[i] = o->keyword;
+		(*vals)[i++] = o->val;
+	}
+	if (db->role != NULL) {
+		(*keys)[i] = "user";
+		(*vals)[i++] = db->role;
+	}
+	(*keys)[i] = "fallback_application_name";
+	(*vals)[i++] = db->appname;
+	if (!timeout) {
+		(*keys)[i] = "connect_timeout";
+		(*vals)[i++] = "10";
+	}
+	return 0;
+}
+
 static int
 open_conn(struct db *db)
 {
-	const char *keys[] = { "dbname", "fallback_application_name",
-		"connect_timeout", NULL };
-	const char *vals[] = { db->conninfo, db->appname, "10", NULL };
+	const char **keys = NULL, **vals = NULL;
+	PQconninfoOption *opts = NULL;
 	int rc;
 
 	if (db->conn != NULL)
 		PQfinish(db->conn);
-	/* expand_dbname: the URL may be a conninfo string or a URI and its
-	 * own settings win over ours, except fallback_application_name */
-	db->conn = PQconnectdbParams(keys, vals, 1);
+	db->conn = NULL;
+	rc = conn_params(db, &keys, &vals, &opts);
+	if (rc == 0)
+		db->conn = PQconnectdbParams(keys, vals, 0);
+	free(keys);
+	free(vals);
+	PQconninfoFree(opts);
+	if (rc != 0) {
+		set_error(db, NULL, "not a valid connection string");
+		return rc;
+	}
 	if (db->conn == NULL) {
 		set_error(db, NULL, "out of memory connecting");
 		return TALLY_ENOMEM;
@@ -137,9 +167,6 @@ open_conn(struct db *db)
 		return TALLY_EUNAVAIL;
 	}
 	PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
-	rc = set_role(db);
-	if (rc != 0)
-		return rc;
 	set_error(db, NULL, "");
 	return 0;
 }
@@ -173,11 +200,15 @@ db_connect_url(struct db **out, const char *conninfo, const char *appname,
 
 	rc = open_conn(db);
 	if (rc != 0) {
-		log_err("cannot connect to the database: %s%s",
+		log_err("cannot connect to the database%s%s: %s%s",
+		    role != NULL ? " as " : "", role != NULL ? role : "",
 		    strbuf_str(&db->errmsg),
 		    getenv("TALLY_DATABASE_URL") == NULL && conninfo == NULL ?
 		    " (no TALLY_DATABASE_URL: is the embedded cluster up? run "
-		    "'tallyctl db up')" : "");
+		    "'tallyctl db up')" : role != NULL ? " (each program logs "
+		    "in as its own role: the role must be able to LOGIN and its "
+		    "password, if any, be in the libpq password file; see "
+		    "docs/DEPLOY.md)" : "");
 		db_free(db);
 		return rc == TALLY_EDB ? TALLY_EUNAVAIL : rc;
 	}
@@ -209,6 +240,12 @@ PGconn *
 db_conn(struct db *db)
 {
 	return db->conn;
+}
+
+void
+db_set_error(struct db *db, const char *msg)
+{
+	set_error(db, NULL, msg);
 }
 
 const char *
@@ -491,4 +528,145 @@ db_value_ll(const PGresult *res, int row, int col, long long dflt)
 	if (errno != 0 || end == v || *end != '\0')
 		return dflt;
 	return n;
+}
+
+/* Pieces of COPY data handed to libpq at a time. */
+#define COPY_PIECE (64 * 1024)
+
+/* One value in COPY's text format: backslash escapes, \N for NULL. */
+static void
+copy_value(struct strbuf *sb, const PGresult *res, int col)
+{
+	const char *v;
+	int n;
+
+	if (PQgetisnull(res, 0, col)) {
+		strbuf_addstr(sb, "\\N");
+		return;
+	}
+	v = PQgetvalue(res, 0, col);
+	n = PQgetlength(res, 0, col);
+	for (int i = 0; i < n; i++) {
+		switch (v[i]) {
+		case '\\':
+			strbuf_addstr(sb, "\\\\");
+			break;
+		case '\t':
+			strbuf_addstr(sb, "\\t");
+			break;
+		case '\n':
+			strbuf_addstr(sb, "\\n");
+			break;
+		case '\r':
+			strbuf_addstr(sb, "\\r");
+			break;
+		default:
+			strbuf_addch(sb, v[i]);
+		}
+	}
+}
+
+static int
+copy_put(struct db *to, struct strbuf *sb)
+{
+	int rc = 0;
+
+	if (sb->len > 0 &&
+	    PQputCopyData(to->conn, sb->buf, (int)sb->len) != 1) {
+		set_error(to, NULL, PQerrorMessage(to->conn));
+		rc = TALLY_EUNAVAIL;
+	}
+	strbuf_reset(sb);
+	return rc;
+}
+
+/* The query's rows into the COPY; from's failure is returned. */
+static int
+copy_stream(struct db *from, const char *sql, int nparams,
+    const char *const *params, struct db *to, long long *n, int *put_rc)
+{
+	struct strbuf sb = STRBUF_INIT;
+	PGresult *r;
+	ExecStatusType st;
+	int rc = 0;
+
+	if (!PQsendQueryParams(from->conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0) || !PQsetSingleRowMode(from->conn))
+		rc = fail_result(from, NULL, PGRES_TUPLES_OK);
+	/* every result is read, even after a failure, so from stays usable */
+	while ((r = PQgetResult(from->conn)) != NULL) {
+		st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (rc == 0 && *put_rc == 0) {
+				for (int c = 0; c < PQnfields(r); c++) {
+					if (c > 0)
+						strbuf_addch(&sb, '\t');
+					copy_value(&sb, r, c);
+				}
+				strbuf_addch(&sb, '\n');
+				(*n)++;
+				if (sb.len >= COPY_PIECE)
+					*put_rc = copy_put(to, &sb);
+			}
+			PQclear(r);
+		} else if (st == PGRES_TUPLES_OK || rc != 0) {
+			PQclear(r);
+		} else {
+			rc = fail_result(from, r, PGRES_TUPLES_OK);
+		}
+	}
+	if (rc == 0 && *put_rc == 0)
+		*put_rc = copy_put(to, &sb);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int
+db_copy_rows(struct db *from, const char *sql, int nparams,
+    const char *const *params, struct db *to, const char *copy_sql,
+    long long *rows)
+{
+	PGresult *r;
+	long long n = 0;
+	int rc, put_rc = 0, end_rc;
+
+	if (rows != NULL)
+		*rows = 0;
+	if (from->conn == NULL || to->conn == NULL) {
+		set_error(from->conn == NULL ? from : to, NULL,
+		    "not connected");
+		return TALLY_EUNAVAIL;
+	}
+	r = PQexec(to->conn, copy_sql);
+	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN)
+		return fail_result(to, r, PGRES_COPY_IN);
+	PQclear(r);
+	rc = copy_stream(from, sql, nparams, params, to, &n, &put_rc);
+	/* an aborted COPY fails on the server, which leaves its
+	 * transaction aborted: no half of the rows stays */
+	if (PQputCopyEnd(to->conn, rc != 0 || put_rc != 0 ?
+	    "the rows' query failed" : NULL) != 1 && put_rc == 0) {
+		set_error(to, NULL, PQerrorMessage(to->conn));
+		put_rc = TALLY_EUNAVAIL;
+	}
+	end_rc = 0;
+	while ((r = PQgetResult(to->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && end_rc == 0)
+			end_rc = fail_result(to, r, PGRES_COMMAND_OK);
+		else
+			PQclear(r);
+	}
+	if (rc != 0) {
+		/* the caller reads one handle: to's, which failed because
+		 * from did */
+		set_error(to, from->sqlstate, strbuf_str(&from->errmsg));
+		return rc;
+	}
+	if (put_rc != 0)
+		return put_rc;
+	if (end_rc != 0)
+		return end_rc;
+	if (rows != NULL)
+		*rows = n;
+	return 0;
 }

@@ -19,9 +19,16 @@ struct db;
 /*
  * Connect using TALLY_DATABASE_URL (a conninfo string or URI) or, when it is
  * unset, the embedded cluster's unix socket ($TALLY_HOME/pg/run, default
- * ./var).  appname becomes fallback_application_name.  When role is not
- * NULL the session runs as that role (SET ROLE): the privileges of
- * tally_receiver / tally_batch / tally_admin / tally_report apply.
+ * ./var).  appname becomes fallback_application_name.
+ *
+ * role NULL logs in as the URL says: the schema owner, for tallyctl db,
+ * migrate, backup and restore (and tests).  Otherwise the session LOGS IN
+ * as that role (tally_receiver, tally_batch, tally_admin, tally_report):
+ * it replaces the URL's user, and the URL's password is dropped (a
+ * password comes from the libpq password file, PGPASSFILE).  There is no
+ * SET ROLE, so RESET ROLE or SET ROLE in the session cannot reach another
+ * role's rights.  The embedded cluster lets its OS user log in as each of
+ * these roles by peer authentication (lib/pg/pgembed.c).
  * On failure *out is NULL, the reason is logged, and TALLY_EUNAVAIL (or
  * TALLY_ECONFIG for a malformed URL) is returned.
  */
@@ -36,6 +43,9 @@ void db_free(struct db *db);
 char *db_default_url(void);
 
 PGconn *db_conn(struct db *db);
+/* Put an error of the caller's own on the handle (no SQLSTATE), for a
+ * caller that reports db_errmsg(): the audit key that cannot be read. */
+void db_set_error(struct db *db, const char *msg);
 const char *db_errmsg(const struct db *db);	/* "" when none */
 const char *db_sqlstate(const struct db *db);	/* "" when none */
 /* Classify a SQLSTATE (NULL: connection-level failure). */
@@ -64,6 +74,20 @@ int db_query(struct db *db, PGresult **res, const char *sql, int nparams,
  * copied into a newly allocated string (caller frees; NULL for SQL NULL). */
 int db_query_value(struct db *db, char **value, const char *sql, int nparams,
     const char *const *params);
+
+/*
+ * Stream the rows of a query on from into a COPY on to (copy_sql: "COPY
+ * t (cols) FROM STDIN"), one row at a time (single-row mode), so memory
+ * stays flat whatever their number: rows read on a standby, written on
+ * the primary.  Every column goes as text, in order.  *rows (optional)
+ * gets the count.  When either side fails, the other is cleaned up (the
+ * COPY aborted, the query's results drained) and the failure returned,
+ * classified, with its message (and SQLSTATE) on to, whose transaction
+ * is then aborted and must be rolled back.
+ */
+int db_copy_rows(struct db *from, const char *sql, int nparams,
+    const char *const *params, struct db *to, const char *copy_sql,
+    long long *rows);
 
 /* Plain statements without parameters (BEGIN, SET ..., a migration). */
 int db_simple(struct db *db, const char *sql);

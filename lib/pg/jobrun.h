@@ -51,8 +51,10 @@ void jobrun_output_json(struct jobrun *jr, json_t *value);
 /*
  * Finish the row: status OK for result 0, PROBLEMS for TALLY_EPROBLEMS,
  * FAILED for anything else; message NULL means tally_strerror(result) for
- * failures and none otherwise.  When the connection was lost it is
- * re-established once.  Frees jr.  Returns 0 or the TALLY_E* code of the
+ * failures and none otherwise.  The row also gets the audit chain's head
+ * (audit_anchor_id, audit_anchor_mac: an anchor, lib/pg/audit.h), which
+ * is logged as "PROGRAM: run N STATUS; audit anchor ID:HEX".  When the
+ * connection was lost it is re-established once.  Frees jr.  Returns 0 or the TALLY_E* code of the
  * failed update (logged; the program's own exit status should not change
  * because of it).
  */

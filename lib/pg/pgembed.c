@@ -16,8 +16,10 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "pg/audit.h"
 #include "pg/pgchild.h"
 #include "pg/pgembed.h"
+#include "pg/pgembed_int.h"
 #include "base/strbuf.h"
 
 char *
@@ -49,17 +51,8 @@ pgembed_socket_dir(const char *home)
 	return strbuf_detach(&sb, NULL);
 }
 
-struct layout {
-	char *home, *pg, *data, *run, *logdir, *logfile;
-	char bindir[PATH_MAX];
-	int version;		/* major version of the binaries */
-	uid_t uid;		/* the user the server runs as */
-	gid_t gid;
-	const char *user;	/* NULL when we are not root */
-};
-
-static void
-layout_free(struct layout *l)
+void
+pgembed_layout_free(struct pgembed_layout *l)
 {
 	free(l->home);
 	free(l->pg);
@@ -90,7 +83,7 @@ is_exec(const char *dir, const char *prog)
 
 /* $TALLY_PG_BINDIR, else the newest /usr/lib/postgresql/N/bin with initdb. */
 static int
-find_bindir(struct layout *l, struct strbuf *err)
+find_bindir(struct pgembed_layout *l, struct strbuf *err)
 {
 	const char *env = getenv("TALLY_PG_BINDIR");
 	const char *libdir;
@@ -136,8 +129,9 @@ find_bindir(struct layout *l, struct strbuf *err)
 	return 0;
 }
 
-static int
-layout_init(struct layout *l, struct strbuf *err)
+int
+pgembed_layout_init(struct pgembed_layout *l, const char *sub,
+    struct strbuf *err)
 {
 	const char *user;
 	struct passwd *pw;
@@ -145,7 +139,7 @@ layout_init(struct layout *l, struct strbuf *err)
 
 	memset(l, 0, sizeof(*l));
 	l->home = pgembed_home();
-	l->pg = joinpath(l->home, "pg");
+	l->pg = joinpath(l->home, sub);
 	l->data = joinpath(l->pg, "data");
 	l->run = joinpath(l->pg, "run");
 	l->logdir = joinpath(l->pg, "log");
@@ -185,8 +179,8 @@ layout_init(struct layout *l, struct strbuf *err)
  * stderr appended to the cluster log (so a failure can be quoted from it).
  * Returns the exit status, or -1 if it could not run.
  */
-static int
-run_as(const struct layout *l, char *const argv[], bool quiet)
+int
+pgembed_run_as(const struct pgembed_layout *l, char *const argv[], bool quiet)
 {
 	struct pgchild_spec s;
 
@@ -200,9 +194,9 @@ run_as(const struct layout *l, char *const argv[], bool quiet)
 	return pgchild_spawn(&s);
 }
 
-static int
-mkdir_owned(const struct layout *l, const char *path, mode_t mode,
-    struct strbuf *err)
+int
+pgembed_mkdir_owned(const struct pgembed_layout *l, const char *path,
+    mode_t mode, struct strbuf *err)
 {
 	if (mkdir(path, mode) != 0 && errno != EEXIST) {
 		strbuf_addf(err, "cannot create %s: %s", path, strerror(errno));
@@ -221,8 +215,8 @@ mkdir_owned(const struct layout *l, const char *path, mode_t mode,
 }
 
 /* The last few lines of the server log, for an error message. */
-static void
-log_tail(const struct layout *l, struct strbuf *err)
+void
+pgembed_log_tail(const struct pgembed_layout *l, struct strbuf *err)
 {
 	FILE *f = fopen(l->logfile, "r");
 	char line[512], last[3][512];
@@ -241,8 +235,8 @@ log_tail(const struct layout *l, struct strbuf *err)
 }
 
 /* PG_VERSION of an existing cluster, or 0 when there is none. */
-static int
-data_version(const struct layout *l)
+int
+pgembed_data_version(const struct pgembed_layout *l)
 {
 	char *p = joinpath(l->data, "PG_VERSION");
 	FILE *f = fopen(p, "r");
@@ -257,8 +251,9 @@ data_version(const struct layout *l)
 	return v;
 }
 
-static int
-write_settings(const struct layout *l, struct strbuf *err)
+int
+pgembed_write_settings(const struct pgembed_layout *l, const char *extra,
+    struct strbuf *err)
 {
 	char *p = joinpath(l->data, "tally.conf");
 	FILE *f = fopen(p, "w");
@@ -281,7 +276,16 @@ write_settings(const struct layout *l, struct strbuf *err)
 	    "max_wal_size = 2GB\n"
 	    "logging_collector = off\n"
 	    "log_min_messages = warning\n"
-	    "timezone = 'UTC'\n", l->run, PGEMBED_PORT);
+	    "timezone = 'UTC'\n"
+	    /* a standby (tallyctl db replica up) streams over the socket; a
+	     * stopped one holds back at most this much WAL in its slot */
+	    "wal_level = replica\n"
+	    "max_wal_senders = 10\n"
+	    "max_replication_slots = 10\n"
+	    "max_slot_wal_keep_size = " PGEMBED_SLOT_KEEP "\n"
+	    /* lets a standby tell it is idle, not behind (lib/pg/readdb.c) */
+	    "track_commit_timestamp = on\n"
+	    "%s", l->run, PGEMBED_PORT, extra != NULL ? extra : "");
 	/* Throwaway test clusters only: durability costs a flush per commit
 	 * and per CREATE DATABASE, and a test run never survives a crash
 	 * anyway.  Never set for a cluster that holds real data (the
@@ -299,8 +303,77 @@ write_settings(const struct layout *l, struct strbuf *err)
 	return rc;
 }
 
+/* The roles the embedded cluster's OS user may log in as. */
+static const char *const login_roles[] = {
+	PGEMBED_SUPERUSER, "tally_receiver", "tally_batch", "tally_admin",
+	"tally_admin_api", "tally_report",
+};
+
 static int
-initdb(const struct layout *l, struct strbuf *err)
+write_owned(const struct pgembed_layout *l, const char *name, const char *text,
+    struct strbuf *err)
+{
+	char *p = joinpath(l->data, name);
+	FILE *f = fopen(p, "w");
+	int rc = 0;
+
+	if (f == NULL || fputs(text, f) < 0)
+		rc = TALLY_ECONFIG;
+	if (f != NULL && fclose(f) != 0)
+		rc = TALLY_ECONFIG;
+	if (rc == 0 && l->user != NULL && chown(p, l->uid, l->gid) != 0)
+		rc = TALLY_ECONFIG;
+	if (rc == 0 && chmod(p, 0600) != 0)
+		rc = TALLY_ECONFIG;
+	if (rc != 0)
+		strbuf_addf(err, "cannot write %s: %s", p, strerror(errno));
+	free(p);
+	return rc;
+}
+
+/*
+ * Who may log in, rewritten at every start (an older cluster made with
+ * --auth=trust is converted): the unix socket only, peer authentication,
+ * and only the OS user that runs tallyctl db up may log in, as the owner or
+ * as each program's role.  The socket directory (0700) already keeps other
+ * users out; peer authentication makes the role name a claim the kernel
+ * vouches for instead of a free choice.
+ */
+static int
+write_auth(const struct pgembed_layout *l, struct strbuf *err)
+{
+	struct strbuf hba = STRBUF_INIT, ident = STRBUF_INIT;
+	struct passwd *pw = getpwuid(geteuid());
+	size_t i;
+	int rc;
+
+	if (pw == NULL || pw->pw_name == NULL) {
+		strbuf_addf(err, "no user name for uid %u: peer authentication "
+		    "needs one", (unsigned)geteuid());
+		return TALLY_ECONFIG;
+	}
+	/* replication (tallyctl db replica): pg_basebackup and the standby's
+	 * walreceiver run as the server's OS user and connect as the owner */
+	strbuf_addstr(&hba, "# written by tallyctl db up at every start: unix "
+	    "socket, peer authentication\n"
+	    "local all all peer map=tally\n"
+	    "local replication " PGEMBED_SUPERUSER " peer map=tally\n");
+	strbuf_addstr(&ident, "# written by tallyctl db up at every start: the "
+	    "OS user it ran as may log in as each tally role\n");
+	for (i = 0; i < sizeof(login_roles) / sizeof(login_roles[0]); i++)
+		strbuf_addf(&ident, "tally %s %s\n", pw->pw_name, login_roles[i]);
+	if (l->user != NULL && strcmp(l->user, pw->pw_name) != 0)
+		strbuf_addf(&ident, "tally %s %s\n", l->user, PGEMBED_SUPERUSER);
+	rc = write_owned(l, "pg_hba.conf", strbuf_str(&hba), err);
+	if (rc == 0)
+		rc = write_owned(l, "pg_ident.conf", strbuf_str(&ident), err);
+	strbuf_release(&hba);
+	strbuf_release(&ident);
+	return rc;
+}
+
+static int
+initdb(const struct pgembed_layout *l, struct strbuf *err)
 {
 	char prog[PATH_MAX + 16];
 	char *conf;
@@ -312,10 +385,11 @@ initdb(const struct layout *l, struct strbuf *err)
 	{
 		char *const argv[] = { prog, (char *)"-D", l->data,
 			(char *)"-U", (char *)PGEMBED_SUPERUSER,
-			(char *)"--auth=trust", (char *)"--encoding=UTF8",
+			(char *)"--auth-local=peer",
+			(char *)"--auth-host=reject", (char *)"--encoding=UTF8",
 			(char *)"--locale=C.UTF-8", (char *)"--no-instructions",
 			NULL };
-		st = run_as(l, argv, true);
+		st = pgembed_run_as(l, argv, true);
 	}
 	if (st != 0) {
 		strbuf_addf(err, "initdb failed (exit %d) for %s", st, l->data);
@@ -323,7 +397,7 @@ initdb(const struct layout *l, struct strbuf *err)
 			strbuf_addf(err, " as user %s: every directory above it "
 			    "must be searchable by that user, or set TALLY_HOME "
 			    "to one that is (e.g. /var/lib/tally)", l->user);
-		log_tail(l, err);
+		pgembed_log_tail(l, err);
 		return TALLY_ECONFIG;
 	}
 	conf = joinpath(l->data, "postgresql.conf");
@@ -339,19 +413,19 @@ initdb(const struct layout *l, struct strbuf *err)
 }
 
 static int
-ctl_status(const struct layout *l)
+ctl_status(const struct pgembed_layout *l)
 {
 	char prog[PATH_MAX + 16];
 	char *const argv[] = { prog, (char *)"status", (char *)"-D", l->data,
 		NULL };
 
 	snprintf(prog, sizeof(prog), "%s/pg_ctl", l->bindir);
-	return run_as(l, argv, true);
+	return pgembed_run_as(l, argv, true);
 }
 
 /* Is some other server already answering on our socket? */
 static bool
-socket_answers(const struct layout *l)
+socket_answers(const struct pgembed_layout *l)
 {
 	char conninfo[PATH_MAX + 64];
 
@@ -361,7 +435,7 @@ socket_answers(const struct layout *l)
 }
 
 static int
-create_database(const struct layout *l, struct strbuf *err)
+create_database(const struct pgembed_layout *l, struct strbuf *err)
 {
 	char conninfo[PATH_MAX + 128];
 	PGconn *c;
@@ -401,20 +475,69 @@ create_database(const struct layout *l, struct strbuf *err)
 	return rc;
 }
 
+bool
+pgembed_running(const struct pgembed_layout *l)
+{
+	return ctl_status(l) == 0;
+}
+
+int
+pgembed_start(const struct pgembed_layout *l, struct strbuf *err)
+{
+	char prog[PATH_MAX + 16];
+	char *const argv[] = { prog, (char *)"start", (char *)"-w",
+		(char *)"-t", (char *)"60", (char *)"-D", l->data,
+		(char *)"-l", l->logfile, NULL };
+	int st;
+
+	if (socket_answers(l)) {
+		strbuf_addf(err, "another server already listens on "
+		    "%s/.s.PGSQL.%d but it is not this cluster: stop it "
+		    "or use another TALLY_HOME", l->run, PGEMBED_PORT);
+		return TALLY_EUNAVAIL;
+	}
+	snprintf(prog, sizeof(prog), "%s/pg_ctl", l->bindir);
+	st = pgembed_run_as(l, argv, true);
+	if (st != 0) {
+		strbuf_addf(err, "pg_ctl start failed (exit %d); server "
+		    "log %s:", st, l->logfile);
+		pgembed_log_tail(l, err);
+		return TALLY_EUNAVAIL;
+	}
+	return 0;
+}
+
+int
+pgembed_stop(const struct pgembed_layout *l, struct strbuf *err)
+{
+	char prog[PATH_MAX + 16];
+	char *const argv[] = { prog, (char *)"stop", (char *)"-w",
+		(char *)"-m", (char *)"fast", (char *)"-D", l->data, NULL };
+	int st;
+
+	snprintf(prog, sizeof(prog), "%s/pg_ctl", l->bindir);
+	st = pgembed_run_as(l, argv, true);
+	if (st != 0) {
+		strbuf_addf(err, "pg_ctl stop failed (exit %d)", st);
+		pgembed_log_tail(l, err);
+		return TALLY_EUNAVAIL;
+	}
+	return 0;
+}
+
 int
 pgembed_up(struct strbuf *err)
 {
-	struct layout l;
-	char prog[PATH_MAX + 16];
-	int rc, v, st;
+	struct pgembed_layout l;
+	int rc, v;
 
-	rc = layout_init(&l, err);
+	rc = pgembed_layout_init(&l, "pg", err);
 	if (rc != 0)
 		goto out;
-	if ((rc = mkdir_owned(&l, l.home, 0755, err)) != 0 ||
-	    (rc = mkdir_owned(&l, l.pg, 0700, err)) != 0 ||
-	    (rc = mkdir_owned(&l, l.logdir, 0700, err)) != 0 ||
-	    (rc = mkdir_owned(&l, l.run, 0700, err)) != 0)
+	if ((rc = pgembed_mkdir_owned(&l, l.home, 0755, err)) != 0 ||
+	    (rc = pgembed_mkdir_owned(&l, l.pg, 0700, err)) != 0 ||
+	    (rc = pgembed_mkdir_owned(&l, l.logdir, 0700, err)) != 0 ||
+	    (rc = pgembed_mkdir_owned(&l, l.run, 0700, err)) != 0)
 		goto out;
 	if (l.user != NULL && access(l.home, F_OK) == 0) {
 		/* root may have created $TALLY_HOME itself with mode 0700 */
@@ -424,7 +547,7 @@ pgembed_up(struct strbuf *err)
 			chmod(l.home, st_home.st_mode | 0005);
 	}
 
-	v = data_version(&l);
+	v = pgembed_data_version(&l);
 	if (v == 0) {
 		rc = initdb(&l, err);
 		if (rc != 0)
@@ -438,94 +561,81 @@ pgembed_up(struct strbuf *err)
 		rc = TALLY_ECONFIG;
 		goto out;
 	}
-	rc = write_settings(&l, err);
+	rc = pgembed_write_settings(&l, NULL, err);
+	if (rc == 0)
+		rc = write_auth(&l, err);
 	if (rc != 0)
 		goto out;
 
-	if (ctl_status(&l) == 0) {
+	if (pgembed_running(&l)) {
 		log_info("embedded cluster already running (socket %s)", l.run);
-	} else {
-		if (socket_answers(&l)) {
-			strbuf_addf(err, "another server already listens on "
-			    "%s/.s.PGSQL.%d but it is not this cluster: stop it "
-			    "or use another TALLY_HOME", l.run, PGEMBED_PORT);
-			rc = TALLY_EUNAVAIL;
-			goto out;
-		}
-		snprintf(prog, sizeof(prog), "%s/pg_ctl", l.bindir);
+		/* the authentication files were just rewritten */
 		{
-			char *const argv[] = { prog, (char *)"start", (char *)"-w",
-				(char *)"-t", (char *)"60", (char *)"-D", l.data,
-				(char *)"-l", l.logfile, NULL };
-			st = run_as(&l, argv, true);
+			char prog[PATH_MAX + 16];
+
+			snprintf(prog, sizeof(prog), "%s/pg_ctl", l.bindir);
+			char *const argv[] = { prog, (char *)"reload", (char *)"-D",
+				l.data, NULL };
+
+			if (pgembed_run_as(&l, argv, true) != 0)
+				log_warning("pg_ctl reload failed: the cluster keeps "
+				    "its previous authentication settings");
 		}
-		if (st != 0) {
-			strbuf_addf(err, "pg_ctl start failed (exit %d); server "
-			    "log %s:", st, l.logfile);
-			log_tail(&l, err);
-			rc = TALLY_EUNAVAIL;
+	} else {
+		if ((rc = pgembed_start(&l, err)) != 0)
 			goto out;
-		}
 		log_info("embedded cluster started (socket %s)", l.run);
 	}
 	rc = create_database(&l, err);
+	/* the audit chain's key, which never goes into the database */
+	if (rc == 0)
+		rc = audit_key_create(NULL, err);
 out:
-	layout_free(&l);
+	pgembed_layout_free(&l);
 	return rc;
 }
 
 int
 pgembed_down(struct strbuf *err)
 {
-	struct layout l;
-	char prog[PATH_MAX + 16];
-	int rc, st;
+	struct pgembed_layout l;
+	int rc;
 
-	rc = layout_init(&l, err);
+	rc = pgembed_layout_init(&l, "pg", err);
 	if (rc != 0)
 		goto out;
-	if (data_version(&l) == 0 || ctl_status(&l) != 0) {
+	if (pgembed_data_version(&l) == 0 || !pgembed_running(&l)) {
 		log_info("embedded cluster is not running");
 		goto out;
 	}
-	snprintf(prog, sizeof(prog), "%s/pg_ctl", l.bindir);
-	{
-		char *const argv[] = { prog, (char *)"stop", (char *)"-w",
-			(char *)"-m", (char *)"fast", (char *)"-D", l.data, NULL };
-		st = run_as(&l, argv, true);
-	}
-	if (st != 0) {
-		strbuf_addf(err, "pg_ctl stop failed (exit %d)", st);
-		log_tail(&l, err);
-		rc = TALLY_EUNAVAIL;
+	if ((rc = pgembed_stop(&l, err)) != 0)
 		goto out;
-	}
 	log_info("embedded cluster stopped");
 out:
-	layout_free(&l);
+	pgembed_layout_free(&l);
 	return rc;
 }
 
 int
 pgembed_status(bool *running, struct strbuf *info)
 {
-	struct layout l;
+	struct pgembed_layout l;
 	int rc, v;
 
 	*running = false;
-	rc = layout_init(&l, info);
+	rc = pgembed_layout_init(&l, "pg", info);
 	if (rc != 0)
 		goto out;
-	v = data_version(&l);
+	v = pgembed_data_version(&l);
 	if (v == 0) {
 		strbuf_addf(info, "no embedded cluster in %s (run 'tallyctl db up')",
 		    l.data);
 		goto out;
 	}
-	*running = ctl_status(&l) == 0;
+	*running = pgembed_running(&l);
 	strbuf_addf(info, "embedded PostgreSQL %d cluster in %s: %s, socket %s",
 	    v, l.data, *running ? "running" : "stopped", l.run);
 out:
-	layout_free(&l);
+	pgembed_layout_free(&l);
 	return rc;
 }

@@ -26,7 +26,11 @@ char *pgembed_socket_dir(const char *home);
 
 /*
  * Create the cluster on first use (initdb), start it if it is not running,
- * wait until it accepts connections, and create the tally database.
+ * wait until it accepts connections, and create the tally database; and
+ * the audit key (audit_key_create()) when it is missing.  Authentication
+ * is peer over the unix socket: the OS user running this may log in as the
+ * owner and as each program role (pg_hba.conf and pg_ident.conf are
+ * rewritten at every start).
  * Progress goes to the log; a failure leaves a one-line reason in err and
  * returns TALLY_EMISSING (binaries absent: the message names the package),
  * TALLY_ECONFIG (wrong version, unusable directory) or TALLY_EUNAVAIL.

@@ -52,6 +52,45 @@ testdb_create(char **url, struct db **out)
 	strbuf_release(&name);
 }
 
+void
+testdb_ok(struct db *db, const char *sql)
+{
+	if (db_simple(db, sql) != 0) {
+		fprintf(stderr, "testdb: %s: %s\n", sql, db_errmsg(db));
+		abort();
+	}
+}
+
+void
+testdb_refused(struct db *db, const char *sql, const char *sqlstate)
+{
+	if (db_simple(db, sql) == 0) {
+		fprintf(stderr, "testdb: accepted, should be refused: %s\n", sql);
+		abort();
+	}
+	if (strcmp(db_sqlstate(db), sqlstate) != 0) {
+		fprintf(stderr, "testdb: %s: expected SQLSTATE %s, got %s (%s)\n",
+		    sql, sqlstate, db_sqlstate(db), db_errmsg(db));
+		abort();
+	}
+	db_rollback(db);
+}
+
+long long
+testdb_ll(struct db *db, const char *sql)
+{
+	char *v = NULL;
+	long long n;
+
+	if (db_query_value(db, &v, sql, 0, NULL) != 0) {
+		fprintf(stderr, "testdb: %s: %s\n", sql, db_errmsg(db));
+		abort();
+	}
+	n = v != NULL ? strtoll(v, NULL, 10) : -1;
+	free(v);
+	return n;
+}
+
 char *
 testdb_program(const char *name)
 {

@@ -22,6 +22,14 @@ void testdb_require(void);
  */
 void testdb_create(char **url, struct db **db);
 
+/* Run sql (no parameters) on db; a failure ends the test program with
+ * the statement and the server's message. */
+void testdb_ok(struct db *db, const char *sql);
+/* sql must fail with exactly this SQLSTATE (then rolled back). */
+void testdb_refused(struct db *db, const char *sql, const char *sqlstate);
+/* The one whole number sql returns (-1 for NULL). */
+long long testdb_ll(struct db *db, const char *sql);
+
 /* Path of program NAME in the build's bin directory (caller frees). */
 char *testdb_program(const char *name);
 

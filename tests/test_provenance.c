@@ -1,0 +1,230 @@
+/*
+ * test_provenance.c - the attacks of issue 11 on what tally received and
+ * on who may change it, each tried the way an attacker would and each
+ * refused:
+ *   - a program's session (the receiver's) tries to gain rights with
+ *     RESET ROLE, SET ROLE and SET SESSION AUTHORIZATION;
+ *   - the batch and admin roles try to rewrite a delivery's signed bytes
+ *     or to insert an unsigned one; the report role tries to read them;
+ *     the owner and a superuser try to edit or delete one.
+ * The audit chain's attacks are in test_audit_chain.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg/db.h"
+#include "support/testdb.h"
+
+static char *url;
+static struct db *su;		/* the owner (a superuser in the test cluster) */
+
+static const char *const roles[] = {
+	"tally_receiver", "tally_batch", "tally_admin", "tally_report",
+};
+
+static struct db *
+login(const char *role)
+{
+	struct db *db = NULL;
+
+	if (db_connect_url(&db, url, "test_provenance", role) != 0)
+		fail_msg("cannot log in as %s", role);
+	return db;
+}
+
+#define ok testdb_ok
+#define refused testdb_refused
+
+static char *
+text(struct db *db, const char *sql)
+{
+	char *v = NULL;
+
+	if (db_query_value(db, &v, sql, 0, NULL) != 0)
+		fail_msg("%s: %s", sql, db_errmsg(db));
+	return v;
+}
+
+static void
+expect(struct db *db, const char *sql, const char *want)
+{
+	char *v = text(db, sql);
+
+	if (v == NULL || strcmp(v, want) != 0)
+		fail_msg("%s: got %s, want %s", sql, v != NULL ? v : "NULL", want);
+	free(v);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	testdb_create(&url, &su);
+	ok(su, "INSERT INTO raw_events (source, scheme, event_key, content_type,"
+	    " sig_headers, body, payload) VALUES ('stripe', 'stripe', 'evt_1',"
+	    " 'application/json', '{\"stripe-signature\":\"t=1,v1=ab\"}',"
+	    " convert_to('{\"id\":\"evt_1\",\"amount\":100}', 'UTF8'),"
+	    " '{\"id\":\"evt_1\",\"amount\":100}')");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	db_free(su);
+	free(url);
+	return 0;
+}
+
+/* Every program role logs in as itself and holds nothing else. */
+static void
+test_roles_log_in_as_themselves(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		struct db *db = login(roles[i]);
+		char want[64];
+
+		snprintf(want, sizeof(want), "%s %s", roles[i], roles[i]);
+		expect(db, "SELECT session_user || ' ' || current_user", want);
+		expect(db, "SELECT (rolsuper OR rolcreaterole OR rolcreatedb OR"
+		    " rolreplication OR rolbypassrls)::text FROM pg_roles"
+		    " WHERE rolname = session_user", "false");
+		/* a member of no role: nothing to SET ROLE to */
+		expect(db, "SELECT count(*) FROM pg_auth_members m"
+		    " JOIN pg_roles r ON r.oid = m.member"
+		    " WHERE r.rolname = session_user", "0");
+		db_free(db);
+	}
+}
+
+/* The attack: the receiver's session tries to become someone else. */
+static void
+test_receiver_cannot_gain_rights(void **state)
+{
+	struct db *db = login("tally_receiver");
+
+	(void)state;
+	refused(db, "SELECT body FROM raw_events", "42501");
+	ok(db, "RESET ROLE");
+	expect(db, "SELECT current_user", "tally_receiver");
+	refused(db, "SELECT body FROM raw_events", "42501");
+	refused(db, "SET ROLE tally", "42501");
+	refused(db, "SET ROLE tally_batch", "42501");
+	refused(db, "SET ROLE tally_admin", "42501");
+	refused(db, "SET SESSION AUTHORIZATION tally", "42501");
+	refused(db, "SET SESSION AUTHORIZATION tally_batch", "42501");
+	expect(db, "SELECT current_user", "tally_receiver");
+	refused(db, "SELECT * FROM customers", "42501");
+	refused(db, "INSERT INTO audit_log (actor, action, entity) VALUES"
+	    " ('x', 'y', 'z')", "42501");
+	refused(db, "UPDATE raw_events SET status = 'DONE'", "42501");
+	/* what it is for still works */
+	ok(db, "INSERT INTO raw_events (source, scheme, event_key, body,"
+	    " payload) VALUES ('stripe', 'stripe', 'evt_rx', '\\x7b7d', '{}')"
+	    " ON CONFLICT DO NOTHING RETURNING source, event_key");
+	refused(db, "INSERT INTO raw_events (source, scheme, event_key, body,"
+	    " payload, status) VALUES ('s', 'stripe', 'evt_rx2', '', '{}',"
+	    " 'DONE')", "42501");
+	db_free(db);
+}
+
+/* The attack: a batch or admin session rewrites what a provider signed,
+ * or stores a delivery nobody signed. */
+static void
+test_raw_events_batch_admin(void **state)
+{
+	static const char *const who[] = { "tally_batch", "tally_admin" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct db *db = login(who[i]);
+
+		refused(db, "UPDATE raw_events SET body = convert_to("
+		    "'{\"id\":\"evt_1\",\"amount\":1}', 'UTF8')", "42501");
+		refused(db, "UPDATE raw_events SET payload = '{\"amount\":1}'",
+		    "42501");
+		refused(db, "UPDATE raw_events SET event_key = 'evt_2'", "42501");
+		refused(db, "UPDATE raw_events SET source = 'midtrans'", "42501");
+		refused(db, "UPDATE raw_events SET sig_headers = '{}'", "42501");
+		refused(db, "UPDATE raw_events SET received_at = now()", "42501");
+		refused(db, "INSERT INTO raw_events (source, scheme, event_key,"
+		    " body, payload) VALUES ('stripe', 'stripe', 'forged', '',"
+		    " '{}')", "42501");
+		refused(db, "DELETE FROM raw_events", "42501");
+		refused(db, "TRUNCATE raw_events", "42501");
+		/* what they may record about a delivery */
+		ok(db, "UPDATE raw_events SET status = 'FAILED', attempts ="
+		    " attempts + 1, processed_at = now(), error = 'x'"
+		    " WHERE event_key = 'evt_1'");
+		ok(db, "UPDATE raw_events SET status = 'NEW', error = NULL"
+		    " WHERE event_key = 'evt_1' AND status = 'FAILED'");
+		/* and they still read it, for processing and replay */
+		expect(db, "SELECT convert_from(body, 'UTF8') FROM raw_events"
+		    " WHERE event_key = 'evt_1'", "{\"id\":\"evt_1\",\"amount\":100}");
+		db_free(db);
+	}
+}
+
+/* Reports see what happened to deliveries, not what they said. */
+static void
+test_raw_events_report(void **state)
+{
+	struct db *db = login("tally_report");
+
+	(void)state;
+	refused(db, "SELECT body FROM raw_events", "42501");
+	refused(db, "SELECT sig_headers FROM raw_events", "42501");
+	refused(db, "SELECT payload FROM raw_events", "42501");
+	refused(db, "SELECT * FROM raw_events", "42501");
+	expect(db, "SELECT count(*) FROM raw_events WHERE event_key = 'evt_1'",
+	    "1");
+	expect(db, "SELECT status FROM raw_events WHERE event_key = 'evt_1'",
+	    "NEW");
+	refused(db, "UPDATE raw_events SET status = 'DONE'", "42501");
+	/* a report program may keep its own job_runs row */
+	ok(db, "INSERT INTO job_runs (program) VALUES ('tally-weekly-report')");
+	ok(db, "UPDATE job_runs SET status = 'OK', finished_at = now()"
+	    " WHERE program = 'tally-weekly-report'");
+	refused(db, "INSERT INTO customers (email) VALUES ('r@x.io')", "42501");
+	db_free(db);
+}
+
+/* Even the owner, a superuser here, cannot edit a delivery without first
+ * disabling the trigger. */
+static void
+test_raw_events_owner(void **state)
+{
+	(void)state;
+	refused(su, "UPDATE raw_events SET body = convert_to('{}', 'UTF8')",
+	    "42501");
+	refused(su, "UPDATE raw_events SET payload = '{}'", "42501");
+	refused(su, "UPDATE raw_events SET content_type = 'text/plain'", "42501");
+	refused(su, "DELETE FROM raw_events WHERE event_key = 'evt_1'", "42501");
+	refused(su, "TRUNCATE raw_events CASCADE", "42501");
+	expect(su, "SELECT convert_from(body, 'UTF8') FROM raw_events"
+	    " WHERE event_key = 'evt_1'", "{\"id\":\"evt_1\",\"amount\":100}");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roles_log_in_as_themselves),
+		cmocka_unit_test(test_receiver_cannot_gain_rights),
+		cmocka_unit_test(test_raw_events_batch_admin),
+		cmocka_unit_test(test_raw_events_report),
+		cmocka_unit_test(test_raw_events_owner),
+	};
+
+	testdb_require();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
