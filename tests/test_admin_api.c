@@ -729,33 +729,48 @@ run_race(long long asg, struct racer *first, struct racer *second)
 	db_free(holder);
 }
 
+/*
+ * A fresh seat for customer on acc, then an extend and a revoke of it at
+ * once, extend_first or not; the answers in *ext and *rev (release their
+ * answers), the assignment's id in id.
+ */
 static void
-test_extend_revoke_race(void **state)
+extend_revoke(long long acc, const char *customer, bool extend_first,
+    struct racer *ext, struct racer *rev, char id[24])
 {
-	char ext_path[128], rev_path[128], id[24];
-	long long acc, asg;
+	static char ext_path[128], rev_path[128];
+	long long asg = assignment(acc, customer, 10);
 
-	(void)state;
-	acc = account("race@pool.example", "3");
-	/* extend first, then revoke: both happen, in that order */
-	asg = assignment(acc, "one@x.example", 10);
-	snprintf(id, sizeof(id), "%lld", asg);
+	snprintf(id, 24, "%lld", asg);
 	snprintf(ext_path, sizeof(ext_path), API "/account-assignments/%lld/"
 	    "extend", asg);
 	snprintf(rev_path, sizeof(rev_path), API "/account-assignments/%lld/"
 	    "revoke", asg);
-	{
-		struct racer ext = { ext_path, "{\"additional_days\":5}", NULL, 0,
-		    STRBUF_INIT, 0 };
-		struct racer rev = { rev_path, "{\"reason\":\"chargeback\"}", NULL,
-		    0, STRBUF_INIT, 0 };
+	*ext = (struct racer){ ext_path, "{\"additional_days\":5}", NULL, 0,
+	    STRBUF_INIT, 0 };
+	*rev = (struct racer){ rev_path, "{\"reason\":\"chargeback\"}", NULL, 0,
+	    STRBUF_INIT, 0 };
+	if (extend_first)
+		run_race(asg, ext, rev);
+	else
+		run_race(asg, rev, ext);
+}
 
-		run_race(asg, &ext, &rev);
-		assert_int_equal(ext.status, 200);
-		assert_int_equal(rev.status, 200);
-		strbuf_release(&ext.answer);
-		strbuf_release(&rev.answer);
-	}
+static void
+test_extend_revoke_race(void **state)
+{
+	struct racer ext, rev;
+	char id[24];
+	long long acc;
+
+	(void)state;
+	acc = account("race@pool.example", "3");
+	/* extend first, then revoke: both happen, in that order */
+	extend_revoke(acc, "one@x.example", true, &ext, &rev, id);
+	assert_int_equal(ext.status, 200);
+	assert_int_equal(rev.status, 200);
+	strbuf_release(&ext.answer);
+	strbuf_release(&rev.answer);
 	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
 	    " FROM assignments WHERE id = $1::bigint", id), "REVOKED|15 days");
 	/* the revoke saw the extend */
@@ -766,26 +781,13 @@ test_extend_revoke_race(void **state)
 	    1);
 
 	/* revoke first, then extend: the extend is refused, nothing else */
-	asg = assignment(acc, "two@x.example", 10);
-	snprintf(id, sizeof(id), "%lld", asg);
-	snprintf(ext_path, sizeof(ext_path), API "/account-assignments/%lld/"
-	    "extend", asg);
-	snprintf(rev_path, sizeof(rev_path), API "/account-assignments/%lld/"
-	    "revoke", asg);
-	{
-		struct racer ext = { ext_path, "{\"additional_days\":5}", NULL, 0,
-		    STRBUF_INIT, 0 };
-		struct racer rev = { rev_path, "{\"reason\":\"chargeback\"}", NULL,
-		    0, STRBUF_INIT, 0 };
-
-		run_race(asg, &rev, &ext);
-		assert_int_equal(rev.status, 200);
-		assert_int_equal(ext.status, 422);
-		assert_non_null(strstr(strbuf_str(&ext.answer),
-		    "urn:tally:problem:refused"));
-		strbuf_release(&ext.answer);
-		strbuf_release(&rev.answer);
-	}
+	extend_revoke(acc, "two@x.example", false, &ext, &rev, id);
+	assert_int_equal(rev.status, 200);
+	assert_int_equal(ext.status, 422);
+	assert_non_null(strstr(strbuf_str(&ext.answer),
+	    "urn:tally:problem:refused"));
+	strbuf_release(&ext.answer);
+	strbuf_release(&rev.answer);
 	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
 	    " FROM assignments WHERE id = $1::bigint", id), "REVOKED|10 days");
 	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE"

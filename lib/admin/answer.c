@@ -391,7 +391,7 @@ void
 admin_answer_op(struct admin_req *r, int rc, json_t *out)
 {
 	struct admin_priv *p = r->priv;
-	char *text, *location = NULL;
+	char *location = NULL;
 	json_t *body;
 	int status;
 
@@ -417,12 +417,5 @@ admin_answer_op(struct admin_req *r, int rc, json_t *out)
 	if (location != NULL)
 		admin_set_header(r, "Location", location);
 	free(location);
-	text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(body);
-	if (text == NULL) {
-		admin_fail(r, 500, "cannot write the answer");
-		return;
-	}
-	admin_answer(r, status, "application/json", text, strlen(text));
-	free(text);
+	admin_answer_json(r, status, body);
 }

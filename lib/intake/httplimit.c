@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/strbuf.h"
@@ -87,39 +88,26 @@ httplimit_resolve(const char *key, const char *listen,
     struct sockaddr_storage *ss, socklen_t *sslen, struct strbuf *err)
 {
 	struct addrinfo hints, *res = NULL;
-	char host[256], port[16];
-	const char *colon, *h;
-	size_t hl;
+	struct strbuf why = STRBUF_INIT;
+	char host[256], port[8];
+	unsigned p;
 	int gai;
 
-	if (listen == NULL || listen[0] == '\0')
-		goto bad;
-	if (listen[0] == '[') {
-		const char *close = strchr(listen, ']');
-
-		if (close == NULL || close[1] != ':')
-			goto bad;
-		h = listen + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		if ((colon = strrchr(listen, ':')) == NULL)
-			goto bad;
-		h = listen;
-		hl = (size_t)(colon - listen);
+	if (config_split_listen(listen, host, sizeof(host), &p, &why) != 0) {
+		/* its message names the receiver's key */
+		if (strcmp(key, "listen") != 0)
+			strbuf_addf(err, "%s: ", key);
+		strbuf_addf(err, "%s\n", strbuf_str(&why));
+		strbuf_release(&why);
+		return TALLY_ECONFIG;
 	}
-	if (hl >= sizeof(host) || strlen(colon + 1) >= sizeof(port) ||
-	    colon[1] == '\0')
-		goto bad;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	snprintf(port, sizeof(port), "%s", colon + 1);
+	strbuf_release(&why);
+	snprintf(port, sizeof(port), "%u", p);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	gai = getaddrinfo(hl == 0 || strcmp(host, "*") == 0 ? NULL : host, port,
-	    &hints, &res);
+	gai = getaddrinfo(host[0] == '\0' ? NULL : host, port, &hints, &res);
 	if (gai != 0 || res == NULL) {
 		strbuf_addf(err, "%s = %s: %s\n", key, listen, gai != 0 ?
 		    gai_strerror(gai) : "no address");
@@ -131,10 +119,6 @@ httplimit_resolve(const char *key, const char *listen,
 	*sslen = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
-bad:
-	strbuf_addf(err, "%s = %s: expected HOST:PORT or [V6]:PORT\n", key,
-	    listen != NULL ? listen : "");
-	return TALLY_ECONFIG;
 }
 
 bool

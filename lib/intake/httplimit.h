@@ -49,9 +49,9 @@ const char *httplimit_framing_error(const struct httplimit_headers *h,
 bool httplimit_parse_length(const char *s, unsigned long long *out);
 
 /*
- * A listen value ("host:port", "[v6]:port", ":port" or "*:port": any
- * address) resolved to bind; key names it in "KEY = VALUE: why" in err.
- * 0 or TALLY_ECONFIG.
+ * A listen value (config_split_listen(): "host:port", "[v6]:port",
+ * ":port" or "*:port", any address) resolved to bind; key names the
+ * setting in err's "KEY = VALUE: why" line.  0 or TALLY_ECONFIG.
  */
 int httplimit_resolve(const char *key, const char *listen,
     struct sockaddr_storage *ss, socklen_t *sslen, struct strbuf *err);

@@ -24,6 +24,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "intake/httplimit.h"
 #include "intake/receiver.h"
 #include "intake/receiver_int.h"
 #include "intake/receiver_metrics.h"
@@ -51,7 +52,7 @@ reap(struct server *srv, bool all)
 {
 	struct rreq **due = NULL;
 	size_t n = 0, cap = 0;
-	double now = receiver_now();
+	double now = httplimit_now();
 	double deadline = (double)receiver_current_deadline(srv);
 	struct rconn *c;
 
@@ -176,7 +177,7 @@ start_http(struct server *srv, struct snapshot *s)
 		if (getsockname(lfd, (struct sockaddr *)&ss, &sslen) != 0)
 			ss.ss_family = AF_UNSPEC;
 	} else {
-		if (receiver_resolve_listen(s->listen, &ss, &sslen, &err) != 0) {
+		if (httplimit_resolve("listen", s->listen, &ss, &sslen, &err) != 0) {
 			log_err("%s", strbuf_str(&err));
 			strbuf_release(&err);
 			return TALLY_ECONFIG;
@@ -251,15 +252,15 @@ drain(struct server *srv)
 	log_notice("draining: %ld request(s) in flight",
 	    atomic_load(&srv->inflight));
 	lfd = MHD_quiesce_daemon(srv->d);
-	until = receiver_now() + (double)receiver_current_deadline(srv) + DRAIN_GRACE;
-	while (atomic_load(&srv->inflight) > 0 && receiver_now() < until)
+	until = httplimit_now() + (double)receiver_current_deadline(srv) + DRAIN_GRACE;
+	while (atomic_load(&srv->inflight) > 0 && httplimit_now() < until)
 		nanosleep(&ts, NULL);
 	if (atomic_load(&srv->inflight) > 0) {
 		log_warning("drain: %ld request(s) still in flight; answering "
 		    "503", atomic_load(&srv->inflight));
 		reap(srv, true);
-		until = receiver_now() + DRAIN_GRACE;
-		while (atomic_load(&srv->inflight) > 0 && receiver_now() < until)
+		until = httplimit_now() + DRAIN_GRACE;
+		while (atomic_load(&srv->inflight) > 0 && httplimit_now() < until)
 			nanosleep(&ts, NULL);
 	}
 	atomic_store(&srv->reaper_stop, true);
@@ -275,7 +276,7 @@ drain(struct server *srv)
 static void
 watchdog(struct server *srv, uint64_t usec)
 {
-	double age = receiver_now() - receiver_store_heartbeat(srv->store);
+	double age = httplimit_now() - receiver_store_heartbeat(srv->store);
 
 	/* a committer stuck past the watchdog period is not alive: let
 	 * systemd restart us rather than hang with a queue that never moves */

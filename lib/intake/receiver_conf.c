@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "intake/httplimit.h"
 #include "intake/receiver.h"
 #include "intake/receiver_int.h"
 #include "intake/receiver_metrics.h"
@@ -80,41 +81,6 @@ snapshot_limits(struct snapshot *s, const struct config *cfg)
 	s->per_ip = cfg->per_ip_connections;
 }
 
-int
-receiver_resolve_listen(const char *listen, struct sockaddr_storage *ss,
-    socklen_t *sslen, struct strbuf *err)
-{
-	struct addrinfo hints, *res = NULL;
-	struct strbuf why = STRBUF_INIT;
-	char host[256], port[8];
-	unsigned p;
-	int gai;
-
-	if (config_split_listen(listen, host, sizeof(host), &p, &why) != 0) {
-		strbuf_addf(err, "%s\n", strbuf_str(&why));
-		strbuf_release(&why);
-		return TALLY_ECONFIG;
-	}
-	strbuf_release(&why);
-	snprintf(port, sizeof(port), "%u", p);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	gai = getaddrinfo(host[0] == '\0' ? NULL : host, port, &hints, &res);
-	if (gai != 0 || res == NULL) {
-		strbuf_addf(err, "listen = %s: %s\n", listen, gai != 0 ?
-		    gai_strerror(gai) : "no address");
-		if (res != NULL)
-			freeaddrinfo(res);
-		return TALLY_ECONFIG;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
 /*
  * per_ip_connections = auto: off on loopback.  There the receiver sits
  * behind a proxy on the same host (docs/DEPLOY.md), every client arrives
@@ -124,17 +90,9 @@ receiver_resolve_listen(const char *listen, struct sockaddr_storage *ss,
 unsigned
 receiver_per_ip_limit(long per_ip, const struct sockaddr *sa)
 {
-	bool loopback = false;
-
 	if (per_ip != CONFIG_PER_IP_AUTO)
 		return (unsigned)per_ip;
-	if (sa->sa_family == AF_INET)
-		loopback = (ntohl(((const struct sockaddr_in *)(const void *)sa)->
-		    sin_addr.s_addr) >> 24) == 127;
-	else if (sa->sa_family == AF_INET6)
-		loopback = IN6_IS_ADDR_LOOPBACK(
-		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-	return loopback ? 0 : (unsigned)CONFIG_PER_IP_DEFAULT;
+	return httplimit_loopback(sa) ? 0 : (unsigned)CONFIG_PER_IP_DEFAULT;
 }
 
 int
@@ -160,7 +118,7 @@ receiver_snapshot_load(const char *path, struct snapshot **out,
 		rc = TALLY_ECONFIG;
 		goto done;
 	}
-	if ((rc = receiver_resolve_listen(cfg.listen, &ss, &sslen, err)) != 0)
+	if ((rc = httplimit_resolve("listen", cfg.listen, &ss, &sslen, err)) != 0)
 		goto done;
 	s = xcalloc(1, sizeof(*s));
 	atomic_init(&s->refs, 1);

@@ -25,6 +25,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "intake/httplimit.h"
 #include "intake/receiver_int.h"
 #include "intake/receiver_metrics.h"
 
@@ -216,7 +217,7 @@ rreq_new(struct server *srv, struct MHD_Connection *mc)
 	r->srv = srv;
 	r->mc = mc;
 	r->thread = pthread_self();
-	r->started = receiver_now();
+	r->started = httplimit_now();
 	r->snap = receiver_snapshot_get(srv);
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	r->conn = ci != NULL ? ci->socket_context : NULL;
@@ -267,7 +268,7 @@ receiver_on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
 	pthread_mutex_lock(&srv->conn_lock);
 	if (r->conn != NULL && r->conn->req == r) {
 		r->conn->req = NULL;
-		r->conn->phase_start = receiver_now();
+		r->conn->phase_start = httplimit_now();
 	}
 	pthread_mutex_unlock(&srv->conn_lock);
 	/* only at daemon stop can a queued request end: nobody may resume
@@ -291,7 +292,7 @@ receiver_on_connection(void *cls, struct MHD_Connection *mc,
 		c = xcalloc(1, sizeof(*c));
 		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
 		c->fd = ci != NULL ? ci->connect_fd : -1;
-		c->phase_start = receiver_now();
+		c->phase_start = httplimit_now();
 		/* answers are one small write each; never wait for Nagle */
 		if (c->fd >= 0)
 			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
@@ -456,9 +457,8 @@ submit(struct server *srv, struct rreq *r)
 
 struct header_scan {
 	struct receiver_headers *h;
-	size_t count;
-	unsigned ct_seen, cl_seen, te_seen, host_seen;
-	const char *te;
+	struct httplimit_headers lim;	/* count and framing */
+	unsigned ct_seen;
 	unsigned seen[5];
 };
 
@@ -477,22 +477,9 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	};
 
 	(void)kind;
-	s->count++;
+	httplimit_header(&s->lim, key, value);
 	if (key == NULL)
 		return MHD_YES;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		s->cl_seen++;
-		return MHD_YES;
-	}
-	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		s->te_seen++;
-		s->te = value;
-		return MHD_YES;
-	}
-	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
-		s->host_seen++;
-		return MHD_YES;
-	}
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_TYPE) == 0) {
 		if (s->ct_seen++ == 0)
 			s->h->content_type = value;
@@ -506,42 +493,6 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				s->h->duplicated = true;
 		}
 	return MHD_YES;
-}
-
-/* Where the body ends must be unambiguous (see the top of this file).
- * NULL when the framing is sound, else the reason to refuse. */
-static const char *
-framing_error(const struct header_scan *s, const char *version)
-{
-	if (s->cl_seen > 1)
-		return "more than one Content-Length";
-	if (s->te_seen > 0 && s->cl_seen > 0)
-		return "Transfer-Encoding together with Content-Length";
-	if (s->te_seen > 1 || (s->te_seen == 1 && (s->te == NULL ||
-	    strcasecmp(s->te, "chunked") != 0)))
-		return "Transfer-Encoding other than chunked";
-	if (s->host_seen > 1)
-		return "more than one Host";
-	if (s->host_seen == 0 && version != NULL &&
-	    strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
-		return "HTTP/1.1 without Host";
-	return NULL;
-}
-
-static bool
-parse_length(const char *s, unsigned long long *out)
-{
-	unsigned long long v = 0;
-
-	if (s == NULL || *s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || v > (ULLONG_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	*out = v;
-	return true;
 }
 
 static enum MHD_Result
@@ -600,7 +551,7 @@ route(struct server *srv, struct rreq *r, const char *url, const char *method,
 	memset(&scan, 0, sizeof(scan));
 	scan.h = &r->hdr;
 	MHD_get_connection_values(r->mc, MHD_HEADER_KIND, scan_header, &scan);
-	if ((bad = framing_error(&scan, version)) != NULL) {
+	if ((bad = httplimit_framing_error(&scan.lim, version)) != NULL) {
 		receiver_metrics_count(RM_FRAMING);
 		return reject_close(r, MHD_HTTP_BAD_REQUEST, bad);
 	}
@@ -630,7 +581,7 @@ route(struct server *srv, struct rreq *r, const char *url, const char *method,
 		return reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down",
 		    NULL);
 	}
-	if (scan.count > (size_t)r->snap->max_headers)
+	if (scan.lim.count > (size_t)r->snap->max_headers)
 		return reject(r, MHD_HTTP_BAD_REQUEST, "too many headers", NULL);
 	if (scan.ct_seen > 1)
 		return reject(r, MHD_HTTP_BAD_REQUEST, "duplicated Content-Type",
@@ -642,7 +593,7 @@ route(struct server *srv, struct rreq *r, const char *url, const char *method,
 	cl = MHD_lookup_connection_value(r->mc, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL) {
-		if (!parse_length(cl, &clen)) {
+		if (!httplimit_parse_length(cl, &clen)) {
 			receiver_metrics_count(RM_FRAMING);
 			return reject_close(r, MHD_HTTP_BAD_REQUEST,
 			    "malformed Content-Length");

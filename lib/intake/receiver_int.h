@@ -118,9 +118,6 @@ const struct receiver_source *receiver_snapshot_find(const struct snapshot *s,
 /* The configuration, its source secrets and keys, checked. */
 int receiver_snapshot_load(const char *path, struct snapshot **out,
     struct strbuf *err);
-/* Resolve a listen value to an address to bind. */
-int receiver_resolve_listen(const char *listen, struct sockaddr_storage *ss,
-    socklen_t *sslen, struct strbuf *err);
 /* per_ip_connections in force for a bound address (auto resolved). */
 unsigned receiver_per_ip_limit(long per_ip, const struct sockaddr *sa);
 /* SIGHUP: load anew, keep the old configuration if the new is wrong. */

@@ -11,6 +11,7 @@
 #include "pg/db.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "intake/httplimit.h"
 #include "intake/receiver_metrics.h"
 #include "intake/receiver_store.h"
 #include "base/strbuf.h"
@@ -74,19 +75,10 @@ struct returned {
 	bool claimed;
 };
 
-double
-receiver_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 heartbeat(struct committer *c)
 {
-	atomic_store(&c->heartbeat_us, (long long)(receiver_now() * 1e6));
+	atomic_store(&c->heartbeat_us, (long long)(httplimit_now() * 1e6));
 }
 
 static void
@@ -126,7 +118,7 @@ schedule_retry(struct committer *c)
 {
 	c->backoff = c->backoff < BACKOFF_MIN ? BACKOFF_MIN :
 	    c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
-	c->next_attempt = receiver_now() + c->backoff;
+	c->next_attempt = httplimit_now() + c->backoff;
 }
 
 /* (Re)connect now.  true when connected. */
@@ -421,10 +413,10 @@ store_jobs(struct committer *c, struct receiver_job **jobs, size_t njobs)
 			rc = TALLY_EUNAVAIL;
 			break;
 		}
-		t0 = receiver_now();
+		t0 = httplimit_now();
 		rc = insert_rows(c, rows, n);
 		if (rc == 0) {
-			receiver_metrics_commit(njobs, n, receiver_now() - t0);
+			receiver_metrics_commit(njobs, n, httplimit_now() - t0);
 			break;
 		}
 		receiver_metrics_count(RM_DB_ERRORS);
@@ -513,7 +505,7 @@ run_batch(struct committer *c, struct receiver_job **jobs, size_t njobs)
 	}
 	/* back-off applies while the database is down; when another
 	 * committer has seen it up, reconnect now */
-	if (!c->connected && !((receiver_now() >= c->next_attempt ||
+	if (!c->connected && !((httplimit_now() >= c->next_attempt ||
 	    atomic_load(&c->st->db_up)) && connect_committer(c))) {
 		rc = TALLY_EUNAVAIL;
 		fail_all(rowjobs, nrow, 503, "database unavailable");
@@ -587,7 +579,7 @@ idle_check(struct committer *c)
 {
 	if (atomic_load(&c->st->db_up))
 		return;
-	if (!c->connected && receiver_now() < c->next_attempt)
+	if (!c->connected && httplimit_now() < c->next_attempt)
 		return;
 	if (ping(c) == 0) {
 		set_db_up(c->st, true);
@@ -732,7 +724,7 @@ receiver_store_submit(struct receiver_store *st, struct receiver_job *job)
 		return TALLY_EREFUSED;
 	}
 	job->next = NULL;
-	job->queued_at = receiver_now();
+	job->queued_at = httplimit_now();
 	if (st->tail != NULL)
 		st->tail->next = job;
 	else
@@ -771,7 +763,7 @@ receiver_store_heartbeat(struct receiver_store *st)
 		if (v < oldest)
 			oldest = v;
 	}
-	return oldest == LLONG_MAX ? receiver_now() : (double)oldest / 1e6;
+	return oldest == LLONG_MAX ? httplimit_now() : (double)oldest / 1e6;
 }
 
 void

@@ -90,7 +90,4 @@ double receiver_store_heartbeat(struct receiver_store *st);
 /* Stop accepting, commit everything queued, join the committers, free. */
 void receiver_store_stop(struct receiver_store *st);
 
-/* Monotonic clock in seconds, shared with the receiver. */
-double receiver_now(void);
-
 #endif
