@@ -2,7 +2,6 @@
  * event.c - raw events: list, and retry failed ones (see ops/event.h).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -72,13 +71,15 @@ static int
 check_one(struct ops *o, const char *id)
 {
 	const char *params[1] = { id };
-	char *st = NULL;
+	PGresult *res = NULL;
+	const char *st;
 	int rc;
 
-	rc = db_query_value(o->db, &st, "SELECT status FROM raw_events"
+	rc = db_query(o->db, &res, "SELECT status FROM raw_events"
 	    " WHERE id = $1::bigint FOR UPDATE", 1, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "reading the event");
+	st = PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : NULL;
 	if (st == NULL)
 		rc = ops_fail(o, TALLY_ENOTFOUND, "id", "no event %s", id);
 	else if (strcmp(st, "FAILED") != 0)
@@ -86,7 +87,7 @@ check_one(struct ops *o, const char *id)
 		    "FAILED: %s", id, st, strcmp(st, "NEW") == 0 ?
 		    "it waits for tally-allocate already" :
 		    "it was processed; nothing to retry");
-	free(st);
+	PQclear(res);
 	return rc;
 }
 
