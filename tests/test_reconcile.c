@@ -463,10 +463,10 @@ test_planted_every_category(void **state)
 	expect_text(&f, "SELECT concat_ws(' ', status, found, opened, closed,"
 	    " open_total, settlement_rows, settlement_format,"
 	    " length(settlement_sha256)) FROM reconcile_runs",
-	    "PROBLEMS 23 23 0 23 23 stripe 64");
+	    "PROBLEMS 24 24 0 24 23 stripe 64");
 	expect_text(&f, "SELECT concat_ws(' ', status, counts->>'found',"
 	    " counts->>'open_alerting', jsonb_array_length(outputs))"
-	    " FROM job_runs WHERE program = 'tally-reconcile'", "PROBLEMS 23 23 24");
+	    " FROM job_runs WHERE program = 'tally-reconcile'", "PROBLEMS 24 24 24");
 	assert_true(file_exists(&f, "reconcile-2026-11-01_2026-11-30.xlsx"));
 	assert_true(file_exists(&f,
 	    "reconcile-2026-11-01_2026-11-30.manifest.json"));
