@@ -4,15 +4,16 @@
  * (issue 10, items 1 and 2):
  *   - 0.01 USD for a 20.00 USD seat is held (UNDERPAID), a case opens and
  *     the orders_held alert is raised; reconcile finds the same case, and
- *     closes it once an admin approves the order, which the next
- *     tally-allocate fulfils;
+ *     closes it once an admin approves the order (ops_order_approve, as
+ *     tallyctl order approve does), which the next tally-allocate fulfils;
  *   - EUR for a USD product is held (CURRENCY_MISMATCH);
  *   - more than the price is fulfilled, with an OVERPAID warning case;
  *   - a coupon's price at or above the product's min_price passes;
  *   - a payment naming an unknown sku becomes a held order with its money
  *     and customer, shows in the weekly report (Revenue "(unknown)", the
  *     SLA's "Unknown product" row, Paid unfulfilled) and as a case, and is
- *     fulfilled by the first tally-allocate after the product is added;
+ *     fulfilled by the first tally-allocate after the product is added
+ *     (ops_product_add, as tallyctl product add does);
  *   - a held order refunded in full needs nothing more.
  * Real database; times are the database's own, never a sleep.
  */
@@ -20,6 +21,27 @@
 #include "support/sheet_test.h"
 
 #include "books/alert.h"
+#include "ops/order.h"
+#include "ops/product.h"
+
+/* An admin's operation context, as tallyctl and tally-admin make it
+ * (role tally_admin); ops_release() and db_free(o->db) after. */
+static void
+admin_ops(struct ops *o)
+{
+	struct db *db = NULL;
+
+	if (db_connect_url(&db, t_url, "test", "tally_admin") != 0)
+		fail_msg("cannot connect as tally_admin");
+	ops_init(o, db, "admin", false);
+}
+
+static void
+admin_done(struct ops *o)
+{
+	db_free(o->db);
+	ops_release(o);
+}
 
 /* One "paid" Checkout Session, created a day before the database's now. */
 static void
@@ -161,10 +183,20 @@ test_underpaid_held_then_approved(void **state)
 	    "error|OPEN|2", id);
 	expect_cases(sql);
 
-	/* an admin approves it (tallyctl order approve, for now in SQL) */
-	snprintf(sql, sizeof(sql), "SELECT tally_order_unhold(%lld, 'admin')",
-	    id);
-	t_expect_str(t_su, sql, "PAID");
+	/* an admin approves it (tallyctl order approve) */
+	{
+		struct ops_order_approve_req req = { .id = id,
+		    .reason = "a test payment" };
+		struct ops o;
+		json_t *out = NULL;
+
+		admin_ops(&o);
+		assert_int_equal(ops_order_approve(&o, &req, &out), 0);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(out, "item"), "status")), "PAID");
+		json_decref(out);
+		admin_done(&o);
+	}
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.held_total, 0);
@@ -308,10 +340,20 @@ test_unknown_product(void **state)
 		free(text);
 	}
 
-	/* the admin adds the product; the next run fulfils the order */
-	t_exec(t_su, "INSERT INTO products (sku, name, kind, duration_days,"
-	    " price_minor, currency) VALUES ('seat-new', 'New seat', 'SEAT', 30,"
-	    " 3000, 'USD')");
+	/* the admin adds the product (tallyctl product add); the next run
+	 * fulfils the order */
+	{
+		struct ops_product_req req = { .sku = "seat-new",
+		    .name = "New seat", .kind = "seat", .days = 30,
+		    .price = "30.00", .currency = "USD" };
+		struct ops o;
+		json_t *out = NULL;
+
+		admin_ops(&o);
+		assert_int_equal(ops_product_add(&o, &req, &out), 0);
+		json_decref(out);
+		admin_done(&o);
+	}
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.released, 1);
 	assert_int_equal(st.seats, 1);
