@@ -45,41 +45,6 @@ teardown(void **state)
 	return t_teardown(state);
 }
 
-/* One "paid" Checkout Session; created: seconds since the epoch as SQL
- * text (NULL: a day before the database's now). */
-static void
-pay_at(const char *order, const char *sku, const char *amount,
-    const char *currency, const char *email, const char *created_sql)
-{
-	char evt[96], *created;
-
-	snprintf(evt, sizeof(evt), "evt_cs_%s", order);
-	created = t_str(t_su, created_sql != NULL ? created_sql :
-	    "SELECT (extract(epoch FROM now())::bigint - 86400)::text");
-	t_deliver_free(t_su, "stripe", "stripe", evt,
-	    t_fixture("stripe_checkout_completed.json", "EVT", evt, "CREATED",
-	    created, "ORDER", order, "AMOUNT", amount, "CURRENCY", currency,
-	    "EMAIL", email, "SKU", sku, "PAYMENT_STATUS", "paid", NULL));
-	free(created);
-}
-
-static void
-pay(const char *order, const char *sku, const char *amount,
-    const char *currency, const char *email)
-{
-	pay_at(order, sku, amount, currency, email, NULL);
-}
-
-static long long
-order_id(const char *order)
-{
-	char sql[160];
-
-	snprintf(sql, sizeof(sql), "SELECT id FROM orders"
-	    " WHERE provider_ref = 'pi_%s'", order);
-	return t_ll(t_su, sql);
-}
-
 static const char *
 item_str(const json_t *out, const char *key)
 {
@@ -124,10 +89,10 @@ test_underpaid_approved(void **state)
 
 	(void)state;
 	seed();
-	pay("U1", "seat-20", "1", "usd", "cheap@example.com");
+	t_pay("U1", "seat-20", "1", "usd", "cheap@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 1);
-	id = order_id("U1");
+	id = t_order_id("U1");
 
 	ops_init(&o, t_admin, "token:alice", false);
 	/* listed with why, what was paid and the price it was checked with */
@@ -219,13 +184,13 @@ test_unknown_product_approve(void **state)
 
 	(void)state;
 	seed();
-	pay("N1", "seat-new", "3000", "usd", "early@example.com");
-	pay("N2", "seat-new", "1000", "usd", "cheap@example.com");
+	t_pay("N1", "seat-new", "3000", "usd", "early@example.com");
+	t_pay("N2", "seat-new", "1000", "usd", "cheap@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 2);
 	ops_init(&o, t_admin, "token:alice", false);
 	/* nothing to give yet: refused, and told what to do */
-	ar.id = order_id("N1");
+	ar.id = t_order_id("N1");
 	assert_int_equal(ops_order_approve(&o, &ar, &out), TALLY_EREFUSED);
 	assert_non_null(strstr(strbuf_str(&o.err), "tallyctl product add"));
 	t_expect_str(t_su, "SELECT string_agg(status, ' ') FROM orders",
@@ -234,7 +199,7 @@ test_unknown_product_approve(void **state)
 	assert_int_equal(ops_product_add(&o, &pr, &out), 0);
 	json_decref(out);
 	/* approved now: given as paid (1000 for a 3000 product) */
-	ar.id = order_id("N2");
+	ar.id = t_order_id("N2");
 	assert_int_equal(ops_order_approve(&o, &ar, &out), 0);
 	json_decref(out);
 	/* N1 needs no admin: the run releases it and checks its price */
@@ -250,22 +215,6 @@ test_unknown_product_approve(void **state)
 }
 
 /* ---- event retry ------------------------------------------------- */
-
-static char *
-mt_body(const char *order, const char *status, const char *code)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "{\"transaction_time\":\"2026-11-20 10:15:00\","
-	    "\"transaction_status\":\"%s\",\"transaction_id\":\"tx-%s\","
-	    "\"status_code\":\"%s\",\"signature_key\":\"00\","
-	    "\"order_id\":\"%s\",\"gross_amount\":\"150000.00\","
-	    "\"fraud_status\":\"accept\",\"currency\":\"IDR\","
-	    "\"custom_field1\":\"seat-30-idr\","
-	    "\"customer_details\":{\"email\":\"%s@example.co.id\"}}", status,
-	    order, code, order, order);
-	return strbuf_detach(&sb, NULL);
-}
 
 static void
 test_event_retry(void **state)
@@ -283,7 +232,7 @@ test_event_retry(void **state)
 	    " VALUES ('pool@acc.io', 10)");
 	/* Midtrans does not know the transaction yet (its default answer) */
 	t_deliver_free(t_su, "midtrans", "midtrans", "mt-R1:settlement",
-	    mt_body("R1", "settlement", "200"));
+	    t_mt_body("R1", "200", "settlement", "150000.00", NULL));
 	/* and a Stripe delivery with no customer: fails for good */
 	t_deliver(t_su, "stripe", "stripe", "evt_broken", "{\"id\":\"evt_broken\","
 	    "\"type\":\"checkout.session.completed\",\"created\":1,"
@@ -312,7 +261,7 @@ test_event_retry(void **state)
 	assert_int_equal(ops_event_retry(&o, &rr, &out), TALLY_ENOTFOUND);
 
 	/* the provider knows it now; a dry run keeps nothing */
-	answer = mt_body("R1", "settlement", "200");
+	answer = t_mt_body("R1", "200", "settlement", "150000.00", NULL);
 	t_provider_says("/v2/R1/status", answer);
 	free(answer);
 	rr.id = mt;
@@ -488,7 +437,7 @@ test_product_inactive(void **state)
 	(void)state;
 	seed();
 	/* paid a day ago, not yet allocated when the product is retired */
-	pay("B1", "seat-20", "2000", "usd", "before@example.com");
+	t_pay("B1", "seat-20", "2000", "usd", "before@example.com");
 	ops_init(&o, t_admin, "token:dave", false);
 	ur.active = OPS_NO;
 	assert_int_equal(ops_product_update(&o, &ur, &out), 0);
@@ -497,7 +446,7 @@ test_product_inactive(void **state)
 	json_decref(out);
 	t_expect_str(t_su, "SELECT deactivated_at IS NOT NULL FROM products", "t");
 	/* paid a second after it was deactivated */
-	pay_at("A1", "seat-20", "2000", "usd", "after@example.com",
+	t_pay_at("A1", "seat-20", "2000", "usd", "after@example.com",
 	    "SELECT (ceil(extract(epoch FROM deactivated_at)) + 1)::bigint::text"
 	    " FROM products");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
@@ -538,8 +487,8 @@ test_min_price_releases(void **state)
 
 	(void)state;
 	seed();
-	pay("C1", "seat-20", "1500", "usd", "coupon@example.com");
-	pay("C2", "seat-20", "100", "usd", "cheeky@example.com");
+	t_pay("C1", "seat-20", "1500", "usd", "coupon@example.com");
+	t_pay("C2", "seat-20", "100", "usd", "cheeky@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 2);
 	ops_init(&o, t_admin, "token:erin", false);
