@@ -106,6 +106,9 @@ test_underpaid_approved(void **state)
 	assert_true(json_is_string(json_object_get(first(out), "held_at")));
 	json_decref(out);
 	/* not waiting for the allocator: not in --unfulfilled */
+	lr.unfulfilled = true;
+	assert_int_equal(ops_order_list(&o, &lr, &out), TALLY_EUSAGE);
+	assert_string_equal(o.field, "held");
 	lr.held = false;
 	lr.unfulfilled = true;
 	assert_int_equal(ops_order_list(&o, &lr, &out), 0);

@@ -55,6 +55,11 @@ ops_order_list(struct ops *o, const struct ops_order_list_req *req,
 	char st[32];
 
 	*out = NULL;
+	ops_reset(o);
+	if (req->held && req->unfulfilled)
+		return ops_fail(o, TALLY_EUSAGE, "held", "held: held orders do "
+		    "not wait for the allocator; ask for held or unfulfilled, "
+		    "not both");
 	params[0] = req->unfulfilled ? "true" : "false";
 	params[1] = ops_upper(st, sizeof(st), req->status);
 	params[2] = req->customer;

@@ -17,7 +17,8 @@ struct ops_order_list_req {
 	 * waiting for the allocator and are left out */
 	bool unfulfilled;
 	/* orders HELD for an admin (status HELD), oldest hold first, with
-	 * why and the price they were checked against */
+	 * why and the price they were checked against (not with
+	 * unfulfilled: EUSAGE) */
 	bool held;
 	const char *status;	/* PENDING, PAID, HELD, ... (any case); NULL: all */
 	const char *customer;	/* email, any case */

@@ -266,7 +266,7 @@ static int
 status_orders(struct status *st, struct db *db)
 {
 	PGresult *res = NULL;
-	char sla[32], age[32] = "", held_age[32] = "", held_text[96] = "";
+	char sla[32], age[32] = "", held_age[32] = "", held_text[160] = "";
 	const char *params[1] = { sla };
 	json_t *facts;
 	long long n, late, oldest, held, held_oldest;
