@@ -1,6 +1,7 @@
 /*
- * misc.h - the smaller tallyctl groups, one file each: `order list`
- * (order.c), `event list` (event.c), `product add | list` (product.c),
+ * misc.h - the smaller tallyctl groups, one file each: `order list |
+ * approve` (order.c), `event list | retry` (event.c), `product add | list
+ * | update` (product.c),
  * `model list | set` (model.c), `user list | credit` (user.c).  Each takes
  * argv[0] = its group name and returns an exit status.
  */
