@@ -5,7 +5,8 @@
 # first so every run tells the same story), the receiver on loopback,
 # realistic signed webhooks through all four schemes (a duplicate, a
 # forgery and a relabelled Midtrans notification among them, and a payment
-# too small for its product, which is held), a refund, a few hundred usage
+# too small for its product, which is held and then approved by hand), a
+# refund, a few hundred usage
 # events over six weeks, then every batch program and report.  Midtrans
 # and Xendit are confirmed with a stand-in for their status APIs
 # (demo/provider.py).  Stops what it started.
@@ -213,9 +214,18 @@ step "tally-allocate: orders, payments, seats, credits, refunds, usage"
 "$BINDIR/tally-allocate" || [ $? -eq 1 ]
 # exit 1: Greg's order is held (1.00 paid for a 15.00 seat), a case is open
 "$BINDIR/tally-allocate" || [ $? -eq 1 ]
-"$BINDIR/tallyctl" order list --status held
 "$BINDIR/tallyctl" assignment list
 "$BINDIR/tallyctl" user list --sort balance
+
+step "a held order, approved by hand (Greg's 1.00 was a promised discount)"
+"$BINDIR/tallyctl" order list --held
+greg=$(psql -X -q -t -A "$("$BINDIR/tallyctl" db url)" -c \
+	"SELECT id FROM orders WHERE provider_ref = 'pi_greg'")
+ctl order approve "$greg" --reason "discount promised by support, ticket 7"
+# the next run gives the seat, without checking the price again
+"$BINDIR/tally-allocate"
+"$BINDIR/tallyctl" order list --customer greg@example.com
+"$BINDIR/tallyctl" audit list --action order.approve
 
 step "tally-expire: nothing has ended yet; a week from now Erin's 7-day plan will have"
 "$BINDIR/tally-expire" || [ $? -eq 1 ]

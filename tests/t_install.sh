@@ -114,10 +114,12 @@ for prefix in /usr/local /usr; do
 	fi
 
 	# The installed tallyctl runs and accepts the installed example (its
-	# secrets from a stand-in credentials directory).
+	# secrets and API keys from a stand-in credentials directory).
 	if [ -x "$P/bin/tallyctl" ] && [ -f "$P/share/doc/tally/tally.conf.example" ]; then
 		mkdir -p "$TMP/creds"
-		for c in $(sed -n 's/^secret_file *= *//p' \
+		# every secret and status API key it names (config check reads
+		# both, as the receiver and tally-allocate do)
+		for c in $(sed -n -E 's/^(secret_file|api_key_file) *= *//p' \
 		    "$P/share/doc/tally/tally.conf.example"); do
 			echo "whsec_dGVzdA==" > "$TMP/creds/$c"
 		done

@@ -22,25 +22,8 @@
  */
 #include "support/alloc_test.h"
 
-/* A Midtrans notification (as stored, signature not checked here) and
- * the provider's answer about its order. */
-static char *
-mt_body(const char *order, const char *code, const char *status,
-    const char *gross, const char *extra)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "{\"transaction_time\":\"2026-11-20 10:15:00\","
-	    "\"settlement_time\":\"2026-11-20 10:16:00\","
-	    "\"transaction_status\":\"%s\",\"transaction_id\":\"tx-%s\","
-	    "\"status_code\":\"%s\",\"signature_key\":\"00\","
-	    "\"order_id\":\"%s\",\"gross_amount\":\"%s\","
-	    "\"fraud_status\":\"accept\",\"currency\":\"IDR\","
-	    "\"custom_field1\":\"seat-30-idr\","
-	    "\"customer_details\":{\"email\":\"%s@example.co.id\"}%s}", status,
-	    order, code, order, gross, order, extra != NULL ? extra : "");
-	return strbuf_detach(&sb, NULL);
-}
+/* A Midtrans notification and the provider's answer about its order. */
+#define mt_body t_mt_body
 
 static void
 mt_deliver(const char *key, char *body)

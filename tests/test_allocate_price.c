@@ -4,15 +4,16 @@
  * (issue 10, items 1 and 2):
  *   - 0.01 USD for a 20.00 USD seat is held (UNDERPAID), a case opens and
  *     the orders_held alert is raised; reconcile finds the same case, and
- *     closes it once an admin approves the order, which the next
- *     tally-allocate fulfils;
+ *     closes it once an admin approves the order (ops_order_approve, as
+ *     tallyctl order approve does), which the next tally-allocate fulfils;
  *   - EUR for a USD product is held (CURRENCY_MISMATCH);
  *   - more than the price is fulfilled, with an OVERPAID warning case;
  *   - a coupon's price at or above the product's min_price passes;
  *   - a payment naming an unknown sku becomes a held order with its money
  *     and customer, shows in the weekly report (Revenue "(unknown)", the
  *     SLA's "Unknown product" row, Paid unfulfilled) and as a case, and is
- *     fulfilled by the first tally-allocate after the product is added;
+ *     fulfilled by the first tally-allocate after the product is added
+ *     (ops_product_add, as tallyctl product add does);
  *   - a held order refunded in full needs nothing more.
  * Real database; times are the database's own, never a sleep.
  */
@@ -20,22 +21,26 @@
 #include "support/sheet_test.h"
 
 #include "books/alert.h"
+#include "ops/order.h"
+#include "ops/product.h"
 
-/* One "paid" Checkout Session, created a day before the database's now. */
+/* An admin's operation context, as tallyctl and tally-admin make it
+ * (role tally_admin); ops_release() and db_free(o->db) after. */
 static void
-pay(const char *order, const char *sku, const char *amount,
-    const char *currency, const char *email)
+admin_ops(struct ops *o)
 {
-	char evt[96], *created;
+	struct db *db = NULL;
 
-	snprintf(evt, sizeof(evt), "evt_cs_%s", order);
-	created = t_str(t_su, "SELECT (extract(epoch FROM now())::bigint"
-	    " - 86400)::text");
-	t_deliver_free(t_su, "stripe", "stripe", evt,
-	    t_fixture("stripe_checkout_completed.json", "EVT", evt, "CREATED",
-	    created, "ORDER", order, "AMOUNT", amount, "CURRENCY", currency,
-	    "EMAIL", email, "SKU", sku, "PAYMENT_STATUS", "paid", NULL));
-	free(created);
+	if (db_connect_url(&db, t_url, "test", "tally_admin") != 0)
+		fail_msg("cannot connect as tally_admin");
+	ops_init(o, db, "admin", false);
+}
+
+static void
+admin_done(struct ops *o)
+{
+	db_free(o->db);
+	ops_release(o);
 }
 
 static void
@@ -65,17 +70,6 @@ seed(void)
 	    "  'USD')");
 	t_exec(t_su, "INSERT INTO pool_accounts (email, max_seats)"
 	    " VALUES ('pool@acc.io', 10)");
-}
-
-/* The order of Stripe session ORDER (its payment intent is pi_ORDER). */
-static long long
-order_id(const char *order)
-{
-	char sql[160];
-
-	snprintf(sql, sizeof(sql), "SELECT id FROM orders"
-	    " WHERE provider_ref = 'pi_%s'", order);
-	return t_ll(t_su, sql);
 }
 
 /* category|keys|amount|currency|severity|status|occurrences, per case */
@@ -128,12 +122,12 @@ test_underpaid_held_then_approved(void **state)
 
 	(void)state;
 	seed();
-	pay("U1", "seat-20", "1", "usd", "cheap@example.com");
+	t_pay("U1", "seat-20", "1", "usd", "cheap@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 1);
 	assert_int_equal(st.held_total, 1);
 	assert_int_equal(st.seats, 0);
-	id = order_id("U1");
+	id = t_order_id("U1");
 	t_expect_str(t_su, "SELECT concat_ws(' ', status, hold_reason, amount_minor,"
 	    " currency, price_minor, held_at IS NOT NULL) FROM orders",
 	    "HELD UNDERPAID 1 USD 2000 t");
@@ -161,10 +155,20 @@ test_underpaid_held_then_approved(void **state)
 	    "error|OPEN|2", id);
 	expect_cases(sql);
 
-	/* an admin approves it (tallyctl order approve, for now in SQL) */
-	snprintf(sql, sizeof(sql), "SELECT tally_order_unhold(%lld, 'admin')",
-	    id);
-	t_expect_str(t_su, sql, "PAID");
+	/* an admin approves it (tallyctl order approve) */
+	{
+		struct ops_order_approve_req req = { .id = id,
+		    .reason = "a test payment" };
+		struct ops o;
+		json_t *out = NULL;
+
+		admin_ops(&o);
+		assert_int_equal(ops_order_approve(&o, &req, &out), 0);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_object_get(out, "item"), "status")), "PAID");
+		json_decref(out);
+		admin_done(&o);
+	}
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.held_total, 0);
@@ -186,9 +190,9 @@ test_currency_mismatch_held(void **state)
 
 	(void)state;
 	seed();
-	pay("E1", "seat-20", "2000", "eur", "euro@example.com");
+	t_pay("E1", "seat-20", "2000", "eur", "euro@example.com");
 	/* the right figure, the wrong money: a credit package too */
-	pay("E2", "credits-500", "3900", "eur", "euro@example.com");
+	t_pay("E2", "credits-500", "3900", "eur", "euro@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.held, 2);
 	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', provider_ref, status,"
@@ -198,7 +202,7 @@ test_currency_mismatch_held(void **state)
 	t_expect_ll(t_su, "SELECT count(*) FROM credit_ledger", 0);
 	snprintf(sql, sizeof(sql), "CURRENCY_MISMATCH|{\"order_id\": %lld}|2000|"
 	    "EUR|error|OPEN|1\nCURRENCY_MISMATCH|{\"order_id\": %lld}|3900|EUR|"
-	    "error|OPEN|1", order_id("E1"), order_id("E2"));
+	    "error|OPEN|1", t_order_id("E1"), t_order_id("E2"));
 	expect_cases(sql);
 	t_expect_str(t_su, "SELECT details->>'price_currency' FROM reconcile_cases"
 	    " ORDER BY id LIMIT 1", "USD");
@@ -212,20 +216,20 @@ test_overpaid_fulfilled_with_case(void **state)
 
 	(void)state;
 	seed();
-	pay("O1", "seat-20", "2500", "usd", "generous@example.com");
+	t_pay("O1", "seat-20", "2500", "usd", "generous@example.com");
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.overpaid, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', status, price_minor) FROM orders",
 	    "PAID 2000");
 	snprintf(sql, sizeof(sql), "OVERPAID|{\"order_id\": %lld}|500|USD|"
-	    "warning|OPEN|1", order_id("O1"));
+	    "warning|OPEN|1", t_order_id("O1"));
 	expect_cases(sql);
 	/* reconcile agrees (same case); a warning is still a problem (the
 	 * default reconcile_severity) */
 	assert_int_equal(t_reconcile(), TALLY_EPROBLEMS);
 	snprintf(sql, sizeof(sql), "OVERPAID|{\"order_id\": %lld}|500|USD|"
-	    "warning|OPEN|2", order_id("O1"));
+	    "warning|OPEN|2", t_order_id("O1"));
 	expect_cases(sql);
 	/* the difference refunded: the seat stays, the case closes */
 	refund("O1", "2500", "500");
@@ -242,8 +246,8 @@ test_min_price_coupon(void **state)
 
 	(void)state;
 	seed();
-	pay("C1", "seat-coupon", "1500", "usd", "coupon@example.com");
-	pay("C2", "seat-coupon", "1499", "usd", "greedy@example.com");
+	t_pay("C1", "seat-coupon", "1500", "usd", "coupon@example.com");
+	t_pay("C2", "seat-coupon", "1499", "usd", "greedy@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.held, 1);
@@ -264,12 +268,12 @@ test_unknown_product(void **state)
 
 	(void)state;
 	seed();
-	pay("N1", "seat-new", "3000", "usd", "early@example.com");
+	t_pay("N1", "seat-new", "3000", "usd", "early@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.ev.done, 1);
 	assert_int_equal(st.ev.failed, 0);
 	assert_int_equal(st.held, 1);
-	id = order_id("N1");
+	id = t_order_id("N1");
 	/* an order all the same: its money and its customer, no product */
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, o.hold_reason, o.sku,"
 	    " o.product_id IS NULL, o.amount_minor, o.currency, c.email)"
@@ -308,10 +312,20 @@ test_unknown_product(void **state)
 		free(text);
 	}
 
-	/* the admin adds the product; the next run fulfils the order */
-	t_exec(t_su, "INSERT INTO products (sku, name, kind, duration_days,"
-	    " price_minor, currency) VALUES ('seat-new', 'New seat', 'SEAT', 30,"
-	    " 3000, 'USD')");
+	/* the admin adds the product (tallyctl product add); the next run
+	 * fulfils the order */
+	{
+		struct ops_product_req req = { .sku = "seat-new",
+		    .name = "New seat", .kind = "seat", .days = 30,
+		    .price = "30.00", .currency = "USD" };
+		struct ops o;
+		json_t *out = NULL;
+
+		admin_ops(&o);
+		assert_int_equal(ops_product_add(&o, &req, &out), 0);
+		json_decref(out);
+		admin_done(&o);
+	}
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.released, 1);
 	assert_int_equal(st.seats, 1);
@@ -339,7 +353,7 @@ test_held_then_refunded(void **state)
 
 	(void)state;
 	seed();
-	pay("R1", "seat-20", "1000", "usd", "half@example.com");
+	t_pay("R1", "seat-20", "1000", "usd", "half@example.com");
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	refund("R1", "1000", "1000");
 	assert_int_equal(t_allocate_checked(&st), 0);

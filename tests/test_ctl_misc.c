@@ -252,6 +252,138 @@ test_orders_events(void **state)
 	ctl_run_release(&r);
 }
 
+/* order list --held, order approve, event retry, product update: the
+ * verbs over lib/ops (tests/test_ops_money.c tests the operations). */
+static void
+test_money_verbs(void **state)
+{
+	struct ctl_run r = { 0 };
+	char id[8192], ev[8192], ghost[8192];
+
+	(void)state;
+	x("INSERT INTO customers (email) VALUES ('held@x.io');"
+	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
+	    " currency) VALUES ('seat-20', 'Seat', 'SEAT', 30, 2000, 'USD');"
+	    "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
+	    " sku, amount_minor, currency, status, paid_at, hold_reason, held_at,"
+	    " price_minor)"
+	    " SELECT 'stripe', 'pi_held', c.id, p.id, 'seat-20', 1, 'USD', 'HELD',"
+	    "  now(), 'UNDERPAID', now(), 2000 FROM customers c, products p"
+	    "  WHERE c.email = 'held@x.io' AND p.sku = 'seat-20';"
+	    "INSERT INTO orders (source, provider_ref, customer_id, sku,"
+	    " amount_minor, currency, status, paid_at, hold_reason, held_at)"
+	    " SELECT 'stripe', 'pi_ghost', c.id, 'ghost', 500, 'USD', 'HELD',"
+	    "  now(), 'UNKNOWN_PRODUCT', now() FROM customers c"
+	    "  WHERE c.email = 'held@x.io';"
+	    "INSERT INTO raw_events (source, scheme, event_key, body, payload,"
+	    " status, error, attempts, processed_at) VALUES"
+	    " ('stripe', 'stripe', 'evt_retry', '\\x7b7d', '{}', 'FAILED',"
+	    "  'the provider does not know this transaction', 5, now())");
+	snprintf(id, sizeof(id), "%s", q("SELECT id FROM orders"
+	    " WHERE provider_ref = 'pi_held'"));
+	snprintf(ghost, sizeof(ghost), "%s", q("SELECT id FROM orders"
+	    " WHERE provider_ref = 'pi_ghost'"));
+	snprintf(ev, sizeof(ev), "%s", q("SELECT id FROM raw_events"
+	    " WHERE event_key = 'evt_retry'"));
+
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "list", "--held",
+	    "--csv", NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.out), "\"pi_held\",\"held@x.io\","
+	    "\"seat-20\",0.01,\"USD\",20.00,,\"USD\",\"UNDERPAID\""));
+	assert_non_null(strstr(strbuf_str(&r.out), "\"ghost\",5.00,\"USD\",,,,"
+	    "\"UNKNOWN_PRODUCT\""));
+	/* held ones do not wait for the allocator */
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "list", "--unfulfilled",
+	    "--csv", NULL), 0);
+	assert_null(strstr(strbuf_str(&r.out), "pi_held"));
+
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id, NULL), 64);
+	assert_non_null(strstr(strbuf_str(&r.err), "--reason is required"));
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", "x",
+	    "--reason", "r", NULL), 64);
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", ghost,
+	    "--reason", "r", NULL), 65);
+	assert_non_null(strstr(strbuf_str(&r.err), "refused: order"));
+	assert_non_null(strstr(strbuf_str(&r.err), "tallyctl product add --sku "
+	    "ghost"));
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id,
+	    "--reason", "goodwill", "--dry-run", NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.err), "dry run: nothing was changed"));
+	assert_string_equal(q("SELECT status FROM orders WHERE provider_ref ="
+	    " 'pi_held'"), "HELD");
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id,
+	    "--reason", "goodwill", "--actor", "erin", NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.err), "the next tally-allocate "
+	    "gives it"));
+	assert_string_equal(q("SELECT concat_ws(' ', o.status, o.approved_by,"
+	    " q.order_id IS NOT NULL) FROM orders o LEFT JOIN fulfil_queue q"
+	    " ON q.order_id = o.id WHERE o.provider_ref = 'pi_held'"),
+	    "PAID erin t");
+	assert_string_equal(q("SELECT actor || '|' || reason FROM audit_log"
+	    " WHERE action = 'order.approve'"), "erin|goodwill");
+	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id,
+	    "--reason", "again", NULL), 65);
+	assert_non_null(strstr(strbuf_str(&r.err), "is PAID, not held"));
+
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", NULL), 64);
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, "--failed",
+	    NULL), 64);
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, "--source",
+	    "stripe", NULL), 64);
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, "--actor",
+	    "erin", NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.err), "1 event is back to NEW"));
+	assert_non_null(strstr(strbuf_str(&r.out), "(1 row)"));
+	assert_string_equal(q("SELECT concat_ws(' ', status, attempts) FROM"
+	    " raw_events WHERE event_key = 'evt_retry'"), "NEW 0");
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, NULL), 65);
+	assert_non_null(strstr(strbuf_str(&r.err), "not FAILED"));
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", "--failed",
+	    "--source", "stripe", "--json", NULL), 0);
+	/* test_orders_events' failed delivery, only */
+	assert_non_null(strstr(strbuf_str(&r.out), "\"event_key\":\"evt_2\""));
+	assert_null(strstr(strbuf_str(&r.out), "evt_retry"));
+
+	/* product update: option names in the messages, exact amounts */
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
+	    NULL), 64);
+	assert_non_null(strstr(strbuf_str(&r.err), "nothing to change"));
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
+	    "--min-price", "25", NULL), 64);
+	assert_non_null(strstr(strbuf_str(&r.err), "--min-price: 25.00 USD is "
+	    "above the price 20.00 USD"));
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
+	    "--currency", "ABC", "--price", "1", NULL), 64);
+	assert_non_null(strstr(strbuf_str(&r.err), "--currency: not an active "
+	    "ISO 4217 code"));
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
+	    "--active", "maybe", NULL), 64);
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "nope",
+	    "--name", "x", NULL), 65);
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
+	    "--min-price", "15", "--active", "no", "--reason", "retired",
+	    "--actor", "erin", NULL), 0);
+	assert_string_equal(q("SELECT concat_ws(' ', min_price_minor, active,"
+	    " deactivated_at IS NOT NULL) FROM products WHERE sku = 'seat-20'"),
+	    "1500 f t");
+	assert_string_equal(q("SELECT concat_ws('|', actor, reason,"
+	    " before->>'active', after->>'active') FROM audit_log"
+	    " WHERE action = 'product.update'"), "erin|retired|true|false");
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku",
+	    "cr-idr", "--name", "Credits", "--kind", "credits", "--credits", "50",
+	    "--price", "150000", "--min-price", "120000.00", "--currency", "idr",
+	    NULL), 0);
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "list", "--csv",
+	    NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.out), ",150000.00,\"IDR\","
+	    "120000.00,true,"));
+	assert_non_null(strstr(strbuf_str(&r.out), ",20.00,\"USD\",15.00,false,"));
+	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku",
+	    "x-abc", "--name", "x", "--kind", "seat", "--days", "1", "--price",
+	    "1", "--currency", "ABC", NULL), 64);
+	ctl_run_release(&r);
+}
+
 int
 main(void)
 {
@@ -260,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_orders_events),
+		cmocka_unit_test(test_money_verbs),
 	};
 
 	testdb_require();

@@ -324,7 +324,11 @@ test_status_finds_problems(void **state)
 	    " FROM customers c, products p, (VALUES"
 	    "  ('o1', 'PAID', now() - interval '1 hour'),"
 	    "  ('o2', 'PAID', now()),"
-	    "  ('o3', 'PENDING', NULL::timestamptz)) x(ref, st, paid)");
+	    "  ('o3', 'PENDING', NULL::timestamptz),"
+	    "  ('o4', 'PAID', now() - interval '3 hours')) x(ref, st, paid);"
+	    /* held for an admin: not waiting for the allocator */
+	    "UPDATE orders SET status = 'HELD', hold_reason = 'UNDERPAID',"
+	    " held_at = now() - interval '2 hours' WHERE provider_ref = 'o4'");
 	sql(e, "INSERT INTO job_runs (program, started_at, finished_at, status,"
 	    " message) VALUES"
 	    " ('tally-allocate', now() - interval '2 min', now() - interval '2 min',"
@@ -373,6 +377,10 @@ test_status_finds_problems(void **state)
 
 	assert_int_equal(jint(j, "orders", "unfulfilled"), 2);
 	assert_int_equal(jint(j, "orders", "late"), 1);
+	assert_int_equal(jint(j, "orders", "held"), 1);
+	assert_true(jint(j, "orders", "oldest_held_seconds") >= 7200);
+	assert_non_null(strstr(jstr(j, "orders", "summary"), "; 1 held for an "
+	    "admin (oldest 2 h"));
 	assert_string_equal(jstr(j, "orders", "state"), "warn");
 
 	assert_int_equal(jint(j, "reconcile", "open"), 3);

@@ -20,6 +20,29 @@ test_exponents(void **state)
 	assert_int_equal(money_exponent("USDX"), -1);
 	assert_int_equal(money_exponent("U$D"), -1);
 	assert_int_equal(money_exponent(NULL), -1);
+	/* three letters that are no currency: read as SQL reads them */
+	assert_int_equal(money_exponent("ABC"), 2);
+	assert_int_equal(money_exponent("CLF"), 4);
+	assert_int_equal(money_exponent("xof"), 0);
+}
+
+/* Only active ISO 4217 codes are currencies an admin may enter. */
+static void
+test_currency_valid(void **state)
+{
+	static const char *const yes[] = { "USD", "eur", "IDR", "JPY", "KWD",
+	    "CLF", "AED", "ZWG", "XCG", "ZMW", "VES" };
+	static const char *const no[] = { "ABC", "XXX", "XAU", "XTS", "HRK",
+	    "CUC", "BGN", "US", "USDX", "U$D", "", "ÉUR" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!money_currency_valid(yes[i]))
+			fail_msg("%s should be a currency", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (money_currency_valid(no[i]))
+			fail_msg("'%s' should not be a currency", no[i]);
+	assert_false(money_currency_valid(NULL));
 }
 
 static void
@@ -145,6 +168,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exponents),
+		cmocka_unit_test(test_currency_valid),
 		cmocka_unit_test(test_parse_major),
 		cmocka_unit_test(test_parse_minor),
 		cmocka_unit_test(test_format),

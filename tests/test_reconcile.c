@@ -77,7 +77,8 @@ static const char planted_cases[] =
     "UNDERPAID|{\"order_id\": 22}|999|USD|error|OPEN\n"
     "UNKNOWN_PRODUCT|{\"order_id\": 23}|700|USD|error|OPEN\n"
     "OVERPAID|{\"order_id\": 24}|200|USD|warning|OPEN\n"
-    "NOTIFICATION_MISMATCH|{\"raw_event_id\": 4}|15000000|IDR|error|OPEN\n";
+    "NOTIFICATION_MISMATCH|{\"raw_event_id\": 4}|15000000|IDR|error|OPEN\n"
+    "PRODUCT_INACTIVE|{\"order_id\": 26}|1000|USD|error|OPEN\n";
 
 /* Match on a read connection of its own (see above). */
 static bool apart;
@@ -430,10 +431,10 @@ test_planted_every_category(void **state)
 	fx_open(&f, planted);
 	assert_int_equal(run(&f, "planted_settlement.csv", ASOF),
 	    TALLY_EPROBLEMS);
-	assert_int_equal(f.r.found, 23);
-	assert_int_equal(f.r.opened, 23);
-	assert_int_equal(f.r.open_total, 23);
-	assert_int_equal(f.r.open_alerting, 23);
+	assert_int_equal(f.r.found, 24);
+	assert_int_equal(f.r.opened, 24);
+	assert_int_equal(f.r.open_total, 24);
+	assert_int_equal(f.r.open_alerting, 24);
 	assert_int_equal(f.r.settlement.rows, 23);
 	expect_cases(&f, "true", planted_cases);
 	/* every category of the schema is planted once */
@@ -483,10 +484,10 @@ test_planted_every_category(void **state)
 	expect_text(&f, "SELECT concat_ws(' ', status, found, opened, closed,"
 	    " open_total, settlement_rows, settlement_format,"
 	    " length(settlement_sha256)) FROM reconcile_runs",
-	    "PROBLEMS 23 23 0 23 23 stripe 64");
+	    "PROBLEMS 24 24 0 24 23 stripe 64");
 	expect_text(&f, "SELECT concat_ws(' ', status, counts->>'found',"
 	    " counts->>'open_alerting', jsonb_array_length(outputs))"
-	    " FROM job_runs WHERE program = 'tally-reconcile'", "PROBLEMS 23 23 24");
+	    " FROM job_runs WHERE program = 'tally-reconcile'", "PROBLEMS 24 24 24");
 	assert_true(file_exists(&f, "reconcile-2026-11-01_2026-11-30.xlsx"));
 	assert_true(file_exists(&f,
 	    "reconcile-2026-11-01_2026-11-30.manifest.json"));
@@ -528,7 +529,7 @@ test_rerun_does_not_duplicate(void **state)
 	    TALLY_EPROBLEMS);
 	assert_int_equal(run(&f, "planted_settlement.csv",
 	    "2026-12-02T06:00:00Z"), TALLY_EPROBLEMS);
-	assert_int_equal(f.r.found, 23);
+	assert_int_equal(f.r.found, 24);
 	assert_int_equal(f.r.opened, 0);
 	assert_int_equal(f.r.closed, 0);
 	assert_int_equal(f.r.settlement.inserted, 0);
@@ -536,7 +537,7 @@ test_rerun_does_not_duplicate(void **state)
 	expect_cases(&f, "true", planted_cases);
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_cases"
 	    " WHERE occurrences = 2 AND first_seen = '" ASOF "'"
-	    " AND last_seen = '2026-12-02T06:00:00Z'"), 23);
+	    " AND last_seen = '2026-12-02T06:00:00Z'"), 24);
 	assert_int_equal(count(&f, "SELECT count(*) FROM settlement_rows"), 23);
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_runs"), 2);
 	fx_close(&f);
@@ -558,7 +559,7 @@ test_fixing_closes(void **state)
 	load_sql(&f, "fix.sql");
 	assert_int_equal(run(&f, "fix_settlement.csv", "2026-12-03T00:00:00Z"),
 	    TALLY_EPROBLEMS);
-	assert_int_equal(f.r.closed, 22);
+	assert_int_equal(f.r.closed, 23);
 	assert_int_equal(f.r.opened, 0);
 	assert_int_equal(f.r.open_total, 1);
 	expect_cases(&f, "c.status <> 'CLOSED'",
@@ -566,7 +567,7 @@ test_fixing_closes(void **state)
 	    "\"stripe\"}|-500|USD|warning|OPEN\n");
 	assert_int_equal(count(&f, "SELECT count(*) FROM reconcile_cases"
 	    " WHERE status = 'CLOSED' AND closed_at = '2026-12-03T00:00:00Z'"
-	    " AND closed_run_id = (SELECT max(id) FROM reconcile_runs)"), 22);
+	    " AND closed_run_id = (SELECT max(id) FROM reconcile_runs)"), 23);
 	/* the late webhook's payment was matched to its settled row */
 	assert_int_equal(count(&f, "SELECT count(*) FROM settlement_rows"
 	    " WHERE txn_id = 'txn_404' AND payment_id = 23"), 1);
@@ -681,7 +682,7 @@ test_dry_run(void **state)
 	fx_open(&f, planted);
 	assert_int_equal(run_full(&f, "planted_settlement.csv", "2026-11-01",
 	    "2026-12-01", ASOF, true), TALLY_EPROBLEMS);
-	assert_int_equal(f.r.found, 23);
+	assert_int_equal(f.r.found, 24);
 	assert_int_equal(f.r.run_id, 0);
 	assert_int_equal(count(&f, "SELECT (SELECT count(*) FROM reconcile_cases)"
 	    " + (SELECT count(*) FROM settlement_rows)"
@@ -817,7 +818,7 @@ test_program_exit_codes(void **state)
 	strbuf_addf(&args, NOV " --settlement %s",
 	    fixture("planted_settlement.csv"));
 	assert_int_equal(program(&f, args.buf, &err), 1);
-	assert_non_null(strstr(err, "23 open cases at or above severity warning"));
+	assert_non_null(strstr(err, "24 open cases at or above severity warning"));
 	free(err);
 	snprintf(path, sizeof(path), "%s/stdout", f.dir);
 	out = read_path(path);

@@ -189,7 +189,7 @@ test_week_with_dst(void **state)
  *     8.7 seats; 8 seats + a buffer of 5 leave 5.7 short: 6 accounts of
  *     1 seat (the most common capacity);
  *   3 FAILED deliveries received in the week.
- * No held orders yet, so no "held" line.
+ * No held orders, so no "held" line (test_summary_held has one).
  */
 static void
 test_summary(void **state)
@@ -232,6 +232,42 @@ test_summary(void **state)
 	    "tallyctl account add EMAIL --max-seats 1\n"
 	    "action|3 deliveries received this week could not be processed."
 	    "|NULL|NULL|tallyctl event list --failed\n");
+	db_free(db);
+}
+
+/*
+ * Held orders (tally-allocate holds a payment wrong for its product): O11
+ * held since 03-20 10:01 is still among the unfulfilled (every figure as
+ * above) and gets the Summary's held line, naming the commands that list
+ * and approve it, right after the unfulfilled one.  Held only after the
+ * as-of instant, it is not held yet at the week's end: no line.
+ */
+static void
+test_summary_held(void **state)
+{
+	struct db *db = rs_fresh_db("weekly_basic.sql");
+	char *text;
+
+	(void)state;
+	rs_simple(db, "UPDATE orders SET status = 'HELD', hold_reason ="
+	    " 'UNDERPAID', held_at = '2026-03-20 10:01+01' WHERE id = 11");
+	text = rs_sheet_text(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN);
+	if (strstr(text, "figure|Paid orders waiting for fulfilment|4|NULL|NULL\n"
+	    ) == NULL || strstr(text, "paid 2026-03-20 10:00: see \"Paid "
+	    "unfulfilled\".|NULL|NULL|tallyctl order list --unfulfilled\n"
+	    "action|1 paid order is held for review, the oldest paid "
+	    "2026-03-20 10:00: approve or refund each.|NULL|NULL|"
+	    "tallyctl order list --held; tallyctl order approve ID --reason "
+	    "TEXT\naction|3 reconcile cases") == NULL)
+		fail_msg("no held line where it belongs:\n%s", text);
+	free(text);
+	rs_simple(db, "UPDATE orders SET held_at = '2026-03-30 09:00+02'"
+	    " WHERE id = 11");
+	text = rs_sheet_text(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN);
+	if (strstr(text, "held for review") != NULL)
+		fail_msg("held after the as-of instant, yet a held line:\n%s",
+		    text);
+	free(text);
 	db_free(db);
 }
 
@@ -552,6 +588,7 @@ main(void)
 		cmocka_unit_test(test_empty_database),
 		cmocka_unit_test(test_week_with_dst),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_summary_held),
 		cmocka_unit_test(test_week_crossing_month),
 		cmocka_unit_test(test_week_in_utc),
 		cmocka_unit_test(test_empty_period),

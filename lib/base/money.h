@@ -10,9 +10,12 @@
 #include <stddef.h>
 
 /* Minor-unit exponent of an ISO 4217 code (case-insensitive): USD 2,
- * JPY 0, IDR 2, KWD 3, ...  -1 when the code is unknown. */
+ * JPY 0, IDR 2, KWD 3, ...; 2 for three letters that are no active code
+ * (as SQL's tally_currency_exponent() reads them); -1 when not three
+ * letters. */
 int money_exponent(const char *currency);
-/* True for three ASCII letters that money_exponent() knows. */
+/* True for an active ISO 4217 code (any case) with a minor unit: what an
+ * admin may price a product or state a cost in. */
 int money_currency_valid(const char *currency);
 /* Upper-case a 3-letter code into out[4]; TALLY_EDATA if not 3 letters. */
 int money_currency_normalize(const char *in, char out[4]);

@@ -384,8 +384,10 @@ allocate_run(struct db *db, const struct allocate_opts *o,
 	    (rc = in_tx(db, o, release, &st->released)) != 0)
 		goto rollback;
 	if (st->released > 0)
-		log_notice("allocate: %lld held order(s) name a product now; "
-		    "fulfilling them", st->released);
+		log_notice("allocate: %lld held order(s) no longer held for "
+		    "their reason (the product exists, is active again, or "
+		    "accepts the payment now); checking them again",
+		    st->released);
 	/* the provider's word on unsigned notifications, before any worker
 	 * may claim them; asked on this connection, outside the batches */
 	if ((rc = confirm_run(db, o->cfg, &st->confirm)) != 0)

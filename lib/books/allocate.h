@@ -8,14 +8,17 @@
  *
  * Nothing is given before the payment is checked against the product:
  * paid in another currency or below the product's lowest accepted price
- * (min_price_minor, else price_minor), or naming a sku that is no
- * product, the order is HELD and a case opens (UNDERPAID,
- * CURRENCY_MISMATCH, UNKNOWN_PRODUCT); paid more than the price, it is
- * fulfilled and a case OVERPAID opens.  Midtrans and Xendit notifications
- * are acted on only as their provider's status API confirms them
- * (lib/books/confirm.h), asked at the start of each run.  A held order waits for an admin
- * (tallyctl order approve) or, for an unknown sku, for the product: each
- * run releases the held orders whose sku names a product now.
+ * (min_price_minor, else price_minor), naming a sku that is no product,
+ * or paid for a product after it was deactivated, the order is HELD and a
+ * case opens (UNDERPAID, CURRENCY_MISMATCH, UNKNOWN_PRODUCT,
+ * PRODUCT_INACTIVE); paid more than the price, it is fulfilled and a case
+ * OVERPAID opens.  Midtrans and Xendit notifications are acted on only as
+ * their provider's status API confirms them (lib/books/confirm.h), asked
+ * at the start of each run.  A held order waits for an admin (tallyctl
+ * order approve: it is then fulfilled as it is, by the next run) or for
+ * its reason to go: each run releases the held orders whose reason is
+ * gone (the product added, reactivated, or repriced to accept the
+ * payment) and checks them again.
  *
  * Safe to run as several processes at once, with admins acting at the
  * same time: events, queued orders and candidate accounts are claimed with

@@ -557,9 +557,10 @@ static const char unprocessable_event[] =
 /*
  * Orders tally-allocate holds (sql/041_held_orders.sql): UNDERPAID,
  * CURRENCY_MISMATCH (keys: the order, where a settlement row's case has
- * provider and txn_id) and UNKNOWN_PRODUCT.  Found while they are held,
- * whatever the period (a hold is state), with the keys and figures
- * allocate opened them with (the view tally_held_cases is shared).
+ * provider and txn_id), UNKNOWN_PRODUCT and PRODUCT_INACTIVE.  Found
+ * while they are held, whatever the period (a hold is state), with the
+ * keys and figures allocate opened them with (the view tally_held_cases
+ * is shared).
  */
 static const char held_orders[] =
     "SELECT v.category, v.keys, NULL, v.occurred_at, v.currency,"
@@ -607,7 +608,8 @@ const struct reconcile_finder reconcile_finders[] = {
 	{ "CREDITS_OVERDRAWN", credits_overdrawn },
 	{ "CREDIT_BALANCE_MISMATCH", credit_balance_mismatch },
 	{ "UNPROCESSABLE_EVENT", unprocessable_event },
-	{ "UNDERPAID, CURRENCY_MISMATCH, UNKNOWN_PRODUCT", held_orders },
+	{ "UNDERPAID, CURRENCY_MISMATCH, UNKNOWN_PRODUCT, PRODUCT_INACTIVE",
+	  held_orders },
 	{ "OVERPAID", overpaid },
 	{ "NOTIFICATION_MISMATCH", notification_mismatch },
 };

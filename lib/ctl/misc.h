@@ -1,8 +1,8 @@
 /*
- * misc.h - the smaller tallyctl groups, one file each: `order list`
- * (order.c), `event list` (event.c), `product add | list` (product.c),
- * `model list | set` (model.c), `user list | credit` (user.c), `token
- * create | list | revoke` (token.c).  Each takes
+ * misc.h - the smaller tallyctl groups, one file each: `order list |
+ * approve` (order.c), `event list | retry` (event.c), `product add | list
+ * | update` (product.c), `model list | set` (model.c), `user list |
+ * credit` (user.c), `token create | list | revoke` (token.c).  Each takes
  * argv[0] = its group name and returns an exit status.
  */
 #ifndef TALLY_CTL_MISC_H

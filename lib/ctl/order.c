@@ -3,8 +3,10 @@
  * (lib/ops/order.c).
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
+#include "base/argnum.h"
 #include "base/err.h"
 #include "ctl/ctlopt.h"
 #include "ctl/misc.h"
@@ -22,18 +24,57 @@ static const struct ctl_list order_list = {
 	sizeof(struct ops_order_list_req),
 	offsetof(struct ops_order_list_req, page), true, order_list_run, {
 	F("unfulfilled", CTLOPT_FLAG, unfulfilled),
+	F("held", CTLOPT_FLAG, held),
 	F("status", CTLOPT_STR, status),
 	F("customer", CTLOPT_STR, customer),
 	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
 };
 #undef F
 
+static int
+order_approve(struct ctl *c, int argc, char **argv)
+{
+	struct ops_order_approve_req req = { 0 };
+	const struct ctlopt opts[] = {
+		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
+		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
+	};
+	const char *pos[1];
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
+		return rc;
+	if (argnum_parse(pos[0], 1, INT64_MAX, &req.id) != 0)
+		return ctlopt_usage_error(c, "'%s' is not an order id", pos[0]);
+	rc = ops_order_approve(ctl_ops(c), &req, &out);
+	if (rc == 0 && json_is_true(json_object_get(json_object_get(out,
+	    "item"), "queued")))
+		fprintf(stderr, "order %lld %s approved: the next tally-allocate "
+		    "gives it (within a minute on the timer)\n", req.id,
+		    c->dry_run ? "would be" : "is");
+	return ctl_show_item(c, rc, out, opts);
+}
+
 static const struct ctlopt_verb order_verbs[] = {
-	{ "list", NULL, "[--unfulfilled] [--status S] [--customer EMAIL] "
+	{ "list", NULL, "[--unfulfilled | --held] [--status S] [--customer EMAIL] "
 	  "[--limit N]",
 	  "Orders, newest first (at most --limit, default 1000; 0: all).\n"
 	  "--unfulfilled: paid orders that have not got their seat or credits\n"
-	  "yet, with the allocator's attempts and last error.", &order_list },
+	  "yet, with the allocator's attempts and last error (held ones are\n"
+	  "not waiting for the allocator: see --held).\n"
+	  "--held: orders tally-allocate held for an admin, oldest first, with\n"
+	  "why (UNKNOWN_PRODUCT, PRODUCT_INACTIVE, CURRENCY_MISMATCH,\n"
+	  "UNDERPAID), what was paid and the product's price and min price.",
+	  &order_list },
+	{ "approve", order_approve, "ID --reason TEXT",
+	  "Give a held order its seat or credits as it was paid (a goodwill\n"
+	  "price, a currency accepted): its hold is released and the next\n"
+	  "tally-allocate fulfils it without checking the price again.\n"
+	  "Refused for an order that is not held, and for one held because its\n"
+	  "sku is no product: add the product (tallyctl product add) and the\n"
+	  "next tally-allocate fulfils it by itself.  Audited as order.approve.",
+	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -267,20 +267,26 @@ static int
 status_orders(struct status *st, struct db *db)
 {
 	PGresult *res = NULL;
-	char sla[32], age[32] = "";
+	char sla[32], age[32] = "", held_age[32] = "", held_text[160] = "";
 	const char *params[1] = { sla };
 	json_t *facts;
-	long long n, late, oldest;
+	long long n, late, oldest, held, held_oldest;
 	int rc;
 
 	snprintf(sla, sizeof(sla), "%ld", st->cfg->fulfil_sla_minutes);
+	/* held orders are paid and unfulfilled too, but they wait for an
+	 * admin, not for the allocator: counted apart */
 	rc = db_query(db, &res,
-	    "SELECT count(*),"
-	    " count(*) FILTER (WHERE coalesce(o.paid_at, o.created_at)"
+	    "SELECT count(*) FILTER (WHERE o.status = 'PAID'),"
+	    " count(*) FILTER (WHERE o.status = 'PAID'"
+	    "   AND coalesce(o.paid_at, o.created_at)"
 	    "   < now() - make_interval(mins => $1::integer)),"
-	    " extract(epoch FROM now() - min(coalesce(o.paid_at, o.created_at)))"
-	    "   ::bigint"
-	    " FROM orders o WHERE o.status = 'PAID'"
+	    " extract(epoch FROM now() - min(coalesce(o.paid_at, o.created_at))"
+	    "   FILTER (WHERE o.status = 'PAID'))::bigint,"
+	    " count(*) FILTER (WHERE o.status = 'HELD'),"
+	    " extract(epoch FROM now() - min(o.held_at)"
+	    "   FILTER (WHERE o.status = 'HELD'))::bigint"
+	    " FROM orders o WHERE o.status IN ('PAID', 'HELD')"
 	    "  AND NOT EXISTS (SELECT 1 FROM fulfilments f WHERE f.order_id = o.id)",
 	    1, params);
 	if (rc != 0)
@@ -288,20 +294,31 @@ status_orders(struct status *st, struct db *db)
 	n = db_value_ll(res, 0, 0, 0);
 	late = db_value_ll(res, 0, 1, 0);
 	oldest = db_value_ll(res, 0, 2, -1);
-	facts = json_pack("{s:I, s:I, s:I, s:o}", "unfulfilled", (json_int_t)n,
-	    "late", (json_int_t)late, "sla_minutes",
+	held = db_value_ll(res, 0, 3, 0);
+	held_oldest = db_value_ll(res, 0, 4, -1);
+	facts = json_pack("{s:I, s:I, s:I, s:o, s:I, s:o}", "unfulfilled",
+	    (json_int_t)n, "late", (json_int_t)late, "sla_minutes",
 	    (json_int_t)st->cfg->fulfil_sla_minutes,
-	    "oldest_seconds", jll_or_null(res, 0, 2));
+	    "oldest_seconds", jll_or_null(res, 0, 2),
+	    "held", (json_int_t)held,
+	    "oldest_held_seconds", jll_or_null(res, 0, 4));
 	PQclear(res);
 	if (oldest >= 0)
 		age_text(oldest, age, sizeof(age));
+	if (held > 0) {
+		if (held_oldest >= 0)
+			age_text(held_oldest, held_age, sizeof(held_age));
+		snprintf(held_text, sizeof(held_text), "; %lld held for an admin "
+		    "(oldest %s: tallyctl order list --held)", held, held_age);
+	}
 	if (n == 0)
-		status_add(st, "orders", CHECK_OK, facts,
-		    "no paid order waits for its seat or credits");
+		status_add(st, "orders", held > 0 ? CHECK_WARN : CHECK_OK, facts,
+		    "no paid order waits for its seat or credits%s", held_text);
 	else
-		status_add(st, "orders", late > 0 ? CHECK_WARN : CHECK_OK, facts,
-		    "%lld paid, not fulfilled; %lld for more than %ld min "
-		    "(oldest %s)", n, late, st->cfg->fulfil_sla_minutes, age);
+		status_add(st, "orders", late > 0 || held > 0 ? CHECK_WARN :
+		    CHECK_OK, facts, "%lld paid, not fulfilled; %lld for more "
+		    "than %ld min (oldest %s)%s", n, late,
+		    st->cfg->fulfil_sla_minutes, age, held_text);
 	return 0;
 }
 

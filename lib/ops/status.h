@@ -19,7 +19,8 @@
  *   events     raw events waiting for tally-allocate, and failed ones
  *   pool       free seats, against alert_seat_threshold
  *   orders     paid orders without their seat or credits, and those older
- *              than fulfil_sla_minutes
+ *              than fulfil_sla_minutes; orders held for an admin (warn:
+ *              tallyctl order list --held)
  *   reconcile  open reconcile cases, warning from reconcile_severity
  *   alerts     alerts firing, and alerts alert_url did not take
  *   replicas   each standby streaming from the primary (its state, bytes

@@ -24,8 +24,9 @@
  * Action names are "entity.verb": account.add, account.import,
  * account.update, account.suspend, account.reactivate, assignment.assign,
  * assignment.extend, assignment.revoke, assignment.release,
- * assignment.expire, product.add, model.set, user.credit, case.accept,
- * order.refund_revoke, order.refund_debit, case.reopen.
+ * assignment.expire, product.add, product.update, model.set,
+ * user.credit, case.accept, order.approve, order.refund_revoke,
+ * order.refund_debit, event.retry, case.reopen.
  */
 #ifndef TALLY_AUDIT_H
 #define TALLY_AUDIT_H

@@ -9,8 +9,9 @@
 -- Each order's product is the one it names, or, for an order whose sku
 -- named no product when it was paid, the product that sku names now.  The
 -- payment is checked against the product before anything is given
--- (tally_hold_reason() in sql/041_held_orders.sql): another currency, or
--- less than the lowest accepted price, holds the order (hold.sql); more
+-- (tally_hold_reason() in sql/043_product_inactive.sql): a product
+-- deactivated before the payment, another currency, or less than the
+-- lowest accepted price, holds the order (hold.sql); more
 -- than the price is fulfilled, and a case (overpaid.sql).  An approved
 -- order is not checked.  Orders that need no work or cannot be fulfilled
 -- get a problem.  Returns how many queue entries and orders were claimed.
@@ -58,7 +59,8 @@ ins as (
 	 cross join lateral (select tally_hold_reason(p.id is not null, o.sku,
 	                                o.amount_minor, o.currency, p.price_minor,
 	                                p.min_price_minor, p.currency,
-	                                o.approved_at is not null) as hold) chk
+	                                o.approved_at is not null, p.active,
+	                                p.deactivated_at, o.paid_at) as hold) chk
 	returning 1
 )
 select (select count(*) from q), (select count(*) from ins)

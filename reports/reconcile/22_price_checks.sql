@@ -4,10 +4,12 @@
 -- Cases tally-allocate opens when it checks a paid order against its
 -- product, not closed after the run (OPEN, and ACCEPTED with the admin's
 -- note and date): orders HELD (UNDERPAID, CURRENCY_MISMATCH, the product
--- unknown: UNKNOWN_PRODUCT), and orders fulfilled that paid more than the
+-- unknown: UNKNOWN_PRODUCT, or deactivated before the payment:
+-- PRODUCT_INACTIVE), and orders fulfilled that paid more than the
 -- price (OVERPAID).  amount: what is missing (UNDERPAID), the excess kept
 -- (OVERPAID), else what was paid.  A held order waits for an admin
--- (tallyctl order approve) or, UNKNOWN_PRODUCT, for the product.
+-- (tallyctl order approve) or for its reason to go (the product added,
+-- reactivated or repriced).
 -- age_days: days from the payment to the as-of instant.
 select c.id as case_id, c.category, c.status, c.severity,
        (c.keys->>'order_id')::bigint as order_id,
@@ -30,6 +32,7 @@ select c.id as case_id, c.category, c.status, c.severity,
        c.accepted_until, c.accepted_note
   from reconcile_cases c
  where c.status <> 'CLOSED'
-   and (c.category in ('UNDERPAID', 'UNKNOWN_PRODUCT', 'OVERPAID')
+   and (c.category in ('UNDERPAID', 'UNKNOWN_PRODUCT', 'PRODUCT_INACTIVE',
+                       'OVERPAID')
         or (c.category = 'CURRENCY_MISMATCH' and c.keys ? 'order_id'))
  order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id

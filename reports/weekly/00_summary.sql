@@ -13,10 +13,11 @@
 -- that acts on it; a rule that finds nothing gives no line.
 --   unfulfilled  paid orders still waiting for a seat or credits at the
 --                end of the week (the "Paid unfulfilled" sheet)
---   held         orders held for an admin's review.  None exist yet: when
---                orders can be held, the one line marked HELD in
---                `unfulfilled` says which are, and this rule names them
---                with tallyctl order approve
+--   held         orders tally-allocate holds for an admin (a payment
+--                wrong for its product: underpaid, another currency, an
+--                unknown or retired product), among the unfulfilled ones:
+--                held at the end of the week and still held (a hold is
+--                state: one released since is not counted)
 --   cases        reconcile cases of severity error open at the end of
 --                the week (as in "Issues")
 --   alerts       alerts still active at the end of the week
@@ -52,7 +53,7 @@ paid as (
 ),
 unfulfilled as (
 	select o.id, o.paid_at,
-	       false as held	-- HELD: o.status = 'HELD' once orders can be held
+	       o.status = 'HELD' and o.held_at <= t.at as held
 	  from t
 	  join orders o on o.paid_at <= t.at and o.created_at <= t.at
 	 where not exists (select 1 from fulfilments f
@@ -157,9 +158,11 @@ act(ord, label, command) as (
 	  from unfulfilled
 	having count(*) > 0
 	union all
-	select 11, format('%s order%s held for review.', count(*),
-	                  case when count(*) = 1 then ' is' else 's are' end),
-	       'tallyctl order approve ID'
+	select 11, format('%s paid order%s held for review, the oldest paid '
+	                  '%s: approve or refund each.', count(*),
+	                  case when count(*) = 1 then ' is' else 's are' end,
+	                  to_char(min(paid_at), 'YYYY-MM-DD HH24:MI')),
+	       'tallyctl order list --held; tallyctl order approve ID --reason TEXT'
 	  from unfulfilled
 	 where held
 	having count(*) > 0
