@@ -214,6 +214,61 @@ is "...including the refused one" \
 is "the 401 is logged without a token" \
 	"$(sql "SELECT count(*) FROM admin_access_log WHERE status = 401 AND actor IS NULL")" 1
 
+# ---- held orders, event retry, product update (issue 10) -------------------
+ADMIN_TOKEN=$("$BIN/tallyctl" token create guide-admin --role admin 2>/dev/null)
+ADMIN_AUTH="Authorization: Bearer $ADMIN_TOKEN"
+# a 0.01 USD payment for a 20.00 USD seat, stored as the receiver stores it
+body='{"id":"evt_cheap","object":"event","type":"checkout.session.completed","created":1700000000,"data":{"object":{"id":"cs_cheap","object":"checkout.session","amount_total":1,"currency":"usd","customer_details":{"email":"cheap@example.com"},"payment_intent":"pi_cheap","payment_status":"paid","metadata":{"sku":"seat-20"}}}}'
+psql -X -q -v ON_ERROR_STOP=1 -v body="$body" "$TALLY_DATABASE_URL" <<'SQL'
+INSERT INTO raw_events (source, scheme, event_key, body, payload)
+VALUES ('stripe', 'stripe', 'evt_cheap', convert_to(:'body', 'UTF8'), :'body'::jsonb);
+SQL
+curl -s -X POST "$API/products" \
+  -H "$ADMIN_AUTH" \
+  -H "Content-Type: application/json" \
+  -d '{"sku": "seat-20", "name": "Seat, 30 days", "kind": "seat", "days": 30, "price": "20.00", "currency": "USD"}' \
+  >"$TMP/prod"
+is "add a product: exact price" "$(jq -r '.price' "$TMP/prod")" "20.00"
+"$BIN/tally-allocate" >/dev/null 2>&1
+curl -s "$API/orders?held=true" -H "$AUTH" >"$TMP/held"
+is "held orders: the underpaid one, with why" \
+	"$(jq -r '.items[] | .customer + " " + .hold_reason' "$TMP/held")" \
+	"cheap@example.com UNDERPAID"
+ORDER=$(jq -r '.items[0].id' "$TMP/held")
+code=$(curl -s -o "$TMP/appr" -w '%{http_code}' -X POST "$API/orders/$ORDER/approve" \
+  -H "$AUTH" \
+  -H "Content-Type: application/json" \
+  -d '{}')
+is "approve needs a reason: 400" "$code" 400
+curl -s -X POST "$API/orders/$ORDER/approve" \
+  -H "$AUTH" \
+  -H "Content-Type: application/json" \
+  -d '{"reason": "goodwill: a test payment"}' \
+  >"$TMP/appr"
+is "approve: paid, queued for its seat" "$(jq -r '.status + " " + (.queued | tostring)' "$TMP/appr")" "PAID true"
+is "approve: audited as the token" \
+	"$(sql "SELECT actor FROM audit_log WHERE action = 'order.approve'")" "token:guide"
+curl -s -X PUT "$API/products/seat-20" \
+  -H "$ADMIN_AUTH" \
+  -H "Content-Type: application/json" \
+  -d '{"price": "18.00", "reason": "spring price"}' \
+  >"$TMP/upd"
+is "update a product" "$(jq -r '.price + " " + (.held_released | tostring)' "$TMP/upd")" "18.00 0"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$API/products/seat-20" \
+  -H "$AUTH" -H "Content-Type: application/json" -d '{"price": "1.00"}')
+is "a write token may not change prices: 403" "$code" 403
+sql "UPDATE raw_events SET status = 'FAILED', error = 'provider said no' WHERE event_key = 'evt_cheap'" >/dev/null
+EVENT=$(sql "SELECT id FROM raw_events WHERE event_key = 'evt_cheap'")
+curl -s -X POST "$API/events/$EVENT/retry" \
+  -H "$AUTH" \
+  -H "Content-Type: application/json" \
+  -d '{"reason": "provider fixed"}' \
+  >"$TMP/retry"
+is "retry an event: NEW again" "$(jq -r '.status + " " + (.attempts | tostring)' "$TMP/retry")" "NEW 0"
+code=$(curl -s -o "$TMP/retry2" -w '%{http_code}' -X POST "$API/events/$EVENT/retry" \
+  -H "$AUTH" -H "Content-Type: application/json" -d '{}')
+is "retry one that is not FAILED: 409" "$code" 409
+
 # ---- tallyctl token ----------------------------------------------------------
 "$BIN/tallyctl" token create guide --role read >/dev/null 2>"$TMP/dup.err"
 is "a name is never reused: exit 65" "$?" 65

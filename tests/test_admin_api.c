@@ -529,12 +529,6 @@ test_problems(void **state)
 	    "{\"email\":\"t@pool.example\"}", NULL);
 	t_problem(&r, 415, "unsupported-media-type", NULL);
 	t_resp_free(&r);
-	/* 501: a route whose operation is still being built */
-	t_http(&r, "POST", API "/orders/1/approve", t_write, JSON, "{}", NULL);
-	t_problem(&r, 501, "not-implemented", NULL);
-	assert_non_null(strstr(json_string_value(json_object_get(r.json,
-	    "detail")), "issue 10"));
-	t_resp_free(&r);
 	/* 500: the server's message stays in its log */
 	t_x("REVOKE SELECT ON pool_accounts FROM tally_admin_api");
 	t_http(&r, "GET", API "/chatgpt-accounts", t_read, NULL, NULL, NULL);

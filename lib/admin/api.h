@@ -35,6 +35,7 @@ void api_audit_verify(struct admin_req *r);
 void api_audit_anchor(struct admin_req *r);
 void api_access_list(struct admin_req *r);
 void api_order_list(struct admin_req *r);
+void api_order_approve(struct admin_req *r);
 void api_user_list(struct admin_req *r);
 void api_user_credit(struct admin_req *r);
 json_t *api_credit_shape(const struct admin_req *r, const json_t *out,
@@ -45,10 +46,16 @@ json_t *api_model_shape(const struct admin_req *r, const json_t *out,
     int *status);
 void api_product_list(struct admin_req *r);
 void api_product_create(struct admin_req *r);
+void api_product_put(struct admin_req *r);
+json_t *api_product_shape(const struct admin_req *r, const json_t *out,
+    int *status);
 void api_case_list(struct admin_req *r);
 void api_case_show(struct admin_req *r);
 void api_case_accept(struct admin_req *r);
 void api_event_list(struct admin_req *r);
+void api_event_retry(struct admin_req *r);
+json_t *api_event_retry_shape(const struct admin_req *r, const json_t *out,
+    int *status);
 void api_fx_list(struct admin_req *r);
 void api_fx_set(struct admin_req *r);
 void api_status(struct admin_req *r);

@@ -130,22 +130,34 @@ api_order_list(struct admin_req *r)
 {
 	struct ops_order_list_req q = { 0 };
 	json_t *out = NULL;
-	bool held;
 	int rc;
 
 	if (!admin_query_page(r, &q.page) ||
 	    !admin_query_bool(r, "unfulfilled", &q.unfulfilled) ||
-	    !admin_query_bool(r, "held", &held))
+	    !admin_query_bool(r, "held", &q.held))
 		return;
-	if (held) {
-		admin_fail(r, 501, "not available yet: held orders come with "
-		    "issue 10 (ops_order_list's held filter)");
-		return;
-	}
 	q.status = admin_query(r, "status");
 	q.customer = admin_query(r, "customer");
 	rc = ops_order_list(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
+}
+
+/* Release a held order as it is: {reason} says why it may be. */
+void
+api_order_approve(struct admin_req *r)
+{
+	static const char *const keys[] = { "reason", NULL };
+	struct ops_order_approve_req q = { 0 };
+	json_t *b, *out = NULL;
+	int rc;
+
+	if (!path_id(r, "order", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+		return;
+	if (admin_get_str(r, b, "reason", &q.reason)) {
+		rc = ops_order_approve(&r->ops, &q, &out);
+		admin_answer_op(r, rc, out);
+	}
+	json_decref(b);
 }
 
 void
@@ -264,9 +276,9 @@ void
 api_product_create(struct admin_req *r)
 {
 	static const char *const keys[] = { "sku", "name", "kind", "days",
-	    "credits", "price", "currency", "reason", NULL };
+	    "credits", "price", "currency", "min_price", "reason", NULL };
 	struct ops_product_req q = { 0 };
-	char price[32];
+	char price[32], min[32];
 	json_t *b, *out = NULL;
 	bool given;
 	int rc;
@@ -282,11 +294,57 @@ api_product_create(struct admin_req *r)
 	    &given) &&
 	    decimal_field(r, b, "price", price, &q.price) &&
 	    admin_get_str(r, b, "currency", &q.currency) &&
+	    decimal_field(r, b, "min_price", min, &q.min_price) &&
 	    admin_get_str(r, b, "reason", &q.reason)) {
 		rc = ops_product_add(&r->ops, &q, &out);
 		admin_answer_op(r, rc, out);
 	}
 	json_decref(b);
+}
+
+/*
+ * PUT: what is given changes (name, price, currency, min_price or
+ * no_min_price, active); the rest stays.
+ */
+void
+api_product_put(struct admin_req *r)
+{
+	static const char *const keys[] = { "name", "price", "currency",
+	    "min_price", "no_min_price", "active", "reason", NULL };
+	struct ops_product_update_req q = { .sku = r->param[0] };
+	enum ops_tristate nomin;
+	char price[32], min[32];
+	json_t *b, *out = NULL;
+	int rc;
+
+	if ((b = admin_body_object(r, keys)) == NULL)
+		return;
+	if (admin_get_str(r, b, "name", &q.name) &&
+	    decimal_field(r, b, "price", price, &q.price) &&
+	    admin_get_str(r, b, "currency", &q.currency) &&
+	    decimal_field(r, b, "min_price", min, &q.min_price) &&
+	    admin_get_bool(r, b, "no_min_price", &nomin) &&
+	    admin_get_bool(r, b, "active", &q.active) &&
+	    admin_get_str(r, b, "reason", &q.reason)) {
+		q.no_min_price = nomin == OPS_YES;
+		rc = ops_product_update(&r->ops, &q, &out);
+		admin_answer_op(r, rc, out);
+	}
+	json_decref(b);
+}
+
+/* The product, and how many held orders the change lets go. */
+json_t *
+api_product_shape(const struct admin_req *r, const json_t *out, int *status)
+{
+	json_t *body = admin_shape_default(r, out, status);
+	json_t *target = json_is_true(json_object_get(body, "dry_run")) ?
+	    json_object_get(body, "would_be") : body;
+	const json_t *n = json_object_get(out, "held_released");
+
+	if (n != NULL)
+		json_object_set(target, "held_released", (json_t *)n);
+	return body;
 }
 
 /* ---- cases, events ---- */
@@ -351,6 +409,42 @@ api_event_list(struct admin_req *r)
 	q.source = admin_query(r, "source");
 	rc = ops_event_list(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
+}
+
+/* Put a FAILED event back to NEW: {reason} says what was fixed. */
+void
+api_event_retry(struct admin_req *r)
+{
+	static const char *const keys[] = { "reason", NULL };
+	struct ops_event_retry_req q = { 0 };
+	json_t *b, *out = NULL;
+	int rc;
+
+	if (!path_id(r, "event", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+		return;
+	if (admin_get_str(r, b, "reason", &q.reason)) {
+		rc = ops_event_retry(&r->ops, &q, &out);
+		admin_answer_op(r, rc, out);
+	}
+	json_decref(b);
+}
+
+/* The one event retried (the operation answers a list: it can also retry
+ * every failed one, which tallyctl does). */
+json_t *
+api_event_retry_shape(const struct admin_req *r, const json_t *out,
+    int *status)
+{
+	json_t *body = json_deep_copy(json_array_get(json_object_get(out,
+	    "items"), 0));
+
+	(void)r;
+	*status = 200;
+	if (body == NULL)
+		body = json_object();
+	if (json_is_true(json_object_get(out, "dry_run")))
+		return json_pack("{s:b, s:o}", "dry_run", 1, "would_be", body);
+	return body;
 }
 
 /* ---- exchange rates ---- */
