@@ -113,7 +113,7 @@ struct admin_face {
 	 * Who asks: 0 with *who filled, ADMIN_AUTH_NONE, ADMIN_AUTH_BAD
 	 * (who->actor may still name whose credentials they were, for the
 	 * access log), or TALLY_EUNAVAIL when the database cannot tell.
-	 * r->ops is connected on demand (admin_db()).
+	 * r->ops connects on demand (ops_connect(&r->ops)).
 	 */
 	int (*authenticate)(struct admin_req *r, struct admin_who *who);
 	/*
