@@ -65,7 +65,7 @@ median() {	# of the numeric lines; "?" when there are none
 	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "?" }'
 }
 
-printf '%s\n' "$SECRET" > "$WORK/secret"
+(umask 077; printf '%s\n' "$SECRET" > "$WORK/secret")
 cat > "$WORK/tally.conf" <<EOF
 listen = 127.0.0.1:0
 max_connections = 1024

@@ -222,8 +222,15 @@ rows = []
 for path in sys.argv[1:]:
     ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     rows.append([[c.value for c in r] for r in ws.iter_rows(max_row=2000)])
+# the engine writes human headers ("Started at") where the two baselines
+# write the column names: compare headers by name, then every value
+def name(h):
+    return str(h).strip().lower().replace(" ", "_")
 for other in rows[1:]:
-    for a, b in zip(rows[0], other):
+    if [name(h) for h in rows[0][0]] != [name(h) for h in other[0]]:
+        print("headers differ:", rows[0][0], other[0])
+        sys.exit(1)
+    for a, b in zip(rows[0][1:], other[1:]):
         for x, y in zip(a, b):
             if x != y and not (isinstance(x, float) and abs(x - y) < 1e-6):
                 print("differ:", a, b)
