@@ -177,10 +177,12 @@ watch_pass(struct httpwatch *w)
 		    c->phase == PH_IDLE && now - c->since > w->deadline + 1;
 
 		if (late && !c->cut && c->fd >= 0) {
-			/* MHD sees the end of the stream and closes */
-			shutdown(c->fd, SHUT_RDWR);
-			c->cut = true;
+			/* counted before the cut, so whoever sees the stream
+			 * end also sees the count; MHD then sees the end of
+			 * the stream and closes */
 			atomic_fetch_add(&w->cuts, 1);
+			c->cut = true;
+			shutdown(c->fd, SHUT_RDWR);
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
