@@ -189,7 +189,7 @@ static const char net_inconsistent[] =
 
 /*
  * The payout row of a payout carries minus the sum of its other rows' net
- * (PROVIDERS.md); a payout whose rows do not add up to it is a case, per
+ * (docs/PROVIDERS.md); a payout whose rows do not add up to it is a case, per
  * currency.  Only payouts whose payout row was loaded: a file cut in the
  * middle of a payout cannot be judged.  The amount is the rows' net plus
  * the payout row: what was settled but not paid out (or the reverse).

@@ -1,5 +1,5 @@
 /*
- * signature.h - webhook signature schemes (PROVIDERS.md), signing and
+ * signature.h - webhook signature schemes (docs/PROVIDERS.md), signing and
  * verification, with OpenSSL libcrypto.
  *
  * Verification takes the keys of one source (two during rotation: either
