@@ -177,6 +177,14 @@ test_login(void **state)
 	    403);
 	assert_string_equal(t_header(&res, "Set-Cookie"), "");
 	t_resp_free(&res);
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    "name=alice&password=" PW, "Sec-Fetch-Site: cross-site", NULL), 403);
+	t_resp_free(&res);
+	/* behind a proxy that rewrites Host, the browser's word holds */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    "name=alice&password=" PW, "Sec-Fetch-Site: same-origin",
+	    "Origin: https://admin.example", NULL), 303);
+	t_resp_free(&res);
 }
 
 static void
