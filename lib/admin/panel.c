@@ -28,6 +28,7 @@
 #include "admin/internal.h"
 #include "admin/panel.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "ops/admin_user.h"
 #include "pg/embedded.h"
@@ -49,8 +50,7 @@ panel_csrf_token(const struct admin_req *r, char hex[65])
 	    (const unsigned char *)what, sizeof(what) - 1, mac, &n) == NULL ||
 	    n != 32)
 		return;
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	hex_encode(mac, n, hex);
 	OPENSSL_cleanse(mac, sizeof(mac));
 }
 
