@@ -128,7 +128,7 @@ panel_authenticate(struct admin_req *r, struct admin_who *who)
 	if (json_is_string(json_object_get(item, "notice")))
 		r->priv->notice = xstrdup(json_string_value(json_object_get(item,
 		    "notice")));
-	snprintf(r->priv->session, sizeof(r->priv->session), "%s", token);
+	memcpy(r->priv->session, token, OPS_SESSION_TOKEN_LEN + 1);
 	OPENSSL_cleanse(token, sizeof(token));
 	/* every change (the panel's are POSTs) carries the token */
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
