@@ -33,32 +33,14 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "admin.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-unset TALLY_DATABASE_URL TALLY_CONFIG
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-admin.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-WORK="$TALLY_HOME/work"
-mkdir -p "$WORK"
 APID=""
-cleanup() {
-	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
+stop_servers() {
+	[ -z "$APID" ] || { kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null || true; }
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$BINDIR/tallyctl" db up >"$WORK/db-up.log" 2>&1; then
-	cat "$WORK/db-up.log" >&2
-	exit 1
-fi
+. "$HERE/lib.sh"
+bench_home admin
 URL=$("$BINDIR/tallyctl" db url)
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
-median() {	# of the numeric lines; "?" when there are none
-	grep -E '^[0-9]+([.][0-9]+)?$' | sort -n |
-	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "?" }'
-}
 
 # the pool: 60 accounts, 256 seats on the 16 team accounts
 {

@@ -37,33 +37,17 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "receiver.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-unset TALLY_DATABASE_URL TALLY_CONFIG
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-recv.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-WORK="$TALLY_HOME/work"
-mkdir -p "$WORK/req"
 RPID="" PPID_PEER=""
-cleanup() {
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-	[ -n "$PPID_PEER" ] && kill "$PPID_PEER" 2>/dev/null && wait "$PPID_PEER" 2>/dev/null
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
+stop_servers() {
+	for _p in $RPID $PPID_PEER; do
+		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null || true
+	done
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$BINDIR/tallyctl" db up >"$WORK/db-up.log" 2>&1; then
-	cat "$WORK/db-up.log" >&2
-	exit 1
-fi
+. "$HERE/lib.sh"
+bench_home recv
+mkdir -p "$WORK/req"
 URL=$("$BINDIR/tallyctl" db url)
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
-median() {	# of the numeric lines; "?" when there are none
-	grep -E '^[0-9]+([.][0-9]+)?$' | sort -n |
-	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "?" }'
-}
 
 (umask 077; printf '%s\n' "$SECRET" > "$WORK/secret")
 cat > "$WORK/tally.conf" <<EOF

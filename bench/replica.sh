@@ -20,32 +20,18 @@
 # that.  Exit 1 if a run fails or the outputs differ.
 set -eu
 BINDIR=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
 RUNS=${RUNS:-3}
 EVENTS=${EVENTS:-2000000}
 
-unset TALLY_DATABASE_URL TALLY_CONFIG TALLY_TZ TALLY_READ_DATABASE_URL
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-replica.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-W="$TALLY_HOME/work"
-mkdir -p "$W"
-cleanup() {
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$BINDIR/tallyctl" db up >"$W/up.log" 2>&1 || { cat "$W/up.log" >&2; exit 1; }
-"$BINDIR/tallyctl" db replica up >>"$W/up.log" 2>&1 ||
-    { cat "$W/up.log" >&2; exit 1; }
+BENCH_DIGITS=2
+. "$HERE/lib.sh"
+bench_home replica
+"$BINDIR/tallyctl" db replica up >"$WORK/replica-up.log" 2>&1 ||
+    { cat "$WORK/replica-up.log" >&2; exit 1; }
 P=$("$BINDIR/tallyctl" db url)
 R=$("$BINDIR/tallyctl" db replica url)
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
-now() { date +%s.%N; }
-secs() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 TICK=$(getconf CLK_TCK)
 # CPU seconds a cluster has spent: its postmaster, the children it has
 # reaped, and those alive now.  A client's backend counts once the
@@ -120,36 +106,36 @@ while [ "$(q "$R" -c "select pg_last_wal_replay_lsn() >= '$L2'")" != t ]; do
 	sleep 0.01
 done
 AS_OF=2026-11-29T06:00:00Z
-: >"$W/t.p"; : >"$W/t.s"; : >"$W/c.pp"; : >"$W/c.sp"; : >"$W/c.ss"
+: >"$WORK/t.p"; : >"$WORK/t.s"; : >"$WORK/c.pp"; : >"$WORK/c.sp"; : >"$WORK/c.ss"
 r=1
 while [ "$r" -le "$RUNS" ]; do
-	rm -rf "$W/op" "$W/os"
+	rm -rf "$WORK/op" "$WORK/os"
 	c0=$(cpu pg)
 	t0=$(now)
-	"$BINDIR/tally-model-stats" --as-of "$AS_OF" --out "$W/op" \
-	    >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+	"$BINDIR/tally-model-stats" --as-of "$AS_OF" --out "$WORK/op" \
+	    >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
 	t1=$(now)
 	c1=$(cpu pg)
 	s0=$(cpu replica)
 	env TALLY_READ_DATABASE_URL="$R" "$BINDIR/tally-model-stats" \
-	    --as-of "$AS_OF" --out "$W/os" >/dev/null 2>"$W/err" ||
-	    { cat "$W/err" >&2; exit 1; }
+	    --as-of "$AS_OF" --out "$WORK/os" >/dev/null 2>"$WORK/err" ||
+	    { cat "$WORK/err" >&2; exit 1; }
 	t2=$(now)
 	c2=$(cpu pg)
 	s1=$(cpu replica)
-	diff -r "$W/op" "$W/os" >/dev/null ||
+	diff -r "$WORK/op" "$WORK/os" >/dev/null ||
 	    { echo "replica: the two reports differ" >&2; exit 1; }
-	echo "$(secs "$t0" "$t1")" >>"$W/t.p"
-	echo "$(secs "$t1" "$t2")" >>"$W/t.s"
-	echo "$(secs "$c0" "$c1")" >>"$W/c.pp"
-	echo "$(secs "$c1" "$c2")" >>"$W/c.sp"
-	echo "$(secs "$s0" "$s1")" >>"$W/c.ss"
-	echo "    run $r: primary $(tail -1 "$W/t.p") s, standby $(tail -1 "$W/t.s") s"
+	echo "$(secs "$t0" "$t1")" >>"$WORK/t.p"
+	echo "$(secs "$t1" "$t2")" >>"$WORK/t.s"
+	echo "$(secs "$c0" "$c1")" >>"$WORK/c.pp"
+	echo "$(secs "$c1" "$c2")" >>"$WORK/c.sp"
+	echo "$(secs "$s0" "$s1")" >>"$WORK/c.ss"
+	echo "    run $r: primary $(tail -1 "$WORK/t.p") s, standby $(tail -1 "$WORK/t.s") s"
 	r=$((r + 1))
 done
-TP=$(grep . "$W/t.p" | median); TS=$(grep . "$W/t.s" | median)
+TP=$(grep . "$WORK/t.p" | median); TS=$(grep . "$WORK/t.s" | median)
 echo "replica: tally-model-stats, default period (a day), $EVENTS events (median of $RUNS; outputs byte-identical)"
-echo "    read on the primary:  $TP s; the primary's CPU $(grep . "$W/c.pp" | median) s"
-echo "    read on the standby:  $TS s; the primary's CPU $(grep . "$W/c.sp" | median) s, the standby's $(grep . "$W/c.ss" | median) s"
+echo "    read on the primary:  $TP s; the primary's CPU $(grep . "$WORK/c.pp" | median) s"
+echo "    read on the standby:  $TS s; the primary's CPU $(grep . "$WORK/c.sp" | median) s, the standby's $(grep . "$WORK/c.ss" | median) s"
 echo "    standby / primary: $(awk -v s="$TS" -v p="$TP" 'BEGIN { printf "%.2f", s / p }')x"
 echo "replica: load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
