@@ -33,10 +33,6 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "admin.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-APID=""
-stop_servers() {
-	[ -z "$APID" ] || { kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null || true; }
-}
 . "$HERE/lib.sh"
 bench_home admin
 URL=$("$BINDIR/tallyctl" db url)
@@ -61,15 +57,7 @@ sql "INSERT INTO assignments (account_id, customer_id, status, starts_at, ends_a
 TOKEN=$("$BINDIR/tallyctl" token create bench --role write 2>/dev/null)
 
 printf 'admin_listen = 127.0.0.1:0\n' >"$WORK/tally.conf"
-"$BINDIR/tally-admin" -c "$WORK/tally.conf" 2>"$WORK/admin.log" &
-APID=$!
-PORT=""
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/admin.log")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/admin.log" >&2; exit 1; }
+serve "$WORK/admin.log" "$BINDIR/tally-admin" -c "$WORK/tally.conf"
 
 # the baselines' statements, as the operations run them
 cat >"$WORK/list.sql" <<'EOF'
@@ -95,14 +83,7 @@ load() {
 		cat "$WORK/wrk.out" >&2
 		exit 1
 	}
-	REQS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.out")
-	P99=$(sed -n 's/^LAT .*p99=\([0-9.]*\)/\1/p' "$WORK/wrk.out")
-	total=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
-	non2xx=$(awk '/^NON2XX/ { print $2 }' "$WORK/wrk.out")
-	OK2XX=$((total - non2xx))
-	if grep -q "Socket errors" "$WORK/wrk.out"; then
-		grep "Socket errors" "$WORK/wrk.out" | sed 's/^/    wrk: /'
-	fi
+	wrk_read "$WORK/wrk.out"
 }
 # baseline SCRIPT: one pgbench run; sets TPS
 baseline() {
@@ -145,5 +126,5 @@ for mode in list extend; do
 	printf 'ratio admin %s/pgbench (median of per-round ratios): %.2fx\n' \
 	    "$mode" "$(median <"$WORK/ratio")"
 done
-kill "$APID"; wait "$APID" || { echo "FAIL: tally-admin did not exit 0 after SIGTERM" >&2; exit 1; }
-APID=""
+kill "$SERVER_PID"; wait "$SERVER_PID" || { echo "FAIL: tally-admin did not exit 0 after SIGTERM" >&2; exit 1; }
+SERVER_PID=""

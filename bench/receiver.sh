@@ -37,11 +37,10 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "receiver.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-RPID="" PPID_PEER=""
+PPID_PEER=""
 stop_servers() {
-	for _p in $RPID $PPID_PEER; do
-		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null || true
-	done
+	[ -z "$PPID_PEER" ] ||
+		{ kill "$PPID_PEER" 2>/dev/null && wait "$PPID_PEER" 2>/dev/null || true; }
 }
 . "$HERE/lib.sh"
 bench_home recv
@@ -59,15 +58,8 @@ scheme = standard-webhooks
 secret_file = $WORK/secret
 EOF
 
-"$BINDIR/tally-receiver" -c "$WORK/tally.conf" 2>"$WORK/receiver.log" &
-RPID=$!
-PORT=""
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/receiver.log")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/receiver.log" >&2; exit 1; }
+serve "$WORK/receiver.log" "$BINDIR/tally-receiver" -c "$WORK/tally.conf"
+RPID=$SERVER_PID
 
 # gen PREFIX THREADS PER_THREAD: fresh signed deliveries for one run
 gen() {
@@ -84,16 +76,9 @@ load() {
 		cat "$WORK/wrk.out" >&2
 		exit 1
 	}
-	REQS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.out")
-	P50=$(sed -n 's/^LAT p50=\([0-9.]*\) .*/\1/p' "$WORK/wrk.out")
-	P99=$(sed -n 's/^LAT .*p99=\([0-9.]*\)/\1/p' "$WORK/wrk.out")
-	total=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
-	non2xx=$(awk '/^NON2XX/ { print $2 }' "$WORK/wrk.out")
+	wrk_read "$WORK/wrk.out"
+	ACKED=$OK2XX
 	WRAPPED=$(awk '/^EXHAUSTED/ { print $2 }' "$WORK/wrk.out")
-	ACKED=$((total - non2xx))
-	if grep -q "Socket errors" "$WORK/wrk.out"; then
-		grep "Socket errors" "$WORK/wrk.out" | sed 's/^/    wrk: /'
-	fi
 }
 
 # check PREFIX: every acknowledged delivery of the run is a row
@@ -272,7 +257,7 @@ batches=$(awk '/^tally_receiver_commit_batch_requests_count/ { print $2 }' "$WOR
 breqs=$(awk '/^tally_receiver_commit_batch_requests_sum/ { print $2 }' "$WORK/metrics")
 csum=$(awk '/^tally_receiver_commit_seconds_sum/ { print $2 }' "$WORK/metrics")
 kill "$RPID"; wait "$RPID" || { echo "FAIL: tally-receiver did not exit 0 after SIGTERM" >&2; exit 1; }
-RPID=""
+SERVER_PID=""
 
 awk -v rpg="$(median <"$WORK/r_pg")" -v rpeer="$(median <"$WORK/r_peer")" \
     -v p99="$p99_64" -v rss="$rss64" -v b="${batches:-0}" -v q="${breqs:-0}" \

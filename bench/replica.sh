@@ -52,31 +52,10 @@ cpu() {
 }
 
 echo "replica: load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-q "$P" <<EOF
-insert into models (name, active, credit_cost, provider_cost_minor,
-    provider_currency, created_at)
-select 'model-' || m, true, 1 + m % 5, 1 + m * 3, 'USD', '2026-01-01'
-  from generate_series(1, 12) m;
-insert into app_users (external_id, email, registered_at)
-select 'u' || u, 'user' || u || '@example.com', '2026-01-01'
-  from generate_series(1, 20000) u;
-EOF
+usage_setup_sql | q "$P"
 L0=$(q "$P" -c "select pg_current_wal_insert_lsn()")
 t0=$(now)
-q "$P" <<EOF
-insert into usage_events (event_id, user_id, model_id, kind, started_at,
-    duration_ms, credits, status, error)
-select 'evt_' || g, (select min(id) from app_users) + (g * 7919) % 20000,
-       (select min(id) from models) + (g * 31 + g / 1000) % 12,
-       case when g % 4 = 0 then 'edit' else 'generate' end,
-       timestamptz '2026-11-01 00:00:00Z'
-           + make_interval(secs => (g - 1)::float8 * 28 * 86400 / $EVENTS),
-       500 + (g * 7919) % 20000,
-       case when g % 50 = 0 then 0 else 1 + g % 5 end,
-       case when g % 50 = 0 then 'error' else 'ok' end,
-       case when g % 50 = 0 then 'timeout' end
-  from generate_series(1::bigint, $EVENTS) g;
-EOF
+usage_events_sql "$EVENTS" | q "$P"
 t1=$(now)
 L1=$(q "$P" -c "select pg_current_wal_insert_lsn()")
 WAL=$(q "$P" -c "select pg_wal_lsn_diff('$L1', '$L0')::bigint")

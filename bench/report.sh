@@ -81,35 +81,13 @@ echo "report: load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null
 # ---- part 1: model-stats over EVENTS usage events ---------------------
 echo "report: generating $EVENTS usage events in SQL"
 _t0=$(now)
-psql_q <<EOF
-insert into models (name, active, credit_cost, provider_cost_minor,
-    provider_currency, created_at)
-select 'model-' || m, m % 7 <> 0, 1 + m % 5, 1 + m * 3,
-       (array['USD', 'EUR', 'JPY'])[m % 3 + 1], '2026-01-01'
-  from generate_series(1, 12) m;
-insert into app_users (external_id, email, registered_at)
-select 'u' || u, 'user' || u || '@example.com', '2026-01-01'
-  from generate_series(1, 20000) u;
--- in time order, as the image service reports them
-insert into usage_events (event_id, user_id, model_id, kind, started_at,
-    duration_ms, credits, status, error)
-select 'evt_' || g,
-       (select min(id) from app_users) + (g * 7919) % 20000,
-       (select min(id) from models) + (g * 31 + g / 1000) % 12,
-       case when g % 4 = 0 then 'edit' else 'generate' end,
-       timestamptz '2026-11-01 00:00:00Z'
-           + make_interval(secs => (g - 1)::float8 * 28 * 86400 / $EVENTS),
-       500 + (g * 7919) % 20000,
-       case when g % 50 = 0 then 0 else 1 + g % 5 end,
-       case when g % 50 = 0 then 'error' else 'ok' end,
-       case when g % 50 = 0
-            then (array['timeout', 'nsfw_blocked', 'provider_500'])[g % 3 + 1]
-       end
-  from generate_series(1::bigint, $EVENTS) g;
-vacuum analyze usage_events;
-vacuum analyze models;
-vacuum analyze app_users;
-EOF
+{
+	usage_setup_sql
+	usage_events_sql "$EVENTS"
+	echo "vacuum analyze usage_events;"
+	echo "vacuum analyze models;"
+	echo "vacuum analyze app_users;"
+} | psql_q
 _t1=$(now)
 echo "report: loaded in $(echo "$_t0 $_t1" | awk '{ printf "%.0f", $2 - $1 }') s"
 
