@@ -46,21 +46,17 @@ select u.started_at::date as day,
        round(count(*) filter (where u.status = 'ok')::numeric / count(*), 4)
            as success_rate,
        round(avg(u.duration_ms), 1) as avg_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms), 0.5), 1)
+       round(tally_percentile_of(0.5) within group (order by u.duration_ms), 1)
            as p50_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms), 0.95), 1)
+       round(tally_percentile_of(0.95) within group (order by u.duration_ms), 1)
            as p95_ms,
        round(avg(u.duration_ms) filter (where u.status = 'ok'), 1)
            as ok_avg_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms)
-                              filter (where u.status = 'ok'), 0.5), 1)
+       round(tally_percentile_of(0.5) within group (order by u.duration_ms)
+                 filter (where u.status = 'ok'), 1)
            as ok_p50_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms)
-                              filter (where u.status = 'ok'), 0.95), 1)
+       round(tally_percentile_of(0.95) within group (order by u.duration_ms)
+                 filter (where u.status = 'ok'), 1)
            as ok_p95_ms,
        max(u.duration_ms) as max_ms,
        sum(u.credits) as credits,

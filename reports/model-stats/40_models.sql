@@ -38,14 +38,12 @@ with p as (
 	       count(*) filter (where u.status = 'error') as errors,
 	       sum(u.credits) as credits,
 	       round(avg(u.duration_ms), 1) as avg_ms,
-	       round(tally_percentile(array_agg(u.duration_ms::numeric
-	                                        order by u.duration_ms), 0.95), 1)
+	       round(tally_percentile_of(0.95) within group (order by u.duration_ms), 1)
 	           as p95_ms,
 	       round(avg(u.duration_ms) filter (where u.status = 'ok'), 1)
 	           as ok_avg_ms,
-	       round(tally_percentile(array_agg(u.duration_ms::numeric
-	                                        order by u.duration_ms)
-	                              filter (where u.status = 'ok'), 0.95), 1)
+	       round(tally_percentile_of(0.95) within group (order by u.duration_ms)
+	                 filter (where u.status = 'ok'), 1)
 	           as ok_p95_ms
 	  from tally_report_usage($1, $2, $3) u
 	 group by u.model_id
