@@ -21,9 +21,8 @@
 # run the rows are counted: every 2xx must be an access-log row, and every
 # 2xx extend an audit row (exit 1 if not).
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 SECS=${SECS:-5}
 CONNS=16
 NASG=256
@@ -33,9 +32,7 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "admin.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-. "$HERE/lib.sh"
 bench_home admin
-URL=$("$BINDIR/tallyctl" db url)
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 
 # the pool: 60 accounts, 256 seats on the 16 team accounts

@@ -15,14 +15,12 @@
 # floor of the seat write path on this machine.
 # Target: >= 5,000 orders/s.  Exit 1 if a check or the target fails.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 ORDERS=${ORDERS:-100000}
 ACCOUNTS=${ACCOUNTS:-2000}
 TARGET=${TARGET:-5000}
 
-. "$HERE/lib.sh"
 bench_home alloc
 SOCK="$TALLY_HOME/pg/run"
 url() { echo "host=$SOCK port=5432 dbname=$1 user=tally"; }

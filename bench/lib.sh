@@ -1,10 +1,14 @@
-# lib.sh - what the benchmarks share; sourced (. "$HERE/lib.sh") after
-# BINDIR is set.  POSIX sh has no locals: helpers name their variables
-# with a leading _ so a script's own do not collide.
+# lib.sh - what the benchmarks share; sourced first thing (. "$HERE/lib.sh"),
+# with the script's own arguments: BINDIR is $1, the programs' folder, and
+# RUNS the number of runs a figure is the median of (default 3).  POSIX sh
+# has no locals: helpers name their variables with a leading _ so a
+# script's own do not collide.
+BINDIR=$(cd "$1" && pwd)
+RUNS=${RUNS:-3}
 
 # bench_home NAME: a fresh TALLY_HOME (/tmp/tally-bench-NAME.*) with the
-# work folder $WORK and an embedded cluster started in it, both gone on
-# exit.  The environment of the caller's tally is ignored: nothing but the
+# work folder $WORK and an embedded cluster started in it (its database
+# tally: URL, as tally's programs reach it), both gone on exit.  The environment of the caller's tally is ignored: nothing but the
 # bench's own cluster and an empty configuration.  A script that starts
 # a server with serve() has it stopped on exit; one that starts other
 # servers defines stop_servers(), which runs first on exit.
@@ -22,6 +26,7 @@ bench_home() {
 		cat "$WORK/db-up.log" >&2
 		exit 1
 	fi
+	URL=$("$BINDIR/tallyctl" db url)
 }
 
 bench_cleanup() {

@@ -24,9 +24,8 @@
 # connections: >= 2x pgbench, >= 5x the peer, p99 <= 50 ms, peak RSS <= 32
 # MB; a missed target is reported, not fatal.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 SECS=${SECS:-5}
 LEVELS=${LEVELS:-1 16 64}
 PY=/usr/bin/python3
@@ -42,10 +41,8 @@ stop_servers() {
 	[ -z "$PPID_PEER" ] ||
 		{ kill "$PPID_PEER" 2>/dev/null && wait "$PPID_PEER" 2>/dev/null || true; }
 }
-. "$HERE/lib.sh"
 bench_home recv
 mkdir -p "$WORK/req"
-URL=$("$BINDIR/tallyctl" db url)
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 
 (umask 077; printf '%s\n' "$SECRET" > "$WORK/secret")

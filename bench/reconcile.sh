@@ -22,17 +22,14 @@
 # Target: <= TARGET seconds (default 60).  Exit 1 if a check or the target
 # fails.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 ROWS=${ROWS:-1000000}
 SMALL=${SMALL:-100000}
 TARGET=${TARGET:-60}
 
-. "$HERE/lib.sh"
 bench_home rec
-SOCK="$TALLY_HOME/pg/run"
-export TALLY_DATABASE_URL="host=$SOCK port=5432 dbname=tally user=tally"
+export TALLY_DATABASE_URL="$URL"
 export PGOPTIONS="-c client_min_messages=warning"
 psql_q() {
 	psql -X -q -v ON_ERROR_STOP=1 -At "$TALLY_DATABASE_URL" "$@"

@@ -19,17 +19,15 @@
 # standby costs, not what a second machine gains; the CPU figures say
 # that.  Exit 1 if a run fails or the outputs differ.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 EVENTS=${EVENTS:-2000000}
 
 BENCH_DIGITS=2
-. "$HERE/lib.sh"
 bench_home replica
 "$BINDIR/tallyctl" db replica up >"$WORK/replica-up.log" 2>&1 ||
     { cat "$WORK/replica-up.log" >&2; exit 1; }
-P=$("$BINDIR/tallyctl" db url)
+P=$URL
 R=$("$BINDIR/tallyctl" db replica url)
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
 TICK=$(getconf CLK_TCK)

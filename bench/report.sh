@@ -29,17 +29,15 @@
 # REPORT_ROWS (default 1000000) scale it down; the full run takes about
 # ten minutes on 2 cores.  Exit 1 if a run fails or a target is missed.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 TOP=$(cd "$HERE/.." && pwd)
 O=$(cd "${2:-$TOP/build/release}" && pwd)
-RUNS=${RUNS:-3}
 EVENTS=${REPORT_EVENTS:-10000000}
 ROWS=${REPORT_ROWS:-1000000}
 PY=/usr/bin/python3
 
 BENCH_DIGITS=2
-. "$HERE/lib.sh"
 bench_home report
 
 for need in "$O/libtally.a" "$BINDIR/tally-model-stats" "$BINDIR/tallyctl"; do
@@ -60,7 +58,6 @@ cc $CFLAGS $(pkg-config --cflags $PKGS) -o "$WORK/xlsx_engine" \
 cc $CFLAGS $(pkg-config --cflags xlsxwriter) -o "$WORK/xlsx_limit" \
     "$HERE/report/xlsx_limit.c" $(pkg-config --libs xlsxwriter)
 
-URL="host=$TALLY_HOME/pg/run port=5432 dbname=tally user=tally"
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$URL" "$@"; }
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
