@@ -1,9 +1,10 @@
 -- 090_report_cases.sql - what every case sheet of the reconcile report
 -- shows of a case, written once: the exception report has a sheet per
 -- category (reports/reconcile/), each the same case columns around the
--- category's own keys and details.
+-- category's own keys and details; the settlement row and the order that
+-- several categories are about are read from them alike.
 --
--- Both functions are LANGUAGE sql, STABLE and SECURITY INVOKER (the
+-- The functions are LANGUAGE sql, STABLE and SECURITY INVOKER (the
 -- default): a sheet runs them as tally_report, with its rights (it reads
 -- reconcile_cases, never raw_events' body or payload).
 
@@ -52,5 +53,18 @@ language sql stable as $$
 	       file text, line integer)
 $$;
 
+-- The order a case is about, for the categories keyed by it: its id (the
+-- key) and how the provider and the customer know it (details).
+create function tally_report_case_order(p_keys jsonb, p_details jsonb)
+returns table (order_id bigint, source text, provider_ref text,
+    customer_email text)
+language sql stable as $$
+	select (p_keys ->> 'order_id')::bigint, r.source, r.provider_ref,
+	       r.customer_email
+	  from jsonb_to_record(p_details) as r(source text, provider_ref text,
+	       customer_email text)
+$$;
+
 grant execute on function tally_report_cases(timestamptz, text),
-    tally_report_settlement_row(jsonb) to tally_report;
+    tally_report_settlement_row(jsonb),
+    tally_report_case_order(jsonb, jsonb) to tally_report;

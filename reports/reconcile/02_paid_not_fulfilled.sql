@@ -8,15 +8,13 @@
 -- not fulfil it when it tried.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.case_id, c.status, c.severity, k.order_id, d.source, d.provider_ref,
-       d.customer_email, d.sku, d.product_kind, d.order_status, d.paid_at,
-       c.amount, c.currency, d.allocate_error, d.allocate_attempts,
-       c.first_seen, c.last_seen, c.occurrences, c.age_days, c.accepted_until,
-       c.accepted_note
+select c.case_id, c.status, c.severity, o.*, d.sku, d.product_kind,
+       d.order_status, d.paid_at, c.amount, c.currency, d.allocate_error,
+       d.allocate_attempts, c.first_seen, c.last_seen, c.occurrences,
+       c.age_days, c.accepted_until, c.accepted_note
   from tally_report_cases($3, 'PAID_NOT_FULFILLED') c,
-       jsonb_to_record(c.keys) as k(order_id bigint),
-       jsonb_to_record(c.details) as d(source text, provider_ref text,
-           customer_email text, sku text, product_kind text,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(sku text, product_kind text,
            order_status text, paid_at timestamptz, allocate_error text,
            allocate_attempts integer)
  order by c.rank

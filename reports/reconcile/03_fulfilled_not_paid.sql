@@ -6,14 +6,13 @@
 -- A seat or a credit grant for an order with no succeeded payment.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.case_id, c.status, c.severity, k.order_id, d.source, d.provider_ref,
-       d.customer_email, d.order_status, d.fulfilment_kind, d.assignment_id,
-       d.ledger_id, d.fulfilled_at, c.amount, c.currency, c.first_seen,
-       c.last_seen, c.occurrences, c.age_days, c.accepted_until,
-       c.accepted_note
+select c.case_id, c.status, c.severity, o.*, d.order_status,
+       d.fulfilment_kind, d.assignment_id, d.ledger_id, d.fulfilled_at,
+       c.amount, c.currency, c.first_seen, c.last_seen, c.occurrences,
+       c.age_days, c.accepted_until, c.accepted_note
   from tally_report_cases($3, 'FULFILLED_NOT_PAID') c,
-       jsonb_to_record(c.keys) as k(order_id bigint),
-       jsonb_to_record(c.details) as d(source text, provider_ref text,
-           customer_email text, order_status text, fulfilment_kind text,
-           assignment_id bigint, ledger_id bigint, fulfilled_at timestamptz)
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(order_status text,
+           fulfilment_kind text, assignment_id bigint, ledger_id bigint,
+           fulfilled_at timestamptz)
  order by c.rank

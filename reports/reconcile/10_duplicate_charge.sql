@@ -8,13 +8,12 @@
 -- still kept beyond the first payment.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.case_id, c.status, c.severity, k.order_id, d.source, d.provider_ref,
-       d.customer_email, d.payments, d.payment_ids, d.order_amount, d.charged,
-       d.refunded, c.amount, c.currency, c.first_seen, c.last_seen,
-       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
+select c.case_id, c.status, c.severity, o.*, d.payments, d.payment_ids,
+       d.order_amount, d.charged, d.refunded, c.amount, c.currency,
+       c.first_seen, c.last_seen, c.occurrences, c.age_days, c.accepted_until,
+       c.accepted_note
   from tally_report_cases($3, 'DUPLICATE_CHARGE') c,
-       jsonb_to_record(c.keys) as k(order_id bigint),
-       jsonb_to_record(c.details) as d(source text, provider_ref text,
-           customer_email text, payments integer, payment_ids text,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(payments integer, payment_ids text,
            order_amount numeric, charged numeric, refunded numeric)
  order by c.rank

@@ -7,14 +7,12 @@
 -- amount is the order's.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.case_id, c.status, c.severity, k.order_id, d.source, d.provider_ref,
-       d.customer_email, d.seats, d.assignment_ids, d.credit_grants,
-       d.credits_granted, d.ledger_ids, c.amount, c.currency, c.first_seen,
-       c.last_seen, c.occurrences, c.age_days, c.accepted_until,
+select c.case_id, c.status, c.severity, o.*, d.seats, d.assignment_ids,
+       d.credit_grants, d.credits_granted, d.ledger_ids, c.amount, c.currency,
+       c.first_seen, c.last_seen, c.occurrences, c.age_days, c.accepted_until,
        c.accepted_note
   from tally_report_cases($3, 'DUPLICATE_FULFILLMENT') c,
-       jsonb_to_record(c.keys) as k(order_id bigint),
-       jsonb_to_record(c.details) as d(source text, provider_ref text,
-           customer_email text, seats integer, assignment_ids text,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(seats integer, assignment_ids text,
            credit_grants integer, credits_granted bigint, ledger_ids text)
  order by c.rank

@@ -8,15 +8,14 @@
 -- refunded.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.case_id, c.status, c.severity, k.order_id, d.source, d.provider_ref,
-       d.customer_email, d.chargeback, d.refunded_at, d.order_amount,
-       d.active_assignment_ids, d.credits_granted, d.credits_taken_back,
-       c.amount, c.currency, c.first_seen, c.last_seen, c.occurrences,
-       c.age_days, c.accepted_until, c.accepted_note
+select c.case_id, c.status, c.severity, o.*, d.chargeback, d.refunded_at,
+       d.order_amount, d.active_assignment_ids, d.credits_granted,
+       d.credits_taken_back, c.amount, c.currency, c.first_seen, c.last_seen,
+       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
   from tally_report_cases($3, 'REFUND_NOT_REFLECTED') c,
-       jsonb_to_record(c.keys) as k(order_id bigint),
-       jsonb_to_record(c.details) as d(source text, provider_ref text,
-           customer_email text, chargeback boolean, refunded_at timestamptz,
-           order_amount numeric, active_assignment_ids text,
-           credits_granted bigint, credits_taken_back bigint)
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(chargeback boolean,
+           refunded_at timestamptz, order_amount numeric,
+           active_assignment_ids text, credits_granted bigint,
+           credits_taken_back bigint)
  order by c.rank

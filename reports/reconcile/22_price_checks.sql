@@ -11,18 +11,16 @@
 -- (tallyctl order approve) or for its reason to go (the product added,
 -- reactivated or repriced).
 -- age_days: days from the payment to the as-of instant.
-select c.case_id, c.category, c.status, c.severity, k.order_id, d.source,
-       d.provider_ref, d.customer_email, d.sku, d.paid,
+select c.case_id, c.category, c.status, c.severity, o.*, d.sku, d.paid,
        coalesce(d.paid_currency, c.currency) as paid_currency, d.price,
        coalesce(d.price_currency, c.currency) as price_currency, d.paid_at,
        d.held_at, c.amount, c.currency, c.first_seen, c.last_seen,
        c.occurrences, c.age_days, c.accepted_until, c.accepted_note
   from tally_report_cases($3, null) c,
-       jsonb_to_record(c.keys) as k(order_id bigint),
-       jsonb_to_record(c.details) as d(source text, provider_ref text,
-           customer_email text, sku text, paid numeric, paid_currency text,
-           price numeric, price_currency text, paid_at timestamptz,
-           held_at timestamptz)
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(sku text, paid numeric,
+           paid_currency text, price numeric, price_currency text,
+           paid_at timestamptz, held_at timestamptz)
  where c.category in ('UNDERPAID', 'UNKNOWN_PRODUCT', 'PRODUCT_INACTIVE',
                       'OVERPAID')
     or (c.category = 'CURRENCY_MISMATCH' and c.keys ? 'order_id')
