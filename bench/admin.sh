@@ -21,9 +21,8 @@
 # run the rows are counted: every 2xx must be an access-log row, and every
 # 2xx extend an audit row (exit 1 if not).
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 SECS=${SECS:-5}
 CONNS=16
 NASG=256
@@ -33,32 +32,8 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "admin.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-unset TALLY_DATABASE_URL TALLY_CONFIG
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-admin.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-WORK="$TALLY_HOME/work"
-mkdir -p "$WORK"
-APID=""
-cleanup() {
-	[ -n "$APID" ] && kill "$APID" 2>/dev/null && wait "$APID" 2>/dev/null
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$BINDIR/tallyctl" db up >"$WORK/db-up.log" 2>&1; then
-	cat "$WORK/db-up.log" >&2
-	exit 1
-fi
-URL=$("$BINDIR/tallyctl" db url)
+bench_home admin
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
-median() {	# of the numeric lines; "?" when there are none
-	grep -E '^[0-9]+([.][0-9]+)?$' | sort -n |
-	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "?" }'
-}
 
 # the pool: 60 accounts, 256 seats on the 16 team accounts
 {
@@ -79,15 +54,7 @@ sql "INSERT INTO assignments (account_id, customer_id, status, starts_at, ends_a
 TOKEN=$("$BINDIR/tallyctl" token create bench --role write 2>/dev/null)
 
 printf 'admin_listen = 127.0.0.1:0\n' >"$WORK/tally.conf"
-"$BINDIR/tally-admin" -c "$WORK/tally.conf" 2>"$WORK/admin.log" &
-APID=$!
-PORT=""
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/admin.log")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/admin.log" >&2; exit 1; }
+serve "$WORK/admin.log" "$BINDIR/tally-admin" -c "$WORK/tally.conf"
 
 # the baselines' statements, as the operations run them
 cat >"$WORK/list.sql" <<'EOF'
@@ -113,14 +80,7 @@ load() {
 		cat "$WORK/wrk.out" >&2
 		exit 1
 	}
-	REQS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.out")
-	P99=$(sed -n 's/^LAT .*p99=\([0-9.]*\)/\1/p' "$WORK/wrk.out")
-	total=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
-	non2xx=$(awk '/^NON2XX/ { print $2 }' "$WORK/wrk.out")
-	OK2XX=$((total - non2xx))
-	if grep -q "Socket errors" "$WORK/wrk.out"; then
-		grep "Socket errors" "$WORK/wrk.out" | sed 's/^/    wrk: /'
-	fi
+	wrk_read "$WORK/wrk.out"
 }
 # baseline SCRIPT: one pgbench run; sets TPS
 baseline() {
@@ -163,5 +123,5 @@ for mode in list extend; do
 	printf 'ratio admin %s/pgbench (median of per-round ratios): %.2fx\n' \
 	    "$mode" "$(median <"$WORK/ratio")"
 done
-kill "$APID"; wait "$APID" || { echo "FAIL: tally-admin did not exit 0 after SIGTERM" >&2; exit 1; }
-APID=""
+kill "$SERVER_PID"; wait "$SERVER_PID" || { echo "FAIL: tally-admin did not exit 0 after SIGTERM" >&2; exit 1; }
+SERVER_PID=""

@@ -15,30 +15,13 @@
 # floor of the seat write path on this machine.
 # Target: >= 5,000 orders/s.  Exit 1 if a check or the target fails.
 set -eu
-BINDIR=$(cd "$1" && pwd)
-RUNS=${RUNS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 ORDERS=${ORDERS:-100000}
 ACCOUNTS=${ACCOUNTS:-2000}
 TARGET=${TARGET:-5000}
 
-unset TALLY_DATABASE_URL TALLY_CONFIG
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-alloc.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-WORK="$TALLY_HOME/work"
-mkdir -p "$WORK"
-cleanup() {
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$BINDIR/tallyctl" db up >"$WORK/db-up.log" 2>&1; then
-	cat "$WORK/db-up.log" >&2
-	exit 1
-fi
+bench_home alloc
 SOCK="$TALLY_HOME/pg/run"
 url() { echo "host=$SOCK port=5432 dbname=$1 user=tally"; }
 # (sh has no locals: helper variables get names the main loop does not use)
@@ -46,33 +29,6 @@ psql_db() {
 	_pdb=$1
 	shift
 	psql -X -q -v ON_ERROR_STOP=1 -At "$(url "$_pdb")" "$@"
-}
-
-# /usr/bin/time -v where it exists (peak RSS); else the shell's clock only
-if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
-	HAVE_TIME=1
-else
-	HAVE_TIME=0
-fi
-
-now() { date +%s.%N; }
-
-# run LOG CMD...: run CMD, recording wall seconds and peak RSS (KiB)
-run() {
-	_log=$1
-	shift
-	_t0=$(now)
-	if [ "$HAVE_TIME" = 1 ]; then
-		/usr/bin/time -v -o "$_log.time" "$@" >"$_log.out" 2>"$_log.err" ||
-			{ echo "bench: $* failed:" >&2; tail -20 "$_log.err" >&2; exit 1; }
-		RSS=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$_log.time")
-	else
-		"$@" >"$_log.out" 2>"$_log.err" ||
-			{ echo "bench: $* failed:" >&2; tail -20 "$_log.err" >&2; exit 1; }
-		RSS=0
-	fi
-	_t1=$(now)
-	SECS=$(echo "$_t0 $_t1" | awk '{ printf "%.3f", $2 - $1 }')
 }
 
 setup_sql() {
@@ -164,12 +120,6 @@ check_expired() {
 	  and (select count(*) from pool_accounts where status <> 'AVAILABLE') = 0"
 }
 
-median() {
-	tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR % 2) print v[(NR + 1) / 2];
-	          else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 rate() { echo "$1 $2" | awk '{ printf "%.0f", ($2 > 0 ? $1 / $2 : 0) }'; }
 
 echo "allocate bench: $ORDERS paid orders, $ACCOUNTS accounts, $RUNS run(s)," \
@@ -186,13 +136,13 @@ while [ "$i" -le "$RUNS" ]; do
 	export TALLY_DATABASE_URL
 	TALLY_DATABASE_URL=$(url "$db")
 
-	run "$WORK/alloc$i" "$BINDIR/tally-allocate"
+	timed 0 "$WORK/alloc$i" "$BINDIR/tally-allocate"
 	[ "$(check_allocated "$db")" = t ] ||
 		{ echo "bench: run $i: allocation check failed" >&2; exit 1; }
 	as=$SECS ar=$RSS
 
 	asof=$(psql_db "$db" -c "select (now() + interval '31 days')::text")
-	run "$WORK/expire$i" "$BINDIR/tally-expire" --as-of "$asof" --days 0
+	timed 0 "$WORK/expire$i" "$BINDIR/tally-expire" --as-of "$asof" --days 0
 	[ "$(check_expired "$db")" = t ] ||
 		{ echo "bench: run $i: expiry check failed" >&2; exit 1; }
 	es=$SECS er=$RSS
@@ -214,7 +164,7 @@ while [ "$i" -le "$RUNS" ]; do
 	    join (select id, row_number() over (order by id) as rn
 	            from customers) c on c.rn = s.rn"
 	t1=$(now)
-	bs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
+	bs=$(secs "$t0" "$t1")
 	psql_db postgres -c "drop database $db" -c "drop database $bdb"
 
 	printf '  run %d: allocate %ss (%s orders/s, RSS %s KiB), expire %ss (%s/s, RSS %s KiB), baseline %ss (%s/s)\n' \

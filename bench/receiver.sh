@@ -24,9 +24,8 @@
 # connections: >= 2x pgbench, >= 5x the peer, p99 <= 50 ms, peak RSS <= 32
 # MB; a missed target is reported, not fatal.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 SECS=${SECS:-5}
 LEVELS=${LEVELS:-1 16 64}
 PY=/usr/bin/python3
@@ -37,33 +36,14 @@ for tool in wrk pgbench psql; do
 	command -v $tool >/dev/null || { echo "receiver.sh: $tool missing (make deps-bench)" >&2; exit 1; }
 done
 
-unset TALLY_DATABASE_URL TALLY_CONFIG
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-recv.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-WORK="$TALLY_HOME/work"
+PPID_PEER=""
+stop_servers() {
+	[ -z "$PPID_PEER" ] ||
+		{ kill "$PPID_PEER" 2>/dev/null && wait "$PPID_PEER" 2>/dev/null || true; }
+}
+bench_home recv
 mkdir -p "$WORK/req"
-RPID="" PPID_PEER=""
-cleanup() {
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
-	[ -n "$PPID_PEER" ] && kill "$PPID_PEER" 2>/dev/null && wait "$PPID_PEER" 2>/dev/null
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$BINDIR/tallyctl" db up >"$WORK/db-up.log" 2>&1; then
-	cat "$WORK/db-up.log" >&2
-	exit 1
-fi
-URL=$("$BINDIR/tallyctl" db url)
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
-median() {	# of the numeric lines; "?" when there are none
-	grep -E '^[0-9]+([.][0-9]+)?$' | sort -n |
-	    awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "?" }'
-}
 
 (umask 077; printf '%s\n' "$SECRET" > "$WORK/secret")
 cat > "$WORK/tally.conf" <<EOF
@@ -75,15 +55,8 @@ scheme = standard-webhooks
 secret_file = $WORK/secret
 EOF
 
-"$BINDIR/tally-receiver" -c "$WORK/tally.conf" 2>"$WORK/receiver.log" &
-RPID=$!
-PORT=""
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/receiver.log")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$WORK/receiver.log" >&2; exit 1; }
+serve "$WORK/receiver.log" "$BINDIR/tally-receiver" -c "$WORK/tally.conf"
+RPID=$SERVER_PID
 
 # gen PREFIX THREADS PER_THREAD: fresh signed deliveries for one run
 gen() {
@@ -100,16 +73,9 @@ load() {
 		cat "$WORK/wrk.out" >&2
 		exit 1
 	}
-	REQS=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/wrk.out")
-	P50=$(sed -n 's/^LAT p50=\([0-9.]*\) .*/\1/p' "$WORK/wrk.out")
-	P99=$(sed -n 's/^LAT .*p99=\([0-9.]*\)/\1/p' "$WORK/wrk.out")
-	total=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
-	non2xx=$(awk '/^NON2XX/ { print $2 }' "$WORK/wrk.out")
+	wrk_read "$WORK/wrk.out"
+	ACKED=$OK2XX
 	WRAPPED=$(awk '/^EXHAUSTED/ { print $2 }' "$WORK/wrk.out")
-	ACKED=$((total - non2xx))
-	if grep -q "Socket errors" "$WORK/wrk.out"; then
-		grep "Socket errors" "$WORK/wrk.out" | sed 's/^/    wrk: /'
-	fi
 }
 
 # check PREFIX: every acknowledged delivery of the run is a row
@@ -288,7 +254,7 @@ batches=$(awk '/^tally_receiver_commit_batch_requests_count/ { print $2 }' "$WOR
 breqs=$(awk '/^tally_receiver_commit_batch_requests_sum/ { print $2 }' "$WORK/metrics")
 csum=$(awk '/^tally_receiver_commit_seconds_sum/ { print $2 }' "$WORK/metrics")
 kill "$RPID"; wait "$RPID" || { echo "FAIL: tally-receiver did not exit 0 after SIGTERM" >&2; exit 1; }
-RPID=""
+SERVER_PID=""
 
 awk -v rpg="$(median <"$WORK/r_pg")" -v rpeer="$(median <"$WORK/r_peer")" \
     -v p99="$p99_64" -v rss="$rss64" -v b="${batches:-0}" -v q="${breqs:-0}" \

@@ -22,76 +22,21 @@
 # Target: <= TARGET seconds (default 60).  Exit 1 if a check or the target
 # fails.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${RUNS:-3}
+. "$HERE/lib.sh"
 ROWS=${ROWS:-1000000}
 SMALL=${SMALL:-100000}
 TARGET=${TARGET:-60}
 
-unset TALLY_DATABASE_URL TALLY_CONFIG
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-rec.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-WORK="$TALLY_HOME/work"
-mkdir -p "$WORK"
-cleanup() {
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$BINDIR/tallyctl" db up >"$WORK/db-up.log" 2>&1; then
-	cat "$WORK/db-up.log" >&2
-	exit 1
-fi
-SOCK="$TALLY_HOME/pg/run"
-export TALLY_DATABASE_URL="host=$SOCK port=5432 dbname=tally user=tally"
+bench_home rec
+export TALLY_DATABASE_URL="$URL"
 export PGOPTIONS="-c client_min_messages=warning"
 psql_q() {
 	psql -X -q -v ON_ERROR_STOP=1 -At "$TALLY_DATABASE_URL" "$@"
 }
 
-# /usr/bin/time -v where it exists (peak RSS); else the shell's clock only
-if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
-	HAVE_TIME=1
-else
-	HAVE_TIME=0
+[ "$HAVE_TIME" = 1 ] ||
 	echo "bench reconcile: no /usr/bin/time (Debian package 'time'): no RSS"
-fi
-
-now() { date +%s.%N; }
-
-# run WANT LOG CMD...: run CMD, which must exit WANT; wall seconds in
-# SECS, peak RSS (KiB) in RSS
-run() {
-	_want=$1
-	_log=$2
-	shift 2
-	_t0=$(now)
-	set +e
-	if [ "$HAVE_TIME" = 1 ]; then
-		/usr/bin/time -v -o "$_log.time" "$@" >"$_log.out" 2>"$_log.err"
-	else
-		"$@" >"$_log.out" 2>"$_log.err"
-	fi
-	_rc=$?
-	set -e
-	_t1=$(now)
-	if [ "$_rc" != "$_want" ]; then
-		echo "bench: $* exited $_rc, not $_want:" >&2
-		tail -20 "$_log.err" >&2
-		exit 1
-	fi
-	RSS=0
-	[ "$HAVE_TIME" = 1 ] &&
-		RSS=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$_log.time")
-	SECS=$(echo "$_t0 $_t1" | awk '{ printf "%.3f", $2 - $1 }')
-}
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "bench reconcile: generating $ROWS orders, payments, grants and fulfilments"
 t0=$(now)
@@ -166,7 +111,7 @@ while [ "$i" -le "$RUNS" ]; do
 	    currency text, gross text, fee text, net text, reporting_category text,
 	    source_id text, payment_intent_id text, charge_id text,
 	    automatic_payout_id text, description text)"
-	run 0 "$WORK/base$i" psql -X -q -v ON_ERROR_STOP=1 "$TALLY_DATABASE_URL" \
+	timed 0 "$WORK/base$i" psql -X -q -v ON_ERROR_STOP=1 "$TALLY_DATABASE_URL" \
 	    -c "\\copy bench_raw from '$WORK/big.csv' with (format csv, header true)"
 	echo "$SECS" >>"$WORK/base.times"
 	i=$((i + 1))
@@ -179,7 +124,7 @@ i=1
 while [ "$i" -le "$RUNS" ]; do
 	reset_state
 	# shellcheck disable=SC2086
-	run 1 "$WORK/rec$i" $REC --settlement "$WORK/big.csv"
+	timed 1 "$WORK/rec$i" $REC --settlement "$WORK/big.csv"
 	check_big
 	echo "bench reconcile: run $i: ${SECS} s, peak RSS ${RSS} KiB"
 	echo "$SECS" >>"$WORK/rec.times"
@@ -188,14 +133,14 @@ while [ "$i" -le "$RUNS" ]; do
 done
 # the same file again: every row is already there and unchanged
 # shellcheck disable=SC2086
-run 1 "$WORK/again" $REC --settlement "$WORK/big.csv"
+timed 1 "$WORK/again" $REC --settlement "$WORK/big.csv"
 check_big
 AGAIN=$SECS
 AGAIN_RSS=$RSS
 # the small file, for the memory comparison
 reset_state
 # shellcheck disable=SC2086
-run 1 "$WORK/small" $REC --settlement "$WORK/small.csv"
+timed 1 "$WORK/small" $REC --settlement "$WORK/small.csv"
 SMALL_SECS=$SECS
 SMALL_RSS=$RSS
 

@@ -19,33 +19,17 @@
 # standby costs, not what a second machine gains; the CPU figures say
 # that.  Exit 1 if a run fails or the outputs differ.
 set -eu
-BINDIR=$(cd "$1" && pwd)
-RUNS=${RUNS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 EVENTS=${EVENTS:-2000000}
 
-unset TALLY_DATABASE_URL TALLY_CONFIG TALLY_TZ TALLY_READ_DATABASE_URL
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-replica.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-W="$TALLY_HOME/work"
-mkdir -p "$W"
-cleanup() {
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$BINDIR/tallyctl" db up >"$W/up.log" 2>&1 || { cat "$W/up.log" >&2; exit 1; }
-"$BINDIR/tallyctl" db replica up >>"$W/up.log" 2>&1 ||
-    { cat "$W/up.log" >&2; exit 1; }
-P=$("$BINDIR/tallyctl" db url)
+BENCH_DIGITS=2
+bench_home replica
+"$BINDIR/tallyctl" db replica up >"$WORK/replica-up.log" 2>&1 ||
+    { cat "$WORK/replica-up.log" >&2; exit 1; }
+P=$URL
 R=$("$BINDIR/tallyctl" db replica url)
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
-now() { date +%s.%N; }
-secs() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 TICK=$(getconf CLK_TCK)
 # CPU seconds a cluster has spent: its postmaster, the children it has
 # reaped, and those alive now.  A client's backend counts once the
@@ -66,31 +50,10 @@ cpu() {
 }
 
 echo "replica: load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-q "$P" <<EOF
-insert into models (name, active, credit_cost, provider_cost_minor,
-    provider_currency, created_at)
-select 'model-' || m, true, 1 + m % 5, 1 + m * 3, 'USD', '2026-01-01'
-  from generate_series(1, 12) m;
-insert into app_users (external_id, email, registered_at)
-select 'u' || u, 'user' || u || '@example.com', '2026-01-01'
-  from generate_series(1, 20000) u;
-EOF
+usage_setup_sql | q "$P"
 L0=$(q "$P" -c "select pg_current_wal_insert_lsn()")
 t0=$(now)
-q "$P" <<EOF
-insert into usage_events (event_id, user_id, model_id, kind, started_at,
-    duration_ms, credits, status, error)
-select 'evt_' || g, (select min(id) from app_users) + (g * 7919) % 20000,
-       (select min(id) from models) + (g * 31 + g / 1000) % 12,
-       case when g % 4 = 0 then 'edit' else 'generate' end,
-       timestamptz '2026-11-01 00:00:00Z'
-           + make_interval(secs => (g - 1)::float8 * 28 * 86400 / $EVENTS),
-       500 + (g * 7919) % 20000,
-       case when g % 50 = 0 then 0 else 1 + g % 5 end,
-       case when g % 50 = 0 then 'error' else 'ok' end,
-       case when g % 50 = 0 then 'timeout' end
-  from generate_series(1::bigint, $EVENTS) g;
-EOF
+usage_events_sql "$EVENTS" | q "$P"
 t1=$(now)
 L1=$(q "$P" -c "select pg_current_wal_insert_lsn()")
 WAL=$(q "$P" -c "select pg_wal_lsn_diff('$L1', '$L0')::bigint")
@@ -120,36 +83,36 @@ while [ "$(q "$R" -c "select pg_last_wal_replay_lsn() >= '$L2'")" != t ]; do
 	sleep 0.01
 done
 AS_OF=2026-11-29T06:00:00Z
-: >"$W/t.p"; : >"$W/t.s"; : >"$W/c.pp"; : >"$W/c.sp"; : >"$W/c.ss"
+: >"$WORK/t.p"; : >"$WORK/t.s"; : >"$WORK/c.pp"; : >"$WORK/c.sp"; : >"$WORK/c.ss"
 r=1
 while [ "$r" -le "$RUNS" ]; do
-	rm -rf "$W/op" "$W/os"
+	rm -rf "$WORK/op" "$WORK/os"
 	c0=$(cpu pg)
 	t0=$(now)
-	"$BINDIR/tally-model-stats" --as-of "$AS_OF" --out "$W/op" \
-	    >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+	"$BINDIR/tally-model-stats" --as-of "$AS_OF" --out "$WORK/op" \
+	    >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
 	t1=$(now)
 	c1=$(cpu pg)
 	s0=$(cpu replica)
 	env TALLY_READ_DATABASE_URL="$R" "$BINDIR/tally-model-stats" \
-	    --as-of "$AS_OF" --out "$W/os" >/dev/null 2>"$W/err" ||
-	    { cat "$W/err" >&2; exit 1; }
+	    --as-of "$AS_OF" --out "$WORK/os" >/dev/null 2>"$WORK/err" ||
+	    { cat "$WORK/err" >&2; exit 1; }
 	t2=$(now)
 	c2=$(cpu pg)
 	s1=$(cpu replica)
-	diff -r "$W/op" "$W/os" >/dev/null ||
+	diff -r "$WORK/op" "$WORK/os" >/dev/null ||
 	    { echo "replica: the two reports differ" >&2; exit 1; }
-	echo "$(secs "$t0" "$t1")" >>"$W/t.p"
-	echo "$(secs "$t1" "$t2")" >>"$W/t.s"
-	echo "$(secs "$c0" "$c1")" >>"$W/c.pp"
-	echo "$(secs "$c1" "$c2")" >>"$W/c.sp"
-	echo "$(secs "$s0" "$s1")" >>"$W/c.ss"
-	echo "    run $r: primary $(tail -1 "$W/t.p") s, standby $(tail -1 "$W/t.s") s"
+	echo "$(secs "$t0" "$t1")" >>"$WORK/t.p"
+	echo "$(secs "$t1" "$t2")" >>"$WORK/t.s"
+	echo "$(secs "$c0" "$c1")" >>"$WORK/c.pp"
+	echo "$(secs "$c1" "$c2")" >>"$WORK/c.sp"
+	echo "$(secs "$s0" "$s1")" >>"$WORK/c.ss"
+	echo "    run $r: primary $(tail -1 "$WORK/t.p") s, standby $(tail -1 "$WORK/t.s") s"
 	r=$((r + 1))
 done
-TP=$(grep . "$W/t.p" | median); TS=$(grep . "$W/t.s" | median)
+TP=$(grep . "$WORK/t.p" | median); TS=$(grep . "$WORK/t.s" | median)
 echo "replica: tally-model-stats, default period (a day), $EVENTS events (median of $RUNS; outputs byte-identical)"
-echo "    read on the primary:  $TP s; the primary's CPU $(grep . "$W/c.pp" | median) s"
-echo "    read on the standby:  $TS s; the primary's CPU $(grep . "$W/c.sp" | median) s, the standby's $(grep . "$W/c.ss" | median) s"
+echo "    read on the primary:  $TP s; the primary's CPU $(grep . "$WORK/c.pp" | median) s"
+echo "    read on the standby:  $TS s; the primary's CPU $(grep . "$WORK/c.sp" | median) s, the standby's $(grep . "$WORK/c.ss" | median) s"
 echo "    standby / primary: $(awk -v s="$TS" -v p="$TP" 'BEGIN { printf "%.2f", s / p }')x"
 echo "replica: load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -29,28 +29,16 @@
 # REPORT_ROWS (default 1000000) scale it down; the full run takes about
 # ten minutes on 2 cores.  Exit 1 if a run fails or a target is missed.
 set -eu
-BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 TOP=$(cd "$HERE/.." && pwd)
 O=$(cd "${2:-$TOP/build/release}" && pwd)
-RUNS=${RUNS:-3}
 EVENTS=${REPORT_EVENTS:-10000000}
 ROWS=${REPORT_ROWS:-1000000}
 PY=/usr/bin/python3
 
-unset TALLY_DATABASE_URL TALLY_CONFIG TALLY_TZ
-export TALLY_HOME
-TALLY_HOME=$(mktemp -d /tmp/tally-bench-report.XXXXXX)
-chmod 755 "$TALLY_HOME"
-export TALLY_CONFIG=/dev/null
-W="$TALLY_HOME/work"
-mkdir -p "$W"
-cleanup() {
-	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
-	rm -rf "$TALLY_HOME"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH_DIGITS=2
+bench_home report
 
 for need in "$O/libtally.a" "$BINDIR/tally-model-stats" "$BINDIR/tallyctl"; do
 	[ -e "$need" ] || { echo "bench report: $need missing: make first" >&2; exit 1; }
@@ -64,42 +52,14 @@ fi
 CFLAGS="-std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -include $TOP/lib/base/banned.h -I$TOP/lib -I$O"
 PKGS="libpq xlsxwriter libmicrohttpd libcurl libcrypto jansson libsystemd"
 # shellcheck disable=SC2046
-cc $CFLAGS $(pkg-config --cflags $PKGS) -o "$W/xlsx_engine" \
+cc $CFLAGS $(pkg-config --cflags $PKGS) -o "$WORK/xlsx_engine" \
     "$HERE/report/xlsx_engine.c" "$O/libtally.a" $(pkg-config --libs $PKGS) -lcsv -lm
 # shellcheck disable=SC2046
-cc $CFLAGS $(pkg-config --cflags xlsxwriter) -o "$W/xlsx_limit" \
+cc $CFLAGS $(pkg-config --cflags xlsxwriter) -o "$WORK/xlsx_limit" \
     "$HERE/report/xlsx_limit.c" $(pkg-config --libs xlsxwriter)
 
-if ! "$BINDIR/tallyctl" db up >"$W/db-up.log" 2>&1; then
-	cat "$W/db-up.log" >&2
-	exit 1
-fi
-URL="host=$TALLY_HOME/pg/run port=5432 dbname=tally user=tally"
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$URL" "$@"; }
 
-HAVE_TIME=0
-if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
-	HAVE_TIME=1
-fi
-now() { date +%s.%N; }
-# timed LOG CMD...: SECS (wall) and RSS (KiB, 0 when unknown)
-timed() {
-	_log=$1
-	shift
-	_t0=$(now)
-	if [ "$HAVE_TIME" = 1 ]; then
-		/usr/bin/time -v -o "$_log.time" "$@" >"$_log.out" 2>"$_log.err" ||
-			{ echo "bench report: $* failed:" >&2; tail -20 "$_log.err" >&2; exit 1; }
-		RSS=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$_log.time")
-	else
-		"$@" >"$_log.out" 2>"$_log.err" ||
-			{ echo "bench report: $* failed:" >&2; tail -20 "$_log.err" >&2; exit 1; }
-		RSS=0
-	fi
-	_t1=$(now)
-	SECS=$(echo "$_t0 $_t1" | awk '{ printf "%.2f", $2 - $1 }')
-}
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 fails=0
 verdict() {
@@ -118,35 +78,13 @@ echo "report: load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null
 # ---- part 1: model-stats over EVENTS usage events ---------------------
 echo "report: generating $EVENTS usage events in SQL"
 _t0=$(now)
-psql_q <<EOF
-insert into models (name, active, credit_cost, provider_cost_minor,
-    provider_currency, created_at)
-select 'model-' || m, m % 7 <> 0, 1 + m % 5, 1 + m * 3,
-       (array['USD', 'EUR', 'JPY'])[m % 3 + 1], '2026-01-01'
-  from generate_series(1, 12) m;
-insert into app_users (external_id, email, registered_at)
-select 'u' || u, 'user' || u || '@example.com', '2026-01-01'
-  from generate_series(1, 20000) u;
--- in time order, as the image service reports them
-insert into usage_events (event_id, user_id, model_id, kind, started_at,
-    duration_ms, credits, status, error)
-select 'evt_' || g,
-       (select min(id) from app_users) + (g * 7919) % 20000,
-       (select min(id) from models) + (g * 31 + g / 1000) % 12,
-       case when g % 4 = 0 then 'edit' else 'generate' end,
-       timestamptz '2026-11-01 00:00:00Z'
-           + make_interval(secs => (g - 1)::float8 * 28 * 86400 / $EVENTS),
-       500 + (g * 7919) % 20000,
-       case when g % 50 = 0 then 0 else 1 + g % 5 end,
-       case when g % 50 = 0 then 'error' else 'ok' end,
-       case when g % 50 = 0
-            then (array['timeout', 'nsfw_blocked', 'provider_500'])[g % 3 + 1]
-       end
-  from generate_series(1::bigint, $EVENTS) g;
-vacuum analyze usage_events;
-vacuum analyze models;
-vacuum analyze app_users;
-EOF
+{
+	usage_setup_sql
+	usage_events_sql "$EVENTS"
+	echo "vacuum analyze usage_events;"
+	echo "vacuum analyze models;"
+	echo "vacuum analyze app_users;"
+} | psql_q
 _t1=$(now)
 echo "report: loaded in $(echo "$_t0 $_t1" | awk '{ printf "%.0f", $2 - $1 }') s"
 
@@ -167,55 +105,55 @@ AS_OF=2026-11-29T06:00:00Z	# the default period: 2026-11-28 (UTC)
 		echo "    '$AS_OF', 'UTC', '{\"inactive_model_days\": 7}');"
 	done
 	echo "commit;"
-} >"$W/psql.sql"
+} >"$WORK/psql.sql"
 
-: >"$W/ms.engine" ; : >"$W/ms.psql" ; : >"$W/ms.rss"
+: >"$WORK/ms.engine" ; : >"$WORK/ms.psql" ; : >"$WORK/ms.rss"
 r=1
 while [ "$r" -le "$RUNS" ]; do
-	rm -rf "$W/out"
-	timed "$W/ms-engine-$r" env TALLY_DATABASE_URL="$URL" \
-	    "$BINDIR/tally-model-stats" --as-of "$AS_OF" --tz UTC --out "$W/out"
-	echo "$SECS" >>"$W/ms.engine"
-	echo "$RSS" >>"$W/ms.rss"
-	timed "$W/ms-psql-$r" psql -X -q -v ON_ERROR_STOP=1 -o /dev/null \
-	    -f "$W/psql.sql" "$URL"
-	echo "$SECS" >>"$W/ms.psql"
-	echo "    run $r: engine $(tail -1 "$W/ms.engine") s, psql $SECS s"
+	rm -rf "$WORK/out"
+	timed 0 "$WORK/ms-engine-$r" env TALLY_DATABASE_URL="$URL" \
+	    "$BINDIR/tally-model-stats" --as-of "$AS_OF" --tz UTC --out "$WORK/out"
+	echo "$SECS" >>"$WORK/ms.engine"
+	echo "$RSS" >>"$WORK/ms.rss"
+	timed 0 "$WORK/ms-psql-$r" psql -X -q -v ON_ERROR_STOP=1 -o /dev/null \
+	    -f "$WORK/psql.sql" "$URL"
+	echo "$SECS" >>"$WORK/ms.psql"
+	echo "    run $r: engine $(tail -1 "$WORK/ms.engine") s, psql $SECS s"
 	r=$((r + 1))
 done
-E=$(median <"$W/ms.engine")
-P=$(median <"$W/ms.psql")
-RSS_MS=$(median <"$W/ms.rss")
+E=$(median <"$WORK/ms.engine")
+P=$(median <"$WORK/ms.psql")
+RSS_MS=$(median <"$WORK/ms.rss")
 ROWS_OUT=$(awk '/"rows":/ { gsub(/[^0-9]/, ""); s += $0 } END { print s }' \
-    "$W"/out/*.manifest.json)
+    "$WORK"/out/*.manifest.json)
 echo "report: tally-model-stats, $EVENTS events, default period (a day), $ROWS_OUT rows out (median of $RUNS)"
 echo "    engine (xlsx + 7 csv + manifest) $E s, peak RSS $(mb "$RSS_MS") MB"
 echo "    psql -o /dev/null (same queries)  $P s"
 verdict "engine / psql" "$(awk -v e="$E" -v p="$P" 'BEGIN { printf "%.2f", e / p }')" "<=" 1.3
 
 # ---- part 2: XLSX writing, 1M rows x 10 columns ------------------------
-: >"$W/x.engine" ; : >"$W/x.limit" ; : >"$W/x.python"
-: >"$W/r.engine" ; : >"$W/r.limit" ; : >"$W/r.python"
+: >"$WORK/x.engine" ; : >"$WORK/x.limit" ; : >"$WORK/x.python"
+: >"$WORK/r.engine" ; : >"$WORK/r.limit" ; : >"$WORK/r.python"
 r=1
 while [ "$r" -le "$RUNS" ]; do
-	rm -rf "$W/xout"
-	mkdir -p "$W/xout"
-	timed "$W/x-engine-$r" env TALLY_DATABASE_URL="$URL" \
-	    "$W/xlsx_engine" "$W/xout" "$ROWS"
-	echo "$SECS" >>"$W/x.engine"; echo "$RSS" >>"$W/r.engine"
+	rm -rf "$WORK/xout"
+	mkdir -p "$WORK/xout"
+	timed 0 "$WORK/x-engine-$r" env TALLY_DATABASE_URL="$URL" \
+	    "$WORK/xlsx_engine" "$WORK/xout" "$ROWS"
+	echo "$SECS" >>"$WORK/x.engine"; echo "$RSS" >>"$WORK/r.engine"
 	_e=$SECS
-	timed "$W/x-limit-$r" "$W/xlsx_limit" "$W/xout/limit.xlsx" "$ROWS"
-	echo "$SECS" >>"$W/x.limit"; echo "$RSS" >>"$W/r.limit"
+	timed 0 "$WORK/x-limit-$r" "$WORK/xlsx_limit" "$WORK/xout/limit.xlsx" "$ROWS"
+	echo "$SECS" >>"$WORK/x.limit"; echo "$RSS" >>"$WORK/r.limit"
 	_l=$SECS
-	timed "$W/x-python-$r" "$PY" "$HERE/report/xlsx_python.py" \
-	    "$W/xout/python.xlsx" "$ROWS"
-	echo "$SECS" >>"$W/x.python"; echo "$RSS" >>"$W/r.python"
+	timed 0 "$WORK/x-python-$r" "$PY" "$HERE/report/xlsx_python.py" \
+	    "$WORK/xout/python.xlsx" "$ROWS"
+	echo "$SECS" >>"$WORK/x.python"; echo "$RSS" >>"$WORK/r.python"
 	echo "    run $r: engine $_e s, limit $_l s, python $SECS s"
 	r=$((r + 1))
 done
 # the three files hold the same cells: compare a sample read back
-"$PY" - "$W/xout/bench-2026-11-01.xlsx" "$W/xout/limit.xlsx" \
-    "$W/xout/python.xlsx" <<'EOF' || { echo "bench report: the three workbooks differ" >&2; exit 1; }
+"$PY" - "$WORK/xout/bench-2026-11-01.xlsx" "$WORK/xout/limit.xlsx" \
+    "$WORK/xout/python.xlsx" <<'EOF' || { echo "bench report: the three workbooks differ" >&2; exit 1; }
 import sys
 import openpyxl
 rows = []
@@ -236,8 +174,8 @@ for other in rows[1:]:
                 print("differ:", a, b)
                 sys.exit(1)
 EOF
-XE=$(median <"$W/x.engine"); XL=$(median <"$W/x.limit"); XP=$(median <"$W/x.python")
-RE=$(median <"$W/r.engine"); RL=$(median <"$W/r.limit"); RP=$(median <"$W/r.python")
+XE=$(median <"$WORK/x.engine"); XL=$(median <"$WORK/x.limit"); XP=$(median <"$WORK/x.python")
+RE=$(median <"$WORK/r.engine"); RL=$(median <"$WORK/r.limit"); RP=$(median <"$WORK/r.python")
 echo "report: XLSX $ROWS rows x 10 columns (median of $RUNS)"
 echo "    engine  $XE s  ($(awk -v n="$ROWS" -v s="$XE" 'BEGIN { printf "%.0f", n / s }') rows/s)  peak RSS $(mb "$RE") MB"
 echo "    limit   $XL s  ($(awk -v n="$ROWS" -v s="$XL" 'BEGIN { printf "%.0f", n / s }') rows/s)  peak RSS $(mb "$RL") MB"

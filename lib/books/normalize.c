@@ -59,11 +59,6 @@ normalize_requeue_failed(struct db *db, long long *n)
 
 /* ---- payment events ---------------------------------------------- */
 
-static const char *const extract[] = {
-	"normalize/extract_stripe",
-	"normalize/extract_confirmed",
-};
-
 /* What the batch knows about each order, merged with the order as stored. */
 static const char *const merge[] = {
 	"normalize/merge_products",
@@ -117,16 +112,13 @@ static int
 payment_batch(struct db *db, const char *actor, struct normalize_stats *st)
 {
 	PGresult *res = NULL;
-	long long n = 0, facts = 0;
+	long long n = 0;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(extract) / sizeof(extract[0]); i++) {
-		if ((rc = run(db, extract[i], &n)) != 0)
-			return rc;
-		facts += n;
-	}
-	if (facts == 0)
+	if ((rc = run(db, "normalize/extract", &n)) != 0)
+		return rc;
+	if (n == 0)
 		return 0;
 	if ((rc = query_fixed(db, "ANALYZE pg_temp.alloc_facts")) != 0 ||
 	    (rc = query_ll(db, "normalize/notification_cases", &n, 0,

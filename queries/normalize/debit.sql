@@ -10,23 +10,21 @@
 -- Returns each debit's ledger id, reason, and the audit row's before and
 -- after.
 with g as (
-	select o.id as order_id, o.amount_minor, l.user_id, l.delta as granted,
+	select o.order_id, o.amount_minor, l.user_id, l.delta as granted,
 	       rf.refunded, rf.chargeback, rf.refs,
 	       coalesce((select -sum(d.delta) from credit_ledger d
-	                  where d.order_id = o.id and d.kind = 'REFUND'), 0)::bigint
+	                  where d.order_id = o.order_id and d.kind = 'REFUND'),
+	                0)::bigint
 	           as took_refund,
 	       coalesce((select -sum(d.delta) from credit_ledger d
-	                  where d.order_id = o.id and d.kind = 'CHARGEBACK'), 0)::bigint
+	                  where d.order_id = o.order_id and d.kind = 'CHARGEBACK'),
+	                0)::bigint
 	           as took_cb
 	  from pg_temp.alloc_reversal t
-	 cross join lateral (select o.id, o.amount_minor from orders o
-	                      where o.id = t.order_id limit 1) o
-	 cross join lateral (select f.ledger_id from fulfilments f
-	                      where f.order_id = o.id and f.kind = 'CREDITS'
-	                      limit 1) f
+	 cross join lateral tally_order_fulfilment(t.order_id, 'CREDITS') o
 	 cross join lateral (select l.user_id, l.delta from credit_ledger l
-	                      where l.id = f.ledger_id limit 1) l
-	 cross join lateral tally_order_reversed(o.id) rf
+	                      where l.id = o.ledger_id limit 1) l
+	 cross join lateral tally_order_reversed(o.order_id) rf
 	 where rf.refunded + rf.chargeback > 0
 ),
 tgt as (

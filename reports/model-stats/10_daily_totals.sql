@@ -16,16 +16,8 @@
 -- as of $3 (tally_report_usage: started and delivered by then).  No money
 -- here: providers bill in different currencies, and amounts in different
 -- currencies are never added up (see "Per model per day").
-select u.started_at::date as day,
-       count(*) as calls,
-       count(*) filter (where u.kind = 'generate') as generate,
-       count(*) filter (where u.kind = 'edit') as edit,
-       count(*) filter (where u.status = 'ok') as ok,
-       count(*) filter (where u.status = 'error') as errors,
-       round(count(*) filter (where u.status = 'error')::numeric / count(*), 4)
-           as error_rate,
-       count(distinct u.user_id) as users,
-       sum(u.credits) as credits
-  from tally_report_usage($1, $2, $3) u
- group by 1
+select s.day, s.calls, s.generate, s.edit, s.ok, s.errors,
+       round(s.errors::numeric / s.calls, 4) as error_rate,
+       s.users, s.credits
+  from tally_report_usage_stats($1, $2, $3, true, false) s
  order by 1

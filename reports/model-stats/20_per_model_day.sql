@@ -36,40 +36,14 @@
 -- Provider cost is every call at the model's current provider_cost_minor,
 -- failed calls too (tally_report_model_usage in sql/020 applies the same
 -- rule), in the provider's currency.
-select u.started_at::date as day,
-       m.name as model,
-       count(*) as calls,
-       count(*) filter (where u.kind = 'generate') as generate,
-       count(*) filter (where u.kind = 'edit') as edit,
-       count(*) filter (where u.status = 'ok') as ok,
-       count(*) filter (where u.status = 'error') as errors,
-       round(count(*) filter (where u.status = 'ok')::numeric / count(*), 4)
-           as success_rate,
-       round(avg(u.duration_ms), 1) as avg_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms), 0.5), 1)
-           as p50_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms), 0.95), 1)
-           as p95_ms,
-       round(avg(u.duration_ms) filter (where u.status = 'ok'), 1)
-           as ok_avg_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms)
-                              filter (where u.status = 'ok'), 0.5), 1)
-           as ok_p50_ms,
-       round(tally_percentile(array_agg(u.duration_ms::numeric
-                                        order by u.duration_ms)
-                              filter (where u.status = 'ok'), 0.95), 1)
-           as ok_p95_ms,
-       max(u.duration_ms) as max_ms,
-       sum(u.credits) as credits,
-       tally_major(count(*) * m.provider_cost_minor, m.provider_currency)
+select s.day, m.name as model, s.calls, s.generate, s.edit, s.ok, s.errors,
+       round(s.ok::numeric / s.calls, 4) as success_rate,
+       s.avg_ms, s.p50_ms, s.p95_ms, s.ok_avg_ms, s.ok_p50_ms, s.ok_p95_ms,
+       s.max_ms, s.credits,
+       tally_major(s.calls * m.provider_cost_minor, m.provider_currency)
            as provider_cost,
        m.provider_currency::text as currency,
-       count(distinct u.user_id) as users,
-       max(u.started_at) as last_call
-  from tally_report_usage($1, $2, $3) u
-  join models m on m.id = u.model_id
- group by 1, m.id
+       s.users, s.last_call
+  from tally_report_usage_stats($1, $2, $3, true, true) s
+  join models m on m.id = s.model_id
  order by 1, 2

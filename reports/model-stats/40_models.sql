@@ -32,23 +32,7 @@
 -- than max(): it walks the (model_id, started_at) index backwards and
 -- stops at the first call that counts as of $3).
 with p as (
-	select u.model_id,
-	       count(*) as calls,
-	       count(*) filter (where u.status = 'ok') as ok,
-	       count(*) filter (where u.status = 'error') as errors,
-	       sum(u.credits) as credits,
-	       round(avg(u.duration_ms), 1) as avg_ms,
-	       round(tally_percentile(array_agg(u.duration_ms::numeric
-	                                        order by u.duration_ms), 0.95), 1)
-	           as p95_ms,
-	       round(avg(u.duration_ms) filter (where u.status = 'ok'), 1)
-	           as ok_avg_ms,
-	       round(tally_percentile(array_agg(u.duration_ms::numeric
-	                                        order by u.duration_ms)
-	                              filter (where u.status = 'ok'), 0.95), 1)
-	           as ok_p95_ms
-	  from tally_report_usage($1, $2, $3) u
-	 group by u.model_id
+	select * from tally_report_usage_stats($1, $2, $3, false, true)
 )
 select m.name as model,
        m.active,

@@ -23,38 +23,11 @@
 -- units, six decimals (an exact average, not a money amount to book).
 -- Packages that neither sold nor were refunded in the month are not listed.
 -- package is the label for the chart: sku and currency.
-with pay as (
-	select o.product_id, p.currency::text as currency,
-	       count(*) as n, sum(p.amount_minor) as amount
-	  from payments p
-	  join orders o on o.id = p.order_id
-	 where p.status = 'SUCCEEDED'
-	   and coalesce(p.paid_at, p.created_at) >= $1::timestamptz
-	   and coalesce(p.paid_at, p.created_at) < $2::timestamptz
-	   and coalesce(p.paid_at, p.created_at) <= $3::timestamptz
-	   and p.created_at <= $3::timestamptz
-	 group by o.product_id, p.currency
-),
-ref as (
-	select o.product_id, r.currency::text as currency,
-	       sum(r.amount_minor) as amount
-	  from refunds r
-	  join orders o on o.id = r.order_id
-	 where coalesce(r.refunded_at, r.created_at) >= $1::timestamptz
-	   and coalesce(r.refunded_at, r.created_at) < $2::timestamptz
-	   and coalesce(r.refunded_at, r.created_at) <= $3::timestamptz
-	   and r.created_at <= $3::timestamptz
-	 group by o.product_id, r.currency
-),
-line as (
-	select coalesce(pay.product_id, ref.product_id) as product_id,
-	       coalesce(pay.currency, ref.currency) as currency,
-	       coalesce(pay.n, 0) as n,
-	       coalesce(pay.amount, 0) as gross,
-	       coalesce(ref.amount, 0) as refunded
-	  from pay
-	  full join ref on ref.product_id = pay.product_id
-	               and ref.currency = pay.currency
+with line as (
+	select m.product_id, m.currency, m.payments as n, m.gross,
+	       m.refunded + m.charged_back as refunded
+	  from tally_report_product_money($1::timestamptz, $2::timestamptz,
+	                                  $3::timestamptz) m
 )
 select pr.sku || ' ' || l.currency as package,
        pr.sku,

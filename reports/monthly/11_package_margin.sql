@@ -33,39 +33,12 @@
 -- margin_note (also a note on those cells) names the rate to set; a
 -- month with no calls has no cost per credit and says so.  By sku,
 -- currency.
-with pay as (
-	select o.product_id, p.currency::text as currency,
-	       count(*) as n, sum(p.amount_minor) as amount
-	  from payments p
-	  join orders o on o.id = p.order_id
-	 where p.status = 'SUCCEEDED'
-	   and coalesce(p.paid_at, p.created_at) >= $1::timestamptz
-	   and coalesce(p.paid_at, p.created_at) < $2::timestamptz
-	   and coalesce(p.paid_at, p.created_at) <= $3::timestamptz
-	   and p.created_at <= $3::timestamptz
-	 group by o.product_id, p.currency
-),
-ref as (
-	select o.product_id, r.currency::text as currency,
-	       sum(r.amount_minor) as amount
-	  from refunds r
-	  join orders o on o.id = r.order_id
-	 where coalesce(r.refunded_at, r.created_at) >= $1::timestamptz
-	   and coalesce(r.refunded_at, r.created_at) < $2::timestamptz
-	   and coalesce(r.refunded_at, r.created_at) <= $3::timestamptz
-	   and r.created_at <= $3::timestamptz
-	 group by o.product_id, r.currency
-),
-pkg as (
-	select pr.sku, pr.credits,
-	       coalesce(pay.currency, ref.currency) as currency,
-	       coalesce(pay.n, 0) as n,
-	       (coalesce(pay.amount, 0) - coalesce(ref.amount, 0))::bigint as net_minor
-	  from pay
-	  full join ref on ref.product_id = pay.product_id
-	               and ref.currency = pay.currency
-	  join products pr on pr.id = coalesce(pay.product_id, ref.product_id)
-	                  and pr.kind = 'CREDITS'
+with pkg as (
+	select pr.sku, pr.credits, m.currency, m.payments as n,
+	       (m.gross - m.refunded - m.charged_back)::bigint as net_minor
+	  from tally_report_product_money($1::timestamptz, $2::timestamptz,
+	                                  $3::timestamptz) m
+	  join products pr on pr.id = m.product_id and pr.kind = 'CREDITS'
 ),
 use as (
 	select * from tally_report_model_usage($1::timestamptz, $2::timestamptz,

@@ -8,24 +8,13 @@
 -- not fulfil it when it tried.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'order_id')::bigint as order_id,
-       c.details->>'source' as source,
-       c.details->>'provider_ref' as provider_ref,
-       c.details->>'customer_email' as customer_email,
-       c.details->>'sku' as sku,
-       c.details->>'product_kind' as product_kind,
-       c.details->>'order_status' as order_status,
-       (c.details->>'paid_at')::timestamptz as paid_at,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.details->>'allocate_error' as allocate_error,
-       (c.details->>'allocate_attempts')::integer as allocate_attempts,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'PAID_NOT_FULFILLED' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, o.*, d.sku, d.product_kind,
+       d.order_status, d.paid_at, c.amount, c.currency, d.allocate_error,
+       d.allocate_attempts, c.first_seen, c.last_seen, c.occurrences,
+       c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'PAID_NOT_FULFILLED') c,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(sku text, product_kind text,
+           order_status text, paid_at timestamptz, allocate_error text,
+           allocate_attempts integer)
+ order by c.rank

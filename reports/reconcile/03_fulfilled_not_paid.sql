@@ -6,23 +6,13 @@
 -- A seat or a credit grant for an order with no succeeded payment.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'order_id')::bigint as order_id,
-       c.details->>'source' as source,
-       c.details->>'provider_ref' as provider_ref,
-       c.details->>'customer_email' as customer_email,
-       c.details->>'order_status' as order_status,
-       c.details->>'fulfilment_kind' as fulfilment_kind,
-       (c.details->>'assignment_id')::bigint as assignment_id,
-       (c.details->>'ledger_id')::bigint as ledger_id,
-       (c.details->>'fulfilled_at')::timestamptz as fulfilled_at,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'FULFILLED_NOT_PAID' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, o.*, d.order_status,
+       d.fulfilment_kind, d.assignment_id, d.ledger_id, d.fulfilled_at,
+       c.amount, c.currency, c.first_seen, c.last_seen, c.occurrences,
+       c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'FULFILLED_NOT_PAID') c,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(order_status text,
+           fulfilment_kind text, assignment_id bigint, ledger_id bigint,
+           fulfilled_at timestamptz)
+ order by c.rank

@@ -8,23 +8,14 @@
 -- settlement_grace_days; older than 7 days is an error.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'payment_id')::bigint as payment_id,
-       c.details->>'provider' as provider,
-       c.details->>'source' as source,
-       c.details->>'provider_payment_id' as provider_payment_id,
-       (c.details->>'order_id')::bigint as order_id,
-       c.details->>'provider_ref' as provider_ref,
-       (c.details->>'paid_at')::timestamptz as paid_at,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       (c.details->>'settled_from')::timestamptz as settled_from,
-       (c.details->>'settled_until')::timestamptz as settled_until,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'MISSING_IN_SETTLEMENT' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, k.payment_id, d.provider, d.source,
+       d.provider_payment_id, d.order_id, d.provider_ref, d.paid_at, c.amount,
+       c.currency, d.settled_from, d.settled_until, c.first_seen, c.last_seen,
+       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'MISSING_IN_SETTLEMENT') c,
+       jsonb_to_record(c.keys) as k(payment_id bigint),
+       jsonb_to_record(c.details) as d(provider text, source text,
+           provider_payment_id text, order_id bigint, provider_ref text,
+           paid_at timestamptz, settled_from timestamptz,
+           settled_until timestamptz)
+ order by c.rank

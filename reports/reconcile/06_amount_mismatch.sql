@@ -7,32 +7,13 @@
 -- amount_tolerance minor units; amount is settled minus recorded.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       c.keys->>'provider' as provider,
-       c.keys->>'txn_id' as txn_id,
-       (c.details->>'payment_id')::bigint as payment_id,
-       c.details->>'source' as source,
-       c.details->>'provider_payment_id' as provider_payment_id,
-       (c.details->>'order_id')::bigint as order_id,
-       (c.details->>'recorded')::numeric as recorded,
-       c.details->>'category' as category,
-       (c.details->>'gross')::numeric as gross,
-       (c.details->>'fee')::numeric as fee,
-       (c.details->>'net')::numeric as net,
-       c.details->>'payment_ref' as payment_ref,
-       c.details->>'charge_ref' as charge_ref,
-       c.details->>'order_ref' as order_ref,
-       c.details->>'payout_id' as payout_id,
-       (c.details->>'created_at')::timestamptz as settled_at,
-       c.details->>'file' as file,
-       (c.details->>'line')::integer as line,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
+select c.case_id, c.status, c.severity, k.provider, k.txn_id, d.payment_id,
+       d.source, d.provider_payment_id, d.order_id, d.recorded, s.*, c.amount,
+       c.currency, c.first_seen, c.last_seen, c.occurrences, c.age_days,
        c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'AMOUNT_MISMATCH' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+  from tally_report_cases($3, 'AMOUNT_MISMATCH') c,
+       tally_report_settlement_row(c.details) s,
+       jsonb_to_record(c.keys) as k(provider text, txn_id text),
+       jsonb_to_record(c.details) as d(payment_id bigint, source text,
+           provider_payment_id text, order_id bigint, recorded numeric)
+ order by c.rank

@@ -7,21 +7,13 @@
 -- rows' net minus the payout amount.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       c.keys->>'provider' as provider,
-       c.keys->>'payout_id' as payout_id,
-       (c.details->>'payout_at')::timestamptz as payout_at,
-       (c.details->>'payout_amount')::numeric as payout_amount,
-       (c.details->>'rows_net')::numeric as rows_net,
-       (c.details->>'rows')::integer as rows,
-       (c.details->>'payout_rows')::integer as payout_rows,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
+select c.case_id, c.status, c.severity, k.provider, k.payout_id, d.payout_at,
+       d.payout_amount, d.rows_net, d.rows, d.payout_rows, c.amount,
+       c.currency, c.first_seen, c.last_seen, c.occurrences, c.age_days,
        c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'PAYOUT_TOTAL_MISMATCH' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+  from tally_report_cases($3, 'PAYOUT_TOTAL_MISMATCH') c,
+       jsonb_to_record(c.keys) as k(provider text, payout_id text),
+       jsonb_to_record(c.details) as d(payout_at timestamptz,
+           payout_amount numeric, rows_net numeric, rows integer,
+           payout_rows integer)
+ order by c.rank

@@ -8,23 +8,12 @@
 -- still kept beyond the first payment.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'order_id')::bigint as order_id,
-       c.details->>'source' as source,
-       c.details->>'provider_ref' as provider_ref,
-       c.details->>'customer_email' as customer_email,
-       (c.details->>'payments')::integer as payments,
-       c.details->'payment_ids' #>> '{}' as payment_ids,
-       (c.details->>'order_amount')::numeric as order_amount,
-       (c.details->>'charged')::numeric as charged,
-       (c.details->>'refunded')::numeric as refunded,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'DUPLICATE_CHARGE' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, o.*, d.payments, d.payment_ids,
+       d.order_amount, d.charged, d.refunded, c.amount, c.currency,
+       c.first_seen, c.last_seen, c.occurrences, c.age_days, c.accepted_until,
+       c.accepted_note
+  from tally_report_cases($3, 'DUPLICATE_CHARGE') c,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(payments integer, payment_ids text,
+           order_amount numeric, charged numeric, refunded numeric)
+ order by c.rank

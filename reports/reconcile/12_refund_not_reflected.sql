@@ -8,24 +8,14 @@
 -- refunded.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'order_id')::bigint as order_id,
-       c.details->>'source' as source,
-       c.details->>'provider_ref' as provider_ref,
-       c.details->>'customer_email' as customer_email,
-       (c.details->>'chargeback')::boolean as chargeback,
-       (c.details->>'refunded_at')::timestamptz as refunded_at,
-       (c.details->>'order_amount')::numeric as order_amount,
-       c.details->'active_assignment_ids' #>> '{}' as active_assignment_ids,
-       (c.details->>'credits_granted')::bigint as credits_granted,
-       (c.details->>'credits_taken_back')::bigint as credits_taken_back,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'REFUND_NOT_REFLECTED' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, o.*, d.chargeback, d.refunded_at,
+       d.order_amount, d.active_assignment_ids, d.credits_granted,
+       d.credits_taken_back, c.amount, c.currency, c.first_seen, c.last_seen,
+       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'REFUND_NOT_REFLECTED') c,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(chargeback boolean,
+           refunded_at timestamptz, order_amount numeric,
+           active_assignment_ids text, credits_granted bigint,
+           credits_taken_back bigint)
+ order by c.rank

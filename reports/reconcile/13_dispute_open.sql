@@ -6,22 +6,13 @@
 -- A dispute the provider still has open, whatever the period.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'dispute_id')::bigint as dispute_id,
-       c.details->>'source' as source,
-       c.details->>'provider_dispute_id' as provider_dispute_id,
-       (c.details->>'order_id')::bigint as order_id,
-       c.details->>'provider_ref' as provider_ref,
-       c.details->>'customer_email' as customer_email,
-       c.details->>'reason' as reason,
-       (c.details->>'opened_at')::timestamptz as opened_at,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'DISPUTE_OPEN' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, k.dispute_id, d.source,
+       d.provider_dispute_id, d.order_id, d.provider_ref, d.customer_email,
+       d.reason, d.opened_at, c.amount, c.currency, c.first_seen, c.last_seen,
+       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'DISPUTE_OPEN') c,
+       jsonb_to_record(c.keys) as k(dispute_id bigint),
+       jsonb_to_record(c.details) as d(source text, provider_dispute_id text,
+           order_id bigint, provider_ref text, customer_email text,
+           reason text, opened_at timestamptz)
+ order by c.rank

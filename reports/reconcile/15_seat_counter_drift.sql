@@ -6,18 +6,13 @@
 -- assignments.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'account_id')::bigint as account_id,
-       c.details->>'email' as email,
-       c.details->>'status' as account_status,
-       (c.details->>'max_seats')::integer as max_seats,
-       (c.details->>'current_seats_used')::integer as current_seats_used,
-       (c.details->>'active_assignments')::integer as active_assignments,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'SEAT_COUNTER_DRIFT' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, k.account_id, d.email, d.status as
+       account_status, d.max_seats, d.current_seats_used,
+       d.active_assignments, c.first_seen, c.last_seen, c.occurrences,
+       c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'SEAT_COUNTER_DRIFT') c,
+       jsonb_to_record(c.keys) as k(account_id bigint),
+       jsonb_to_record(c.details) as d(email text, status text,
+           max_seats integer, current_seats_used integer,
+           active_assignments integer)
+ order by c.rank

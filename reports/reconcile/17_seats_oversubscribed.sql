@@ -6,18 +6,11 @@
 -- of the period.
 -- age_days: days from when it happened (else from when it was first
 -- seen) to the as-of instant.  Amounts are major units of their currency.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'account_id')::bigint as account_id,
-       c.details->>'email' as email,
-       (c.details->>'capacity')::integer as capacity,
-       (c.details->>'peak_seats')::integer as peak_seats,
-       (c.details->>'first_over_at')::timestamptz as first_over_at,
-       (c.details->>'active_now')::integer as active_now,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'SEATS_OVERSUBSCRIBED' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.status, c.severity, k.account_id, d.email, d.capacity,
+       d.peak_seats, d.first_over_at, d.active_now, c.first_seen, c.last_seen,
+       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, 'SEATS_OVERSUBSCRIBED') c,
+       jsonb_to_record(c.keys) as k(account_id bigint),
+       jsonb_to_record(c.details) as d(email text, capacity integer,
+           peak_seats integer, first_over_at timestamptz, active_now integer)
+ order by c.rank

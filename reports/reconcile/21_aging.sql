@@ -7,11 +7,8 @@
 -- whole days: 0-2, 3-7, 8-30 and more than 30.  Every category has a row.
 -- oldest_days: the oldest open case's age.
 with c as (
-	select x.category,
-	       floor(extract(epoch from $3::timestamptz
-	                     - coalesce(x.occurred_at, x.first_seen)) / 86400)::integer
-	         as age
-	  from reconcile_cases x
+	select x.category, x.age_days as age
+	  from tally_report_cases($3, null) x
 	 where x.status = 'OPEN'
 )
 select k.category, k.severity as default_severity,

@@ -11,28 +11,17 @@
 -- (tallyctl order approve) or for its reason to go (the product added,
 -- reactivated or repriced).
 -- age_days: days from the payment to the as-of instant.
-select c.id as case_id, c.category, c.status, c.severity,
-       (c.keys->>'order_id')::bigint as order_id,
-       c.details->>'source' as source,
-       c.details->>'provider_ref' as provider_ref,
-       c.details->>'customer_email' as customer_email,
-       c.details->>'sku' as sku,
-       (c.details->>'paid')::numeric as paid,
-       coalesce(c.details->>'paid_currency', c.currency) as paid_currency,
-       (c.details->>'price')::numeric as price,
-       coalesce(c.details->>'price_currency', c.currency) as price_currency,
-       (c.details->>'paid_at')::timestamptz as paid_at,
-       (c.details->>'held_at')::timestamptz as held_at,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
-       c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.status <> 'CLOSED'
-   and (c.category in ('UNDERPAID', 'UNKNOWN_PRODUCT', 'PRODUCT_INACTIVE',
-                       'OVERPAID')
-        or (c.category = 'CURRENCY_MISMATCH' and c.keys ? 'order_id'))
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+select c.case_id, c.category, c.status, c.severity, o.*, d.sku, d.paid,
+       coalesce(d.paid_currency, c.currency) as paid_currency, d.price,
+       coalesce(d.price_currency, c.currency) as price_currency, d.paid_at,
+       d.held_at, c.amount, c.currency, c.first_seen, c.last_seen,
+       c.occurrences, c.age_days, c.accepted_until, c.accepted_note
+  from tally_report_cases($3, null) c,
+       tally_report_case_order(c.keys, c.details) o,
+       jsonb_to_record(c.details) as d(sku text, paid numeric,
+           paid_currency text, price numeric, price_currency text,
+           paid_at timestamptz, held_at timestamptz)
+ where c.category in ('UNDERPAID', 'UNKNOWN_PRODUCT', 'PRODUCT_INACTIVE',
+                      'OVERPAID')
+    or (c.category = 'CURRENCY_MISMATCH' and c.keys ? 'order_id')
+ order by c.rank

@@ -10,27 +10,20 @@
 -- sides; amount is what the notification said was paid.
 -- age_days: days from when the notification was received to the as-of
 -- instant.
-select c.id as case_id, c.status, c.severity,
-       (c.keys->>'raw_event_id')::bigint as raw_event_id,
-       c.details->>'source' as source,
-       c.details->>'event_key' as event_key,
-       c.details->>'order_ref' as order_ref,
-       c.details->>'why' as why,
-       c.details->'notified'->>'raw_status' as notified_status,
-       c.details->'provider'->>'raw_status' as provider_status,
-       tally_major((c.details->'notified'->>'amount')::bigint,
-                   c.details->'notified'->>'currency') as notified_amount,
-       tally_major((c.details->'provider'->>'amount')::bigint,
-                   c.details->'provider'->>'currency') as provider_amount,
-       c.details->'provider'->>'currency' as provider_currency,
-       (c.details->>'asked_at')::timestamptz as asked_at,
-       tally_major(c.amount_minor, c.currency) as amount,
-       c.currency,
-       c.first_seen, c.last_seen, c.occurrences,
-       floor(extract(epoch from $3::timestamptz
-                     - coalesce(c.occurred_at, c.first_seen)) / 86400)::integer
-         as age_days,
+select c.case_id, c.status, c.severity, k.raw_event_id, d.source,
+       d.event_key, d.order_ref, d.why,
+       d.notified->>'raw_status' as notified_status,
+       d.provider->>'raw_status' as provider_status,
+       tally_major((d.notified->>'amount')::bigint,
+                   d.notified->>'currency') as notified_amount,
+       tally_major((d.provider->>'amount')::bigint,
+                   d.provider->>'currency') as provider_amount,
+       d.provider->>'currency' as provider_currency, d.asked_at, c.amount,
+       c.currency, c.first_seen, c.last_seen, c.occurrences, c.age_days,
        c.accepted_until, c.accepted_note
-  from reconcile_cases c
- where c.category = 'NOTIFICATION_MISMATCH' and c.status <> 'CLOSED'
- order by tally_severity_rank(c.severity) desc, c.occurred_at nulls last, c.id
+  from tally_report_cases($3, 'NOTIFICATION_MISMATCH') c,
+       jsonb_to_record(c.keys) as k(raw_event_id bigint),
+       jsonb_to_record(c.details) as d(source text, event_key text,
+           order_ref text, why text, notified jsonb, provider jsonb,
+           asked_at timestamptz)
+ order by c.rank

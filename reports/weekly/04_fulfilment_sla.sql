@@ -25,7 +25,7 @@
 -- fulfilled and is its own row when there is one.  The "All paid orders"
 -- row is there even in a week without orders.
 -- Delays are in seconds: median and 95th percentile (continuous,
--- computed exactly by tally_percentile, sql/062, and rounded half away
+-- computed exactly by tally_percentile_of, sql/092, and rounded half away
 -- from zero).
 with sla(seconds) as (
 	select 60 * coalesce(($5::jsonb ->> 'fulfil_sla_minutes')::numeric, 5)
@@ -54,11 +54,11 @@ select case when grouping(o.ord) = 1 then 'All paid orders'
        count(*) - count(o.delay) as unfulfilled,
        round(count(*) filter (where o.within)::numeric
              / nullif(count(*), 0), 4) as success_rate,
-       round(tally_percentile(array_agg(o.delay order by o.delay)
-                              filter (where o.delay is not null), 0.5), 1)
+       round(tally_percentile_of(0.5) within group (order by o.delay)
+                 filter (where o.delay is not null), 1)
            as median_seconds,
-       round(tally_percentile(array_agg(o.delay order by o.delay)
-                              filter (where o.delay is not null), 0.95), 1)
+       round(tally_percentile_of(0.95) within group (order by o.delay)
+                 filter (where o.delay is not null), 1)
            as p95_seconds
   from o
  group by grouping sets ((o.ord), ())

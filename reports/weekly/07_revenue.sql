@@ -23,47 +23,6 @@
 -- major units (tally_major), exact.  A payment for an order whose product
 -- is unknown is listed under sku "(unknown)".
 -- Order: currency, then its products by sku, then its total.
-with pay as (
-	select o.product_id, p.currency::text as currency,
-	       count(*) as n, sum(p.amount_minor) as amount
-	  from payments p
-	  join orders o on o.id = p.order_id
-	 where p.status = 'SUCCEEDED'
-	   and coalesce(p.paid_at, p.created_at) >= $1::timestamptz
-	   and coalesce(p.paid_at, p.created_at) < $2::timestamptz
-	   and coalesce(p.paid_at, p.created_at) <= $3::timestamptz
-	   and p.created_at <= $3::timestamptz
-	 group by o.product_id, p.currency
-),
-ref as (
-	select o.product_id, r.currency::text as currency,
-	       count(*) filter (where r.kind = 'REFUND') as refunds,
-	       coalesce(sum(r.amount_minor) filter (where r.kind = 'REFUND'), 0)
-	           as refunded,
-	       count(*) filter (where r.kind = 'CHARGEBACK') as chargebacks,
-	       coalesce(sum(r.amount_minor) filter (where r.kind = 'CHARGEBACK'), 0)
-	           as charged_back
-	  from refunds r
-	  join orders o on o.id = r.order_id
-	 where coalesce(r.refunded_at, r.created_at) >= $1::timestamptz
-	   and coalesce(r.refunded_at, r.created_at) < $2::timestamptz
-	   and coalesce(r.refunded_at, r.created_at) <= $3::timestamptz
-	   and r.created_at <= $3::timestamptz
-	 group by o.product_id, r.currency
-),
-line as (
-	select coalesce(pay.product_id, ref.product_id) as product_id,
-	       coalesce(pay.currency, ref.currency) as currency,
-	       coalesce(pay.n, 0) as payments,
-	       coalesce(pay.amount, 0) as gross,
-	       coalesce(ref.refunds, 0) as refunds,
-	       coalesce(ref.refunded, 0) as refunded,
-	       coalesce(ref.chargebacks, 0) as chargebacks,
-	       coalesce(ref.charged_back, 0) as charged_back
-	  from pay
-	  full join ref on coalesce(ref.product_id, -1) = coalesce(pay.product_id, -1)
-	               and ref.currency = pay.currency
-)
 select l.currency,
        case when grouping(pr.sku) = 1 then 'All products'
             else coalesce(pr.sku, '(unknown)') end as sku,
@@ -76,7 +35,8 @@ select l.currency,
        tally_major(sum(l.charged_back)::bigint, l.currency) as charged_back,
        tally_major(sum(l.gross - l.refunded - l.charged_back)::bigint, l.currency)
            as net
-  from line l
+  from tally_report_product_money($1::timestamptz, $2::timestamptz,
+                                  $3::timestamptz) l
   left join products pr on pr.id = l.product_id
  group by grouping sets ((l.currency, pr.sku, pr.name), (l.currency))
  order by l.currency, grouping(pr.sku), pr.sku nulls last
