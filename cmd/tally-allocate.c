@@ -57,9 +57,7 @@ static const struct batchjob def = {
 	    "(a seat\nor credits) and apply refunds and chargebacks.\n",
 	.trailer = "Exit: 0 done, 1 paid orders remain that cannot be "
 	    "fulfilled or are held,\n75 another run holds the lock.\n",
-	.role = "tally_batch",
-	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_ALERTS |
-	    BATCHJOB_LIVE_NOW,
+	BATCHJOB_BOOKS,
 	.opts = opts,
 	.run = run,
 };

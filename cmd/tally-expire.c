@@ -59,9 +59,7 @@ static const struct batchjob def = {
 	    "the as-of\ninstant (their seats return to the pool; a suspended "
 	    "account stays\nsuspended), then list on stdout the assignments "
 	    "ending within N\ndays after it.\n",
-	.role = "tally_batch",
-	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_ALERTS |
-	    BATCHJOB_LIVE_NOW,
+	BATCHJOB_BOOKS,
 	.opts = opts,
 	.run = run,
 };
