@@ -420,26 +420,9 @@ finish(struct reader *r, int rc, const char *name, unsigned long *rows)
 	return r->fn_rc;
 }
 
-int
-settlement_read_file(const char *path, const struct settlement_format *f,
-    settlement_row_fn fn, void *arg, unsigned long *rows, struct strbuf *err)
-{
-	struct reader r;
-	struct csvin_options opt;
-	const char *req[C_COUNT + 1];
-	int rc;
-
-	reader_init(&r, f, fn, arg, err);
-	required_headers(&r, req);
-	memset(&opt, 0, sizeof(opt));
-	opt.max_field = SETTLEMENT_MAX_FIELD;
-	opt.required = req;
-	rc = csvin_read_file(path, &opt, on_record, &r, err);
-	return finish(&r, rc, path, rows);
-}
-
-int
-settlement_read_mem(const void *data, size_t len, const char *name,
+/* The file path (data NULL), or len bytes at data called name. */
+static int
+read_csv(const char *name, const void *data, size_t len,
     const struct settlement_format *f, settlement_row_fn fn, void *arg,
     unsigned long *rows, struct strbuf *err)
 {
@@ -453,8 +436,28 @@ settlement_read_mem(const void *data, size_t len, const char *name,
 	memset(&opt, 0, sizeof(opt));
 	opt.max_field = SETTLEMENT_MAX_FIELD;
 	opt.required = req;
-	rc = csvin_read_mem(data, len, name, &opt, on_record, &r, err);
+	if (data == NULL)
+		rc = csvin_read_file(name, &opt, on_record, &r, err);
+	else
+		rc = csvin_read_mem(data, len, name, &opt, on_record, &r, err);
 	return finish(&r, rc, name, rows);
+}
+
+int
+settlement_read_file(const char *path, const struct settlement_format *f,
+    settlement_row_fn fn, void *arg, unsigned long *rows, struct strbuf *err)
+{
+	return read_csv(path, NULL, 0, f, fn, arg, rows, err);
+}
+
+int
+settlement_read_mem(const void *data, size_t len, const char *name,
+    const struct settlement_format *f, settlement_row_fn fn, void *arg,
+    unsigned long *rows, struct strbuf *err)
+{
+	/* "" for no bytes at all: NULL would mean a file */
+	return read_csv(name, data != NULL ? data : "", len, f, fn, arg, rows,
+	    err);
 }
 
 /* ---- loading ---- */

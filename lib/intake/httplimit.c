@@ -77,10 +77,7 @@ httplimit_parse_length(const char *s, unsigned long long *out)
 double
 httplimit_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return log_clock();
 }
 
 int

@@ -63,7 +63,8 @@ int httplimit_resolve(const char *key, const char *listen,
  */
 bool httplimit_loopback(const struct sockaddr *sa);
 
-/* Seconds on a monotonic clock. */
+/* Seconds on a monotonic clock: log_clock(), the servers' deadlines'
+ * name for it. */
 double httplimit_now(void);
 
 /*

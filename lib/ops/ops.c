@@ -408,6 +408,17 @@ ops_is_digits(const char *s)
 	return true;
 }
 
+bool
+ops_is_word(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
+			return false;
+	return true;
+}
 
 const char *
 ops_upper(char *buf, size_t n, const char *s)

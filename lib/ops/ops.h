@@ -244,6 +244,9 @@ int ops_list(struct ops *o, const struct ops_list_sql *q,
 
 /* Small helpers the operations share. */
 bool ops_is_digits(const char *s);	/* one or more ASCII digits */
+/* One or more ASCII letters, digits, '.', '_' and '-': a token's name,
+ * a file name (the caller refuses what may not start it). */
+bool ops_is_word(const char *s);
 /* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
 const char *ops_upper(char *buf, size_t n, const char *s);
 

@@ -112,11 +112,7 @@ name_ok(const char *s)
 		return false;
 	if (strchr("._-", s[0]) != NULL)
 		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
-			return false;
-	return true;
+	return ops_is_word(s);
 }
 
 /* --- create -------------------------------------------------------------- */
