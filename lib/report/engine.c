@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,26 +101,34 @@ report_list_free(char **names, size_t n)
 	free(names);
 }
 
+/* The settings a report's figures depend on (each a long), by name. */
+#define S(field) { #field, offsetof(struct config, field) }
+static const struct {
+	const char *name;
+	size_t offset;
+} settings[] = {
+	S(inactive_model_days),
+	S(fulfil_sla_minutes),
+	S(ending_soon_days),
+	S(alert_seat_threshold),
+	S(alert_suspensions),
+	S(amount_tolerance),
+	S(settlement_grace_days),
+};
+#undef S
+
 char *
 report_settings_json(const struct config *cfg)
 {
 	json_t *o = json_object();
 	char *s;
+	long v;
 
-	json_object_set_new(o, "inactive_model_days",
-	    json_integer(cfg->inactive_model_days));
-	json_object_set_new(o, "fulfil_sla_minutes",
-	    json_integer(cfg->fulfil_sla_minutes));
-	json_object_set_new(o, "ending_soon_days",
-	    json_integer(cfg->ending_soon_days));
-	json_object_set_new(o, "alert_seat_threshold",
-	    json_integer(cfg->alert_seat_threshold));
-	json_object_set_new(o, "alert_suspensions",
-	    json_integer(cfg->alert_suspensions));
-	json_object_set_new(o, "amount_tolerance",
-	    json_integer(cfg->amount_tolerance));
-	json_object_set_new(o, "settlement_grace_days",
-	    json_integer(cfg->settlement_grace_days));
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		memcpy(&v, (const unsigned char *)cfg + settings[i].offset,
+		    sizeof(v));
+		json_object_set_new(o, settings[i].name, json_integer(v));
+	}
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (s == NULL)
