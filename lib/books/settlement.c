@@ -469,32 +469,11 @@ struct loader {
 	struct strbuf *err;
 };
 
-/* One value in COPY text format: \N for NULL, backslash escapes. */
+/* One value in COPY text format (NULL: \N). */
 static void
 copy_value(struct strbuf *sb, const char *s)
 {
-	if (s == NULL) {
-		strbuf_add(sb, "\\N", 2);
-		return;
-	}
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\\':
-			strbuf_add(sb, "\\\\", 2);
-			break;
-		case '\n':
-			strbuf_add(sb, "\\n", 2);
-			break;
-		case '\r':
-			strbuf_add(sb, "\\r", 2);
-			break;
-		case '\t':
-			strbuf_add(sb, "\\t", 2);
-			break;
-		default:
-			strbuf_addch(sb, *s);
-		}
-	}
+	db_copy_text(sb, s, s != NULL ? strlen(s) : 0);
 }
 
 static int
