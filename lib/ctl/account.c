@@ -290,9 +290,4 @@ static const struct ctlopt_verb account_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_account(int argc, char **argv)
-{
-	return ctlopt_run_group("account", "The pool of shared accounts.",
-	    account_verbs, argc, argv);
-}
+CTL_GROUP(account, "The pool of shared accounts.")

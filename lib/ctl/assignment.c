@@ -159,9 +159,4 @@ static const struct ctlopt_verb assignment_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_assignment(int argc, char **argv)
-{
-	return ctlopt_run_group("assignment", "Seats held by customers.",
-	    assignment_verbs, argc, argv);
-}
+CTL_GROUP(assignment, "Seats held by customers.")

@@ -79,9 +79,4 @@ static const struct ctlopt_verb case_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_case(int argc, char **argv)
-{
-	return ctlopt_run_group("case", "Exception cases found by "
-	    "tally-reconcile.", case_verbs, argc, argv);
-}
+CTL_GROUP(case, "Exception cases found by tally-reconcile.")

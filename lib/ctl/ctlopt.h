@@ -148,6 +148,17 @@ int ctlopt_run_group(const char *group, const char *summary,
     const struct ctlopt_verb *verbs, int argc, char **argv);
 
 /*
+ * The group's command, int ctl_NAME(int argc, char **argv), over its verb
+ * table NAME_verbs:  CTL_GROUP(case, "Exception cases ...")
+ */
+#define CTL_GROUP(name, summary) \
+int \
+ctl_##name(int argc, char **argv) \
+{ \
+	return ctlopt_run_group(#name, summary, name##_verbs, argc, argv); \
+}
+
+/*
  * Parse argv[1..] (argv[0] = the verb) against opts (ended by CTLOPT_END);
  * --help and -h are always accepted.  Positional arguments go to pos[]
  * (at most maxpos; exactly npos_min..maxpos required).  Options may come

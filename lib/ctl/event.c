@@ -87,9 +87,4 @@ static const struct ctlopt_verb event_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_event(int argc, char **argv)
-{
-	return ctlopt_run_group("event", "Raw webhook and usage events.",
-	    event_verbs, argc, argv);
-}
+CTL_GROUP(event, "Raw webhook and usage events.")

@@ -74,9 +74,4 @@ static const struct ctlopt_verb fx_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_fx(int argc, char **argv)
-{
-	return ctlopt_run_group("fx", "Exchange rates for the monthly margins.",
-	    fx_verbs, argc, argv);
-}
+CTL_GROUP(fx, "Exchange rates for the monthly margins.")

@@ -78,9 +78,4 @@ static const struct ctlopt_verb order_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_order(int argc, char **argv)
-{
-	return ctlopt_run_group("order", "Orders from the payment providers.",
-	    order_verbs, argc, argv);
-}
+CTL_GROUP(order, "Orders from the payment providers.")

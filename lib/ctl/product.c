@@ -119,9 +119,4 @@ static const struct ctlopt_verb product_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_product(int argc, char **argv)
-{
-	return ctlopt_run_group("product", "What customers can buy.",
-	    product_verbs, argc, argv);
-}
+CTL_GROUP(product, "What customers can buy.")

@@ -106,9 +106,4 @@ static const struct ctlopt_verb token_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_token(int argc, char **argv)
-{
-	return ctlopt_run_group("token", "Bearer tokens for tally-admin's API.",
-	    token_verbs, argc, argv);
-}
+CTL_GROUP(token, "Bearer tokens for tally-admin's API.")
