@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "admin/internal.h"
+#include "base/daemon.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -284,14 +285,8 @@ admin_run(const struct admin_options *opt)
 	sigset_t set;
 	int rc, sig;
 
-	/* every thread started from here inherits the blocked set: the
-	 * signals are taken by sigwait below only */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* the signals are taken by sigwait below only */
+	daemon_block_signals(&set);
 	/* GET /api/admin/status asks the receiver's /healthz with libcurl */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = admin_server_start(&srv, opt, &err);

@@ -1,6 +1,8 @@
 /*
  * daemon.c - the command line shared by the server programs.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,17 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/version.h"
+
+void
+daemon_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
 
 static void
 usage(const struct daemon_def *def, FILE *out)

@@ -8,6 +8,8 @@
 #ifndef TALLY_DAEMON_H
 #define TALLY_DAEMON_H
 
+#include <signal.h>
+
 #include "base/strbuf.h"
 
 struct daemon_def {
@@ -20,6 +22,14 @@ struct daemon_def {
 	/* serve until stopped; 0 or TALLY_E* (already logged) */
 	int (*run)(const char *config_path);
 };
+
+/*
+ * Block SIGTERM, SIGINT and SIGHUP in this thread and every thread it
+ * starts from here on, so that only the server's sigwait() takes them
+ * (set gets the three), and ignore SIGPIPE: a client that goes away is
+ * a write error, not the end of the server.
+ */
+void daemon_block_signals(sigset_t *set);
 
 /* The whole program: returns its exit status (64 for a bad argument). */
 int daemon_main(const struct daemon_def *def, int argc, char **argv);

@@ -495,6 +495,9 @@ copy_row(const struct settlement_row *row, void *arg)
 {
 	struct loader *l = arg;
 	struct strbuf *b = &l->buf;
+	/* the last columns of settlement_load, each NULL when absent */
+	const char *const refs[] = { row->payment_ref, row->charge_ref,
+		row->source_ref, row->order_ref, row->payout_id, row->sku };
 
 	strbuf_addf(b, "%lu\t", row->line);
 	copy_value(b, row->txn_id);
@@ -502,19 +505,12 @@ copy_row(const struct settlement_row *row, void *arg)
 	copy_value(b, row->category);
 	strbuf_addf(b, "\t%s\t", row->created);
 	copy_value(b, row->available[0] != '\0' ? row->available : NULL);
-	strbuf_addf(b, "\t%s\t%lld\t%lld\t%lld\t", row->currency,
+	strbuf_addf(b, "\t%s\t%lld\t%lld\t%lld", row->currency,
 	    (long long)row->gross, (long long)row->fee, (long long)row->net);
-	copy_value(b, row->payment_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->charge_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->source_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->order_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->payout_id);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->sku);
+	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		strbuf_addch(b, '\t');
+		copy_value(b, refs[i]);
+	}
 	strbuf_addch(b, '\n');
 	if (b->len >= COPY_CHUNK)
 		return copy_flush(l);

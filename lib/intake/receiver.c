@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <systemd/sd-daemon.h>
 
+#include "base/daemon.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "intake/httplimit.h"
@@ -326,14 +327,8 @@ receiver_run(const char *config_path)
 	}
 	strbuf_release(&err);
 
-	/* every thread started from here on inherits the blocked set: the
-	 * signals are taken only by sigtimedwait in serve() */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* the signals are taken only by sigtimedwait in serve() */
+	daemon_block_signals(&set);
 
 	memset(&so, 0, sizeof(so));
 	so.committers = committers_wanted();
