@@ -241,6 +241,24 @@ ops_audit(struct ops *o, const char *action, const char *entity,
 	return 0;
 }
 
+int
+ops_audit_change(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int row,
+    int ncols)
+{
+	return ops_audit(o, action, entity, entity_id, reason,
+	    db_value(res, row, ncols), PQgetvalue(res, row, ncols + 1));
+}
+
+int
+ops_audit_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int row,
+    int ncols)
+{
+	return ops_audit(o, action, entity, entity_id, reason, NULL,
+	    PQgetvalue(res, row, ncols));
+}
+
 json_t *
 ops_row_json(const PGresult *res, int row)
 {
