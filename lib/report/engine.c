@@ -420,18 +420,19 @@ int
 report_run(struct db *db, const char *report, const struct report_opts *opts,
     struct report_result *res)
 {
-	struct run r;
+	struct run r = {
+		.db = db,
+		.report = report,
+		.o = opts,
+		.res = res,
+		.formats = opts->formats != 0 ? opts->formats :
+		    REPORT_XLSX | REPORT_CSV,
+		.dir = opts->out_dir != NULL && opts->out_dir[0] != '\0' ?
+		    opts->out_dir : REPORT_DEFAULT_DIR,
+	};
 	bool in_txn = false;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.db = db;
-	r.report = report;
-	r.o = opts;
-	r.res = res;
-	r.formats = opts->formats != 0 ? opts->formats : REPORT_XLSX | REPORT_CSV;
-	r.dir = opts->out_dir != NULL && opts->out_dir[0] != '\0' ?
-	    opts->out_dir : REPORT_DEFAULT_DIR;
 	res->out_dir = xstrdup(r.dir);
 
 	if ((rc = load(&r)) != 0)
