@@ -26,20 +26,19 @@ static const struct batchjob_opt opts[] = {
 static int
 run(struct batchjob_ctx *ctx)
 {
-	struct allocate_opts o;
-	struct allocate_stats st;
+	const struct allocate_opts o = {
+		.as_of = ctx->as_of_sql,
+		.dry_run = ctx->dry_run,
+		.batch = (int)batch,
+		.signup_grant = ctx->cfg->signup_grant,
+		.fulfil_sla_minutes = ctx->cfg->fulfil_sla_minutes,
+		.jobs = jobs > 0 ? (int)jobs : allocate_default_jobs(),
+		.role = ctx->def->role,
+		.cfg = ctx->cfg,	/* the Midtrans and Xendit status APIs */
+	};
+	struct allocate_stats st = { 0 };
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	memset(&st, 0, sizeof(st));
-	o.as_of = ctx->as_of_sql;
-	o.dry_run = ctx->dry_run;
-	o.batch = (int)batch;
-	o.signup_grant = ctx->cfg->signup_grant;
-	o.fulfil_sla_minutes = ctx->cfg->fulfil_sla_minutes;
-	o.jobs = jobs > 0 ? (int)jobs : allocate_default_jobs();
-	o.role = ctx->def->role;
-	o.cfg = ctx->cfg;	/* the Midtrans and Xendit status APIs */
 	rc = allocate_run(ctx->db, &o, &st);
 	log_info("%s%lld event(s): %lld done, %lld failed, %lld ignored; "
 	    "fulfilled %lld seat(s), %lld credit package(s); %lld without "
@@ -57,9 +56,7 @@ static const struct batchjob def = {
 	    "(a seat\nor credits) and apply refunds and chargebacks.\n",
 	.trailer = "Exit: 0 done, 1 paid orders remain that cannot be "
 	    "fulfilled or are held,\n75 another run holds the lock.\n",
-	.role = "tally_batch",
-	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_ALERTS |
-	    BATCHJOB_LIVE_NOW,
+	BATCHJOB_BOOKS,
 	.opts = opts,
 	.run = run,
 };

@@ -32,19 +32,18 @@ static const struct batchjob_opt opts[] = {
 static int
 run(struct batchjob_ctx *ctx)
 {
-	struct expire_opts o;
-	struct expire_stats st;
+	const struct expire_opts o = {
+		.as_of = ctx->as_of_sql,
+		.dry_run = ctx->dry_run,
+		.batch = (int)batch,
+		.ending_soon_days = (int)(days >= 0 ? days :
+		    ctx->cfg->ending_soon_days),
+		.list = stdout,
+		.format = format,
+	};
+	struct expire_stats st = { 0 };
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	memset(&st, 0, sizeof(st));
-	o.as_of = ctx->as_of_sql;
-	o.dry_run = ctx->dry_run;
-	o.batch = (int)batch;
-	o.ending_soon_days = (int)(days >= 0 ? days :
-	    ctx->cfg->ending_soon_days);
-	o.list = stdout;
-	o.format = format;
 	rc = expire_run(ctx->db, &o, &st);
 	log_info("%s%lld assignment(s) expired; %lld ending within %d day(s)",
 	    ctx->dry_run ? "dry run, nothing changed: " : "", st.expired,
@@ -59,9 +58,7 @@ static const struct batchjob def = {
 	    "the as-of\ninstant (their seats return to the pool; a suspended "
 	    "account stays\nsuspended), then list on stdout the assignments "
 	    "ending within N\ndays after it.\n",
-	.role = "tally_batch",
-	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_ALERTS |
-	    BATCHJOB_LIVE_NOW,
+	BATCHJOB_BOOKS,
 	.opts = opts,
 	.run = run,
 };

@@ -8,20 +8,10 @@
  */
 #include "jobs/reportjob.h"
 
-static const struct reportjob rj = { "model-stats", PERIOD_DAY };
-
-static const struct batchjob def = {
-	.program = "tally-model-stats",
-	.summary = "Write per-model usage, processing times, errors, credits, "
-	    "cost, peak hours and inactive models.\n"
-	    "Default period: the last complete day before the as-of "
-	    "instant.\n",
-	.opts = REPORTJOB_OPTS_DAYS,
-	REPORTJOB_DEF(rj),
-};
-
 int
 main(int argc, char **argv)
 {
-	return batchjob_main(&def, argc, argv);
+	return reportjob_main(argc, argv, "tally-model-stats", "model-stats",
+	    PERIOD_DAY, "per-model usage, processing times, errors, credits, "
+	    "cost, peak hours and inactive models");
 }

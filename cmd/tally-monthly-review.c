@@ -8,20 +8,10 @@
  */
 #include "jobs/reportjob.h"
 
-static const struct reportjob rj = { "monthly", PERIOD_MONTH };
-
-static const struct batchjob def = {
-	.program = "tally-monthly-review",
-	.summary = "Write the monthly business review (utilisation, retention, "
-	    "trends, forecast, margins).\n"
-	    "Default period: the last complete month before the as-of "
-	    "instant.\n",
-	.opts = REPORTJOB_OPTS,
-	REPORTJOB_DEF(rj),
-};
-
 int
 main(int argc, char **argv)
 {
-	return batchjob_main(&def, argc, argv);
+	return reportjob_main(argc, argv, "tally-monthly-review", "monthly",
+	    PERIOD_MONTH, "the monthly business review (utilisation, "
+	    "retention, trends, forecast, margins)");
 }

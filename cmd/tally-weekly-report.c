@@ -8,20 +8,10 @@
  */
 #include "jobs/reportjob.h"
 
-static const struct reportjob rj = { "weekly", PERIOD_WEEK };
-
-static const struct batchjob def = {
-	.program = "tally-weekly-report",
-	.summary = "Write the weekly report (pool, assignments, usage, revenue, "
-	    "issues).\n"
-	    "Default period: the last complete ISO week before the as-of "
-	    "instant.\n",
-	.opts = REPORTJOB_OPTS,
-	REPORTJOB_DEF(rj),
-};
-
 int
 main(int argc, char **argv)
 {
-	return batchjob_main(&def, argc, argv);
+	return reportjob_main(argc, argv, "tally-weekly-report", "weekly",
+	    PERIOD_WEEK, "the weekly report (pool, assignments, usage, "
+	    "revenue, issues)");
 }

@@ -423,7 +423,7 @@ static void
 accept_body(struct admin_req *r, const char *data, size_t n)
 {
 	struct admin_priv *p = r->priv;
-	size_t max = (size_t)p->srv->cfg.max_body;
+	size_t max = (size_t)p->srv->cfg.max_body, cap;
 
 	if (p->too_large)
 		return;
@@ -435,13 +435,7 @@ accept_body(struct admin_req *r, const char *data, size_t n)
 		p->rlen = p->rcap = 0;
 		return;
 	}
-	if (p->rlen + n + 1 > p->rcap) {
-		size_t cap = p->rcap ? p->rcap : 4096;
-
-		while (cap < p->rlen + n + 1)
-			cap *= 2;
-		if (cap > max + 1)
-			cap = max + 1;
+	if ((cap = httplimit_body_cap(p->rcap, p->rlen + n, max)) != p->rcap) {
 		p->rbody = xrealloc(p->rbody, cap);
 		p->rcap = cap;
 	}

@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "admin/internal.h"
+#include "base/daemon.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -169,27 +170,16 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 static int
 start_http(struct admin_server *srv, const char *listen, struct strbuf *err)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen = 0;
+	struct httplimit_where w;
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	struct MHD_OptionItem opts[8];
-	const union MHD_DaemonInfo *di;
-	int n = 0, lfd = -1, rc;
+	int n = 0, rc;
 
-	if (sd_listen_fds(1) == 1)
-		lfd = SD_LISTEN_FDS_START;
-	else if ((rc = httplimit_resolve("admin_listen", listen, &ss,
-	    &sslen, err)) != 0)
+	if ((rc = httplimit_where(&w, "admin_listen", listen, &flags, err)) != 0)
 		return rc;
-	else if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
 	memset(opts, 0, sizeof(opts));
-	if (lfd >= 0)
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, lfd,
-		    NULL };
-	else
-		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
+	opts[n++] = w.opt;
 	if (srv->tls_cert != NULL) {
 		flags |= MHD_USE_TLS;
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
@@ -204,8 +194,8 @@ start_http(struct admin_server *srv, const char *listen, struct strbuf *err)
 	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, admin_on_request, srv,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)ADMIN_MAX_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, lfd < 0 &&
-	    httplimit_loopback((const struct sockaddr *)&ss) ? 0U :
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, w.lfd < 0 &&
+	    httplimit_loopback((const struct sockaddr *)&w.ss) ? 0U :
 	    (unsigned int)PER_IP_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg.request_deadline,
 	    MHD_OPTION_NOTIFY_COMPLETED, admin_on_completed, srv,
@@ -214,14 +204,7 @@ start_http(struct admin_server *srv, const char *listen, struct strbuf *err)
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 	    MHD_OPTION_ARRAY, opts,
 	    MHD_OPTION_END);
-	if (srv->d == NULL) {
-		strbuf_addf(err, "cannot listen on %s: %s\n", lfd >= 0 ?
-		    "the socket from systemd" : listen, strerror(errno));
-		return TALLY_EUNAVAIL;
-	}
-	di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di != NULL ? di->port : 0;
-	return 0;
+	return httplimit_bound(srv->d, &w, listen, &srv->port, err);
 }
 
 /* What a server holds besides its daemon (stopped by then). */
@@ -302,14 +285,8 @@ admin_run(const struct admin_options *opt)
 	sigset_t set;
 	int rc, sig;
 
-	/* every thread started from here inherits the blocked set: the
-	 * signals are taken by sigwait below only */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* the signals are taken by sigwait below only */
+	daemon_block_signals(&set);
 	/* GET /api/admin/status asks the receiver's /healthz with libcurl */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = admin_server_start(&srv, opt, &err);

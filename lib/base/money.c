@@ -112,38 +112,22 @@ money_currency_valid(const char *currency)
 	return iso_find(currency) != NULL;
 }
 
-int
-money_add(int64_t a, int64_t b, int64_t *out)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return TALLY_ERANGE;
-	*out = r;
-	return 0;
+/* The three differ only in the compiler's overflow-checked operation. */
+#define CHECKED(name, op) \
+int \
+name(int64_t a, int64_t b, int64_t *out) \
+{ \
+	int64_t r; \
+\
+	if (op(a, b, &r)) \
+		return TALLY_ERANGE; \
+	*out = r; \
+	return 0; \
 }
-
-int
-money_sub(int64_t a, int64_t b, int64_t *out)
-{
-	int64_t r;
-
-	if (__builtin_sub_overflow(a, b, &r))
-		return TALLY_ERANGE;
-	*out = r;
-	return 0;
-}
-
-int
-money_mul(int64_t a, int64_t b, int64_t *out)
-{
-	int64_t r;
-
-	if (__builtin_mul_overflow(a, b, &r))
-		return TALLY_ERANGE;
-	*out = r;
-	return 0;
-}
+CHECKED(money_add, __builtin_add_overflow)
+CHECKED(money_sub, __builtin_sub_overflow)
+CHECKED(money_mul, __builtin_mul_overflow)
+#undef CHECKED
 
 /*
  * Digits are accumulated as a negative number: INT64_MIN has no positive

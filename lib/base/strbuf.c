@@ -172,3 +172,14 @@ strbuf_str(const struct strbuf *sb)
 {
 	return sb->buf != NULL ? sb->buf : "";
 }
+
+size_t
+bounded_len(const char *s, size_t max)
+{
+	size_t n;
+
+	if (s == NULL)
+		return SIZE_MAX;
+	n = strnlen(s, max + 1);
+	return n > max ? SIZE_MAX : n;
+}

@@ -44,4 +44,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* The length of s, or SIZE_MAX when s is NULL or longer than max (read no
+ * further than max + 1 bytes: s may be a header of any length). */
+size_t bounded_len(const char *s, size_t max);
+
 #endif

@@ -5,6 +5,7 @@
  * for --dry-run), on one or more connections (workers).
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,37 +446,60 @@ allocate_default_jobs(void)
 	return n + 1 < 2 ? 2 : n + 1 > 8 ? 8 : (int)n + 1;
 }
 
+/* The figures' names in job_runs.counts (a jsonb: their order is not
+ * kept). */
+#define N(name, field) { name, offsetof(struct normalize_stats, field) }
+static const struct jobrun_field normalize_counts[] = {
+	N("events", events),
+	N("events_done", done),
+	N("events_failed", failed),
+	N("events_ignored", ignored),
+	N("orders_changed", orders),
+	N("payments", payments),
+	N("refunds", refunds),
+	N("disputes", disputes),
+	N("usage_events", usage),
+	N("app_users", users),
+	N("models_flagged", models_flagged),
+	N("revoked", revoked),
+	N("debited", debited),
+	N("negative_balances", negative_balances),
+	N("notification_mismatches", mismatches),
+	{ NULL, 0 }
+};
+#undef N
+#define C(name, field) { name, offsetof(struct confirm_stats, field) }
+static const struct jobrun_field confirm_counts[] = {
+	C("provider_asked", asked),
+	C("provider_unreachable", unreachable),
+	C("provider_unknown", unknown),
+	{ NULL, 0 }
+};
+#undef C
+#define A(name, field) { name, offsetof(struct allocate_stats, field) }
+static const struct jobrun_field allocate_counts[] = {
+	A("events_requeued", requeued),
+	A("fulfilled_seats", seats),
+	A("fulfilled_credits", credits),
+	A("no_room", no_room),
+	A("blocked", blocked),
+	A("contended", contended),
+	A("held", held),
+	A("held_total", held_total),
+	A("released", released),
+	A("overpaid", overpaid),
+	A("unfulfilled", unfulfilled),
+	A("waiting", waiting),
+	{ NULL, 0 }
+};
+#undef A
+
 void
 allocate_report(const struct allocate_stats *st, struct jobrun *jr)
 {
-	jobrun_count(jr, "events", st->ev.events);
-	jobrun_count(jr, "events_done", st->ev.done);
-	jobrun_count(jr, "events_failed", st->ev.failed);
-	jobrun_count(jr, "events_ignored", st->ev.ignored);
-	jobrun_count(jr, "events_requeued", st->requeued);
-	jobrun_count(jr, "orders_changed", st->ev.orders);
-	jobrun_count(jr, "payments", st->ev.payments);
-	jobrun_count(jr, "refunds", st->ev.refunds);
-	jobrun_count(jr, "disputes", st->ev.disputes);
-	jobrun_count(jr, "usage_events", st->ev.usage);
-	jobrun_count(jr, "app_users", st->ev.users);
-	jobrun_count(jr, "models_flagged", st->ev.models_flagged);
-	jobrun_count(jr, "fulfilled_seats", st->seats);
-	jobrun_count(jr, "fulfilled_credits", st->credits);
-	jobrun_count(jr, "no_room", st->no_room);
-	jobrun_count(jr, "blocked", st->blocked);
-	jobrun_count(jr, "contended", st->contended);
-	jobrun_count(jr, "revoked", st->ev.revoked);
-	jobrun_count(jr, "debited", st->ev.debited);
-	jobrun_count(jr, "negative_balances", st->ev.negative_balances);
-	jobrun_count(jr, "provider_asked", st->confirm.asked);
-	jobrun_count(jr, "provider_unreachable", st->confirm.unreachable);
-	jobrun_count(jr, "provider_unknown", st->confirm.unknown);
-	jobrun_count(jr, "notification_mismatches", st->ev.mismatches);
-	jobrun_count(jr, "held", st->held);
-	jobrun_count(jr, "held_total", st->held_total);
-	jobrun_count(jr, "released", st->released);
-	jobrun_count(jr, "overpaid", st->overpaid);
-	jobrun_count(jr, "unfulfilled", st->unfulfilled);
-	jobrun_count(jr, "waiting", st->waiting);
+	if (jr == NULL)
+		return;
+	jobrun_count_fields(jr, &st->ev, normalize_counts);
+	jobrun_count_fields(jr, &st->confirm, confirm_counts);
+	jobrun_count_fields(jr, st, allocate_counts);
 }

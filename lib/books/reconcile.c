@@ -19,6 +19,7 @@
 #include "base/money.h"
 #include "books/reconcile.h"
 #include "books/reconcile_find.h"
+#include "pg/query.h"
 #include "pg/readdb.h"
 #include "report/engine.h"
 #include "out/table.h"
@@ -175,8 +176,7 @@ balances_flush(struct balances *b)
 	params[1] = b->bal.buf;
 	params[2] = b->line.buf;
 	rc = db_command(b->db, NULL,
-	    "INSERT INTO rc_balances (ext, balance, line)"
-	    " SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])",
+	    query_sql("reconcile/balances_add"),
 	    3, params);
 	strbuf_reset(&b->ext);
 	strbuf_reset(&b->bal);
@@ -248,10 +248,7 @@ load_balances(struct run *x)
 	if (rc != 0)
 		return rc;
 	rc = db_query(x->db, &res,
-	    "SELECT l.line, l.ext, d.first_line FROM rc_balances l"
-	    "  JOIN (SELECT ext, min(line) AS first_line FROM rc_balances"
-	    "         GROUP BY ext HAVING count(*) > 1) d ON d.ext = l.ext"
-	    " WHERE l.line <> d.first_line ORDER BY l.line LIMIT 50", 0, NULL);
+	    query_sql("reconcile/balances_twice"), 0, NULL);
 	if (rc != 0)
 		return sql_error(x, rc, "checking the balances file");
 	for (int i = 0; i < PQntuples(res); i++)
@@ -285,11 +282,7 @@ start_run(struct run *x, long long *run_id)
 	/* a run in two transactions is RUNNING between them (sql/080) */
 	params[8] = x->read != NULL ? "RUNNING" : "OK";
 	rc = db_query_value(x->db, &id,
-	    "INSERT INTO reconcile_runs (job_run_id, as_of, period_from,"
-	    " period_to, tz, settlement_file, settlement_format,"
-	    " settlement_sha256, status)"
-	    " VALUES ($1::bigint, $2::timestamptz, $3::timestamptz,"
-	    " $4::timestamptz, $5, $6, $7, $8, $9) RETURNING id", 9, params);
+	    query_sql("reconcile/run_start"), 9, params);
 	if (rc != 0)
 		return sql_error(x, rc, "recording the run");
 	*run_id = strtoll(id, NULL, 10);
@@ -323,13 +316,7 @@ make_temp_tables(struct run *x, long long run_id)
 	    RECONCILE_PARAMS_SQL, RECONCILE_NPARAMS, x->params);
 	if (rc == 0)
 		rc = db_simple(x->db,
-		    "CREATE TEMP TABLE rc_balances (ext text NOT NULL,"
-		    " balance bigint NOT NULL, line integer NOT NULL)"
-		    " ON COMMIT DROP;"
-		    "CREATE TEMP TABLE rc_found (category text NOT NULL,"
-		    " keys jsonb NOT NULL, severity text, occurred_at timestamptz,"
-		    " currency text, amount_minor bigint,"
-		    " details jsonb NOT NULL DEFAULT '{}') ON COMMIT DROP");
+		    query_sql("reconcile/tables"));
 	if (rc == 0)
 		rc = settlement_prepare(x->db, x->cfg);
 	if (rc != 0)
@@ -349,15 +336,7 @@ reopen_expired(struct run *x)
 	int rc;
 
 	rc = db_query(x->db, &res,
-	    "UPDATE reconcile_cases c SET status = 'OPEN'"
-	    "  FROM rc_params p"
-	    " WHERE c.status = 'ACCEPTED' AND c.accepted_until IS NOT NULL"
-	    "   AND c.accepted_until < p.as_of_date"
-	    " RETURNING c.id::text,"
-	    "  jsonb_build_object('status', 'ACCEPTED', 'accepted_until',"
-	    "    c.accepted_until, 'accepted_by', c.accepted_by)::text,"
-	    "  jsonb_build_object('status', 'OPEN')::text,"
-	    "  'acceptance ran out on ' || c.accepted_until::text", 0, NULL);
+	    query_sql("reconcile/reopen"), 0, NULL);
 	if (rc != 0)
 		return sql_error(x, rc, "reopening accepted cases");
 	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
@@ -371,48 +350,10 @@ reopen_expired(struct run *x)
 	return 0;
 }
 
-static const char *const case_sql[] = {
-	/* one row per fingerprint: a finder may see the same thing twice */
-	"CREATE TEMP TABLE rc_case ON COMMIT DROP AS"
-	" SELECT DISTINCT ON (f.fp) f.fp, f.category, f.keys,"
-	"        coalesce(f.severity, k.severity) AS severity, f.occurred_at,"
-	"        f.currency, f.amount_minor, f.details"
-	"   FROM (SELECT tally_case_fingerprint(category, keys) AS fp, *"
-	"           FROM rc_found) f"
-	"   JOIN reconcile_categories k ON k.category = f.category"
-	"  ORDER BY f.fp, f.occurred_at",
-	/* found again: same case, one more occurrence, current figures */
-	"UPDATE reconcile_cases c SET"
-	"  last_seen = greatest(c.last_seen, p.as_of),"
-	"  occurrences = c.occurrences + 1, last_run_id = p.run_id,"
-	"  severity = f.severity, currency = f.currency,"
-	"  amount_minor = f.amount_minor, details = f.details,"
-	"  occurred_at = f.occurred_at"
-	"  FROM rc_case f, rc_params p"
-	" WHERE c.fingerprint = f.fp AND c.status <> 'CLOSED'",
-	/* new */
-	"INSERT INTO reconcile_cases (category, fingerprint, keys, severity,"
-	"  currency, amount_minor, details, occurred_at, first_seen, last_seen,"
-	"  first_run_id, last_run_id)"
-	" SELECT f.category, f.fp, f.keys, f.severity, f.currency,"
-	"  f.amount_minor, f.details, f.occurred_at, p.as_of, p.as_of,"
-	"  p.run_id, p.run_id"
-	"   FROM rc_case f, rc_params p"
-	"  WHERE NOT EXISTS (SELECT 1 FROM reconcile_cases c"
-	"                     WHERE c.fingerprint = f.fp AND c.status <> 'CLOSED')"
-	/* tally-allocate opens cases too (held orders): one it opened after
-	 * this run's snapshot is a serialization failure (the run is retried
-	 * and then finds it), never a second case */
-	"  ON CONFLICT (fingerprint) WHERE status <> 'CLOSED' DO NOTHING",
-	/* not found, and this run looked where it was: closed */
-	"UPDATE reconcile_cases c SET status = 'CLOSED',"
-	"  closed_at = greatest(p.as_of, c.last_seen), closed_run_id = p.run_id"
-	"  FROM rc_params p, reconcile_categories k"
-	" WHERE k.category = c.category AND c.status <> 'CLOSED'"
-	"   AND c.last_run_id IS DISTINCT FROM p.run_id"
-	"   AND c.first_seen <= p.as_of"
-	"   AND (NOT k.scoped OR (c.occurred_at >= p.p_from"
-	"                         AND c.occurred_at < p.p_to))",
+/* queries/reconcile/: the finders' findings kept as cases, in order */
+static const char *const case_queries[] = {
+	"reconcile/cases_one", "reconcile/cases_again", "reconcile/cases_new",
+	"reconcile/cases_closed"
 };
 
 static int
@@ -424,18 +365,13 @@ keep_cases(struct run *x)
 
 	if ((rc = reopen_expired(x)) != 0)
 		return rc;
-	for (size_t i = 0; i < sizeof(case_sql) / sizeof(case_sql[0]); i++)
-		if ((rc = db_command(x->db, NULL, case_sql[i], 0, NULL)) != 0)
+	for (size_t i = 0; i < sizeof(case_queries) / sizeof(case_queries[0]);
+	    i++)
+		if ((rc = db_command(x->db, NULL, query_sql(case_queries[i]), 0,
+		    NULL)) != 0)
 			return sql_error(x, rc, "keeping cases");
 	rc = db_query(x->db, &res,
-	    "SELECT (SELECT count(*) FROM rc_case),"
-	    "  (SELECT count(*) FROM reconcile_cases c, rc_params p"
-	    "    WHERE c.last_run_id = p.run_id AND c.first_run_id = p.run_id),"
-	    "  (SELECT count(*) FROM reconcile_cases c, rc_params p"
-	    "    WHERE c.closed_run_id = p.run_id),"
-	    "  (SELECT count(*) FROM reconcile_cases WHERE status = 'OPEN'),"
-	    "  (SELECT count(*) FROM reconcile_cases WHERE status = 'OPEN'"
-	    "     AND tally_severity_rank(severity) >= tally_severity_rank($1))",
+	    query_sql("reconcile/cases_count"),
 	    1, params);
 	if (rc != 0)
 		return sql_error(x, rc, "counting cases");
@@ -465,12 +401,7 @@ finish_run(struct run *x)
 	for (int i = 0; i < 7; i++)
 		params[i] = v[i];
 	rc = db_command(x->db, NULL,
-	    "UPDATE reconcile_runs SET finished_at = clock_timestamp(),"
-	    " settlement_rows = $2::bigint, found = $3::integer,"
-	    " opened = $4::integer, closed = $5::integer,"
-	    " reopened = $6::integer, open_total = $7::integer,"
-	    " status = CASE WHEN $3::integer > 0 THEN 'PROBLEMS' ELSE 'OK' END"
-	    " WHERE id = $1::bigint", 7, params);
+	    query_sql("reconcile/run_finish"), 7, params);
 	if (rc != 0)
 		return sql_error(x, rc, "recording the run");
 	return 0;
@@ -484,18 +415,7 @@ print_changes(struct run *x)
 	int rc;
 
 	rc = db_query(x->db, &res,
-	    "SELECT CASE WHEN c.closed_run_id = p.run_id THEN 'close'"
-	    "            WHEN c.first_run_id = p.run_id THEN 'new'"
-	    "            ELSE 'again' END AS change,"
-	    "       CASE WHEN c.first_run_id = p.run_id THEN NULL ELSE c.id END"
-	    "         AS case_id,"
-	    "       c.category, c.severity, c.status, c.keys::text AS keys,"
-	    "       tally_major(c.amount_minor, c.currency) AS amount, c.currency"
-	    "  FROM reconcile_cases c"
-	    " CROSS JOIN rc_params p"
-	    "  JOIN reconcile_categories k ON k.category = c.category"
-	    " WHERE c.last_run_id = p.run_id OR c.closed_run_id = p.run_id"
-	    " ORDER BY k.sort, c.keys::text", 0, NULL);
+	    query_sql("reconcile/changes"), 0, NULL);
 	if (rc != 0)
 		return sql_error(x, rc, "listing the changes");
 	rc = table_write_result(res, stdout, TABLE_TEXT);
@@ -511,14 +431,7 @@ log_categories(struct run *x)
 	int rc;
 
 	rc = db_query(x->db, &res,
-	    "SELECT c.category, count(*) FILTER (WHERE c.status = 'OPEN'),"
-	    "       count(*) FILTER (WHERE c.status = 'ACCEPTED'),"
-	    "       count(*) FILTER (WHERE c.first_run_id = p.run_id)"
-	    "  FROM reconcile_cases c"
-	    " CROSS JOIN rc_params p"
-	    "  JOIN reconcile_categories k ON k.category = c.category"
-	    " WHERE c.last_run_id = p.run_id"
-	    " GROUP BY c.category, k.sort ORDER BY k.sort", 0, NULL);
+	    query_sql("reconcile/categories"), 0, NULL);
 	if (rc != 0)
 		return sql_error(x, rc, "summing up");
 	for (int i = 0; i < PQntuples(res); i++)
@@ -687,9 +600,7 @@ mark_failed(struct run *x)
 
 	snprintf(id, sizeof(id), "%lld", x->r->run_id);
 	(void)db_command(x->db, NULL,
-	    "UPDATE reconcile_runs SET status = 'FAILED',"
-	    " finished_at = clock_timestamp()"
-	    " WHERE id = $1::bigint AND status = 'RUNNING'", 1, params);
+	    query_sql("reconcile/run_failed"), 1, params);
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "books/seats.h"
+#include "pg/query.h"
 
 #define SEATS_MAX_DAYS 36500
 
@@ -28,10 +29,7 @@ claim_order(struct db *db, const char *order)
 	if (rc != 0)
 		return rc;
 	rc = db_query(db, &res,
-	    "SELECT p.kind,"
-	    " EXISTS (SELECT 1 FROM fulfilments f WHERE f.order_id = o.id)"
-	    " FROM orders o LEFT JOIN products p ON p.id = o.product_id"
-	    " WHERE o.id = $1::bigint FOR NO KEY UPDATE OF o", 1, params);
+	    query_sql("seats/order_lock"), 1, params);
 	if (rc != 0)
 		return rc;
 	if (PQntuples(res) == 0)
@@ -55,8 +53,7 @@ lock_named_account(struct db *db, const char *account)
 	int rc;
 
 	rc = db_query(db, &res,
-	    "SELECT status, coalesce(max_seats, 1) - current_seats_used"
-	    " FROM pool_accounts WHERE id = $1::bigint FOR NO KEY UPDATE",
+	    query_sql("seats/account_lock"),
 	    1, params);
 	if (rc != 0)
 		return rc;
@@ -94,10 +91,7 @@ pick_account(struct db *db, char **account)
 	if (rc != 0 || *account != NULL)
 		return rc;
 	rc = db_query_value(db, account,
-	    "SELECT (SELECT a.id FROM pool_accounts a WHERE a.status = 'AVAILABLE'"
-	    " ORDER BY a.max_seats IS NULL, a.current_seats_used = 0,"
-	    " coalesce(a.max_seats, 1) - a.current_seats_used, a.id"
-	    " LIMIT 1 FOR NO KEY UPDATE)", 0, NULL);
+	    query_sql("seats/account_wait"), 0, NULL);
 	if (rc == 0 && *account == NULL) {
 		log_debug("seats: no account has a free seat");
 		rc = TALLY_EREFUSED;
@@ -151,11 +145,7 @@ seats_assign(struct db *db, long long account_id, long long customer_id,
 	params[3] = starts_at;
 	params[4] = ndays;
 	rc = db_query_value(db, &id,
-	    "INSERT INTO assignments (account_id, customer_id, order_id,"
-	    " starts_at, ends_at)"
-	    " SELECT $1::bigint, $2::bigint, $3::bigint, s, s + make_interval(days => $5::integer)"
-	    " FROM (SELECT coalesce($4::timestamptz, now()) AS s) t"
-	    " RETURNING id", 5, params);
+	    query_sql("seats/assign"), 5, params);
 	if (rc != 0)
 		goto out;
 	if (order_id != 0) {

@@ -420,26 +420,9 @@ finish(struct reader *r, int rc, const char *name, unsigned long *rows)
 	return r->fn_rc;
 }
 
-int
-settlement_read_file(const char *path, const struct settlement_format *f,
-    settlement_row_fn fn, void *arg, unsigned long *rows, struct strbuf *err)
-{
-	struct reader r;
-	struct csvin_options opt;
-	const char *req[C_COUNT + 1];
-	int rc;
-
-	reader_init(&r, f, fn, arg, err);
-	required_headers(&r, req);
-	memset(&opt, 0, sizeof(opt));
-	opt.max_field = SETTLEMENT_MAX_FIELD;
-	opt.required = req;
-	rc = csvin_read_file(path, &opt, on_record, &r, err);
-	return finish(&r, rc, path, rows);
-}
-
-int
-settlement_read_mem(const void *data, size_t len, const char *name,
+/* The file path (data NULL), or len bytes at data called name. */
+static int
+read_csv(const char *name, const void *data, size_t len,
     const struct settlement_format *f, settlement_row_fn fn, void *arg,
     unsigned long *rows, struct strbuf *err)
 {
@@ -453,8 +436,28 @@ settlement_read_mem(const void *data, size_t len, const char *name,
 	memset(&opt, 0, sizeof(opt));
 	opt.max_field = SETTLEMENT_MAX_FIELD;
 	opt.required = req;
-	rc = csvin_read_mem(data, len, name, &opt, on_record, &r, err);
+	if (data == NULL)
+		rc = csvin_read_file(name, &opt, on_record, &r, err);
+	else
+		rc = csvin_read_mem(data, len, name, &opt, on_record, &r, err);
 	return finish(&r, rc, name, rows);
+}
+
+int
+settlement_read_file(const char *path, const struct settlement_format *f,
+    settlement_row_fn fn, void *arg, unsigned long *rows, struct strbuf *err)
+{
+	return read_csv(path, NULL, 0, f, fn, arg, rows, err);
+}
+
+int
+settlement_read_mem(const void *data, size_t len, const char *name,
+    const struct settlement_format *f, settlement_row_fn fn, void *arg,
+    unsigned long *rows, struct strbuf *err)
+{
+	/* "" for no bytes at all: NULL would mean a file */
+	return read_csv(name, data != NULL ? data : "", len, f, fn, arg, rows,
+	    err);
 }
 
 /* ---- loading ---- */
@@ -466,32 +469,11 @@ struct loader {
 	struct strbuf *err;
 };
 
-/* One value in COPY text format: \N for NULL, backslash escapes. */
+/* One value in COPY text format (NULL: \N). */
 static void
 copy_value(struct strbuf *sb, const char *s)
 {
-	if (s == NULL) {
-		strbuf_add(sb, "\\N", 2);
-		return;
-	}
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\\':
-			strbuf_add(sb, "\\\\", 2);
-			break;
-		case '\n':
-			strbuf_add(sb, "\\n", 2);
-			break;
-		case '\r':
-			strbuf_add(sb, "\\r", 2);
-			break;
-		case '\t':
-			strbuf_add(sb, "\\t", 2);
-			break;
-		default:
-			strbuf_addch(sb, *s);
-		}
-	}
+	db_copy_text(sb, s, s != NULL ? strlen(s) : 0);
 }
 
 static int
@@ -513,6 +495,9 @@ copy_row(const struct settlement_row *row, void *arg)
 {
 	struct loader *l = arg;
 	struct strbuf *b = &l->buf;
+	/* the last columns of settlement_load, each NULL when absent */
+	const char *const refs[] = { row->payment_ref, row->charge_ref,
+		row->source_ref, row->order_ref, row->payout_id, row->sku };
 
 	strbuf_addf(b, "%lu\t", row->line);
 	copy_value(b, row->txn_id);
@@ -520,19 +505,12 @@ copy_row(const struct settlement_row *row, void *arg)
 	copy_value(b, row->category);
 	strbuf_addf(b, "\t%s\t", row->created);
 	copy_value(b, row->available[0] != '\0' ? row->available : NULL);
-	strbuf_addf(b, "\t%s\t%lld\t%lld\t%lld\t", row->currency,
+	strbuf_addf(b, "\t%s\t%lld\t%lld\t%lld", row->currency,
 	    (long long)row->gross, (long long)row->fee, (long long)row->net);
-	copy_value(b, row->payment_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->charge_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->source_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->order_ref);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->payout_id);
-	strbuf_addch(b, '\t');
-	copy_value(b, row->sku);
+	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		strbuf_addch(b, '\t');
+		copy_value(b, refs[i]);
+	}
 	strbuf_addch(b, '\n');
 	if (b->len >= COPY_CHUNK)
 		return copy_flush(l);

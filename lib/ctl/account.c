@@ -15,26 +15,22 @@
 
 #define IMPORT_MAX_ERRORS 100	/* printed; the rest are counted */
 
+#define F(name, field) \
+	{ name, CTLOPT_STR, offsetof(struct ops_account_req, field), 0, 0, 0 }
+#define ARG(field) F("", field)
+CTL_RUN(add_run, ops_account_add, struct ops_account_req)
+
+static const struct ctl_item add_item = {
+	sizeof(struct ops_account_req), add_run, CTL_ITEM_CHANGE,
+	{ ARG(email) }, NULL, NULL,
+	{ F("note", note), F("max-seats", max_seats), F("status", status),
+	  F("reason", reason) }
+};
+
 static int
 account_add(struct ctl *c, int argc, char **argv)
 {
-	struct ops_account_req req = { 0 };
-	const char *pos[1];
-	const struct ctlopt opts[] = {
-		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
-		{ "max-seats", CTLOPT_STR, &req.max_seats, 0, 0, NULL },
-		{ "status", CTLOPT_STR, &req.status, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	req.email = pos[0];
-	rc = ops_account_add(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, &add_item, argc, argv);
 }
 
 /* --- import -------------------------------------------------------------- */
@@ -195,60 +191,59 @@ out:
 
 /* --- suspend, reactivate, update ----------------------------------------- */
 
-/* suspend and reactivate; a suspension's --reason is its note */
+CTL_RUN(suspend_run, ops_account_suspend, struct ops_account_req)
+CTL_RUN(reactivate_run, ops_account_reactivate, struct ops_account_req)
+CTL_RUN(update_run, ops_account_update, struct ops_account_req)
+
+/* a suspension's --reason is its note */
+static const struct ctl_item suspend_item = {
+	sizeof(struct ops_account_req), suspend_run, CTL_ITEM_CHANGE,
+	{ ARG(account) }, NULL, NULL, { F("note", note), F("reason", note) }
+};
+
+static const struct ctl_item reactivate_item = {
+	sizeof(struct ops_account_req), reactivate_run, CTL_ITEM_CHANGE,
+	{ ARG(account) }, NULL, NULL, { F("note", note), F("reason", reason) }
+};
+
+static int
+update_check(struct ctl *c, void *arg)
+{
+	struct ops_account_req *req = arg;
+
+	if (req->note == NULL && req->max_seats == NULL && req->email == NULL)
+		return ctlopt_usage_error(c, "nothing to change: give --note, "
+		    "--max-seats or --email");
+	/* "single" is NULL capacity (ops: ""); "" is not taken here: too
+	 * easy to pass by accident from an empty shell variable */
+	if (req->max_seats != NULL && req->max_seats[0] == '\0')
+		return ctlopt_usage_error(c, "--max-seats must be 'single' or a "
+		    "whole number from 1 to 10000");
+	if (req->max_seats != NULL && strcmp(req->max_seats, "single") == 0)
+		req->max_seats = "";
+	return 0;
+}
+
+static const struct ctl_item update_item = {
+	sizeof(struct ops_account_req), update_run, CTL_ITEM_CHANGE,
+	{ ARG(account) }, update_check, NULL,
+	{ F("note", note), F("max-seats", max_seats), F("email", email),
+	  F("reason", reason) }
+};
+#undef ARG
+#undef F
+
 static int
 account_state(struct ctl *c, int argc, char **argv)
 {
-	bool suspend = strcmp(c->verb, "suspend") == 0;
-	struct ops_account_req req = { 0 };
-	const char *pos[1];
-	const struct ctlopt opts[] = {
-		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, suspend ? &req.note : &req.reason, 0, 0,
-		  NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	req.account = pos[0];
-	rc = (suspend ? ops_account_suspend : ops_account_reactivate)(ctl_ops(c),
-	    &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, strcmp(c->verb, "suspend") == 0 ? &suspend_item :
+	    &reactivate_item, argc, argv);
 }
 
 static int
 account_update(struct ctl *c, int argc, char **argv)
 {
-	struct ops_account_req req = { 0 };
-	const char *pos[1];
-	const struct ctlopt opts[] = {
-		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
-		{ "max-seats", CTLOPT_STR, &req.max_seats, 0, 0, NULL },
-		{ "email", CTLOPT_STR, &req.email, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	if (req.note == NULL && req.max_seats == NULL && req.email == NULL)
-		return ctlopt_usage_error(c, "nothing to change: give --note, "
-		    "--max-seats or --email");
-	/* "single" is NULL capacity (ops: ""); "" is not taken here: too
-	 * easy to pass by accident from an empty shell variable */
-	if (req.max_seats != NULL && req.max_seats[0] == '\0')
-		return ctlopt_usage_error(c, "--max-seats must be 'single' or a "
-		    "whole number from 1 to 10000");
-	if (req.max_seats != NULL && strcmp(req.max_seats, "single") == 0)
-		req.max_seats = "";
-	req.account = pos[0];
-	rc = ops_account_update(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, &update_item, argc, argv);
 }
 
 static const struct ctlopt_verb account_verbs[] = {
@@ -295,9 +290,4 @@ static const struct ctlopt_verb account_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_account(int argc, char **argv)
-{
-	return ctlopt_run_group("account", "The pool of shared accounts.",
-	    account_verbs, argc, argv);
-}
+CTL_GROUP(account, "The pool of shared accounts.")

@@ -36,87 +36,97 @@ static const struct ctl_list assignment_list = {
 };
 #undef F
 
+#define F(name, kind, field, max) \
+	{ name, kind, offsetof(struct ops_assignment_req, field), 1, max, 0 }
+#define ID { "an assignment id", CTLOPT_INT, 0, 0, 0, 0 }
+#define DAYS F("days", CTLOPT_INT, days, OPS_ASSIGNMENT_MAX_DAYS)
+#define REASON F("reason", CTLOPT_STR, reason, 0)
+CTL_RUN(assign_run, ops_assignment_assign, struct ops_assignment_req)
+CTL_RUN(extend_run, ops_assignment_extend, struct ops_assignment_req)
+CTL_RUN(revoke_run, ops_assignment_revoke, struct ops_assignment_req)
+CTL_RUN(release_run, ops_assignment_release, struct ops_assignment_req)
+
+static int
+assign_check(struct ctl *c, void *arg)
+{
+	const struct ops_assignment_req *req = arg;
+
+	if (req->customer == NULL || req->days == 0)
+		return ctlopt_usage_error(c, "--customer EMAIL and --days N are "
+		    "required");
+	return 0;
+}
+
+static void
+assign_note(struct ctl *c, const void *arg, const json_t *out)
+{
+	const struct ops_assignment_req *req = arg;
+
+	(void)c;
+	if (json_is_true(json_object_get(out, "new_customer")))
+		fprintf(stderr, "customer %s: new\n", req->customer);
+}
+
+static const struct ctl_item assign_item = {
+	sizeof(struct ops_assignment_req), assign_run, CTL_ITEM_CHANGE,
+	{ CTL_FIELD_END },
+	assign_check, assign_note,
+	{ F("account", CTLOPT_STR, account, 0),
+	  F("customer", CTLOPT_STR, customer, 0), DAYS,
+	  F("order", CTLOPT_INT, order_id, LLONG_MAX),
+	  F("starts", CTLOPT_STR, starts, 0), REASON }
+};
+
+static int
+extend_check(struct ctl *c, void *arg)
+{
+	if (((const struct ops_assignment_req *)arg)->days == 0)
+		return ctlopt_usage_error(c, "--days N is required");
+	return 0;
+}
+
+/* extend, revoke, release: ID and the options of each */
+static const struct ctl_item extend_item = {
+	sizeof(struct ops_assignment_req), extend_run, CTL_ITEM_CHANGE, { ID },
+	extend_check, NULL, { DAYS, REASON }
+};
+
+static const struct ctl_item revoke_item = {
+	sizeof(struct ops_assignment_req), revoke_run, CTL_ITEM_CHANGE, { ID },
+	NULL, NULL, { REASON }
+};
+
+static const struct ctl_item release_item = {
+	sizeof(struct ops_assignment_req), release_run, CTL_ITEM_CHANGE, { ID },
+	NULL, NULL, { REASON }
+};
+#undef REASON
+#undef DAYS
+#undef ID
+#undef F
+
 static int
 assignment_assign(struct ctl *c, int argc, char **argv)
 {
-	struct ops_assignment_req req = { 0 };
-	bool have_days = false;
-	const struct ctlopt opts[] = {
-		{ "account", CTLOPT_STR, &req.account, 0, 0, NULL },
-		{ "customer", CTLOPT_STR, &req.customer, 0, 0, NULL },
-		{ "days", CTLOPT_INT, &req.days, 1, OPS_ASSIGNMENT_MAX_DAYS,
-		  &have_days },
-		{ "order", CTLOPT_INT, &req.order_id, 1, LLONG_MAX, NULL },
-		{ "starts", CTLOPT_STR, &req.starts, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	if (req.customer == NULL || !have_days)
-		return ctlopt_usage_error(c, "--customer EMAIL and --days N are "
-		    "required");
-	rc = ops_assignment_assign(ctl_ops(c), &req, &out);
-	if ((rc = ctl_outcome(c, rc, out, opts)) == 0) {
-		if (json_is_true(json_object_get(out, "new_customer")))
-			fprintf(stderr, "customer %s: new\n", req.customer);
-		rc = ctl_print_item(c, out);
-	}
-	json_decref(out);
-	return rc;
-}
-
-/* extend, revoke, release: ID and the options of each. */
-static int
-run_change(struct ctl *c, int argc, char **argv,
-    int (*op)(struct ops *, const struct ops_assignment_req *, json_t **))
-{
-	struct ops_assignment_req req = { 0 };
-	bool extend = op == ops_assignment_extend, have_days = false;
-	const char *pos[1];
-	const struct ctlopt extend_opts[] = {
-		{ "days", CTLOPT_INT, &req.days, 1, OPS_ASSIGNMENT_MAX_DAYS,
-		  &have_days },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const struct ctlopt end_opts[] = {
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const struct ctlopt *opts = extend ? extend_opts : end_opts;
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	if (argnum_parse(pos[0], 1, LLONG_MAX, &req.id) != 0)
-		return ctlopt_usage_error(c, "not an assignment id: '%s'", pos[0]);
-	if (extend && !have_days)
-		return ctlopt_usage_error(c, "--days N is required");
-	rc = op(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, &assign_item, argc, argv);
 }
 
 static int
 assignment_extend(struct ctl *c, int argc, char **argv)
 {
-	return run_change(c, argc, argv, ops_assignment_extend);
+	return ctl_item(c, &extend_item, argc, argv);
 }
 
 static int
 assignment_revoke(struct ctl *c, int argc, char **argv)
 {
-	return run_change(c, argc, argv, ops_assignment_revoke);
+	return ctl_item(c, &revoke_item, argc, argv);
 }
 
 static int
 assignment_release(struct ctl *c, int argc, char **argv)
 {
-	return run_change(c, argc, argv, ops_assignment_release);
+	return ctl_item(c, &release_item, argc, argv);
 }
 
 static const struct ctlopt_verb assignment_verbs[] = {
@@ -149,9 +159,4 @@ static const struct ctlopt_verb assignment_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_assignment(int argc, char **argv)
-{
-	return ctlopt_run_group("assignment", "Seats held by customers.",
-	    assignment_verbs, argc, argv);
-}
+CTL_GROUP(assignment, "Seats held by customers.")

@@ -168,9 +168,4 @@ static const struct ctlopt_verb audit_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_audit(int argc, char **argv)
-{
-	return ctlopt_run_group("audit", "Who changed what, when and why.",
-	    audit_verbs, argc, argv);
-}
+CTL_GROUP(audit, "Who changed what, when and why.")

@@ -14,11 +14,7 @@
 #include "ctl/ctlopt.h"
 #include "ops/case.h"
 
-static int
-case_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_case_list(o, req, out);
-}
+CTL_RUN(case_list_run, ops_case_list, struct ops_case_list_req)
 
 static const struct ctl_list case_list = {
 	sizeof(struct ops_case_list_req),
@@ -30,43 +26,31 @@ static const struct ctl_list case_list = {
 	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
 };
 
+CTL_RUN(show_run, ops_case_show, struct ops_case_req)
+CTL_RUN(accept_run, ops_case_accept, struct ops_case_req)
+
+#define ID { "a case id", CTLOPT_INT, offsetof(struct ops_case_req, id), 0, 0, 0 }
+static const struct ctl_item show_item = {
+	sizeof(struct ops_case_req), show_run, 0, { ID }, NULL, NULL,
+	{ CTL_FIELD_END }
+};
+
+/* --until is a date in the report time zone */
+static const struct ctl_item accept_item = {
+	sizeof(struct ops_case_req), accept_run,
+	CTL_ITEM_CHANGE | CTL_ITEM_CONFIG, { ID }, NULL, NULL,
+	{ { "note", CTLOPT_STR, offsetof(struct ops_case_req, note), 0, 0, 0 },
+	  { "until", CTLOPT_STR, offsetof(struct ops_case_req, until), 0, 0,
+	    0 } }
+};
+#undef ID
+
 /* show and accept: ID, and what accepting says */
 static int
 case_one(struct ctl *c, int argc, char **argv)
 {
-	bool accept = strcmp(c->verb, "accept") == 0;
-	struct ops_case_req req = { 0 };
-	const struct ctlopt accept_opts[] = {
-		{ "note", CTLOPT_STR, &req.note, 0, 0, NULL },
-		{ "until", CTLOPT_STR, &req.until, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const struct ctlopt show_opts[] = { CTLOPT_OUTPUT(c), CTLOPT_END };
-	const struct ctlopt *opts = accept ? accept_opts : show_opts;
-	struct strbuf err = STRBUF_INIT;
-	struct config cfg;
-	const char *pos[1];
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	if (argnum_parse(pos[0], 1, INT64_MAX, &req.id) != 0)
-		return ctlopt_usage_error(c, "'%s' is not a case id", pos[0]);
-	if (!accept) {
-		rc = ops_case_show(ctl_ops(c), &req, &out);
-		return ctl_show_item(c, rc, out, opts);
-	}
-	/* --until is a date in the report time zone (tz, TALLY_TZ); a
-	 * configuration that does not load leaves it UTC */
-	if (config_load(&cfg, NULL, &err) == 0)
-		ctl_ops(c)->cfg = &cfg;
-	rc = ops_case_accept(ctl_ops(c), &req, &out);
-	rc = ctl_show_item(c, rc, out, opts);
-	c->ops.cfg = NULL;
-	config_free(&cfg);
-	strbuf_release(&err);
-	return rc;
+	return ctl_item(c, strcmp(c->verb, "accept") == 0 ? &accept_item :
+	    &show_item, argc, argv);
 }
 
 static const struct ctlopt_verb case_verbs[] = {
@@ -95,9 +79,4 @@ static const struct ctlopt_verb case_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_case(int argc, char **argv)
-{
-	return ctlopt_run_group("case", "Exception cases found by "
-	    "tally-reconcile.", case_verbs, argc, argv);
-}
+CTL_GROUP(case, "Exception cases found by tally-reconcile.")

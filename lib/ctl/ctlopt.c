@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "base/argnum.h"
+#include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "ctl/ctlopt.h"
@@ -340,6 +341,22 @@ ctlopt_count(const char *opt, const char *s, long max, long *out)
 	return 0;
 }
 
+/* An option for each of the (at most max) fields, its value stored in
+ * the request at req; returns how many. */
+static size_t
+field_opts(struct ctlopt *opts, const struct ctl_field *fields, size_t max,
+    unsigned char *req)
+{
+	size_t n = 0;
+
+	for (const struct ctl_field *f = fields; n < max && f->name != NULL;
+	    f++, n++)
+		opts[n] = (struct ctlopt){ f->name, f->kind, req + f->offset,
+		    f->min, f->max, f->seen != 0 ?
+		    (bool *)(void *)(req + f->seen - 1) : NULL };
+	return n;
+}
+
 int
 ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv)
 {
@@ -348,13 +365,10 @@ ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv)
 	unsigned char *req = xcalloc(1, l->size);
 	long long limit = 1000;
 	json_t *out = NULL;
-	size_t n = 0;
+	size_t n = field_opts(opts, l->fields,
+	    sizeof(l->fields) / sizeof(l->fields[0]), req);
 	int rc;
 
-	for (const struct ctl_field *f = l->fields; f->name != NULL; f++)
-		opts[n++] = (struct ctlopt){ f->name, f->kind, req + f->offset,
-		    f->min, f->max, f->seen != 0 ?
-		    (bool *)(void *)(req + f->seen - 1) : NULL };
 	if (l->limit)
 		opts[n++] = (struct ctlopt){ "limit", CTLOPT_INT, &limit, 0,
 		    1000000000, NULL };
@@ -370,6 +384,89 @@ ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv)
 		memcpy(req + l->page, &pg, sizeof(pg));
 		rc = l->run(ctl_ops(c), req, &out);
 		rc = ctl_show_items(c, rc, out, opts);
+	}
+	free(req);
+	return rc;
+}
+
+/* A positional argument into its field (none given: left as it is). */
+static int
+set_arg(struct ctl *c, const struct ctl_field *a, const char *val,
+    unsigned char *req)
+{
+	if (val == NULL)
+		return 0;
+	if (a->kind != CTLOPT_INT) {
+		*(const char **)(void *)(req + a->offset) = val;
+		return 0;
+	}
+	if (argnum_parse(val, 1, LLONG_MAX,
+	    (long long *)(void *)(req + a->offset)) != 0)
+		return ctlopt_usage_error(c, "'%s' is not %s", val, a->name);
+	return 0;
+}
+
+/* The operation, with the configuration when it wants one. */
+static int
+item_run(struct ctl *c, const struct ctl_item *it, const void *req,
+    json_t **out)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct config cfg;
+	int rc;
+
+	if ((it->flags & CTL_ITEM_CONFIG) == 0)
+		return it->run(ctl_ops(c), req, out);
+	if (config_load(&cfg, NULL, &err) == 0)
+		ctl_ops(c)->cfg = &cfg;
+	rc = it->run(ctl_ops(c), req, out);
+	c->ops.cfg = NULL;
+	config_free(&cfg);
+	strbuf_release(&err);
+	return rc;
+}
+
+int
+ctl_item(struct ctl *c, const struct ctl_item *it, int argc, char **argv)
+{
+	enum { NARGS = sizeof(it->args) / sizeof(it->args[0]) };
+	/* the fields, --csv, --json, --actor, --dry-run, the end */
+	struct ctlopt opts[sizeof(it->fields) / sizeof(it->fields[0]) + 5];
+	unsigned char *req = xcalloc(1, it->size);
+	const char *pos[NARGS];
+	json_t *out = NULL;
+	size_t n = field_opts(opts, it->fields,
+	    sizeof(it->fields) / sizeof(it->fields[0]), req);
+	int nargs = 0, rc;
+
+	while (nargs < NARGS && it->args[nargs].name != NULL)
+		nargs++;
+	opts[n++] = (struct ctlopt){ "csv", CTLOPT_SET, &c->format, TABLE_CSV,
+	    0, NULL };
+	opts[n++] = (struct ctlopt){ "json", CTLOPT_SET, &c->format, TABLE_JSON,
+	    0, NULL };
+	if (it->flags & CTL_ITEM_CHANGE) {
+		opts[n++] = (struct ctlopt){ "actor", CTLOPT_STR, &c->actor, 0, 0,
+		    NULL };
+		opts[n++] = (struct ctlopt){ "dry-run", CTLOPT_FLAG, &c->dry_run,
+		    0, 0, NULL };
+	}
+	opts[n] = (struct ctlopt)CTLOPT_END;
+	rc = ctlopt_parse(c, argc, argv, opts, pos,
+	    it->flags & CTL_ITEM_OPTIONAL ? 0 : nargs, nargs);
+	for (int i = 0; rc == 0 && i < nargs; i++)
+		rc = set_arg(c, &it->args[i], pos[i], req);
+	if (rc == 0 && it->check != NULL)
+		rc = it->check(c, req);
+	if (rc == 0) {
+		rc = item_run(c, it, req, &out);
+		if ((rc = ctl_outcome(c, rc, out, opts)) == 0) {
+			if (it->note != NULL)
+				it->note(c, req, out);
+			rc = it->flags & CTL_ITEM_ROWS ? ctl_print_items(c, out,
+			    NULL) : ctl_print_item(c, out);
+		}
+		json_decref(out);
 	}
 	free(req);
 	return rc;

@@ -82,6 +82,9 @@ struct ctl_field {
 	size_t seen;		/* CTLOPT_INT: 1 + offsetof a bool "given"; 0 none */
 };
 
+/* the end of a table of fields, or none */
+#define CTL_FIELD_END { NULL, CTLOPT_FLAG, 0, 0, 0, 0 }
+
 struct ctl_list {
 	size_t size;		/* sizeof(REQUEST) */
 	size_t page;		/* offsetof(REQUEST, page) */
@@ -89,6 +92,44 @@ struct ctl_list {
 	int (*run)(struct ops *o, const void *req, json_t **out);
 	struct ctl_field fields[8];	/* ended by a NULL name */
 };
+
+/*
+ * A verb that changes or shows one thing, as data: its positional
+ * arguments and options set fields of the operation's request, check()
+ * refuses what the options alone cannot say, the operation runs, and
+ * after its outcome (ctl_outcome()) note() may add a line on stderr
+ * before the answer prints (ctl_print_item(), or ctl_print_items()).
+ */
+struct ctl_item {
+	size_t size;		/* sizeof(REQUEST) */
+	int (*run)(struct ops *o, const void *req, json_t **out);
+	unsigned flags;		/* CTL_ITEM_* */
+	/* the positional arguments, in order, ended by a NULL name:
+	 * CTLOPT_STR, or CTLOPT_INT for an id from 1 (name: "an order id",
+	 * said in "'X' is not an order id") */
+	struct ctl_field args[4];	/* (or full) */
+	/* after parsing: 0, or ctlopt_usage_error(); may complete req */
+	int (*check)(struct ctl *c, void *req);
+	/* after a success: a line on stderr */
+	void (*note)(struct ctl *c, const void *req, const json_t *out);
+	struct ctl_field fields[12];	/* ended by a NULL name, or full */
+};
+
+#define CTL_ITEM_CHANGE 0x1u	/* --actor and --dry-run */
+#define CTL_ITEM_ROWS 0x2u	/* the answer is rows */
+#define CTL_ITEM_OPTIONAL 0x4u	/* the positional arguments may be left out */
+/* dates in the report time zone: the configuration (tz, TALLY_TZ), when
+ * it loads, for the operation; else UTC */
+#define CTL_ITEM_CONFIG 0x8u
+
+/* An operation on its typed request as ctl_list() and ctl_item() call it:
+ *   CTL_RUN(case_list_run, ops_case_list, struct ops_case_list_req) */
+#define CTL_RUN(name, op, type) \
+static int \
+name(struct ops *o, const void *req, json_t **out) \
+{ \
+	return op(o, (const type *)req, out); \
+}
 
 struct ctlopt_verb {
 	const char *name;
@@ -105,6 +146,17 @@ struct ctlopt_verb {
  */
 int ctlopt_run_group(const char *group, const char *summary,
     const struct ctlopt_verb *verbs, int argc, char **argv);
+
+/*
+ * The group's command, int ctl_NAME(int argc, char **argv), over its verb
+ * table NAME_verbs:  CTL_GROUP(case, "Exception cases ...")
+ */
+#define CTL_GROUP(name, summary) \
+int \
+ctl_##name(int argc, char **argv) \
+{ \
+	return ctlopt_run_group(#name, summary, name##_verbs, argc, argv); \
+}
 
 /*
  * Parse argv[1..] (argv[0] = the verb) against opts (ended by CTLOPT_END);
@@ -168,5 +220,9 @@ struct ops_page ctl_page_limit(long long limit);
 
 /* Run a list verb: its options into a request, the operation, the table. */
 int ctl_list(struct ctl *c, const struct ctl_list *l, int argc, char **argv);
+
+/* Run a verb of one thing: arguments and options into a request, the
+ * checks, the operation, the answer. */
+int ctl_item(struct ctl *c, const struct ctl_item *it, int argc, char **argv);
 
 #endif

@@ -12,11 +12,7 @@
 #include "ctl/misc.h"
 #include "ops/event.h"
 
-static int
-event_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_event_list(o, req, out);
-}
+CTL_RUN(event_list_run, ops_event_list, struct ops_event_list_req)
 
 #define F(name, kind, field) \
 	{ name, kind, offsetof(struct ops_event_list_req, field), 0, 0, 0 }
@@ -31,37 +27,46 @@ static const struct ctl_list event_list = {
 #undef F
 
 static int
+retry_check(struct ctl *c, void *arg)
+{
+	const struct ops_event_retry_req *req = arg;
+
+	if ((req->id == 0) == !req->failed)
+		return ctlopt_usage_error(c, "give an event ID or --failed");
+	if (req->source != NULL && !req->failed)
+		return ctlopt_usage_error(c, "--source goes with --failed");
+	return 0;
+}
+
+static void
+retry_note(struct ctl *c, const void *req, const json_t *out)
+{
+	long long n = json_integer_value(json_object_get(out, "total"));
+
+	(void)req;
+	fprintf(stderr, "%lld event%s %s back to NEW: the next tally-allocate "
+	    "processes %s again\n", n, n == 1 ? "" : "s",
+	    c->dry_run ? "would be" : n == 1 ? "is" : "are",
+	    n == 1 ? "it" : "them");
+}
+
+CTL_RUN(retry_run, ops_event_retry, struct ops_event_retry_req)
+
+#define F(name, kind, field) \
+	{ name, kind, offsetof(struct ops_event_retry_req, field), 0, 0, 0 }
+static const struct ctl_item retry_item = {
+	sizeof(struct ops_event_retry_req), retry_run,
+	CTL_ITEM_CHANGE | CTL_ITEM_ROWS | CTL_ITEM_OPTIONAL,
+	{ F("an event id", CTLOPT_INT, id) }, retry_check, retry_note,
+	{ F("failed", CTLOPT_FLAG, failed), F("source", CTLOPT_STR, source),
+	  F("reason", CTLOPT_STR, reason) }
+};
+#undef F
+
+static int
 event_retry(struct ctl *c, int argc, char **argv)
 {
-	struct ops_event_retry_req req = { 0 };
-	const struct ctlopt opts[] = {
-		{ "failed", CTLOPT_FLAG, &req.failed, 0, 0, NULL },
-		{ "source", CTLOPT_STR, &req.source, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const char *pos[1];
-	json_t *out = NULL;
-	long long n;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 0, 1)) != 0)
-		return rc;
-	if ((pos[0] == NULL) == !req.failed)
-		return ctlopt_usage_error(c, "give an event ID or --failed");
-	if (pos[0] != NULL && argnum_parse(pos[0], 1, INT64_MAX, &req.id) != 0)
-		return ctlopt_usage_error(c, "'%s' is not an event id", pos[0]);
-	if (req.source != NULL && !req.failed)
-		return ctlopt_usage_error(c, "--source goes with --failed");
-	rc = ops_event_retry(ctl_ops(c), &req, &out);
-	if (rc == 0) {
-		n = json_integer_value(json_object_get(out, "total"));
-		fprintf(stderr, "%lld event%s %s back to NEW: the next "
-		    "tally-allocate processes %s again\n", n, n == 1 ? "" : "s",
-		    c->dry_run ? "would be" : n == 1 ? "is" : "are",
-		    n == 1 ? "it" : "them");
-	}
-	return ctl_show_items(c, rc, out, opts);
+	return ctl_item(c, &retry_item, argc, argv);
 }
 
 static const struct ctlopt_verb event_verbs[] = {
@@ -82,9 +87,4 @@ static const struct ctlopt_verb event_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_event(int argc, char **argv)
-{
-	return ctlopt_run_group("event", "Raw webhook and usage events.",
-	    event_verbs, argc, argv);
-}
+CTL_GROUP(event, "Raw webhook and usage events.")

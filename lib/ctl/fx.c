@@ -10,11 +10,7 @@
 #include "ctl/fx.h"
 #include "ops/fx.h"
 
-static int
-fx_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_fx_list(o, req, out);
-}
+CTL_RUN(fx_list_run, ops_fx_list, struct ops_fx_list_req)
 
 static const struct ctl_list fx_list = {
 	sizeof(struct ops_fx_list_req),
@@ -28,35 +24,39 @@ static const struct ctl_list fx_list = {
 };
 
 static int
-fx_set(struct ctl *c, int argc, char **argv)
+set_check(struct ctl *c, void *req)
 {
-	struct ops_fx_set_req req = { 0 };
-	const char *pos[3];
-	const struct ctlopt opts[] = {
-		{ "from", CTLOPT_STR, &req.valid_from, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 3, 3)) != 0)
-		return rc;
-	if (req.valid_from == NULL)
+	if (((const struct ops_fx_set_req *)req)->valid_from == NULL)
 		return ctlopt_usage_error(c, "--from DATE is required: the first "
 		    "day the rate applies");
-	req.from = pos[0];
-	req.to = pos[1];
-	req.rate = pos[2];
-	rc = ops_fx_set(ctl_ops(c), &req, &out);
-	if ((rc = ctl_outcome(c, rc, out, opts)) == 0) {
-		if (json_is_string(json_object_get(out, "replaces")))
-			fprintf(stderr, "replaces %s from the same day on\n",
-			    json_string_value(json_object_get(out, "replaces")));
-		rc = ctl_print_item(c, out);
-	}
-	json_decref(out);
-	return rc;
+	return 0;
+}
+
+static void
+set_note(struct ctl *c, const void *req, const json_t *out)
+{
+	(void)c;
+	(void)req;
+	if (json_is_string(json_object_get(out, "replaces")))
+		fprintf(stderr, "replaces %s from the same day on\n",
+		    json_string_value(json_object_get(out, "replaces")));
+}
+
+CTL_RUN(set_run, ops_fx_set, struct ops_fx_set_req)
+
+#define F(name, field) \
+	{ name, CTLOPT_STR, offsetof(struct ops_fx_set_req, field), 0, 0, 0 }
+static const struct ctl_item set_item = {
+	sizeof(struct ops_fx_set_req), set_run, CTL_ITEM_CHANGE,
+	{ F("", from), F("", to), F("", rate) }, set_check, set_note,
+	{ F("from", valid_from), F("reason", reason) }
+};
+#undef F
+
+static int
+fx_set(struct ctl *c, int argc, char **argv)
+{
+	return ctl_item(c, &set_item, argc, argv);
 }
 
 static const struct ctlopt_verb fx_verbs[] = {
@@ -74,9 +74,4 @@ static const struct ctlopt_verb fx_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_fx(int argc, char **argv)
-{
-	return ctlopt_run_group("fx", "Exchange rates for the monthly margins.",
-	    fx_verbs, argc, argv);
-}
+CTL_GROUP(fx, "Exchange rates for the monthly margins.")

@@ -74,9 +74,4 @@ static const struct ctlopt_verb model_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_model(int argc, char **argv)
-{
-	return ctlopt_run_group("model", "Models of the image service.",
-	    model_verbs, argc, argv);
-}
+CTL_GROUP(model, "Models of the image service.")

@@ -12,11 +12,7 @@
 #include "ctl/misc.h"
 #include "ops/order.h"
 
-static int
-order_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_order_list(o, req, out);
-}
+CTL_RUN(order_list_run, ops_order_list, struct ops_order_list_req)
 
 #define F(name, kind, field) \
 	{ name, kind, offsetof(struct ops_order_list_req, field), 0, 0, 0 }
@@ -31,29 +27,33 @@ static const struct ctl_list order_list = {
 };
 #undef F
 
+static void
+approve_note(struct ctl *c, const void *arg, const json_t *out)
+{
+	const struct ops_order_approve_req *req = arg;
+
+	if (json_is_true(json_object_get(json_object_get(out, "item"),
+	    "queued")))
+		fprintf(stderr, "order %lld %s approved: the next tally-allocate "
+		    "gives it (within a minute on the timer)\n", req->id,
+		    c->dry_run ? "would be" : "is");
+}
+
+CTL_RUN(approve_run, ops_order_approve, struct ops_order_approve_req)
+
+static const struct ctl_item approve_item = {
+	sizeof(struct ops_order_approve_req), approve_run, CTL_ITEM_CHANGE,
+	{ { "an order id", CTLOPT_INT,
+	    offsetof(struct ops_order_approve_req, id), 0, 0, 0 } },
+	NULL, approve_note,
+	{ { "reason", CTLOPT_STR,
+	    offsetof(struct ops_order_approve_req, reason), 0, 0, 0 } }
+};
+
 static int
 order_approve(struct ctl *c, int argc, char **argv)
 {
-	struct ops_order_approve_req req = { 0 };
-	const struct ctlopt opts[] = {
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const char *pos[1];
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	if (argnum_parse(pos[0], 1, INT64_MAX, &req.id) != 0)
-		return ctlopt_usage_error(c, "'%s' is not an order id", pos[0]);
-	rc = ops_order_approve(ctl_ops(c), &req, &out);
-	if (rc == 0 && json_is_true(json_object_get(json_object_get(out,
-	    "item"), "queued")))
-		fprintf(stderr, "order %lld %s approved: the next tally-allocate "
-		    "gives it (within a minute on the timer)\n", req.id,
-		    c->dry_run ? "would be" : "is");
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, &approve_item, argc, argv);
 }
 
 static const struct ctlopt_verb order_verbs[] = {
@@ -78,9 +78,4 @@ static const struct ctlopt_verb order_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_order(int argc, char **argv)
-{
-	return ctlopt_run_group("order", "Orders from the payment providers.",
-	    order_verbs, argc, argv);
-}
+CTL_GROUP(order, "Orders from the payment providers.")

@@ -12,33 +12,38 @@
 #include "ops/product.h"
 
 static int
-product_add(struct ctl *c, int argc, char **argv)
+add_check(struct ctl *c, void *arg)
 {
-	struct ops_product_req req = { 0 };
-	const struct ctlopt opts[] = {
-		{ "sku", CTLOPT_STR, &req.sku, 0, 0, NULL },
-		{ "name", CTLOPT_STR, &req.name, 0, 0, NULL },
-		{ "kind", CTLOPT_STR, &req.kind, 0, 0, NULL },
-		{ "days", CTLOPT_INT, &req.days, 1, OPS_PRODUCT_MAX_DAYS, NULL },
-		{ "credits", CTLOPT_INT, &req.credits, 1, OPS_PRODUCT_MAX_CREDITS,
-		  NULL },
-		{ "price", CTLOPT_STR, &req.price, 0, 0, NULL },
-		{ "currency", CTLOPT_STR, &req.currency, 0, 0, NULL },
-		{ "min-price", CTLOPT_STR, &req.min_price, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
+	const struct ops_product_req *req = arg;
 
-	if ((rc = ctlopt_parse(c, argc, argv, opts, NULL, 0, 0)) != 0)
-		return rc;
-	if (req.sku == NULL || req.name == NULL || req.kind == NULL ||
-	    req.price == NULL || req.currency == NULL)
+	if (req->sku == NULL || req->name == NULL || req->kind == NULL ||
+	    req->price == NULL || req->currency == NULL)
 		return ctlopt_usage_error(c, "--sku, --name, --kind, --price and "
 		    "--currency are required");
-	rc = ops_product_add(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return 0;
+}
+
+CTL_RUN(add_run, ops_product_add, struct ops_product_req)
+
+#define F(name, kind, field, max) \
+	{ name, kind, offsetof(struct ops_product_req, field), 1, max, 0 }
+#define S(name, field) F(name, CTLOPT_STR, field, 0)
+static const struct ctl_item add_item = {
+	sizeof(struct ops_product_req), add_run, CTL_ITEM_CHANGE,
+	{ CTL_FIELD_END }, add_check, NULL,
+	{ S("sku", sku), S("name", name), S("kind", kind),
+	  F("days", CTLOPT_INT, days, OPS_PRODUCT_MAX_DAYS),
+	  F("credits", CTLOPT_INT, credits, OPS_PRODUCT_MAX_CREDITS),
+	  S("price", price), S("currency", currency),
+	  S("min-price", min_price), S("reason", reason) }
+};
+#undef S
+#undef F
+
+static int
+product_add(struct ctl *c, int argc, char **argv)
+{
+	return ctl_item(c, &add_item, argc, argv);
 }
 
 static int
@@ -81,11 +86,7 @@ product_update(struct ctl *c, int argc, char **argv)
 	return ctl_show_item(c, rc, out, opts);
 }
 
-static int
-product_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_product_list(o, req, out);
-}
+CTL_RUN(product_list_run, ops_product_list, struct ops_product_list_req)
 
 static const struct ctl_list product_list = {
 	sizeof(struct ops_product_list_req),
@@ -118,9 +119,4 @@ static const struct ctlopt_verb product_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_product(int argc, char **argv)
-{
-	return ctlopt_run_group("product", "What customers can buy.",
-	    product_verbs, argc, argv);
-}
+CTL_GROUP(product, "What customers can buy.")

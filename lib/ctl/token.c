@@ -61,30 +61,23 @@ out:
 	return rc;
 }
 
+CTL_RUN(revoke_run, ops_token_revoke, struct ops_token_req)
+
+static const struct ctl_item revoke_item = {
+	sizeof(struct ops_token_req), revoke_run, CTL_ITEM_CHANGE,
+	{ { "", CTLOPT_STR, offsetof(struct ops_token_req, name), 0, 0, 0 } },
+	NULL, NULL,
+	{ { "reason", CTLOPT_STR, offsetof(struct ops_token_req, reason), 0, 0,
+	    0 } }
+};
+
 static int
 token_revoke(struct ctl *c, int argc, char **argv)
 {
-	struct ops_token_req req = { 0 };
-	const struct ctlopt opts[] = {
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const char *pos[1];
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	req.name = pos[0];
-	rc = ops_token_revoke(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, &revoke_item, argc, argv);
 }
 
-static int
-token_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_token_list(o, req, out);
-}
+CTL_RUN(token_list_run, ops_token_list, struct ops_token_list_req)
 
 static const struct ctl_list token_list = {
 	sizeof(struct ops_token_list_req),
@@ -113,9 +106,4 @@ static const struct ctlopt_verb token_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_token(int argc, char **argv)
-{
-	return ctlopt_run_group("token", "Bearer tokens for tally-admin's API.",
-	    token_verbs, argc, argv);
-}
+CTL_GROUP(token, "Bearer tokens for tally-admin's API.")

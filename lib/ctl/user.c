@@ -93,9 +93,4 @@ static const struct ctlopt_verb user_verbs[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-int
-ctl_user(int argc, char **argv)
-{
-	return ctlopt_run_group("user", "Users of the image service and their "
-	    "credits.", user_verbs, argc, argv);
-}
+CTL_GROUP(user, "Users of the image service and their credits.")

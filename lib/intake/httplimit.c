@@ -3,6 +3,7 @@
  * deadline watch (httplimit.h).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "base/config.h"
 #include "base/err.h"
@@ -74,13 +77,69 @@ httplimit_parse_length(const char *s, unsigned long long *out)
 	return true;
 }
 
+size_t
+httplimit_body_cap(size_t cap, size_t len, size_t max)
+{
+	if (len + 1 <= cap)
+		return cap;
+	if (cap == 0)
+		cap = 4096;
+	while (cap < len + 1)
+		cap *= 2;
+	return cap > max + 1 ? max + 1 : cap;
+}
+
+int
+httplimit_where(struct httplimit_where *w, const char *key,
+    const char *listen, unsigned int *flags, struct strbuf *err)
+{
+	int nfds, rc;
+
+	memset(w, 0, sizeof(*w));
+	w->lfd = -1;
+	w->sslen = sizeof(w->ss);
+	nfds = sd_listen_fds(1);
+	if (nfds > 1) {
+		strbuf_addf(err, "socket activation passed %d sockets; expected "
+		    "one\n", nfds);
+		return TALLY_ECONFIG;
+	}
+	if (nfds == 1) {
+		w->lfd = SD_LISTEN_FDS_START;
+		if (getsockname(w->lfd, (struct sockaddr *)&w->ss, &w->sslen) != 0)
+			w->ss.ss_family = AF_UNSPEC;
+		w->opt = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, w->lfd,
+		    NULL };
+		return 0;
+	}
+	if ((rc = httplimit_resolve(key, listen, &w->ss, &w->sslen, err)) != 0)
+		return rc;
+	if (w->ss.ss_family == AF_INET6)
+		*flags |= MHD_USE_IPv6;
+	w->opt = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &w->ss };
+	return 0;
+}
+
+int
+httplimit_bound(struct MHD_Daemon *d, const struct httplimit_where *w,
+    const char *listen, unsigned short *port, struct strbuf *err)
+{
+	const union MHD_DaemonInfo *di;
+
+	if (d == NULL) {
+		strbuf_addf(err, "cannot listen on %s: %s\n", w->lfd >= 0 ?
+		    "the socket from systemd" : listen, strerror(errno));
+		return TALLY_EUNAVAIL;
+	}
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	*port = di != NULL ? di->port : 0;
+	return 0;
+}
+
 double
 httplimit_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return log_clock();
 }
 
 int

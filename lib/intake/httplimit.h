@@ -63,7 +63,41 @@ int httplimit_resolve(const char *key, const char *listen,
  */
 bool httplimit_loopback(const struct sockaddr *sa);
 
-/* Seconds on a monotonic clock. */
+/*
+ * The capacity a request body's buffer of cap bytes needs to hold len
+ * bytes and a NUL: cap itself when they fit, else doubled from 4096 up,
+ * never past max + 1 (len <= max: the caller refused more).
+ */
+size_t httplimit_body_cap(size_t cap, size_t len, size_t max);
+
+/* Where a server listens. */
+struct httplimit_where {
+	int lfd;			/* the socket from systemd, or -1 */
+	struct sockaddr_storage ss;	/* its address (AF_UNSPEC: unknown) */
+	socklen_t sslen;
+	struct MHD_OptionItem opt;	/* for MHD_OPTION_ARRAY: the socket or
+					 * the address to bind */
+};
+
+/*
+ * The socket systemd passed (socket activation: one at most), else the
+ * listen value resolved as httplimit_resolve() does (key names the
+ * setting); *flags gains MHD_USE_IPv6 for an IPv6 address to bind.  0,
+ * or TALLY_ECONFIG with a line in err.
+ */
+int httplimit_where(struct httplimit_where *w, const char *key,
+    const char *listen, unsigned int *flags, struct strbuf *err);
+
+/*
+ * After MHD_start_daemon() with w->opt: a daemon that did not start is
+ * "cannot listen on WHERE: why" in err and TALLY_EUNAVAIL; one that did
+ * gives the port it bound (the kernel's pick for port 0) and 0.
+ */
+int httplimit_bound(struct MHD_Daemon *d, const struct httplimit_where *w,
+    const char *listen, unsigned short *port, struct strbuf *err);
+
+/* Seconds on a monotonic clock: log_clock(), the servers' deadlines'
+ * name for it. */
 double httplimit_now(void);
 
 /*

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <systemd/sd-daemon.h>
 
+#include "base/daemon.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "intake/httplimit.h"
@@ -156,44 +157,19 @@ committers_wanted(void)
 static int
 start_http(struct server *srv, struct snapshot *s)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
+	struct httplimit_where w;
 	unsigned per_ip;
 	struct strbuf err = STRBUF_INIT;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *di;
 	struct MHD_OptionItem where[3];
-	int nfds, lfd = -1;
+	int rc;
 
-	nfds = sd_listen_fds(1);
-	if (nfds > 1) {
-		log_err("socket activation passed %d sockets; expected one", nfds);
-		return TALLY_ECONFIG;
-	}
-	memset(&ss, 0, sizeof(ss));
-	if (nfds == 1) {
-		lfd = SD_LISTEN_FDS_START;
-		if (getsockname(lfd, (struct sockaddr *)&ss, &sslen) != 0)
-			ss.ss_family = AF_UNSPEC;
-	} else {
-		if (httplimit_resolve("listen", s->listen, &ss, &sslen, &err) != 0) {
-			log_err("%s", strbuf_str(&err));
-			strbuf_release(&err);
-			return TALLY_ECONFIG;
-		}
-		if (ss.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-	}
+	if ((rc = httplimit_where(&w, "listen", s->listen, &flags, &err)) != 0)
+		goto out;
 	memset(where, 0, sizeof(where));
-	if (lfd >= 0) {
-		where[0].option = MHD_OPTION_LISTEN_SOCKET;
-		where[0].value = lfd;
-	} else {
-		where[0].option = MHD_OPTION_SOCK_ADDR;
-		where[0].ptr_value = &ss;
-	}
-	per_ip = receiver_per_ip_limit(s->per_ip, (struct sockaddr *)&ss);
+	where[0] = w.opt;
+	per_ip = receiver_per_ip_limit(s->per_ip, (struct sockaddr *)&w.ss);
 	if (s->per_ip == CONFIG_PER_IP_AUTO)
 		log_info("per_ip_connections = auto: %s", per_ip == 0 ? "off (a "
 		    "loopback address: clients come through a proxy)" : "64");
@@ -210,7 +186,7 @@ start_http(struct server *srv, struct snapshot *s)
 	 * (ReusePort= in the .socket unit).
 	 */
 	where[1].option = MHD_OPTION_END;
-	if (lfd < 0 && s->reuse_port) {
+	if (w.lfd < 0 && s->reuse_port) {
 		where[1].option = MHD_OPTION_LISTENING_ADDRESS_REUSE;
 		where[1].value = 1;
 		where[2].option = MHD_OPTION_END;
@@ -230,14 +206,12 @@ start_http(struct server *srv, struct snapshot *s)
 	    MHD_OPTION_EXTERNAL_LOGGER, receiver_on_mhd_log, srv,
 	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_END);
-	if (srv->d == NULL) {
-		log_err("cannot listen on %s: %s", lfd >= 0 ? "the socket from "
-		    "systemd" : s->listen, strerror(errno));
-		return TALLY_EUNAVAIL;
-	}
-	di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di != NULL ? di->port : 0;
-	return 0;
+	rc = httplimit_bound(srv->d, &w, s->listen, &srv->port, &err);
+out:
+	if (rc != 0)	/* one line, without its newline */
+		log_err("%.*s", (int)err.len - 1, err.buf);
+	strbuf_release(&err);
+	return rc;
 }
 
 static void
@@ -353,14 +327,8 @@ receiver_run(const char *config_path)
 	}
 	strbuf_release(&err);
 
-	/* every thread started from here on inherits the blocked set: the
-	 * signals are taken only by sigtimedwait in serve() */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* the signals are taken only by sigtimedwait in serve() */
+	daemon_block_signals(&set);
 
 	memset(&so, 0, sizeof(so));
 	so.committers = committers_wanted();

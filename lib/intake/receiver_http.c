@@ -624,7 +624,7 @@ route(struct server *srv, struct rreq *r, const char *url, const char *method,
 static void
 accept_body(struct rreq *r, const char *data, size_t n)
 {
-	size_t max = (size_t)r->snap->max_body;
+	size_t max = (size_t)r->snap->max_body, cap;
 
 	if (r->too_large || r->over_budget)
 		return;
@@ -633,13 +633,7 @@ accept_body(struct rreq *r, const char *data, size_t n)
 		drop_body(r);
 		return;
 	}
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		if (cap > max + 1)
-			cap = max + 1;
+	if ((cap = httplimit_body_cap(r->cap, r->len + n, max)) != r->cap) {
 		if (!budget_take(r, cap - r->cap)) {
 			r->over_budget = true;
 			receiver_metrics_count(RM_BODY_BUDGET);

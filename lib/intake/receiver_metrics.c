@@ -1,5 +1,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "intake/receiver_metrics.h"
@@ -14,7 +15,7 @@ static const double latency_le[] = {
 	2.5, 5, 10,
 };
 #define NLAT (sizeof(latency_le) / sizeof(latency_le[0]))
-static const unsigned batch_le[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024 };
+static const double batch_le[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024 };
 #define NBATCH (sizeof(batch_le) / sizeof(batch_le[0]))
 
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -161,6 +162,25 @@ per_source(struct strbuf *out, size_t n, const char *name, const char *help,
 		    ld(&v[s]));
 }
 
+/* A histogram: bucket[i] counts up to le[i], bucket[n] the rest; sum is
+ * formatted by the caller (seconds or a count). */
+static void
+histogram(struct strbuf *out, const char *name, const char *help,
+    const double *le, size_t n, atomic_ullong *bucket, const char *sum)
+{
+	unsigned long long cum = 0;
+
+	strbuf_addf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help,
+	    name);
+	for (size_t i = 0; i < n; i++) {
+		cum += ld(&bucket[i]);
+		strbuf_addf(out, "%s_bucket{le=\"%g\"} %llu\n", name, le[i], cum);
+	}
+	cum += ld(&bucket[n]);
+	strbuf_addf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %s\n"
+	    "%s_count %llu\n", name, cum, name, sum, name, cum);
+}
+
 void
 receiver_metrics_render(struct strbuf *out)
 {
@@ -201,7 +221,7 @@ receiver_metrics_render(struct strbuf *out)
 		    "Transfer-Encoding, Host)" },
 	};
 	size_t n = atomic_load(&nslots), s, c, i;
-	unsigned long long cum;
+	char sum[64];
 
 	strbuf_addstr(out, "# HELP tally_receiver_requests_total HTTP requests "
 	    "by source and status\n# TYPE tally_receiver_requests_total counter\n");
@@ -227,32 +247,13 @@ receiver_metrics_render(struct strbuf *out)
 	per_source(out, n, "tally_receiver_signature_failures_total",
 	    "requests refused with 401", sigfail);
 
-	strbuf_addstr(out, "# HELP tally_receiver_commit_seconds database time "
-	    "of one group commit\n# TYPE tally_receiver_commit_seconds histogram\n");
-	for (i = 0, cum = 0; i < NLAT; i++) {
-		cum += ld(&lat_bucket[i]);
-		strbuf_addf(out, "tally_receiver_commit_seconds_bucket{le=\"%g\"} "
-		    "%llu\n", latency_le[i], cum);
-	}
-	cum += ld(&lat_bucket[NLAT]);
-	strbuf_addf(out, "tally_receiver_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "tally_receiver_commit_seconds_sum %.6f\n"
-	    "tally_receiver_commit_seconds_count %llu\n", cum,
-	    (double)ld(&lat_sum_us) / 1e6, cum);
-
-	strbuf_addstr(out, "# HELP tally_receiver_commit_batch_requests requests "
-	    "in one group commit\n# TYPE tally_receiver_commit_batch_requests "
-	    "histogram\n");
-	for (i = 0, cum = 0; i < NBATCH; i++) {
-		cum += ld(&batch_bucket[i]);
-		strbuf_addf(out, "tally_receiver_commit_batch_requests_bucket"
-		    "{le=\"%u\"} %llu\n", batch_le[i], cum);
-	}
-	cum += ld(&batch_bucket[NBATCH]);
-	strbuf_addf(out, "tally_receiver_commit_batch_requests_bucket{le=\"+Inf\"} "
-	    "%llu\ntally_receiver_commit_batch_requests_sum %llu\n"
-	    "tally_receiver_commit_batch_requests_count %llu\n", cum,
-	    ld(&batch_sum), cum);
+	snprintf(sum, sizeof(sum), "%.6f", (double)ld(&lat_sum_us) / 1e6);
+	histogram(out, "tally_receiver_commit_seconds",
+	    "database time of one group commit", latency_le, NLAT, lat_bucket,
+	    sum);
+	snprintf(sum, sizeof(sum), "%llu", ld(&batch_sum));
+	histogram(out, "tally_receiver_commit_batch_requests",
+	    "requests in one group commit", batch_le, NBATCH, batch_bucket, sum);
 	strbuf_addf(out, "# HELP tally_receiver_commit_rows_total rows sent in "
 	    "group commits\n# TYPE tally_receiver_commit_rows_total counter\n"
 	    "tally_receiver_commit_rows_total %llu\n", ld(&rows_total));

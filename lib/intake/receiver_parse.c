@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,12 +126,9 @@ scan_object(const char *s, size_t n, struct receiver_json_field *f, size_t nf,
 static bool
 key_ok(const char *key)
 {
-	size_t n;
+	size_t n = bounded_len(key, RECEIVER_MAX_KEY);
 
-	if (key == NULL)
-		return false;
-	n = strnlen(key, RECEIVER_MAX_KEY + 1);
-	return n > 0 && n <= RECEIVER_MAX_KEY;
+	return n > 0 && n != SIZE_MAX;
 }
 
 static void

@@ -298,12 +298,7 @@ signature_check_time(long long ts, time_t now, long tolerance,
 static size_t
 header_len(const char *s)
 {
-	size_t n;
-
-	if (s == NULL)
-		return SIZE_MAX;
-	n = strnlen(s, SIGNATURE_MAX_HEADER + 1);
-	return n > SIGNATURE_MAX_HEADER ? SIZE_MAX : n;
+	return bounded_len(s, SIGNATURE_MAX_HEADER);
 }
 
 int

@@ -67,6 +67,15 @@
  * ctx->db only. */
 #define BATCHJOB_READ 0x40u
 
+/* The table's role and flags for a program that does the books' daily
+ * work (tally-allocate, tally-expire): it changes the domain as
+ * tally_batch, each transaction at its own now() unless --as-of, and the
+ * alerts follow. */
+#define BATCHJOB_BOOKS \
+	.role = "tally_batch", \
+	.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_ALERTS | \
+	    BATCHJOB_LIVE_NOW
+
 enum batchjob_kind {
 	BATCHJOB_FLAG,		/* --x: *(bool *)target = true */
 	BATCHJOB_SET,		/* --x: *(int *)target = value */

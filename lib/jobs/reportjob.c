@@ -24,7 +24,8 @@ static struct {
 	unsigned formats;
 } a;
 
-const struct batchjob_opt reportjob_options[] = {
+/* [0] is --days, for a daily report only */
+static const struct batchjob_opt options[] = {
 	{ "days", 0, BATCHJOB_INT, &a.days, 1, 3660, 0, "N",
 	  "the N days ending at the as-of instant" },
 	{ "out", 'o', BATCHJOB_TEXT, &a.out, 0, 0, 0, "DIR",
@@ -83,8 +84,9 @@ check(const char *report, const struct report_opts *o)
 	return rc;
 }
 
-int
-reportjob_prepare(struct batchjob_ctx *ctx)
+/* The period and the format, checked before the job_runs row. */
+static int
+prepare(struct batchjob_ctx *ctx)
 {
 	const struct reportjob *rj = ctx->arg;
 	struct strbuf err = STRBUF_INIT;
@@ -165,8 +167,9 @@ print_result(const struct report_result *res, bool dry_run)
 	    dry_run ? " (dry run: nothing written)" : "");
 }
 
-int
-reportjob_run(struct batchjob_ctx *ctx)
+/* The report, its job_runs counts and outputs, the paths on stdout. */
+static int
+run(struct batchjob_ctx *ctx)
 {
 	const struct reportjob *rj = ctx->arg;
 	struct report_opts o;
@@ -230,5 +233,38 @@ reportjob_exec(struct db *db, const char *program, const char *report,
 	config_init(&cfg);
 	rc = batchjob_exec(&def, &env);
 	config_free(&cfg);
+	return rc;
+}
+
+int
+reportjob_main(int argc, char **argv, const char *program,
+    const char *report, enum period_kind default_period, const char *what)
+{
+	static const char *const period_name[] = {
+		[PERIOD_DAY] = "day", [PERIOD_WEEK] = "ISO week",
+		[PERIOD_MONTH] = "month"
+	};
+	const struct reportjob rj = { report, default_period };
+	struct strbuf summary = STRBUF_INIT;
+	/* the reports read the domain and write their job_runs row as
+	 * tally_batch; the queries themselves run in a read-only snapshot,
+	 * on the standby when read_database_url names one */
+	struct batchjob def = {
+		.program = program,
+		.role = "tally_batch",
+		.flags = BATCHJOB_AS_OF | BATCHJOB_DRY_RUN | BATCHJOB_TZ |
+		    BATCHJOB_READ,
+		.opts = default_period == PERIOD_DAY ? options : options + 1,
+		.prepare = prepare,
+		.run = run,
+		.arg = &rj,
+	};
+	int rc;
+
+	strbuf_addf(&summary, "Write %s.\nDefault period: the last complete "
+	    "%s before the as-of instant.\n", what, period_name[default_period]);
+	def.summary = strbuf_str(&summary);
+	rc = batchjob_main(&def, argc, argv);
+	strbuf_release(&summary);
 	return rc;
 }

@@ -239,9 +239,9 @@ audit_rows(struct ops *o, const struct import *im, const PGresult *res)
 			    req->source, r->line);
 		else
 			strbuf_addf(&reason, "%s line %lu", req->source, r->line);
-		rc = ops_audit(o, "account.import", "account",
-		    PQgetvalue(res, i, 0), strbuf_str(&reason), NULL,
-		    PQgetvalue(res, i, ACCOUNT_NCOLS));
+		rc = ops_audit_new(o, "account.import", "account",
+		    PQgetvalue(res, i, 0), strbuf_str(&reason), res, i,
+		    ACCOUNT_NCOLS);
 	}
 	strbuf_release(&reason);
 	return rc;

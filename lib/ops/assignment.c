@@ -313,8 +313,8 @@ assign_fn(struct ops *o, void *p, json_t **out)
 		rc = ops_fail(o, TALLY_EINTERNAL, NULL, "assignment %s vanished",
 		    idbuf);
 	else
-		rc = ops_audit(o, "assignment.assign", "assignment", idbuf,
-		    req->reason, NULL, PQgetvalue(res, 0, ASSIGNMENT_NCOLS));
+		rc = ops_audit_new(o, "assignment.assign", "assignment", idbuf,
+		    req->reason, res, 0, ASSIGNMENT_NCOLS);
 	if (rc == 0) {
 		*out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
 		json_object_set_new(*out, "new_customer",
@@ -434,9 +434,8 @@ change_fn(struct ops *o, void *p, json_t **out)
 	rc = db_query(o->db, &res, change_sql[a->kind], 2, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "changing the assignment");
-	rc = ops_audit(o, change_action[a->kind], "assignment", id, a->reason,
-	    PQgetvalue(res, 0, ASSIGNMENT_NCOLS),
-	    PQgetvalue(res, 0, ASSIGNMENT_NCOLS + 1));
+	rc = ops_audit_change(o, change_action[a->kind], "assignment", id,
+	    a->reason, res, 0, ASSIGNMENT_NCOLS);
 	if (rc == 0)
 		*out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
 	PQclear(res);

@@ -113,10 +113,8 @@ retry_fn(struct ops *o, void *p, json_t **out)
 	if (rc != 0)
 		return ops_db_fail(o, rc, "retrying events");
 	for (i = 0, rc = 0; rc == 0 && i < PQntuples(res); i++)
-		rc = ops_audit(o, "event.retry", "raw_event",
-		    PQgetvalue(res, i, 0), req->reason,
-		    PQgetvalue(res, i, RETRY_NCOLS),
-		    PQgetvalue(res, i, RETRY_NCOLS + 1));
+		rc = ops_audit_change(o, "event.retry", "raw_event",
+		    PQgetvalue(res, i, 0), req->reason, res, i, RETRY_NCOLS);
 	if (rc == 0) {
 		*out = ops_items_json(res, RETRY_NCOLS);
 		json_object_set_new(*out, "total",

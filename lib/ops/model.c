@@ -85,9 +85,8 @@ set_fn(struct ops *o, void *p, json_t **out)
 		rc = ops_db_fail(o, rc, "writing the model");
 		goto out;
 	}
-	rc = ops_audit(o, "model.set", "model", PQgetvalue(res, 0, 0),
-	    req->reason, db_value(res, 0, MODEL_NCOLS),
-	    PQgetvalue(res, 0, MODEL_NCOLS + 1));
+	rc = ops_audit_change(o, "model.set", "model", PQgetvalue(res, 0, 0),
+	    req->reason, res, 0, MODEL_NCOLS);
 	if (rc == 0) {
 		*out = ops_change_json(o, res, 0, MODEL_NCOLS);
 		json_object_set_new(*out, "created", json_boolean(a->created));

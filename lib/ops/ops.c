@@ -241,6 +241,24 @@ ops_audit(struct ops *o, const char *action, const char *entity,
 	return 0;
 }
 
+int
+ops_audit_change(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int row,
+    int ncols)
+{
+	return ops_audit(o, action, entity, entity_id, reason,
+	    db_value(res, row, ncols), PQgetvalue(res, row, ncols + 1));
+}
+
+int
+ops_audit_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int row,
+    int ncols)
+{
+	return ops_audit(o, action, entity, entity_id, reason, NULL,
+	    PQgetvalue(res, row, ncols));
+}
+
 json_t *
 ops_row_json(const PGresult *res, int row)
 {
@@ -408,6 +426,17 @@ ops_is_digits(const char *s)
 	return true;
 }
 
+bool
+ops_is_word(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
+			return false;
+	return true;
+}
 
 const char *
 ops_upper(char *buf, size_t n, const char *s)
@@ -429,9 +458,5 @@ ops_name_ok(const char *s)
 	if (s == NULL || (n = strlen(s)) < 1 || n > 64 ||
 	    strchr("._-", s[0]) != NULL)
 		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
-			return false;
-	return true;
+	return ops_is_word(s);
 }

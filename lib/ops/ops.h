@@ -180,6 +180,20 @@ int ops_audit(struct ops *o, const char *action, const char *entity,
     const char *after_json);
 
 /*
+ * ops_audit() of a statement's row that returned the shown columns, then
+ * (at ncols) the row before as JSON (SQL NULL: none, a new row) and
+ * the row after: the layout every change's RETURNING keeps.
+ */
+int ops_audit_change(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int row,
+    int ncols);
+/* The same for an insert that returned the shown columns, then (at
+ * ncols) the new row as JSON. */
+int ops_audit_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int row,
+    int ncols);
+
+/*
  * Query helpers: the rows of res as a JSON array of objects (typed by the
  * column's SQL type: integers as numbers, exact decimals as strings,
  * booleans, null, JSON for json/jsonb, text otherwise; key order is
@@ -244,6 +258,9 @@ int ops_list(struct ops *o, const struct ops_list_sql *q,
 
 /* Small helpers the operations share. */
 bool ops_is_digits(const char *s);	/* one or more ASCII digits */
+/* One or more ASCII letters, digits, '.', '_' and '-': a token's name,
+ * a file name (the caller refuses what may not start it). */
+bool ops_is_word(const char *s);
 /* A token's or admin user's name: 1 to 64 of A-Z a-z 0-9 . _ -,
  * starting with a letter or digit (it is the audit actor KIND:NAME). */
 bool ops_name_ok(const char *s);

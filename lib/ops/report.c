@@ -64,11 +64,7 @@ name_ok(const char *s)
 
 	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.' || strstr(s, "..") != NULL)
 		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
-			return false;
-	return true;
+	return ops_is_word(s);
 }
 
 static int

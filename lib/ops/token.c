@@ -143,8 +143,8 @@ create_fn(struct ops *o, void *p, json_t **out)
 		    "existed: names are never reused", a->req->name);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "creating the token");
-	rc = ops_audit(o, "token.create", "token", PQgetvalue(res, 0, 0),
-	    a->req->reason, NULL, PQgetvalue(res, 0, TOKEN_NCOLS));
+	rc = ops_audit_new(o, "token.create", "token", PQgetvalue(res, 0, 0),
+	    a->req->reason, res, 0, TOKEN_NCOLS);
 	if (rc == 0) {
 		*out = ops_change_json(o, res, 0, TOKEN_NCOLS);
 		json_object_set_new(*out, "token", json_string(a->token));
@@ -228,9 +228,8 @@ revoke_fn(struct ops *o, void *p, json_t **out)
 		rc = ops_db_fail(o, rc, "revoking the token");
 		goto out;
 	}
-	rc = ops_audit(o, "token.revoke", "token", PQgetvalue(res, 0, 0),
-	    req->reason, PQgetvalue(res, 0, TOKEN_NCOLS),
-	    PQgetvalue(res, 0, TOKEN_NCOLS + 1));
+	rc = ops_audit_change(o, "token.revoke", "token", PQgetvalue(res, 0, 0),
+	    req->reason, res, 0, TOKEN_NCOLS);
 	if (rc == 0)
 		*out = ops_change_json(o, res, 0, TOKEN_NCOLS);
 out:

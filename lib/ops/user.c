@@ -126,8 +126,8 @@ credit_fn(struct ops *o, void *p, json_t **out)
 	    " FROM ins, bal", 4, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "writing the credit ledger");
-	rc = ops_audit(o, "user.credit", "user", uid, a->req->reason,
-	    PQgetvalue(res, 0, CREDIT_NCOLS), PQgetvalue(res, 0, CREDIT_NCOLS + 1));
+	rc = ops_audit_change(o, "user.credit", "user", uid, a->req->reason,
+	    res, 0, CREDIT_NCOLS);
 	if (rc == 0) {
 		*out = ops_change_json(o, res, 0, CREDIT_NCOLS);
 		json_object_set_new(*out, "replay", json_false());

@@ -588,17 +588,32 @@ xlsxout_put_text(struct xlsxout_sheet *s, size_t col, const char *text,
 	    text, f));
 }
 
+/* Any column takes text: text is also how a value its type cannot hold
+ * in Excel (NaN, a date before 1900) is shown, and any cell takes a
+ * note. */
+static int
+text_cell(struct xlsxout_sheet *s, size_t col)
+{
+	return xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
+	    XLSXOUT_TEXT);
+}
+
 int
 xlsxout_text(struct xlsxout_sheet *s, size_t col, const char *text)
 {
 	int rc;
 
-	/* any column: text is also how a value its type cannot hold in
-	 * Excel (NaN, a date before 1900) is shown */
-	if ((rc = xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
-	    XLSXOUT_TEXT)) != 0)
+	if ((rc = text_cell(s, col)) != 0)
 		return rc;
 	return xlsxout_put_text(s, col, text, cell_fmt(s, col, NULL));
+}
+
+/* A number cell in the number format numfmt (NULL: General). */
+static int
+put_number(struct xlsxout_sheet *s, size_t col, double v, const char *numfmt)
+{
+	return xlsxout_written(s, worksheet_write_number(s->ws, s->row,
+	    (lxw_col_t)col, v, cell_fmt(s, col, numfmt)));
 }
 
 static void
@@ -625,9 +640,8 @@ xlsxout_number(struct xlsxout_sheet *s, size_t col, double v)
 		return xlsxout_fail(s->x, TALLY_EDATA,
 		    "a number that is not finite", LXW_NO_ERROR);
 	track_number(&s->cols[col], v);
-	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    v, cell_fmt(s, col, s->cols[col].type == XLSXOUT_PERCENT ?
-	    NUMFMT_PERCENT : NULL)));
+	return put_number(s, col, v, s->cols[col].type == XLSXOUT_PERCENT ?
+	    NUMFMT_PERCENT : NULL);
 }
 
 int
@@ -653,8 +667,7 @@ xlsxout_money(struct xlsxout_sheet *s, size_t col, double v,
 			c->decimals = dec;
 	} else if (c->fraction && c->decimals < 4)
 		c->decimals = 4;
-	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    v, cell_fmt(s, col, numfmt)));
+	return put_number(s, col, v, numfmt);
 }
 
 int
@@ -675,9 +688,8 @@ xlsxout_serial(struct xlsxout_sheet *s, size_t col, double serial)
 
 	if ((rc = xlsxout_cell(s, col, XLSXOUT_DATE, XLSXOUT_DATETIME)) != 0)
 		return rc;
-	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    serial, cell_fmt(s, col, s->cols[col].type == XLSXOUT_DATE ?
-	    NUMFMT_DATE : NUMFMT_DATETIME)));
+	return put_number(s, col, serial, s->cols[col].type == XLSXOUT_DATE ?
+	    NUMFMT_DATE : NUMFMT_DATETIME);
 }
 
 int
@@ -694,8 +706,7 @@ xlsxout_serial_offset(struct xlsxout_sheet *s, size_t col, double serial,
 		    LXW_NO_ERROR);
 	snprintf(numfmt, sizeof(numfmt), NUMFMT_DATETIME " \"UTC%s\"", offset);
 	s->cols[col].offset = true;
-	return xlsxout_written(s, worksheet_write_number(s->ws, s->row, (lxw_col_t)col,
-	    serial, cell_fmt(s, col, numfmt)));
+	return put_number(s, col, serial, numfmt);
 }
 
 int
@@ -703,8 +714,7 @@ xlsxout_note(struct xlsxout_sheet *s, size_t col, const char *text)
 {
 	int rc;
 
-	if ((rc = xlsxout_cell(s, col, s->cols[col < s->ncols ? col : 0].type,
-	    XLSXOUT_TEXT)) != 0)
+	if ((rc = text_cell(s, col)) != 0)
 		return rc;
 	return xlsxout_written(s, worksheet_write_comment(s->ws, s->row, (lxw_col_t)col,
 	    text));

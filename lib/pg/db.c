@@ -533,34 +533,21 @@ db_value_ll(const PGresult *res, int row, int col, long long dflt)
 /* Pieces of COPY data handed to libpq at a time. */
 #define COPY_PIECE (64 * 1024)
 
-/* One value in COPY's text format: backslash escapes, \N for NULL. */
-static void
-copy_value(struct strbuf *sb, const PGresult *res, int col)
+void
+db_copy_text(struct strbuf *sb, const char *v, size_t n)
 {
-	const char *v;
-	int n;
+	static const char special[] = "\\\t\n\r", escaped[] = "\\tnr";
+	const char *p;
 
-	if (PQgetisnull(res, 0, col)) {
+	if (v == NULL) {
 		strbuf_addstr(sb, "\\N");
 		return;
 	}
-	v = PQgetvalue(res, 0, col);
-	n = PQgetlength(res, 0, col);
-	for (int i = 0; i < n; i++) {
-		switch (v[i]) {
-		case '\\':
-			strbuf_addstr(sb, "\\\\");
-			break;
-		case '\t':
-			strbuf_addstr(sb, "\\t");
-			break;
-		case '\n':
-			strbuf_addstr(sb, "\\n");
-			break;
-		case '\r':
-			strbuf_addstr(sb, "\\r");
-			break;
-		default:
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] != '\0' && (p = strchr(special, v[i])) != NULL) {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, escaped[p - special]);
+		} else {
 			strbuf_addch(sb, v[i]);
 		}
 	}
@@ -601,7 +588,9 @@ copy_stream(struct db *from, const char *sql, int nparams,
 				for (int c = 0; c < PQnfields(r); c++) {
 					if (c > 0)
 						strbuf_addch(&sb, '\t');
-					copy_value(&sb, r, c);
+					db_copy_text(&sb, PQgetisnull(r, 0, c) ?
+					    NULL : PQgetvalue(r, 0, c),
+					    (size_t)PQgetlength(r, 0, c));
 				}
 				strbuf_addch(&sb, '\n');
 				(*n)++;

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 struct db;
+struct strbuf;
 
 /*
  * Connect using TALLY_DATABASE_URL (a conninfo string or URI) or, when it is
@@ -88,6 +89,10 @@ int db_query_value(struct db *db, char **value, const char *sql, int nparams,
 int db_copy_rows(struct db *from, const char *sql, int nparams,
     const char *const *params, struct db *to, const char *copy_sql,
     long long *rows);
+
+/* n bytes at v as one value of COPY's text format (backslash escapes;
+ * v NULL: \N, NULL). */
+void db_copy_text(struct strbuf *sb, const char *v, size_t n);
 
 /* Plain statements without parameters (BEGIN, SET ..., a migration). */
 int db_simple(struct db *db, const char *sql);

@@ -100,6 +100,19 @@ jobrun_count(struct jobrun *jr, const char *key, long long value)
 }
 
 void
+jobrun_count_fields(struct jobrun *jr, const void *base,
+    const struct jobrun_field *fields)
+{
+	long long v;
+
+	for (const struct jobrun_field *f = fields; f->name != NULL; f++) {
+		/* memcpy: the field sits in a struct of the caller's type */
+		memcpy(&v, (const unsigned char *)base + f->offset, sizeof(v));
+		jobrun_count(jr, f->name, v);
+	}
+}
+
+void
 jobrun_output(struct jobrun *jr, const char *path)
 {
 	if (jr == NULL)

@@ -13,6 +13,8 @@
 #ifndef TALLY_JOBRUN_H
 #define TALLY_JOBRUN_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "pg/db.h"
@@ -41,6 +43,15 @@ long long jobrun_id(const struct jobrun *jr);
 
 /* Set counts[key] = value (replacing an earlier value). */
 void jobrun_count(struct jobrun *jr, const char *key, long long value);
+
+/* A long long of a struct of figures, and its name among the counts. */
+struct jobrun_field {
+	const char *name;
+	size_t offset;		/* offsetof(STRUCT, field) */
+};
+/* jobrun_count() every field (up to a NULL name) of the struct at base. */
+void jobrun_count_fields(struct jobrun *jr, const void *base,
+    const struct jobrun_field *fields);
 /* Append path to outputs. */
 void jobrun_output(struct jobrun *jr, const char *path);
 /* The same with any JSON value (a report's {"file", "sha256"}, its rows

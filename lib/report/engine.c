@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,26 +101,34 @@ report_list_free(char **names, size_t n)
 	free(names);
 }
 
+/* The settings a report's figures depend on (each a long), by name. */
+#define S(field) { #field, offsetof(struct config, field) }
+static const struct {
+	const char *name;
+	size_t offset;
+} settings[] = {
+	S(inactive_model_days),
+	S(fulfil_sla_minutes),
+	S(ending_soon_days),
+	S(alert_seat_threshold),
+	S(alert_suspensions),
+	S(amount_tolerance),
+	S(settlement_grace_days),
+};
+#undef S
+
 char *
 report_settings_json(const struct config *cfg)
 {
 	json_t *o = json_object();
 	char *s;
+	long v;
 
-	json_object_set_new(o, "inactive_model_days",
-	    json_integer(cfg->inactive_model_days));
-	json_object_set_new(o, "fulfil_sla_minutes",
-	    json_integer(cfg->fulfil_sla_minutes));
-	json_object_set_new(o, "ending_soon_days",
-	    json_integer(cfg->ending_soon_days));
-	json_object_set_new(o, "alert_seat_threshold",
-	    json_integer(cfg->alert_seat_threshold));
-	json_object_set_new(o, "alert_suspensions",
-	    json_integer(cfg->alert_suspensions));
-	json_object_set_new(o, "amount_tolerance",
-	    json_integer(cfg->amount_tolerance));
-	json_object_set_new(o, "settlement_grace_days",
-	    json_integer(cfg->settlement_grace_days));
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		memcpy(&v, (const unsigned char *)cfg + settings[i].offset,
+		    sizeof(v));
+		json_object_set_new(o, settings[i].name, json_integer(v));
+	}
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	if (s == NULL)
@@ -411,18 +420,19 @@ int
 report_run(struct db *db, const char *report, const struct report_opts *opts,
     struct report_result *res)
 {
-	struct run r;
+	struct run r = {
+		.db = db,
+		.report = report,
+		.o = opts,
+		.res = res,
+		.formats = opts->formats != 0 ? opts->formats :
+		    REPORT_XLSX | REPORT_CSV,
+		.dir = opts->out_dir != NULL && opts->out_dir[0] != '\0' ?
+		    opts->out_dir : REPORT_DEFAULT_DIR,
+	};
 	bool in_txn = false;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.db = db;
-	r.report = report;
-	r.o = opts;
-	r.res = res;
-	r.formats = opts->formats != 0 ? opts->formats : REPORT_XLSX | REPORT_CSV;
-	r.dir = opts->out_dir != NULL && opts->out_dir[0] != '\0' ?
-	    opts->out_dir : REPORT_DEFAULT_DIR;
 	res->out_dir = xstrdup(r.dir);
 
 	if ((rc = load(&r)) != 0)
