@@ -34,6 +34,33 @@
 #define ANOMALIES "reports/weekly/09_audit_anomalies.sql"
 #define NSHEETS 10
 
+/* Header lines of the sheets more than one test reads. */
+#define POOL_HEADER \
+    "account_type|accounts|available|assigned|suspended|seat_capacity|" \
+    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+#define ASSIGN_HEADER \
+    "new_assignments|expired|extended|revoked|active_at_end|" \
+    "avg_days_planned|avg_days_served\n"
+#define BYDAY_HEADER "day|new_assignments|expired|revoked|extended\n"
+#define SLA_HEADER \
+    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|" \
+    "median_seconds|p95_seconds\n"
+#define USAGE_HEADER \
+    "images_generated|images_edited|failed_calls|credits_consumed|" \
+    "active_users|new_users|registered_users|credits_per_active_user\n"
+#define REVENUE_HEADER \
+    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|" \
+    "charged_back|net\n"
+/* W13's IDR rows of the revenue sheet: the late facts are all in USD. */
+#define REVENUE_W13_IDR \
+    "IDR|cred-100-idr|100 credits (IDR)|1|75000.00|0|0.00|0|0.00|75000.00\n" \
+    "IDR|seat-30-idr|Seat 30 days (IDR)|1|150000.00|1|50000.00|0|0.00|" \
+    "100000.00\n" \
+    "IDR|All products|NULL|2|225000.00|1|50000.00|0|0.00|175000.00\n"
+#define ANOMALIES_HEADER \
+    "anomaly|actor|action|occurrences|usual_per_week|first_at|last_at|" \
+    "entity|reason\n"
+
 /* 2026-W13 in Berlin: Monday 00:00+01 to Monday 00:00+02, as the engine
  * passes it (lib/base/period.h prints UTC); the report runs Monday 08:00+02. */
 #define BERLIN "Europe/Berlin"
@@ -57,14 +84,12 @@ test_empty_database(void **state)
 	rs_check_report(db, "reports/weekly/", NSHEETS, rows, W13_FROM, W13_TO,
 	    W13_ASOF, BERLIN);
 	rs_expect(db, POOL, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
-	    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+	    POOL_HEADER
 	    "Multi-seat|0|0|0|0|0|0|0|0|NULL\n"
 	    "Single-user|0|0|0|0|0|0|0|0|NULL\n"
 	    "All accounts|0|0|0|0|0|0|0|0|NULL\n");
 	rs_expect(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|"
-	    "median_seconds|p95_seconds\n"
+	    SLA_HEADER
 	    "All paid orders|0|0|0|0|NULL|NULL|NULL\n");
 	db_free(db);
 }
@@ -80,17 +105,15 @@ test_week_with_dst(void **state)
 	    (const int[NSHEETS]){ 24, 3, 1, 7, 4, 4, 1, 8, 12, 5 },
 	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
 	rs_expect(db, POOL, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
-	    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+	    POOL_HEADER
 	    "Multi-seat|3|2|0|1|5|3|2|1|0.6000\n"
 	    "Single-user|3|2|1|0|3|1|2|0|0.3333\n"
 	    "All accounts|6|4|1|1|8|4|4|1|0.5000\n");
 	rs_expect(db, ASSIGN, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
+	    ASSIGN_HEADER
 	    "4|1|2|1|5|25.96|16.04\n");
 	rs_expect(db, BYDAY, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "day|new_assignments|expired|revoked|extended\n"
+	    BYDAY_HEADER
 	    "2026-03-23|0|0|0|1\n"
 	    "2026-03-24|1|0|0|0\n"
 	    "2026-03-25|1|0|0|0\n"
@@ -99,8 +122,7 @@ test_week_with_dst(void **state)
 	    "2026-03-28|0|0|0|0\n"
 	    "2026-03-29|1|1|0|0\n");
 	rs_expect(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|"
-	    "median_seconds|p95_seconds\n"
+	    SLA_HEADER
 	    "Seat plans|5|4|3|1|0.6000|90.0|528.0\n"
 	    "Credit packages|2|2|1|0|0.5000|72015.0|136801.5\n"
 	    "Unknown product|1|0|0|1|0.0000|NULL|NULL\n"
@@ -117,16 +139,11 @@ test_week_with_dst(void **state)
 	    "9|2026-03-28 16:00:00+01|31.0|midtrans|ord-9|frank@example.com|"
 	    "seat-30-idr|SEAT|150000.00|IDR\n");
 	rs_expect(db, USAGE, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    USAGE_HEADER
 	    "2|3|1|21|4|3|4|5.3\n");
 	rs_expect(db, REVENUE, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
-	    "charged_back|net\n"
-	    "IDR|cred-100-idr|100 credits (IDR)|1|75000.00|0|0.00|0|0.00|75000.00\n"
-	    "IDR|seat-30-idr|Seat 30 days (IDR)|1|150000.00|1|50000.00|0|0.00|"
-	    "100000.00\n"
-	    "IDR|All products|NULL|2|225000.00|1|50000.00|0|0.00|175000.00\n"
+	    REVENUE_HEADER
+	    REVENUE_W13_IDR
 	    "USD|cred-100|100 credits|1|5.00|0|0.00|0|0.00|5.00\n"
 	    "USD|seat-14|Seat 14 days|1|10.99|0|0.00|0|0.00|10.99\n"
 	    "USD|seat-30|Seat 30 days|3|59.97|1|19.99|1|19.99|19.99\n"
@@ -161,8 +178,7 @@ test_week_with_dst(void **state)
 	    "2026-03-25 06:00:00+01|error: Account seat counter differs from its "
 	    "active assignments\n");
 	rs_expect(db, ANOMALIES, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "anomaly|actor|action|occurrences|usual_per_week|first_at|last_at|"
-	    "entity|reason\n"
+	    ANOMALIES_HEADER
 	    "Unusual volume|mallory|assignment.revoke|4|0.0|"
 	    "2026-03-24 10:00:00+01|2026-03-27 10:00:00+01|NULL|NULL\n"
 	    "Unusual volume|ops|user.credit|3|1.0|"
@@ -292,17 +308,15 @@ test_week_crossing_month(void **state)
 
 	(void)state;
 	rs_expect(db, POOL, from, to, as_of, BERLIN,
-	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
-	    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+	    POOL_HEADER
 	    "Multi-seat|3|2|0|1|5|3|2|0|0.6000\n"
 	    "Single-user|5|2|2|1|4|2|2|0|0.5000\n"
 	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n");
 	rs_expect(db, ASSIGN, from, to, as_of, BERLIN,
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
+	    ASSIGN_HEADER
 	    "1|1|1|0|5|30.00|27.83\n");
 	rs_expect(db, BYDAY, from, to, as_of, BERLIN,
-	    "day|new_assignments|expired|revoked|extended\n"
+	    BYDAY_HEADER
 	    "2026-03-30|0|1|0|0\n"
 	    "2026-03-31|0|0|0|1\n"
 	    "2026-04-01|1|0|0|0\n"
@@ -329,11 +343,10 @@ test_week_in_utc(void **state)
 
 	(void)state;
 	rs_expect(db, ASSIGN, from, to, W13_ASOF, "UTC",
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
+	    ASSIGN_HEADER
 	    "4|1|1|1|5|25.96|16.04\n");
 	rs_expect(db, BYDAY, from, to, W13_ASOF, "UTC",
-	    "day|new_assignments|expired|revoked|extended\n"
+	    BYDAY_HEADER
 	    "2026-03-23|0|0|0|0\n"
 	    "2026-03-24|1|0|0|0\n"
 	    "2026-03-25|1|0|0|0\n"
@@ -342,8 +355,7 @@ test_week_in_utc(void **state)
 	    "2026-03-28|0|0|0|0\n"
 	    "2026-03-29|1|1|0|0\n");
 	rs_expect(db, ANOMALIES, from, to, W13_ASOF, "UTC",
-	    "anomaly|actor|action|occurrences|usual_per_week|first_at|last_at|"
-	    "entity|reason\n"
+	    ANOMALIES_HEADER
 	    "Unusual volume|mallory|assignment.revoke|4|0.0|"
 	    "2026-03-24 09:00:00+00|2026-03-27 09:00:00+00|NULL|NULL\n"
 	    "Unusual volume|ops|user.credit|3|1.0|"
@@ -376,13 +388,11 @@ test_empty_period(void **state)
 	    "2025-06-09T06:00:00Z", BERLIN);
 	rs_expect(db, ASSIGN, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
 	    "2025-06-09T06:00:00Z", BERLIN,
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
+	    ASSIGN_HEADER
 	    "0|0|0|0|0|NULL|NULL\n");
 	rs_expect(db, USAGE, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
 	    "2025-06-09T06:00:00Z", BERLIN,
-	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    USAGE_HEADER
 	    "0|0|0|0|0|0|0|NULL\n");
 	/*
 	 * A period of zero length in the middle of the data, [t, t): nothing
@@ -414,8 +424,7 @@ test_sla_from_settings(void **state)
 	    "{\"fulfil_sla_minutes\": 10}");
 	text = rs_text(res);
 	assert_string_equal(text,
-	    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|"
-	    "median_seconds|p95_seconds\n"
+	    SLA_HEADER
 	    "Seat plans|5|4|4|1|0.8000|90.0|528.0\n"
 	    "Credit packages|2|2|1|0|0.5000|72015.0|136801.5\n"
 	    "Unknown product|1|0|0|1|0.0000|NULL|NULL\n"
@@ -497,40 +506,17 @@ test_currencies_apart(void **state)
 static void
 test_rerun_same_as_of(void **state)
 {
-	const char *names[NSHEETS];
-	char *before[NSHEETS], *after;
 	struct db *db = rs_fresh_db("weekly_basic.sql");
-	int i, n;
 
 	(void)state;
-	n = rs_sheets("reports/weekly/", names, NSHEETS);
-	assert_int_equal(n, NSHEETS);
-	for (i = 0; i < n; i++)
-		before[i] = rs_sheet_text(db, names[i], W13_FROM, W13_TO,
-		    W13_ASOF, BERLIN);
-	rs_load_fixture(db, "weekly_late.sql");
-	for (i = 0; i < n; i++) {
-		after = rs_sheet_text(db, names[i], W13_FROM, W13_TO, W13_ASOF,
-		    BERLIN);
-		if (strcmp(before[i], after) != 0) {
-			fprintf(stderr, "%s before:\n%s\nafter:\n%s", names[i],
-			    before[i], after);
-			fail_msg("%s changed although the as-of did not", names[i]);
-		}
-		free(after);
-		free(before[i]);
-	}
+	rs_rerun_unchanged(db, "reports/weekly/", NSHEETS, "weekly_late.sql",
+	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
 	rs_expect(db, USAGE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
-	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    USAGE_HEADER
 	    "3|3|1|24|4|4|5|6.0\n");
 	rs_expect(db, REVENUE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
-	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
-	    "charged_back|net\n"
-	    "IDR|cred-100-idr|100 credits (IDR)|1|75000.00|0|0.00|0|0.00|75000.00\n"
-	    "IDR|seat-30-idr|Seat 30 days (IDR)|1|150000.00|1|50000.00|0|0.00|"
-	    "100000.00\n"
-	    "IDR|All products|NULL|2|225000.00|1|50000.00|0|0.00|175000.00\n"
+	    REVENUE_HEADER
+	    REVENUE_W13_IDR
 	    "USD|cred-100|100 credits|1|5.00|0|0.00|0|0.00|5.00\n"
 	    "USD|seat-14|Seat 14 days|1|10.99|0|0.00|0|0.00|10.99\n"
 	    "USD|seat-30|Seat 30 days|4|79.96|2|39.98|1|19.99|19.99\n"
@@ -563,21 +549,13 @@ test_through_engine(void **state)
 	    "\"USD\",\"(unknown)\",,1,9.99,0,0.00,0,0.00,9.99\r\n"
 	    "\"USD\",\"All products\",,6,85.95,1,19.99,1,19.99,45.97\r\n";
 	struct db *db = rs_fresh_db("weekly_basic.sql");
-	struct report_result res;
 	struct period p;
-	time_t as_of;
-	char *csv;
 
 	(void)state;
 	assert_int_equal(period_week(&p, "2026-W13", BERLIN), 0);
-	assert_int_equal(period_parse_instant(W13_ASOF, BERLIN, &as_of), 0);
-	rs_engine_twice(db, "weekly", "tally-weekly-report", &p, as_of,
-	    NSHEETS, rows, &res);
-	csv = rs_read_output(res.out_dir, "weekly-2026-W13-revenue.csv");
-	assert_string_equal(csv, revenue);
-	free(csv);
-	rs_remove_outputs(&res);
-	report_result_release(&res);
+	rs_engine_csv(db, "weekly", "tally-weekly-report", &p, W13_ASOF, BERLIN,
+	    NSHEETS, rows, "weekly-2026-W13-revenue.csv",
+	    revenue);
 	db_free(db);
 }
 
