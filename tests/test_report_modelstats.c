@@ -30,6 +30,7 @@
 #include "base/strbuf.h"
 #include "support/testdb.h"
 #include "support/sheet_test.h"
+#include "support/tfile.h"
 
 #define BERLIN "Europe/Berlin"
 #define AS_OF "2026-03-30T08:00:00+02:00"	/* 06:00Z */
@@ -88,45 +89,12 @@ static const char DATASET[] =
     "   left join raw_events r on r.event_key = e.raw;";
 
 static struct db *db;
-static char *url;
-static char tmp[] = "/tmp/test_report_modelstats.XXXXXX";
-static char *reader;
-static int outn;
-
-static char *
-new_dir(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s/out%d", tmp, ++outn);
-	return strbuf_detach(&sb, NULL);
-}
-
-static char *
-slurp(const char *dir, const char *name, size_t *len)
-{
-	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *f;
-
-	strbuf_addf(&path, "%s/%s", dir, name);
-	f = fopen(path.buf, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path.buf);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	strbuf_release(&path);
-	if (len != NULL)
-		*len = sb.len;
-	return strbuf_detach(&sb, NULL);
-}
+static char *tmp;
 
 static void
 assert_file(const char *dir, const char *name, const char *want)
 {
-	char *got = slurp(dir, name, NULL);
+	char *got = tfile_read(dir, name, NULL);
 
 	if (strcmp(got, want) != 0)
 		fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, want);
@@ -249,7 +217,7 @@ check_csv(const char *dir)
 	strbuf_release(&want);
 
 	/* the hour-of-week grid: 3 models with calls in the week x 7 days */
-	peak = slurp(dir, "model-stats-2026-03-29-peak-hours.csv", NULL);
+	peak = tfile_read(dir, "model-stats-2026-03-29-peak-hours.csv", NULL);
 	{
 		int lines = 0;
 
@@ -435,7 +403,7 @@ static void
 test_day_figures(void **state)
 {
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 
 	(void)state;
 	if (run_stats(dir, BERLIN, AS_OF, &default_day,
@@ -463,7 +431,7 @@ test_rerun_identical(void **state)
 		"model-stats-2026-03-29.manifest.json",
 	};
 	struct report_result res;
-	char *a = new_dir(), *b = new_dir();
+	char *a = tfile_new_name(tmp), *b = tfile_new_name(tmp);
 
 	(void)state;
 	assert_int_equal(run_stats(a, BERLIN, AS_OF, &default_day, NULL, &res), 0);
@@ -473,7 +441,7 @@ test_rerun_identical(void **state)
 	report_result_release(&res);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t la, lb;
-		char *x = slurp(a, files[i], &la), *y = slurp(b, files[i], &lb);
+		char *x = tfile_read(a, files[i], &la), *y = tfile_read(b, files[i], &lb);
 
 		if (la != lb || memcmp(x, y, la) != 0)
 			fail_msg("%s differs between reruns", files[i]);
@@ -488,7 +456,7 @@ static void
 test_inactive_window_from_settings(void **state)
 {
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 
 	(void)state;
 	/* 12 days reach back to epsilon's call on 20 March */
@@ -510,7 +478,7 @@ test_month_cut_by_zone(void **state)
 {
 	struct period_request rq;
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
@@ -528,7 +496,7 @@ test_month_cut_by_zone(void **state)
 	free(dir);
 
 	/* the same instants cut in UTC: a1 and a2 the 28th, a6 the 29th */
-	dir = new_dir();
+	dir = tfile_new_name(tmp);
 	assert_int_equal(run_stats(dir, "UTC", "2026-03-30T06:00:00Z", &rq, NULL,
 	    &res), 0);
 	report_result_release(&res);
@@ -546,7 +514,7 @@ test_empty_period(void **state)
 {
 	struct period_request rq;
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 	json_t *wb, *sheets;
 
 	(void)state;
@@ -585,46 +553,25 @@ test_empty_period(void **state)
 static int
 setup(void **state)
 {
-	const char *src = getenv("TALLY_SRCDIR");
-	struct strbuf sb = STRBUF_INIT;
 	struct db *admin = NULL;
 
 	(void)state;
-	if (mkdtemp(tmp) == NULL)
+	if (rs_batch_open("test-modelstats", "test_report_modelstats.",
+	    &db, &admin, &tmp) != 0)
 		return -1;
-	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
-	reader = strbuf_detach(&sb, NULL);
-	if (access(reader, R_OK) != 0) {
-		fprintf(stderr, "cannot find %s: run from the source tree or set "
-		    "TALLY_SRCDIR\n", reader);
-		return -1;
-	}
-	testdb_create(&url, &admin);
 	if (db_simple(admin, DATASET) != 0) {
 		fprintf(stderr, "dataset: %s\n", db_errmsg(admin));
 		return -1;
 	}
 	db_free(admin);
-	/* the role the program runs as */
-	if (db_connect_url(&db, url, "test-modelstats", "tally_batch") != 0)
-		return -1;
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-
 	(void)state;
-	db_free(db);
-	free(url);
-	free(reader);
-	strbuf_addf(&cmd, "rm -rf '%s'", tmp);
-	if (system(cmd.buf) != 0)
-		fprintf(stderr, "could not remove %s\n", tmp);
-	strbuf_release(&cmd);
-	return 0;
+	return rs_batch_close(db, NULL, tmp);
 }
 
 int

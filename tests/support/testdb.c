@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
 
 void
 testdb_require(void)
@@ -94,11 +95,7 @@ testdb_ll(struct db *db, const char *sql)
 char *
 testdb_program(const char *name)
 {
-	const char *bindir = getenv("TALLY_BINDIR");
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s/%s", bindir != NULL ? bindir : "bin", name);
-	return strbuf_detach(&sb, NULL);
+	return tfile_under("TALLY_BINDIR", "bin", name);
 }
 
 int
