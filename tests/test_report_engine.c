@@ -62,6 +62,16 @@ assert_xcell(json_t *wb, size_t row, size_t col, const char *type,
 		assert_string_equal(json_string_value(json_object_get(c, "f")), fmt);
 }
 
+/* assert_xcell(), and the cell's value as text is want. */
+static void
+assert_xval(json_t *wb, size_t row, size_t col, const char *type,
+    const char *fmt, const char *want)
+{
+	assert_xcell(wb, row, col, type, fmt);
+	assert_string_equal(json_string_value(json_object_get(xcell(wb, 0, row,
+	    col), "v")), want);
+}
+
 static const char *
 xstr(json_t *wb, size_t row, size_t col)
 {
@@ -162,31 +172,24 @@ test_types_and_injection(void **state)
 	assert_true(json_number_value(json_object_get(xcell(wb, 0, 1, 3),
 	    "v")) == 1.5);
 	assert_xcell(wb, 1, 5, "b", NULL);
-	assert_xcell(wb, 1, 6, "d", "yyyy-mm-dd");
-	assert_string_equal(xstr(wb, 1, 6), "2026-11-16T00:00:00");
-	assert_xcell(wb, 1, 7, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 7), "2026-11-16T10:30:00");
+	assert_xval(wb, 1, 6, "d", "yyyy-mm-dd", "2026-11-16T00:00:00");
+	assert_xval(wb, 1, 7, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-11-16T10:30:00");
 	/* timestamptz: wall-clock time in the report zone */
-	assert_xcell(wb, 1, 8, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 8), "2026-11-16T10:30:00");
-	assert_xcell(wb, 1, 9, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 9), "=1+2");
+	assert_xval(wb, 1, 8, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-11-16T10:30:00");
+	assert_xval(wb, 1, 9, "s", NULL, "=1+2");
 	assert_true(json_is_null(xcell(wb, 0, 1, 11)));
 	assert_xcell(wb, 1, 12, "n", "#,##0.00 \"USD\"");
 	assert_xcell(wb, 1, 14, "n", "#,##0.00 \"EUR\"");
 	assert_xcell(wb, 1, 15, "n", "0.0%");
-	assert_xcell(wb, 1, 17, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 17), "two\nlines");
-	assert_xcell(wb, 1, 18, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 18), "-5");
+	assert_xval(wb, 1, 17, "s", NULL, "two\nlines");
+	assert_xval(wb, 1, 18, "s", NULL, "-5");
 	assert_xcell(wb, 1, 19, "n", NULL);
 	/* values Excel cannot hold as their type are shown as text */
-	assert_xcell(wb, 1, 20, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 20), "infinity");
-	assert_xcell(wb, 1, 21, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 21), "NaN");
-	assert_xcell(wb, 1, 24, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 24), "@SUM(A1)");
+	assert_xval(wb, 1, 20, "s", NULL, "infinity");
+	assert_xval(wb, 1, 21, "s", NULL, "NaN");
+	assert_xval(wb, 1, 24, "s", NULL, "@SUM(A1)");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(wb, "sheets"), 0), "freeze")), "A2");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
@@ -410,51 +413,46 @@ expect_failure(const struct report_source *src, size_t n, int code,
 static void
 test_failures_leave_nothing(void **state)
 {
-	static const struct report_source bad_money[] = {
-		{ "t/10_ok.sql", "select 1 as a" },
-		{ "t/20_bad.sql", "-- money: amount=cur\nselect 1 as a" },
-	};
-	static const struct report_source bad_currency[] = {
-		{ "t/10_bad.sql", "-- money: a=usd\nselect 1 as a" },
-	};
-	static const struct report_source not_numeric[] = {
-		{ "t/10_bad.sql", "-- percent: a\nselect 'x' as a" },
-	};
-	static const struct report_source bad_chart[] = {
-		{ "t/10_bad.sql", "-- chart: line; category=a; values=zz\n"
-		  "select 1 as a" },
-	};
-	static const struct report_source div0[] = {
-		{ "t/10_ok.sql", "select 1 as a" },
-		{ "t/20_div.sql", "select k / (k - 2) as a "
-		  "from generate_series(1, 5) k" },
-	};
-	static const struct report_source writes[] = {
-		{ "t/10_w.sql", "select nextval('audit_log_id_seq')" },
-	};
-	static const struct report_source two[] = {
-		{ "t/10_w.sql", "select 1; select 2" },
-	};
-	static const struct report_source cmd[] = {
-		{ "t/10_w.sql", "set work_mem = '8MB'" },
-	};
-	static const struct report_source clash[] = {
-		{ "t/10_a.sql", "-- sheet: A b\nselect 1" },
-		{ "t/20_a.sql", "-- sheet: a-B\nselect 1" },
+	/* each case: one or two sheets (src[1] unused when n is 1), the
+	 * code the run fails with and a word its message must have */
+	static const struct {
+		struct report_source src[2];
+		size_t n;
+		int code;
+		const char *needle;
+	} cases[] = {
+		{ { { "t/10_ok.sql", "select 1 as a" },
+		    { "t/20_bad.sql", "-- money: amount=cur\nselect 1 as a" } },
+		  2, TALLY_EINTERNAL, "amount" },
+		{ { { "t/10_bad.sql", "-- money: a=usd\nselect 1 as a" } },
+		  1, TALLY_EINTERNAL, "usd" },
+		{ { { "t/10_bad.sql", "-- percent: a\nselect 'x' as a" } },
+		  1, TALLY_EINTERNAL, "not numeric" },
+		{ { { "t/10_bad.sql", "-- chart: line; category=a; values=zz\n"
+		      "select 1 as a" } },
+		  1, TALLY_EINTERNAL, "zz" },
+		{ { { "t/10_ok.sql", "select 1 as a" },
+		    { "t/20_div.sql", "select k / (k - 2) as a "
+		      "from generate_series(1, 5) k" } },
+		  2, TALLY_EDATA, "t/20_div.sql: division by zero" },
+		{ { { "t/10_w.sql", "select nextval('audit_log_id_seq')" } },
+		  1, TALLY_EDB, "read-only" },
+		{ { { "t/10_w.sql", "select 1; select 2" } },
+		  1, TALLY_EDB, "multiple commands" },
+		{ { { "t/10_w.sql", "set work_mem = '8MB'" } },
+		  1, TALLY_EINTERNAL, "not a query" },
+		{ { { "t/10_a.sql", "-- sheet: A b\nselect 1" },
+		    { "t/20_a.sql", "-- sheet: a-B\nselect 1" } },
+		  2, TALLY_EINTERNAL, "a-b" },
 	};
 	long long failed = job_count("FAILED");
 	char *v = NULL;
+	size_t i;
 
 	(void)state;
-	expect_failure(bad_money, 2, TALLY_EINTERNAL, "amount");
-	expect_failure(bad_currency, 1, TALLY_EINTERNAL, "usd");
-	expect_failure(not_numeric, 1, TALLY_EINTERNAL, "not numeric");
-	expect_failure(bad_chart, 1, TALLY_EINTERNAL, "zz");
-	expect_failure(div0, 2, TALLY_EDATA, "t/20_div.sql: division by zero");
-	expect_failure(writes, 1, TALLY_EDB, "read-only");
-	expect_failure(two, 1, TALLY_EDB, "multiple commands");
-	expect_failure(cmd, 1, TALLY_EINTERNAL, "not a query");
-	expect_failure(clash, 2, TALLY_EINTERNAL, "a-b");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_failure(cases[i].src, cases[i].n, cases[i].code,
+		    cases[i].needle);
 	/* the runs that reached the database left FAILED rows with the why */
 	assert_int_equal(job_count("FAILED"), failed + 8);
 	assert_int_equal(db_query_value(admin, &v, "select message from job_runs "
@@ -701,15 +699,15 @@ test_zone_and_repeated_hour(void **state)
 	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_string_equal(xstr(wb, 0, 0), "First (Europe/Berlin)");
 	assert_string_equal(xstr(wb, 0, 4), "Naive");
-	assert_xcell(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss \"UTC+02:00\"");
-	assert_string_equal(xstr(wb, 1, 0), "2026-10-25T02:30:00");
-	assert_xcell(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss \"UTC+01:00\"");
-	assert_string_equal(xstr(wb, 1, 1), "2026-10-25T02:30:00");
-	assert_xcell(wb, 1, 2, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 2), "2026-10-25T04:30:00");
+	assert_xval(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss \"UTC+02:00\"",
+	    "2026-10-25T02:30:00");
+	assert_xval(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss \"UTC+01:00\"",
+	    "2026-10-25T02:30:00");
+	assert_xval(wb, 1, 2, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-10-25T04:30:00");
 	/* the hour skipped in spring is no repeat */
-	assert_xcell(wb, 1, 3, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 3), "2026-03-29T03:30:00");
+	assert_xval(wb, 1, 3, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-03-29T03:30:00");
 	assert_xcell(wb, 1, 4, "d", "yyyy-mm-dd hh:mm:ss");
 	json_decref(wb);
 	free(dir);

@@ -125,6 +125,26 @@ run_stats(const char *dir, const char *tz, const char *as_of_s,
 	return reportjob_exec(db, "tally-model-stats", "model-stats", &o, res);
 }
 
+/* run_stats() into a new directory under tmp, which it returns (caller
+ * frees): the run must succeed with the report's eight sheets.  With res,
+ * the caller gets the result to look at and release. */
+static char *
+run_ok(const char *tz, const char *as_of_s, const struct period_request *rq,
+    const char *settings, struct report_result *res)
+{
+	struct report_result own;
+	char *dir = tfile_new_name(tmp);
+
+	if (res == NULL)
+		res = &own;
+	if (run_stats(dir, tz, as_of_s, rq, settings, res) != 0)
+		fail_msg("%s", strbuf_str(&res->err));
+	assert_int_equal(res->nsheets, 8);
+	if (res == &own)
+		report_result_release(&own);
+	return dir;
+}
+
 static const struct period_request default_day;
 
 static void
@@ -402,15 +422,10 @@ check_xlsx(const char *dir)
 static void
 test_day_figures(void **state)
 {
-	struct report_result res;
-	char *dir = tfile_new_name(tmp);
+	char *dir = run_ok(BERLIN, AS_OF, &default_day,
+	    "{\"inactive_model_days\": 7}", NULL);
 
 	(void)state;
-	if (run_stats(dir, BERLIN, AS_OF, &default_day,
-	    "{\"inactive_model_days\": 7}", &res) != 0)
-		fail_msg("%s", strbuf_str(&res.err));
-	assert_int_equal(res.nsheets, 8);
-	report_result_release(&res);
 	check_csv(dir);
 	check_xlsx(dir);
 	free(dir);
@@ -430,15 +445,12 @@ test_rerun_identical(void **state)
 		"model-stats-2026-03-29-calls-by-hour.csv",
 		"model-stats-2026-03-29.manifest.json",
 	};
-	struct report_result res;
-	char *a = tfile_new_name(tmp), *b = tfile_new_name(tmp);
+	char *a, *b;
 
 	(void)state;
-	assert_int_equal(run_stats(a, BERLIN, AS_OF, &default_day, NULL, &res), 0);
-	report_result_release(&res);
+	a = run_ok(BERLIN, AS_OF, &default_day, NULL, NULL);
 	sleep(1);	/* another wall-clock second must not show */
-	assert_int_equal(run_stats(b, BERLIN, AS_OF, &default_day, NULL, &res), 0);
-	report_result_release(&res);
+	b = run_ok(BERLIN, AS_OF, &default_day, NULL, NULL);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t la, lb;
 		char *x = tfile_read(a, files[i], &la), *y = tfile_read(b, files[i], &lb);
@@ -455,14 +467,11 @@ test_rerun_identical(void **state)
 static void
 test_inactive_window_from_settings(void **state)
 {
-	struct report_result res;
-	char *dir = tfile_new_name(tmp);
+	/* 12 days reach back to epsilon's call on 20 March */
+	char *dir = run_ok(BERLIN, AS_OF, &default_day,
+	    "{\"inactive_model_days\": 12}", NULL);
 
 	(void)state;
-	/* 12 days reach back to epsilon's call on 20 March */
-	assert_int_equal(run_stats(dir, BERLIN, AS_OF, &default_day,
-	    "{\"inactive_model_days\": 12}", &res), 0);
-	report_result_release(&res);
 	assert_file(dir, "model-stats-2026-03-29-inactive-models.csv",
 	    "\"model\",\"active\",\"status\",\"last_access\","
 	    "\"days_since_last_access\",\"calls_in_window\","
@@ -477,14 +486,12 @@ static void
 test_month_cut_by_zone(void **state)
 {
 	struct period_request rq;
-	struct report_result res;
-	char *dir = tfile_new_name(tmp);
+	char *dir;
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
 	rq.month = "2026-03";
-	assert_int_equal(run_stats(dir, BERLIN, AS_OF, &rq, NULL, &res), 0);
-	report_result_release(&res);
+	dir = run_ok(BERLIN, AS_OF, &rq, NULL, NULL);
 	/* in Berlin a1 is the 28th, a2..a5 the 29th, a6 the 30th */
 	assert_file(dir, "model-stats-2026-03-daily-totals.csv",
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
@@ -496,10 +503,7 @@ test_month_cut_by_zone(void **state)
 	free(dir);
 
 	/* the same instants cut in UTC: a1 and a2 the 28th, a6 the 29th */
-	dir = tfile_new_name(tmp);
-	assert_int_equal(run_stats(dir, "UTC", "2026-03-30T06:00:00Z", &rq, NULL,
-	    &res), 0);
-	report_result_release(&res);
+	dir = run_ok("UTC", "2026-03-30T06:00:00Z", &rq, NULL, NULL);
 	assert_file(dir, "model-stats-2026-03-daily-totals.csv",
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
 	    "\"error_rate\",\"users\",\"credits\"\r\n"
@@ -514,15 +518,14 @@ test_empty_period(void **state)
 {
 	struct period_request rq;
 	struct report_result res;
-	char *dir = tfile_new_name(tmp);
 	json_t *wb, *sheets;
+	char *dir;
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
 	rq.from = "2025-06-01";
 	rq.to = "2025-06-01";
-	assert_int_equal(run_stats(dir, BERLIN, "2025-06-02T12:00", &rq, NULL,
-	    &res), 0);
+	dir = run_ok(BERLIN, "2025-06-02T12:00", &rq, NULL, &res);
 	/* the Summary has its 8 figures, zeros and blanks */
 	for (size_t i = 0; i < res.nsheets; i++)
 		assert_true(res.sheets[i].rows ==
