@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +109,22 @@ testdb_system(const char *cmdline)
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+int
+testdb_run(const char *name, const char *fmt, ...)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	char *bin = testdb_program(name);
+	va_list ap;
+	int st;
+
+	strbuf_addf(&cmd, "%s ", bin);
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	st = testdb_system(cmd.buf);
+	strbuf_release(&cmd);
+	free(bin);
+	return st;
 }

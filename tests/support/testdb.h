@@ -36,4 +36,9 @@ char *testdb_program(const char *name);
 /* Run a shell command line; returns its exit status (-1 if it died). */
 int testdb_system(const char *cmdline);
 
+/* testdb_system() of program NAME of the bin directory followed by the
+ * rest of a command line, printf-style (arguments, redirections). */
+int testdb_run(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif
