@@ -76,37 +76,13 @@ stripe_dispute(const char *order, const char *type, const char *status,
  * state the test delivered.
  */
 static void
-midtrans_says(const char *order, char *body)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v2/%s/status", order);
-	t_provider_says(path, body);
-	free(body);
-}
-
-static void
-xendit_says(const char *order, char *body)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v2/invoices/inv_%s", order);
-	t_provider_says(path, body);
-	free(body);
-}
-
-static void
 midtrans(const char *order, const char *status, const char *fraud,
     const char *gross, const char *sku, const char *email)
 {
 	char key[160];
 
 	snprintf(key, sizeof(key), "mt-%s-%s-%s", order, status, fraud);
-	midtrans_says(order,
-	    t_fixture("midtrans_notification.json", "ORDER", order, "STATUS",
-	    status, "FRAUD", fraud, "GROSS", gross, "SKU", sku, "EMAIL", email,
-	    NULL));
-	t_deliver_free(t_su, "midtrans", "midtrans", key,
+	t_notify_confirmed("midtrans", order, key,
 	    t_fixture("midtrans_notification.json", "ORDER", order, "STATUS",
 	    status, "FRAUD", fraud, "GROSS", gross, "SKU", sku, "EMAIL", email,
 	    NULL));
@@ -119,10 +95,7 @@ midtrans_refund(const char *order, const char *status, const char *gross,
 	char key[160];
 
 	snprintf(key, sizeof(key), "mt-%s-%s-%s", order, status, refund);
-	midtrans_says(order,
-	    t_fixture("midtrans_refund.json", "ORDER", order, "STATUS", status,
-	    "GROSS", gross, "REFUND", refund, NULL));
-	t_deliver_free(t_su, "midtrans", "midtrans", key,
+	t_notify_confirmed("midtrans", order, key,
 	    t_fixture("midtrans_refund.json", "ORDER", order, "STATUS", status,
 	    "GROSS", gross, "REFUND", refund, NULL));
 }
@@ -134,10 +107,7 @@ xendit(const char *order, const char *status, const char *amount,
 	char key[160];
 
 	snprintf(key, sizeof(key), "xe-%s-%s", order, status);
-	xendit_says(order,
-	    t_fixture("xendit_invoice.json", "ORDER", order, "STATUS", status,
-	    "AMOUNT", amount, "SKU", sku, "EMAIL", email, NULL));
-	t_deliver_free(t_su, "xendit", "xendit", key,
+	t_notify_confirmed("xendit", order, key,
 	    t_fixture("xendit_invoice.json", "ORDER", order, "STATUS", status,
 	    "AMOUNT", amount, "SKU", sku, "EMAIL", email, NULL));
 }
@@ -700,12 +670,12 @@ play(enum arrival how)
 	t_seed_products(t_su);
 	accounts("('pool1@acc.io', 10)");
 	/* the providers' answers: where O3 and O4 ended up */
-	midtrans_says("O3",
+	t_midtrans_says("O3",
 	    t_fixture("midtrans_notification.json", mt_settled[0], mt_settled[1],
 	    mt_settled[2], mt_settled[3], mt_settled[4], mt_settled[5],
 	    mt_settled[6], mt_settled[7], mt_settled[8], mt_settled[9],
 	    mt_settled[10], mt_settled[11], NULL));
-	xendit_says("O4",
+	t_xendit_says("O4",
 	    t_fixture("xendit_invoice.json", xe_paid[0], xe_paid[1], xe_paid[2],
 	    xe_paid[3], xe_paid[4], xe_paid[5], xe_paid[6], xe_paid[7],
 	    xe_paid[8], xe_paid[9], NULL));
