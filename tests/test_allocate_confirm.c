@@ -95,9 +95,8 @@ test_midtrans_relabelled_pending(void **state)
 	    " FROM reconcile_cases", "1 2");
 
 	/* when it really settles, the real notification fulfils it */
-	t_midtrans_says("M1", mt_body("M1", "200", "settlement", "150000.00", NULL));
-	mt_deliver("M1:settlement:tx-M1:real", mt_body("M1", "200",
-	    "settlement", "150000.00", NULL));
+	t_notify_confirmed("midtrans", "M1", "M1:settlement:tx-M1:real",
+	    mt_body("M1", "200", "settlement", "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.confirm.mismatches, 0);
@@ -113,9 +112,8 @@ test_midtrans_replayed_refund(void **state)
 
 	(void)state;
 	seed();
-	t_midtrans_says("M2", mt_body("M2", "200", "settlement", "150000.00", NULL));
-	mt_deliver("M2:settlement:tx-M2", mt_body("M2", "200", "settlement",
-	    "150000.00", NULL));
+	t_notify_confirmed("midtrans", "M2", "M2:settlement:tx-M2",
+	    mt_body("M2", "200", "settlement", "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	mt_deliver("M2:refund:tx-M2", mt_body("M2", "200", "refund", "150000.00",
@@ -131,10 +129,9 @@ test_midtrans_replayed_refund(void **state)
 	    "NOTIFICATION_MISMATCH REFUND PAYMENT M2:refund:tx-M2");
 
 	/* a refund Midtrans confirms does take the seat back */
-	t_midtrans_says("M2", mt_body("M2", "200", "refund", "150000.00",
+	t_notify_confirmed("midtrans", "M2", "M2:refund:tx-M2:real",
+	    mt_body("M2", "200", "refund", "150000.00",
 	    ",\"refund_amount\":\"150000.00\""));
-	mt_deliver("M2:refund:tx-M2:real", mt_body("M2", "200", "refund",
-	    "150000.00", ",\"refund_amount\":\"150000.00\""));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.ev.revoked, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, a.status) FROM orders o"
@@ -279,9 +276,8 @@ test_refused_key(void **state)
 	seed();
 	snprintf(path, sizeof(path), "%s/api.key", t_cfg_dir);
 	t_write(t_cfg_dir, "api.key", "a-wrong-key\n");
-	t_midtrans_says("M6", mt_body("M6", "200", "settlement", "150000.00", NULL));
-	mt_deliver("M6:settlement:tx-M6", mt_body("M6", "200", "settlement",
-	    "150000.00", NULL));
+	t_notify_confirmed("midtrans", "M6", "M6:settlement:tx-M6",
+	    mt_body("M6", "200", "settlement", "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	t_write(t_cfg_dir, "api.key", T_PROVIDER_KEY "\n");
 	assert_int_equal(fake_provider_refused(t_provider), 1);
