@@ -49,8 +49,7 @@ static void
 seed(void)
 {
 	t_seed_products(t_su);
-	t_exec(t_su, "INSERT INTO pool_accounts (email, max_seats)"
-	    " VALUES ('pool@acc.io', 10)");
+	t_pool(10);
 }
 
 /* A pending Midtrans notification relabelled "settlement" (its signed
