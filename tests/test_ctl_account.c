@@ -32,24 +32,6 @@ fixture(const char *name, const char *content)
 	return path;
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	ctl_test_setup_db();
-	return 0;
-}
-
-static int
-reset(void **state)
-{
-	(void)state;
-	/* each test starts with an empty pool; the audit log is append-only
-	 * even here, so tests count their own rows by action and entity */
-	x("TRUNCATE assignments, pool_accounts, customers RESTART IDENTITY CASCADE");
-	return 0;
-}
-
 static void
 test_add(void **state)
 {
@@ -410,16 +392,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_add, reset),
-		cmocka_unit_test_setup(test_add_dry_run_and_json, reset),
-		cmocka_unit_test_setup(test_list_show, reset),
-		cmocka_unit_test_setup(test_suspend_reactivate, reset),
-		cmocka_unit_test_setup(test_update, reset),
-		cmocka_unit_test_setup(test_import_edge_cases, reset),
-		cmocka_unit_test_setup(test_import_bad_value_names_line, reset),
-		cmocka_unit_test_setup(test_import_duplicates, reset),
-		cmocka_unit_test_setup(test_import_malformed, reset),
-		cmocka_unit_test_setup(test_import_dry_run, reset),
+		cmocka_unit_test_setup(test_add, ctl_test_reset),
+		cmocka_unit_test_setup(test_add_dry_run_and_json, ctl_test_reset),
+		cmocka_unit_test_setup(test_list_show, ctl_test_reset),
+		cmocka_unit_test_setup(test_suspend_reactivate, ctl_test_reset),
+		cmocka_unit_test_setup(test_update, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_edge_cases, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_bad_value_names_line, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_duplicates, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_malformed, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_dry_run, ctl_test_reset),
 		cmocka_unit_test(test_help_and_usage),
 	};
 	int rc;
@@ -427,7 +409,7 @@ main(void)
 	testdb_require();
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
-	rc = cmocka_run_group_tests(tests, setup, NULL);
+	rc = cmocka_run_group_tests(tests, ctl_test_setup, NULL);
 	{
 		char cmd[600];
 

@@ -56,15 +56,7 @@ static const char *t_conf_extra = "";
 UNUSED static const char *
 t_q(const char *sql, const char *param)
 {
-	static char buf[8192];
-	const char *params[1] = { param };
-	char *v = NULL;
-
-	if (db_query_value(t_db, &v, sql, param != NULL ? 1 : 0, params) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(t_db));
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	free(v);
-	return buf;
+	return testdb_value(t_db, sql, param);
 }
 
 UNUSED static long long
@@ -76,8 +68,7 @@ t_qll(const char *sql, const char *param)
 UNUSED static void
 t_x(const char *sql)
 {
-	if (db_simple(t_db, sql) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(t_db));
+	testdb_ok(t_db, sql);
 }
 
 /* Start a server on a port the kernel picks; db_url NULL: the test's. */

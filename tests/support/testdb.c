@@ -64,6 +64,13 @@ testdb_ok(struct db *db, const char *sql)
 }
 
 void
+testdb_empty_sales(struct db *db)
+{
+	testdb_ok(db, "TRUNCATE fulfilments, fulfil_queue, assignments, orders,"
+	    " products, pool_accounts, customers RESTART IDENTITY CASCADE");
+}
+
+void
 testdb_refused(struct db *db, const char *sql, const char *sqlstate)
 {
 	if (db_simple(db, sql) == 0) {
@@ -76,6 +83,22 @@ testdb_refused(struct db *db, const char *sql, const char *sqlstate)
 		abort();
 	}
 	db_rollback(db);
+}
+
+const char *
+testdb_value(struct db *db, const char *sql, const char *param)
+{
+	static char buf[8192];
+	const char *params[1] = { param };
+	char *v = NULL;
+
+	if (db_query_value(db, &v, sql, param != NULL ? 1 : 0, params) != 0) {
+		fprintf(stderr, "testdb: %s: %s\n", sql, db_errmsg(db));
+		abort();
+	}
+	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
+	free(v);
+	return buf;
 }
 
 long long
