@@ -500,20 +500,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_framing),
+		T(test_deadline),
+		T(test_reports),
+		T(test_rate_limit),
 		cmocka_unit_test(test_rate_limit_window),
-		cmocka_unit_test_setup_teardown(test_tls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_openapi, setup, teardown),
+		T(test_tls),
+		T(test_openapi),
 	};
-	int rc;
 
-	testdb_require();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
-	free(t_url);
-	return rc;
+	t_main_begin();
+	return t_main_end(cmocka_run_group_tests(tests, NULL, NULL));
 }
