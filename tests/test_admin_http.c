@@ -171,16 +171,6 @@ record(const char *path, const char *sha)
 }
 
 static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
 test_reports(void **state)
 {
 	struct strbuf good = STRBUF_INIT, out = STRBUF_INIT, link = STRBUF_INIT,
@@ -190,7 +180,7 @@ test_reports(void **state)
 
 	(void)state;
 	strbuf_addf(&good, "%s/reports/weekly-2026-W47.csv", t_dir);
-	write_file(good.buf, "sheet,rows\nsummary,3\n");
+	tfile_write(NULL, good.buf, "sheet,rows\nsummary,3\n");
 	record(good.buf, NULL);
 	t_http(&r, "GET", API "/reports", t_read, NULL, NULL, NULL);
 	assert_int_equal(r.status, 200);
@@ -239,7 +229,7 @@ test_reports(void **state)
 	/* a row that names a file outside report_dir, with its right
 	 * sha256 (anyone who can write job_runs could add it): refused */
 	strbuf_addf(&outside, "%s/secret.csv", t_dir);
-	write_file(outside.buf, "root:x:0:0\n");
+	tfile_write(NULL, outside.buf, "root:x:0:0\n");
 	record(outside.buf, NULL);
 	t_http(&r, "GET", API "/reports/secret.csv", t_read, NULL, NULL, NULL);
 	t_problem(&r, 404, "not-found", "file");
@@ -255,10 +245,10 @@ test_reports(void **state)
 	t_resp_free(&r);
 	/* a file changed after the report wrote it */
 	strbuf_addf(&changed, "%s/reports/changed.csv", t_dir);
-	write_file(changed.buf, "a,b\n1,2\n");
+	tfile_write(NULL, changed.buf, "a,b\n1,2\n");
 	fsutil_sha256_hex("a,b\n1,2\n", 8, hex);
 	record(changed.buf, hex);
-	write_file(changed.buf, "a,b\n1,3\n");
+	tfile_write(NULL, changed.buf, "a,b\n1,3\n");
 	t_http(&r, "GET", API "/reports/changed.csv", t_read, NULL, NULL, NULL);
 	t_problem(&r, 422, "refused", "file");
 	t_resp_free(&r);

@@ -36,6 +36,7 @@
 #include "base/strbuf.h"
 #include "intake/signature.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
 #include "support/thttp.h"
 
 #define WAIT_CAP_S 60
@@ -79,16 +80,7 @@ sleep_ms(long ms)
 static inline void
 write_file(const char *dir, const char *name, const char *content)
 {
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(content, fp);
-	assert_int_equal(fclose(fp), 0);
-	/* secret files must be private to their owner */
-	assert_int_equal(chmod(path, 0600), 0);
+	(void)tfile_write(dir, name, content);
 }
 
 static inline void

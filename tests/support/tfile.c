@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +52,20 @@ tfile_read(const char *dir, const char *name, size_t *len)
 	fclose(f);
 	strbuf_release(&path);
 	return data;
+}
+
+const char *
+tfile_write(const char *dir, const char *name, const char *text)
+{
+	static char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s%s", dir != NULL ? dir : "",
+	    dir != NULL ? "/" : "", name);
+	if ((f = fopen(path, "w")) == NULL || fchmod(fileno(f), 0600) != 0 ||
+	    fputs(text, f) < 0 || fclose(f) != 0)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+	return path;
 }
 
 int

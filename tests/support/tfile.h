@@ -17,6 +17,11 @@
  * *len (optional) gets the length.  Caller frees. */
 char *tfile_read(const char *dir, const char *name, size_t *len);
 
+/* Write text to dir/name (dir NULL: name is the path), private to its
+ * owner (0600), as key and secret files must be.  The path, in a buffer
+ * the next call reuses. */
+const char *tfile_write(const char *dir, const char *name, const char *text);
+
 /* What stream f has left to read, NUL-terminated (caller frees). */
 char *tfile_slurp(FILE *f, size_t *len);
 
