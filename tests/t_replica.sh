@@ -82,7 +82,8 @@ check "db replica up refuses another server's URL" 64 env \
 
 # ---- the same report from the standby and the primary ----
 q "$P" -f "$FX/reports/weekly_basic.sql" >/dev/null
-q "$P2" -f "$FX/reconcile/clean.sql" -f "$FX/reconcile/planted.sql" >/dev/null
+q "$P2" -f "$FX/reconcile/lib.sql" -f "$FX/reconcile/clean.sql" \
+    -f "$FX/reconcile/planted.sql" >/dev/null
 A=$(q "$P" -c "$now_utc")
 WEEK="--week 2026-W13 --tz Europe/Berlin --as-of $A"
 check "weekly report from the standby (waits for the fixture's replay)" 0 \
