@@ -45,18 +45,14 @@ seed(void)
 static int
 expire(bool dry_run, int days, int format, char **list, struct expire_stats *st)
 {
-	struct expire_opts o;
+	struct expire_opts o = { .as_of = AS_OF, .dry_run = dry_run,
+	    .ending_soon_days = days, .format = format };
 	struct expire_stats local;
 	struct db *db = t_batch_conn();
 	size_t len = 0;
 	FILE *f = NULL;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.as_of = AS_OF;
-	o.dry_run = dry_run;
-	o.ending_soon_days = days;
-	o.format = format;
 	if (list != NULL) {
 		*list = NULL;
 		f = open_memstream(list, &len);

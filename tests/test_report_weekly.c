@@ -69,6 +69,22 @@
 #define W13_ASOF "2026-03-30T06:00:00Z"
 
 
+/* The two assignment sheets of [from, to) at as_of in tz: the summary
+ * line (ASSIGN) and the lines per day (BYDAY), under their headers. */
+static void
+expect_assignments(struct db *db, const char *from, const char *to,
+    const char *as_of, const char *tz, const char *summary, const char *days)
+{
+	struct strbuf want = STRBUF_INIT;
+
+	strbuf_addf(&want, "%s%s", ASSIGN_HEADER, summary);
+	rs_expect(db, ASSIGN, from, to, as_of, tz, want.buf);
+	strbuf_reset(&want);
+	strbuf_addf(&want, "%s%s", BYDAY_HEADER, days);
+	rs_expect(db, BYDAY, from, to, as_of, tz, want.buf);
+	strbuf_release(&want);
+}
+
 /*
  * A migrated database with no data at all: every sheet runs, its header
  * agrees with its columns (tests/fixtures/reports/sheet_test.h), and the
@@ -109,11 +125,8 @@ test_week_with_dst(void **state)
 	    "Multi-seat|3|2|0|1|5|3|2|1|0.6000\n"
 	    "Single-user|3|2|1|0|3|1|2|0|0.3333\n"
 	    "All accounts|6|4|1|1|8|4|4|1|0.5000\n");
-	rs_expect(db, ASSIGN, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    ASSIGN_HEADER
-	    "4|1|2|1|5|25.96|16.04\n");
-	rs_expect(db, BYDAY, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    BYDAY_HEADER
+	expect_assignments(db, W13_FROM, W13_TO, W13_ASOF, BERLIN,
+	    "4|1|2|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|1\n"
 	    "2026-03-24|1|0|0|0\n"
 	    "2026-03-25|1|0|0|0\n"
@@ -312,11 +325,8 @@ test_week_crossing_month(void **state)
 	    "Multi-seat|3|2|0|1|5|3|2|0|0.6000\n"
 	    "Single-user|5|2|2|1|4|2|2|0|0.5000\n"
 	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n");
-	rs_expect(db, ASSIGN, from, to, as_of, BERLIN,
-	    ASSIGN_HEADER
-	    "1|1|1|0|5|30.00|27.83\n");
-	rs_expect(db, BYDAY, from, to, as_of, BERLIN,
-	    BYDAY_HEADER
+	expect_assignments(db, from, to, as_of, BERLIN,
+	    "1|1|1|0|5|30.00|27.83\n",
 	    "2026-03-30|0|1|0|0\n"
 	    "2026-03-31|0|0|0|1\n"
 	    "2026-04-01|1|0|0|0\n"
@@ -342,11 +352,8 @@ test_week_in_utc(void **state)
 	struct db *db = rs_fresh_db("weekly_basic.sql");
 
 	(void)state;
-	rs_expect(db, ASSIGN, from, to, W13_ASOF, "UTC",
-	    ASSIGN_HEADER
-	    "4|1|1|1|5|25.96|16.04\n");
-	rs_expect(db, BYDAY, from, to, W13_ASOF, "UTC",
-	    BYDAY_HEADER
+	expect_assignments(db, from, to, W13_ASOF, "UTC",
+	    "4|1|1|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|0\n"
 	    "2026-03-24|1|0|0|0\n"
 	    "2026-03-25|1|0|0|0\n"
