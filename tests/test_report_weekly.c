@@ -67,6 +67,18 @@
 #define W13_FROM "2026-03-22T23:00:00Z"
 #define W13_TO "2026-03-29T22:00:00Z"
 #define W13_ASOF "2026-03-30T06:00:00Z"
+/* W14 (across March and April) in Berlin, run Monday 08:00+02; W13 cut in
+ * UTC; a week before anything happened (2025-W23); a later as-of at which
+ * the late facts count. */
+#define W14_FROM "2026-03-29T22:00:00Z"
+#define W14_TO "2026-04-05T22:00:00Z"
+#define W14_ASOF "2026-04-06T06:00:00Z"
+#define W13_UTC_FROM "2026-03-23T00:00:00Z"
+#define W13_UTC_TO "2026-03-30T00:00:00Z"
+#define W23_2025_FROM "2025-06-01T22:00:00Z"
+#define W23_2025_TO "2025-06-08T22:00:00Z"
+#define W23_2025_ASOF "2025-06-09T06:00:00Z"
+#define LATER "2026-07-01T00:00:00Z"
 
 
 /* The two assignment sheets of [from, to) at as_of in tz: the summary
@@ -114,9 +126,8 @@ test_empty_database(void **state)
 static void
 test_week_with_dst(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS,
 	    (const int[NSHEETS]){ 24, 3, 1, 7, 4, 4, 1, 8, 12, 5 },
 	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
@@ -202,7 +213,6 @@ test_week_with_dst(void **state)
 	    "2026-03-25 05:59:00+01|2026-03-25 05:59:00+01|account 5|chargebacks\n"
 	    "Unusual hour|admin2|account.update|1|NULL|"
 	    "2026-03-29 01:59:00+01|2026-03-29 01:59:00+01|account 2|note\n");
-	db_free(db);
 }
 
 /*
@@ -223,9 +233,8 @@ test_week_with_dst(void **state)
 static void
 test_summary(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_expect(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "section|label|value|unit|command\n"
 	    "figure|Seats free at the end of the week|4|NULL|NULL\n"
@@ -261,7 +270,6 @@ test_summary(void **state)
 	    "tallyctl account add EMAIL --max-seats 1\n"
 	    "action|3 deliveries received this week could not be processed."
 	    "|NULL|NULL|tallyctl event list --failed\n");
-	db_free(db);
 }
 
 /*
@@ -274,10 +282,9 @@ test_summary(void **state)
 static void
 test_summary_held(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	char *text;
 
-	(void)state;
 	rs_simple(db, "UPDATE orders SET status = 'HELD', hold_reason ="
 	    " 'UNDERPAID', held_at = '2026-03-20 10:01+01' WHERE id = 11");
 	text = rs_sheet_text(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN);
@@ -297,7 +304,6 @@ test_summary_held(void **state)
 		fail_msg("held after the as-of instant, yet a held line:\n%s",
 		    text);
 	free(text);
-	db_free(db);
 }
 
 /*
@@ -314,18 +320,14 @@ test_summary_held(void **state)
 static void
 test_week_crossing_month(void **state)
 {
-	static const char from[] = "2026-03-29T22:00:00Z";
-	static const char to[] = "2026-04-05T22:00:00Z";
-	static const char as_of[] = "2026-04-06T06:00:00Z";
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
-	rs_expect(db, POOL, from, to, as_of, BERLIN,
+	rs_expect(db, POOL, W14_FROM, W14_TO, W14_ASOF, BERLIN,
 	    POOL_HEADER
 	    "Multi-seat|3|2|0|1|5|3|2|0|0.6000\n"
 	    "Single-user|5|2|2|1|4|2|2|0|0.5000\n"
 	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n");
-	expect_assignments(db, from, to, as_of, BERLIN,
+	expect_assignments(db, W14_FROM, W14_TO, W14_ASOF, BERLIN,
 	    "1|1|1|0|5|30.00|27.83\n",
 	    "2026-03-30|0|1|0|0\n"
 	    "2026-03-31|0|0|0|1\n"
@@ -334,7 +336,6 @@ test_week_crossing_month(void **state)
 	    "2026-04-03|0|0|0|0\n"
 	    "2026-04-04|0|0|0|0\n"
 	    "2026-04-05|0|0|0|0\n");
-	db_free(db);
 }
 
 /*
@@ -347,12 +348,9 @@ test_week_crossing_month(void **state)
 static void
 test_week_in_utc(void **state)
 {
-	static const char from[] = "2026-03-23T00:00:00Z";
-	static const char to[] = "2026-03-30T00:00:00Z";
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
-	expect_assignments(db, from, to, W13_ASOF, "UTC",
+	expect_assignments(db, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC",
 	    "4|1|1|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|0\n"
 	    "2026-03-24|1|0|0|0\n"
@@ -361,7 +359,7 @@ test_week_in_utc(void **state)
 	    "2026-03-27|0|0|1|0\n"
 	    "2026-03-28|0|0|0|0\n"
 	    "2026-03-29|1|1|0|0\n");
-	rs_expect(db, ANOMALIES, from, to, W13_ASOF, "UTC",
+	rs_expect(db, ANOMALIES, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC",
 	    ANOMALIES_HEADER
 	    "Unusual volume|mallory|assignment.revoke|4|0.0|"
 	    "2026-03-24 09:00:00+00|2026-03-27 09:00:00+00|NULL|NULL\n"
@@ -375,7 +373,6 @@ test_week_in_utc(void **state)
 	    "2026-03-29 00:59:00+00|2026-03-29 00:59:00+00|account 2|note\n"
 	    "Unusual hour|admin1|model.set|1|NULL|"
 	    "2026-03-29 05:30:00+00|2026-03-29 05:30:00+00|model 1|price\n");
-	db_free(db);
 }
 
 /*
@@ -387,18 +384,17 @@ static void
 test_empty_period(void **state)
 {
 	static const int rows[NSHEETS] = { 16, 3, 1, 7, 1, 0, 1, 0, 0, 0 };
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS, rows,
-	    "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
-	    "2025-06-09T06:00:00Z", BERLIN);
-	rs_expect(db, ASSIGN, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
-	    "2025-06-09T06:00:00Z", BERLIN,
+	    W23_2025_FROM, W23_2025_TO,
+	    W23_2025_ASOF, BERLIN);
+	rs_expect(db, ASSIGN, W23_2025_FROM, W23_2025_TO,
+	    W23_2025_ASOF, BERLIN,
 	    ASSIGN_HEADER
 	    "0|0|0|0|0|NULL|NULL\n");
-	rs_expect(db, USAGE, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
-	    "2025-06-09T06:00:00Z", BERLIN,
+	rs_expect(db, USAGE, W23_2025_FROM, W23_2025_TO,
+	    W23_2025_ASOF, BERLIN,
 	    USAGE_HEADER
 	    "0|0|0|0|0|0|0|NULL\n");
 	/*
@@ -411,7 +407,6 @@ test_empty_period(void **state)
 	rs_check_report(db, "reports/weekly/", NSHEETS,
 	    (const int[NSHEETS]){ 21, 3, 1, 0, 1, 4, 1, 0, 5, 0 },
 	    W13_TO, W13_TO, W13_ASOF, BERLIN);
-	db_free(db);
 }
 
 /*
@@ -422,11 +417,10 @@ test_empty_period(void **state)
 static void
 test_sla_from_settings(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 	char *text;
 
-	(void)state;
 	res = rs_run_with(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "{\"fulfil_sla_minutes\": 10}");
 	text = rs_text(res);
@@ -438,7 +432,6 @@ test_sla_from_settings(void **state)
 	    "All paid orders|8|6|5|2|0.6250|90.0|108150.0\n");
 	free(text);
 	PQclear(res);
-	db_free(db);
 }
 
 /* A major-unit amount of the revenue sheet as minor units, exactly. */
@@ -465,11 +458,10 @@ static void
 test_currencies_apart(void **state)
 {
 	static const int amount_cols[] = { 4, 6, 8, 9 };
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 	int r, i, totals = 0;
 
-	(void)state;
 	res = rs_run(db, REVENUE, W13_FROM, W13_TO, W13_ASOF, BERLIN);
 	assert_int_equal(PQntuples(res), 8);
 	for (r = 0; r < PQntuples(res); r++) {
@@ -500,7 +492,6 @@ test_currencies_apart(void **state)
 	assert_string_equal(PQgetvalue(res, 2, 9), "175000.00");
 	assert_string_equal(PQgetvalue(res, 7, 9), "45.97");
 	PQclear(res);
-	db_free(db);
 }
 
 /*
@@ -513,15 +504,14 @@ test_currencies_apart(void **state)
 static void
 test_rerun_same_as_of(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_rerun_unchanged(db, "reports/weekly/", NSHEETS, "weekly_late.sql",
 	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
-	rs_expect(db, USAGE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
+	rs_expect(db, USAGE, W13_FROM, W13_TO, LATER, BERLIN,
 	    USAGE_HEADER
 	    "3|3|1|24|4|4|5|6.0\n");
-	rs_expect(db, REVENUE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
+	rs_expect(db, REVENUE, W13_FROM, W13_TO, LATER, BERLIN,
 	    REVENUE_HEADER
 	    REVENUE_W13_IDR
 	    "USD|cred-100|100 credits|1|5.00|0|0.00|0|0.00|5.00\n"
@@ -529,7 +519,6 @@ test_rerun_same_as_of(void **state)
 	    "USD|seat-30|Seat 30 days|4|79.96|2|39.98|1|19.99|19.99\n"
 	    "USD|(unknown)|NULL|1|9.99|0|0.00|0|0.00|9.99\n"
 	    "USD|All products|NULL|7|105.94|2|39.98|1|19.99|45.97\n");
-	db_free(db);
 }
 
 /*
@@ -555,35 +544,35 @@ test_through_engine(void **state)
 	    "\"USD\",\"seat-30\",\"Seat 30 days\",3,59.97,1,19.99,1,19.99,19.99\r\n"
 	    "\"USD\",\"(unknown)\",,1,9.99,0,0.00,0,0.00,9.99\r\n"
 	    "\"USD\",\"All products\",,6,85.95,1,19.99,1,19.99,45.97\r\n";
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	struct period p;
 
-	(void)state;
 	assert_int_equal(period_week(&p, "2026-W13", BERLIN), 0);
 	rs_engine_csv(db, "weekly", "tally-weekly-report", &p, W13_ASOF, BERLIN,
 	    NSHEETS, rows, "weekly-2026-W13-revenue.csv",
 	    revenue);
-	db_free(db);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, rs_setup, rs_teardown)
 		cmocka_unit_test(test_empty_database),
-		cmocka_unit_test(test_week_with_dst),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_summary_held),
-		cmocka_unit_test(test_week_crossing_month),
-		cmocka_unit_test(test_week_in_utc),
-		cmocka_unit_test(test_empty_period),
-		cmocka_unit_test(test_sla_from_settings),
-		cmocka_unit_test(test_currencies_apart),
-		cmocka_unit_test(test_rerun_same_as_of),
-		cmocka_unit_test(test_through_engine),
+		T(test_week_with_dst),
+		T(test_summary),
+		T(test_summary_held),
+		T(test_week_crossing_month),
+		T(test_week_in_utc),
+		T(test_empty_period),
+		T(test_sla_from_settings),
+		T(test_currencies_apart),
+		T(test_rerun_same_as_of),
+		T(test_through_engine),
 	};
 
 	testdb_require();
+	rs_fixture = "weekly_basic.sql";
 	return cmocka_run_group_tests_name("weekly report SQL", tests, NULL,
 	    NULL);
 }
