@@ -79,21 +79,37 @@
 #define W23_2025_TO "2025-06-08T22:00:00Z"
 #define W23_2025_ASOF "2025-06-09T06:00:00Z"
 #define LATER "2026-07-01T00:00:00Z"
+/* W13's assignments per day after Monday: the same cut in Berlin and in
+ * UTC (only Monday's extend, at 00:30+01, moves). */
+#define W13_TUE_TO_SUN \
+    "2026-03-24|1|0|0|0\n" \
+    "2026-03-25|1|0|0|0\n" \
+    "2026-03-26|1|0|0|1\n" \
+    "2026-03-27|0|0|1|0\n" \
+    "2026-03-28|0|0|0|0\n" \
+    "2026-03-29|1|1|0|0\n"
 
 
-/* The two assignment sheets of [from, to) at as_of in tz: the summary
- * line (ASSIGN) and the lines per day (BYDAY), under their headers. */
+/* The seat sheets of [from, to) at as_of in tz, each under its header:
+ * the pool's lines (POOL; NULL: not checked), the assignments' summary
+ * line (ASSIGN) and their lines per day (BYDAY). */
 static void
-expect_assignments(struct db *db, const char *from, const char *to,
-    const char *as_of, const char *tz, const char *summary, const char *days)
+expect_seats(struct db *db, const char *from, const char *to,
+    const char *as_of, const char *tz, const char *pool, const char *summary,
+    const char *days)
 {
+	const char *sheet[3] = { POOL, ASSIGN, BYDAY };
+	const char *header[3] = { POOL_HEADER, ASSIGN_HEADER, BYDAY_HEADER };
+	const char *rows[3] = { pool, summary, days };
 	struct strbuf want = STRBUF_INIT;
 
-	strbuf_addf(&want, "%s%s", ASSIGN_HEADER, summary);
-	rs_expect(db, ASSIGN, from, to, as_of, tz, want.buf);
-	strbuf_reset(&want);
-	strbuf_addf(&want, "%s%s", BYDAY_HEADER, days);
-	rs_expect(db, BYDAY, from, to, as_of, tz, want.buf);
+	for (int i = 0; i < 3; i++) {
+		if (rows[i] == NULL)
+			continue;
+		strbuf_reset(&want);
+		strbuf_addf(&want, "%s%s", header[i], rows[i]);
+		rs_expect(db, sheet[i], from, to, as_of, tz, want.buf);
+	}
 	strbuf_release(&want);
 }
 
@@ -131,20 +147,13 @@ test_week_with_dst(void **state)
 	rs_check_report(db, "reports/weekly/", NSHEETS,
 	    (const int[NSHEETS]){ 24, 3, 1, 7, 4, 4, 1, 8, 12, 5 },
 	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
-	rs_expect(db, POOL, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    POOL_HEADER
+	expect_seats(db, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "Multi-seat|3|2|0|1|5|3|2|1|0.6000\n"
 	    "Single-user|3|2|1|0|3|1|2|0|0.3333\n"
-	    "All accounts|6|4|1|1|8|4|4|1|0.5000\n");
-	expect_assignments(db, W13_FROM, W13_TO, W13_ASOF, BERLIN,
+	    "All accounts|6|4|1|1|8|4|4|1|0.5000\n",
 	    "4|1|2|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|1\n"
-	    "2026-03-24|1|0|0|0\n"
-	    "2026-03-25|1|0|0|0\n"
-	    "2026-03-26|1|0|0|1\n"
-	    "2026-03-27|0|0|1|0\n"
-	    "2026-03-28|0|0|0|0\n"
-	    "2026-03-29|1|1|0|0\n");
+	    W13_TUE_TO_SUN);
 	rs_expect(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    SLA_HEADER
 	    "Seat plans|5|4|3|1|0.6000|90.0|528.0\n"
@@ -322,12 +331,10 @@ test_week_crossing_month(void **state)
 {
 	struct db *db = *state;
 
-	rs_expect(db, POOL, W14_FROM, W14_TO, W14_ASOF, BERLIN,
-	    POOL_HEADER
+	expect_seats(db, W14_FROM, W14_TO, W14_ASOF, BERLIN,
 	    "Multi-seat|3|2|0|1|5|3|2|0|0.6000\n"
 	    "Single-user|5|2|2|1|4|2|2|0|0.5000\n"
-	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n");
-	expect_assignments(db, W14_FROM, W14_TO, W14_ASOF, BERLIN,
+	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n",
 	    "1|1|1|0|5|30.00|27.83\n",
 	    "2026-03-30|0|1|0|0\n"
 	    "2026-03-31|0|0|0|1\n"
@@ -350,15 +357,10 @@ test_week_in_utc(void **state)
 {
 	struct db *db = *state;
 
-	expect_assignments(db, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC",
+	expect_seats(db, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC", NULL,
 	    "4|1|1|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|0\n"
-	    "2026-03-24|1|0|0|0\n"
-	    "2026-03-25|1|0|0|0\n"
-	    "2026-03-26|1|0|0|1\n"
-	    "2026-03-27|0|0|1|0\n"
-	    "2026-03-28|0|0|0|0\n"
-	    "2026-03-29|1|1|0|0\n");
+	    W13_TUE_TO_SUN);
 	rs_expect(db, ANOMALIES, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC",
 	    ANOMALIES_HEADER
 	    "Unusual volume|mallory|assignment.revoke|4|0.0|"
