@@ -22,6 +22,18 @@ PORT="${DEMO_PORT:-18080}"
 T0=$(date +%s)
 
 step() { printf '\n== %s\n' "$*"; }
+# come_up NAME LOG COMMAND...: wait until COMMAND succeeds (NAME is up);
+# after 100 tries 0.1 s apart, show LOG and stop
+come_up() {
+	_name=$1 _log=$2
+	shift 2
+	_i=0
+	until "$@" >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || { echo "$_name did not come up:"; cat "$_log"; exit 1; }
+		sleep 0.1
+	done
+}
 
 if [ -d "$TALLY_HOME/pg/data" ]; then
 	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
@@ -48,12 +60,7 @@ trap finish EXIT
 admin_up() {
 	"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
 	ADMIN_PID=$!
-	i=0
-	until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
-		sleep 0.1
-	done
+	come_up tally-admin "$D/admin.log" curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz"
 }
 
 step "embedded database ($TALLY_HOME)"
@@ -77,12 +84,7 @@ mkdir -p "$D/provider/midtrans" "$D/provider/xendit"
 python3 "$HERE/demo/provider.py" "$D/provider" "$D/secrets/midtrans-api" \
 	"$D/provider.port" 2>"$D/provider.log" &
 PROVIDER_PID=$!
-i=0
-until [ -s "$D/provider.port" ]; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "provider did not come up:"; cat "$D/provider.log"; exit 1; }
-	sleep 0.1
-done
+come_up provider "$D/provider.log" test -s "$D/provider.port"
 PROVIDER="http://127.0.0.1:$(cat "$D/provider.port")"
 # one stand-in for both: the Xendit key is the Midtrans one here
 cp "$D/secrets/midtrans-api" "$D/secrets/xendit-api"
@@ -144,12 +146,7 @@ step "receiver on 127.0.0.1:$PORT"
 "$BINDIR/tally-receiver" -c "$D/tally.conf" -n
 "$BINDIR/tally-receiver" -c "$D/tally.conf" 2>"$D/receiver.log" &
 RECEIVER_PID=$!
-i=0
-until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "receiver did not come up:"; cat "$D/receiver.log"; exit 1; }
-	sleep 0.1
-done
+come_up receiver "$D/receiver.log" curl -fsS "http://127.0.0.1:$PORT/healthz"
 echo "receiver healthy"
 
 step "payments through Stripe, Midtrans and Xendit"

@@ -12,23 +12,20 @@
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BINDIR=$(cd "${TALLY_BINDIR:-$TOP/bin}" && pwd)
-TMP=$(mktemp -d /tmp/tally-install.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-fails=0
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; fails=$((fails + 1)); }
+. "$TOP/tests/support/tap.sh"
+tap_start tally-install
 
 programs=$(cd "$TOP/cmd" && ls *.c | sed 's/\.c$//')
 units=$(cd "$TOP/systemd" && ls *.service *.timer)
 
 for prefix in /usr/local /usr; do
-	D=$TMP/dest$(echo "$prefix" | tr / _)
+	D=$T/dest$(echo "$prefix" | tr / _)
 	if make -s -C "$TOP" -o all install DESTDIR="$D" PREFIX="$prefix" \
-	    BINDIR="$BINDIR" > "$TMP/make.out" 2>&1; then
+	    BINDIR="$BINDIR" > "$T/make.out" 2>&1; then
 		ok "make install PREFIX=$prefix DESTDIR=... exits 0"
 	else
 		notok "make install PREFIX=$prefix failed:"
-		sed 's/^/#   /' "$TMP/make.out"
+		sed 's/^/#   /' "$T/make.out"
 		continue
 	fi
 	P=$D$prefix
@@ -75,12 +72,12 @@ for prefix in /usr/local /usr; do
 	fi
 	before=$(cat "$K" 2>/dev/null)
 	make -s -C "$TOP" -o all install DESTDIR="$D" PREFIX="$prefix" \
-	    BINDIR="$BINDIR" > "$TMP/make2.out" 2>&1
+	    BINDIR="$BINDIR" > "$T/make2.out" 2>&1
 	[ "$(cat "$K" 2>/dev/null)" = "$before" ] &&
 	    ok "$prefix: a second install keeps the audit key" ||
 	    notok "$prefix: a second install replaced the audit key"
 	make -s -C "$TOP" -o all install DESTDIR="$D.pkg" PREFIX="$prefix" \
-	    BINDIR="$BINDIR" CREDSTORE= > "$TMP/make3.out" 2>&1
+	    BINDIR="$BINDIR" CREDSTORE= > "$T/make3.out" 2>&1
 	[ ! -e "$D.pkg/etc/credstore" ] &&
 	    ok "$prefix: CREDSTORE= (a package build) makes no key" ||
 	    notok "$prefix: CREDSTORE= still made a key"
@@ -100,36 +97,27 @@ for prefix in /usr/local /usr; do
 			case $u in
 			*@.service) u=${u%@.service}@tally-expire.service.service ;;
 			esac
-			if systemd-analyze verify --root="$D" "$u" > "$TMP/verify.out" 2>&1 &&
-			    [ ! -s "$TMP/verify.out" ]; then
-				echo "ok - $prefix: verify $u"
-			else
-				echo "not ok - $prefix: verify $u:"
-				sed 's/^/#   /' "$TMP/verify.out"
-			fi
-		done > "$TMP/verify.tap"
-		cat "$TMP/verify.tap"
-		n=$(grep -c '^not ok' "$TMP/verify.tap")
-		fails=$((fails + n))
+			unit_verifies "$D" "$u" "$prefix: verify $u"
+		done
 	fi
 
 	# The installed tallyctl runs and accepts the installed example (its
 	# secrets and API keys from a stand-in credentials directory).
 	if [ -x "$P/bin/tallyctl" ] && [ -f "$P/share/doc/tally/tally.conf.example" ]; then
-		mkdir -p "$TMP/creds"
+		mkdir -p "$T/creds"
 		# every secret and status API key it names (config check reads
 		# both, as the receiver and tally-allocate do)
 		for c in $(sed -n -E 's/^(secret_file|api_key_file) *= *//p' \
 		    "$P/share/doc/tally/tally.conf.example"); do
-			echo "whsec_dGVzdA==" > "$TMP/creds/$c"
+			echo "whsec_dGVzdA==" > "$T/creds/$c"
 		done
 		for c in $(sed -n 's/^audit_key_file *= *//p' \
 		    "$P/share/doc/tally/tally.conf.example"); do
 			head -c 32 /dev/urandom | od -An -vtx1 | tr -d ' \n' \
-			    > "$TMP/creds/$c"
+			    > "$T/creds/$c"
 		done
-		chmod 600 "$TMP/creds"/*
-		if out=$(CREDENTIALS_DIRECTORY=$TMP/creds "$P/bin/tallyctl" config \
+		chmod 600 "$T/creds"/*
+		if out=$(CREDENTIALS_DIRECTORY=$T/creds "$P/bin/tallyctl" config \
 		    check -c "$P/share/doc/tally/tally.conf.example" 2>&1) &&
 		    [ "$out" = "configuration OK" ]; then
 			ok "$prefix: the installed tallyctl accepts the installed tally.conf.example"
@@ -145,8 +133,8 @@ done
 # keys of the [source] and [settlement] sections by name.
 EX=$TOP/tally.conf.example
 sed -n 's/^[[:space:]]*K\(SC\|S\|L\|A\)(\([a-z_]*\), "\([^"]*\)".*/\2 \3/p' "$TOP/lib/base/config.c" \
-    > "$TMP/keys"
-[ -s "$TMP/keys" ] && ok "lib/base/config.c has $(wc -l < "$TMP/keys") top-level keys" ||
+    > "$T/keys"
+[ -s "$T/keys" ] && ok "lib/base/config.c has $(wc -l < "$T/keys") top-level keys" ||
     notok "cannot read the key table of lib/base/config.c"
 while read -r key dflt; do
 	set_line=$(sed -n "s/^$key[[:space:]]*=[[:space:]]*\([^#]*\).*/\1/p" "$EX" |
@@ -168,15 +156,11 @@ while read -r key dflt; do
 	else
 		notok "tally.conf.example does not mention $key"
 	fi
-done < "$TMP/keys"
+done < "$T/keys"
 for k in $(grep -o 'S[ST]([a-z_]*)' "$TOP/lib/base/config.c" |
     sed 's/^S[ST](\(.*\))$/\1/' | grep -vx n | sort -u) scheme tolerance; do
 	grep -qw "$k" "$EX" && ok "tally.conf.example documents section key $k" ||
 	    notok "tally.conf.example does not document section key $k"
 done
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails failed"
-	exit 1
-fi
-exit 0
+tap_done

@@ -28,46 +28,21 @@ B="$TALLY_BINDIR"
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 FX="$TOP/tests/fixtures"
 unset TALLY_DATABASE_URL TALLY_READ_DATABASE_URL TALLY_READ_LAG_WAIT
-T=$(mktemp -d /tmp/t_replica.XXXXXX)
+. "$TOP/tests/support/tap.sh"
+tap_start t_replica
 chmod 755 "$T"
 export TALLY_HOME="$T/h" TALLY_CONFIG=/dev/null TALLY_TZ=UTC
-fails=0
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 cleanup() {
 	"$B/tallyctl" db down >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-# check DESCRIPTION EXPECTED_STATUS COMMAND...: stdout in $T/out, stderr in $T/err
-check() {
-	d=$1 want=$2
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then
-		ok "$d"
-	else
-		not_ok "$d (exit $got, want $want)"
-		sed 's/^/    /' "$T/err"
-	fi
-}
-contains() {
-	if grep -qF -- "$3" "$2"; then ok "$1"; else
-		not_ok "$1: no \"$3\" in $2"
-		sed 's/^/    /' "$2"
-	fi
-}
 same() {
 	if diff -r "$2" "$3" >"$T/diff" 2>&1; then ok "$1"; else
-		not_ok "$1"
+		notok "$1"
 		head -20 "$T/diff" | sed 's/^/    /'
 	fi
-}
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
 }
 
 if ! "$B/tallyctl" db up >"$T/up.log" 2>&1; then
@@ -87,27 +62,28 @@ q "$ADMIN" -c "alter system set autovacuum = off" -c "select pg_reload_conf()" \
 # a second database for reconcile's fixtures, whose ids are the reports'
 q "$ADMIN" -c "create database rc" >/dev/null
 TALLY_DATABASE_URL="$P2" "$B/tallyctl" migrate >/dev/null 2>&1 ||
-    not_ok "migrate rc"
+    notok "migrate rc"
 
 # ---- the embedded standby ----
 check "db replica up makes and starts a standby" 0 "$B/tallyctl" db replica up
-contains "it was copied with pg_basebackup" "$T/err" "copying the embedded cluster"
+has "it was copied with pg_basebackup" "$T/err" "copying the embedded cluster"
 is "db replica url names its socket" "$R" \
     "host=$T/h/replica/run port=5432 dbname=tally user=tally"
 [ -S "$T/h/replica/run/.s.PGSQL.5432" ] &&
     grep -q "^listen_addresses = ''" "$T/h/replica/data/tally.conf" &&
-    ok "unix socket only" || not_ok "the standby listens elsewhere"
+    ok "unix socket only" || notok "the standby listens elsewhere"
 is "it is in recovery" "$(q "$R" -c "select pg_is_in_recovery()")" t
 check "db replica up again is harmless" 0 "$B/tallyctl" db replica up
-contains "... and says it runs" "$T/err" "already running"
+has "... and says it runs" "$T/err" "already running"
 check "db status lists it" 0 "$B/tallyctl" db status
-contains "... as running" "$T/out" "embedded standby (PostgreSQL"
+has "... as running" "$T/out" "embedded standby (PostgreSQL"
 check "db replica up refuses another server's URL" 64 env \
     TALLY_DATABASE_URL="$P" "$B/tallyctl" db replica up
 
 # ---- the same report from the standby and the primary ----
 q "$P" -f "$FX/reports/weekly_basic.sql" >/dev/null
-q "$P2" -f "$FX/reconcile/clean.sql" -f "$FX/reconcile/planted.sql" >/dev/null
+q "$P2" -f "$FX/reconcile/lib.sql" -f "$FX/reconcile/clean.sql" \
+    -f "$FX/reconcile/planted.sql" >/dev/null
 A=$(q "$P" -c "$now_utc")
 WEEK="--week 2026-W13 --tz Europe/Berlin --as-of $A"
 check "weekly report from the standby (waits for the fixture's replay)" 0 \
@@ -135,7 +111,7 @@ check "reconcile on the standby finds the planted problems (exit 1)" 1 env \
 # one case per planted problem (tests/test_reconcile.c lists them)
 N=$(q "$P2" -c "select count(*) from reconcile_cases where status = 'OPEN'")
 [ "$N" -gt 0 ] && ok "its cases are on the primary ($N)" ||
-    not_ok "no case on the primary"
+    notok "no case on the primary"
 is "its run is recorded there" "$(q "$P2" -c "select r.status || ' ' ||
     r.found || ' ' || j.status from reconcile_runs r join job_runs j
     on j.id = r.job_run_id")" "PROBLEMS $N PROBLEMS"
@@ -149,21 +125,21 @@ is "... finds the same cases again, nothing new, nothing closed" \
 check "a read database of another database is refused" 78 env \
     TALLY_DATABASE_URL="$P2" TALLY_READ_DATABASE_URL="$R" \
     "$B/tally-reconcile" $RC --as-of "$A2" -o "$T/rc3"
-contains "... saying why" "$T/err" "the read database is database tally"
+has "... saying why" "$T/err" "the read database is database tally"
 
 # ---- tallyctl status ----
 check "tallyctl status (no receiver here: exit 1)" 1 env TALLY_READ_DATABASE_URL="$R" \
     "$B/tallyctl" status --json
-contains "it shows the standby streaming" "$T/out" '"name": "tally_replica"'
-contains "... with its bytes behind" "$T/out" '"behind_bytes": '
-contains "... and the read database" "$T/out" '"read_database": {'
+has "it shows the standby streaming" "$T/out" '"name": "tally_replica"'
+has "... with its bytes behind" "$T/out" '"behind_bytes": '
+has "... and the read database" "$T/out" '"read_database": {'
 
 # ---- replay paused: a later --as-of waits, then exits 75 ----
 q "$R" -c "select pg_wal_replay_pause()" >/dev/null
 i=0
 while [ "$(q "$R" -c "select pg_get_wal_replay_pause_state()")" != paused ]; do
 	i=$((i + 1))
-	[ $i -lt 5000 ] || { not_ok "replay never paused"; exit 1; }
+	[ $i -lt 5000 ] || { notok "replay never paused"; exit 1; }
 done
 q "$P" -c "insert into usage_events (event_id, user_id, model_id, kind,
     started_at, duration_ms, credits, status) values ('late1', 1, 1, 'edit',
@@ -174,13 +150,13 @@ before=$(runs)
 check "a later --as-of with read_lag_wait 0 exits 75" 75 env \
     TALLY_READ_DATABASE_URL="$R" TALLY_READ_LAG_WAIT=0 \
     "$B/tally-model-stats" $MS --as-of "$A3" --out "$T/m-never"
-contains "... with the lag in the message" "$T/err" "s short of the as-of"
+has "... with the lag in the message" "$T/err" "s short of the as-of"
 check "the same with read_lag_wait 1 (polls, then 75)" 75 env \
     TALLY_READ_DATABASE_URL="$R" TALLY_READ_LAG_WAIT=1 \
     "$B/tally-model-stats" $MS --as-of "$A3" --out "$T/m-never"
-contains "... after waiting" "$T/err" "waited 1 s (read_lag_wait)"
+has "... after waiting" "$T/err" "waited 1 s (read_lag_wait)"
 is "neither recorded a run" "$(runs)" "$before"
-[ ! -e "$T/m-never" ] && ok "nor wrote a file" || not_ok "a file was written"
+[ ! -e "$T/m-never" ] && ok "nor wrote a file" || notok "a file was written"
 check "the default as-of on a lagging standby" 0 env \
     TALLY_READ_DATABASE_URL="$R" "$B/tally-model-stats" $MS --out "$T/m-lag"
 is "... is its last replayed commit" "$(q "$P" -c "select as_of from job_runs
@@ -191,7 +167,7 @@ if diff -q "$T"/m-standby/*-per-model-per-day.csv \
     "$T"/m-lag/*-per-model-per-day.csv >/dev/null; then
 	ok "... and its report has not the new usage: it read the standby"
 else
-	not_ok "the lagging standby's report has the new usage"
+	notok "the lagging standby's report has the new usage"
 fi
 q "$R" -c "select pg_wal_replay_resume()" >/dev/null
 check "resumed, the same --as-of waits for the replay" 0 env \
@@ -203,7 +179,7 @@ same "... is byte-identical" "$T/m-late-standby" "$T/m-late-primary"
 if ! diff -q -r "$T/m-standby" "$T/m-late-standby" >/dev/null; then
 	ok "... and has the new usage"
 else
-	not_ok "the report after the new usage did not change"
+	notok "the report after the new usage did not change"
 fi
 
 # ---- idle and caught up: the default as-of is the primary's now ----
@@ -211,7 +187,7 @@ LSN=$(q "$P" -c "select pg_current_wal_insert_lsn()")
 i=0
 while [ "$(q "$R" -c "select pg_last_wal_replay_lsn() >= '$LSN'")" != t ]; do
 	i=$((i + 1))
-	[ $i -lt 5000 ] || { not_ok "the standby never caught up"; exit 1; }
+	[ $i -lt 5000 ] || { notok "the standby never caught up"; exit 1; }
 done
 T0=$(q "$P" -c "$now_utc")
 check "the default as-of on a caught-up standby" 0 env \
@@ -222,10 +198,10 @@ is "... is the primary's now, not its last commit" "$(q "$P" -c "select
 # ---- down ----
 check "db replica down stops it" 0 "$B/tallyctl" db replica down
 [ ! -S "$T/h/replica/run/.s.PGSQL.5432" ] && ok "its socket is gone" ||
-    not_ok "it still listens"
+    notok "it still listens"
 check "tallyctl status with the standby down" 1 "$B/tallyctl" status
-contains "it shows the slot holding WAL" "$T/out" "tally_replica no standby"
+has "it shows the slot holding WAL" "$T/out" "tally_replica no standby"
 check "db replica down --drop removes it" 0 "$B/tallyctl" db replica down --drop
-[ ! -e "$T/h/replica" ] && ok "its directory is gone" || not_ok "still there"
+[ ! -e "$T/h/replica" ] && ok "its directory is gone" || notok "still there"
 is "... and its slot" "$(q "$P" -c "select count(*) from pg_replication_slots")" 0
-[ $fails -eq 0 ]
+tap_done

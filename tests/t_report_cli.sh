@@ -11,45 +11,20 @@ set -u
 MS="$TALLY_BINDIR/tally-model-stats"
 WK="$TALLY_BINDIR/tally-weekly-report"
 MR="$TALLY_BINDIR/tally-monthly-review"
-T=$(mktemp -d /tmp/t_report_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
+. "$(dirname "$0")/support/tap.sh"
+tap_start t_report_cli
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() {
-	# check DESCRIPTION EXPECTED_STATUS COMMAND...
-	d=$1 want=$2
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then
-		ok "$d"
-	else
-		not_ok "$d (exit $got, want $want)"
-		sed 's/^/    /' "$T/err"
-	fi
-}
-contains() {
-	# contains DESCRIPTION FILE TEXT
-	if grep -qF -- "$3" "$2"; then ok "$1"; else
-		not_ok "$1: no \"$3\" in $2"
-		sed 's/^/    /' "$2"
-	fi
-}
-sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$TALLY_DATABASE_URL" -c "$1"; }
 
 check "--help" 0 "$MS" --help
-contains "--help lists --days" "$T/out" "--days N"
+has "--help lists --days" "$T/out" "--days N"
 check "--version" 0 "$MS" --version
-contains "--version prints the version" "$T/out" "tally-model-stats 0."
+has "--version prints the version" "$T/out" "tally-model-stats 0."
 check "weekly has no --days" 64 "$WK" --days 3
 check "unknown option" 64 "$MS" --bogus
 check "missing option value" 64 "$MS" --week
 check "stray argument" 64 "$MS" extra
 check "impossible week" 64 "$MS" --week 2026-W99
-contains "the bad week is named" "$T/err" "2026-W99"
+has "the bad week is named" "$T/err" "2026-W99"
 check "two periods" 64 "$MS" --week 2026-W01 --month 2026-01
 check "--from without --to" 64 "$MS" --from 2026-01-01
 check "unknown zone" 64 "$MS" --tz Mars/Olympus
@@ -60,52 +35,52 @@ check "database unavailable" 69 env \
     TALLY_DATABASE_URL="host=$T/nowhere port=5432 dbname=x user=tally" \
     "$MS" --out "$T/never"
 [ ! -e "$T/never" ] && ok "nothing written without a database" ||
-    not_ok "output written without a database"
+    notok "output written without a database"
 
 # dry run: counts on stdout, nothing on disk, no job_runs row
 before=$(sql "select count(*) from job_runs")
 check "dry run" 0 "$MS" --dry-run --as-of 2026-11-17T06:00:00Z --out "$T/dry"
-contains "dry run prints sheet row counts" "$T/out" "$(printf 'Daily totals\t0')"
-[ ! -e "$T/dry" ] && ok "dry run writes no file" || not_ok "dry run wrote files"
+has "dry run prints sheet row counts" "$T/out" "$(printf 'Daily totals\t0')"
+[ ! -e "$T/dry" ] && ok "dry run writes no file" || notok "dry run wrote files"
 [ "$(sql "select count(*) from job_runs")" = "$before" ] &&
-    ok "dry run leaves no job_runs row" || not_ok "dry run left a job_runs row"
+    ok "dry run leaves no job_runs row" || notok "dry run left a job_runs row"
 
 # a real run: default period is the previous day in the report zone
 check "model-stats" 0 "$MS" --as-of 2026-11-17T06:00:00Z --out "$T/out1"
-contains "prints the workbook path" "$T/out" "$T/out1/model-stats-2026-11-16.xlsx"
-contains "prints the manifest path" "$T/out" \
+has "prints the workbook path" "$T/out" "$T/out1/model-stats-2026-11-16.xlsx"
+has "prints the manifest path" "$T/out" \
     "$T/out1/model-stats-2026-11-16.manifest.json"
 [ "$(wc -l <"$T/out")" -eq 9 ] && ok "xlsx, 7 CSVs and a manifest" ||
-    not_ok "expected 9 outputs, got $(wc -l <"$T/out")"
+    notok "expected 9 outputs, got $(wc -l <"$T/out")"
 for f in $(cat "$T/out"); do
-	[ -s "$f" ] || not_ok "output $f missing"
+	[ -s "$f" ] || notok "output $f missing"
 done
 [ "$(sql "select status || ' ' || (counts->'rows'->>'Calls by hour') from job_runs where program = 'tally-model-stats' order by id desc limit 1")" = "OK 24" ] &&
-    ok "job_runs row OK with row counts" || not_ok "job_runs row for the run"
+    ok "job_runs row OK with row counts" || notok "job_runs row for the run"
 
 # TALLY_TZ cuts the day; --tz wins over it
 check "TALLY_TZ" 0 env TALLY_TZ=Asia/Tokyo "$MS" --as-of 2026-11-17T06:00:00Z \
     --out "$T/tokyo" --format csv
-contains "the Tokyo day" "$T/out" "model-stats-2026-11-16-daily-totals.csv"
-contains "the manifest names the zone" \
+has "the Tokyo day" "$T/out" "model-stats-2026-11-16-daily-totals.csv"
+has "the manifest names the zone" \
     "$T/tokyo/model-stats-2026-11-16.manifest.json" '"tz": "Asia/Tokyo"'
-contains "the Tokyo day starts at 15:00Z" \
+has "the Tokyo day starts at 15:00Z" \
     "$T/tokyo/model-stats-2026-11-16.manifest.json" '"start": "2026-11-15T15:00:00Z"'
 check "--tz over TALLY_TZ" 0 env TALLY_TZ=Asia/Tokyo "$MS" --tz UTC \
     --as-of 2026-11-17T06:00:00Z --out "$T/utc" --format xlsx
-contains "UTC zone used" "$T/utc/model-stats-2026-11-16.manifest.json" '"tz": "UTC"'
+has "UTC zone used" "$T/utc/model-stats-2026-11-16.manifest.json" '"tz": "UTC"'
 [ ! -e "$T/utc/model-stats-2026-11-16-models.csv" ] &&
-    ok "--format xlsx writes no CSV" || not_ok "--format xlsx wrote a CSV"
+    ok "--format xlsx writes no CSV" || notok "--format xlsx wrote a CSV"
 check "--days" 0 "$MS" --days 7 --as-of 2026-11-17T00:00:00Z --out "$T/days" \
     --format csv
-contains "--days at midnight is a range of whole days" "$T/out" \
+has "--days at midnight is a range of whole days" "$T/out" \
     "model-stats-2026-11-10_2026-11-16-daily-totals.csv"
 
 # the configuration's report_dir and time zone
 printf 'report_dir = %s/fromconf\ntz = Europe/Berlin\n' "$T" >"$T/tally.conf"
 check "config file" 0 "$MS" -c "$T/tally.conf" --as-of 2026-11-17T06:00:00Z
-contains "report_dir from the config" "$T/out" "$T/fromconf/model-stats-2026-11-16.xlsx"
-contains "tz from the config" "$T/fromconf/model-stats-2026-11-16.manifest.json" \
+has "report_dir from the config" "$T/out" "$T/fromconf/model-stats-2026-11-16.xlsx"
+has "tz from the config" "$T/fromconf/model-stats-2026-11-16.manifest.json" \
     '"start": "2026-11-15T23:00:00Z"'
 printf 'tz = Nowhere/City\n' >"$T/bad.conf"
 check "a bad zone in the config" 78 "$MS" -c "$T/bad.conf"
@@ -114,23 +89,22 @@ check "a missing config" 78 "$MS" -c "$T/none.conf"
 # cannot create the output: 73, and the run is recorded as FAILED
 check "unwritable output" 73 "$MS" --as-of 2026-11-17T06:00:00Z --out /proc/tally-x
 [ "$(sql "select status from job_runs where program = 'tally-model-stats' order by id desc limit 1")" = "FAILED" ] &&
-    ok "job_runs row FAILED" || not_ok "job_runs row FAILED"
-contains "the error says what" "$T/err" "cannot create the output directory"
+    ok "job_runs row FAILED" || notok "job_runs row FAILED"
+has "the error says what" "$T/err" "cannot create the output directory"
 
 # the weekly and monthly programs: their default periods
 check "weekly dry run" 0 "$WK" --dry-run --as-of 2026-11-17T06:00:00Z
 check "weekly" 0 "$WK" --as-of 2026-11-17T06:00:00Z --out "$T/wk" --format csv
-contains "weekly defaults to the previous ISO week" "$T/out" \
+has "weekly defaults to the previous ISO week" "$T/out" \
     "$T/wk/weekly-2026-W46.manifest.json"
 check "monthly" 0 "$MR" --as-of 2026-11-17T06:00:00Z --out "$T/mr" --format xlsx
-contains "monthly defaults to the previous month" "$T/out" \
+has "monthly defaults to the previous month" "$T/out" \
     "$T/mr/monthly-2026-10.xlsx"
 check "explicit week crossing a month" 0 "$WK" --week 2026-W44 --tz Europe/Berlin \
     --as-of 2026-11-17T06:00:00Z --out "$T/wk44" --format csv
-contains "W44 in Berlin starts 25 Oct 23:00Z" "$T/wk44/weekly-2026-W44.manifest.json" \
+has "W44 in Berlin starts 25 Oct 23:00Z" "$T/wk44/weekly-2026-W44.manifest.json" \
     '"start": "2026-10-25T23:00:00Z"'
-contains "and ends 1 Nov 23:00Z" "$T/wk44/weekly-2026-W44.manifest.json" \
+has "and ends 1 Nov 23:00Z" "$T/wk44/weekly-2026-W44.manifest.json" \
     '"end": "2026-11-01T23:00:00Z"'
 
-echo "$((n - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+tap_done

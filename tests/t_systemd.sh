@@ -27,18 +27,14 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 	exit 77
 fi
 
-TMP=$(mktemp -d /tmp/tally-systemd.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-ROOT=$TMP/root
-fails=0
-
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; fails=$((fails + 1)); }
-check() {
-	# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	desc=$1
+. "$TOP/tests/support/tap.sh"
+tap_start tally-systemd
+ROOT=$T/root
+# holds DESCRIPTION COMMAND...: ok when COMMAND succeeds
+holds() {
+	_d=$1
 	shift
-	if "$@"; then ok "$desc"; else notok "$desc"; fi
+	if "$@"; then ok "$_d"; else notok "$_d"; fi
 }
 
 # ---- the temporary root ----------------------------------------------------
@@ -52,7 +48,7 @@ cp "$UNITS"/*.service "$UNITS"/*.timer "$ROOT/usr/local/lib/systemd/system/"
 # Every program an Exec*= line names.  The prefixes -@:+! only change how
 # systemd runs it.
 sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$UNITS"/*.service |
-    sort -u > "$TMP/programs"
+    sort -u > "$T/programs"
 while read -r prog; do
 	case $prog in
 	/usr/local/bin/*)
@@ -79,7 +75,7 @@ while read -r prog; do
 		notok "Exec line names $prog: systemd wants an absolute path"
 		;;
 	esac
-done < "$TMP/programs"
+done < "$T/programs"
 
 # ---- systemd-analyze verify ------------------------------------------------
 # Any output at all counts as a failure: verify only warns (exit 0) about
@@ -93,19 +89,13 @@ for f in *.service *.timer; do
 	*)
 		unit=$f ;;
 	esac
-	if systemd-analyze verify --root="$ROOT" "$unit" > "$TMP/verify.out" 2>&1 &&
-	    [ ! -s "$TMP/verify.out" ]; then
-		ok "systemd-analyze verify $unit"
-	else
-		notok "systemd-analyze verify $unit:"
-		sed 's/^/#   /' "$TMP/verify.out"
-	fi
+	unit_verifies "$ROOT" "$unit" "systemd-analyze verify $unit"
 done
 cd "$TOP" || exit 1
 
 # ---- the rules every tally unit follows ------------------------------------
-has() {
-	# has FILE LINE: the unit has exactly this line
+unit_has() {
+	# unit_has FILE LINE: the unit has exactly this line
 	grep -qxF "$2" "$UNITS/$1"
 }
 sandbox() {
@@ -113,45 +103,45 @@ sandbox() {
 	sed -n '/^# Sandbox/,$p' "$UNITS/$1"
 }
 
-sandbox tally-allocate.service > "$TMP/sandbox.ref"
-check "tally-allocate.service has a sandbox block" test -s "$TMP/sandbox.ref"
+sandbox tally-allocate.service > "$T/sandbox.ref"
+holds "tally-allocate.service has a sandbox block" test -s "$T/sandbox.ref"
 for f in "$UNITS"/*.service; do
 	f=$(basename "$f")
-	check "$f: its description names it as tally's" \
+	holds "$f: its description names it as tally's" \
 	    grep -q '^Description=tally' "$UNITS/$f"
-	check "$f: runs as a non-root user" \
+	holds "$f: runs as a non-root user" \
 	    grep -Eq '^(User=tally|DynamicUser=yes)$' "$UNITS/$f"
-	check "$f: ProtectSystem=strict" has "$f" "ProtectSystem=strict"
+	holds "$f: ProtectSystem=strict" unit_has "$f" "ProtectSystem=strict"
 	case $f in
 	tally-receiver.service|tally-admin.service)
 		continue ;;
 	tally-alert@.service)
-		check "$f: has no OnFailure= (an alert about an alert loops)" \
+		holds "$f: has no OnFailure= (an alert about an alert loops)" \
 		    sh -c "! grep -q '^OnFailure=' '$UNITS/$f'" ;;
 	*)
 		timer=${f%.service}.timer
-		check "$f: has $timer" test -f "$UNITS/$timer"
-		check "$f: alerts on failure" \
-		    has "$f" "OnFailure=tally-alert@%n.service"
-		check "$f: has a start timeout" \
+		holds "$f: has $timer" test -f "$UNITS/$timer"
+		holds "$f: alerts on failure" \
+		    unit_has "$f" "OnFailure=tally-alert@%n.service"
+		holds "$f: has a start timeout" \
 		    grep -q '^TimeoutStartSec=' "$UNITS/$f" ;;
 	esac
-	check "$f: Type=oneshot" has "$f" "Type=oneshot"
-	sandbox "$f" > "$TMP/sandbox.this"
-	if cmp -s "$TMP/sandbox.ref" "$TMP/sandbox.this"; then
+	holds "$f: Type=oneshot" unit_has "$f" "Type=oneshot"
+	sandbox "$f" > "$T/sandbox.this"
+	if cmp -s "$T/sandbox.ref" "$T/sandbox.this"; then
 		ok "$f: the same sandbox block as tally-allocate.service"
 	else
 		notok "$f: its sandbox block differs from tally-allocate.service's:"
-		diff "$TMP/sandbox.ref" "$TMP/sandbox.this" | sed 's/^/#   /'
+		diff "$T/sandbox.ref" "$T/sandbox.this" | sed 's/^/#   /'
 	fi
 done
 for t in "$UNITS"/*.timer; do
 	t=$(basename "$t")
-	check "$t: has its service" test -f "$UNITS/${t%.timer}.service"
-	check "$t: Persistent=true" has "$t" "Persistent=true"
-	check "$t: a RandomizedDelaySec=" grep -q '^RandomizedDelaySec=' "$UNITS/$t"
-	check "$t: an OnCalendar=" grep -q '^OnCalendar=' "$UNITS/$t"
-	check "$t: enabled by timers.target" has "$t" "WantedBy=timers.target"
+	holds "$t: has its service" test -f "$UNITS/${t%.timer}.service"
+	holds "$t: Persistent=true" unit_has "$t" "Persistent=true"
+	holds "$t: a RandomizedDelaySec=" grep -q '^RandomizedDelaySec=' "$UNITS/$t"
+	holds "$t: an OnCalendar=" grep -q '^OnCalendar=' "$UNITS/$t"
+	holds "$t: enabled by timers.target" unit_has "$t" "WantedBy=timers.target"
 done
 
 # When each timer fires next, from a fixed instant: proves the calendar
@@ -186,35 +176,35 @@ fi
 
 # The receiver: what the issue asks of it, line by line.
 R=tally-receiver.service
-check "$R: Type=notify" has $R "Type=notify"
-check "$R: a watchdog" grep -q '^WatchdogSec=[1-9]' "$UNITS/$R"
-check "$R: Restart=on-failure" has $R "Restart=on-failure"
-check "$R: no restart on usage or config errors" \
-    has $R "RestartPreventExitStatus=64 78"
-check "$R: secrets through LoadCredential=" grep -q '^LoadCredential=' "$UNITS/$R"
-check "$R: a StateDirectory=" grep -q '^StateDirectory=' "$UNITS/$R"
-check "$R: alerts on failure" has $R "OnFailure=tally-alert@%n.service"
-check "$R: enabled by multi-user.target" has $R "WantedBy=multi-user.target"
+holds "$R: Type=notify" unit_has $R "Type=notify"
+holds "$R: a watchdog" grep -q '^WatchdogSec=[1-9]' "$UNITS/$R"
+holds "$R: Restart=on-failure" unit_has $R "Restart=on-failure"
+holds "$R: no restart on usage or config errors" \
+    unit_has $R "RestartPreventExitStatus=64 78"
+holds "$R: secrets through LoadCredential=" grep -q '^LoadCredential=' "$UNITS/$R"
+holds "$R: a StateDirectory=" grep -q '^StateDirectory=' "$UNITS/$R"
+holds "$R: alerts on failure" unit_has $R "OnFailure=tally-alert@%n.service"
+holds "$R: enabled by multi-user.target" unit_has $R "WantedBy=multi-user.target"
 
 # tally-admin: a daemon like the receiver.
 D=tally-admin.service
-check "$D: Type=notify" has $D "Type=notify"
-check "$D: Restart=on-failure" has $D "Restart=on-failure"
-check "$D: no restart on usage or config errors" \
-    has $D "RestartPreventExitStatus=64 78"
-check "$D: alerts on failure" has $D "OnFailure=tally-alert@%n.service"
-check "$D: enabled by multi-user.target" has $D "WantedBy=multi-user.target"
-check "$D: only local clients unless widened" has $D "IPAddressAllow=localhost"
-check "$D: reads report_dir, writes nothing" \
+holds "$D: Type=notify" unit_has $D "Type=notify"
+holds "$D: Restart=on-failure" unit_has $D "Restart=on-failure"
+holds "$D: no restart on usage or config errors" \
+    unit_has $D "RestartPreventExitStatus=64 78"
+holds "$D: alerts on failure" unit_has $D "OnFailure=tally-alert@%n.service"
+holds "$D: enabled by multi-user.target" unit_has $D "WantedBy=multi-user.target"
+holds "$D: only local clients unless widened" unit_has $D "IPAddressAllow=localhost"
+holds "$D: reads report_dir, writes nothing" \
     sh -c "! grep -q '^ReadWritePaths=' '$UNITS/$D'"
 
 # Every credential a unit loads is the one tally.conf.example names.
 if [ -f "$TOP/tally.conf.example" ]; then
 	sed -n 's/^[[:space:]]*secret_file[[:space:]]*=[[:space:]]*\([^ #]*\).*/\1/p' \
-	    "$TOP/tally.conf.example" | sort -u > "$TMP/conf.creds"
-	for c in $(cat "$TMP/conf.creds"); do
-		check "$R loads credential $c that tally.conf.example names" \
-		    has $R "LoadCredential=$c"
+	    "$TOP/tally.conf.example" | sort -u > "$T/conf.creds"
+	for c in $(cat "$T/conf.creds"); do
+		holds "$R loads credential $c that tally.conf.example names" \
+		    unit_has $R "LoadCredential=$c"
 	done
 else
 	notok "tally.conf.example is missing"
@@ -223,13 +213,13 @@ fi
 # ---- the sysusers entry ----------------------------------------------------
 if command -v systemd-sysusers >/dev/null 2>&1; then
 	if systemd-sysusers --root="$ROOT" "$UNITS/tally.sysusers" \
-	    > "$TMP/sysusers.out" 2>&1 &&
+	    > "$T/sysusers.out" 2>&1 &&
 	    grep -q '^tally:x:[0-9]*:[0-9]*:.*:/var/lib/tally:' "$ROOT/etc/passwd" &&
 	    grep -q '^tally:x:' "$ROOT/etc/group"; then
 		ok "tally.sysusers creates user and group tally"
 	else
 		notok "tally.sysusers:"
-		sed 's/^/#   /' "$TMP/sysusers.out"
+		sed 's/^/#   /' "$T/sysusers.out"
 	fi
 fi
 
@@ -255,8 +245,4 @@ for f in "$UNITS"/*.service; do
 	esac
 done
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails failed"
-	exit 1
-fi
-exit 0
+tap_done

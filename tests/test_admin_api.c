@@ -723,6 +723,17 @@ run_race(long long asg, struct racer *first, struct racer *second)
 	db_free(holder);
 }
 
+/* Assignment id is "status|length" (ends_at - starts_at), extended
+ * audited times. */
+static void
+expect_seat(const char *id, const char *want, long long audited)
+{
+	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
+	    " FROM assignments WHERE id = $1::bigint", id), want);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE"
+	    " action = 'assignment.extend' AND entity_id = $1", id), audited);
+}
+
 /*
  * A fresh seat for customer on acc, then an extend and a revoke of it at
  * once, extend_first or not; the answers in *ext and *rev (release their
@@ -765,8 +776,7 @@ test_extend_revoke_race(void **state)
 	assert_int_equal(rev.status, 200);
 	strbuf_release(&ext.answer);
 	strbuf_release(&rev.answer);
-	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
-	    " FROM assignments WHERE id = $1::bigint", id), "REVOKED|15 days");
+	expect_seat(id, "REVOKED|15 days", 1);
 	/* the revoke saw the extend */
 	assert_int_equal(t_qll("SELECT count(*) FROM audit_log e, audit_log r"
 	    " WHERE e.action = 'assignment.extend' AND e.entity_id = $1"
@@ -782,10 +792,7 @@ test_extend_revoke_race(void **state)
 	    "urn:tally:problem:refused"));
 	strbuf_release(&ext.answer);
 	strbuf_release(&rev.answer);
-	assert_string_equal(t_q("SELECT status || '|' || (ends_at - starts_at)"
-	    " FROM assignments WHERE id = $1::bigint", id), "REVOKED|10 days");
-	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE"
-	    " action = 'assignment.extend' AND entity_id = $1", id), 0);
+	expect_seat(id, "REVOKED|10 days", 0);
 	/* every seat counted once: none left in use */
 	assert_int_equal(t_qll("SELECT current_seats_used FROM pool_accounts",
 	    NULL), 0);
@@ -814,37 +821,30 @@ test_idempotency_race(void **state)
 	strbuf_release(&a.answer);
 	strbuf_release(&b.answer);
 	/* the loser's extend was rolled back with its key */
-	assert_string_equal(t_q("SELECT (ends_at - starts_at)::text FROM"
-	    " assignments WHERE id = $1::bigint", id), "11 days");
-	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE"
-	    " action = 'assignment.extend' AND entity_id = $1", id), 1);
+	expect_seat(id, "ACTIVE|11 days", 1);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fx, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_problems, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_access_log, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_auth_failures),
+		T(test_roles),
+		T(test_fx),
+		T(test_dry_run),
+		T(test_idempotency),
+		T(test_pagination),
+		T(test_problems),
+		T(test_unavailable),
+		T(test_import),
+		T(test_access_log),
 		cmocka_unit_test_setup_teardown(test_extend_revoke_race, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_race, setup,
 		    teardown),
 	};
-	int rc;
 
-	testdb_require();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
-	free(t_url);
-	return rc;
+	t_main_begin();
+	return t_main_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

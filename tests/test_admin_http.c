@@ -171,14 +171,18 @@ record(const char *path, const char *sha)
 		fail_msg("record: %s", db_errmsg(t_db));
 }
 
+/* path recorded as a report file, yet GET url answers 404 and none of
+ * the file's bytes ("root:..."). */
 static void
-write_file(const char *path, const char *text)
+not_served(const char *path, const char *url)
 {
-	FILE *f = fopen(path, "w");
+	struct t_resp r;
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	record(path, NULL);
+	t_http(&r, "GET", url, t_read, NULL, NULL, NULL);
+	t_problem(&r, 404, "not-found", "file");
+	assert_null(strstr(strbuf_str(&r.body), "root:"));
+	t_resp_free(&r);
 }
 
 static void
@@ -191,7 +195,7 @@ test_reports(void **state)
 
 	(void)state;
 	strbuf_addf(&good, "%s/reports/weekly-2026-W47.csv", t_dir);
-	write_file(good.buf, "sheet,rows\nsummary,3\n");
+	tfile_write(NULL, good.buf, "sheet,rows\nsummary,3\n");
 	record(good.buf, NULL);
 	t_http(&r, "GET", API "/reports", t_read, NULL, NULL, NULL);
 	assert_int_equal(r.status, 200);
@@ -240,26 +244,18 @@ test_reports(void **state)
 	/* a row that names a file outside report_dir, with its right
 	 * sha256 (anyone who can write job_runs could add it): refused */
 	strbuf_addf(&outside, "%s/secret.csv", t_dir);
-	write_file(outside.buf, "root:x:0:0\n");
-	record(outside.buf, NULL);
-	t_http(&r, "GET", API "/reports/secret.csv", t_read, NULL, NULL, NULL);
-	t_problem(&r, 404, "not-found", "file");
-	assert_null(strstr(strbuf_str(&r.body), "root:"));
-	t_resp_free(&r);
+	tfile_write(NULL, outside.buf, "root:x:0:0\n");
+	not_served(outside.buf, API "/reports/secret.csv");
 	/* ...or a link inside it to such a file */
 	strbuf_addf(&link, "%s/reports/linked.csv", t_dir);
 	assert_int_equal(symlink(outside.buf, link.buf), 0);
-	record(link.buf, NULL);
-	t_http(&r, "GET", API "/reports/linked.csv", t_read, NULL, NULL, NULL);
-	t_problem(&r, 404, "not-found", "file");
-	assert_null(strstr(strbuf_str(&r.body), "root:"));
-	t_resp_free(&r);
+	not_served(link.buf, API "/reports/linked.csv");
 	/* a file changed after the report wrote it */
 	strbuf_addf(&changed, "%s/reports/changed.csv", t_dir);
-	write_file(changed.buf, "a,b\n1,2\n");
+	tfile_write(NULL, changed.buf, "a,b\n1,2\n");
 	fsutil_sha256_hex("a,b\n1,2\n", 8, hex);
 	record(changed.buf, hex);
-	write_file(changed.buf, "a,b\n1,3\n");
+	tfile_write(NULL, changed.buf, "a,b\n1,3\n");
 	t_http(&r, "GET", API "/reports/changed.csv", t_read, NULL, NULL, NULL);
 	t_problem(&r, 422, "refused", "file");
 	t_resp_free(&r);
@@ -502,20 +498,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_framing),
+		T(test_deadline),
+		T(test_reports),
+		T(test_rate_limit),
 		cmocka_unit_test(test_rate_limit_window),
-		cmocka_unit_test_setup_teardown(test_tls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_openapi, setup, teardown),
+		T(test_tls),
+		T(test_openapi),
 	};
-	int rc;
 
-	testdb_require();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
-	free(t_url);
-	return rc;
+	t_main_begin();
+	return t_main_end(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -424,9 +424,6 @@ test_two_evaluators(void **state)
 static void
 test_program_failure_alert(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-	char *bin = testdb_program("tally-expire");
-
 	(void)state;
 	setenv("TALLY_DATABASE_URL", t_url, 1);
 	pool(10);
@@ -436,18 +433,15 @@ test_program_failure_alert(void **state)
 	t_exec(t_su, "INSERT INTO assignments (account_id, customer_id, starts_at,"
 	    " ends_at) SELECT min(a.id), min(c.id), now() - interval '2 days',"
 	    " now() - interval '1 day' FROM pool_accounts a, customers c");
-	strbuf_addf(&cmd, "%s --days 0", bin);
-	assert_int_equal(testdb_system(cmd.buf), 70);
+	assert_int_equal(testdb_run("tally-expire", "--days 0"), 70);
 	t_expect_str(t_su, "SELECT status FROM job_runs", "FAILED");
 	t_expect_str(t_su, "SELECT concat_ws(' ', active, summary LIKE"
 	    " 'tally-expire failed at %permission denied%') FROM alerts"
 	    " WHERE key = 'job_failed:tally-expire'", "t t");
 	t_exec(t_su, "GRANT UPDATE ON assignments TO tally_batch");
-	assert_int_equal(testdb_system(cmd.buf), 0);
+	assert_int_equal(testdb_run("tally-expire", "--days 0"), 0);
 	t_expect_str(t_su, "SELECT active FROM alerts"
 	    " WHERE key = 'job_failed:tally-expire'", "f");
-	free(bin);
-	strbuf_release(&cmd);
 }
 
 /*

@@ -76,37 +76,13 @@ stripe_dispute(const char *order, const char *type, const char *status,
  * state the test delivered.
  */
 static void
-midtrans_says(const char *order, char *body)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v2/%s/status", order);
-	t_provider_says(path, body);
-	free(body);
-}
-
-static void
-xendit_says(const char *order, char *body)
-{
-	char path[160];
-
-	snprintf(path, sizeof(path), "/v2/invoices/inv_%s", order);
-	t_provider_says(path, body);
-	free(body);
-}
-
-static void
 midtrans(const char *order, const char *status, const char *fraud,
     const char *gross, const char *sku, const char *email)
 {
 	char key[160];
 
 	snprintf(key, sizeof(key), "mt-%s-%s-%s", order, status, fraud);
-	midtrans_says(order,
-	    t_fixture("midtrans_notification.json", "ORDER", order, "STATUS",
-	    status, "FRAUD", fraud, "GROSS", gross, "SKU", sku, "EMAIL", email,
-	    NULL));
-	t_deliver_free(t_su, "midtrans", "midtrans", key,
+	t_notify_confirmed("midtrans", order, key,
 	    t_fixture("midtrans_notification.json", "ORDER", order, "STATUS",
 	    status, "FRAUD", fraud, "GROSS", gross, "SKU", sku, "EMAIL", email,
 	    NULL));
@@ -119,10 +95,7 @@ midtrans_refund(const char *order, const char *status, const char *gross,
 	char key[160];
 
 	snprintf(key, sizeof(key), "mt-%s-%s-%s", order, status, refund);
-	midtrans_says(order,
-	    t_fixture("midtrans_refund.json", "ORDER", order, "STATUS", status,
-	    "GROSS", gross, "REFUND", refund, NULL));
-	t_deliver_free(t_su, "midtrans", "midtrans", key,
+	t_notify_confirmed("midtrans", order, key,
 	    t_fixture("midtrans_refund.json", "ORDER", order, "STATUS", status,
 	    "GROSS", gross, "REFUND", refund, NULL));
 }
@@ -134,10 +107,7 @@ xendit(const char *order, const char *status, const char *amount,
 	char key[160];
 
 	snprintf(key, sizeof(key), "xe-%s-%s", order, status);
-	xendit_says(order,
-	    t_fixture("xendit_invoice.json", "ORDER", order, "STATUS", status,
-	    "AMOUNT", amount, "SKU", sku, "EMAIL", email, NULL));
-	t_deliver_free(t_su, "xendit", "xendit", key,
+	t_notify_confirmed("xendit", order, key,
 	    t_fixture("xendit_invoice.json", "ORDER", order, "STATUS", status,
 	    "AMOUNT", amount, "SKU", sku, "EMAIL", email, NULL));
 }
@@ -700,12 +670,12 @@ play(enum arrival how)
 	t_seed_products(t_su);
 	accounts("('pool1@acc.io', 10)");
 	/* the providers' answers: where O3 and O4 ended up */
-	midtrans_says("O3",
+	t_midtrans_says("O3",
 	    t_fixture("midtrans_notification.json", mt_settled[0], mt_settled[1],
 	    mt_settled[2], mt_settled[3], mt_settled[4], mt_settled[5],
 	    mt_settled[6], mt_settled[7], mt_settled[8], mt_settled[9],
 	    mt_settled[10], mt_settled[11], NULL));
-	xendit_says("O4",
+	t_xendit_says("O4",
 	    t_fixture("xendit_invoice.json", xe_paid[0], xe_paid[1], xe_paid[2],
 	    xe_paid[3], xe_paid[4], xe_paid[5], xe_paid[6], xe_paid[7],
 	    xe_paid[8], xe_paid[9], NULL));
@@ -968,54 +938,38 @@ test_sql_amounts_match_money_c(void **state)
 
 /* ---- the program -------------------------------------------------- */
 
-static int
-program(const char *args)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	char *bin = testdb_program("tally-allocate");
-	int st;
-
-	/* its diagnostics go to the test log, to explain a wrong exit */
-	strbuf_addf(&cmd, "%s %s", bin, args);
-	st = testdb_system(cmd.buf);
-	free(bin);
-	strbuf_release(&cmd);
-	return st;
-}
+/* tally-allocate with args; its diagnostics go to the test log, to
+ * explain a wrong exit */
+#define ALLOCATE(args) testdb_run("tally-allocate", "%s", args)
 
 static void
 test_program(void **state)
 {
-	struct db *holder = NULL;
+	static const char *const bad[] = { "--no-such-option", "--batch 0",
+		"--as-of yesterday-ish", NULL };
+	struct db *holder;
 
 	(void)state;
-	setenv("TALLY_DATABASE_URL", t_url, 1);
-	assert_int_equal(program("--help"), 0);
-	assert_int_equal(program("--version"), 0);
-	assert_int_equal(program("--no-such-option"), EX_USAGE);
-	assert_int_equal(program("--batch 0"), EX_USAGE);
-	assert_int_equal(program("--as-of yesterday-ish"), EX_USAGE);
+	t_program_cli("tally-allocate", bad);
 
 	t_seed_products(t_su);
 	accounts("('only@acc.io', 1)");
 	paid_seats(1, 1, "seat-30");
-	assert_int_equal(program("--dry-run"), 0);
+	assert_int_equal(ALLOCATE("--dry-run"), 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM orders", 0);
-	assert_int_equal(program(""), 0);
+	assert_int_equal(ALLOCATE(""), 0);
 	t_expect_str(t_su, "SELECT concat_ws(' ', program, status,"
 	    " counts->>'fulfilled_seats', finished_at IS NOT NULL) FROM job_runs",
 	    "tally-allocate OK 1 t");
 	/* no room for the second: done, but found problems */
 	paid_seats(2, 1, "seat-30");
-	assert_int_equal(program(""), 1);
+	assert_int_equal(ALLOCATE(""), 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', status, counts->>'unfulfilled')"
 	    " FROM job_runs ORDER BY id DESC LIMIT 1", "PROBLEMS 1");
 	/* another run holds the lock: exit 75 at once, no row */
-	if (db_connect_url(&holder, t_url, "test", NULL) != 0)
-		fail_msg("connect");
-	assert_int_equal(db_try_lock(holder, "tally-allocate"), 0);
-	assert_int_equal(program(""), EX_TEMPFAIL);
+	holder = t_hold_lock("tally-allocate");
+	assert_int_equal(ALLOCATE(""), EX_TEMPFAIL);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 2);
 	/* released, not just closed: a closed session's locks go only when
 	 * its backend has finished exiting, and the next run is at once */
@@ -1023,13 +977,13 @@ test_program(void **state)
 	db_free(holder);
 	/* an abandoned RUNNING row is closed by the next run */
 	t_exec(t_su, "INSERT INTO job_runs (program) VALUES ('tally-allocate')");
-	assert_int_equal(program(""), 1);
+	assert_int_equal(ALLOCATE(""), 1);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs WHERE status = 'RUNNING'", 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs WHERE status = 'FAILED'"
 	    " AND message LIKE 'abandoned%'", 1);
 	/* the database is unavailable: 69 */
 	setenv("TALLY_DATABASE_URL", "host=/nonexistent port=1 dbname=x", 1);
-	assert_int_equal(program(""), EX_UNAVAILABLE);
+	assert_int_equal(ALLOCATE(""), EX_UNAVAILABLE);
 	setenv("TALLY_DATABASE_URL", t_url, 1);
 }
 

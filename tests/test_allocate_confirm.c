@@ -31,16 +31,6 @@ mt_deliver(const char *key, char *body)
 	t_deliver_free(t_su, "midtrans", "midtrans", key, body);
 }
 
-static void
-mt_answer(const char *order, char *body)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/v2/%s/status", order);
-	t_provider_says(path, body);
-	free(body);
-}
-
 static char *
 xe_body(const char *id, const char *status, const char *amount)
 {
@@ -59,8 +49,7 @@ static void
 seed(void)
 {
 	t_seed_products(t_su);
-	t_exec(t_su, "INSERT INTO pool_accounts (email, max_seats)"
-	    " VALUES ('pool@acc.io', 10)");
+	t_pool(10);
 }
 
 /* A pending Midtrans notification relabelled "settlement" (its signed
@@ -73,7 +62,7 @@ test_midtrans_relabelled_pending(void **state)
 
 	(void)state;
 	seed();
-	mt_answer("M1", mt_body("M1", "201", "pending", "150000.00", NULL));
+	t_midtrans_says("M1", mt_body("M1", "201", "pending", "150000.00", NULL));
 	mt_deliver("M1:settlement:tx-M1", mt_body("M1", "201", "settlement",
 	    "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
@@ -105,9 +94,8 @@ test_midtrans_relabelled_pending(void **state)
 	    " FROM reconcile_cases", "1 2");
 
 	/* when it really settles, the real notification fulfils it */
-	mt_answer("M1", mt_body("M1", "200", "settlement", "150000.00", NULL));
-	mt_deliver("M1:settlement:tx-M1:real", mt_body("M1", "200",
-	    "settlement", "150000.00", NULL));
+	t_notify_confirmed("midtrans", "M1", "M1:settlement:tx-M1:real",
+	    mt_body("M1", "200", "settlement", "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.confirm.mismatches, 0);
@@ -123,9 +111,8 @@ test_midtrans_replayed_refund(void **state)
 
 	(void)state;
 	seed();
-	mt_answer("M2", mt_body("M2", "200", "settlement", "150000.00", NULL));
-	mt_deliver("M2:settlement:tx-M2", mt_body("M2", "200", "settlement",
-	    "150000.00", NULL));
+	t_notify_confirmed("midtrans", "M2", "M2:settlement:tx-M2",
+	    mt_body("M2", "200", "settlement", "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	mt_deliver("M2:refund:tx-M2", mt_body("M2", "200", "refund", "150000.00",
@@ -141,10 +128,9 @@ test_midtrans_replayed_refund(void **state)
 	    "NOTIFICATION_MISMATCH REFUND PAYMENT M2:refund:tx-M2");
 
 	/* a refund Midtrans confirms does take the seat back */
-	mt_answer("M2", mt_body("M2", "200", "refund", "150000.00",
+	t_notify_confirmed("midtrans", "M2", "M2:refund:tx-M2:real",
+	    mt_body("M2", "200", "refund", "150000.00",
 	    ",\"refund_amount\":\"150000.00\""));
-	mt_deliver("M2:refund:tx-M2:real", mt_body("M2", "200", "refund",
-	    "150000.00", ",\"refund_amount\":\"150000.00\""));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.ev.revoked, 1);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, a.status) FROM orders o"
@@ -191,8 +177,8 @@ test_unreachable_backoff(void **state)
 
 	(void)state;
 	seed();
-	mt_answer("M3", mt_body("M3", "200", "settlement", "150000.00", NULL));
-	mt_answer("M4", mt_body("M4", "200", "settlement", "150000.00", NULL));
+	t_midtrans_says("M3", mt_body("M3", "200", "settlement", "150000.00", NULL));
+	t_midtrans_says("M4", mt_body("M4", "200", "settlement", "150000.00", NULL));
 	mt_deliver("M3:settlement:tx-M3", mt_body("M3", "200", "settlement",
 	    "150000.00", NULL));
 	mt_deliver("M4:settlement:tx-M4", mt_body("M4", "200", "settlement",
@@ -263,7 +249,7 @@ test_unknown_transaction(void **state)
 	    "NOTIFICATION_MISMATCH the provider does not know this transaction, "
 	    "NOTIFICATION_MISMATCH the provider does not know this transaction");
 	/* the transaction shows up at Midtrans; the retry asks again */
-	mt_answer("M5", mt_body("M5", "200", "settlement", "150000.00", NULL));
+	t_midtrans_says("M5", mt_body("M5", "200", "settlement", "150000.00", NULL));
 	t_exec(t_su, "UPDATE raw_events SET processed_at = processed_at"
 	    " - interval '2 minutes'");
 	t_exec(t_su, "UPDATE provider_checks SET asked_at = asked_at"
@@ -289,9 +275,8 @@ test_refused_key(void **state)
 	seed();
 	snprintf(path, sizeof(path), "%s/api.key", t_cfg_dir);
 	t_write(t_cfg_dir, "api.key", "a-wrong-key\n");
-	mt_answer("M6", mt_body("M6", "200", "settlement", "150000.00", NULL));
-	mt_deliver("M6:settlement:tx-M6", mt_body("M6", "200", "settlement",
-	    "150000.00", NULL));
+	t_notify_confirmed("midtrans", "M6", "M6:settlement:tx-M6",
+	    mt_body("M6", "200", "settlement", "150000.00", NULL));
 	assert_int_equal(t_allocate_checked(&st), 0);
 	t_write(t_cfg_dir, "api.key", T_PROVIDER_KEY "\n");
 	assert_int_equal(fake_provider_refused(t_provider), 1);
@@ -317,8 +302,8 @@ test_unconfirmed_waits(void **state)
 
 	(void)state;
 	seed();
-	mt_answer("M7", mt_body("M7", "200", "settlement", "150000.00", NULL));
-	mt_answer("M8", mt_body("M8", "200", "settlement", "150000.00", NULL));
+	t_midtrans_says("M7", mt_body("M7", "200", "settlement", "150000.00", NULL));
+	t_midtrans_says("M8", mt_body("M8", "200", "settlement", "150000.00", NULL));
 	/* a second Midtrans account nobody configured a status API for */
 	t_deliver_free(t_su, "midtrans-b", "midtrans", "M7:settlement:tx-M7",
 	    mt_body("M7", "200", "settlement", "150000.00", NULL));

@@ -71,6 +71,22 @@ check_intact(long long rows, long long legacy)
 	audit_check_release(&c);
 }
 
+/* The chain breaks first at row first_bad, for a reason that says
+ * problem. */
+static void
+check_broken(long long first_bad, const char *problem)
+{
+	struct audit_check c;
+
+	audit_check_init(&c);
+	assert_int_equal(audit_verify_chain(su, NULL, 0, &c), 0);
+	assert_int_equal(c.first_bad, first_bad);
+	if (strstr(c.problem.buf, problem) == NULL)
+		fail_msg("row %lld: %s; want \"%s\"", c.first_bad, c.problem.buf,
+		    problem);
+	audit_check_release(&c);
+}
+
 struct writer {
 	int n;
 	enum db_isolation iso;
@@ -175,7 +191,6 @@ static void
 test_legacy_rows(void **state)
 {
 	struct db *db = NULL;
-	struct audit_check c;
 
 	(void)state;
 	/* a writer without a MAC gets the unkeyed hash, as every row had */
@@ -196,11 +211,7 @@ test_legacy_rows(void **state)
 	    " sha256(p.hash || tally_audit_content(l)) FROM audit_log p"
 	    " WHERE l.id = 2 AND p.id = 1;"
 	    " ALTER TABLE audit_log ENABLE TRIGGER USER"), 0);
-	audit_check_init(&c);
-	assert_int_equal(audit_verify_chain(su, NULL, 0, &c), 0);
-	assert_int_equal(c.first_bad, 3);
-	assert_non_null(strstr(c.problem.buf, "previous hash does not match"));
-	audit_check_release(&c);
+	check_broken(3, "previous hash does not match");
 	/* an unkeyed row after keyed ones: written without the key */
 	db_free(db);
 	fresh(NULL);
@@ -208,11 +219,7 @@ test_legacy_rows(void **state)
 	record(db, "account.add", "1");
 	assert_int_equal(db_simple(su, "INSERT INTO audit_log (actor, action,"
 	    " entity) VALUES ('x', 'account.add', 'account')"), 0);
-	audit_check_init(&c);
-	assert_int_equal(audit_verify_chain(su, NULL, 0, &c), 0);
-	assert_int_equal(c.first_bad, 2);
-	assert_non_null(strstr(c.problem.buf, "an unkeyed row after keyed ones"));
-	audit_check_release(&c);
+	check_broken(2, "an unkeyed row after keyed ones");
 	db_free(db);
 }
 

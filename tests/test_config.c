@@ -12,29 +12,14 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "support/tfile.h"
 
-static char tmpdir[] = "/tmp/tally-config-XXXXXX";
-
-static const char *
-write_file(const char *name, const char *text)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	/* secrets must be private; the config may be too */
-	assert_int_equal(chmod(path, 0600), 0);
-	return path;
-}
+static char *tmpdir;
 
 static int
 load(const char *text, struct config *cfg, struct strbuf *err)
 {
-	const char *p = write_file("tally.conf", text);
+	const char *p = tfile_write(tmpdir, "tally.conf", text);
 
 	strbuf_reset(err);
 	return config_load(cfg, p, err);
@@ -75,7 +60,7 @@ test_full_file(void **state)
 	struct config cfg;
 	struct strbuf err = STRBUF_INIT;
 	const struct config_source *s;
-	const char *secret = write_file("stripe.secret",
+	const char *secret = tfile_write(tmpdir, "stripe.secret",
 	    "whsec_new\nwhsec_old\n");
 	char text[1024];
 
@@ -165,7 +150,7 @@ test_secrets_errors(void **state)
 	struct config cfg;
 	struct strbuf err = STRBUF_INIT;
 	char text[512];
-	const char *empty = write_file("empty.secret", "\n");
+	const char *empty = tfile_write(tmpdir, "empty.secret", "\n");
 
 	(void)state;
 	snprintf(text, sizeof(text), "[source s]\nsecret_file = %s\n", empty);
@@ -196,9 +181,9 @@ test_status_api(void **state)
 	char one[256], two[256], text[1024];
 
 	(void)state;
-	snprintf(one, sizeof(one), "%s", write_file("mt.key",
+	snprintf(one, sizeof(one), "%s", tfile_write(tmpdir, "mt.key",
 	    "SB-Mid-server-abc\n"));
-	snprintf(two, sizeof(two), "%s", write_file("two.key",
+	snprintf(two, sizeof(two), "%s", tfile_write(tmpdir, "two.key",
 	    "key-a\nkey-b\n"));
 	expect_error("[source s]\nscheme = stripe\nsecret_file = x\n"
 	    "status_url = https://api.stripe.com\napi_key_file = k\n",
@@ -277,7 +262,7 @@ one_secret(const char *text, mode_t mode, struct config *cfg,
     struct strbuf *err)
 {
 	char conf[512];
-	const char *path = write_file("s.secret", text);
+	const char *path = tfile_write(tmpdir, "s.secret", text);
 
 	assert_int_equal(chmod(path, mode), 0);
 	snprintf(conf, sizeof(conf), "[source s]\nscheme = stripe\n"
@@ -357,7 +342,7 @@ test_credentials_directory(void **state)
 
 	(void)state;
 	/* write_file's buffer is reused by load() */
-	snprintf(path, sizeof(path), "%s", write_file("tally.cred",
+	snprintf(path, sizeof(path), "%s", tfile_write(tmpdir, "tally.cred",
 	    "whsec_cred\n"));
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
 	assert_int_equal(chmod(path, 0440), 0);
@@ -459,7 +444,7 @@ test_audit_key(void **state)
 	char key[256];
 
 	(void)state;
-	snprintf(key, sizeof(key), "%s", write_file("audit.key",
+	snprintf(key, sizeof(key), "%s", tfile_write(tmpdir, "audit.key",
 	    "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\n"));
 	snprintf(conf, sizeof(conf), "audit_key_file = %s\n", key);
 	assert_int_equal(load(conf, &cfg, &err), 0);
@@ -469,14 +454,14 @@ test_audit_key(void **state)
 	assert_int_equal(cfg.audit_key.data[31], 0xff);
 	config_free(&cfg);
 	/* too short, not hex, group-readable: each refused, never quoted */
-	write_file("audit.key", "00112233TOPSECRET\n");
+	tfile_write(tmpdir, "audit.key", "00112233TOPSECRET\n");
 	strbuf_reset(&err);
 	assert_int_equal(load(conf, &cfg, &err), 0);
 	assert_int_equal(config_load_secrets(&cfg, &err), TALLY_ECONFIG);
 	assert_non_null(strstr(err.buf, "audit.key:1: not 64 to 128 hex digits"));
 	assert_null(strstr(err.buf, "TOPSECRET"));
 	config_free(&cfg);
-	write_file("audit.key",
+	tfile_write(tmpdir, "audit.key",
 	    "0011223344556677889XaabbccddeeffTOPSECRET778899aabbccddeeff00112\n");
 	strbuf_reset(&err);
 	assert_int_equal(load(conf, &cfg, &err), 0);
@@ -484,7 +469,7 @@ test_audit_key(void **state)
 	assert_non_null(strstr(err.buf, "not hex digits"));
 	assert_null(strstr(err.buf, "TOPSECRET"));
 	config_free(&cfg);
-	write_file("audit.key",
+	tfile_write(tmpdir, "audit.key",
 	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
 	assert_int_equal(chmod(key, 0640), 0);
 	strbuf_reset(&err);
@@ -529,14 +514,11 @@ main(void)
 		cmocka_unit_test(test_audit_key),
 	};
 	int rc;
-	char cmd[128];
 
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
+	tmpdir = tfile_tempdir("tally-config-");
 	unsetenv("CREDENTIALS_DIRECTORY");
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		rc = rc ? rc : 1;
+	tfile_remove_tree(tmpdir);
+	free(tmpdir);
 	return rc;
 }

@@ -14,41 +14,9 @@
 
 #include "ctl/account.h"
 #include "support/ctl_support.h"
+#include "support/tfile.h"
 
-static char tmpdir[] = "/tmp/tally-ctl-account.XXXXXX";
-
-/* Write a fixture file under tmpdir; returns its path (static buffer). */
-static const char *
-fixture(const char *name, const char *content)
-{
-	static char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	fwrite(content, 1, strlen(content), fp);
-	fclose(fp);
-	return path;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	ctl_test_setup_db();
-	return 0;
-}
-
-static int
-reset(void **state)
-{
-	(void)state;
-	/* each test starts with an empty pool; the audit log is append-only
-	 * even here, so tests count their own rows by action and entity */
-	x("TRUNCATE assignments, pool_accounts, customers RESTART IDENTITY CASCADE");
-	return 0;
-}
+static char *tmpdir;
 
 static void
 test_add(void **state)
@@ -261,7 +229,7 @@ test_import_edge_cases(void **state)
 	(void)state;
 	/* Excel "CSV UTF-8": BOM, CRLF, header in another case and order,
 	 * quoted commas and line breaks, blank lines, padded fields */
-	path = fixture("good.csv",
+	path = tfile_write(tmpdir, "good.csv",
 	    "\xef\xbb\xbf" "Max_Seats,EMAIL,Note,status\r\n"
 	    "\r\n"
 	    "3,multi@x.io,\"Smith, John\",\r\n"
@@ -296,7 +264,7 @@ test_import_bad_value_names_line(void **state)
 	const char *path;
 
 	(void)state;
-	path = fixture("bad.csv",
+	path = tfile_write(tmpdir, "bad.csv",
 	    "email,max_seats\n"
 	    "ok1@x.io,2\n"
 	    "\n"
@@ -320,7 +288,7 @@ test_import_duplicates(void **state)
 	const char *path;
 
 	(void)state;
-	path = fixture("dup.csv",
+	path = tfile_write(tmpdir, "dup.csv",
 	    "email,note\n"
 	    "a@x.io,first\n"
 	    "b@x.io,\n"
@@ -334,7 +302,7 @@ test_import_duplicates(void **state)
 
 	/* against the pool: the line and the existing account */
 	ctl_run(&r, ctl_account, "account", "add", "C@x.io", NULL);
-	path = fixture("dup2.csv", "email\nnew@x.io\nc@x.io\n");
+	path = tfile_write(tmpdir, "dup2.csv", "email\nnew@x.io\nc@x.io\n");
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
 	assert_non_null(strstr(strbuf_str(&r.err),
 	    "dup2.csv:3: email: c@x.io already exists (account 1, C@x.io)"));
@@ -349,16 +317,16 @@ test_import_malformed(void **state)
 	const char *path;
 
 	(void)state;
-	path = fixture("quote.csv", "email,note\na@x.io,ok\nb@x.io,bro\"ken\n");
+	path = tfile_write(tmpdir, "quote.csv", "email,note\na@x.io,ok\nb@x.io,bro\"ken\n");
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
 	assert_non_null(strstr(strbuf_str(&r.err), "quote.csv:3: malformed quoting"));
-	path = fixture("nohdr.csv", "note,max_seats\nx,1\n");
+	path = tfile_write(tmpdir, "nohdr.csv", "note,max_seats\nx,1\n");
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
 	assert_non_null(strstr(strbuf_str(&r.err), "missing column \"email\""));
-	path = fixture("typo.csv", "email,max_seat\na@x.io,1\n");
+	path = tfile_write(tmpdir, "typo.csv", "email,max_seat\na@x.io,1\n");
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
 	assert_non_null(strstr(strbuf_str(&r.err), "unknown column \"max_seat\""));
-	path = fixture("status.csv", "email,status,note\na@x.io,ASSIGNED,\n"
+	path = tfile_write(tmpdir, "status.csv", "email,status,note\na@x.io,ASSIGNED,\n"
 	    "b@x.io,SUSPENDED,\n");
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
 	assert_non_null(strstr(strbuf_str(&r.err), "status.csv:2: status:"));
@@ -376,7 +344,7 @@ test_import_dry_run(void **state)
 	const char *path;
 
 	(void)state;
-	path = fixture("dry.csv", "email\nd1@x.io\nd2@x.io\n");
+	path = tfile_write(tmpdir, "dry.csv", "email\nd1@x.io\nd2@x.io\n");
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path,
 	    "--dry-run", "--csv", NULL), 0);
 	assert_non_null(strstr(strbuf_str(&r.err), "would import 2 accounts"));
@@ -410,29 +378,24 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_add, reset),
-		cmocka_unit_test_setup(test_add_dry_run_and_json, reset),
-		cmocka_unit_test_setup(test_list_show, reset),
-		cmocka_unit_test_setup(test_suspend_reactivate, reset),
-		cmocka_unit_test_setup(test_update, reset),
-		cmocka_unit_test_setup(test_import_edge_cases, reset),
-		cmocka_unit_test_setup(test_import_bad_value_names_line, reset),
-		cmocka_unit_test_setup(test_import_duplicates, reset),
-		cmocka_unit_test_setup(test_import_malformed, reset),
-		cmocka_unit_test_setup(test_import_dry_run, reset),
+		cmocka_unit_test_setup(test_add, ctl_test_reset),
+		cmocka_unit_test_setup(test_add_dry_run_and_json, ctl_test_reset),
+		cmocka_unit_test_setup(test_list_show, ctl_test_reset),
+		cmocka_unit_test_setup(test_suspend_reactivate, ctl_test_reset),
+		cmocka_unit_test_setup(test_update, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_edge_cases, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_bad_value_names_line, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_duplicates, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_malformed, ctl_test_reset),
+		cmocka_unit_test_setup(test_import_dry_run, ctl_test_reset),
 		cmocka_unit_test(test_help_and_usage),
 	};
 	int rc;
 
 	testdb_require();
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
-	rc = cmocka_run_group_tests(tests, setup, NULL);
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		testdb_system(cmd);
-	}
+	tmpdir = tfile_tempdir("tally-ctl-account.");
+	rc = cmocka_run_group_tests(tests, ctl_test_setup, NULL);
+	tfile_remove_tree(tmpdir);
+	free(tmpdir);
 	return rc;
 }

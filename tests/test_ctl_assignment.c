@@ -17,23 +17,6 @@
 #include "ctl/assignment.h"
 #include "support/ctl_support.h"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	ctl_test_setup_db();
-	return 0;
-}
-
-static int
-reset(void **state)
-{
-	(void)state;
-	x("TRUNCATE fulfilments, fulfil_queue, assignments, orders, products,"
-	    " pool_accounts, customers RESTART IDENTITY CASCADE");
-	return 0;
-}
-
 static void
 add_account(const char *email, const char *max_seats)
 {
@@ -321,14 +304,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_assign_named_and_full, reset),
-		cmocka_unit_test_setup(test_assign_policy_suspended_dry_run, reset),
-		cmocka_unit_test_setup(test_assign_for_order, reset),
-		cmocka_unit_test_setup(test_extend, reset),
-		cmocka_unit_test_setup(test_revoke_release, reset),
-		cmocka_unit_test_setup(test_list, reset),
+		cmocka_unit_test_setup(test_assign_named_and_full, ctl_test_reset),
+		cmocka_unit_test_setup(test_assign_policy_suspended_dry_run, ctl_test_reset),
+		cmocka_unit_test_setup(test_assign_for_order, ctl_test_reset),
+		cmocka_unit_test_setup(test_extend, ctl_test_reset),
+		cmocka_unit_test_setup(test_revoke_release, ctl_test_reset),
+		cmocka_unit_test_setup(test_list, ctl_test_reset),
 	};
 
 	testdb_require();
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, ctl_test_setup, NULL);
 }

@@ -23,14 +23,6 @@
 #include "ctl/audit.h"
 #include "support/ctl_support.h"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	ctl_test_setup_db();
-	return 0;
-}
-
 /* Seven audited changes by two actors. */
 static void
 make_history(void)
@@ -313,5 +305,5 @@ main(void)
 	};
 
 	testdb_require();
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, ctl_test_setup, NULL);
 }

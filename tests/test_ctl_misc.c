@@ -16,14 +16,6 @@
 #include "ctl/misc.h"
 #include "support/ctl_support.h"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	ctl_test_setup_db();
-	return 0;
-}
-
 static void
 test_product(void **state)
 {
@@ -396,5 +388,5 @@ main(void)
 	};
 
 	testdb_require();
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, ctl_test_setup, NULL);
 }

@@ -256,6 +256,13 @@ jstr(json_t *root, const char *a, const char *b)
 	return json_string_value(v);
 }
 
+/* The string member key of object o (NULL when it is no string). */
+static const char *
+ostr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
 static long long
 jint(json_t *root, const char *a, const char *b)
 {
@@ -265,6 +272,12 @@ jint(json_t *root, const char *a, const char *b)
 		fail_msg("%s.%s is not an integer", a, b);
 	return json_integer_value(v);
 }
+
+/* An integer status --json must show: section.key is want. */
+struct jwant {
+	const char *section, *key;
+	long long want;
+};
 
 static json_t *
 program_run(json_t *root, const char *program)
@@ -364,65 +377,51 @@ test_status_finds_problems(void **state)
 	assert_string_equal(jstr(j, "receiver", "state"), "ok");
 	assert_string_equal(jstr(j, "database", "state"), "ok");
 
-	assert_int_equal(jint(j, "events", "waiting"), 2);
-	assert_int_equal(jint(j, "events", "failed"), 1);
+	/* every figure the fixture above makes, section by section */
+	for (const struct jwant *w = (const struct jwant[]){
+	    { "events", "waiting", 2 }, { "events", "failed", 1 },
+	    { "pool", "free_seats", 4 }, { "pool", "accounts", 3 },
+	    { "pool", "accounts_with_room", 2 }, { "pool", "suspended", 1 },
+	    { "orders", "unfulfilled", 2 }, { "orders", "late", 1 },
+	    { "orders", "held", 1 },
+	    { "reconcile", "open", 3 }, { "reconcile", "error", 1 },
+	    { "reconcile", "warning", 1 }, { "reconcile", "info", 1 },
+	    { "reconcile", "accepted", 1 },
+	    { "alerts", "firing", 1 }, { "alerts", "undelivered", 1 },
+	    { NULL, NULL, 0 } }; w->section != NULL; w++)
+		if (jint(j, w->section, w->key) != w->want)
+			fail_msg("%s.%s: %lld, want %lld", w->section, w->key,
+			    jint(j, w->section, w->key), w->want);
+	/* and each of them warns */
+	for (const char *const *sec = (const char *const[]){ "events", "pool",
+	    "orders", "reconcile", "alerts", NULL }; *sec != NULL; sec++)
+		assert_string_equal(jstr(j, *sec, "state"), "warn");
 	assert_true(jint(j, "events", "oldest_waiting_seconds") >= 1200);
-	assert_string_equal(jstr(j, "events", "state"), "warn");
-
-	assert_int_equal(jint(j, "pool", "free_seats"), 4);
-	assert_int_equal(jint(j, "pool", "accounts"), 3);
-	assert_int_equal(jint(j, "pool", "accounts_with_room"), 2);
-	assert_int_equal(jint(j, "pool", "suspended"), 1);
-	assert_string_equal(jstr(j, "pool", "state"), "warn");
-
-	assert_int_equal(jint(j, "orders", "unfulfilled"), 2);
-	assert_int_equal(jint(j, "orders", "late"), 1);
-	assert_int_equal(jint(j, "orders", "held"), 1);
 	assert_true(jint(j, "orders", "oldest_held_seconds") >= 7200);
 	assert_non_null(strstr(jstr(j, "orders", "summary"), "; 1 held for an "
 	    "admin (oldest 2 h"));
-	assert_string_equal(jstr(j, "orders", "state"), "warn");
-
-	assert_int_equal(jint(j, "reconcile", "open"), 3);
-	assert_int_equal(jint(j, "reconcile", "error"), 1);
-	assert_int_equal(jint(j, "reconcile", "warning"), 1);
-	assert_int_equal(jint(j, "reconcile", "info"), 1);
-	assert_int_equal(jint(j, "reconcile", "accepted"), 1);
-	assert_string_equal(jstr(j, "reconcile", "state"), "warn");
-
-	assert_int_equal(jint(j, "alerts", "firing"), 1);
-	assert_int_equal(jint(j, "alerts", "undelivered"), 1);
 	assert_string_equal(jstr(j, "alerts", "last_delivery_error"), "HTTP 500");
-	assert_string_equal(jstr(j, "alerts", "state"), "warn");
 
 	/* the last run decides, not the last success */
 	run = program_run(j, "tally-allocate");
-	assert_string_equal(json_string_value(json_object_get(run, "status")),
-	    "FAILED");
-	assert_string_equal(json_string_value(json_object_get(run, "state")),
-	    "fail");
-	assert_string_equal(json_string_value(json_object_get(run, "message")),
-	    "database unavailable");
+	assert_string_equal(ostr(run, "status"), "FAILED");
+	assert_string_equal(ostr(run, "state"), "fail");
+	assert_string_equal(ostr(run, "message"), "database unavailable");
 	assert_true(json_is_string(json_object_get(run, "last_success")));
 	/* OK, but two days ago for a five-minute timer */
 	run = program_run(j, "tally-expire");
 	assert_true(json_is_true(json_object_get(run, "overdue")));
-	assert_string_equal(json_string_value(json_object_get(run, "state")),
-	    "warn");
+	assert_string_equal(ostr(run, "state"), "warn");
 	run = program_run(j, "tally-reconcile");
-	assert_string_equal(json_string_value(json_object_get(run, "state")),
-	    "warn");
+	assert_string_equal(ostr(run, "state"), "warn");
 	/* a program status knows nothing about is still shown */
 	run = program_run(j, "tally-custom");
-	assert_string_equal(json_string_value(json_object_get(run, "status")),
-	    "RUNNING");
-	assert_string_equal(json_string_value(json_object_get(run, "state")),
-	    "ok");
+	assert_string_equal(ostr(run, "status"), "RUNNING");
+	assert_string_equal(ostr(run, "state"), "ok");
 	run = program_run(j, "tally-weekly-report");
 	assert_true(json_is_null(json_object_get(run, "status")));
 	assert_string_equal(jstr(j, "programs", "state"), "fail");
-	assert_string_equal(json_string_value(json_object_get(j, "state")),
-	    "fail");
+	assert_string_equal(ostr(j, "state"), "fail");
 	json_decref(j);
 
 	/* waiting twenty minutes is a warning on its own, fresh ones are not */
@@ -465,7 +464,7 @@ test_status_healthy(void **state)
 	conf_for_server(e, "");
 	j = status_json(e, &rc);
 	assert_int_equal(rc, 0);
-	assert_string_equal(json_string_value(json_object_get(j, "state")), "ok");
+	assert_string_equal(ostr(j, "state"), "ok");
 	assert_int_equal(jint(j, "receiver", "http_status"), 200);
 	assert_int_equal(jint(j, "pool", "free_seats"), 10);
 	assert_int_equal(jint(j, "orders", "unfulfilled"), 0);
@@ -582,6 +581,15 @@ posts(void)
 	return n;
 }
 
+/* The fake alert hook answers status from now on. */
+static void
+hook_answers(unsigned status)
+{
+	pthread_mutex_lock(&srv.lock);
+	srv.hook_status = status;
+	pthread_mutex_unlock(&srv.lock);
+}
+
 static void
 test_alert_posts_once_per_window(void **state)
 {
@@ -608,22 +616,18 @@ test_alert_posts_once_per_window(void **state)
 	j = json_loads(srv.body.buf, 0, &jerr);
 	pthread_mutex_unlock(&srv.lock);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "unit")),
-	    "tally-allocate.service");
-	assert_string_equal(json_string_value(json_object_get(j, "exit_status")),
-	    "69");
-	assert_string_equal(json_string_value(json_object_get(j, "event")),
-	    "unit_failed");
+	assert_string_equal(ostr(j, "unit"), "tally-allocate.service");
+	assert_string_equal(ostr(j, "exit_status"), "69");
+	assert_string_equal(ostr(j, "event"), "unit_failed");
 	run = json_object_get(j, "last_run");
-	assert_string_equal(json_string_value(json_object_get(run, "status")),
-	    "FAILED");
-	assert_non_null(strstr(json_string_value(json_object_get(j, "text")),
+	assert_string_equal(ostr(run, "status"), "FAILED");
+	assert_non_null(strstr(ostr(j, "text"),
 	    "tally-allocate.service failed on "));
-	assert_non_null(strstr(json_string_value(json_object_get(j, "text")),
+	assert_non_null(strstr(ostr(j, "text"),
 	    "exited with status 69 (database or service unavailable)"));
-	assert_non_null(strstr(json_string_value(json_object_get(j, "text")),
+	assert_non_null(strstr(ostr(j, "text"),
 	    "cannot connect to the database"));
-	assert_non_null(strstr(json_string_value(json_object_get(j, "text")),
+	assert_non_null(strstr(ostr(j, "text"),
 	    "_SYSTEMD_INVOCATION_ID=0123abcd"));
 	json_decref(j);
 	strbuf_addf(&statefile, "%s/alerts/tally-allocate.service", e->dir);
@@ -652,16 +656,12 @@ test_alert_delivery_failure_retries(void **state)
 	strbuf_addf(&text, "alert_url = http://127.0.0.1:%u/hook\n", srv.port);
 	write_conf(e, text.buf);
 	strbuf_addf(&statefile, "%s/alerts/tally-backup.service", e->dir);
-	pthread_mutex_lock(&srv.lock);
-	srv.hook_status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	pthread_mutex_unlock(&srv.lock);
+	hook_answers(MHD_HTTP_INTERNAL_SERVER_ERROR);
 	assert_int_equal(alert(e, "60", "tally-backup.service"), 69);
 	assert_int_equal(posts(), 1);
 	/* not taken, so not remembered: the next failure posts again */
 	assert_int_not_equal(stat(statefile.buf, &sb), 0);
-	pthread_mutex_lock(&srv.lock);
-	srv.hook_status = MHD_HTTP_OK;
-	pthread_mutex_unlock(&srv.lock);
+	hook_answers(MHD_HTTP_OK);
 	assert_int_equal(alert(e, "60", "tally-backup.service"), 0);
 	assert_int_equal(posts(), 2);
 	assert_int_equal(stat(statefile.buf, &sb), 0);

@@ -20,19 +20,26 @@
 static void
 test_classify(void **state)
 {
+	static const struct {
+		const char *sqlstate;
+		int code;
+	} cases[] = {
+		{ "23505", TALLY_ECONFLICT },
+		{ "40001", TALLY_ERETRY }, { "40P01", TALLY_ERETRY },
+		{ "08006", TALLY_EUNAVAIL }, { "57P01", TALLY_EUNAVAIL },
+		{ "53300", TALLY_EUNAVAIL }, { NULL, TALLY_EUNAVAIL },
+		{ "", TALLY_EUNAVAIL },
+		{ "23514", TALLY_EDATA }, { "22P02", TALLY_EDATA },
+		{ "55P03", TALLY_ELOCKED },
+		{ "42601", TALLY_EDB },
+	};
+
 	(void)state;
-	assert_int_equal(db_classify("23505"), TALLY_ECONFLICT);
-	assert_int_equal(db_classify("40001"), TALLY_ERETRY);
-	assert_int_equal(db_classify("40P01"), TALLY_ERETRY);
-	assert_int_equal(db_classify("08006"), TALLY_EUNAVAIL);
-	assert_int_equal(db_classify("57P01"), TALLY_EUNAVAIL);
-	assert_int_equal(db_classify("53300"), TALLY_EUNAVAIL);
-	assert_int_equal(db_classify(NULL), TALLY_EUNAVAIL);
-	assert_int_equal(db_classify(""), TALLY_EUNAVAIL);
-	assert_int_equal(db_classify("23514"), TALLY_EDATA);
-	assert_int_equal(db_classify("22P02"), TALLY_EDATA);
-	assert_int_equal(db_classify("55P03"), TALLY_ELOCKED);
-	assert_int_equal(db_classify("42601"), TALLY_EDB);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (db_classify(cases[i].sqlstate) != cases[i].code)
+			fail_msg("SQLSTATE %s: %d, want %d", cases[i].sqlstate !=
+			    NULL ? cases[i].sqlstate : "(none)",
+			    db_classify(cases[i].sqlstate), cases[i].code);
 }
 
 static void
@@ -149,6 +156,7 @@ static void
 test_advisory_lock(void **state)
 {
 	struct db *a = connect_test(), *b = connect_test();
+	char *pid = NULL;
 	int i, rc = -1;
 
 	(void)state;
@@ -158,15 +166,22 @@ test_advisory_lock(void **state)
 	assert_int_equal(db_try_lock(b, "tally-expire"), 0);
 	assert_int_equal(db_unlock(a, "tally-allocate"), 0);
 	assert_int_equal(db_try_lock(b, "tally-allocate"), 0);
+	assert_int_equal(db_query_value(b, &pid, "SELECT pg_backend_pid()", 0,
+	    NULL), 0);
 	db_free(b);
-	/* closing the connection releases it, once the server has noticed
-	 * the disconnect: PQfinish does not wait for the backend to exit */
-	for (i = 0; i < 100; i++) {
-		rc = db_try_lock(a, "tally-allocate");
-		if (rc != TALLY_ELOCKED)
-			break;
-		usleep(20000);
-	}
+	/*
+	 * Closing the connection releases it once the server has noticed
+	 * the disconnect (PQfinish does not wait for the backend to exit):
+	 * wait until b's backend holds no advisory lock, then a gets it at
+	 * once.  The poll interval is not a timing; the cap only keeps a
+	 * broken server from hanging the test.
+	 */
+	for (i = 0; i < 6000 && testdb_value(a, "SELECT count(*) FROM pg_locks"
+	    " WHERE locktype = 'advisory' AND pid = $1::int", pid)[0] != '0';
+	    i++)
+		usleep(10000);
+	rc = db_try_lock(a, "tally-allocate");
+	free(pid);
 	assert_int_equal(rc, 0);
 	db_free(a);
 }

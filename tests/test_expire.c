@@ -45,18 +45,14 @@ seed(void)
 static int
 expire(bool dry_run, int days, int format, char **list, struct expire_stats *st)
 {
-	struct expire_opts o;
+	struct expire_opts o = { .as_of = AS_OF, .dry_run = dry_run,
+	    .ending_soon_days = days, .format = format };
 	struct expire_stats local;
 	struct db *db = t_batch_conn();
 	size_t len = 0;
 	FILE *f = NULL;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.as_of = AS_OF;
-	o.dry_run = dry_run;
-	o.ending_soon_days = days;
-	o.format = format;
 	if (list != NULL) {
 		*list = NULL;
 		f = open_memstream(list, &len);
@@ -185,45 +181,29 @@ test_batches(void **state)
 	t_expect_ll(t_su, "SELECT sum(current_seats_used) FROM pool_accounts", 200);
 }
 
-static int
-program(const char *args)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	char *bin = testdb_program("tally-expire");
-	int st;
-
-	/* diagnostics to the test log; the list is checked separately */
-	strbuf_addf(&cmd, "%s %s >/dev/null", bin, args);
-	st = testdb_system(cmd.buf);
-	free(bin);
-	strbuf_release(&cmd);
-	return st;
-}
+/* tally-expire with args; diagnostics to the test log, the list (stdout)
+ * is checked separately */
+#define EXPIRE(args) testdb_run("tally-expire", "%s >/dev/null", args)
 
 static void
 test_program(void **state)
 {
-	struct db *holder = NULL;
+	static const char *const bad[] = { "--days -1", "--as-of nope", NULL };
+	struct db *holder;
 
 	(void)state;
-	setenv("TALLY_DATABASE_URL", t_url, 1);
-	assert_int_equal(program("--help"), 0);
-	assert_int_equal(program("--version"), 0);
-	assert_int_equal(program("--days -1"), EX_USAGE);
-	assert_int_equal(program("--as-of nope"), EX_USAGE);
+	t_program_cli("tally-expire", bad);
 	seed();
-	assert_int_equal(program("--dry-run --as-of '" AS_OF "'"), 0);
+	assert_int_equal(EXPIRE("--dry-run --as-of '" AS_OF "'"), 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM assignments WHERE status = 'EXPIRED'", 0);
-	assert_int_equal(program("--as-of '" AS_OF "' --csv"), 0);
+	assert_int_equal(EXPIRE("--as-of '" AS_OF "' --csv"), 0);
 	t_expect_ll(t_su, "SELECT count(*) FROM assignments WHERE status = 'EXPIRED'", 2);
 	t_expect_str(t_su, "SELECT concat_ws(' ', program, status, counts->>'expired',"
 	    " counts->>'ending_soon', as_of) FROM job_runs",
 	    "tally-expire OK 2 1 " AS_OF);
-	if (db_connect_url(&holder, t_url, "test", NULL) != 0)
-		fail_msg("connect");
-	assert_int_equal(db_try_lock(holder, "tally-expire"), 0);
-	assert_int_equal(program("--as-of '" AS_OF "'"), EX_TEMPFAIL);
+	holder = t_hold_lock("tally-expire");
+	assert_int_equal(EXPIRE("--as-of '" AS_OF "'"), EX_TEMPFAIL);
 	db_free(holder);
 	t_expect_ll(t_su, "SELECT count(*) FROM job_runs", 1);
 }

@@ -48,15 +48,7 @@ connect_admin(void)
 static const char *
 q(const char *sql, const char *param)
 {
-	static char buf[4096];
-	const char *params[1] = { param };
-	char *v = NULL;
-
-	if (db_query_value(tdb, &v, sql, param != NULL ? 1 : 0, params) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(tdb));
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	free(v);
-	return buf;
+	return testdb_value(tdb, sql, param);
 }
 
 static long long
@@ -68,8 +60,7 @@ qll(const char *sql, const char *param)
 static void
 x(const char *sql)
 {
-	if (db_simple(tdb, sql) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(tdb));
+	testdb_ok(tdb, sql);
 }
 
 static int
@@ -98,8 +89,7 @@ static int
 reset(void **state)
 {
 	(void)state;
-	x("TRUNCATE fulfilments, fulfil_queue, assignments, orders, products,"
-	  " pool_accounts, customers RESTART IDENTITY CASCADE");
+	testdb_empty_sales(tdb);
 	return 0;
 }
 

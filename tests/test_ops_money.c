@@ -70,8 +70,7 @@ seed(void)
 	t_exec(t_su, "INSERT INTO products (sku, name, kind, duration_days,"
 	    " price_minor, currency) VALUES"
 	    " ('seat-20', 'Seat, 30 days', 'SEAT', 30, 2000, 'USD')");
-	t_exec(t_su, "INSERT INTO pool_accounts (email, max_seats)"
-	    " VALUES ('pool@acc.io', 10)");
+	t_pool(10);
 }
 
 /* ---- order list --held, order approve ---------------------------- */
@@ -89,10 +88,7 @@ test_underpaid_approved(void **state)
 
 	(void)state;
 	seed();
-	t_pay("U1", "seat-20", "1", "usd", "cheap@example.com");
-	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
-	assert_int_equal(st.held, 1);
-	id = t_order_id("U1");
+	id = t_underpaid_held("U1", &st);
 
 	ops_init(&o, t_admin, "token:alice", false);
 	/* listed with why, what was paid and the price it was checked with */
@@ -189,8 +185,7 @@ test_unknown_product_approve(void **state)
 	seed();
 	t_pay("N1", "seat-new", "3000", "usd", "early@example.com");
 	t_pay("N2", "seat-new", "1000", "usd", "cheap@example.com");
-	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
-	assert_int_equal(st.held, 2);
+	t_allocate_holds(&st, 2);
 	ops_init(&o, t_admin, "token:alice", false);
 	/* nothing to give yet: refused, and told what to do */
 	ar.id = t_order_id("N1");
@@ -231,8 +226,7 @@ test_event_retry(void **state)
 
 	(void)state;
 	t_seed_products(t_su);
-	t_exec(t_su, "INSERT INTO pool_accounts (email, max_seats)"
-	    " VALUES ('pool@acc.io', 10)");
+	t_pool(10);
 	/* Midtrans does not know the transaction yet (its default answer) */
 	t_deliver_free(t_su, "midtrans", "midtrans", "mt-R1:settlement",
 	    t_mt_body("R1", "200", "settlement", "150000.00", NULL));
@@ -455,9 +449,7 @@ test_product_inactive(void **state)
 	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.held, 1);
-	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', provider_ref, status,"
-	    " hold_reason), ', ' ORDER BY paid_at) FROM orders",
-	    "pi_B1 PAID, pi_A1 HELD PRODUCT_INACTIVE");
+	t_expect_orders("pi_B1 PAID, pi_A1 HELD PRODUCT_INACTIVE");
 	t_expect_str(t_su, "SELECT concat_ws(' ', category, severity, amount_minor)"
 	    " FROM reconcile_cases", "PRODUCT_INACTIVE error 2000");
 	/* sold again: the change says what it lets through */
@@ -492,8 +484,7 @@ test_min_price_releases(void **state)
 	seed();
 	t_pay("C1", "seat-20", "1500", "usd", "coupon@example.com");
 	t_pay("C2", "seat-20", "100", "usd", "cheeky@example.com");
-	assert_int_equal(t_allocate_checked(&st), TALLY_EPROBLEMS);
-	assert_int_equal(st.held, 2);
+	t_allocate_holds(&st, 2);
 	ops_init(&o, t_admin, "token:erin", false);
 	assert_int_equal(ops_product_update(&o, &ur, &out), 0);
 	assert_int_equal(json_integer_value(json_object_get(out,

@@ -42,6 +42,14 @@ login(const char *role)
 #define ok testdb_ok
 #define refused testdb_refused
 
+/* Each statement of sqls (up to a NULL) refused for want of privilege. */
+static void
+denied(struct db *db, const char *const *sqls)
+{
+	for (; *sqls != NULL; sqls++)
+		refused(db, *sqls, "42501");
+}
+
 static char *
 text(struct db *db, const char *sql)
 {
@@ -116,17 +124,21 @@ test_receiver_cannot_gain_rights(void **state)
 	refused(db, "SELECT body FROM raw_events", "42501");
 	ok(db, "RESET ROLE");
 	expect(db, "SELECT current_user", "tally_receiver");
-	refused(db, "SELECT body FROM raw_events", "42501");
-	refused(db, "SET ROLE tally", "42501");
-	refused(db, "SET ROLE tally_batch", "42501");
-	refused(db, "SET ROLE tally_admin", "42501");
-	refused(db, "SET SESSION AUTHORIZATION tally", "42501");
-	refused(db, "SET SESSION AUTHORIZATION tally_batch", "42501");
+	denied(db, (const char *const[]){
+		"SELECT body FROM raw_events",
+		"SET ROLE tally",
+		"SET ROLE tally_batch",
+		"SET ROLE tally_admin",
+		"SET SESSION AUTHORIZATION tally",
+		"SET SESSION AUTHORIZATION tally_batch",
+		NULL });
 	expect(db, "SELECT current_user", "tally_receiver");
-	refused(db, "SELECT * FROM customers", "42501");
-	refused(db, "INSERT INTO audit_log (actor, action, entity) VALUES"
-	    " ('x', 'y', 'z')", "42501");
-	refused(db, "UPDATE raw_events SET status = 'DONE'", "42501");
+	denied(db, (const char *const[]){
+		"SELECT * FROM customers",
+		"INSERT INTO audit_log (actor, action, entity) VALUES"
+		    " ('x', 'y', 'z')",
+		"UPDATE raw_events SET status = 'DONE'",
+		NULL });
 	/* what it is for still works */
 	ok(db, "INSERT INTO raw_events (source, scheme, event_key, body,"
 	    " payload) VALUES ('stripe', 'stripe', 'evt_rx', '\\x7b7d', '{}')"
@@ -152,15 +164,17 @@ test_raw_events_batch_admin(void **state)
 		    "'{\"id\":\"evt_1\",\"amount\":1}', 'UTF8')", "42501");
 		refused(db, "UPDATE raw_events SET payload = '{\"amount\":1}'",
 		    "42501");
-		refused(db, "UPDATE raw_events SET event_key = 'evt_2'", "42501");
-		refused(db, "UPDATE raw_events SET source = 'midtrans'", "42501");
-		refused(db, "UPDATE raw_events SET sig_headers = '{}'", "42501");
-		refused(db, "UPDATE raw_events SET received_at = now()", "42501");
-		refused(db, "INSERT INTO raw_events (source, scheme, event_key,"
-		    " body, payload) VALUES ('stripe', 'stripe', 'forged', '',"
-		    " '{}')", "42501");
-		refused(db, "DELETE FROM raw_events", "42501");
-		refused(db, "TRUNCATE raw_events", "42501");
+		denied(db, (const char *const[]){
+			"UPDATE raw_events SET event_key = 'evt_2'",
+			"UPDATE raw_events SET source = 'midtrans'",
+			"UPDATE raw_events SET sig_headers = '{}'",
+			"UPDATE raw_events SET received_at = now()",
+			"INSERT INTO raw_events (source, scheme, event_key,"
+			    " body, payload) VALUES ('stripe', 'stripe', 'forged', '',"
+			    " '{}')",
+			"DELETE FROM raw_events",
+			"TRUNCATE raw_events",
+			NULL });
 		/* what they may record about a delivery */
 		ok(db, "UPDATE raw_events SET status = 'FAILED', attempts ="
 		    " attempts + 1, processed_at = now(), error = 'x'"
@@ -181,10 +195,12 @@ test_raw_events_report(void **state)
 	struct db *db = login("tally_report");
 
 	(void)state;
-	refused(db, "SELECT body FROM raw_events", "42501");
-	refused(db, "SELECT sig_headers FROM raw_events", "42501");
-	refused(db, "SELECT payload FROM raw_events", "42501");
-	refused(db, "SELECT * FROM raw_events", "42501");
+	denied(db, (const char *const[]){
+		"SELECT body FROM raw_events",
+		"SELECT sig_headers FROM raw_events",
+		"SELECT payload FROM raw_events",
+		"SELECT * FROM raw_events",
+		NULL });
 	expect(db, "SELECT count(*) FROM raw_events WHERE event_key = 'evt_1'",
 	    "1");
 	expect(db, "SELECT status FROM raw_events WHERE event_key = 'evt_1'",

@@ -645,7 +645,7 @@ static pid_t
 acceptor(int fd, const struct proc *a, const struct proc *b)
 {
 	unsigned cli = local_port(fd);
-	double until = now_s() + 20;
+	double until = now_s() + WAIT_CAP_S;	/* a cap, not a timing */
 	unsigned long inode;
 
 	while (now_s() < until) {

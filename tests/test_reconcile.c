@@ -41,6 +41,7 @@
 #include "jobs/batchjob.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
 
 #define FIX "tests/fixtures/reconcile/"
 #define ASOF "2026-12-02T00:00:00Z"
@@ -96,36 +97,22 @@ struct fx {
 static char *
 read_file(const char *name)
 {
-	const char *top = getenv("TALLY_SRCDIR");
-	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *f;
+	char *path = tfile_src(FIX), *data = tfile_read(path, name, NULL);
 
-	if (top != NULL && top[0] != '\0')
-		strbuf_addf(&path, "%s/", top);
-	strbuf_addf(&path, FIX "%s", name);
-	f = fopen(path.buf, "rb");
-	if (f == NULL)
-		fail_msg("cannot read %s (run from the top of the tree or set "
-		    "TALLY_SRCDIR)", path.buf);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&data, buf, n);
-	fclose(f);
-	strbuf_release(&path);
-	return strbuf_detach(&data, NULL);
+	free(path);
+	return data;
 }
 
-/* The path of a fixture file, for the program to open. */
+/* The path of a fixture file, for the program to open (a buffer the
+ * next call reuses). */
 static const char *
 fixture(const char *name)
 {
 	static char path[4096];
-	const char *top = getenv("TALLY_SRCDIR");
+	char *p = tfile_src(FIX);
 
-	snprintf(path, sizeof(path), "%s%s" FIX "%s",
-	    top != NULL ? top : "", top != NULL && top[0] != '\0' ? "/" : "",
-	    name);
+	snprintf(path, sizeof(path), "%s%s", p, name);
+	free(p);
 	return path;
 }
 
@@ -144,6 +131,8 @@ fx_open(struct fx *f, const char *const *fixtures)
 {
 	memset(f, 0, sizeof(*f));
 	testdb_create(&f->url, &f->su);
+	/* the functions the fixtures write their rows with */
+	load_sql(f, "lib.sql");
 	for (; fixtures != NULL && *fixtures != NULL; fixtures++)
 		load_sql(f, *fixtures);
 	assert_int_equal(db_connect_url(&f->db, f->url, "test_reconcile",

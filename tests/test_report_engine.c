@@ -32,63 +32,13 @@
 #include "base/strbuf.h"
 #include "support/testdb.h"
 #include "support/sheet_test.h"
+#include "support/tfile.h"
 
 #define BERLIN "Europe/Berlin"
 
 static struct db *db;		/* as tally_batch, like the programs */
 static struct db *admin;	/* superuser: to look at job_runs */
-static char *url;
-static char tmp[] = "/tmp/test_report_engine.XXXXXX";
-static char *reader;
-static int outn;
-
-/* A fresh output directory name (not created) under tmp. */
-static char *
-new_dir(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s/out%d", tmp, ++outn);
-	return strbuf_detach(&sb, NULL);
-}
-
-static char *
-slurp(const char *dir, const char *name, size_t *len)
-{
-	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *f;
-
-	strbuf_addf(&path, "%s/%s", dir, name);
-	f = fopen(path.buf, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path.buf);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	strbuf_release(&path);
-	if (len != NULL)
-		*len = sb.len;
-	return strbuf_detach(&sb, NULL);
-}
-
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
+static char *tmp;
 
 static json_t *
 xcell(json_t *wb, size_t sheet, size_t row, size_t col)
@@ -110,6 +60,16 @@ assert_xcell(json_t *wb, size_t row, size_t col, const char *type,
 	assert_string_equal(json_string_value(json_object_get(c, "t")), type);
 	if (fmt != NULL)
 		assert_string_equal(json_string_value(json_object_get(c, "f")), fmt);
+}
+
+/* assert_xcell(), and the cell's value as text is want. */
+static void
+assert_xval(json_t *wb, size_t row, size_t col, const char *type,
+    const char *fmt, const char *want)
+{
+	assert_xcell(wb, row, col, type, fmt);
+	assert_string_equal(json_string_value(json_object_get(xcell(wb, 0, row,
+	    col), "v")), want);
 }
 
 static const char *
@@ -182,7 +142,7 @@ test_types_and_injection(void **state)
 	    "  interval '1 day' as iv, '{\"a\":1}'::jsonb as j,\n"
 	    "  '@SUM(A1)'::varchar as at\n" } };
 	struct report_result res;
-	char *dir = new_dir(), *csv;
+	char *dir = tfile_new_name(tmp), *csv;
 	json_t *wb;
 
 	(void)state;
@@ -190,7 +150,7 @@ test_types_and_injection(void **state)
 	assert_int_equal(res.nsheets, 1);
 	assert_int_equal(res.sheets[0].rows, 1);
 	assert_string_equal(res.sheets[0].csv, "t-2026-11-16-types.csv");
-	csv = slurp(dir, "t-2026-11-16-types.csv", NULL);
+	csv = tfile_read(dir, "t-2026-11-16-types.csv", NULL);
 	assert_string_equal(csv,
 	    "\"i2\",\"i4\",\"i8\",\"num\",\"f8\",\"b\",\"d\",\"ts\",\"tstz\","
 	    "\"formula\",\"empty\",\"nothing\",\"amount\",\"cur\",\"fixed\","
@@ -212,31 +172,24 @@ test_types_and_injection(void **state)
 	assert_true(json_number_value(json_object_get(xcell(wb, 0, 1, 3),
 	    "v")) == 1.5);
 	assert_xcell(wb, 1, 5, "b", NULL);
-	assert_xcell(wb, 1, 6, "d", "yyyy-mm-dd");
-	assert_string_equal(xstr(wb, 1, 6), "2026-11-16T00:00:00");
-	assert_xcell(wb, 1, 7, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 7), "2026-11-16T10:30:00");
+	assert_xval(wb, 1, 6, "d", "yyyy-mm-dd", "2026-11-16T00:00:00");
+	assert_xval(wb, 1, 7, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-11-16T10:30:00");
 	/* timestamptz: wall-clock time in the report zone */
-	assert_xcell(wb, 1, 8, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 8), "2026-11-16T10:30:00");
-	assert_xcell(wb, 1, 9, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 9), "=1+2");
+	assert_xval(wb, 1, 8, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-11-16T10:30:00");
+	assert_xval(wb, 1, 9, "s", NULL, "=1+2");
 	assert_true(json_is_null(xcell(wb, 0, 1, 11)));
 	assert_xcell(wb, 1, 12, "n", "#,##0.00 \"USD\"");
 	assert_xcell(wb, 1, 14, "n", "#,##0.00 \"EUR\"");
 	assert_xcell(wb, 1, 15, "n", "0.0%");
-	assert_xcell(wb, 1, 17, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 17), "two\nlines");
-	assert_xcell(wb, 1, 18, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 18), "-5");
+	assert_xval(wb, 1, 17, "s", NULL, "two\nlines");
+	assert_xval(wb, 1, 18, "s", NULL, "-5");
 	assert_xcell(wb, 1, 19, "n", NULL);
 	/* values Excel cannot hold as their type are shown as text */
-	assert_xcell(wb, 1, 20, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 20), "infinity");
-	assert_xcell(wb, 1, 21, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 21), "NaN");
-	assert_xcell(wb, 1, 24, "s", NULL);
-	assert_string_equal(xstr(wb, 1, 24), "@SUM(A1)");
+	assert_xval(wb, 1, 20, "s", NULL, "infinity");
+	assert_xval(wb, 1, 21, "s", NULL, "NaN");
+	assert_xval(wb, 1, 24, "s", NULL, "@SUM(A1)");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(wb, "sheets"), 0), "freeze")), "A2");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
@@ -265,7 +218,7 @@ test_snapshot_and_params(void **state)
 	static const char *const extra[] = { "hello", "41" };
 	struct report_opts o;
 	struct report_result res;
-	char *dir = new_dir(), *a, *b;
+	char *dir = tfile_new_name(tmp), *a, *b;
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
@@ -274,8 +227,8 @@ test_snapshot_and_params(void **state)
 	o.nextra = 2;
 	o.formats = REPORT_CSV;
 	assert_int_equal(run(src, 2, dir, BERLIN, &o, &res), 0);
-	a = slurp(dir, "t-2026-11-16-session.csv", NULL);
-	b = slurp(dir, "t-2026-11-16-params.csv", NULL);
+	a = tfile_read(dir, "t-2026-11-16-session.csv", NULL);
+	b = tfile_read(dir, "t-2026-11-16-params.csv", NULL);
 	assert_non_null(strstr(a, "\"repeatable read\",\"on\",\"Europe/Berlin\""));
 	assert_non_null(strstr(b,
 	    "\"2026-11-16 00:00:00+01\",\"2026-11-17 00:00:00+01\","
@@ -284,7 +237,7 @@ test_snapshot_and_params(void **state)
 	/* one snapshot for every sheet */
 	assert_string_equal(strrchr(a, ',') + 1, strrchr(b, ',') + 1);
 	/* CSV only: no workbook */
-	assert_int_equal(count_entries(dir), 3);
+	assert_int_equal(tfile_count(dir), 3);
 	free(a);
 	free(b);
 	report_result_release(&res);
@@ -299,13 +252,13 @@ test_empty_result(void **state)
 	    "-- heatmap: *numeric*\n"
 	    "select 1 as a, 2 as b where false" } };
 	struct report_result res;
-	char *dir = new_dir(), *csv;
+	char *dir = tfile_new_name(tmp), *csv;
 	json_t *wb, *sh;
 
 	(void)state;
 	assert_int_equal(run(src, 1, dir, "UTC", NULL, &res), 0);
 	assert_int_equal(res.sheets[0].rows, 0);
-	csv = slurp(dir, "t-2026-11-16-none.csv", NULL);
+	csv = tfile_read(dir, "t-2026-11-16-none.csv", NULL);
 	assert_string_equal(csv, "\"a\",\"b\"\r\n");
 	free(csv);
 	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
@@ -364,7 +317,7 @@ test_manifest_rerun_job_runs(void **state)
 {
 	struct report_opts o;
 	struct report_result res;
-	char *dir = new_dir(), *m1, *m2, *x1, *x2, *data, *hex;
+	char *dir = tfile_new_name(tmp), *m1, *m2, *x1, *x2, *data, *hex;
 	size_t xlen1, xlen2, len;
 	json_t *man, *files, *f, *outputs;
 	json_error_t jerr;
@@ -377,19 +330,19 @@ test_manifest_rerun_job_runs(void **state)
 	assert_int_equal(res.nfiles, 3);
 	assert_string_equal(res.manifest, "t-2026-11-16.manifest.json");
 	report_result_release(&res);
-	m1 = slurp(dir, "t-2026-11-16.manifest.json", NULL);
-	x1 = slurp(dir, "t-2026-11-16.xlsx", &xlen1);
+	m1 = tfile_read(dir, "t-2026-11-16.manifest.json", NULL);
+	x1 = tfile_read(dir, "t-2026-11-16.xlsx", &xlen1);
 
 	/* the same period at the same as-of: the same bytes */
 	assert_int_equal(run_job(two_sheets, 2, dir, "UTC", &o, &res), 0);
 	report_result_release(&res);
-	m2 = slurp(dir, "t-2026-11-16.manifest.json", NULL);
-	x2 = slurp(dir, "t-2026-11-16.xlsx", &xlen2);
+	m2 = tfile_read(dir, "t-2026-11-16.manifest.json", NULL);
+	x2 = tfile_read(dir, "t-2026-11-16.xlsx", &xlen2);
 	assert_string_equal(m1, m2);
 	assert_int_equal(xlen1, xlen2);
 	assert_memory_equal(x1, x2, xlen1);
 	/* xlsx, two CSVs, manifest; no temporary file left */
-	assert_int_equal(count_entries(dir), 4);
+	assert_int_equal(tfile_count(dir), 4);
 
 	man = json_loads(m1, 0, &jerr);
 	assert_non_null(man);
@@ -404,7 +357,7 @@ test_manifest_rerun_job_runs(void **state)
 	assert_int_equal(json_array_size(files), 3);
 	for (size_t i = 0; i < 3; i++) {
 		f = json_array_get(files, i);
-		data = slurp(dir, json_string_value(json_object_get(f, "name")),
+		data = tfile_read(dir, json_string_value(json_object_get(f, "name")),
 		    &len);
 		hex = sha256_hex(data, len);
 		assert_string_equal(hex,
@@ -444,7 +397,7 @@ expect_failure(const struct report_source *src, size_t n, int code,
 {
 	struct report_opts o;
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(run_job(src, n, dir, "UTC", &o, &res), code);
@@ -452,7 +405,7 @@ expect_failure(const struct report_source *src, size_t n, int code,
 		fail_msg("error \"%s\" does not mention \"%s\"",
 		    strbuf_str(&res.err), needle);
 	/* nothing half-written, not even a temporary file */
-	assert_true(count_entries(dir) <= 0);
+	assert_true(tfile_count(dir) <= 0);
 	report_result_release(&res);
 	free(dir);
 }
@@ -460,51 +413,46 @@ expect_failure(const struct report_source *src, size_t n, int code,
 static void
 test_failures_leave_nothing(void **state)
 {
-	static const struct report_source bad_money[] = {
-		{ "t/10_ok.sql", "select 1 as a" },
-		{ "t/20_bad.sql", "-- money: amount=cur\nselect 1 as a" },
-	};
-	static const struct report_source bad_currency[] = {
-		{ "t/10_bad.sql", "-- money: a=usd\nselect 1 as a" },
-	};
-	static const struct report_source not_numeric[] = {
-		{ "t/10_bad.sql", "-- percent: a\nselect 'x' as a" },
-	};
-	static const struct report_source bad_chart[] = {
-		{ "t/10_bad.sql", "-- chart: line; category=a; values=zz\n"
-		  "select 1 as a" },
-	};
-	static const struct report_source div0[] = {
-		{ "t/10_ok.sql", "select 1 as a" },
-		{ "t/20_div.sql", "select k / (k - 2) as a "
-		  "from generate_series(1, 5) k" },
-	};
-	static const struct report_source writes[] = {
-		{ "t/10_w.sql", "select nextval('audit_log_id_seq')" },
-	};
-	static const struct report_source two[] = {
-		{ "t/10_w.sql", "select 1; select 2" },
-	};
-	static const struct report_source cmd[] = {
-		{ "t/10_w.sql", "set work_mem = '8MB'" },
-	};
-	static const struct report_source clash[] = {
-		{ "t/10_a.sql", "-- sheet: A b\nselect 1" },
-		{ "t/20_a.sql", "-- sheet: a-B\nselect 1" },
+	/* each case: one or two sheets (src[1] unused when n is 1), the
+	 * code the run fails with and a word its message must have */
+	static const struct {
+		struct report_source src[2];
+		size_t n;
+		int code;
+		const char *needle;
+	} cases[] = {
+		{ { { "t/10_ok.sql", "select 1 as a" },
+		    { "t/20_bad.sql", "-- money: amount=cur\nselect 1 as a" } },
+		  2, TALLY_EINTERNAL, "amount" },
+		{ { { "t/10_bad.sql", "-- money: a=usd\nselect 1 as a" } },
+		  1, TALLY_EINTERNAL, "usd" },
+		{ { { "t/10_bad.sql", "-- percent: a\nselect 'x' as a" } },
+		  1, TALLY_EINTERNAL, "not numeric" },
+		{ { { "t/10_bad.sql", "-- chart: line; category=a; values=zz\n"
+		      "select 1 as a" } },
+		  1, TALLY_EINTERNAL, "zz" },
+		{ { { "t/10_ok.sql", "select 1 as a" },
+		    { "t/20_div.sql", "select k / (k - 2) as a "
+		      "from generate_series(1, 5) k" } },
+		  2, TALLY_EDATA, "t/20_div.sql: division by zero" },
+		{ { { "t/10_w.sql", "select nextval('audit_log_id_seq')" } },
+		  1, TALLY_EDB, "read-only" },
+		{ { { "t/10_w.sql", "select 1; select 2" } },
+		  1, TALLY_EDB, "multiple commands" },
+		{ { { "t/10_w.sql", "set work_mem = '8MB'" } },
+		  1, TALLY_EINTERNAL, "not a query" },
+		{ { { "t/10_a.sql", "-- sheet: A b\nselect 1" },
+		    { "t/20_a.sql", "-- sheet: a-B\nselect 1" } },
+		  2, TALLY_EINTERNAL, "a-b" },
 	};
 	long long failed = job_count("FAILED");
 	char *v = NULL;
+	size_t i;
 
 	(void)state;
-	expect_failure(bad_money, 2, TALLY_EINTERNAL, "amount");
-	expect_failure(bad_currency, 1, TALLY_EINTERNAL, "usd");
-	expect_failure(not_numeric, 1, TALLY_EINTERNAL, "not numeric");
-	expect_failure(bad_chart, 1, TALLY_EINTERNAL, "zz");
-	expect_failure(div0, 2, TALLY_EDATA, "t/20_div.sql: division by zero");
-	expect_failure(writes, 1, TALLY_EDB, "read-only");
-	expect_failure(two, 1, TALLY_EDB, "multiple commands");
-	expect_failure(cmd, 1, TALLY_EINTERNAL, "not a query");
-	expect_failure(clash, 2, TALLY_EINTERNAL, "a-b");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_failure(cases[i].src, cases[i].n, cases[i].code,
+		    cases[i].needle);
 	/* the runs that reached the database left FAILED rows with the why */
 	assert_int_equal(job_count("FAILED"), failed + 8);
 	assert_int_equal(db_query_value(admin, &v, "select message from job_runs "
@@ -524,17 +472,17 @@ test_failure_keeps_previous_files(void **state)
 		{ "t/10_a.sql", "select 2 / 0 as a" },
 	};
 	struct report_result res;
-	char *dir = new_dir(), *before, *after;
+	char *dir = tfile_new_name(tmp), *before, *after;
 
 	(void)state;
 	assert_int_equal(run(good, 1, dir, "UTC", NULL, &res), 0);
 	report_result_release(&res);
-	before = slurp(dir, "t-2026-11-16-a.csv", NULL);
+	before = tfile_read(dir, "t-2026-11-16-a.csv", NULL);
 	assert_int_equal(run(bad, 1, dir, "UTC", NULL, &res), TALLY_EDATA);
 	report_result_release(&res);
-	after = slurp(dir, "t-2026-11-16-a.csv", NULL);
+	after = tfile_read(dir, "t-2026-11-16-a.csv", NULL);
 	assert_string_equal(before, after);
-	assert_int_equal(count_entries(dir), 3);
+	assert_int_equal(tfile_count(dir), 3);
 	free(before);
 	free(after);
 	free(dir);
@@ -572,7 +520,7 @@ test_dry_run(void **state)
 {
 	struct report_opts o;
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 	long long ok = job_count("OK"), failed = job_count("FAILED");
 	struct stat st;
 
@@ -621,7 +569,7 @@ test_continuation_and_formats(void **state)
 	};
 	struct report_opts o;
 	struct report_result res;
-	char *dir = new_dir(), *csv;
+	char *dir = tfile_new_name(tmp), *csv;
 	json_t *wb;
 
 	(void)state;
@@ -631,7 +579,7 @@ test_continuation_and_formats(void **state)
 	assert_int_equal(run(src, 1, dir, "UTC", &o, &res), 0);
 	assert_int_equal(res.sheets[0].rows, 5);
 	assert_null(res.sheets[0].csv);
-	assert_int_equal(count_entries(dir), 2);	/* xlsx + manifest */
+	assert_int_equal(tfile_count(dir), 2);	/* xlsx + manifest */
 	report_result_release(&res);
 	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_int_equal(json_array_size(json_object_get(wb, "sheets")), 3);
@@ -642,10 +590,10 @@ test_continuation_and_formats(void **state)
 	o.sheet_rows = 0;
 	o.formats = REPORT_CSV;
 	free(dir);
-	dir = new_dir();
+	dir = tfile_new_name(tmp);
 	assert_int_equal(run(src, 1, dir, "UTC", &o, &res), 0);
 	report_result_release(&res);
-	csv = slurp(dir, "t-2026-11-16-n.csv", NULL);
+	csv = tfile_read(dir, "t-2026-11-16-n.csv", NULL);
 	assert_string_equal(csv, "\"n\"\r\n1\r\n2\r\n3\r\n4\r\n5\r\n");
 	free(csv);
 	free(dir);
@@ -675,12 +623,12 @@ test_headers_notes_totals(void **state)
 	    "  ('All products', 3.75, 'USD', null, null))\n"
 	    "  as t(sku, net, cur, margin, why)\n" } };
 	struct report_result res;
-	char *dir = new_dir(), *csv;
+	char *dir = tfile_new_name(tmp), *csv;
 	json_t *wb, *sh, *comments, *c;
 
 	(void)state;
 	assert_int_equal(run(src, 1, dir, BERLIN, NULL, &res), 0);
-	csv = slurp(dir, "t-2026-11-16-money.csv", NULL);
+	csv = tfile_read(dir, "t-2026-11-16-money.csv", NULL);
 	assert_non_null(strstr(csv, "\"sku\",\"net\",\"cur\",\"margin\","
 	    "\"why\"\r\n"));
 	free(csv);
@@ -742,7 +690,7 @@ test_zone_and_repeated_hour(void **state)
 	    "  timestamptz '2026-03-29 01:30:00Z' as spring,\n"
 	    "  timestamp '2026-10-25 02:30:00' as naive" } };
 	struct report_result res;
-	char *dir = new_dir();
+	char *dir = tfile_new_name(tmp);
 	json_t *wb;
 
 	(void)state;
@@ -751,20 +699,20 @@ test_zone_and_repeated_hour(void **state)
 	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
 	assert_string_equal(xstr(wb, 0, 0), "First (Europe/Berlin)");
 	assert_string_equal(xstr(wb, 0, 4), "Naive");
-	assert_xcell(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss \"UTC+02:00\"");
-	assert_string_equal(xstr(wb, 1, 0), "2026-10-25T02:30:00");
-	assert_xcell(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss \"UTC+01:00\"");
-	assert_string_equal(xstr(wb, 1, 1), "2026-10-25T02:30:00");
-	assert_xcell(wb, 1, 2, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 2), "2026-10-25T04:30:00");
+	assert_xval(wb, 1, 0, "d", "yyyy-mm-dd hh:mm:ss \"UTC+02:00\"",
+	    "2026-10-25T02:30:00");
+	assert_xval(wb, 1, 1, "d", "yyyy-mm-dd hh:mm:ss \"UTC+01:00\"",
+	    "2026-10-25T02:30:00");
+	assert_xval(wb, 1, 2, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-10-25T04:30:00");
 	/* the hour skipped in spring is no repeat */
-	assert_xcell(wb, 1, 3, "d", "yyyy-mm-dd hh:mm:ss");
-	assert_string_equal(xstr(wb, 1, 3), "2026-03-29T03:30:00");
+	assert_xval(wb, 1, 3, "d", "yyyy-mm-dd hh:mm:ss",
+	    "2026-03-29T03:30:00");
 	assert_xcell(wb, 1, 4, "d", "yyyy-mm-dd hh:mm:ss");
 	json_decref(wb);
 	free(dir);
 
-	dir = new_dir();
+	dir = tfile_new_name(tmp);
 	assert_int_equal(run(src, 1, dir, "UTC", NULL, &res), 0);
 	report_result_release(&res);
 	wb = rs_read_xlsx(dir, "t-2026-11-16.xlsx");
@@ -815,41 +763,17 @@ test_embedded_reports_parse(void **state)
 static int
 setup(void **state)
 {
-	const char *src = getenv("TALLY_SRCDIR");
-	struct strbuf sb = STRBUF_INIT;
-
 	(void)state;
 	testdb_require();
-	if (mkdtemp(tmp) == NULL)
-		return -1;
-	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
-	reader = strbuf_detach(&sb, NULL);
-	if (access(reader, R_OK) != 0) {
-		fprintf(stderr, "cannot find %s: run from the source tree or set "
-		    "TALLY_SRCDIR\n", reader);
-		return -1;
-	}
-	testdb_create(&url, &admin);
-	if (db_connect_url(&db, url, "test-engine", "tally_batch") != 0)
-		return -1;
-	return 0;
+	return rs_batch_open("test-engine", "test_report_engine.",
+	    &db, &admin, &tmp);
 }
 
 static int
 teardown(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-
 	(void)state;
-	db_free(db);
-	db_free(admin);
-	free(url);
-	free(reader);
-	strbuf_addf(&cmd, "rm -rf '%s'", tmp);
-	if (system(cmd.buf) != 0)
-		fprintf(stderr, "could not remove %s\n", tmp);
-	strbuf_release(&cmd);
-	return 0;
+	return rs_batch_close(db, admin, tmp);
 }
 
 int

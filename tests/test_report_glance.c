@@ -83,7 +83,7 @@ run_report(struct db *db, const char *report, const struct period *p,
 	memset(&o, 0, sizeof(o));
 	o.period = p;
 	o.as_of = as_of;
-	o.out_dir = rs_tempdir();
+	o.out_dir = tfile_tempdir("tally-report-");
 	o.settings_json = "{}";
 	report_result_init(res);
 	if (report_run(db, report, &o, res) != 0)
@@ -104,7 +104,7 @@ page_attr(json_t *sh, const char *name, const char *dflt)
 static json_t *
 manifest(const struct report_result *res)
 {
-	char *m = rs_read_output(res->out_dir, res->manifest);
+	char *m = tfile_read(res->out_dir, res->manifest, NULL);
 	json_error_t jerr;
 	json_t *j = json_loads(m, 0, &jerr);
 
@@ -238,7 +238,7 @@ test_partial(void **state)
 static char **
 csv_names(const char *dir, const char *file)
 {
-	char *csv = rs_read_output(dir, file), *p, *q;
+	char *csv = tfile_read(dir, file, NULL), *p, *q;
 	char **names = xcalloc(256, sizeof(*names));
 	size_t n = 0;
 

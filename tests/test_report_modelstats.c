@@ -30,6 +30,7 @@
 #include "base/strbuf.h"
 #include "support/testdb.h"
 #include "support/sheet_test.h"
+#include "support/tfile.h"
 
 #define BERLIN "Europe/Berlin"
 #define AS_OF "2026-03-30T08:00:00+02:00"	/* 06:00Z */
@@ -88,45 +89,12 @@ static const char DATASET[] =
     "   left join raw_events r on r.event_key = e.raw;";
 
 static struct db *db;
-static char *url;
-static char tmp[] = "/tmp/test_report_modelstats.XXXXXX";
-static char *reader;
-static int outn;
-
-static char *
-new_dir(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s/out%d", tmp, ++outn);
-	return strbuf_detach(&sb, NULL);
-}
-
-static char *
-slurp(const char *dir, const char *name, size_t *len)
-{
-	struct strbuf path = STRBUF_INIT, sb = STRBUF_INIT;
-	char buf[8192];
-	size_t n;
-	FILE *f;
-
-	strbuf_addf(&path, "%s/%s", dir, name);
-	f = fopen(path.buf, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path.buf);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	strbuf_release(&path);
-	if (len != NULL)
-		*len = sb.len;
-	return strbuf_detach(&sb, NULL);
-}
+static char *tmp;
 
 static void
 assert_file(const char *dir, const char *name, const char *want)
 {
-	char *got = slurp(dir, name, NULL);
+	char *got = tfile_read(dir, name, NULL);
 
 	if (strcmp(got, want) != 0)
 		fail_msg("%s:\n--- got\n%s--- want\n%s", name, got, want);
@@ -155,6 +123,26 @@ run_stats(const char *dir, const char *tz, const char *as_of_s,
 	o.settings_json = settings;
 	report_result_init(res);
 	return reportjob_exec(db, "tally-model-stats", "model-stats", &o, res);
+}
+
+/* run_stats() into a new directory under tmp, which it returns (caller
+ * frees): the run must succeed with the report's eight sheets.  With res,
+ * the caller gets the result to look at and release. */
+static char *
+run_ok(const char *tz, const char *as_of_s, const struct period_request *rq,
+    const char *settings, struct report_result *res)
+{
+	struct report_result own;
+	char *dir = tfile_new_name(tmp);
+
+	if (res == NULL)
+		res = &own;
+	if (run_stats(dir, tz, as_of_s, rq, settings, res) != 0)
+		fail_msg("%s", strbuf_str(&res->err));
+	assert_int_equal(res->nsheets, 8);
+	if (res == &own)
+		report_result_release(&own);
+	return dir;
 }
 
 static const struct period_request default_day;
@@ -249,7 +237,7 @@ check_csv(const char *dir)
 	strbuf_release(&want);
 
 	/* the hour-of-week grid: 3 models with calls in the week x 7 days */
-	peak = slurp(dir, "model-stats-2026-03-29-peak-hours.csv", NULL);
+	peak = tfile_read(dir, "model-stats-2026-03-29-peak-hours.csv", NULL);
 	{
 		int lines = 0;
 
@@ -295,6 +283,20 @@ cell(json_t *sh, size_t row, size_t col)
 }
 
 /* type, number format and value (as JSON text) of a cell */
+/* A text cell in the General format holding exactly text. */
+static void
+assert_text(json_t *sh, size_t row, size_t col, const char *text)
+{
+	json_t *c = cell(sh, row, col);
+
+	if (c == NULL || json_is_null(c))
+		fail_msg("cell %zu,%zu is empty", row, col);
+	assert_string_equal(json_string_value(json_object_get(c, "t")), "s");
+	assert_string_equal(json_string_value(json_object_get(c, "f")),
+	    "General");
+	assert_string_equal(json_string_value(json_object_get(c, "v")), text);
+}
+
 static void
 assert_cell(json_t *sh, size_t row, size_t col, const char *t, const char *f,
     const char *v)
@@ -350,32 +352,27 @@ check_xlsx(const char *dir)
 	 * and one action per model that needs a look, with its command.
 	 */
 	sh = sheet_named(wb, "Summary");
-	assert_cell(sh, 0, 0, "s", "General", "\"Model statistics\"");
-	assert_cell(sh, 1, 0, "s", "General", "\"Sunday 2026-03-29\"");
-	assert_cell(sh, 7, 0, "s", "General", "\"Sheets over a window\"");
-	assert_cell(sh, 7, 1, "s", "General", "\"Peak hours, Calls by hour\"");
-	assert_cell(sh, 7, 2, "s", "General",
-	    "\"last 7 days (2026-03-23 to 2026-03-29)\"");
-	assert_cell(sh, 10, 0, "s", "General", "\"Calls\"");
+	assert_text(sh, 0, 0, "Model statistics");
+	assert_text(sh, 1, 0, "Sunday 2026-03-29");
+	assert_text(sh, 7, 0, "Sheets over a window");
+	assert_text(sh, 7, 1, "Peak hours, Calls by hour");
+	assert_text(sh, 7, 2, "last 7 days (2026-03-23 to 2026-03-29)");
+	assert_text(sh, 10, 0, "Calls");
 	assert_cell(sh, 10, 1, "n", "General", "8");
 	assert_cell(sh, 12, 1, "n", "0.0%", "0.375");
-	assert_cell(sh, 13, 0, "s", "General",
-	    "\"Processing time p95, successful calls\"");
+	assert_text(sh, 13, 0, "Processing time p95, successful calls");
 	assert_cell(sh, 13, 1, "n", "General", "8600");
-	assert_cell(sh, 13, 2, "s", "General", "\"ms\"");
+	assert_text(sh, 13, 2, "ms");
 	assert_cell(sh, 14, 1, "n", "General", "7900");
-	assert_cell(sh, 19, 0, "s", "General", "\"Actions needed\"");
-	assert_cell(sh, 20, 0, "s", "General", "\"Model delta is active but has "
-	    "had no call for 7 days: switch it off if the service dropped it.\"");
-	assert_cell(sh, 21, 1, "s", "General",
-	    "\"tallyctl model set delta --inactive\"");
-	assert_cell(sh, 23, 1, "s", "General",
-	    "\"tallyctl model set epsilon --inactive\"");
-	assert_cell(sh, 24, 0, "s", "General", "\"Model gamma is switched off "
+	assert_text(sh, 19, 0, "Actions needed");
+	assert_text(sh, 20, 0, "Model delta is active but has "
+	    "had no call for 7 days: switch it off if the service dropped it.");
+	assert_text(sh, 21, 1, "tallyctl model set delta --inactive");
+	assert_text(sh, 23, 1, "tallyctl model set epsilon --inactive");
+	assert_text(sh, 24, 0, "Model gamma is switched off "
 	    "but was called in the last 7 days: switch it on, or tell the "
-	    "image service.\"");
-	assert_cell(sh, 25, 1, "s", "General",
-	    "\"tallyctl model set gamma --active\"");
+	    "image service.");
+	assert_text(sh, 25, 1, "tallyctl model set gamma --active");
 
 	sh = sheet_named(wb, "Daily totals");
 	assert_cell(sh, 1, 0, "d", "yyyy-mm-dd", "\"2026-03-29T00:00:00\"");
@@ -386,7 +383,7 @@ check_xlsx(const char *dir)
 	assert_int_equal(json_array_size(json_object_get(ch, "series")), 2);
 
 	sh = sheet_named(wb, "Per model per day");
-	assert_cell(sh, 1, 1, "s", "General", "\"alpha\"");
+	assert_text(sh, 1, 1, "alpha");
 	assert_cell(sh, 1, 7, "n", "0.0%", "0.75");
 	assert_cell(sh, 1, 10, "n", "General", "3850");
 	assert_cell(sh, 1, 13, "n", "General", "2900");
@@ -397,8 +394,7 @@ check_xlsx(const char *dir)
 	    "\"2026-03-29T23:59:00\"");
 
 	sh = sheet_named(wb, "Errors");
-	assert_cell(sh, 2, 2, "s", "General",
-	    "\"=HYPERLINK(\\\"http://x\\\",\\\"nsfw\\\")\"");
+	assert_text(sh, 2, 2, "=HYPERLINK(\"http://x\",\"nsfw\")");
 	assert_cell(sh, 2, 3, "n", "General", "2");
 
 	sh = sheet_named(wb, "Models");
@@ -410,15 +406,15 @@ check_xlsx(const char *dir)
 	    "\"2026-03-20T13:00:00\"");
 
 	sh = sheet_named(wb, "Inactive models");
-	assert_cell(sh, 1, 2, "s", "General", "\"DEACTIVATED_BUT_CALLED\"");
+	assert_text(sh, 1, 2, "DEACTIVATED_BUT_CALLED");
 	assert_cell(sh, 3, 4, "n", "General", "9.8");
 
 	sh = sheet_named(wb, "Peak hours");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(sh,
 	    "colorscales"), 0)), "D3:AA23");
 	/* a day's run: the hour sheets state their week in a title row */
-	assert_cell(sh, 0, 0, "s", "General",
-	    "\"Peak hours, last 7 days (2026-03-23 to 2026-03-29)\"");
+	assert_text(sh, 0, 0,
+	    "Peak hours, last 7 days (2026-03-23 to 2026-03-29)");
 
 	sh = sheet_named(wb, "Calls by hour");
 	ch = json_array_get(json_object_get(sh, "charts"), 0);
@@ -434,15 +430,10 @@ check_xlsx(const char *dir)
 static void
 test_day_figures(void **state)
 {
-	struct report_result res;
-	char *dir = new_dir();
+	char *dir = run_ok(BERLIN, AS_OF, &default_day,
+	    "{\"inactive_model_days\": 7}", NULL);
 
 	(void)state;
-	if (run_stats(dir, BERLIN, AS_OF, &default_day,
-	    "{\"inactive_model_days\": 7}", &res) != 0)
-		fail_msg("%s", strbuf_str(&res.err));
-	assert_int_equal(res.nsheets, 8);
-	report_result_release(&res);
 	check_csv(dir);
 	check_xlsx(dir);
 	free(dir);
@@ -462,18 +453,15 @@ test_rerun_identical(void **state)
 		"model-stats-2026-03-29-calls-by-hour.csv",
 		"model-stats-2026-03-29.manifest.json",
 	};
-	struct report_result res;
-	char *a = new_dir(), *b = new_dir();
+	char *a, *b;
 
 	(void)state;
-	assert_int_equal(run_stats(a, BERLIN, AS_OF, &default_day, NULL, &res), 0);
-	report_result_release(&res);
+	a = run_ok(BERLIN, AS_OF, &default_day, NULL, NULL);
 	sleep(1);	/* another wall-clock second must not show */
-	assert_int_equal(run_stats(b, BERLIN, AS_OF, &default_day, NULL, &res), 0);
-	report_result_release(&res);
+	b = run_ok(BERLIN, AS_OF, &default_day, NULL, NULL);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t la, lb;
-		char *x = slurp(a, files[i], &la), *y = slurp(b, files[i], &lb);
+		char *x = tfile_read(a, files[i], &la), *y = tfile_read(b, files[i], &lb);
 
 		if (la != lb || memcmp(x, y, la) != 0)
 			fail_msg("%s differs between reruns", files[i]);
@@ -487,14 +475,11 @@ test_rerun_identical(void **state)
 static void
 test_inactive_window_from_settings(void **state)
 {
-	struct report_result res;
-	char *dir = new_dir();
+	/* 12 days reach back to epsilon's call on 20 March */
+	char *dir = run_ok(BERLIN, AS_OF, &default_day,
+	    "{\"inactive_model_days\": 12}", NULL);
 
 	(void)state;
-	/* 12 days reach back to epsilon's call on 20 March */
-	assert_int_equal(run_stats(dir, BERLIN, AS_OF, &default_day,
-	    "{\"inactive_model_days\": 12}", &res), 0);
-	report_result_release(&res);
 	assert_file(dir, "model-stats-2026-03-29-inactive-models.csv",
 	    "\"model\",\"active\",\"status\",\"last_access\","
 	    "\"days_since_last_access\",\"calls_in_window\","
@@ -509,14 +494,12 @@ static void
 test_month_cut_by_zone(void **state)
 {
 	struct period_request rq;
-	struct report_result res;
-	char *dir = new_dir();
+	char *dir;
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
 	rq.month = "2026-03";
-	assert_int_equal(run_stats(dir, BERLIN, AS_OF, &rq, NULL, &res), 0);
-	report_result_release(&res);
+	dir = run_ok(BERLIN, AS_OF, &rq, NULL, NULL);
 	/* in Berlin a1 is the 28th, a2..a5 the 29th, a6 the 30th */
 	assert_file(dir, "model-stats-2026-03-daily-totals.csv",
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
@@ -528,10 +511,7 @@ test_month_cut_by_zone(void **state)
 	free(dir);
 
 	/* the same instants cut in UTC: a1 and a2 the 28th, a6 the 29th */
-	dir = new_dir();
-	assert_int_equal(run_stats(dir, "UTC", "2026-03-30T06:00:00Z", &rq, NULL,
-	    &res), 0);
-	report_result_release(&res);
+	dir = run_ok("UTC", "2026-03-30T06:00:00Z", &rq, NULL, NULL);
 	assert_file(dir, "model-stats-2026-03-daily-totals.csv",
 	    "\"day\",\"calls\",\"generate\",\"edit\",\"ok\",\"errors\","
 	    "\"error_rate\",\"users\",\"credits\"\r\n"
@@ -546,15 +526,14 @@ test_empty_period(void **state)
 {
 	struct period_request rq;
 	struct report_result res;
-	char *dir = new_dir();
 	json_t *wb, *sheets;
+	char *dir;
 
 	(void)state;
 	memset(&rq, 0, sizeof(rq));
 	rq.from = "2025-06-01";
 	rq.to = "2025-06-01";
-	assert_int_equal(run_stats(dir, BERLIN, "2025-06-02T12:00", &rq, NULL,
-	    &res), 0);
+	dir = run_ok(BERLIN, "2025-06-02T12:00", &rq, NULL, &res);
 	/* the Summary has its 8 figures, zeros and blanks */
 	for (size_t i = 0; i < res.nsheets; i++)
 		assert_true(res.sheets[i].rows ==
@@ -585,46 +564,25 @@ test_empty_period(void **state)
 static int
 setup(void **state)
 {
-	const char *src = getenv("TALLY_SRCDIR");
-	struct strbuf sb = STRBUF_INIT;
 	struct db *admin = NULL;
 
 	(void)state;
-	if (mkdtemp(tmp) == NULL)
+	if (rs_batch_open("test-modelstats", "test_report_modelstats.",
+	    &db, &admin, &tmp) != 0)
 		return -1;
-	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
-	reader = strbuf_detach(&sb, NULL);
-	if (access(reader, R_OK) != 0) {
-		fprintf(stderr, "cannot find %s: run from the source tree or set "
-		    "TALLY_SRCDIR\n", reader);
-		return -1;
-	}
-	testdb_create(&url, &admin);
 	if (db_simple(admin, DATASET) != 0) {
 		fprintf(stderr, "dataset: %s\n", db_errmsg(admin));
 		return -1;
 	}
 	db_free(admin);
-	/* the role the program runs as */
-	if (db_connect_url(&db, url, "test-modelstats", "tally_batch") != 0)
-		return -1;
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-
 	(void)state;
-	db_free(db);
-	free(url);
-	free(reader);
-	strbuf_addf(&cmd, "rm -rf '%s'", tmp);
-	if (system(cmd.buf) != 0)
-		fprintf(stderr, "could not remove %s\n", tmp);
-	strbuf_release(&cmd);
-	return 0;
+	return rs_batch_close(db, NULL, tmp);
 }
 
 int

@@ -39,11 +39,37 @@
 #define POWER "reports/monthly/12_power_users.sql"
 #define NSHEETS 13
 
+/* Header lines of the sheets more than one test reads. */
+#define RENEWALS_HEADER \
+    "plan|ended|customers|renewed|customers_renewed|lapsed|pending|" \
+    "renewal_rate\n"
+#define UNDERUSED_HEADER \
+    "account_id|email|account_type|capacity|days_in_pool|" \
+    "seat_days_available|seat_days_used|idle_seat_days|utilisation\n"
+#define PACKAGES_HEADER \
+    "package|sku|product|credits_per_package|currency|packages_sold|" \
+    "credits_sold|gross|refunded|net|price_per_credit\n"
+#define MODELCOST_HEADER \
+    "model|active|calls|ok_calls|error_calls|credits_consumed|" \
+    "cost_per_call|provider_cost|cost_currency\n"
+#define POWER_HEADER \
+    "rank|user|email|credits_consumed|credit_share|calls|" \
+    "images_generated|images_edited|failed_calls|models_used|balance|" \
+    "registered\n"
+
 /* March 2026 in Berlin, as the engine passes it; run 04-01 06:00+02. */
 #define BERLIN "Europe/Berlin"
 #define MAR_FROM "2026-02-28T23:00:00Z"
 #define MAR_TO "2026-03-31T22:00:00Z"
 #define MAR_ASOF "2026-04-01T04:00:00Z"
+/* March cut in UTC; June 2025, before the pool, in Berlin; a later as-of
+ * at which the late facts count. */
+#define MAR_UTC_FROM "2026-03-01T00:00:00Z"
+#define MAR_UTC_TO "2026-04-01T00:00:00Z"
+#define JUN25_FROM "2025-05-31T22:00:00Z"
+#define JUN25_TO "2025-06-30T22:00:00Z"
+#define JUN25_ASOF "2025-07-01T04:00:00Z"
+#define LATER "2026-06-01T00:00:00Z"
 
 
 /* The trends sheet's header line (columns the charts name). */
@@ -88,8 +114,7 @@ test_empty_database(void **state)
 	rs_check_report(db, "reports/monthly/", NSHEETS, rows, MAR_FROM, MAR_TO,
 	    MAR_ASOF, BERLIN);
 	rs_expect(db, RENEWALS, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "plan|ended|customers|renewed|customers_renewed|lapsed|pending|"
-	    "renewal_rate\n"
+	    RENEWALS_HEADER
 	    "All plans|0|0|0|0|0|0|NULL\n");
 	rs_expect(db, FORECAST, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    FORECAST_HEADER
@@ -113,9 +138,8 @@ test_empty_database(void **state)
 static void
 test_month_pool(void **state)
 {
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_check_report(db, "reports/monthly/", NSHEETS,
 	    (const int[NSHEETS]){ 18, 6, 1, 3, 12, 12, 24, 7, 3, 4, 6, 3, 4 },
 	    MAR_FROM, MAR_TO, MAR_ASOF, BERLIN);
@@ -129,12 +153,10 @@ test_month_pool(void **state)
 	    "3|solo2@pool.test|Single-user|1|f|1|15.96|13.54|0.8486\n"
 	    "5|solo3@pool.test|Single-user|1|f|1|3.96|0.96|0.2421\n");
 	rs_expect(db, UNDERUSED, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "account_id|email|account_type|capacity|days_in_pool|"
-	    "seat_days_available|seat_days_used|idle_seat_days|utilisation\n"
+	    UNDERUSED_HEADER
 	    "6|m3@pool.test|Multi-seat|2|30.96|61.92|7.00|54.92|0.1131\n");
 	rs_expect(db, RENEWALS, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "plan|ended|customers|renewed|customers_renewed|lapsed|pending|"
-	    "renewal_rate\n"
+	    RENEWALS_HEADER
 	    "(no order)|1|1|0|0|1|0|0.0000\n"
 	    "seat-30|2|2|1|1|0|1|1.0000\n"
 	    "All plans|3|2|1|1|1|1|0.5000\n");
@@ -166,7 +188,6 @@ test_month_pool(void **state)
 	    "2026-02-01|actual|3|NULL|1.35|8|NULL|NULL|NULL|NULL\n"
 	    "2026-03-01|actual|4|4|3.05|7|NULL|NULL|NULL|NULL\n"
 	    "2026-04-01|forecast|NULL|4.4|NULL|7|5|3|1|3\n");
-	db_free(db);
 }
 
 /*
@@ -181,10 +202,9 @@ test_month_pool(void **state)
 static void
 test_summary(void **state)
 {
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 
-	(void)state;
 	rs_expect(db, SUMMARY, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "section|label|value|unit|command\n"
 	    "figure|Seat utilisation|0.3528|percent|NULL\n"
@@ -224,16 +244,14 @@ test_summary(void **state)
 	    "so at least 2 stay free (the buffer is 2).");
 	assert_string_equal(PQgetvalue(res, 13, 4), "tallyctl account list");
 	PQclear(res);
-	db_free(db);
 }
 
 /* Trends and money sheets of March in Berlin. */
 static void
 test_month_money_and_usage(void **state)
 {
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_expect(db, TRENDS, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "month|new_assignments|ended_assignments|peak_seats|avg_seats|"
 	    "images_generated|images_edited|credits_consumed|active_users|"
@@ -278,8 +296,7 @@ test_month_money_and_usage(void **state)
 	    "USD|2026-02-01|1|19.99|0.00|19.99\n"
 	    "USD|2026-03-01|6|104.96|19.99|84.97\n");
 	rs_expect(db, PACKAGES, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "package|sku|product|credits_per_package|currency|packages_sold|"
-	    "credits_sold|gross|refunded|net|price_per_credit\n"
+	    PACKAGES_HEADER
 	    "cred-100 USD|cred-100|100 credits|100|USD|1|100|5.00|0.00|5.00|"
 	    "0.050000\n"
 	    "cred-100-idr IDR|cred-100-idr|100 credits (IDR)|100|IDR|1|100|"
@@ -287,8 +304,7 @@ test_month_money_and_usage(void **state)
 	    "cred-500 USD|cred-500|500 credits|500|USD|1|500|20.00|0.00|20.00|"
 	    "0.040000\n");
 	rs_expect(db, MODELCOST, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "model|active|calls|ok_calls|error_calls|credits_consumed|"
-	    "cost_per_call|provider_cost|cost_currency\n"
+	    MODELCOST_HEADER
 	    "flux-eu|t|1|1|0|10|0.05|0.05|EUR\n"
 	    "gemini-flash-image|t|6|5|1|15|0.04|0.24|USD\n"
 	    "old-model|f|0|0|0|0|0.01|0.00|USD\n"
@@ -318,14 +334,11 @@ test_month_money_and_usage(void **state)
 	    "cred-500|USD|1|500|20.00|NULL|NULL|NULL|NULL|" NO_RATE("EUR", "USD")
 	    "\n");
 	rs_expect(db, POWER, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
-	    "rank|user|email|credits_consumed|credit_share|calls|"
-	    "images_generated|images_edited|failed_calls|models_used|balance|"
-	    "registered\n"
+	    POWER_HEADER
 	    "1|u_3|cat@example.com|30|0.5455|5|1|4|0|2|465|2026-01-20\n"
 	    "2|u_1|ann@example.com|13|0.2364|3|1|2|0|2|187|2025-10-05\n"
 	    "3|u_2|eva@example.com|9|0.1636|4|3|0|1|1|138|2026-02-10\n"
 	    "4|u_4|fay@example.com|3|0.0545|1|1|0|0|1|97|2025-04-15\n");
-	db_free(db);
 }
 
 /*
@@ -337,24 +350,18 @@ test_month_money_and_usage(void **state)
 static void
 test_month_in_utc(void **state)
 {
-	static const char from[] = "2026-03-01T00:00:00Z";
-	static const char to[] = "2026-04-01T00:00:00Z";
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 	char *text;
 
-	(void)state;
-	text = rs_sheet_text(db, COHORTS, from, to, MAR_ASOF, "UTC");
+	text = rs_sheet_text(db, COHORTS, MAR_UTC_FROM, MAR_UTC_TO, MAR_ASOF, "UTC");
 	assert_non_null(strstr(text, "\n2026-02-01|2|1.0000|NULL|"));
 	assert_non_null(strstr(text, "\n2026-03-01|0|NULL|"));
 	free(text);
-	rs_expect(db, POWER, from, to, MAR_ASOF, "UTC",
-	    "rank|user|email|credits_consumed|credit_share|calls|"
-	    "images_generated|images_edited|failed_calls|models_used|balance|"
-	    "registered\n"
+	rs_expect(db, POWER, MAR_UTC_FROM, MAR_UTC_TO, MAR_ASOF, "UTC",
+	    POWER_HEADER
 	    "1|u_3|cat@example.com|30|0.5263|5|1|4|0|2|465|2026-01-20\n"
 	    "2|u_1|ann@example.com|18|0.3158|4|1|3|0|2|287|2025-10-05\n"
 	    "3|u_2|eva@example.com|9|0.1579|4|3|0|1|1|138|2026-02-10\n");
-	db_free(db);
 }
 
 /*
@@ -365,23 +372,17 @@ test_month_in_utc(void **state)
 static void
 test_empty_month(void **state)
 {
-	static const char from[] = "2025-05-31T22:00:00Z";
-	static const char to[] = "2025-06-30T22:00:00Z";
-	static const char as_of[] = "2025-07-01T04:00:00Z";
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_check_report(db, "reports/monthly/", NSHEETS,
 	    (const int[NSHEETS]){ 12, 0, 0, 1, 12, 12, 12, 7, 0, 4, 0, 0, 0 },
-	    from, to, as_of, BERLIN);
-	rs_expect(db, MODELCOST, from, to, as_of, BERLIN,
-	    "model|active|calls|ok_calls|error_calls|credits_consumed|"
-	    "cost_per_call|provider_cost|cost_currency\n"
+	    JUN25_FROM, JUN25_TO, JUN25_ASOF, BERLIN);
+	rs_expect(db, MODELCOST, JUN25_FROM, JUN25_TO, JUN25_ASOF, BERLIN,
+	    MODELCOST_HEADER
 	    "flux-eu|t|0|0|0|0|0.05|0.00|EUR\n"
 	    "gemini-flash-image|t|0|0|0|0|0.04|0.00|USD\n"
 	    "old-model|f|0|0|0|0|0.01|0.00|USD\n"
 	    "qwen-image-edit|t|0|0|0|0|0.02|0.00|USD\n");
-	db_free(db);
 }
 
 /* The buffer comes from the configuration ($5): 10 free seats wanted ->
@@ -389,11 +390,10 @@ test_empty_month(void **state)
 static void
 test_buffer_from_settings(void **state)
 {
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 	int last;
 
-	(void)state;
 	res = rs_run_with(db, FORECAST, MAR_FROM, MAR_TO, MAR_ASOF, BERLIN,
 	    "{\"alert_seat_threshold\": 10}");
 	last = PQntuples(res) - 1;
@@ -403,7 +403,6 @@ test_buffer_from_settings(void **state)
 	assert_string_equal(PQgetvalue(res, last, 7), "8");
 	assert_string_equal(PQgetvalue(res, last, 9), "8");
 	PQclear(res);
-	db_free(db);
 }
 
 /*
@@ -436,11 +435,10 @@ test_buffer_from_settings(void **state)
 static void
 test_fx_margins(void **state)
 {
-	struct db *db = rs_fresh_db("monthly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 	char *text;
 
-	(void)state;
 	rs_simple(db, "insert into fx_rates (from_currency, to_currency, rate,"
 	    " valid_from, created_at, created_by) values"
 	    " ('EUR', 'USD', 1.08, '2026-03-01', '2026-03-01 12:00+01', 'a'),"
@@ -468,7 +466,7 @@ test_fx_margins(void **state)
 	    "qwen-image-edit|USD|0.8000|24.00|0.043750|1.05|0.10|USD|NULL|0.10|"
 	    "0.95|0.9048|NULL\n");
 	/* known later: 2.00 from the same day replaces 1.08 */
-	res = rs_run(db, PKGMARGIN, MAR_FROM, MAR_TO, "2026-06-01T00:00:00Z",
+	res = rs_run(db, PKGMARGIN, MAR_FROM, MAR_TO, LATER,
 	    BERLIN);
 	assert_string_equal(PQgetvalue(res, 0, 6), "1 EUR = 2 USD");
 	PQclear(res);
@@ -481,7 +479,6 @@ test_fx_margins(void **state)
 	    "0.000062500000|1 USD = 16000 IDR\n");
 	free(text);
 	PQclear(res);
-	db_free(db);
 }
 
 /*
@@ -493,52 +490,28 @@ test_fx_margins(void **state)
 static void
 test_rerun_same_as_of(void **state)
 {
-	static const char later[] = "2026-06-01T00:00:00Z";
-	const char *names[NSHEETS];
-	char *before[NSHEETS], *after;
-	struct db *db = rs_fresh_db("monthly_basic.sql");
-	int i, n;
+	struct db *db = *state;
 
-	(void)state;
-	n = rs_sheets("reports/monthly/", names, NSHEETS);
-	assert_int_equal(n, NSHEETS);
-	for (i = 0; i < n; i++)
-		before[i] = rs_sheet_text(db, names[i], MAR_FROM, MAR_TO,
-		    MAR_ASOF, BERLIN);
-	rs_load_fixture(db, "monthly_late.sql");
-	for (i = 0; i < n; i++) {
-		after = rs_sheet_text(db, names[i], MAR_FROM, MAR_TO, MAR_ASOF,
-		    BERLIN);
-		if (strcmp(before[i], after) != 0) {
-			fprintf(stderr, "%s before:\n%s\nafter:\n%s", names[i],
-			    before[i], after);
-			fail_msg("%s changed although the as-of did not", names[i]);
-		}
-		free(after);
-		free(before[i]);
-	}
-	rs_expect(db, PACKAGES, MAR_FROM, MAR_TO, later, BERLIN,
-	    "package|sku|product|credits_per_package|currency|packages_sold|"
-	    "credits_sold|gross|refunded|net|price_per_credit\n"
+	rs_rerun_unchanged(db, "reports/monthly/", NSHEETS, "monthly_late.sql",
+	    MAR_FROM, MAR_TO, MAR_ASOF, BERLIN);
+	rs_expect(db, PACKAGES, MAR_FROM, MAR_TO, LATER, BERLIN,
+	    PACKAGES_HEADER
 	    "cred-100 USD|cred-100|100 credits|100|USD|1|100|5.00|0.00|5.00|"
 	    "0.050000\n"
 	    "cred-100-idr IDR|cred-100-idr|100 credits (IDR)|100|IDR|1|100|"
 	    "75000.00|25000.00|50000.00|750.000000\n"
 	    "cred-500 USD|cred-500|500 credits|500|USD|2|1000|40.00|10.00|30.00|"
 	    "0.040000\n");
-	rs_expect(db, MODELCOST, MAR_FROM, MAR_TO, later, BERLIN,
-	    "model|active|calls|ok_calls|error_calls|credits_consumed|"
-	    "cost_per_call|provider_cost|cost_currency\n"
+	rs_expect(db, MODELCOST, MAR_FROM, MAR_TO, LATER, BERLIN,
+	    MODELCOST_HEADER
 	    "flux-eu|t|1|1|0|10|0.05|0.05|EUR\n"
 	    "gemini-flash-image|t|7|6|1|18|0.04|0.28|USD\n"
 	    "old-model|f|0|0|0|0|0.01|0.00|USD\n"
 	    "qwen-image-edit|t|6|6|0|30|0.02|0.12|USD\n");
 	/* the backdated seat on P6: 03-20 09:00Z to the month's end, 277 h */
-	rs_expect(db, UNDERUSED, MAR_FROM, MAR_TO, later, BERLIN,
-	    "account_id|email|account_type|capacity|days_in_pool|"
-	    "seat_days_available|seat_days_used|idle_seat_days|utilisation\n"
+	rs_expect(db, UNDERUSED, MAR_FROM, MAR_TO, LATER, BERLIN,
+	    UNDERUSED_HEADER
 	    "6|m3@pool.test|Multi-seat|2|30.96|61.92|18.54|43.38|0.2995\n");
-	db_free(db);
 }
 
 /*
@@ -568,42 +541,34 @@ test_through_engine(void **state)
 	    "\"USD\",,,,,\"" NO_RATE("USD", "IDR") "\"\r\n"
 	    "\"qwen-image-edit\",\"USD\",0.8000,24.00,0.043750,1.05,0.10,"
 	    "\"USD\",,0.10,0.95,0.9048,\r\n";
-	struct db *db = rs_fresh_db("monthly_basic.sql");
-	struct report_result res;
+	struct db *db = *state;
 	struct period p;
-	time_t as_of;
-	char *csv;
 
-	(void)state;
 	assert_int_equal(period_month(&p, "2026-03", BERLIN), 0);
-	assert_int_equal(period_parse_instant(MAR_ASOF, BERLIN, &as_of), 0);
-	rs_engine_twice(db, "monthly", "tally-monthly-review", &p, as_of,
-	    NSHEETS, rows, &res);
-	csv = rs_read_output(res.out_dir, "monthly-2026-03-margin-per-model.csv");
-	assert_string_equal(csv, margin);
-	free(csv);
-	rs_remove_outputs(&res);
-	report_result_release(&res);
-	db_free(db);
+	rs_engine_csv(db, "monthly", "tally-monthly-review", &p, MAR_ASOF, BERLIN,
+	    NSHEETS, rows, "monthly-2026-03-margin-per-model.csv",
+	    margin);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, rs_setup, rs_teardown)
 		cmocka_unit_test(test_empty_database),
-		cmocka_unit_test(test_month_pool),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_month_money_and_usage),
-		cmocka_unit_test(test_month_in_utc),
-		cmocka_unit_test(test_empty_month),
-		cmocka_unit_test(test_buffer_from_settings),
-		cmocka_unit_test(test_fx_margins),
-		cmocka_unit_test(test_rerun_same_as_of),
-		cmocka_unit_test(test_through_engine),
+		T(test_month_pool),
+		T(test_summary),
+		T(test_month_money_and_usage),
+		T(test_month_in_utc),
+		T(test_empty_month),
+		T(test_buffer_from_settings),
+		T(test_fx_margins),
+		T(test_rerun_same_as_of),
+		T(test_through_engine),
 	};
 
 	testdb_require();
+	rs_fixture = "monthly_basic.sql";
 	return cmocka_run_group_tests_name("monthly report SQL", tests, NULL,
 	    NULL);
 }

@@ -34,13 +34,84 @@
 #define ANOMALIES "reports/weekly/09_audit_anomalies.sql"
 #define NSHEETS 10
 
+/* Header lines of the sheets more than one test reads. */
+#define POOL_HEADER \
+    "account_type|accounts|available|assigned|suspended|seat_capacity|" \
+    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+#define ASSIGN_HEADER \
+    "new_assignments|expired|extended|revoked|active_at_end|" \
+    "avg_days_planned|avg_days_served\n"
+#define BYDAY_HEADER "day|new_assignments|expired|revoked|extended\n"
+#define SLA_HEADER \
+    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|" \
+    "median_seconds|p95_seconds\n"
+#define USAGE_HEADER \
+    "images_generated|images_edited|failed_calls|credits_consumed|" \
+    "active_users|new_users|registered_users|credits_per_active_user\n"
+#define REVENUE_HEADER \
+    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|" \
+    "charged_back|net\n"
+/* W13's IDR rows of the revenue sheet: the late facts are all in USD. */
+#define REVENUE_W13_IDR \
+    "IDR|cred-100-idr|100 credits (IDR)|1|75000.00|0|0.00|0|0.00|75000.00\n" \
+    "IDR|seat-30-idr|Seat 30 days (IDR)|1|150000.00|1|50000.00|0|0.00|" \
+    "100000.00\n" \
+    "IDR|All products|NULL|2|225000.00|1|50000.00|0|0.00|175000.00\n"
+#define ANOMALIES_HEADER \
+    "anomaly|actor|action|occurrences|usual_per_week|first_at|last_at|" \
+    "entity|reason\n"
+
 /* 2026-W13 in Berlin: Monday 00:00+01 to Monday 00:00+02, as the engine
  * passes it (lib/base/period.h prints UTC); the report runs Monday 08:00+02. */
 #define BERLIN "Europe/Berlin"
 #define W13_FROM "2026-03-22T23:00:00Z"
 #define W13_TO "2026-03-29T22:00:00Z"
 #define W13_ASOF "2026-03-30T06:00:00Z"
+/* W14 (across March and April) in Berlin, run Monday 08:00+02; W13 cut in
+ * UTC; a week before anything happened (2025-W23); a later as-of at which
+ * the late facts count. */
+#define W14_FROM "2026-03-29T22:00:00Z"
+#define W14_TO "2026-04-05T22:00:00Z"
+#define W14_ASOF "2026-04-06T06:00:00Z"
+#define W13_UTC_FROM "2026-03-23T00:00:00Z"
+#define W13_UTC_TO "2026-03-30T00:00:00Z"
+#define W23_2025_FROM "2025-06-01T22:00:00Z"
+#define W23_2025_TO "2025-06-08T22:00:00Z"
+#define W23_2025_ASOF "2025-06-09T06:00:00Z"
+#define LATER "2026-07-01T00:00:00Z"
+/* W13's assignments per day after Monday: the same cut in Berlin and in
+ * UTC (only Monday's extend, at 00:30+01, moves). */
+#define W13_TUE_TO_SUN \
+    "2026-03-24|1|0|0|0\n" \
+    "2026-03-25|1|0|0|0\n" \
+    "2026-03-26|1|0|0|1\n" \
+    "2026-03-27|0|0|1|0\n" \
+    "2026-03-28|0|0|0|0\n" \
+    "2026-03-29|1|1|0|0\n"
 
+
+/* The seat sheets of [from, to) at as_of in tz, each under its header:
+ * the pool's lines (POOL; NULL: not checked), the assignments' summary
+ * line (ASSIGN) and their lines per day (BYDAY). */
+static void
+expect_seats(struct db *db, const char *from, const char *to,
+    const char *as_of, const char *tz, const char *pool, const char *summary,
+    const char *days)
+{
+	const char *sheet[3] = { POOL, ASSIGN, BYDAY };
+	const char *header[3] = { POOL_HEADER, ASSIGN_HEADER, BYDAY_HEADER };
+	const char *rows[3] = { pool, summary, days };
+	struct strbuf want = STRBUF_INIT;
+
+	for (int i = 0; i < 3; i++) {
+		if (rows[i] == NULL)
+			continue;
+		strbuf_reset(&want);
+		strbuf_addf(&want, "%s%s", header[i], rows[i]);
+		rs_expect(db, sheet[i], from, to, as_of, tz, want.buf);
+	}
+	strbuf_release(&want);
+}
 
 /*
  * A migrated database with no data at all: every sheet runs, its header
@@ -57,14 +128,12 @@ test_empty_database(void **state)
 	rs_check_report(db, "reports/weekly/", NSHEETS, rows, W13_FROM, W13_TO,
 	    W13_ASOF, BERLIN);
 	rs_expect(db, POOL, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
-	    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+	    POOL_HEADER
 	    "Multi-seat|0|0|0|0|0|0|0|0|NULL\n"
 	    "Single-user|0|0|0|0|0|0|0|0|NULL\n"
 	    "All accounts|0|0|0|0|0|0|0|0|NULL\n");
 	rs_expect(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|"
-	    "median_seconds|p95_seconds\n"
+	    SLA_HEADER
 	    "All paid orders|0|0|0|0|NULL|NULL|NULL\n");
 	db_free(db);
 }
@@ -73,34 +142,20 @@ test_empty_database(void **state)
 static void
 test_week_with_dst(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS,
 	    (const int[NSHEETS]){ 24, 3, 1, 7, 4, 4, 1, 8, 12, 5 },
 	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
-	rs_expect(db, POOL, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
-	    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+	expect_seats(db, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "Multi-seat|3|2|0|1|5|3|2|1|0.6000\n"
 	    "Single-user|3|2|1|0|3|1|2|0|0.3333\n"
-	    "All accounts|6|4|1|1|8|4|4|1|0.5000\n");
-	rs_expect(db, ASSIGN, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
-	    "4|1|2|1|5|25.96|16.04\n");
-	rs_expect(db, BYDAY, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "day|new_assignments|expired|revoked|extended\n"
+	    "All accounts|6|4|1|1|8|4|4|1|0.5000\n",
+	    "4|1|2|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|1\n"
-	    "2026-03-24|1|0|0|0\n"
-	    "2026-03-25|1|0|0|0\n"
-	    "2026-03-26|1|0|0|1\n"
-	    "2026-03-27|0|0|1|0\n"
-	    "2026-03-28|0|0|0|0\n"
-	    "2026-03-29|1|1|0|0\n");
+	    W13_TUE_TO_SUN);
 	rs_expect(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|"
-	    "median_seconds|p95_seconds\n"
+	    SLA_HEADER
 	    "Seat plans|5|4|3|1|0.6000|90.0|528.0\n"
 	    "Credit packages|2|2|1|0|0.5000|72015.0|136801.5\n"
 	    "Unknown product|1|0|0|1|0.0000|NULL|NULL\n"
@@ -117,16 +172,11 @@ test_week_with_dst(void **state)
 	    "9|2026-03-28 16:00:00+01|31.0|midtrans|ord-9|frank@example.com|"
 	    "seat-30-idr|SEAT|150000.00|IDR\n");
 	rs_expect(db, USAGE, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	    USAGE_HEADER
 	    "2|3|1|21|4|3|4|5.3\n");
 	rs_expect(db, REVENUE, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
-	    "charged_back|net\n"
-	    "IDR|cred-100-idr|100 credits (IDR)|1|75000.00|0|0.00|0|0.00|75000.00\n"
-	    "IDR|seat-30-idr|Seat 30 days (IDR)|1|150000.00|1|50000.00|0|0.00|"
-	    "100000.00\n"
-	    "IDR|All products|NULL|2|225000.00|1|50000.00|0|0.00|175000.00\n"
+	    REVENUE_HEADER
+	    REVENUE_W13_IDR
 	    "USD|cred-100|100 credits|1|5.00|0|0.00|0|0.00|5.00\n"
 	    "USD|seat-14|Seat 14 days|1|10.99|0|0.00|0|0.00|10.99\n"
 	    "USD|seat-30|Seat 30 days|3|59.97|1|19.99|1|19.99|19.99\n"
@@ -161,8 +211,7 @@ test_week_with_dst(void **state)
 	    "2026-03-25 06:00:00+01|error: Account seat counter differs from its "
 	    "active assignments\n");
 	rs_expect(db, ANOMALIES, W13_FROM, W13_TO, W13_ASOF, BERLIN,
-	    "anomaly|actor|action|occurrences|usual_per_week|first_at|last_at|"
-	    "entity|reason\n"
+	    ANOMALIES_HEADER
 	    "Unusual volume|mallory|assignment.revoke|4|0.0|"
 	    "2026-03-24 10:00:00+01|2026-03-27 10:00:00+01|NULL|NULL\n"
 	    "Unusual volume|ops|user.credit|3|1.0|"
@@ -173,7 +222,6 @@ test_week_with_dst(void **state)
 	    "2026-03-25 05:59:00+01|2026-03-25 05:59:00+01|account 5|chargebacks\n"
 	    "Unusual hour|admin2|account.update|1|NULL|"
 	    "2026-03-29 01:59:00+01|2026-03-29 01:59:00+01|account 2|note\n");
-	db_free(db);
 }
 
 /*
@@ -194,9 +242,8 @@ test_week_with_dst(void **state)
 static void
 test_summary(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_expect(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "section|label|value|unit|command\n"
 	    "figure|Seats free at the end of the week|4|NULL|NULL\n"
@@ -232,7 +279,6 @@ test_summary(void **state)
 	    "tallyctl account add EMAIL --max-seats 1\n"
 	    "action|3 deliveries received this week could not be processed."
 	    "|NULL|NULL|tallyctl event list --failed\n");
-	db_free(db);
 }
 
 /*
@@ -245,10 +291,9 @@ test_summary(void **state)
 static void
 test_summary_held(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	char *text;
 
-	(void)state;
 	rs_simple(db, "UPDATE orders SET status = 'HELD', hold_reason ="
 	    " 'UNDERPAID', held_at = '2026-03-20 10:01+01' WHERE id = 11");
 	text = rs_sheet_text(db, SUMMARY, W13_FROM, W13_TO, W13_ASOF, BERLIN);
@@ -268,7 +313,6 @@ test_summary_held(void **state)
 		fail_msg("held after the as-of instant, yet a held line:\n%s",
 		    text);
 	free(text);
-	db_free(db);
 }
 
 /*
@@ -285,24 +329,13 @@ test_summary_held(void **state)
 static void
 test_week_crossing_month(void **state)
 {
-	static const char from[] = "2026-03-29T22:00:00Z";
-	static const char to[] = "2026-04-05T22:00:00Z";
-	static const char as_of[] = "2026-04-06T06:00:00Z";
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
-	rs_expect(db, POOL, from, to, as_of, BERLIN,
-	    "account_type|accounts|available|assigned|suspended|seat_capacity|"
-	    "seats_used|seats_free|seats_on_suspended|seat_utilisation\n"
+	expect_seats(db, W14_FROM, W14_TO, W14_ASOF, BERLIN,
 	    "Multi-seat|3|2|0|1|5|3|2|0|0.6000\n"
 	    "Single-user|5|2|2|1|4|2|2|0|0.5000\n"
-	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n");
-	rs_expect(db, ASSIGN, from, to, as_of, BERLIN,
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
-	    "1|1|1|0|5|30.00|27.83\n");
-	rs_expect(db, BYDAY, from, to, as_of, BERLIN,
-	    "day|new_assignments|expired|revoked|extended\n"
+	    "All accounts|8|4|2|2|9|5|4|0|0.5556\n",
+	    "1|1|1|0|5|30.00|27.83\n",
 	    "2026-03-30|0|1|0|0\n"
 	    "2026-03-31|0|0|0|1\n"
 	    "2026-04-01|1|0|0|0\n"
@@ -310,7 +343,6 @@ test_week_crossing_month(void **state)
 	    "2026-04-03|0|0|0|0\n"
 	    "2026-04-04|0|0|0|0\n"
 	    "2026-04-05|0|0|0|0\n");
-	db_free(db);
 }
 
 /*
@@ -323,27 +355,14 @@ test_week_crossing_month(void **state)
 static void
 test_week_in_utc(void **state)
 {
-	static const char from[] = "2026-03-23T00:00:00Z";
-	static const char to[] = "2026-03-30T00:00:00Z";
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
-	rs_expect(db, ASSIGN, from, to, W13_ASOF, "UTC",
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
-	    "4|1|1|1|5|25.96|16.04\n");
-	rs_expect(db, BYDAY, from, to, W13_ASOF, "UTC",
-	    "day|new_assignments|expired|revoked|extended\n"
+	expect_seats(db, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC", NULL,
+	    "4|1|1|1|5|25.96|16.04\n",
 	    "2026-03-23|0|0|0|0\n"
-	    "2026-03-24|1|0|0|0\n"
-	    "2026-03-25|1|0|0|0\n"
-	    "2026-03-26|1|0|0|1\n"
-	    "2026-03-27|0|0|1|0\n"
-	    "2026-03-28|0|0|0|0\n"
-	    "2026-03-29|1|1|0|0\n");
-	rs_expect(db, ANOMALIES, from, to, W13_ASOF, "UTC",
-	    "anomaly|actor|action|occurrences|usual_per_week|first_at|last_at|"
-	    "entity|reason\n"
+	    W13_TUE_TO_SUN);
+	rs_expect(db, ANOMALIES, W13_UTC_FROM, W13_UTC_TO, W13_ASOF, "UTC",
+	    ANOMALIES_HEADER
 	    "Unusual volume|mallory|assignment.revoke|4|0.0|"
 	    "2026-03-24 09:00:00+00|2026-03-27 09:00:00+00|NULL|NULL\n"
 	    "Unusual volume|ops|user.credit|3|1.0|"
@@ -356,7 +375,6 @@ test_week_in_utc(void **state)
 	    "2026-03-29 00:59:00+00|2026-03-29 00:59:00+00|account 2|note\n"
 	    "Unusual hour|admin1|model.set|1|NULL|"
 	    "2026-03-29 05:30:00+00|2026-03-29 05:30:00+00|model 1|price\n");
-	db_free(db);
 }
 
 /*
@@ -368,21 +386,18 @@ static void
 test_empty_period(void **state)
 {
 	static const int rows[NSHEETS] = { 16, 3, 1, 7, 1, 0, 1, 0, 0, 0 };
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 
-	(void)state;
 	rs_check_report(db, "reports/weekly/", NSHEETS, rows,
-	    "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
-	    "2025-06-09T06:00:00Z", BERLIN);
-	rs_expect(db, ASSIGN, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
-	    "2025-06-09T06:00:00Z", BERLIN,
-	    "new_assignments|expired|extended|revoked|active_at_end|"
-	    "avg_days_planned|avg_days_served\n"
+	    W23_2025_FROM, W23_2025_TO,
+	    W23_2025_ASOF, BERLIN);
+	rs_expect(db, ASSIGN, W23_2025_FROM, W23_2025_TO,
+	    W23_2025_ASOF, BERLIN,
+	    ASSIGN_HEADER
 	    "0|0|0|0|0|NULL|NULL\n");
-	rs_expect(db, USAGE, "2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z",
-	    "2025-06-09T06:00:00Z", BERLIN,
-	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	rs_expect(db, USAGE, W23_2025_FROM, W23_2025_TO,
+	    W23_2025_ASOF, BERLIN,
+	    USAGE_HEADER
 	    "0|0|0|0|0|0|0|NULL\n");
 	/*
 	 * A period of zero length in the middle of the data, [t, t): nothing
@@ -394,7 +409,6 @@ test_empty_period(void **state)
 	rs_check_report(db, "reports/weekly/", NSHEETS,
 	    (const int[NSHEETS]){ 21, 3, 1, 0, 1, 4, 1, 0, 5, 0 },
 	    W13_TO, W13_TO, W13_ASOF, BERLIN);
-	db_free(db);
 }
 
 /*
@@ -405,24 +419,21 @@ test_empty_period(void **state)
 static void
 test_sla_from_settings(void **state)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 	char *text;
 
-	(void)state;
 	res = rs_run_with(db, SLA, W13_FROM, W13_TO, W13_ASOF, BERLIN,
 	    "{\"fulfil_sla_minutes\": 10}");
 	text = rs_text(res);
 	assert_string_equal(text,
-	    "orders|paid|fulfilled|within_sla|unfulfilled|success_rate|"
-	    "median_seconds|p95_seconds\n"
+	    SLA_HEADER
 	    "Seat plans|5|4|4|1|0.8000|90.0|528.0\n"
 	    "Credit packages|2|2|1|0|0.5000|72015.0|136801.5\n"
 	    "Unknown product|1|0|0|1|0.0000|NULL|NULL\n"
 	    "All paid orders|8|6|5|2|0.6250|90.0|108150.0\n");
 	free(text);
 	PQclear(res);
-	db_free(db);
 }
 
 /* A major-unit amount of the revenue sheet as minor units, exactly. */
@@ -449,11 +460,10 @@ static void
 test_currencies_apart(void **state)
 {
 	static const int amount_cols[] = { 4, 6, 8, 9 };
-	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct db *db = *state;
 	PGresult *res;
 	int r, i, totals = 0;
 
-	(void)state;
 	res = rs_run(db, REVENUE, W13_FROM, W13_TO, W13_ASOF, BERLIN);
 	assert_int_equal(PQntuples(res), 8);
 	for (r = 0; r < PQntuples(res); r++) {
@@ -484,7 +494,6 @@ test_currencies_apart(void **state)
 	assert_string_equal(PQgetvalue(res, 2, 9), "175000.00");
 	assert_string_equal(PQgetvalue(res, 7, 9), "45.97");
 	PQclear(res);
-	db_free(db);
 }
 
 /*
@@ -497,46 +506,21 @@ test_currencies_apart(void **state)
 static void
 test_rerun_same_as_of(void **state)
 {
-	const char *names[NSHEETS];
-	char *before[NSHEETS], *after;
-	struct db *db = rs_fresh_db("weekly_basic.sql");
-	int i, n;
+	struct db *db = *state;
 
-	(void)state;
-	n = rs_sheets("reports/weekly/", names, NSHEETS);
-	assert_int_equal(n, NSHEETS);
-	for (i = 0; i < n; i++)
-		before[i] = rs_sheet_text(db, names[i], W13_FROM, W13_TO,
-		    W13_ASOF, BERLIN);
-	rs_load_fixture(db, "weekly_late.sql");
-	for (i = 0; i < n; i++) {
-		after = rs_sheet_text(db, names[i], W13_FROM, W13_TO, W13_ASOF,
-		    BERLIN);
-		if (strcmp(before[i], after) != 0) {
-			fprintf(stderr, "%s before:\n%s\nafter:\n%s", names[i],
-			    before[i], after);
-			fail_msg("%s changed although the as-of did not", names[i]);
-		}
-		free(after);
-		free(before[i]);
-	}
-	rs_expect(db, USAGE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
-	    "images_generated|images_edited|failed_calls|credits_consumed|"
-	    "active_users|new_users|registered_users|credits_per_active_user\n"
+	rs_rerun_unchanged(db, "reports/weekly/", NSHEETS, "weekly_late.sql",
+	    W13_FROM, W13_TO, W13_ASOF, BERLIN);
+	rs_expect(db, USAGE, W13_FROM, W13_TO, LATER, BERLIN,
+	    USAGE_HEADER
 	    "3|3|1|24|4|4|5|6.0\n");
-	rs_expect(db, REVENUE, W13_FROM, W13_TO, "2026-07-01T00:00:00Z", BERLIN,
-	    "currency|sku|product|payments|gross|refunds|refunded|chargebacks|"
-	    "charged_back|net\n"
-	    "IDR|cred-100-idr|100 credits (IDR)|1|75000.00|0|0.00|0|0.00|75000.00\n"
-	    "IDR|seat-30-idr|Seat 30 days (IDR)|1|150000.00|1|50000.00|0|0.00|"
-	    "100000.00\n"
-	    "IDR|All products|NULL|2|225000.00|1|50000.00|0|0.00|175000.00\n"
+	rs_expect(db, REVENUE, W13_FROM, W13_TO, LATER, BERLIN,
+	    REVENUE_HEADER
+	    REVENUE_W13_IDR
 	    "USD|cred-100|100 credits|1|5.00|0|0.00|0|0.00|5.00\n"
 	    "USD|seat-14|Seat 14 days|1|10.99|0|0.00|0|0.00|10.99\n"
 	    "USD|seat-30|Seat 30 days|4|79.96|2|39.98|1|19.99|19.99\n"
 	    "USD|(unknown)|NULL|1|9.99|0|0.00|0|0.00|9.99\n"
 	    "USD|All products|NULL|7|105.94|2|39.98|1|19.99|45.97\n");
-	db_free(db);
 }
 
 /*
@@ -562,43 +546,35 @@ test_through_engine(void **state)
 	    "\"USD\",\"seat-30\",\"Seat 30 days\",3,59.97,1,19.99,1,19.99,19.99\r\n"
 	    "\"USD\",\"(unknown)\",,1,9.99,0,0.00,0,0.00,9.99\r\n"
 	    "\"USD\",\"All products\",,6,85.95,1,19.99,1,19.99,45.97\r\n";
-	struct db *db = rs_fresh_db("weekly_basic.sql");
-	struct report_result res;
+	struct db *db = *state;
 	struct period p;
-	time_t as_of;
-	char *csv;
 
-	(void)state;
 	assert_int_equal(period_week(&p, "2026-W13", BERLIN), 0);
-	assert_int_equal(period_parse_instant(W13_ASOF, BERLIN, &as_of), 0);
-	rs_engine_twice(db, "weekly", "tally-weekly-report", &p, as_of,
-	    NSHEETS, rows, &res);
-	csv = rs_read_output(res.out_dir, "weekly-2026-W13-revenue.csv");
-	assert_string_equal(csv, revenue);
-	free(csv);
-	rs_remove_outputs(&res);
-	report_result_release(&res);
-	db_free(db);
+	rs_engine_csv(db, "weekly", "tally-weekly-report", &p, W13_ASOF, BERLIN,
+	    NSHEETS, rows, "weekly-2026-W13-revenue.csv",
+	    revenue);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, rs_setup, rs_teardown)
 		cmocka_unit_test(test_empty_database),
-		cmocka_unit_test(test_week_with_dst),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_summary_held),
-		cmocka_unit_test(test_week_crossing_month),
-		cmocka_unit_test(test_week_in_utc),
-		cmocka_unit_test(test_empty_period),
-		cmocka_unit_test(test_sla_from_settings),
-		cmocka_unit_test(test_currencies_apart),
-		cmocka_unit_test(test_rerun_same_as_of),
-		cmocka_unit_test(test_through_engine),
+		T(test_week_with_dst),
+		T(test_summary),
+		T(test_summary_held),
+		T(test_week_crossing_month),
+		T(test_week_in_utc),
+		T(test_empty_period),
+		T(test_sla_from_settings),
+		T(test_currencies_apart),
+		T(test_rerun_same_as_of),
+		T(test_through_engine),
 	};
 
 	testdb_require();
+	rs_fixture = "weekly_basic.sql";
 	return cmocka_run_group_tests_name("weekly report SQL", tests, NULL,
 	    NULL);
 }

@@ -53,19 +53,6 @@ refused(struct db *db, const char *sql, const char *sqlstate)
 	db_rollback(db);
 }
 
-static long long
-value(struct db *db, const char *sql)
-{
-	char *v = NULL;
-	long long n;
-
-	if (db_query_value(db, &v, sql, 0, NULL) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(db));
-	n = v != NULL ? strtoll(v, NULL, 10) : -1;
-	free(v);
-	return n;
-}
-
 static int
 setup(void **state)
 {
@@ -103,7 +90,7 @@ test_raw_events_dedup(void **state)
 	/* the same key from another source is another event */
 	ok(db, "INSERT INTO raw_events (source, scheme, event_key, body, payload)"
 	    " VALUES ('other', 'stripe', 'evt_1', '\\x7b7d', '{}')");
-	assert_int_equal(value(db, "SELECT count(*) FROM raw_events"), 2);
+	assert_int_equal(testdb_ll(db, "SELECT count(*) FROM raw_events"), 2);
 	db_free(db);
 }
 
@@ -115,17 +102,17 @@ test_single_user_seat(void **state)
 	(void)state;
 	seed(db);
 	ok(db, ASSIGN("single@pool.io", "a@x.io"));
-	assert_int_equal(value(db, "SELECT current_seats_used FROM pool_accounts"
+	assert_int_equal(testdb_ll(db, "SELECT current_seats_used FROM pool_accounts"
 	    " WHERE email = 'single@pool.io'"), 1);
 	/* full: status follows */
-	assert_int_equal(value(db, "SELECT (status = 'ASSIGNED')::int FROM"
+	assert_int_equal(testdb_ll(db, "SELECT (status = 'ASSIGNED')::int FROM"
 	    " pool_accounts WHERE email = 'single@pool.io'"), 1);
 	refused(db, ASSIGN("single@pool.io", "b@x.io"), "23514");
 	/* end it: the seat comes back, the account is AVAILABLE again */
 	ok(db, "UPDATE assignments SET status = 'EXPIRED', ended_at = now()");
-	assert_int_equal(value(db, "SELECT current_seats_used FROM pool_accounts"
+	assert_int_equal(testdb_ll(db, "SELECT current_seats_used FROM pool_accounts"
 	    " WHERE email = 'single@pool.io'"), 0);
-	assert_int_equal(value(db, "SELECT (status = 'AVAILABLE')::int FROM"
+	assert_int_equal(testdb_ll(db, "SELECT (status = 'AVAILABLE')::int FROM"
 	    " pool_accounts WHERE email = 'single@pool.io'"), 1);
 	ok(db, ASSIGN("single@pool.io", "b@x.io"));
 	db_free(db);
@@ -139,7 +126,7 @@ test_multi_seat_counter(void **state)
 	(void)state;
 	seed(db);
 	ok(db, ASSIGN("multi@pool.io", "a@x.io"));
-	assert_int_equal(value(db, "SELECT (status = 'AVAILABLE')::int FROM"
+	assert_int_equal(testdb_ll(db, "SELECT (status = 'AVAILABLE')::int FROM"
 	    " pool_accounts WHERE email = 'multi@pool.io'"), 1);
 	ok(db, ASSIGN("multi@pool.io", "b@x.io"));
 	refused(db, ASSIGN("multi@pool.io", "c@x.io"), "23514");
@@ -159,7 +146,7 @@ test_multi_seat_counter(void **state)
 	refused(db, "UPDATE assignments SET account_id = (SELECT id FROM"
 	    " pool_accounts WHERE email = 'single@pool.io')", "23514");
 	refused(db, "DELETE FROM assignments", "P0001");
-	assert_int_equal(value(db, "SELECT count(*) FROM pool_accounts a WHERE"
+	assert_int_equal(testdb_ll(db, "SELECT count(*) FROM pool_accounts a WHERE"
 	    " a.current_seats_used <> (SELECT count(*) FROM assignments s"
 	    " WHERE s.account_id = a.id AND s.status = 'ACTIVE')"), 0);
 	db_free(db);
@@ -178,14 +165,14 @@ test_suspended_account(void **state)
 	refused(db, ASSIGN("multi@pool.io", "b@x.io"), "23514");
 	/* releasing a seat does not lift the suspension */
 	ok(db, "UPDATE assignments SET status = 'EXPIRED', ended_at = now()");
-	assert_int_equal(value(db, "SELECT (status = 'SUSPENDED')::int FROM"
+	assert_int_equal(testdb_ll(db, "SELECT (status = 'SUSPENDED')::int FROM"
 	    " pool_accounts WHERE email = 'multi@pool.io'"), 1);
 	/* reactivating recomputes the status from the seats */
 	ok(db, "UPDATE pool_accounts SET status = 'AVAILABLE' WHERE email ="
 	    " 'multi@pool.io'");
 	ok(db, ASSIGN("multi@pool.io", "b@x.io"));
 	ok(db, ASSIGN("multi@pool.io", "c@x.io"));
-	assert_int_equal(value(db, "SELECT (status = 'ASSIGNED')::int FROM"
+	assert_int_equal(testdb_ll(db, "SELECT (status = 'ASSIGNED')::int FROM"
 	    " pool_accounts WHERE email = 'multi@pool.io'"), 1);
 	db_free(db);
 }
@@ -222,9 +209,9 @@ test_race_for_last_seat(void **state)
 	while ((res = PQgetResult(db_conn(b))) != NULL)
 		PQclear(res);
 	ok(b, "ROLLBACK");
-	assert_int_equal(value(a, "SELECT current_seats_used FROM pool_accounts"
+	assert_int_equal(testdb_ll(a, "SELECT current_seats_used FROM pool_accounts"
 	    " WHERE email = 'multi@pool.io'"), 2);
-	assert_int_equal(value(a, "SELECT count(*) FROM assignments WHERE"
+	assert_int_equal(testdb_ll(a, "SELECT count(*) FROM assignments WHERE"
 	    " status = 'ACTIVE'"), 2);
 	db_free(a);
 	db_free(b);
@@ -283,7 +270,7 @@ test_many_racers(void **state)
 	pthread_barrier_destroy(&barrier);
 	assert_int_equal(race_ok, 5);
 	assert_int_equal(race_refused, RACERS - 5);
-	assert_int_equal(value(db, "SELECT current_seats_used FROM pool_accounts"
+	assert_int_equal(testdb_ll(db, "SELECT current_seats_used FROM pool_accounts"
 	    " WHERE email = 'five@pool.io'"), 5);
 	db_free(db);
 }
@@ -318,23 +305,23 @@ test_money_columns(void **state)
 	/* no table column anywhere is a float, numeric or money; the one
 	 * exception is an exchange rate (sql/060), a ratio and no amount,
 	 * exact numeric so that a converted amount is rounded once */
-	assert_int_equal(value(db, "SELECT count(*) FROM information_schema.columns c"
+	assert_int_equal(testdb_ll(db, "SELECT count(*) FROM information_schema.columns c"
 	    " JOIN information_schema.tables t USING (table_schema, table_name)"
 	    " WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'"
 	    " AND c.data_type IN ('real', 'double precision', 'numeric', 'money')"
 	    " AND (c.table_name, c.column_name) <> ('fx_rates', 'rate')"), 0);
-	assert_int_equal(value(db, "SELECT count(*) FROM information_schema.columns"
+	assert_int_equal(testdb_ll(db, "SELECT count(*) FROM information_schema.columns"
 	    " WHERE table_name = 'fx_rates' AND column_name = 'rate'"
 	    " AND data_type = 'numeric'"), 1);
 	/* every amount column is bigint minor units */
-	assert_int_equal(value(db, "SELECT count(*) FROM information_schema.columns"
+	assert_int_equal(testdb_ll(db, "SELECT count(*) FROM information_schema.columns"
 	    " WHERE table_schema = 'public' AND (column_name LIKE '%amount%'"
 	    " OR column_name LIKE '%price%' OR column_name LIKE '%cost_minor%')"
 	    " AND data_type <> 'bigint'"), 0);
-	assert_true(value(db, "SELECT count(*) FROM information_schema.columns"
+	assert_true(testdb_ll(db, "SELECT count(*) FROM information_schema.columns"
 	    " WHERE table_schema = 'public' AND column_name = 'amount_minor'") >= 4);
 	/* every currency column is char(3) and only takes ISO-shaped codes */
-	assert_int_equal(value(db, "SELECT count(*) FROM information_schema.columns"
+	assert_int_equal(testdb_ll(db, "SELECT count(*) FROM information_schema.columns"
 	    " WHERE table_schema = 'public' AND column_name LIKE '%currency'"
 	    " AND (data_type <> 'character' OR character_maximum_length <> 3)"),
 	    0);
@@ -346,10 +333,10 @@ test_money_columns(void **state)
 	    " currency) VALUES ('s', 'r3', '19.99', 'USD')", "22P02");
 	refused(db, "INSERT INTO orders (source, provider_ref, amount_minor,"
 	    " currency) VALUES ('s', 'r4', -1, 'USD')", "23514");
-	assert_int_equal(value(db, "SELECT tally_currency_exponent('JPY')"), 0);
-	assert_int_equal(value(db, "SELECT (tally_major(1999, 'USD') = 19.99)::int"),
+	assert_int_equal(testdb_ll(db, "SELECT tally_currency_exponent('JPY')"), 0);
+	assert_int_equal(testdb_ll(db, "SELECT (tally_major(1999, 'USD') = 19.99)::int"),
 	    1);
-	assert_int_equal(value(db, "SELECT (tally_major(1999, 'JPY') = 1999)::int"),
+	assert_int_equal(testdb_ll(db, "SELECT (tally_major(1999, 'JPY') = 1999)::int"),
 	    1);
 	db_free(db);
 }
@@ -414,7 +401,7 @@ test_audit_append_only(void **state)
 	    " min(id) + 2 FROM audit_log)");
 	ok(db, "ALTER TABLE audit_log ENABLE TRIGGER USER");
 	assert_int_equal(audit_verify(db, &bad, &rows, &problem), 0);
-	assert_int_equal(bad, value(db, "SELECT min(id) + 2 FROM audit_log"));
+	assert_int_equal(bad, testdb_ll(db, "SELECT min(id) + 2 FROM audit_log"));
 	assert_non_null(strstr(problem.buf, "altered"));
 
 	/* removal of a row breaks the link of the row after it */
@@ -426,7 +413,7 @@ test_audit_append_only(void **state)
 	ok(db, "ALTER TABLE audit_log ENABLE TRIGGER USER");
 	strbuf_reset(&problem);
 	assert_int_equal(audit_verify(db, &bad, &rows, &problem), 0);
-	assert_int_equal(bad, value(db, "SELECT min(id) + 2 FROM audit_log"));
+	assert_int_equal(bad, testdb_ll(db, "SELECT min(id) + 2 FROM audit_log"));
 	assert_non_null(strstr(problem.buf, "removed"));
 	strbuf_release(&problem);
 	db_free(db);

@@ -25,6 +25,7 @@
 #include "books/settlement.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
 
 /* Rows a read handed on, one line of text each. */
 struct seen {
@@ -233,21 +234,7 @@ test_error_cap(void **state)
 	strbuf_release(&err);
 }
 
-static char tmpdir[] = "/tmp/tally-settlement-XXXXXX";
-
-static const char *
-write_file(const char *name, const char *text)
-{
-	static char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
+static char *tmpdir;
 
 /* A [settlement NAME] mapping: minor units, a default currency, every
  * mapped column required, and the checks of the section itself. */
@@ -261,7 +248,7 @@ test_config_format(void **state)
 	const char *path;
 
 	(void)state;
-	path = write_file("tally.conf",
+	path = tfile_write(tmpdir, "tally.conf",
 	    "[settlement xendit]\n"
 	    "provider = xendit\n"
 	    "col_id = Reference\n"
@@ -363,6 +350,35 @@ load(struct db *db, const char *path, struct loaded *l)
 		db_rollback(db);
 }
 
+/* load() that works: inserted new rows and updated changed ones. */
+static void
+load_ok(struct db *db, const char *path, long long inserted,
+    long long updated)
+{
+	struct loaded l;
+
+	load(db, path, &l);
+	if (l.rc != 0)
+		fail_msg("%s: %s", path, strbuf_str(&l.err));
+	assert_int_equal(l.st.inserted, inserted);
+	assert_int_equal(l.st.updated, updated);
+	strbuf_release(&l.err);
+}
+
+/* load() refused with code, the message saying needle (NULL: any). */
+static void
+load_refused(struct db *db, const char *path, int code, const char *needle)
+{
+	struct loaded l;
+
+	load(db, path, &l);
+	assert_int_equal(l.rc, code);
+	if (needle != NULL && strstr(strbuf_str(&l.err), needle) == NULL)
+		fail_msg("%s: \"%s\" does not say \"%s\"", path,
+		    strbuf_str(&l.err), needle);
+	strbuf_release(&l.err);
+}
+
 static void
 test_load(void **state)
 {
@@ -382,7 +398,7 @@ test_load(void **state)
 	    " amount_minor, currency, status, paid_at)"
 	    " SELECT id, 'stripe', provider_ref, amount_minor, 'USD',"
 	    " 'SUCCEEDED', now() FROM orders WHERE provider_ref = 'pi_1'"), 0);
-	csv = write_file("s1.csv",
+	csv = tfile_write(tmpdir, "s1.csv",
 	    "balance_transaction_id,created_utc,currency,gross,fee,net,"
 	    "reporting_category,payment_intent_id,charge_id,"
 	    "payment_metadata[order_id],automatic_payout_id\n"
@@ -413,12 +429,8 @@ test_load(void **state)
 	strbuf_release(&l.err);
 
 	/* the same file again: nothing new, nothing changed */
-	load(db, csv, &l);
-	assert_int_equal(l.rc, 0);
-	assert_int_equal(l.st.inserted, 0);
-	assert_int_equal(l.st.updated, 0);
+	load_ok(db, csv, 0, 0);
 	assert_int_equal(count(su, "SELECT count(*) FROM settlement_rows"), 4);
-	strbuf_release(&l.err);
 
 	/* the payment for pi_2 arrives: a rematch finds it */
 	assert_int_equal(db_simple(su,
@@ -439,46 +451,34 @@ test_load(void **state)
 	    " WHERE txn_id = 'txn_2' AND payment_id IS NOT NULL"), 1);
 
 	/* a corrected export of one row: updated in place */
-	csv = write_file("s2.csv",
+	csv = tfile_write(tmpdir, "s2.csv",
 	    "balance_transaction_id,created_utc,currency,gross,fee,net,"
 	    "reporting_category,payment_intent_id\n"
 	    "txn_1,2026-11-03 10:00,usd,10.00,0.59,9.41,charge,pi_1\n");
-	load(db, csv, &l);
-	assert_int_equal(l.rc, 0);
-	assert_int_equal(l.st.inserted, 0);
 	/* the row lost its payout and charge ids: that is a change */
-	assert_int_equal(l.st.updated, 1);
-	strbuf_release(&l.err);
+	load_ok(db, csv, 0, 1);
 
 	/* a duplicate id and a bad row: refused, nothing recorded */
-	bad = write_file("bad.csv",
+	bad = tfile_write(tmpdir, "bad.csv",
 	    "balance_transaction_id,created_utc,currency,gross,fee,net,"
 	    "reporting_category\n"
 	    "txn_9,2026-11-03,usd,1.00,0,1.00,charge\n"
 	    "txn_10,2026-11-03,usd,1.00,0,1.00,charge\n"
 	    "txn_9,2026-11-03,usd,2.00,0,2.00,charge\n");
-	load(db, bad, &l);
-	assert_int_equal(l.rc, TALLY_EDATA);
-	assert_non_null(strstr(strbuf_str(&l.err),
-	    "bad.csv:4: balance_transaction_id: 'txn_9' is already on line 2\n"));
-	strbuf_release(&l.err);
-	bad = write_file("bad2.csv",
+	load_refused(db, bad, TALLY_EDATA,
+	    "bad.csv:4: balance_transaction_id: 'txn_9' is already on line 2\n");
+	bad = tfile_write(tmpdir, "bad2.csv",
 	    "balance_transaction_id,created_utc,currency,gross,fee,net,"
 	    "reporting_category\n"
 	    "txn_11,2026-11-03,usd,1.00,0,1.00,charge\n"
 	    "txn_12,2026-11-03,usd,1.0.0,0,1.00,charge\n");
-	load(db, bad, &l);
-	assert_int_equal(l.rc, TALLY_EDATA);
-	assert_non_null(strstr(strbuf_str(&l.err), "bad2.csv:3: gross: "));
-	strbuf_release(&l.err);
+	load_refused(db, bad, TALLY_EDATA, "bad2.csv:3: gross: ");
 	assert_int_equal(count(su, "SELECT count(*) FROM settlement_rows"), 4);
 	assert_int_equal(count(su, "SELECT count(*) FROM settlement_rows"
 	    " WHERE txn_id IN ('txn_9', 'txn_10', 'txn_11')"), 0);
 
 	/* a file that is not there */
-	load(db, "/nonexistent/settlement.csv", &l);
-	assert_int_equal(l.rc, TALLY_EMISSING);
-	strbuf_release(&l.err);
+	load_refused(db, "/nonexistent/settlement.csv", TALLY_EMISSING, NULL);
 
 	db_free(db);
 	db_free(su);
@@ -502,8 +502,7 @@ main(void)
 	int failed;
 
 	log_init("test_settlement");
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
+	tmpdir = tfile_tempdir("tally-settlement-");
 	failed = cmocka_run_group_tests_name("settlement", unit, NULL, NULL);
 	if (getenv("TALLY_DATABASE_URL") != NULL &&
 	    getenv("TALLY_TEST_ADMIN_URL") != NULL)
@@ -512,12 +511,7 @@ main(void)
 	else
 		fprintf(stderr, "settlement_db: skipped: needs a database "
 		    "(run under tests/run.sh)\n");
-	{
-		struct strbuf cmd = STRBUF_INIT;
-
-		strbuf_addf(&cmd, "rm -rf '%s'", tmpdir);
-		(void)testdb_system(cmd.buf);
-		strbuf_release(&cmd);
-	}
+	tfile_remove_tree(tmpdir);
+	free(tmpdir);
 	return failed != 0;
 }

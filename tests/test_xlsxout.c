@@ -21,9 +21,9 @@
 #include "base/err.h"
 #include "base/strbuf.h"
 #include "out/xlsxout.h"
+#include "support/tfile.h"
 
-static char tmpdir[] = "/tmp/test_xlsxout.XXXXXX";
-static char *reader;	/* tests/support/xlsx_read.py */
+static char *tmpdir;
 
 static char *
 path_in_tmp(const char *name)
@@ -32,32 +32,6 @@ path_in_tmp(const char *name)
 
 	strbuf_addf(&sb, "%s/%s", tmpdir, name);
 	return strbuf_detach(&sb, NULL);
-}
-
-/* Read a workbook with openpyxl; the JSON document is the caller's. */
-static json_t *
-read_back(const char *path)
-{
-	struct strbuf cmd = STRBUF_INIT, out = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *p;
-	json_t *j;
-	json_error_t jerr;
-
-	/* our own temporary paths: no quoting needed beyond the quotes */
-	strbuf_addf(&cmd, "/usr/bin/python3 '%s' '%s'", reader, path);
-	p = popen(cmd.buf, "r");
-	assert_non_null(p);
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		strbuf_add(&out, buf, n);
-	assert_int_equal(pclose(p), 0);
-	j = json_loads(strbuf_str(&out), 0, &jerr);
-	if (j == NULL)
-		fail_msg("reader output is not JSON: %s", jerr.text);
-	strbuf_release(&cmd);
-	strbuf_release(&out);
-	return j;
 }
 
 static json_t *
@@ -168,7 +142,7 @@ test_types(void **state)
 	assert_int_equal(xlsxout_sheet_rows(s), 6);
 	assert_int_equal(xlsxout_close(x), 0);
 
-	wb = read_back(path);
+	wb = tfile_xlsx(path);
 	assert_string_equal(str(wb, "created"), "2026-11-17T00:00:00");
 	sh = sheet(wb, 0);
 	assert_string_equal(str(sh, "name"), "Types");
@@ -231,7 +205,7 @@ test_empty_sheet(void **state)
 	    "New"), 0);
 	assert_int_equal(xlsxout_heatmap(s, values, 1), 0);
 	assert_int_equal(xlsxout_close(x), 0);
-	wb = read_back(path);
+	wb = tfile_xlsx(path);
 	sh = sheet(wb, 0);
 	assert_int_equal(json_array_size(json_object_get(sh, "rows")), 1);
 	assert_string_equal(str(sh, "autofilter"), "A1:B1");
@@ -278,7 +252,7 @@ test_charts_and_heatmap(void **state)
 		assert_int_equal(xlsxout_end_row(s), 0);
 	}
 	assert_int_equal(xlsxout_close(x), 0);
-	wb = read_back(path);
+	wb = tfile_xlsx(path);
 	sh = sheet(wb, 0);
 	assert_int_equal(json_array_size(json_object_get(sh, "charts")), 2);
 	ch = json_array_get(json_object_get(sh, "charts"), 0);
@@ -323,7 +297,7 @@ test_continuation_sheets(void **state)
 	}
 	assert_int_equal(xlsxout_sheet_rows(s), 7);
 	assert_int_equal(xlsxout_close(x), 0);
-	wb = read_back(path);
+	wb = tfile_xlsx(path);
 	assert_int_equal(json_array_size(json_object_get(wb, "sheets")), 3);
 	assert_string_equal(str(sheet(wb, 0), "name"),
 	    "A sheet name of thirty-one char");
@@ -368,7 +342,7 @@ test_long_text_truncated(void **state)
 	assert_int_equal(xlsxout_end_row(s), 0);
 	assert_int_equal(xlsxout_truncated(x), 1);
 	assert_int_equal(xlsxout_close(x), 0);
-	wb = read_back(path);
+	wb = tfile_xlsx(path);
 	assert_int_equal(strlen(sval(sheet(wb, 0), 1, 0)), 32767 * 2);
 	json_decref(wb);
 	free(big);
@@ -463,33 +437,17 @@ test_parse_dates(void **state)
 static int
 setup(void **state)
 {
-	const char *src = getenv("TALLY_SRCDIR");
-	struct strbuf sb = STRBUF_INIT;
-
 	(void)state;
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	strbuf_addf(&sb, "%s/tests/support/xlsx_read.py", src != NULL ? src : ".");
-	reader = strbuf_detach(&sb, NULL);
-	if (access(reader, R_OK) != 0) {
-		fprintf(stderr, "cannot find %s: run from the source tree or "
-		    "set TALLY_SRCDIR\n", reader);
-		return -1;
-	}
+	tmpdir = tfile_tempdir("test_xlsxout.");
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-
 	(void)state;
-	strbuf_addf(&cmd, "rm -rf '%s'", tmpdir);
-	if (system(cmd.buf) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-	strbuf_release(&cmd);
-	free(reader);
+	tfile_remove_tree(tmpdir);
+	free(tmpdir);
 	return 0;
 }
 

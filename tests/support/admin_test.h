@@ -40,6 +40,8 @@
 #include "ops/token.h"
 #include "pg/db.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
+#include "support/thttp.h"
 
 #define UNUSED __attribute__((unused))
 
@@ -56,15 +58,7 @@ static const char *t_conf_extra = "";
 UNUSED static const char *
 t_q(const char *sql, const char *param)
 {
-	static char buf[8192];
-	const char *params[1] = { param };
-	char *v = NULL;
-
-	if (db_query_value(t_db, &v, sql, param != NULL ? 1 : 0, params) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(t_db));
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	free(v);
-	return buf;
+	return testdb_value(t_db, sql, param);
 }
 
 UNUSED static long long
@@ -76,8 +70,7 @@ t_qll(const char *sql, const char *param)
 UNUSED static void
 t_x(const char *sql)
 {
-	if (db_simple(t_db, sql) != 0)
-		fail_msg("%s: %s", sql, db_errmsg(t_db));
+	testdb_ok(t_db, sql);
 }
 
 /* Start a server on a port the kernel picks; db_url NULL: the test's. */
@@ -142,16 +135,12 @@ t_setup(void **state)
 UNUSED static int
 t_teardown(void **state)
 {
-	struct strbuf cmd = STRBUF_INIT;
-
 	(void)state;
 	admin_server_stop(t_srv);
 	t_srv = NULL;
 	db_free(t_db);
 	t_db = NULL;
-	strbuf_addf(&cmd, "rm -rf '%s'", t_dir);
-	testdb_system(cmd.buf);
-	strbuf_release(&cmd);
+	tfile_remove_tree(t_dir);
 	return 0;
 }
 
@@ -183,7 +172,8 @@ struct t_resp {
 	json_t *json;
 };
 
-static size_t
+/* A libcurl write callback into a strbuf (thttp_exchange() has its own). */
+UNUSED static size_t
 t_collect(char *data, size_t size, size_t n, void *arg)
 {
 	strbuf_add(arg, data, size * n);
@@ -233,7 +223,6 @@ UNUSED static long
 t_http(struct t_resp *out, const char *method, const char *path,
     const char *token, const char *ctype, const char *body, ...)
 {
-	CURL *h = curl_easy_init();
 	struct curl_slist *list = NULL;
 	struct strbuf url = STRBUF_INIT, auth = STRBUF_INIT, ct = STRBUF_INIT;
 	const char *extra;
@@ -255,25 +244,8 @@ t_http(struct t_resp *out, const char *method, const char *path,
 	while ((extra = va_arg(ap, const char *)) != NULL)
 		list = curl_slist_append(list, extra);
 	va_end(ap);
-	list = curl_slist_append(list, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, url.buf);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	else
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (body != NULL) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, t_collect);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &out->head);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, t_collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	out->status = thttp_exchange(NULL, method, url.buf, body, list,
+	    &out->head, &out->body, 120);
 	/* a leading newline lets t_header() find the first header too */
 	{
 		struct strbuf head = STRBUF_INIT;
@@ -285,8 +257,6 @@ t_http(struct t_resp *out, const char *method, const char *path,
 	}
 	if (out->body.len > 0)
 		out->json = json_loadb(out->body.buf, out->body.len, 0, NULL);
-	curl_slist_free_all(list);
-	curl_easy_cleanup(h);
 	strbuf_release(&url);
 	strbuf_release(&auth);
 	strbuf_release(&ct);
@@ -324,26 +294,31 @@ t_problem(const struct t_resp *r, long status, const char *kind,
 UNUSED static void
 t_raw(const char *req, size_t len, struct strbuf *out)
 {
-	struct sockaddr_in sa;
-	struct timeval tv = { 120, 0 };
-	char buf[4096];
-	ssize_t n;
-	int fd;
+	int fd = thttp_connect(t_port);
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(t_port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	/* a safety net for a server that never answers, not a timing */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (len > 0)
 		assert_int_equal(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
-		strbuf_add(out, buf, (size_t)n);
+	/* the cap is a safety net for a server that never answers */
+	thttp_read_to_close(fd, out, 120);
 	close(fd);
+}
+
+/* main() of an admin test program: t_main_begin() first; then return
+ * t_main_end() of what cmocka_run_group_tests() returned. */
+UNUSED static void
+t_main_begin(void)
+{
+	testdb_require();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+UNUSED static int
+t_main_end(int rc)
+{
+	curl_global_cleanup();
+	free(t_url);
+	return rc;
 }
 
 #endif

@@ -36,6 +36,26 @@ ctl_test_setup_db(void)
 	free(url);
 }
 
+/* ctl_test_setup_db() as a cmocka group setup. */
+static inline int
+ctl_test_setup(void **state)
+{
+	(void)state;
+	ctl_test_setup_db();
+	return 0;
+}
+
+/* A cmocka test setup: each test starts with an empty pool and no sales;
+ * the audit log is append-only even here, so tests count their own rows
+ * by action and entity. */
+static inline int
+ctl_test_reset(void **state)
+{
+	(void)state;
+	testdb_empty_sales(tdb);
+	return 0;
+}
+
 static inline void
 ctl_slurp(FILE *fp, struct strbuf *sb)
 {
@@ -109,16 +129,7 @@ ctl_run_release(struct ctl_run *r)
 static inline const char *
 q(const char *sql)
 {
-	static char buf[8192];
-	char *v = NULL;
-
-	if (db_query_value(tdb, &v, sql, 0, NULL) != 0) {
-		fprintf(stderr, "query failed: %s: %s\n", sql, db_errmsg(tdb));
-		abort();
-	}
-	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
-	free(v);
-	return buf;
+	return testdb_value(tdb, sql, NULL);
 }
 
 static inline long long
@@ -131,10 +142,7 @@ qll(const char *sql)
 static inline void
 x(const char *sql)
 {
-	if (db_simple(tdb, sql) != 0) {
-		fprintf(stderr, "statement failed: %s: %s\n", sql, db_errmsg(tdb));
-		abort();
-	}
+	testdb_ok(tdb, sql);
 }
 
 #endif

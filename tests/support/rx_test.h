@@ -36,6 +36,8 @@
 #include "base/strbuf.h"
 #include "intake/signature.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
+#include "support/thttp.h"
 
 #define WAIT_CAP_S 60
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -78,16 +80,7 @@ sleep_ms(long ms)
 static inline void
 write_file(const char *dir, const char *name, const char *content)
 {
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(content, fp);
-	assert_int_equal(fclose(fp), 0);
-	/* secret files must be private to their owner */
-	assert_int_equal(chmod(path, 0600), 0);
+	(void)tfile_write(dir, name, content);
 }
 
 static inline void
@@ -282,38 +275,10 @@ http_h(CURL *h, const char *method, const char *url, const char *body,
     const char *const *hdrs, struct strbuf *out, struct strbuf *hout)
 {
 	struct curl_slist *list = NULL;
-	struct strbuf ignore = STRBUF_INIT, ignore_h = STRBUF_INIT;
-	long code = 0;
-	bool own = h == NULL;
 
-	if (own)
-		h = curl_easy_init();
-	else
-		curl_easy_reset(h);
 	for (size_t i = 0; hdrs != NULL && hdrs[i] != NULL; i++)
 		list = curl_slist_append(list, hdrs[i]);
-	list = curl_slist_append(list, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (body != NULL) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, out != NULL ? out : &ignore);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, hout != NULL ? hout : &ignore_h);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)WAIT_CAP_S);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_slist_free_all(list);
-	strbuf_release(&ignore);
-	strbuf_release(&ignore_h);
-	if (own)
-		curl_easy_cleanup(h);
-	return code;
+	return thttp_exchange(h, method, url, body, list, hout, out, WAIT_CAP_S);
 }
 
 static inline long
@@ -393,19 +358,7 @@ get(const struct proc *p, const char *path, struct strbuf *out)
 static inline int
 tcp_connect(const struct proc *p)
 {
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)p->port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
+	return thttp_connect((unsigned short)p->port);
 }
 
 /*
@@ -416,51 +369,14 @@ tcp_connect(const struct proc *p)
 static inline bool
 read_response(int fd, struct strbuf *out)
 {
-	char buf[4096];
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	double until = now_s() + WAIT_CAP_S;
-	const char *end, *cl;
-	ssize_t n;
-
-	while (now_s() < until) {
-		end = strstr(strbuf_str(out), "\r\n\r\n");
-		cl = strcasestr(strbuf_str(out), "\r\nContent-Length: ");
-		if (end != NULL && cl != NULL && cl < end &&
-		    out->len >= (size_t)(end + 4 - out->buf) +
-		    strtoul(cl + 18, NULL, 10)) {
-			/* complete: did the peer close too? */
-			if (poll(&pfd, 1, 0) <= 0)
-				return false;
-		} else if (poll(&pfd, 1, 100) <= 0) {
-			continue;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			return true;
-		strbuf_add(out, buf, (size_t)n);
-	}
-	fail_msg("no whole answer within %d s", WAIT_CAP_S);
-	return false;
+	return thttp_read_answer(fd, out, WAIT_CAP_S);
 }
 
 /* Wait until the peer closes the connection (its answer, if any, into out). */
 static inline void
 read_to_close(int fd, struct strbuf *out)
 {
-	char buf[4096];
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	double until = now_s() + WAIT_CAP_S;
-	ssize_t n;
-
-	while (now_s() < until) {
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			return;
-		strbuf_add(out, buf, (size_t)n);
-	}
-	fail_msg("the receiver kept the connection open past %d s", WAIT_CAP_S);
+	thttp_read_to_close(fd, out, WAIT_CAP_S);
 }
 
 /* How many status lines ("HTTP/1.x NNN") the bytes hold. */

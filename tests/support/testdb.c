@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "support/testdb.h"
+#include "support/tfile.h"
 
 void
 testdb_require(void)
@@ -62,6 +64,13 @@ testdb_ok(struct db *db, const char *sql)
 }
 
 void
+testdb_empty_sales(struct db *db)
+{
+	testdb_ok(db, "TRUNCATE fulfilments, fulfil_queue, assignments, orders,"
+	    " products, pool_accounts, customers RESTART IDENTITY CASCADE");
+}
+
+void
 testdb_refused(struct db *db, const char *sql, const char *sqlstate)
 {
 	if (db_simple(db, sql) == 0) {
@@ -74,6 +83,22 @@ testdb_refused(struct db *db, const char *sql, const char *sqlstate)
 		abort();
 	}
 	db_rollback(db);
+}
+
+const char *
+testdb_value(struct db *db, const char *sql, const char *param)
+{
+	static char buf[8192];
+	const char *params[1] = { param };
+	char *v = NULL;
+
+	if (db_query_value(db, &v, sql, param != NULL ? 1 : 0, params) != 0) {
+		fprintf(stderr, "testdb: %s: %s\n", sql, db_errmsg(db));
+		abort();
+	}
+	snprintf(buf, sizeof(buf), "%s", v != NULL ? v : "");
+	free(v);
+	return buf;
 }
 
 long long
@@ -94,11 +119,7 @@ testdb_ll(struct db *db, const char *sql)
 char *
 testdb_program(const char *name)
 {
-	const char *bindir = getenv("TALLY_BINDIR");
-	struct strbuf sb = STRBUF_INIT;
-
-	strbuf_addf(&sb, "%s/%s", bindir != NULL ? bindir : "bin", name);
-	return strbuf_detach(&sb, NULL);
+	return tfile_under("TALLY_BINDIR", "bin", name);
 }
 
 int
@@ -111,4 +132,22 @@ testdb_system(const char *cmdline)
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+int
+testdb_run(const char *name, const char *fmt, ...)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	char *bin = testdb_program(name);
+	va_list ap;
+	int st;
+
+	strbuf_addf(&cmd, "%s ", bin);
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	st = testdb_system(cmd.buf);
+	strbuf_release(&cmd);
+	free(bin);
+	return st;
 }

@@ -25,8 +25,16 @@ void testdb_create(char **url, struct db **db);
 /* Run sql (no parameters) on db; a failure ends the test program with
  * the statement and the server's message. */
 void testdb_ok(struct db *db, const char *sql);
+/* Empty the pool and the sales (accounts, customers, assignments,
+ * products, orders and what hangs on them), identities restarted; the
+ * audit log stays (append-only even here). */
+void testdb_empty_sales(struct db *db);
 /* sql must fail with exactly this SQLSTATE (then rolled back). */
 void testdb_refused(struct db *db, const char *sql, const char *sqlstate);
+/* The one value sql returns ($1 is param unless param is NULL), "" for
+ * NULL, in a buffer the next call reuses; a failure ends the test program
+ * with the statement and the server's message. */
+const char *testdb_value(struct db *db, const char *sql, const char *param);
 /* The one whole number sql returns (-1 for NULL). */
 long long testdb_ll(struct db *db, const char *sql);
 
@@ -35,5 +43,10 @@ char *testdb_program(const char *name);
 
 /* Run a shell command line; returns its exit status (-1 if it died). */
 int testdb_system(const char *cmdline);
+
+/* testdb_system() of program NAME of the bin directory followed by the
+ * rest of a command line, printf-style (arguments, redirections). */
+int testdb_run(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif
