@@ -35,13 +35,7 @@ TOKEN=$("$BIN/tallyctl" token create guide --role write 2>"$T/token.err")
 [ -n "$TOKEN" ] && ok "tallyctl token create prints the token" ||
 	{ notok "token create"; cat "$T/token.err"; exit 1; }
 "$BIN/tally-admin" -c "$T/tally.conf" -n >/dev/null && ok "tally-admin -n"
-"$BIN/tally-admin" -c "$T/tally.conf" 2>"$T/admin.log" &
-PID=$!
-PORT=""
-while [ -z "$PORT" ]; do
-	kill -0 "$PID" 2>/dev/null || { notok "tally-admin died"; cat "$T/admin.log"; exit 1; }
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$T/admin.log")
-done
+admin_start "$T/tally.conf" "$T/admin.log"
 ok "tally-admin listens on port $PORT"
 
 # ---- the guide's commands ----------------------------------------------------

@@ -5,24 +5,18 @@
 # dashboard, and a disabled user shut out.
 # Needs tests/run.sh (TALLY_BINDIR, TALLY_DATABASE_URL).
 set -u
+. "$(dirname "$0")/support/tap.sh"
+tap_start t_admin_user
 BIN=$TALLY_BINDIR
-TMP=$(mktemp -d /tmp/t_admin_user.XXXXXX)
+TMP=$T
 PID=""
-fails=0
 
 finish() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
+	rm -rf "$T"
 }
 trap finish EXIT
 
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fails=$((fails + 1)); }
-# is DESCRIPTION GOT WANT
-is() {
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: got '$2', want '$3'"; fi
-}
-sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$TALLY_DATABASE_URL" -c "$1"; }
 ctl() { "$BIN/tallyctl" admin-user "$@"; }
 
 printf 'a long enough secret\n' >"$TMP/pw"
@@ -63,13 +57,7 @@ is "dave was never added" "$(sql "SELECT count(*) FROM admin_users WHERE name = 
 cat >"$TMP/tally.conf" <<EOF2
 admin_listen = 127.0.0.1:0
 EOF2
-"$BIN/tally-admin" -c "$TMP/tally.conf" 2>"$TMP/admin.log" &
-PID=$!
-PORT=""
-while [ -z "$PORT" ]; do
-	kill -0 "$PID" 2>/dev/null || { notok "tally-admin died"; cat "$TMP/admin.log"; exit 1; }
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$TMP/admin.log")
-done
+admin_start "$TMP/tally.conf" "$TMP/admin.log"
 URL=http://127.0.0.1:$PORT/admin
 login() {
 	curl -s -o /dev/null -c "$TMP/jar" -w '%{http_code}' "$URL/login" \
@@ -118,5 +106,4 @@ is "every change is audited" \
 	"$(sql "SELECT string_agg(action, ' ' ORDER BY id) FROM audit_log WHERE entity = 'admin_user' AND action LIKE 'admin_user.%'")" \
 	"admin_user.add admin_user.passwd admin_user.disable admin_user.enable admin_user.remove"
 
-[ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
-exit 0
+tap_done

@@ -176,11 +176,8 @@ admin_user_remove(struct ctl *c, int argc, char **argv)
 	return by_name(c, argc, argv, ops_admin_user_remove);
 }
 
-static int
-admin_user_list_run(struct ops *o, const void *req, json_t **out)
-{
-	return ops_admin_user_list(o, req, out);
-}
+CTL_RUN(admin_user_list_run, ops_admin_user_list,
+    struct ops_admin_user_list_req)
 
 static const struct ctl_list admin_user_list = {
 	sizeof(struct ops_admin_user_list_req),

@@ -310,11 +310,7 @@ ops_admin_user_list(struct ops *o, const struct ops_admin_user_list_req *req,
 		OPS_LIMIT_OFFSET(2, 3), 1
 	};
 #undef USER_FILTER
-	const char *params[1] = { req->all ? "true" : "false" };
-
-	*out = NULL;
-	ops_reset(o);
-	return ops_list(o, &q, &req->page, params, out);
+	return ops_list_flag(o, &q, &req->page, req->all, out);
 }
 
 /* --- verify -------------------------------------------------------------- */

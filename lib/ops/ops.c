@@ -415,6 +415,15 @@ ops_list(struct ops *o, const struct ops_list_sql *q,
 	return ops_look(o, list_fn, &a, out);
 }
 
+int
+ops_list_flag(struct ops *o, const struct ops_list_sql *q,
+    const struct ops_page *pg, bool flag, json_t **out)
+{
+	const char *params[1] = { flag ? "true" : "false" };
+
+	return ops_list(o, q, pg, params, out);
+}
+
 bool
 ops_is_digits(const char *s)
 {

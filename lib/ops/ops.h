@@ -256,6 +256,10 @@ int ops_list_page(struct ops *o, const struct ops_list_sql *q,
 int ops_list(struct ops *o, const struct ops_list_sql *q,
     const struct ops_page *pg, const char *const *params, json_t **out);
 
+/* ops_list() of a statement whose one parameter is a yes/no filter. */
+int ops_list_flag(struct ops *o, const struct ops_list_sql *q,
+    const struct ops_page *pg, bool flag, json_t **out);
+
 /* Small helpers the operations share. */
 bool ops_is_digits(const char *s);	/* one or more ASCII digits */
 /* One or more ASCII letters, digits, '.', '_' and '-': a token's name,

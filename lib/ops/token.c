@@ -266,9 +266,5 @@ ops_token_list(struct ops *o, const struct ops_token_list_req *req,
 		OPS_LIMIT_OFFSET(2, 3), 1
 	};
 #undef TOKEN_FILTER
-	const char *params[1] = { req->active ? "true" : "false" };
-
-	*out = NULL;
-	ops_reset(o);
-	return ops_list(o, &q, &req->page, params, out);
+	return ops_list_flag(o, &q, &req->page, req->active, out);
 }

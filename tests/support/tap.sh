@@ -59,6 +59,20 @@ unit_verifies() {
 	fi
 }
 
+# admin_start CONF LOG: tally-admin in the background with CONF (whose
+# admin_listen gives port 0), its stderr in LOG; $PID is the process and
+# $PORT the port it bound, read from the line it logs once listening
+admin_start() {
+	"$TALLY_BINDIR/tally-admin" -c "$1" 2>"$2" &
+	PID=$!
+	PORT=""
+	while [ -z "$PORT" ]; do
+		kill -0 "$PID" 2>/dev/null ||
+			{ notok "tally-admin died"; cat "$2"; exit 1; }
+		PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$2")
+	done
+}
+
 # tap_done: the count, and the script's status
 tap_done() {
 	echo "$((n - fails)) passed, $fails failed"
