@@ -199,6 +199,25 @@ api_user_credit(struct admin_req *r)
 	json_decref(b);
 }
 
+/* {status: active|suspended, reason}: recorded and shown, not enforced. */
+void
+api_user_status(struct admin_req *r)
+{
+	static const char *const keys[] = { "status", "reason", NULL };
+	struct ops_user_status_req q = { 0 };
+	json_t *b, *out = NULL;
+	int rc;
+
+	if (!path_id(r, "user", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+		return;
+	if (admin_get_str(r, b, "status", &q.status) &&
+	    admin_get_str(r, b, "reason", &q.reason)) {
+		rc = ops_user_status(&r->ops, &q, &out);
+		admin_answer_op(r, rc, out);
+	}
+	json_decref(b);
+}
+
 /* The ledger entry, 201; a request_id applied before: 200 {"replay"}. */
 json_t *
 api_credit_shape(const struct admin_req *r, const json_t *out, int *status)

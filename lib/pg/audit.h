@@ -25,8 +25,8 @@
  * account.update, account.suspend, account.reactivate, assignment.assign,
  * assignment.extend, assignment.revoke, assignment.release,
  * assignment.expire, product.add, product.update, model.set,
- * user.credit, case.accept, order.approve, order.refund_revoke,
- * order.refund_debit, event.retry, case.reopen.
+ * user.credit, user.status, case.accept, order.approve,
+ * order.refund_revoke, order.refund_debit, event.retry, case.reopen.
  */
 #ifndef TALLY_AUDIT_H
 #define TALLY_AUDIT_H
