@@ -125,7 +125,6 @@ void
 pp_case_accept(struct admin_req *r)
 {
 	struct ops_case_req q = { 0 };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -134,9 +133,8 @@ pp_case_accept(struct admin_req *r)
 	q.note = pp_field(r, "reason");
 	q.until = pp_field(r, "until");
 	rc = ops_case_accept(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Case %lld accepted.", q.id);
-	pp_after(r, rc, out, "/admin/cases", strbuf_str(&notice), cases_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/cases", cases_page, "Case %lld accepted.",
+	    q.id);
 }
 
 /* ---- the audit and access logs ---- */

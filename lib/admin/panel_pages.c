@@ -12,6 +12,7 @@
  * the access log.  A change is a POST (flags 0: no ?dry_run or
  * Idempotency-Key in a browser) whose CSRF token the face has checked.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,13 +106,21 @@ pp_failed(struct admin_req *r, struct pp_page *pg, int rc)
 
 void
 pp_after(struct admin_req *r, int rc, json_t *out, const char *location,
-    const char *notice, pp_page_fn *page)
+    pp_page_fn *page, const char *notice, ...)
 {
+	struct strbuf text = STRBUF_INIT;
+	va_list ap;
+
 	json_decref(out);
-	if (rc == 0)
-		panel_redirect(r, location, notice);
-	else
+	if (rc != 0) {
 		page(r, rc);
+		return;
+	}
+	va_start(ap, notice);
+	strbuf_vaddf(&text, notice, ap);
+	va_end(ap);
+	panel_redirect(r, location, strbuf_str(&text));
+	strbuf_release(&text);
 }
 
 /* ---- arguments ---- */

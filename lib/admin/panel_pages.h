@@ -36,10 +36,11 @@ void pp_end(struct admin_req *r, struct pp_page *pg);
 /* An operation the page reads with failed: its error box; false. */
 bool pp_failed(struct admin_req *r, struct pp_page *pg, int rc);
 
-/* After a change: 303 to location with notice when rc is 0, else
- * page(r, rc).  Takes out. */
+/* After a change: 303 to location with the notice (a printf format and
+ * its arguments) when rc is 0, else page(r, rc).  Takes out. */
 void pp_after(struct admin_req *r, int rc, json_t *out, const char *location,
-    const char *notice, pp_page_fn *page);
+    pp_page_fn *page, const char *notice, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /*
  * A form field that is a whole number in [min, max]: true with *v (and

@@ -113,7 +113,7 @@ pp_account_add(struct admin_req *r)
 	q.note = pp_field(r, "note");
 	q.max_seats = pp_field(r, "max_seats");
 	rc = ops_account_add(&r->ops, &q, &out);
-	pp_after(r, rc, out, "/admin/accounts", "Account added.", accounts_page);
+	pp_after(r, rc, out, "/admin/accounts", accounts_page, "Account added.");
 }
 
 void
@@ -122,7 +122,6 @@ pp_account_import(struct admin_req *r)
 	size_t len = 0;
 	const char *data = panel_field(r, "file", &len);
 	const char *source = "the uploaded file";
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -135,12 +134,9 @@ pp_account_import(struct admin_req *r)
 		    "accounts or choose a file");
 	else
 		rc = admin_import_csv(r, data, len, source, NULL, &out);
-	if (rc == 0)
-		strbuf_addf(&notice, "%lld accounts imported.",
-		    (long long)json_integer_value(json_object_get(out, "count")));
-	pp_after(r, rc, out, "/admin/accounts", strbuf_str(&notice),
-	    accounts_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/accounts", accounts_page,
+	    "%lld accounts imported.",
+	    (long long)json_integer_value(json_object_get(out, "count")));
 }
 
 static void
@@ -148,16 +144,13 @@ account_change(struct admin_req *r, int (*op)(struct ops *,
     const struct ops_account_req *, json_t **), const char *done)
 {
 	struct ops_account_req q = { .account = r->param[0] };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
 	q.note = pp_field(r, "note");
 	rc = op(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Account %s %s.", r->param[0], done);
-	pp_after(r, rc, out, "/admin/accounts", strbuf_str(&notice),
-	    accounts_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/accounts", accounts_page, "Account %s %s.",
+	    r->param[0], done);
 }
 
 void
@@ -265,7 +258,6 @@ assignment_change(struct admin_req *r, int (*op)(struct ops *,
     const struct ops_assignment_req *, json_t **), const char *done)
 {
 	struct ops_assignment_req q = { 0 };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	bool given;
 	int rc;
@@ -279,10 +271,8 @@ assignment_change(struct admin_req *r, int (*op)(struct ops *,
 		rc = ops_fail(&r->ops, TALLY_EUSAGE, "days", "days is required");
 	else
 		rc = op(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Assignment %lld %s.", q.id, done);
-	pp_after(r, rc, out, "/admin/assignments", strbuf_str(&notice),
-	    assignments_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/assignments", assignments_page,
+	    "Assignment %lld %s.", q.id, done);
 }
 
 void

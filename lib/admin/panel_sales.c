@@ -92,7 +92,6 @@ void
 pp_order_approve(struct admin_req *r)
 {
 	struct ops_order_approve_req q = { 0 };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -100,10 +99,8 @@ pp_order_approve(struct admin_req *r)
 		return;
 	q.reason = pp_field(r, "reason");
 	rc = ops_order_approve(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Order %lld approved.", q.id);
-	pp_after(r, rc, out, "/admin/orders?view=held", strbuf_str(&notice),
-	    held_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/orders?view=held", held_page,
+	    "Order %lld approved.", q.id);
 }
 
 /* ---- users ---- */
@@ -236,7 +233,7 @@ user_done(struct admin_req *r, int rc, json_t *out, long long id,
 	char loc[48];
 
 	snprintf(loc, sizeof(loc), "/admin/users/%lld", id);
-	pp_after(r, rc, out, loc, notice, user_page);
+	pp_after(r, rc, out, loc, user_page, "%s", notice);
 }
 
 void
@@ -366,5 +363,6 @@ pp_model_set(struct admin_req *r)
 		rc = TALLY_EUSAGE;
 	if (rc == 0)
 		rc = ops_model_set(&r->ops, &q, &out);
-	pp_after(r, rc, out, "/admin/models", "Model saved.", models_page);
+	pp_after(r, rc, out, "/admin/models", models_page, "Model %s saved.",
+	    q.name);
 }
