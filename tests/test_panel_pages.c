@@ -221,14 +221,14 @@ test_pages(void **state)
 	    "class=\"approve\"", NULL);
 	page_has(c_admin, "/admin/orders", "Paid, unfulfilled orders", NULL);
 	page_has(c_admin, "/admin/users", "<tr id=\"user-2\">", "high@x.io",
-	    "<td class=\"balance\">500</td>", "data-sort=\"balance\"",
+	    "<td class=\"balance num\">500</td>", "data-sort=\"balance\"",
 	    "href=\"/admin/users/2\"", NULL);
 	page_has(c_admin, "/admin/users?search=mid", "mid@x.io", NULL);
 	page_has(c_admin, "/admin/users/2", "high@x.io", "PURCHASE",
 	    "action=\"/admin/users/2/credit\"", "action=\"/admin/users/2/status\"",
 	    "<dd class=\"status\">active</dd>", NULL);
-	page_has(c_admin, "/admin/models", "flux", "<td class=\"calls\">1</td>",
-	    "<td class=\"avg_ms\">1234.0</td>", "action=\"/admin/models/flux\"",
+	page_has(c_admin, "/admin/models", "flux", "<td class=\"calls num\">1</td>",
+	    "<td class=\"avg_ms num\">1234.0</td>", "action=\"/admin/models/flux\"",
 	    NULL);
 	page_has(c_admin, "/admin/reports", "weekly-2026-W48.csv",
 	    "href=\"/admin/reports/weekly-2026-W48.csv\"", "2026-W48", NULL);
@@ -434,22 +434,32 @@ test_sort_users(void **state)
 
 	(void)state;
 	sales();
-	/* by balance: highest first, then the other way */
-	assert_int_equal(get(c_read, "/admin/users?sort=balance", &res), 200);
-	assert_true(row(&res, 2) < row(&res, 3));
-	assert_true(row(&res, 3) < row(&res, 1));
-	/* the header now turns it round */
-	assert_non_null(strstr(res.body.buf, "data-sort=\"balance\" href=\""
-	    "/admin/users?search=&amp;sort=balance&amp;order=asc\""));
+	/* the header's link: by balance, lowest first */
+	assert_int_equal(get(c_read, "/admin/users", &res), 200);
+	assert_non_null(strstr(res.body.buf, "<a class=\"sort\" data-sort=\""
+	    "balance\" href=\"/admin/users?search=&amp;sort=balance&amp;"
+	    "order=asc\">"));
 	t_resp_free(&res);
 	assert_int_equal(get(c_read,
 	    "/admin/users?search=&sort=balance&order=asc", &res), 200);
 	assert_true(row(&res, 1) < row(&res, 3));
 	assert_true(row(&res, 3) < row(&res, 2));
+	/* clicked again, it turns round: highest first */
+	assert_non_null(strstr(res.body.buf, "data-sort=\"balance\" href=\""
+	    "/admin/users?search=&amp;sort=balance&amp;order=desc\""));
 	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=balance&order=desc",
+	    &res), 200);
+	assert_true(row(&res, 2) < row(&res, 3));
+	assert_true(row(&res, 3) < row(&res, 1));
+	t_resp_free(&res);
+	/* the operation's names of the columns work too */
 	assert_int_equal(get(c_read, "/admin/users?sort=email", &res), 200);
 	assert_true(row(&res, 2) < row(&res, 1));
 	assert_true(row(&res, 1) < row(&res, 3));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=last_login_at&order=desc",
+	    &res), 200);
 	t_resp_free(&res);
 	assert_int_equal(get(c_read, "/admin/users?sort=name", &res), 400);
 	assert_non_null(strstr(res.body.buf, "sort must be"));

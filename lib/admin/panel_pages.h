@@ -66,30 +66,16 @@ void pp_select(struct strbuf *out, const char *name, const char *label,
     const char *const *options, const char *current);
 
 /*
- * A list answer ({"items", "columns"}) as a table.  Every cell has the
- * class of its column's name; values by their type (text escaped).
+ * The list an operation answered (lrc 0) as panel_table_with() draws it
+ * under opt, with panel_pager() for base (a path with its query), or
+ * its failure (pp_failed).
  */
-struct pp_table {
-	const char *row_id;	/* rows get id="ROW_ID<id>"; NULL: none */
-	const char *link_col;	/* that column's cell links to ... */
-	const char *link_base;	/* ... link_base + its value (encoded) */
-	/* header links: column name, sort key pairs, ended by NULL; each
-	 * is <a class="sort" data-sort="KEY" href="sort_base&sort=KEY..."> */
-	const char *const *sorts;
-	const char *sort_base;	/* a path with its query, without sort */
-	const char *sort, *order;	/* the current sort and order */
-	const char *const *hide;	/* columns not shown, NULL-ended */
-	/* extra cells at the end of a row (a header "Actions") */
-	void (*actions)(struct admin_req *r, struct strbuf *out,
-	    const json_t *row);
-};
-void pp_table(struct admin_req *r, struct strbuf *out, const json_t *list,
-    const struct pp_table *t);
+void pp_list(struct admin_req *r, struct pp_page *pg, int lrc,
+    const json_t *list, const struct panel_table_opt *opt, const char *base);
 
-/* "Page P of N" with previous and next links under a list answer; base
- * is a path with its query ("?" at least): &page=N is appended.  (Until
- * panel-core's panel_pager() is there.) */
-void pp_pager(struct strbuf *out, const char *base, const json_t *list);
+/* Drop the columns named (NULL-ended) from a list answer, so its table
+ * leaves them out (the audit's whole before and after documents). */
+void pp_drop_columns(json_t *list, const char *const *names);
 
 /* One entity ({"item", "columns"}) as a definition list. */
 void pp_item(struct strbuf *out, const json_t *answer);

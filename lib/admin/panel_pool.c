@@ -69,7 +69,8 @@ accounts_page(struct admin_req *r, int rc)
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
-	struct pp_table t = { .row_id = "account-", .actions = account_actions };
+	struct panel_table_opt t = { .row_id = "account",
+	    .actions = account_actions };
 	int lrc;
 
 	q.status = pp_query(r, "status");
@@ -81,14 +82,8 @@ accounts_page(struct admin_req *r, int rc)
 	pp_input(&pg.out, "search", "Search", q.search);
 	pp_filter_end(&pg.out);
 	lrc = ops_account_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/accounts?status=%u&search=%u", q.status,
-		    q.search);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
+	html_f(&base, "/admin/accounts?status=%u&search=%u", q.status, q.search);
+	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
 	if (pp_may(r, ADMIN_ROLE_WRITE))
 		account_forms(r, &pg.out);
 	json_decref(list);
@@ -202,7 +197,7 @@ static void
 assignments_page(struct admin_req *r, int rc)
 {
 	struct ops_assignment_list_req q = { 0 };
-	struct pp_table t = { .row_id = "assignment-",
+	struct panel_table_opt t = { .row_id = "assignment",
 	    .actions = assignment_actions };
 	struct strbuf base = STRBUF_INIT;
 	const char *ending = pp_query(r, "ending");
@@ -231,16 +226,11 @@ assignments_page(struct admin_req *r, int rc)
 	pp_filter_end(&pg.out);
 	if (lrc == 0)
 		lrc = ops_assignment_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		if (ending != NULL)
-			html_f(&base, "/admin/assignments?ending=%u", ending);
-		else
-			html_f(&base, "/admin/assignments?");
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
+	if (ending != NULL)
+		html_f(&base, "/admin/assignments?ending=%u", ending);
+	else
+		html_f(&base, "/admin/assignments");
+	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
 	json_decref(list);
 	strbuf_release(&base);
 	pp_end(r, &pg);
