@@ -45,10 +45,7 @@ pp_reports(struct admin_req *r)
 	    "each downloads as it was written.</p>\n");
 	lrc = ops_report_list(&r->ops, &q, &list);
 	html_f(&base, "/admin/reports?program=%u", q.program);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 /* Only a file ops_report_list lists: the name is looked up in job_runs,
@@ -107,10 +104,7 @@ cases_page(struct admin_req *r, int rc)
 	lrc = ops_case_list(&r->ops, &q, &list);
 	html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
 	    q.severity);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -164,10 +158,7 @@ pp_audit(struct admin_req *r)
 		pp_drop_columns(list, hide);
 	html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u", q.actor,
 	    q.entity, q.action);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -190,8 +181,5 @@ pp_access(struct admin_req *r)
 	pp_filter_end(&pg.out);
 	lrc = ops_access_list(&r->ops, &q, &list);
 	html_f(&base, "/admin/access?actor=%u&status=%u", q.actor, q.status);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }

@@ -211,15 +211,18 @@ pp_select(struct strbuf *out, const char *name, const char *label,
 /* ---- lists ---- */
 
 void
-pp_list(struct admin_req *r, struct pp_page *pg, int lrc, const json_t *list,
-    const struct panel_table_opt *opt, const char *base)
+pp_list_end(struct admin_req *r, struct pp_page *pg, int lrc, json_t *list,
+    const struct panel_table_opt *opt, struct strbuf *base)
 {
-	if (lrc != 0) {
+	if (lrc != 0)
 		pp_failed(r, pg, lrc);
-		return;
+	else {
+		panel_table_with(r, &pg->out, list, opt);
+		panel_pager(&pg->out, strbuf_str(base), list);
 	}
-	panel_table_with(r, &pg->out, list, opt);
-	panel_pager(&pg->out, base, list);
+	json_decref(list);
+	strbuf_release(base);
+	pp_end(r, pg);
 }
 
 void

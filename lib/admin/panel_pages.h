@@ -66,12 +66,13 @@ void pp_select(struct strbuf *out, const char *name, const char *label,
     const char *const *options, const char *current);
 
 /*
- * The list an operation answered (lrc 0) as panel_table_with() draws it
- * under opt, with panel_pager() for base (a path with its query), or
- * its failure (pp_failed).
+ * End a list page: the list an operation answered (lrc 0) as
+ * panel_table_with() draws it under opt, with panel_pager() for base (a
+ * path with its query), or its failure (pp_failed); then pp_end().
+ * Releases list and base.
  */
-void pp_list(struct admin_req *r, struct pp_page *pg, int lrc,
-    const json_t *list, const struct panel_table_opt *opt, const char *base);
+void pp_list_end(struct admin_req *r, struct pp_page *pg, int lrc,
+    json_t *list, const struct panel_table_opt *opt, struct strbuf *base);
 
 /* Drop the columns named (NULL-ended) from a list answer, so its table
  * leaves them out (the audit's whole before and after documents). */

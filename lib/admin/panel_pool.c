@@ -77,18 +77,16 @@ accounts_page(struct admin_req *r, int rc)
 	q.search = pp_query(r, "search");
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "accounts", "Accounts", rc);
+	if (pp_may(r, ADMIN_ROLE_WRITE))
+		account_forms(r, &pg.out);
+	html_f(&pg.out, "<h2>The pool</h2>\n");
 	pp_filter_begin(&pg.out, "/admin/accounts");
 	pp_select(&pg.out, "status", "Status", statuses, q.status);
 	pp_input(&pg.out, "search", "Search", q.search);
 	pp_filter_end(&pg.out);
 	lrc = ops_account_list(&r->ops, &q, &list);
 	html_f(&base, "/admin/accounts?status=%u&search=%u", q.status, q.search);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	if (pp_may(r, ADMIN_ROLE_WRITE))
-		account_forms(r, &pg.out);
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -230,10 +228,7 @@ assignments_page(struct admin_req *r, int rc)
 		html_f(&base, "/admin/assignments?ending=%u", ending);
 	else
 		html_f(&base, "/admin/assignments");
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void

@@ -64,10 +64,7 @@ orders_view(struct admin_req *r, int rc, const char *view)
 	if (lrc == 0)
 		lrc = ops_order_list(&r->ops, &q, &list);
 	html_f(&base, "/admin/orders?view=%u", view);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -141,11 +138,8 @@ users_page(struct admin_req *r, int rc)
 	lrc = ops_user_list(&r->ops, &q, &list);
 	html_f(&pager, "/admin/users?search=%u&sort=%u&order=%u", q.search,
 	    pp_query(r, "sort"), q.order);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&pager));
-	json_decref(list);
+	pp_list_end(r, &pg, lrc, list, &t, &pager);
 	strbuf_release(&base);
-	strbuf_release(&pager);
-	pp_end(r, &pg);
 }
 
 void
@@ -324,10 +318,7 @@ models_page(struct admin_req *r, int rc)
 	if (lrc == 0)
 		lrc = ops_model_usage(&r->ops, &q, &list);
 	html_f(&base, "/admin/models?days=%l", q.days);
-	pp_list(r, &pg, lrc, list, &t, strbuf_str(&base));
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
