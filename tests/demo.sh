@@ -44,6 +44,18 @@ finish() {
 }
 trap finish EXIT
 
+# tally-admin in the background, until its health check answers
+admin_up() {
+	"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
+	ADMIN_PID=$!
+	i=0
+	until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
+		sleep 0.1
+	done
+}
+
 step "embedded database ($TALLY_HOME)"
 "$BINDIR/tallyctl" db up
 
@@ -263,14 +275,7 @@ done
 
 step "the admin API: tally-admin on 127.0.0.1:$((PORT + 1)), driven with curl"
 TOKEN=$("$BINDIR/tallyctl" token create demo-script --role write)
-"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
-ADMIN_PID=$!
-i=0
-until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
-	sleep 0.1
-done
+admin_up
 API=http://127.0.0.1:$((PORT + 1))/api/admin
 AUTH="Authorization: Bearer $TOKEN"
 echo "POST $API/chatgpt-accounts"
@@ -305,14 +310,7 @@ PANEL_PW=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
 (umask 077 && printf '%s' "$PANEL_PW" >"$D/secrets/panel-demo")
 "$BINDIR/tallyctl" admin-user add demo --role admin --actor demo-admin \
 	--password-file "$D/secrets/panel-demo" >/dev/null
-"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
-ADMIN_PID=$!
-i=0
-until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
-	sleep 0.1
-done
+admin_up
 PANEL=http://127.0.0.1:$((PORT + 1))/admin
 # log in as a browser would, and see the dashboard answer
 code=$(curl -s -o /dev/null -c "$D/panel.jar" -w '%{http_code}' "$PANEL/login" \

@@ -28,6 +28,7 @@
 #include "admin/internal.h"
 #include "admin/panel.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "ops/admin_user.h"
 #include "pg/embedded.h"
@@ -49,8 +50,7 @@ panel_csrf_token(const struct admin_req *r, char hex[65])
 	    (const unsigned char *)what, sizeof(what) - 1, mac, &n) == NULL ||
 	    n != 32)
 		return;
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	hex_encode(mac, n, hex);
 	OPENSSL_cleanse(mac, sizeof(mac));
 }
 
@@ -128,7 +128,7 @@ panel_authenticate(struct admin_req *r, struct admin_who *who)
 	if (json_is_string(json_object_get(item, "notice")))
 		r->priv->notice = xstrdup(json_string_value(json_object_get(item,
 		    "notice")));
-	snprintf(r->priv->session, sizeof(r->priv->session), "%s", token);
+	memcpy(r->priv->session, token, OPS_SESSION_TOKEN_LEN + 1);
 	OPENSSL_cleanse(token, sizeof(token));
 	/* every change (the panel's are POSTs) carries the token */
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
