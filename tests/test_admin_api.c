@@ -208,6 +208,65 @@ test_roles(void **state)
 	    " last_used_at IS NOT NULL", NULL), 3);
 }
 
+/* A user's status: admin only, audited as the token, refused when it
+ * is the status already, shown in the list. */
+static void
+test_user_status(void **state)
+{
+	const char *body = "{\"status\":\"suspended\",\"reason\":\"fraud\"}";
+	struct t_resp r;
+
+	(void)state;
+	t_x("INSERT INTO app_users (external_id, email) VALUES ('u_1', 'a@x.io')");
+	t_http(&r, "PUT", API "/users/1/status", t_write, JSON, body, NULL);
+	t_problem(&r, 403, "forbidden", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "PUT", API "/users/1/status", t_admin, JSON,
+	    body, NULL), 200);
+	assert_string_equal(json_string_value(json_object_get(r.json, "status")),
+	    "suspended");
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT actor || '|' || reason FROM audit_log"
+	    " WHERE action = 'user.status'", NULL), "token:boss|fraud");
+	t_http(&r, "PUT", API "/users/1/status", t_admin, JSON, body, NULL);
+	t_problem(&r, 422, "refused", "status");
+	t_resp_free(&r);
+	t_http(&r, "PUT", API "/users/1/status", t_admin, JSON,
+	    "{\"status\":\"gone\",\"reason\":\"x\"}", NULL);
+	t_problem(&r, 400, "bad-request", "status");
+	t_resp_free(&r);
+	t_http(&r, "PUT", API "/users/9/status", t_admin, JSON, body, NULL);
+	t_problem(&r, 404, "not-found", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "GET", API "/users", t_read, NULL, NULL,
+	    NULL), 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "status")), "suspended");
+	t_resp_free(&r);
+	/* one user, with its ledger; the models' usage */
+	t_x("INSERT INTO credit_ledger (user_id, delta, kind, ref) VALUES"
+	    " (1, 9, 'PURCHASE', 'o1'); INSERT INTO models (name) VALUES ('flux')");
+	assert_int_equal(t_http(&r, "GET", API "/users/1", t_read, NULL, NULL,
+	    NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "balance")),
+	    9);
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "status_reason")), "fraud");
+	assert_int_equal(json_array_size(json_object_get(r.json, "ledger")), 1);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/users/x", t_read, NULL, NULL, NULL);
+	t_problem(&r, 404, "not-found", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "GET", API "/models/usage?days=7", t_read,
+	    NULL, NULL, NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "calls")), 0);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/models/usage?days=0", t_read, NULL, NULL, NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	t_resp_free(&r);
+}
+
 /* Exchange rates: set by admin, read by all, through ops_fx_*. */
 static void
 test_fx(void **state)
@@ -832,6 +891,7 @@ main(void)
 		T(test_auth_failures),
 		T(test_roles),
 		T(test_fx),
+		T(test_user_status),
 		T(test_dry_run),
 		T(test_idempotency),
 		T(test_pagination),
