@@ -25,7 +25,7 @@ FUZZ_SECONDS ?= 20
 
 PKGS := libpq xlsxwriter libmicrohttpd libcurl libcrypto jansson libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lcrypt -lm
 
 WARN := -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wimplicit-fallthrough \
@@ -56,7 +56,8 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTSUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz_*.c))
 EMBED_SRC := $(sort $(wildcard sql/*.sql) $(wildcard queries/*/*.sql) \
-	$(wildcard reports/*/*.sql) docs/openapi.json)
+	$(wildcard reports/*/*.sql) docs/openapi.json \
+	lib/admin/static/panel.css lib/admin/static/panel.js)
 
 LIB_OBJ := $(patsubst %.c,$(O)/%.o,$(LIB_SRC)) $(O)/embedded.o
 LIBTALLY := $(O)/libtally.a
@@ -120,7 +121,7 @@ DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contr
 	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
 	curl zip unzip clang libclang-rt-14-dev time systemd jq \
-	libreoffice-calc-nogui poppler-utils \
+	libreoffice-calc-nogui poppler-utils libcrypt-dev \
 	chromium chromium-driver python3-selenium fonts-dejavu-core
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)

@@ -31,5 +31,8 @@ void html_format(struct strbuf *out, const char *fmt, ...);
 /* s escaped as text or attribute value (what %s does). */
 void html_text(struct strbuf *out, const char *s);
 void html_textn(struct strbuf *out, const char *s, size_t len);
+/* s percent-encoded as %u does, without the HTML escaping (for a
+ * Location header). */
+void html_url_encode(struct strbuf *out, const char *s);
 
 #endif

@@ -128,7 +128,31 @@ struct admin_priv {
 	char *kept_body;
 	char *kept_location;
 	bool idem_raced;
+	/*
+	 * The browser panel (panel*.c): the session's token from its
+	 * cookie ("" without one), the one-time notice the session had, the
+	 * POSTed form once parsed, and a check of the whole request once
+	 * its body is in, before the handler (the CSRF token): false after
+	 * answering.  panel_authenticate() sets it for a POST.
+	 */
+	char session[72];
+	char *notice;
+	struct panel_form *form;
+	bool (*body_check)(struct admin_req *r);
 };
+
+/* panel_form.c: what the panel kept of a request */
+void panel_priv_free(struct admin_priv *p);
+/* panel.c: the session's CSRF token, hex ("" without a session) */
+void panel_csrf_token(const struct admin_req *r, char hex[65]);
+/* panel_page.c: the panel's security headers, on every answer of it */
+void panel_headers(struct admin_req *r);
+/* A page without the navigation (login, failures). */
+void panel_bare_begin(struct strbuf *out, const char *title);
+/* Whether p is a path under /admin and nothing that could leave it. */
+bool panel_path_ok(const char *p);
+/* panel_dash.c: the dashboard */
+void panel_dashboard(struct admin_req *r);
 
 /* request.c: libmicrohttpd's callbacks */
 enum MHD_Result admin_on_request(void *cls, struct MHD_Connection *mc,

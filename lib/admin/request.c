@@ -9,7 +9,8 @@
  *                the declared length within max_body (413, closed).
  *                Nothing of the body has been read yet.
  *   body         read up to max_body; past it read and dropped, then 413.
- *   body in      a NUL byte (400); ?dry_run (ADMIN_WRITE); the
+ *   body in      a NUL byte (400); the face's check of the body (the
+ *                panel's CSRF token: 403); ?dry_run (ADMIN_WRITE); the
  *                Idempotency-Key (replayed, or 422 for another request);
  *                the handler, its operation with actor who.actor; the
  *                access log row; the answer.
@@ -117,6 +118,7 @@ req_free(struct admin_req *r)
 	release_db(r);
 	ops_release(&r->ops);
 	admin_answer_free(r->priv);
+	panel_priv_free(r->priv);
 	free(r->priv->rbody);
 	free(r->priv->target);
 	free(r->priv->pbuf);
@@ -555,6 +557,9 @@ process(struct admin_req *r)
 		admin_fail(r, 400, "the body holds a NUL byte");
 		return send_answer(r);
 	}
+	/* the face's check of the whole request (the panel's CSRF token) */
+	if (p->body_check != NULL && !p->body_check(r))
+		return send_answer(r);
 	if ((r->route->flags & ADMIN_WRITE) && !prepare_write(r, &replayed))
 		return send_answer(r);
 	if (r->route->handle == NULL)

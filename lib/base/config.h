@@ -97,6 +97,9 @@ struct config {
 	long admin_auth_failures;	/* failed authentications per address... */
 	long admin_auth_window;	/* ...within this many seconds: then 429 */
 	char *admin_client_header;	/* a loopback proxy's client address header */
+	long admin_session_idle;	/* the panel's session ends idle this long (s) */
+	long admin_session_max;	/* and this long after the login (s) */
+	bool admin_secure_cookies;	/* Secure cookies without own TLS (a proxy's) */
 
 	/* batch */
 	char *tz;		/* report time zone, default UTC (TALLY_TZ) */

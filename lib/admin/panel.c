@@ -1,0 +1,352 @@
+/*
+ * panel.c - the browser panel's face (panel.h): its own routes (login,
+ * logout, the dashboard, the static files), the session cookie, the CSRF
+ * check and the failure page.
+ *
+ * Sessions (lib/ops/admin_session.c): the cookie tally_session holds a
+ * random 256-bit token, HttpOnly (no script reads it), SameSite=Strict
+ * (no other site's page sends it), Path=/admin, Secure under TLS or
+ * admin_secure_cookies.  A cookie that names no live session is no
+ * credential at all (ADMIN_AUTH_NONE): a stale one is common and a
+ * guess of 256 bits is hopeless, so neither counts against the address;
+ * failed passwords do (admin_auth_failed).
+ *
+ * CSRF: every form carries HMAC-SHA256(session token, "csrf"), checked
+ * for every POST of a logged-in session once the body is in and before
+ * any handler (request.c runs priv->body_check).  SameSite=Strict alone
+ * would stop most forgeries; the token stops them in browsers without
+ * it, and from a sibling site under the same registrable domain.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "admin/internal.h"
+#include "admin/panel.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "ops/admin_user.h"
+#include "pg/embedded.h"
+
+#define COOKIE "tally_session"
+
+/* ---- the session ---- */
+
+void
+panel_csrf_token(const struct admin_req *r, char hex[65])
+{
+	static const char what[] = "tally panel csrf";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	const char *s = r->priv->session;
+
+	hex[0] = '\0';
+	if (s[0] == '\0' || HMAC(EVP_sha256(), s, (int)strlen(s),
+	    (const unsigned char *)what, sizeof(what) - 1, mac, &n) == NULL ||
+	    n != 32)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+/* The value of cookie name in the Cookie header into buf ("" if none). */
+static void
+cookie_value(struct admin_req *r, const char *name, char *buf, size_t n)
+{
+	const char *h = admin_header(r, "Cookie", NULL), *p;
+	size_t nlen = strlen(name);
+
+	buf[0] = '\0';
+	for (p = h; p != NULL && *p != '\0'; ) {
+		size_t len;
+
+		while (*p == ' ' || *p == ';')
+			p++;
+		len = strcspn(p, ";");
+		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			if (len - nlen - 1 < n)
+				snprintf(buf, n, "%.*s", (int)(len - nlen - 1),
+				    p + nlen + 1);
+			return;
+		}
+		p += len;
+	}
+}
+
+static bool
+csrf_check(struct admin_req *r)
+{
+	char want[65];
+	const char *got = panel_field(r, "csrf", NULL);
+
+	panel_csrf_token(r, want);
+	if (want[0] != '\0' && got != NULL && strlen(got) == 64 &&
+	    CRYPTO_memcmp(got, want, 64) == 0)
+		return true;
+	admin_fail(r, 403, "this form's security token is missing or no longer "
+	    "valid: reload the page and send it again");
+	return false;
+}
+
+int
+panel_authenticate(struct admin_req *r, struct admin_who *who)
+{
+	const struct config *cfg = admin_config(r);
+	struct ops_admin_session_req req = { 0 };
+	char token[80];
+	const json_t *item;
+	json_t *out = NULL;
+	int rc;
+
+	memset(who, 0, sizeof(*who));
+	cookie_value(r, COOKIE, token, sizeof(token));
+	if (!ops_admin_session_token_ok(token))
+		return ADMIN_AUTH_NONE;
+	req.token = token;
+	req.idle = cfg->admin_session_idle;
+	req.max = cfg->admin_session_max;
+	rc = ops_admin_session_touch(&r->ops, &req, &out);
+	if (rc == TALLY_ENOTFOUND)
+		return ADMIN_AUTH_NONE;
+	if (rc != 0) {
+		log_err("checking a panel session: %s", strbuf_str(&r->ops.err));
+		return rc;
+	}
+	item = json_object_get(out, "item");
+	snprintf(who->name, sizeof(who->name), "%s",
+	    json_string_value(json_object_get(item, "name")));
+	snprintf(who->actor, sizeof(who->actor), "admin:%s", who->name);
+	snprintf(who->scope, sizeof(who->scope), "admin:%lld",
+	    (long long)json_integer_value(json_object_get(item, "id")));
+	who->role = admin_role_parse(json_string_value(json_object_get(item,
+	    "role")));
+	if (json_is_string(json_object_get(item, "notice")))
+		r->priv->notice = xstrdup(json_string_value(json_object_get(item,
+		    "notice")));
+	snprintf(r->priv->session, sizeof(r->priv->session), "%s", token);
+	OPENSSL_cleanse(token, sizeof(token));
+	if (strcmp(r->method, "POST") == 0)
+		r->priv->body_check = csrf_check;
+	json_decref(out);
+	return 0;
+}
+
+static void
+set_cookie(struct admin_req *r, const char *value, bool clear)
+{
+	struct strbuf c = STRBUF_INIT;
+	bool secure = admin_tls(r) || admin_config(r)->admin_secure_cookies;
+
+	strbuf_addf(&c, COOKIE "=%s; Path=/admin; HttpOnly; SameSite=Strict%s%s",
+	    value, secure ? "; Secure" : "", clear ? "; Max-Age=0" : "");
+	admin_set_header(r, "Set-Cookie", c.buf);
+	OPENSSL_cleanse(c.buf, c.len);
+	strbuf_release(&c);
+}
+
+/* ---- failures ---- */
+
+void
+panel_fail(struct admin_req *r, int status, const char *detail,
+    const char *field, const json_t *errors)
+{
+	struct strbuf out = STRBUF_INIT, loc = STRBUF_INIT;
+	const json_t *e;
+	size_t i;
+
+	(void)field;
+	if (status == 401 && (strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0)) {
+		strbuf_addstr(&loc, "/admin/login");
+		if (panel_path_ok(r->target) && strcmp(r->target, "/admin") != 0) {
+			strbuf_addstr(&loc, "?next=");
+			html_url_encode(&loc, r->target);
+		}
+		admin_set_header(r, "Location", loc.buf);
+		strbuf_release(&loc);
+		status = 303;
+		detail = "Please log in.";
+	}
+	panel_bare_begin(&out, status == 303 ? "Log in" : status == 401 ?
+	    "Not logged in" : status == 403 ? "Not allowed" : status == 404 ?
+	    "Not found" : status == 429 ? "Too many attempts" : "Something "
+	    "went wrong");
+	html_f(&out, "<div class=\"error\" role=\"alert\"><p>%s</p>\n", detail);
+	json_array_foreach(errors, i, e)
+		html_f(&out, "<p>%s</p>\n", json_string_value(json_object_get(e,
+		    "message")));
+	html_f(&out, "</div>\n<p><a href=\"%s\">%s</a></p>\n",
+	    status == 401 || status == 303 ? "/admin/login" : "/admin",
+	    status == 401 || status == 303 ? "Log in" : "Back to the dashboard");
+	panel_page_end(r, &out);
+	panel_send(r, status, &out);
+}
+
+/* ---- login and logout ---- */
+
+static void
+login_page(struct admin_req *r, int status, const char *next,
+    const char *name, const char *message)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	panel_bare_begin(&out, "Log in");
+	if (message != NULL)
+		html_f(&out, "<div class=\"error\" role=\"alert\"><p>%s</p></div>\n",
+		    message);
+	html_f(&out, "<form id=\"login\" method=\"post\" action=\"/admin/login\">\n"
+	    "<label for=\"name\">Name</label>\n"
+	    "<input id=\"name\" name=\"name\" autocomplete=\"username\" "
+	    "required value=\"%s\">\n"
+	    "<label for=\"password\">Password</label>\n"
+	    "<input id=\"password\" name=\"password\" type=\"password\" "
+	    "autocomplete=\"current-password\" required>\n"
+	    "<input type=\"hidden\" name=\"next\" value=\"%s\">\n"
+	    "<button type=\"submit\">Log in</button>\n</form>\n",
+	    name != NULL ? name : "", panel_path_ok(next) ? next : "/admin");
+	panel_page_end(r, &out);
+	panel_send(r, status, &out);
+}
+
+static void
+login_get(struct admin_req *r)
+{
+	login_page(r, 200, admin_query(r, "next"), NULL, NULL);
+}
+
+/* A form posted from another site's page carries its Origin: refused
+ * (login CSRF, which would log a victim into the attacker's account). */
+static bool
+same_origin(struct admin_req *r)
+{
+	const char *origin = admin_header(r, "Origin", NULL);
+	const char *host = admin_header(r, "Host", NULL);
+	const char *o;
+
+	if (origin == NULL)
+		return true;
+	if (host == NULL || (o = strstr(origin, "://")) == NULL)
+		return false;
+	return strcasecmp(o + 3, host) == 0;
+}
+
+static void
+login_post(struct admin_req *r)
+{
+	const struct config *cfg = admin_config(r);
+	struct ops_admin_session_req req = { 0 };
+	const char *next = panel_field(r, "next", NULL);
+	const json_t *item;
+	json_t *out = NULL;
+	char wait[24], msg[160];
+	long secs;
+	int rc;
+
+	if (!same_origin(r)) {
+		admin_fail(r, 403, "this login form was sent from another site");
+		return;
+	}
+	req.name = panel_field(r, "name", NULL);
+	req.password = panel_field(r, "password", NULL);
+	if ((secs = admin_auth_wait(r)) > 0) {
+		snprintf(wait, sizeof(wait), "%ld", secs);
+		admin_set_header(r, "Retry-After", wait);
+		snprintf(msg, sizeof(msg), "Too many failed logins from this "
+		    "address: wait %ld s, then try again.", secs);
+		login_page(r, 429, next, req.name, msg);
+		return;
+	}
+	req.client = r->client;
+	req.idle = cfg->admin_session_idle;
+	req.max = cfg->admin_session_max;
+	rc = ops_admin_session_create(&r->ops, &req, &out);
+	if (rc == TALLY_EREFUSED) {
+		admin_auth_failed(r);
+		login_page(r, 401, next, req.name, "The name or the password is "
+		    "not right.");
+		return;
+	}
+	if (rc != 0) {
+		admin_fail_ops(r, rc);
+		return;
+	}
+	item = json_object_get(out, "item");
+	snprintf(r->who.name, sizeof(r->who.name), "%s",
+	    json_string_value(json_object_get(item, "name")));
+	snprintf(r->who.actor, sizeof(r->who.actor), "admin:%s", r->who.name);
+	set_cookie(r, json_string_value(json_object_get(out, "token")), false);
+	json_decref(out);
+	panel_redirect(r, panel_path_ok(next) ? next : "/admin", NULL);
+}
+
+static void
+logout_post(struct admin_req *r)
+{
+	struct ops_admin_session_req req = { .token = r->priv->session };
+	json_t *out = NULL;
+	int rc;
+
+	rc = ops_admin_session_end(&r->ops, &req, &out);
+	json_decref(out);
+	if (rc != 0 && rc != TALLY_ENOTFOUND) {
+		admin_fail_ops(r, rc);
+		return;
+	}
+	set_cookie(r, "", true);
+	r->priv->session[0] = '\0';
+	panel_redirect(r, "/admin/login", NULL);
+}
+
+/* ---- static files, compiled in ---- */
+
+static void
+static_file(struct admin_req *r, const char *name, const char *ctype)
+{
+	for (const struct embedded_file *f = embedded_files; f->name != NULL;
+	    f++)
+		if (strcmp(f->name, name) == 0) {
+			/* no data in them: a browser may keep them a while */
+			admin_set_header(r, "Cache-Control", "max-age=600");
+			panel_headers(r);
+			admin_answer(r, 200, ctype, f->data, f->len);
+			return;
+		}
+	admin_fail(r, 404, "%s is not in this build", name);
+}
+
+static void
+static_css(struct admin_req *r)
+{
+	static_file(r, "lib/admin/static/panel.css", "text/css; charset=utf-8");
+}
+
+static void
+static_js(struct admin_req *r)
+{
+	static_file(r, "lib/admin/static/panel.js",
+	    "text/javascript; charset=utf-8");
+}
+
+static const struct admin_route panel_routes[] = {
+	{ "GET", "/admin", ADMIN_ROLE_READ, 0, panel_dashboard, NULL, NULL },
+	{ "GET", "/admin/", ADMIN_ROLE_READ, 0, panel_dashboard, NULL, NULL },
+	{ "GET", "/admin/login", ADMIN_ROLE_NONE, 0, login_get, NULL, NULL },
+	{ "POST", "/admin/login", ADMIN_ROLE_NONE, 0, login_post,
+	  NULL, NULL },
+	{ "POST", "/admin/logout", ADMIN_ROLE_READ, 0, logout_post,
+	  NULL, NULL },
+	{ "GET", "/admin/static/panel.css", ADMIN_ROLE_NONE, 0, static_css,
+	  NULL, NULL },
+	{ "GET", "/admin/static/panel.js", ADMIN_ROLE_NONE, 0, static_js, NULL,
+	  NULL },
+	{ NULL, NULL, ADMIN_ROLE_NONE, 0, NULL, NULL, NULL }
+};
+
+const struct admin_face admin_panel_face = {
+	"panel", "/admin", panel_routes, panel_authenticate, panel_fail
+};

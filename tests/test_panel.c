@@ -1,0 +1,450 @@
+/*
+ * test_panel.c - the browser panel's core over real HTTP on loopback and
+ * a real database: logins (right, wrong, rate-limited), the session
+ * cookie and its ends (idle, too old, logout, a disabled user), CSRF,
+ * the logged-out redirect, the security headers, form fields
+ * (urlencoded and multipart), the access log's actor, the dashboard's
+ * figures against the status operation, the HTML writer's escaping, and
+ * what tally_admin_api may do in the database.
+ */
+#include "admin/api.h"
+#include "admin/html.h"
+#include "ops/admin_user.h"
+#include "ops/status.h"
+#include "support/admin_test.h"
+
+#define FORM "application/x-www-form-urlencoded"
+#define PW "correct horse battery"
+
+static void
+add_user(const char *name, const char *role)
+{
+	struct ops_admin_user_req req = { .name = name, .role = role,
+	    .password = PW };
+	struct ops o;
+	json_t *out = NULL;
+
+	ops_init(&o, t_db, "test", false);
+	if (ops_admin_user_add(&o, &req, &out) != 0)
+		fail_msg("admin user add %s: %s", name, strbuf_str(&o.err));
+	json_decref(out);
+	ops_release(&o);
+}
+
+static int
+setup(void **state)
+{
+	t_setup(state);
+	add_user("alice", "admin");
+	add_user("bob", "read");
+	return 0;
+}
+
+static void
+restart(const char *extra)
+{
+	admin_server_stop(t_srv);
+	t_conf_extra = extra;
+	t_start();
+}
+
+/* POST /admin/login; the session cookie ("tally_session=...") in
+ * cookie when it worked.  Returns the status. */
+static long
+login(const char *name, const char *pw, const char *next, char *cookie,
+    size_t n, struct t_resp *res)
+{
+	struct strbuf body = STRBUF_INIT;
+	struct t_resp mine;
+	const char *sc;
+	long st;
+
+	if (res == NULL)
+		res = &mine;
+	strbuf_addf(&body, "name=%s&password=%s", name, pw);
+	if (next != NULL)
+		strbuf_addf(&body, "&next=%s", next);
+	st = t_http(res, "POST", "/admin/login", NULL, FORM, body.buf, NULL);
+	sc = t_header(res, "Set-Cookie");
+	if (cookie != NULL) {
+		cookie[0] = '\0';
+		if (strncmp(sc, "tally_session=", 14) == 0)
+			snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(sc, ";"), sc);
+	}
+	if (res == &mine)
+		t_resp_free(&mine);
+	strbuf_release(&body);
+	return st;
+}
+
+/* The CSRF token of the first form on a page. */
+static const char *
+csrf_of(const struct t_resp *page)
+{
+	static char tok[80];
+	const char *p = strstr(strbuf_str(&page->body),
+	    "name=\"csrf\" value=\"");
+
+	assert_non_null(p);
+	snprintf(tok, sizeof(tok), "%.64s", p + 19);
+	return tok;
+}
+
+static void
+test_login(void **state)
+{
+	struct t_resp res;
+	char cookie[200];
+	const char *sc;
+
+	(void)state;
+	/* wrong password, unknown user: the same generic answer */
+	assert_int_equal(login("alice", "wrong-password", NULL, cookie,
+	    sizeof(cookie), &res), 401);
+	assert_string_equal(cookie, "");
+	assert_non_null(strstr(res.body.buf, "The name or the password is not "
+	    "right."));
+	assert_non_null(strstr(res.body.buf, "value=\"alice\""));
+	t_resp_free(&res);
+	assert_int_equal(login("nobody", PW, NULL, cookie, sizeof(cookie),
+	    NULL), 401);
+
+	/* right: a cookie as it should be, and to the dashboard */
+	assert_int_equal(login("alice", PW, NULL, cookie, sizeof(cookie), &res),
+	    303);
+	assert_string_equal(t_header(&res, "Location"), "/admin");
+	sc = t_header(&res, "Set-Cookie");
+	assert_non_null(strstr(sc, "; Path=/admin"));
+	assert_non_null(strstr(sc, "; HttpOnly"));
+	assert_non_null(strstr(sc, "; SameSite=Strict"));
+	assert_null(strstr(sc, "Secure"));
+	assert_int_equal(strlen(cookie), strlen("Cookie: tally_session=") + 64);
+	t_resp_free(&res);
+	/* only the token's hash is kept */
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_sessions WHERE"
+	    " encode(id_hash, 'hex') = $1", cookie + 22), 0);
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_sessions WHERE"
+	    " encode(id_hash, 'hex') = encode(sha256(convert_to($1, 'UTF8')),"
+	    " 'hex')", cookie + 22), 1);
+	assert_false(t_qll("SELECT count(*) FROM admin_users WHERE name = "
+	    "'alice' AND last_login_at IS NOT NULL", NULL) == 0);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'admin_session.login' AND actor = 'admin:alice'", NULL), 1);
+
+	/* the dashboard, with the panel's headers */
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 200);
+	assert_string_equal(t_header(&res, "Content-Security-Policy"),
+	    "default-src 'none'; style-src 'self'; script-src 'self'; "
+	    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+	    "base-uri 'none'");
+	assert_string_equal(t_header(&res, "X-Frame-Options"), "DENY");
+	assert_string_equal(t_header(&res, "Cache-Control"), "no-store");
+	assert_string_equal(t_header(&res, "X-Content-Type-Options"), "nosniff");
+	assert_string_equal(t_header(&res, "Referrer-Policy"), "same-origin");
+	assert_string_equal(t_header(&res, "Content-Type"),
+	    "text/html; charset=utf-8");
+	assert_non_null(strstr(res.body.buf, "<span class=\"user\">alice</span>"));
+	assert_non_null(strstr(res.body.buf, "id=\"logout\""));
+	assert_null(strstr(res.body.buf, " style="));
+	assert_null(strstr(res.body.buf, "<script>"));
+	t_resp_free(&res);
+	/* every request is in the access log with its actor */
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_access_log WHERE"
+	    " actor = 'admin:alice' AND path = '/admin' AND status = 200", NULL),
+	    1);
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_access_log WHERE"
+	    " actor = 'admin:alice' AND path = '/admin/login' AND status = 303",
+	    NULL), 1);
+
+	/* next: kept when it is a path under /admin, else the dashboard */
+	assert_int_equal(login("alice", PW, "%2Fadmin%2Fusers%3Fsort%3Demail",
+	    NULL, 0, &res), 303);
+	assert_string_equal(t_header(&res, "Location"), "/admin/users?sort=email");
+	t_resp_free(&res);
+	static const char *const bad_next[] = { "%2F%2Fevil.example%2Fadmin",
+	    "https%3A%2F%2Fevil.example%2Fadmin", "%2Fadministrator",
+	    "%2Fadmin%2F%5C%5Cevil.example", "%2Fadmin%0d%0aX-Evil%3A1" };
+	for (size_t i = 0; i < sizeof(bad_next) / sizeof(bad_next[0]); i++) {
+		assert_int_equal(login("alice", PW, bad_next[i], NULL, 0, &res),
+		    303);
+		assert_string_equal(t_header(&res, "Location"), "/admin");
+		t_resp_free(&res);
+	}
+	/* a login form posted from another site's page */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    "name=alice&password=" PW, "Origin: https://evil.example", NULL),
+	    403);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	t_resp_free(&res);
+}
+
+static void
+test_secure_cookie(void **state)
+{
+	struct t_resp res;
+
+	(void)state;
+	restart("admin_secure_cookies = yes\n");
+	assert_int_equal(login("alice", PW, NULL, NULL, 0, &res), 303);
+	assert_non_null(strstr(t_header(&res, "Set-Cookie"), "; Secure"));
+	t_resp_free(&res);
+}
+
+static void
+test_rate_limit(void **state)
+{
+	struct t_resp res;
+
+	(void)state;
+	restart("admin_auth_failures = 2\nadmin_auth_window = 3600\n");
+	assert_int_equal(login("alice", "wrong-1", NULL, NULL, 0, NULL), 401);
+	assert_int_equal(login("alice", "wrong-2", NULL, NULL, 0, NULL), 401);
+	/* even the right password waits now, and nothing is checked */
+	assert_int_equal(login("alice", PW, NULL, NULL, 0, &res), 429);
+	assert_non_null(strstr(res.body.buf, "Too many failed logins"));
+	assert_true(atol(t_header(&res, "Retry-After")) > 0);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	t_resp_free(&res);
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_sessions", NULL), 0);
+}
+
+static void
+test_logged_out(void **state)
+{
+	struct t_resp res;
+
+	(void)state;
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, NULL),
+	    303);
+	assert_string_equal(t_header(&res, "Location"), "/admin/login");
+	t_resp_free(&res);
+	assert_int_equal(t_http(&res, "GET", "/admin/?x=%3Cb%3E", NULL, NULL,
+	    NULL, NULL), 303);
+	assert_string_equal(t_header(&res, "Location"),
+	    "/admin/login?next=%2Fadmin%2F%3Fx%3D%253Cb%253E");
+	t_resp_free(&res);
+	/* a cookie that names no session is no credential */
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL,
+	    "Cookie: tally_session=0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef", NULL), 303);
+	t_resp_free(&res);
+	/* a POST is refused, not redirected */
+	assert_int_equal(t_http(&res, "POST", "/admin/logout", NULL, FORM,
+	    "csrf=x", NULL), 401);
+	assert_non_null(strstr(res.body.buf, "href=\"/admin/login\""));
+	t_resp_free(&res);
+	/* the login page and the static files need no session */
+	assert_int_equal(t_http(&res, "GET", "/admin/login?next=%2Fadmin%2Fcases",
+	    NULL, NULL, NULL, NULL), 200);
+	assert_non_null(strstr(res.body.buf, "<form id=\"login\""));
+	assert_non_null(strstr(res.body.buf,
+	    "name=\"next\" value=\"/admin/cases\""));
+	t_resp_free(&res);
+	assert_int_equal(t_http(&res, "GET", "/admin/static/panel.css", NULL,
+	    NULL, NULL, NULL), 200);
+	assert_string_equal(t_header(&res, "Content-Type"),
+	    "text/css; charset=utf-8");
+	t_resp_free(&res);
+	assert_int_equal(t_http(&res, "GET", "/admin/static/panel.js", NULL,
+	    NULL, NULL, NULL), 200);
+	t_resp_free(&res);
+	/* an unknown page under /admin: the panel's 404 page */
+	assert_int_equal(t_http(&res, "GET", "/admin/no-such-page", NULL, NULL,
+	    NULL, NULL), 404);
+	assert_non_null(strstr(t_header(&res, "Content-Type"), "text/html"));
+	t_resp_free(&res);
+}
+
+static void
+test_session_ends(void **state)
+{
+	struct t_resp res;
+	char cookie[200];
+
+	(void)state;
+	/* idle past admin_session_idle (30 min by default) */
+	assert_int_equal(login("alice", PW, NULL, cookie, sizeof(cookie), NULL),
+	    303);
+	t_x("UPDATE admin_sessions SET last_seen_at = now() - interval"
+	    " '29 minutes'");
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 200);
+	t_resp_free(&res);
+	t_x("UPDATE admin_sessions SET last_seen_at = now() - interval"
+	    " '31 minutes'");
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 303);
+	t_resp_free(&res);
+
+	/* older than admin_session_max (12 h), however busy */
+	assert_int_equal(login("alice", PW, NULL, cookie, sizeof(cookie), NULL),
+	    303);
+	t_x("UPDATE admin_sessions SET created_at = now() - interval '13 hours'");
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 303);
+	t_resp_free(&res);
+
+	/* a user disabled by tallyctl is out at once */
+	assert_int_equal(login("bob", PW, NULL, cookie, sizeof(cookie), NULL),
+	    303);
+	{
+		struct ops_admin_user_req req = { .name = "bob" };
+		struct ops o;
+		json_t *out = NULL;
+
+		ops_init(&o, t_db, "test", false);
+		assert_int_equal(ops_admin_user_disable(&o, &req, &out), 0);
+		json_decref(out);
+		ops_release(&o);
+	}
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 303);
+	t_resp_free(&res);
+	assert_int_equal(login("bob", PW, NULL, NULL, 0, NULL), 401);
+}
+
+static void
+test_csrf_logout(void **state)
+{
+	struct t_resp page, res;
+	char cookie[200], body[200], mp[600], csrf[80];
+
+	(void)state;
+	assert_int_equal(login("alice", PW, NULL, cookie, sizeof(cookie), NULL),
+	    303);
+	assert_int_equal(t_http(&page, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 200);
+	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&page));
+	assert_int_equal(strlen(csrf), 64);
+
+	/* without the token, or with another: 403, and nothing happened */
+	assert_int_equal(t_http(&res, "POST", "/admin/logout", NULL, FORM, "",
+	    cookie, NULL), 403);
+	t_resp_free(&res);
+	assert_int_equal(t_http(&res, "POST", "/admin/logout", NULL, FORM,
+	    "csrf=0000000000000000000000000000000000000000000000000000000000000000",
+	    cookie, NULL), 403);
+	t_resp_free(&res);
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_sessions", NULL), 1);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'admin_session.logout'", NULL), 0);
+	/* another session's token is not this one's */
+	{
+		char other[200];
+		struct t_resp p2;
+
+		assert_int_equal(login("alice", PW, NULL, other, sizeof(other),
+		    NULL), 303);
+		assert_int_equal(t_http(&p2, "GET", "/admin", NULL, NULL, NULL,
+		    other, NULL), 200);
+		snprintf(body, sizeof(body), "csrf=%s", csrf_of(&p2));
+		assert_int_equal(t_http(&res, "POST", "/admin/logout", NULL, FORM,
+		    body, cookie, NULL), 403);
+		t_resp_free(&res);
+		t_resp_free(&p2);
+	}
+
+	/* with it, as multipart/form-data too: logged out */
+	snprintf(mp, sizeof(mp), "--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"csrf\"\r\n\r\n%s\r\n--XyZ--\r\n", csrf);
+	assert_int_equal(t_http(&res, "POST", "/admin/logout", NULL,
+	    "multipart/form-data; boundary=XyZ", mp, cookie, NULL), 303);
+	assert_string_equal(t_header(&res, "Location"), "/admin/login");
+	assert_non_null(strstr(t_header(&res, "Set-Cookie"), "Max-Age=0"));
+	t_resp_free(&res);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'admin_session.logout' AND actor = 'admin:alice'", NULL), 1);
+	/* the session is gone: the old cookie is nobody's */
+	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL), 303);
+	t_resp_free(&res);
+	t_resp_free(&page);
+}
+
+/* ---- the HTML writer ---- */
+
+static void
+test_html(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	(void)state;
+	html_f(&out, "<p title=\"%s\">%s</p>", "a\"b'c", "<script>alert(1)"
+	    "</script>&amp;");
+	assert_string_equal(out.buf, "<p title=\"a&quot;b&#39;c\">&lt;script&gt;"
+	    "alert(1)&lt;/script&gt;&amp;amp;</p>");
+	strbuf_reset(&out);
+	html_f(&out, "<a href=\"/admin/users?search=%u&amp;x=1\">", "a b&c=d/é<");
+	assert_string_equal(out.buf, "<a href=\"/admin/users?search="
+	    "a%20b%26c%3Dd%2F%C3%A9%3C&amp;x=1\">");
+	strbuf_reset(&out);
+	html_f(&out, "%m|%m|%m", 1250LL, "USD", -5LL, "USD", 150000LL, "JPY");
+	assert_string_equal(out.buf, "12.50 USD|-0.05 USD|150000 JPY");
+	strbuf_reset(&out);
+	html_f(&out, "%d %l %z %% %q %s|%H", -3, 9000000000LL, (size_t)7,
+	    (const char *)NULL, "<b>trusted</b>");
+	assert_string_equal(out.buf, "-3 9000000000 7 % %q |<b>trusted</b>");
+	strbuf_reset(&out);
+	html_text(&out, "<&>");
+	html_textn(&out, "\"'x", 2);
+	assert_string_equal(out.buf, "&lt;&amp;&gt;&quot;&#39;");
+	strbuf_release(&out);
+}
+
+/* ---- the database role ---- */
+
+static void
+test_api_role(void **state)
+{
+	struct t_resp res;
+	char *tok;
+
+	(void)state;
+	/* tally-admin may run every function it needs: status calls
+	 * tally_replicas(), made after 070 */
+	tok = t_token("watcher", "read");
+	assert_int_equal(t_http(&res, "GET", "/api/admin/status", tok, NULL,
+	    NULL, NULL), 200);
+	t_resp_free(&res);
+	free(tok);
+	assert_int_equal(t_qll("SELECT count(*) FROM pg_proc p JOIN pg_namespace"
+	    " n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND"
+	    " has_function_privilege('tally_admin', p.oid, 'execute') AND NOT"
+	    " has_function_privilege('tally_admin_api', p.oid, 'execute')", NULL),
+	    0);
+	/* and cannot make an admin user, nor change one's password or role */
+	assert_string_equal(t_q("SELECT has_table_privilege('tally_admin_api',"
+	    " 'admin_users', 'INSERT')::text", NULL), "false");
+	assert_string_equal(t_q("SELECT has_column_privilege('tally_admin_api',"
+	    " 'admin_users', 'password_hash', 'UPDATE')::text", NULL), "false");
+	assert_string_equal(t_q("SELECT has_column_privilege('tally_admin_api',"
+	    " 'admin_users', 'role', 'UPDATE')::text", NULL), "false");
+	assert_string_equal(t_q("SELECT has_column_privilege('tally_admin_api',"
+	    " 'admin_users', 'created_by', 'SELECT')::text", NULL), "false");
+	assert_string_equal(t_q("SELECT has_table_privilege('tally_report',"
+	    " 'admin_users', 'SELECT')::text", NULL), "false");
+	assert_string_equal(t_q("SELECT has_table_privilege('tally_admin',"
+	    " 'admin_sessions', 'INSERT')::text", NULL), "false");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html),
+		cmocka_unit_test_setup_teardown(test_login, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_secure_cookie, setup,
+		    t_teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_logged_out, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_session_ends, setup,
+		    t_teardown),
+		cmocka_unit_test_setup_teardown(test_csrf_logout, setup,
+		    t_teardown),
+		cmocka_unit_test_setup_teardown(test_api_role, setup, t_teardown),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
