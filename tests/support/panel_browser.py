@@ -321,12 +321,14 @@ def same_figure(text, before, after):
 
 def t_logged_out(d):
     """A logged-out visitor is sent to the login page, and comes back."""
-    st, hdr, _ = http("/admin/accounts")
-    check(st == 303, "a logged-out GET /admin/accounts answered %d, not 303" % st)
-    loc = hdr.get("Location", "")
-    check(path_of(loc) == "/admin/login"
-          and query_of(loc).get("next") == ["/admin/accounts"],
-          "303 to %r, not /admin/login?next=/admin/accounts" % loc)
+    for page in ("/admin", "/admin/accounts"):
+        st, hdr, _ = http(page)
+        check(st == 303, "a logged-out GET %s answered %d, not 303" % (page, st))
+        loc = hdr.get("Location", "")
+        # the dashboard is where a login goes anyway: next may be left out
+        nxt = query_of(loc).get("next", ["/admin"] if page == "/admin" else [])
+        check(path_of(loc) == "/admin/login" and nxt == [page],
+              "303 to %r, not /admin/login?next=%s" % (loc, page))
     go(d, "/admin/accounts")
     check(path_of(d.current_url) == "/admin/login",
           "the browser is at %s, not the login page" % d.current_url)
@@ -512,6 +514,12 @@ def t_csrf(d):
     """A form posted without its CSRF token is refused (403), changes nothing."""
     check(account_status(CSRF_ID) == "AVAILABLE",
           "account %s is not AVAILABLE before the test" % CSRF_ID)
+    # the logout form, without its token: refused, the session holds
+    cookies = d.get_cookies()
+    st, _, _ = http("/admin/logout", cookies, b"")
+    check(st == 403, "POST /admin/logout without a token: %d, not 403" % st)
+    st, _, _ = http("/admin", cookies)
+    check(st == 200, "after the refused logout GET /admin answers %d" % st)
     path = "/admin/accounts/%s/suspend" % CSRF_ID
     last = sql("SELECT coalesce(max(id), 0) FROM admin_access_log")
     go(d, "/admin/accounts")
@@ -586,11 +594,12 @@ def t_logout(d):
     check(b, "no #logout button")
     old = d.get_cookies()
     submit_and_wait(d, b[0])
-    go(d, "/admin/users")
-    check(path_of(d.current_url) == "/admin/login",
-          "after logout /admin/users shows %s" % d.current_url)
-    st, _, _ = http("/admin/users", old)
-    check(st == 303, "the old session cookie still opens /admin/users: %d" % st)
+    for page in ("/admin", "/admin/users"):
+        go(d, page)
+        check(path_of(d.current_url) == "/admin/login",
+              "after logout %s shows %s" % (page, d.current_url))
+        st, _, _ = http(page, old)
+        check(st == 303, "the old session cookie still opens %s: %d" % (page, st))
 
 
 def run(name, fn, d):
