@@ -39,6 +39,7 @@ static const struct command {
 	{ "audit", ctl_audit, "list|verify|anchor|access    the audit trail and API access" },
 	{ "fx", ctl_fx, "set | list                   exchange rates for the margins" },
 	{ "token", ctl_token, "create | list | revoke       bearer tokens for tally-admin's API" },
+	{ "admin-user", ctl_admin_user, "add | list | passwd | ...    admin users of the panel (/admin)" },
 	{ "case", ctl_case, "list | show | accept         reconcile exception cases" },
 	{ "send", ctl_send, "SOURCE FILE | --replay KEY   sign and POST a webhook like its provider" },
 	{ "status", ctl_status, "[-c FILE] [--json]           tally at a glance; exit 1 if a check fails" },
