@@ -208,6 +208,43 @@ test_roles(void **state)
 	    " last_used_at IS NOT NULL", NULL), 3);
 }
 
+/* A user's status: admin only, audited as the token, refused when it
+ * is the status already, shown in the list. */
+static void
+test_user_status(void **state)
+{
+	const char *body = "{\"status\":\"suspended\",\"reason\":\"fraud\"}";
+	struct t_resp r;
+
+	(void)state;
+	t_x("INSERT INTO app_users (external_id, email) VALUES ('u_1', 'a@x.io')");
+	t_http(&r, "PUT", API "/users/1/status", t_write, JSON, body, NULL);
+	t_problem(&r, 403, "forbidden", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "PUT", API "/users/1/status", t_admin, JSON,
+	    body, NULL), 200);
+	assert_string_equal(json_string_value(json_object_get(r.json, "status")),
+	    "suspended");
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT actor || '|' || reason FROM audit_log"
+	    " WHERE action = 'user.status'", NULL), "token:boss|fraud");
+	t_http(&r, "PUT", API "/users/1/status", t_admin, JSON, body, NULL);
+	t_problem(&r, 422, "refused", "status");
+	t_resp_free(&r);
+	t_http(&r, "PUT", API "/users/1/status", t_admin, JSON,
+	    "{\"status\":\"gone\",\"reason\":\"x\"}", NULL);
+	t_problem(&r, 400, "bad-request", "status");
+	t_resp_free(&r);
+	t_http(&r, "PUT", API "/users/9/status", t_admin, JSON, body, NULL);
+	t_problem(&r, 404, "not-found", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "GET", API "/users", t_read, NULL, NULL,
+	    NULL), 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "status")), "suspended");
+	t_resp_free(&r);
+}
+
 /* Exchange rates: set by admin, read by all, through ops_fx_*. */
 static void
 test_fx(void **state)
@@ -827,6 +864,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auth_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),

@@ -52,6 +52,7 @@ static const struct admin_route api_routes[] = {
 	{ "GET", P "/users", R, 0, api_user_list, NULL, NULL },
 	{ "POST", P "/users/{id}/credits", A, CR, api_user_credit,
 	  api_credit_shape, NULL },
+	{ "PUT", P "/users/{id}/status", A, WR, api_user_status, NULL, NULL },
 	{ "GET", P "/models", R, 0, api_model_list, NULL, NULL },
 	{ "PUT", P "/models/{name}", A, WR, api_model_put, api_model_shape,
 	  NULL },

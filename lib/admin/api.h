@@ -38,6 +38,7 @@ void api_order_list(struct admin_req *r);
 void api_order_approve(struct admin_req *r);
 void api_user_list(struct admin_req *r);
 void api_user_credit(struct admin_req *r);
+void api_user_status(struct admin_req *r);
 json_t *api_credit_shape(const struct admin_req *r, const json_t *out,
     int *status);
 void api_model_list(struct admin_req *r);

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "admin/api.h"
+#include "admin/faceops.h"
 #include "admin/internal.h"
 #include "base/err.h"
 #include "ops/access.h"
@@ -28,21 +29,6 @@
 #include "pg/embedded.h"
 
 #define OPENAPI_FILE "docs/openapi.json"
-
-/* A whole number of a path, or 404 naming what it is not. */
-static bool
-path_id(struct admin_req *r, const char *what, long long *id)
-{
-	char *end;
-
-	*id = strtoll(r->param[0], &end, 10);
-	if (*end != '\0' || *id < 1 || r->param[0][0] < '0' ||
-	    r->param[0][0] > '9') {
-		admin_fail(r, 404, "no %s '%s'", what, r->param[0]);
-		return false;
-	}
-	return true;
-}
 
 /* A money amount or exact decimal: a JSON string, or a whole number
  * (never a float, which cannot hold 0.1 exactly). */
@@ -151,7 +137,8 @@ api_order_approve(struct admin_req *r)
 	json_t *b, *out = NULL;
 	int rc;
 
-	if (!path_id(r, "order", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+	if (!admin_path_id(r, "order", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
 		return;
 	if (admin_get_str(r, b, "reason", &q.reason)) {
 		rc = ops_order_approve(&r->ops, &q, &out);
@@ -186,7 +173,8 @@ api_user_credit(struct admin_req *r)
 	bool given;
 	int rc;
 
-	if (!path_id(r, "user", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+	if (!admin_path_id(r, "user", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
 		return;
 	if (admin_get_int(r, b, "delta", -OPS_USER_MAX_DELTA, OPS_USER_MAX_DELTA,
 	    &q.delta, &given) && admin_get_str(r, b, "reason", &q.reason) &&
@@ -194,6 +182,26 @@ api_user_credit(struct admin_req *r)
 		rc = given ? ops_user_credit(&r->ops, &q, &out) :
 		    ops_fail(&r->ops, TALLY_EUSAGE, "delta", "delta is required "
 		    "(negative takes credits away)");
+		admin_answer_op(r, rc, out);
+	}
+	json_decref(b);
+}
+
+/* {status: active|suspended, reason}: recorded and shown, not enforced. */
+void
+api_user_status(struct admin_req *r)
+{
+	static const char *const keys[] = { "status", "reason", NULL };
+	struct ops_user_status_req q = { 0 };
+	json_t *b, *out = NULL;
+	int rc;
+
+	if (!admin_path_id(r, "user", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
+		return;
+	if (admin_get_str(r, b, "status", &q.status) &&
+	    admin_get_str(r, b, "reason", &q.reason)) {
+		rc = ops_user_status(&r->ops, &q, &out);
 		admin_answer_op(r, rc, out);
 	}
 	json_decref(b);
@@ -360,6 +368,8 @@ api_case_list(struct admin_req *r)
 	    !admin_query_bool(r, "open", &q.open))
 		return;
 	q.category = admin_query(r, "category");
+	q.status = admin_query(r, "status");
+	q.severity = admin_query(r, "severity");
 	rc = ops_case_list(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
 }
@@ -371,7 +381,7 @@ api_case_show(struct admin_req *r)
 	json_t *out = NULL;
 	int rc;
 
-	if (!path_id(r, "case", &q.id))
+	if (!admin_path_id(r, "case", &q.id))
 		return;
 	rc = ops_case_show(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
@@ -385,7 +395,8 @@ api_case_accept(struct admin_req *r)
 	json_t *b, *out = NULL;
 	int rc;
 
-	if (!path_id(r, "case", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+	if (!admin_path_id(r, "case", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
 		return;
 	if (admin_get_str(r, b, "note", &q.note) &&
 	    admin_get_str(r, b, "until", &q.until)) {
@@ -420,7 +431,8 @@ api_event_retry(struct admin_req *r)
 	json_t *b, *out = NULL;
 	int rc;
 
-	if (!path_id(r, "event", &q.id) || (b = admin_body_object(r, keys)) == NULL)
+	if (!admin_path_id(r, "event", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
 		return;
 	if (admin_get_str(r, b, "reason", &q.reason)) {
 		rc = ops_event_retry(&r->ops, &q, &out);
@@ -555,25 +567,27 @@ repr_digest(const char *hex, struct strbuf *out)
 }
 
 /*
- * The file as the report program wrote it (ops_report_open says what is
- * refused).  The file name in Content-Disposition is the one looked up,
- * which ops_report_open allowed only from a safe set of characters.
+ * The report file named name, as the report program wrote it
+ * (ops_report_open says what is refused), as an attachment; a refusal
+ * through the face (shared with the panel's Reports page; faceops.h).
+ * The file name in Content-Disposition is the one looked up, which
+ * ops_report_open allowed only from a safe set of characters.
  */
 void
-api_report_get(struct admin_req *r)
+admin_answer_report(struct admin_req *r, const char *name)
 {
 	struct strbuf disp = STRBUF_INIT;
 	const json_t *item;
 	json_t *out = NULL;
 	int fd = -1, rc;
 
-	rc = ops_report_open(&r->ops, r->param[0], &fd, &out);
+	rc = ops_report_open(&r->ops, name, &fd, &out);
 	if (rc != 0) {
 		admin_fail_ops(r, rc);
 		return;
 	}
 	item = json_object_get(out, "item");
-	strbuf_addf(&disp, "attachment; filename=\"%s\"", r->param[0]);
+	strbuf_addf(&disp, "attachment; filename=\"%s\"", name);
 	admin_set_header(r, "Content-Disposition", strbuf_str(&disp));
 	if (repr_digest(json_string_value(json_object_get(item, "sha256")),
 	    &disp) == 0)
@@ -583,6 +597,12 @@ api_report_get(struct admin_req *r)
 	    "bytes")));
 	strbuf_release(&disp);
 	json_decref(out);
+}
+
+void
+api_report_get(struct admin_req *r)
+{
+	admin_answer_report(r, r->param[0]);
 }
 
 /* 200 when the database answers, else 503: what a load balancer or

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "admin/api.h"
+#include "admin/faceops.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "ops/account.h"
@@ -259,6 +260,34 @@ out:
 	json_decref(errors);
 }
 
+/* The accounts of a CSV text, all or nothing (shared with the panel's
+ * import form; faceops.h). */
+int
+admin_import_csv(struct admin_req *r, const char *data, size_t len,
+    const char *source, const char *reason, json_t **out)
+{
+	struct ops_account_import_req q = { .source = source, .reason = reason };
+	struct ops_account_rows rows = { 0 };
+	struct strbuf err = STRBUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = ops_account_csv_parse(data, len, source, &rows, &err);
+	if (rc != 0) {
+		/* one "NAME:LINE: reason" a line; the answer is one sentence */
+		while (err.len > 0 && err.buf[err.len - 1] == '\n')
+			err.buf[--err.len] = '\0';
+		ops_fail(&r->ops, rc, NULL, "%s", strbuf_str(&err));
+	} else {
+		q.rows = rows.rows;
+		q.nrows = rows.n;
+		rc = ops_account_import(&r->ops, &q, out);
+	}
+	ops_account_rows_release(&rows);
+	strbuf_release(&err);
+	return rc;
+}
+
 /*
  * A CSV body (text/csv: a header line naming email, note, max_seats,
  * status) or a JSON array of such objects; all or nothing, every bad
@@ -269,8 +298,6 @@ api_account_import(struct admin_req *r)
 {
 	const char *ct = admin_header(r, "Content-Type", NULL);
 	struct ops_account_import_req q = { .reason = admin_query(r, "reason") };
-	struct ops_account_rows rows = { 0 };
-	struct strbuf err = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -284,23 +311,9 @@ api_account_import(struct admin_req *r)
 		    "(application/json)");
 		return;
 	}
-	rc = ops_account_csv_parse(r->body, r->body_len, "the CSV body", &rows,
-	    &err);
-	if (rc != 0) {
-		/* one "NAME:LINE: reason" a line; the answer is one sentence */
-		while (err.len > 0 && err.buf[err.len - 1] == '\n')
-			err.buf[--err.len] = '\0';
-		ops_fail(&r->ops, rc, NULL, "%s", strbuf_str(&err));
-		admin_fail_ops(r, rc);
-	} else {
-		q.source = "the CSV body";
-		q.rows = rows.rows;
-		q.nrows = rows.n;
-		rc = ops_account_import(&r->ops, &q, &out);
-		admin_answer_op(r, rc, out);
-	}
-	ops_account_rows_release(&rows);
-	strbuf_release(&err);
+	rc = admin_import_csv(r, r->body, r->body_len, "the CSV body", q.reason,
+	    &out);
+	admin_answer_op(r, rc, out);
 }
 
 /* {"count": N, "items": [the accounts added]}, 201. */
@@ -335,13 +348,19 @@ api_assignment_list(struct admin_req *r)
 	    !admin_query_int(r, "days", 0, OPS_ASSIGNMENT_MAX_DAYS, &q.days,
 	    &given))
 		return;
-	if (q.ending_soon && !given)
-		q.days = admin_config(r)->ending_soon_days;
+	if (q.ending_soon)
+		q.days = admin_ending_days(r, given, q.days);
 	q.status = admin_query(r, "status");
 	q.customer = admin_query(r, "customer");
 	q.account = admin_query(r, "account");
 	rc = ops_assignment_list(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
+}
+
+long long
+admin_ending_days(struct admin_req *r, bool given, long long days)
+{
+	return given ? days : admin_config(r)->ending_soon_days;
 }
 
 /* {order_id} fulfils a paid order; {account_id, customer_email, days}
@@ -378,16 +397,16 @@ api_assignment_assign(struct admin_req *r)
 	json_decref(b);
 }
 
-/* The {id} of an assignment route; false after answering 404. */
-static bool
-assignment_id(struct admin_req *r, long long *id)
+/* A whole number of a path, or 404 naming what it is not (faceops.h). */
+bool
+admin_path_id(struct admin_req *r, const char *what, long long *id)
 {
 	char *end;
 
 	*id = strtoll(r->param[0], &end, 10);
 	if (*end != '\0' || *id < 1 || r->param[0][0] < '0' ||
 	    r->param[0][0] > '9') {
-		admin_fail(r, 404, "no assignment '%s'", r->param[0]);
+		admin_fail(r, 404, "no %s '%s'", what, r->param[0]);
 		return false;
 	}
 	return true;
@@ -402,7 +421,8 @@ api_assignment_extend(struct admin_req *r)
 	bool given;
 	int rc;
 
-	if (!assignment_id(r, &q.id) || (b = admin_body_object(r, keys)) == NULL)
+	if (!admin_path_id(r, "assignment", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
 		return;
 	if (admin_get_int(r, b, "additional_days", 1, OPS_ASSIGNMENT_MAX_DAYS,
 	    &q.days, &given) && admin_get_str(r, b, "reason", &q.reason)) {
@@ -423,7 +443,8 @@ assignment_end(struct admin_req *r, int (*op)(struct ops *,
 	json_t *b, *out = NULL;
 	int rc;
 
-	if (!assignment_id(r, &q.id) || (b = admin_body_object(r, keys)) == NULL)
+	if (!admin_path_id(r, "assignment", &q.id) ||
+	    (b = admin_body_object(r, keys)) == NULL)
 		return;
 	if (admin_get_str(r, b, "reason", &q.reason)) {
 		rc = op(&r->ops, &q, &out);

@@ -77,6 +77,26 @@ out:
 	return rc;
 }
 
+static int
+user_status(struct ctl *c, int argc, char **argv)
+{
+	struct ops_user_status_req req = { 0 };
+	const char *pos[2];
+	const struct ctlopt opts[] = {
+		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
+		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
+	};
+	json_t *out = NULL;
+	int rc;
+
+	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 2, 2)) != 0)
+		return rc;
+	req.user = pos[0];
+	req.status = pos[1];
+	rc = ops_user_status(ctl_ops(c), &req, &out);
+	return ctl_show_item(c, rc, out, opts);
+}
+
 static const struct ctlopt_verb user_verbs[] = {
 	{ "list", user_list, "[--sort email|registered|balance|last-login] "
 	  "[--order asc|desc] [--search TEXT] [--limit N]",
@@ -90,6 +110,12 @@ static const struct ctlopt_verb user_verbs[] = {
 	  "unique reference: --request-id, or a generated one.  Running the\n"
 	  "same --request-id again does nothing (safe to retry a script).",
 	  NULL },
+	{ "status", user_status, "USER active|suspended --reason TEXT",
+	  "Set a user's status (USER: external id, email or id).  tally\n"
+	  "records it, audits it and shows it; the image service decides\n"
+	  "what a suspended user may do (tally-allocate still grants the\n"
+	  "credits a suspended user buys).  Refused when the user has that\n"
+	  "status already.", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

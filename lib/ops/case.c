@@ -27,7 +27,8 @@
 	"  FROM reconcile_cases c" \
 	"  JOIN reconcile_categories k ON k.category = c.category" \
 	" WHERE ($1::text IS NULL OR c.status = $1)" \
-	"   AND ($2::text IS NULL OR c.category = $2)"
+	"   AND ($2::text IS NULL OR c.category = $2)" \
+	"   AND ($3::text IS NULL OR c.severity = $3)"
 
 static const struct ops_list_sql list_sql = {
 	"listing cases",
@@ -35,7 +36,7 @@ static const struct ops_list_sql list_sql = {
 	"SELECT " CASE_COLS CASE_FILTER
 	" ORDER BY c.status = 'CLOSED', k.sort,"
 	"          tally_severity_rank(c.severity) DESC, c.id"
-	OPS_LIMIT_OFFSET(3, 4), 2
+	OPS_LIMIT_OFFSET(4, 5), 3
 };
 
 struct list_arg {
@@ -69,17 +70,32 @@ int
 ops_case_list(struct ops *o, const struct ops_case_list_req *req,
     json_t **out)
 {
-	const char *params[2];
+	const char *params[3];
 	struct list_arg a = { req, params };
-	char cat[48], lim[24], off[24];
+	char cat[48], st[16], lim[24], off[24];
 	int rc;
 
 	*out = NULL;
 	ops_reset(o);
 	if ((rc = ops_page_params(o, &req->page, lim, off)) != 0)
 		return rc;
-	params[0] = req->open ? "OPEN" : NULL;
+	params[0] = ops_upper(st, sizeof(st), req->status);
+	if (params[0] != NULL && strcmp(params[0], "OPEN") != 0 &&
+	    strcmp(params[0], "ACCEPTED") != 0 && strcmp(params[0], "CLOSED") != 0)
+		return ops_fail(o, TALLY_EUSAGE, "status", "status must be OPEN, "
+		    "ACCEPTED or CLOSED");
+	if (req->open && params[0] != NULL && strcmp(params[0], "OPEN") != 0)
+		return ops_fail(o, TALLY_EUSAGE, "status", "status %s does not go "
+		    "with open (only OPEN ones)", params[0]);
+	if (req->open)
+		params[0] = "OPEN";
+	if (req->severity != NULL && strcmp(req->severity, "info") != 0 &&
+	    strcmp(req->severity, "warning") != 0 &&
+	    strcmp(req->severity, "error") != 0)
+		return ops_fail(o, TALLY_EUSAGE, "severity", "severity must be "
+		    "info, warning or error");
 	params[1] = ops_upper(cat, sizeof(cat), req->category);
+	params[2] = req->severity;
 	return ops_look(o, list_fn, &a, out);
 }
 

@@ -23,6 +23,8 @@
 struct ops_case_list_req {
 	bool open;		/* only OPEN ones (not closed, not accepted) */
 	const char *category;	/* PAID_NOT_FULFILLED, ... (any case) */
+	const char *status;	/* OPEN|ACCEPTED|CLOSED (any case); NULL: all */
+	const char *severity;	/* info|warning|error; NULL: all */
 	struct ops_page page;
 };
 

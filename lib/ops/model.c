@@ -147,3 +147,38 @@ ops_model_list(struct ops *o, const struct ops_model_list_req *req,
 
 	return ops_list(o, &q, &req->page, NULL, out);
 }
+
+int
+ops_model_usage(struct ops *o, const struct ops_model_usage_req *req,
+    json_t **out)
+{
+	/* the window's calls through usage_events (model_id, started_at), its
+	 * partitions pruned by the bound; last_used over all time, as the
+	 * list's, one index probe per model */
+	static const struct ops_list_sql q = {
+		"counting model usage",
+		"SELECT count(*) FROM models m WHERE $1::integer IS NOT NULL",
+		"SELECT m.name, m.active, m.credit_cost, coalesce(s.calls, 0) AS calls,"
+		" coalesce(s.errors, 0) AS errors, s.avg_ms,"
+		" (SELECT max(u.started_at) FROM usage_events u"
+		"  WHERE u.model_id = m.id) AS last_used"
+		" FROM models m LEFT JOIN LATERAL"
+		" (SELECT count(*) AS calls,"
+		"   count(*) FILTER (WHERE u.status = 'error') AS errors,"
+		"   round(avg(u.duration_ms), 1) AS avg_ms"
+		"  FROM usage_events u WHERE u.model_id = m.id"
+		"   AND u.started_at >= now() - make_interval(days => $1::integer)) s"
+		" ON true ORDER BY m.name" OPS_LIMIT_OFFSET(2, 3), 1
+	};
+	const char *params[1];
+	char days[24];
+
+	*out = NULL;
+	ops_reset(o);
+	if (req->days < 1 || req->days > OPS_MODEL_MAX_USAGE_DAYS)
+		return ops_fail(o, TALLY_EUSAGE, "days", "days must be a whole "
+		    "number from 1 to %d", OPS_MODEL_MAX_USAGE_DAYS);
+	snprintf(days, sizeof(days), "%lld", req->days);
+	params[0] = days;
+	return ops_list(o, &q, &req->page, params, out);
+}

@@ -41,4 +41,21 @@ struct ops_model_list_req {
 int ops_model_list(struct ops *o, const struct ops_model_list_req *req,
     json_t **out);
 
+#define OPS_MODEL_MAX_USAGE_DAYS 3660
+
+struct ops_model_usage_req {
+	long long days;		/* the window: the last days days, 1..3660 */
+	struct ops_page page;
+};
+
+/*
+ * How the models were used (the panel's Models page), by name: name,
+ * active, credit_cost, calls and errors in the window, avg_ms (mean
+ * processing time of its calls, failed ones too, one decimal; null
+ * without a call), last_used (the latest call ever).  The model-stats
+ * report has the same figures per period, with percentiles.
+ */
+int ops_model_usage(struct ops *o, const struct ops_model_usage_req *req,
+    json_t **out);
+
 #endif

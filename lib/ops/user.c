@@ -9,21 +9,23 @@
 
 #define CREDIT_NCOLS 8
 
-/* An app user by external id, else by email (refused when ambiguous),
- * locked: the lock orders concurrent adjustments, so the balances written
- * to the audit log follow one another. */
+/*
+ * An app user by id (id != 0), else by external id, else by email
+ * (refused when two share it), else, for digits, by id: locked, so
+ * concurrent changes of one user follow one another (and the balances
+ * written to the audit log do too).
+ */
 static int
-find_user(struct ops *o, const struct ops_user_credit_req *req, char *id,
-    size_t idsz)
+find_user(struct ops *o, long long id, const char *spec, char *out,
+    size_t outsz)
 {
-	const char *spec = req->user;
 	const char *params[1] = { spec };
 	PGresult *res = NULL;
 	char idbuf[24];
 	int rc;
 
-	if (req->id != 0) {
-		snprintf(idbuf, sizeof(idbuf), "%lld", req->id);
+	if (id != 0) {
+		snprintf(idbuf, sizeof(idbuf), "%lld", id);
 		params[0] = idbuf;
 		rc = db_query(o->db, &res, "SELECT id FROM app_users WHERE id = $1"
 		    " FOR NO KEY UPDATE", 1, params);
@@ -31,27 +33,43 @@ find_user(struct ops *o, const struct ops_user_credit_req *req, char *id,
 		rc = db_query(o->db, &res, "SELECT id FROM app_users"
 		    " WHERE external_id = $1 FOR NO KEY UPDATE", 1, params);
 	}
-	if (rc == 0 && PQntuples(res) == 0 && req->id == 0) {
+	if (rc == 0 && PQntuples(res) == 0 && id == 0) {
 		PQclear(res);
 		rc = db_query(o->db, &res, "SELECT id FROM app_users"
 		    " WHERE lower(email) = lower($1) ORDER BY id FOR NO KEY UPDATE",
 		    1, params);
 	}
+	if (rc == 0 && PQntuples(res) == 0 && id == 0 && ops_is_digits(spec) &&
+	    strlen(spec) <= 18) {
+		PQclear(res);
+		rc = db_query(o->db, &res, "SELECT id FROM app_users"
+		    " WHERE id = $1::bigint FOR NO KEY UPDATE", 1, params);
+	}
 	if (rc != 0)
 		return ops_db_fail(o, rc, "looking up the user");
-	if (PQntuples(res) == 0 && req->id != 0)
-		rc = ops_fail(o, TALLY_ENOTFOUND, "id", "no user %lld", req->id);
+	if (PQntuples(res) == 0 && id != 0)
+		rc = ops_fail(o, TALLY_ENOTFOUND, "id", "no user %lld", id);
 	else if (PQntuples(res) == 0)
 		rc = ops_fail(o, TALLY_ENOTFOUND, "user", "no user '%s' (by "
-		    "external id or email)", spec);
+		    "external id, email or id)", spec);
 	else if (PQntuples(res) > 1)
 		rc = ops_fail(o, TALLY_EREFUSED, "user", "%d users have email '%s'; "
 		    "name one by its external id (tallyctl user list --search)",
 		    PQntuples(res), spec);
 	else
-		snprintf(id, idsz, "%s", PQgetvalue(res, 0, 0));
+		snprintf(out, outsz, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return rc;
+}
+
+/* The user named by id or spec: required, for the message. */
+static int
+user_named(struct ops *o, long long id, const char *spec)
+{
+	if (id < 0 || (id == 0 && (spec == NULL || spec[0] == '\0')))
+		return ops_fail(o, TALLY_EUSAGE, "user", "user is required: an "
+		    "id, an external id or an email");
+	return 0;
 }
 
 struct credit_arg {
@@ -96,7 +114,8 @@ credit_fn(struct ops *o, void *p, json_t **out)
 	char uid[24];
 	int rc;
 
-	if ((rc = find_user(o, a->req, uid, sizeof(uid))) != 0)
+	if ((rc = find_user(o, a->req->id, a->req->user, uid,
+	    sizeof(uid))) != 0)
 		return rc;
 	params[0] = uid;
 	params[1] = a->delta;
@@ -144,10 +163,8 @@ ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->id < 0 || (req->id == 0 && (req->user == NULL ||
-	    req->user[0] == '\0')))
-		return ops_fail(o, TALLY_EUSAGE, "user", "user is required: an "
-		    "id, an external id or an email");
+	if (user_named(o, req->id, req->user) != 0)
+		return TALLY_EUSAGE;
 	if (req->delta == 0 || req->delta < -OPS_USER_MAX_DELTA ||
 	    req->delta > OPS_USER_MAX_DELTA)
 		return ops_fail(o, TALLY_EUSAGE, "delta", "delta must be a whole "
@@ -163,6 +180,126 @@ ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
 	return ops_change(o, credit_fn, &a, out);
 }
 
+/* --- status -------------------------------------------------------------- */
+
+#define STATUS_NCOLS 6
+
+struct status_arg {
+	const struct ops_user_status_req *req;
+};
+
+static int
+status_fn(struct ops *o, void *p, json_t **out)
+{
+	const struct ops_user_status_req *req = ((struct status_arg *)p)->req;
+	const char *params[3];
+	PGresult *res = NULL;
+	char uid[24];
+	int rc;
+
+	if ((rc = find_user(o, req->id, req->user, uid, sizeof(uid))) != 0)
+		return rc;
+	params[0] = uid;
+	params[1] = req->status;
+	params[2] = req->reason;
+	rc = db_query(o->db, &res,
+	    "WITH old AS (SELECT * FROM app_users WHERE id = $1)"
+	    " UPDATE app_users u SET status = $2, status_reason = $3,"
+	    "  status_changed_at = now()"
+	    " FROM old WHERE u.id = old.id AND old.status <> $2"
+	    " RETURNING u.id, u.external_id, u.email, u.status, u.status_reason,"
+	    "  u.status_changed_at, to_jsonb(old) AS before, to_jsonb(u) AS after",
+	    3, params);
+	if (rc != 0)
+		return ops_db_fail(o, rc, "writing the user's status");
+	if (PQntuples(res) == 0)
+		rc = ops_fail(o, TALLY_EREFUSED, "status", "status: user %s is "
+		    "%s already", uid, req->status);
+	else
+		rc = ops_audit(o, "user.status", "user", uid, req->reason,
+		    PQgetvalue(res, 0, STATUS_NCOLS),
+		    PQgetvalue(res, 0, STATUS_NCOLS + 1));
+	if (rc == 0)
+		*out = ops_change_json(o, res, 0, STATUS_NCOLS);
+	PQclear(res);
+	return rc;
+}
+
+int
+ops_user_status(struct ops *o, const struct ops_user_status_req *req,
+    json_t **out)
+{
+	struct status_arg a = { .req = req };
+
+	*out = NULL;
+	ops_reset(o);
+	if (user_named(o, req->id, req->user) != 0)
+		return TALLY_EUSAGE;
+	if (req->status == NULL || (strcmp(req->status, "active") != 0 &&
+	    strcmp(req->status, "suspended") != 0))
+		return ops_fail(o, TALLY_EUSAGE, "status", "status must be active "
+		    "or suspended");
+	if (req->reason == NULL || req->reason[0] == '\0')
+		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is required");
+	if (strlen(req->reason) > OPS_USER_REASON_MAX)
+		return ops_fail(o, TALLY_EUSAGE, "reason", "reason: at most %d "
+		    "bytes", OPS_USER_REASON_MAX);
+	return ops_change(o, status_fn, &a, out);
+}
+
+/* --- show ---------------------------------------------------------------- */
+
+static int
+show_fn(struct ops *o, void *p, json_t **out)
+{
+	const long long *id = p;
+	const char *params[1];
+	PGresult *res = NULL, *led = NULL;
+	char idbuf[24];
+	int rc;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", *id);
+	params[0] = idbuf;
+	rc = db_query(o->db, &res,
+	    "SELECT u.id, u.external_id, u.email,"
+	    " (SELECT coalesce(sum(l.delta), 0) FROM credit_ledger l"
+	    "  WHERE l.user_id = u.id)::bigint AS balance,"
+	    " u.registered_at, u.last_login_at, u.status, u.status_reason,"
+	    " u.status_changed_at, u.created_at"
+	    " FROM app_users u WHERE u.id = $1", 1, params);
+	if (rc != 0)
+		return ops_db_fail(o, rc, "looking up the user");
+	if (PQntuples(res) == 0) {
+		rc = ops_fail(o, TALLY_ENOTFOUND, "id", "no user %lld", *id);
+		goto out;
+	}
+	rc = db_query(o->db, &led,
+	    "SELECT l.id, l.created_at, l.kind, l.delta, l.ref, l.reason"
+	    " FROM credit_ledger l WHERE l.user_id = $1"
+	    " ORDER BY l.created_at DESC, l.id DESC LIMIT 50", 1, params);
+	if (rc != 0) {
+		rc = ops_db_fail(o, rc, "listing the user's credits");
+		goto out;
+	}
+	*out = ops_item_json(res, 0, 0);
+	json_object_set_new(*out, "ledger", ops_items_json(led, 0));
+out:
+	PQclear(res);
+	PQclear(led);
+	return rc;
+}
+
+int
+ops_user_show(struct ops *o, long long id, json_t **out)
+{
+	*out = NULL;
+	ops_reset(o);
+	if (id < 1)
+		return ops_fail(o, TALLY_EUSAGE, "id", "id must be a user's id");
+	/* one snapshot: the balance and the ledger agree */
+	return ops_look(o, show_fn, &id, out);
+}
+
 /* --- list ----------------------------------------------------------------- */
 
 #define USER_FILTER \
@@ -173,7 +310,7 @@ ops_user_credit(struct ops *o, const struct ops_user_credit_req *req,
 	"SELECT u.id, u.external_id, u.email," \
 	" (SELECT coalesce(sum(l.delta), 0) FROM credit_ledger l" \
 	"  WHERE l.user_id = u.id)::bigint AS balance," \
-	" u.registered_at, u.last_login_at" USER_FILTER \
+	" u.registered_at, u.last_login_at, u.status" USER_FILTER \
 	" ORDER BY " order "u.id" OPS_LIMIT_OFFSET(2, 3)
 #define USER_LIST(order) \
 	{ "listing users", "SELECT count(*)" USER_FILTER, USER_ROWS(order), 1 }

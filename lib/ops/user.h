@@ -2,9 +2,11 @@
  * ops/user.h - users of the image service and their credits (the
  * contract is ops/ops.h).
  *
- * Users have no status of their own in the schema (app_users has none):
- * they are what the image service reports, so there is no user status
- * change here; blocking a user is the image service's business.
+ * Users are what the image service reports.  An admin may set a user's
+ * status (active or suspended, sql/073_user_status.sql): tally records
+ * it, audits it and shows it, but does not enforce it; what a suspended
+ * user may do is the image service's business (it reads the status).
+ * tally-allocate still grants a suspended user's purchased credits.
  */
 #ifndef TALLY_OPS_USER_H
 #define TALLY_OPS_USER_H
@@ -41,8 +43,36 @@ struct ops_user_list_req {
 	struct ops_page page;
 };
 
-/* id, external_id, email, balance, registered_at, last_login_at. */
+/* id, external_id, email, balance, registered_at, last_login_at,
+ * status. */
 int ops_user_list(struct ops *o, const struct ops_user_list_req *req,
     json_t **out);
+
+#define OPS_USER_REASON_MAX 2000	/* bytes */
+
+struct ops_user_status_req {
+	long long id;		/* the user's id (app_users.id); 0: by user */
+	/* external id, else email (EREFUSED when two users share it), else
+	 * digits as the id */
+	const char *user;
+	const char *status;	/* active|suspended */
+	const char *reason;	/* required: why */
+};
+
+/*
+ * Set the user's status (audited as user.status, the row before and
+ * after); EREFUSED when it has that status already.  The item: id,
+ * external_id, email, status, status_reason, status_changed_at.
+ */
+int ops_user_status(struct ops *o, const struct ops_user_status_req *req,
+    json_t **out);
+
+/*
+ * One user: id, external_id, email, balance, registered_at,
+ * last_login_at, status, status_reason, status_changed_at, created_at;
+ * and "ledger": {"items", "columns"}, its newest 50 credit entries (id,
+ * created_at, kind, delta, ref, reason).  ENOTFOUND for no such user.
+ */
+int ops_user_show(struct ops *o, long long id, json_t **out);
 
 #endif

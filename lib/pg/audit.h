@@ -25,10 +25,11 @@
  * account.update, account.suspend, account.reactivate, assignment.assign,
  * assignment.extend, assignment.revoke, assignment.release,
  * assignment.expire, product.add, product.update, model.set,
- * user.credit, case.accept, order.approve, order.refund_revoke,
- * order.refund_debit, event.retry, case.reopen, admin_user.add,
- * admin_user.passwd, admin_user.disable, admin_user.enable,
- * admin_user.remove, admin_session.login, admin_session.logout.
+ * user.credit, user.status, case.accept, order.approve,
+ * order.refund_revoke, order.refund_debit, event.retry, case.reopen,
+ * admin_user.add, admin_user.passwd, admin_user.disable,
+ * admin_user.enable, admin_user.remove, admin_session.login,
+ * admin_session.logout.
  */
 #ifndef TALLY_AUDIT_H
 #define TALLY_AUDIT_H

@@ -1,0 +1,209 @@
+/*
+ * panel_logs.c - the panel's pages about what happened: report files
+ * (listed, downloaded), reconcile's cases (filtered, accepted until a
+ * date), the audit log and the access log (paged, filtered), over
+ * lib/ops/report.c, case.c, audit.c and access.c as the API's
+ * api_more.c calls them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "admin/faceops.h"
+#include "admin/panel_pages.h"
+#include "base/err.h"
+#include "ops/access.h"
+#include "ops/audit.h"
+#include "ops/case.h"
+#include "ops/report.h"
+
+/* ---- reports ---- */
+
+void
+pp_reports(struct admin_req *r)
+{
+	struct ops_report_list_req q = { 0 };
+	struct pp_table t = { .link_col = "file",
+	    .link_base = "/admin/reports/" };
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	int lrc;
+
+	q.program = pp_query(r, "program");
+	q.page.page = pp_page_arg(r);
+	pp_begin(r, &pg, "reports", "Reports", 0);
+	html_f(&pg.out, "<p class=\"hint\">The files the report programs wrote; "
+	    "a file's name downloads it as it was written.</p>\n");
+	lrc = ops_report_list(&r->ops, &q, &list);
+	if (lrc != 0)
+		pp_failed(r, &pg, lrc);
+	else {
+		pp_table(r, &pg.out, list, &t);
+		html_f(&base, "/admin/reports?program=%u", q.program);
+		panel_pager(&pg.out, strbuf_str(&base), list);
+	}
+	json_decref(list);
+	strbuf_release(&base);
+	pp_end(r, &pg);
+}
+
+/* Only a file ops_report_list lists: the name is looked up in job_runs,
+ * never joined to a directory (ops_report_open). */
+void
+pp_report_get(struct admin_req *r)
+{
+	admin_answer_report(r, r->param[0]);
+}
+
+/* ---- cases ---- */
+
+static void
+case_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
+{
+	const char *status = json_string_value(json_object_get(row, "status"));
+	struct strbuf action = STRBUF_INIT;
+
+	if (!pp_may(r, ADMIN_ROLE_WRITE) || status == NULL ||
+	    strcmp(status, "CLOSED") == 0)
+		return;
+	html_f(&action, "/admin/cases/%l/accept",
+	    (long long)json_integer_value(json_object_get(row, "id")));
+	panel_form_begin(r, out, strbuf_str(&action), "accept");
+	html_f(out, "<input type=\"date\" name=\"until\" aria-label=\"until\" "
+	    "title=\"until (empty: for good)\"> <input type=\"text\" "
+	    "name=\"reason\" placeholder=\"why it is fine\" aria-label=\"reason\" "
+	    "required> <button type=\"submit\" class=\"accept\">Accept</button>"
+	    "</form>");
+	strbuf_release(&action);
+}
+
+static void
+cases_page(struct admin_req *r, int rc)
+{
+	static const char *const statuses[] = { "", "OPEN", "ACCEPTED",
+	    "CLOSED", NULL };
+	static const char *const severities[] = { "", "error", "warning",
+	    "info", NULL };
+	static const char *const hide[] = { "keys", NULL };
+	struct ops_case_list_req q = { 0 };
+	struct pp_table t = { .row_id = "case-", .actions = case_actions,
+	    .hide = hide };
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	int lrc;
+
+	q.status = pp_query(r, "status");
+	q.severity = pp_query(r, "severity");
+	q.page.page = pp_page_arg(r);
+	pp_begin(r, &pg, "cases", "Cases", rc);
+	pp_filter_begin(&pg.out, "/admin/cases");
+	pp_select(&pg.out, "status", "Status", statuses, q.status);
+	pp_select(&pg.out, "severity", "Severity", severities, q.severity);
+	pp_filter_end(&pg.out);
+	lrc = ops_case_list(&r->ops, &q, &list);
+	if (lrc != 0)
+		pp_failed(r, &pg, lrc);
+	else {
+		pp_table(r, &pg.out, list, &t);
+		html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
+		    q.severity);
+		panel_pager(&pg.out, strbuf_str(&base), list);
+	}
+	json_decref(list);
+	strbuf_release(&base);
+	pp_end(r, &pg);
+}
+
+void
+pp_cases(struct admin_req *r)
+{
+	cases_page(r, 0);
+}
+
+void
+pp_case_accept(struct admin_req *r)
+{
+	struct ops_case_req q = { 0 };
+	struct strbuf notice = STRBUF_INIT;
+	json_t *out = NULL;
+	int rc;
+
+	if (!admin_path_id(r, "case", &q.id))
+		return;
+	q.note = pp_field(r, "reason");
+	q.until = pp_field(r, "until");
+	rc = ops_case_accept(&r->ops, &q, &out);
+	strbuf_addf(&notice, "Case %lld accepted.", q.id);
+	pp_after(r, rc, out, "/admin/cases", strbuf_str(&notice), cases_page);
+	strbuf_release(&notice);
+}
+
+/* ---- the audit and access logs ---- */
+
+void
+pp_audit(struct admin_req *r)
+{
+	static const char *const hide[] = { "before", "after", NULL };
+	struct ops_audit_list_req q = { 0 };
+	struct pp_table t = { .row_id = "audit-", .hide = hide };
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	int lrc;
+
+	q.actor = pp_query(r, "actor");
+	q.entity = pp_query(r, "entity");
+	q.action = pp_query(r, "action");
+	q.page.page = pp_page_arg(r);
+	pp_begin(r, &pg, "audit", "Audit log", 0);
+	pp_filter_begin(&pg.out, "/admin/audit");
+	pp_input(&pg.out, "actor", "Actor", q.actor);
+	pp_input(&pg.out, "entity", "Entity", q.entity);
+	pp_input(&pg.out, "action", "Action", q.action);
+	pp_filter_end(&pg.out);
+	lrc = ops_audit_list(&r->ops, &q, &list);
+	if (lrc != 0)
+		pp_failed(r, &pg, lrc);
+	else {
+		pp_table(r, &pg.out, list, &t);
+		html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u",
+		    q.actor, q.entity, q.action);
+		panel_pager(&pg.out, strbuf_str(&base), list);
+	}
+	json_decref(list);
+	strbuf_release(&base);
+	pp_end(r, &pg);
+}
+
+void
+pp_access(struct admin_req *r)
+{
+	struct ops_access_list_req q = { 0 };
+	struct pp_table t = { .row_id = "access-" };
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	int lrc;
+
+	q.actor = pp_query(r, "actor");
+	q.status = pp_query(r, "status");
+	q.page.page = pp_page_arg(r);
+	pp_begin(r, &pg, "access", "Access log", 0);
+	pp_filter_begin(&pg.out, "/admin/access");
+	pp_input(&pg.out, "actor", "Actor", q.actor);
+	pp_input(&pg.out, "status", "Status", q.status);
+	pp_filter_end(&pg.out);
+	lrc = ops_access_list(&r->ops, &q, &list);
+	if (lrc != 0)
+		pp_failed(r, &pg, lrc);
+	else {
+		pp_table(r, &pg.out, list, &t);
+		html_f(&base, "/admin/access?actor=%u&status=%u", q.actor,
+		    q.status);
+		panel_pager(&pg.out, strbuf_str(&base), list);
+	}
+	json_decref(list);
+	strbuf_release(&base);
+	pp_end(r, &pg);
+}

@@ -1,0 +1,304 @@
+/*
+ * panel_pool.c - the panel's pool pages: accounts (filter by status, add,
+ * import CSV, suspend or reactivate with a note) and assignments (active,
+ * ending soon, extend, revoke, release), over lib/ops/account.c and
+ * lib/ops/assignment.c as the API's api_pool.c calls them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "admin/faceops.h"
+#include "admin/panel_pages.h"
+#include "base/argnum.h"
+#include "base/err.h"
+#include "ops/account.h"
+#include "ops/assignment.h"
+
+/* ---- accounts ---- */
+
+static void
+account_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
+{
+	const char *status = json_string_value(json_object_get(row, "status"));
+	long long id = json_integer_value(json_object_get(row, "id"));
+	bool suspended = status != NULL && strcmp(status, "SUSPENDED") == 0;
+	struct strbuf action = STRBUF_INIT;
+
+	if (!pp_may(r, ADMIN_ROLE_WRITE))
+		return;
+	html_f(&action, "/admin/accounts/%l/%s", id, suspended ? "reactivate" :
+	    "suspend");
+	panel_form_begin(r, out, strbuf_str(&action), suspended ? "reactivate" :
+	    "suspend");
+	html_f(out, "<input type=\"text\" name=\"note\" placeholder=\"note\" "
+	    "aria-label=\"note\"%s> <button type=\"submit\" class=\"%s\">%s"
+	    "</button></form>", suspended ? "" : " required",
+	    suspended ? "reactivate" : "suspend",
+	    suspended ? "Reactivate" : "Suspend");
+	strbuf_release(&action);
+}
+
+static void
+account_forms(struct admin_req *r, struct strbuf *out)
+{
+	html_f(out, "<h2>Add an account</h2>\n");
+	panel_form_begin(r, out, "/admin/accounts", "add");
+	html_f(out, "<label>Email <input type=\"email\" name=\"email\" required>"
+	    "</label> <label>Seats <input type=\"number\" name=\"max_seats\" "
+	    "min=\"1\" placeholder=\"single-user\"></label> <label>Note "
+	    "<input type=\"text\" name=\"note\"></label> "
+	    "<button type=\"submit\" class=\"add\">Add</button></form>\n");
+	html_f(out, "<h2>Import accounts (CSV)</h2>\n"
+	    "<p>A header line naming email (required), note, max_seats, "
+	    "status; one account a line. All or nothing.</p>\n");
+	panel_form_begin(r, out, "/admin/accounts/import", "import");
+	/* the button's formenctype sends the file too, as multipart */
+	html_f(out, "<label>CSV <textarea name=\"csv\" rows=\"4\" cols=\"60\">"
+	    "</textarea></label> <label>or a file <input type=\"file\" "
+	    "name=\"file\" accept=\".csv,text/csv\"></label> "
+	    "<button type=\"submit\" class=\"import\" "
+	    "formenctype=\"multipart/form-data\">Import</button></form>\n");
+}
+
+static void
+accounts_page(struct admin_req *r, int rc)
+{
+	static const char *const statuses[] = { "", "AVAILABLE", "ASSIGNED",
+	    "SUSPENDED", NULL };
+	struct ops_account_list_req q = { 0 };
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	struct pp_table t = { .row_id = "account-", .actions = account_actions };
+	int lrc;
+
+	q.status = pp_query(r, "status");
+	q.search = pp_query(r, "search");
+	q.page.page = pp_page_arg(r);
+	pp_begin(r, &pg, "accounts", "Accounts", rc);
+	pp_filter_begin(&pg.out, "/admin/accounts");
+	pp_select(&pg.out, "status", "Status", statuses, q.status);
+	pp_input(&pg.out, "search", "Search", q.search);
+	pp_filter_end(&pg.out);
+	lrc = ops_account_list(&r->ops, &q, &list);
+	if (lrc != 0)
+		pp_failed(r, &pg, lrc);
+	else {
+		pp_table(r, &pg.out, list, &t);
+		html_f(&base, "/admin/accounts?status=%u&search=%u", q.status,
+		    q.search);
+		panel_pager(&pg.out, strbuf_str(&base), list);
+	}
+	if (pp_may(r, ADMIN_ROLE_WRITE))
+		account_forms(r, &pg.out);
+	json_decref(list);
+	strbuf_release(&base);
+	pp_end(r, &pg);
+}
+
+void
+pp_accounts(struct admin_req *r)
+{
+	accounts_page(r, 0);
+}
+
+void
+pp_account_add(struct admin_req *r)
+{
+	struct ops_account_req q = { 0 };
+	json_t *out = NULL;
+	int rc;
+
+	q.email = pp_field(r, "email");
+	q.note = pp_field(r, "note");
+	q.max_seats = pp_field(r, "max_seats");
+	rc = ops_account_add(&r->ops, &q, &out);
+	pp_after(r, rc, out, "/admin/accounts", "Account added.", accounts_page);
+}
+
+void
+pp_account_import(struct admin_req *r)
+{
+	size_t len = 0;
+	const char *data = panel_field(r, "file", &len);
+	const char *source = "the uploaded file";
+	struct strbuf notice = STRBUF_INIT;
+	json_t *out = NULL;
+	int rc;
+
+	if (data == NULL || len == 0) {
+		data = panel_field(r, "csv", &len);
+		source = "the CSV text";
+	}
+	if (data == NULL || len == 0)
+		rc = ops_fail(&r->ops, TALLY_EUSAGE, "csv", "csv: paste the "
+		    "accounts or choose a file");
+	else
+		rc = admin_import_csv(r, data, len, source, NULL, &out);
+	if (rc == 0)
+		strbuf_addf(&notice, "%lld accounts imported.",
+		    (long long)json_integer_value(json_object_get(out, "count")));
+	pp_after(r, rc, out, "/admin/accounts", strbuf_str(&notice),
+	    accounts_page);
+	strbuf_release(&notice);
+}
+
+static void
+account_change(struct admin_req *r, int (*op)(struct ops *,
+    const struct ops_account_req *, json_t **), const char *done)
+{
+	struct ops_account_req q = { .account = r->param[0] };
+	struct strbuf notice = STRBUF_INIT;
+	json_t *out = NULL;
+	int rc;
+
+	q.note = pp_field(r, "note");
+	rc = op(&r->ops, &q, &out);
+	strbuf_addf(&notice, "Account %s %s.", r->param[0], done);
+	pp_after(r, rc, out, "/admin/accounts", strbuf_str(&notice),
+	    accounts_page);
+	strbuf_release(&notice);
+}
+
+void
+pp_account_suspend(struct admin_req *r)
+{
+	account_change(r, ops_account_suspend, "suspended");
+}
+
+void
+pp_account_reactivate(struct admin_req *r)
+{
+	account_change(r, ops_account_reactivate, "reactivated");
+}
+
+/* ---- assignments ---- */
+
+static void
+assignment_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
+{
+	static const struct {
+		const char *verb, *field, *type, *label;
+	} forms[] = {
+		{ "extend", "days", "number", "Extend" },
+		{ "revoke", "reason", "text", "Revoke" },
+		{ "release", "reason", "text", "Release" },
+	};
+	const char *status = json_string_value(json_object_get(row, "status"));
+	long long id = json_integer_value(json_object_get(row, "id"));
+	struct strbuf action = STRBUF_INIT;
+
+	if (!pp_may(r, ADMIN_ROLE_WRITE) || status == NULL ||
+	    strcmp(status, "ACTIVE") != 0)
+		return;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		strbuf_reset(&action);
+		html_f(&action, "/admin/assignments/%l/%s", id, forms[i].verb);
+		panel_form_begin(r, out, strbuf_str(&action), forms[i].verb);
+		html_f(out, "<input type=\"%s\" name=\"%s\" placeholder=\"%s\" "
+		    "aria-label=\"%s\"%s> <button type=\"submit\" class=\"%s\">%s"
+		    "</button></form>", forms[i].type, forms[i].field,
+		    forms[i].field, forms[i].field,
+		    strcmp(forms[i].verb, "release") != 0 ? " required" : "",
+		    forms[i].verb, forms[i].label);
+	}
+	strbuf_release(&action);
+}
+
+static void
+assignments_page(struct admin_req *r, int rc)
+{
+	struct ops_assignment_list_req q = { 0 };
+	struct pp_table t = { .row_id = "assignment-",
+	    .actions = assignment_actions };
+	struct strbuf base = STRBUF_INIT;
+	const char *ending = pp_query(r, "ending");
+	const char *title = "Active assignments";
+	struct pp_page pg;
+	json_t *list = NULL;
+	char days[24];
+	int lrc = 0;
+
+	q.page.page = pp_page_arg(r);
+	if (ending != NULL) {
+		q.ending_soon = true;
+		if (argnum_parse(ending, 0, OPS_ASSIGNMENT_MAX_DAYS, &q.days) != 0)
+			lrc = ops_fail(&r->ops, TALLY_EUSAGE, "ending", "ending: "
+			    "a number of days from 0 to %d", OPS_ASSIGNMENT_MAX_DAYS);
+		title = "Assignments ending soon";
+	} else
+		q.status = "ACTIVE";
+	pp_begin(r, &pg, "assignments", title, rc);
+	snprintf(days, sizeof(days), "%lld", admin_ending_days(r, false, 0));
+	html_f(&pg.out, "<p class=\"views\"><a href=\"/admin/assignments\">"
+	    "Active</a> <a href=\"/admin/assignments?ending=%u\">Ending within "
+	    "%s days</a></p>\n", days, days);
+	pp_filter_begin(&pg.out, "/admin/assignments");
+	pp_input(&pg.out, "ending", "Ending within days", ending);
+	pp_filter_end(&pg.out);
+	if (lrc == 0)
+		lrc = ops_assignment_list(&r->ops, &q, &list);
+	if (lrc != 0)
+		pp_failed(r, &pg, lrc);
+	else {
+		pp_table(r, &pg.out, list, &t);
+		if (ending != NULL)
+			html_f(&base, "/admin/assignments?ending=%u", ending);
+		else
+			html_f(&base, "/admin/assignments?");
+		panel_pager(&pg.out, strbuf_str(&base), list);
+	}
+	json_decref(list);
+	strbuf_release(&base);
+	pp_end(r, &pg);
+}
+
+void
+pp_assignments(struct admin_req *r)
+{
+	assignments_page(r, 0);
+}
+
+/* One change of an assignment, answered by the list again. */
+static void
+assignment_change(struct admin_req *r, int (*op)(struct ops *,
+    const struct ops_assignment_req *, json_t **), const char *done)
+{
+	struct ops_assignment_req q = { 0 };
+	struct strbuf notice = STRBUF_INIT;
+	json_t *out = NULL;
+	bool given;
+	int rc;
+
+	if (!admin_path_id(r, "assignment", &q.id))
+		return;
+	q.reason = pp_field(r, "reason");
+	if (!pp_field_int(r, "days", 1, OPS_ASSIGNMENT_MAX_DAYS, &q.days, &given))
+		rc = TALLY_EUSAGE;
+	else if (op == ops_assignment_extend && !given)
+		rc = ops_fail(&r->ops, TALLY_EUSAGE, "days", "days is required");
+	else
+		rc = op(&r->ops, &q, &out);
+	strbuf_addf(&notice, "Assignment %lld %s.", q.id, done);
+	pp_after(r, rc, out, "/admin/assignments", strbuf_str(&notice),
+	    assignments_page);
+	strbuf_release(&notice);
+}
+
+void
+pp_assignment_extend(struct admin_req *r)
+{
+	assignment_change(r, ops_assignment_extend, "extended");
+}
+
+void
+pp_assignment_revoke(struct admin_req *r)
+{
+	assignment_change(r, ops_assignment_revoke, "revoked");
+}
+
+void
+pp_assignment_release(struct admin_req *r)
+{
+	assignment_change(r, ops_assignment_release, "released");
+}
