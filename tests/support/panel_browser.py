@@ -212,7 +212,9 @@ def account_button(d, account_id, cls):
     rows = d.find_elements(By.ID, "account-" + account_id)
     check(rows, "%s has no row #account-%s" % (path_of(d.current_url), account_id))
     row = rows[0]
-    buttons = row.find_elements(By.CSS_SELECTOR, "." + cls)
+    # the button (its form may carry the class too)
+    buttons = row.find_elements(By.CSS_SELECTOR, "button.%s, input[type=submit].%s"
+                                % (cls, cls))
     check(buttons, "row #account-%s has no .%s button" % (account_id, cls))
     return buttons[0]
 
