@@ -14,5 +14,6 @@
 const struct admin_face *const admin_faces[] = {
 	&admin_api_face,
 	&admin_panel_face,
+	&admin_panel_pages_face,
 	NULL
 };

@@ -40,7 +40,7 @@ pp_reports(struct admin_req *r)
 	else {
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/reports?program=%u", q.program);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);
@@ -108,7 +108,7 @@ cases_page(struct admin_req *r, int rc)
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
 		    q.severity);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);
@@ -169,7 +169,7 @@ pp_audit(struct admin_req *r)
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u",
 		    q.actor, q.entity, q.action);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);
@@ -201,7 +201,7 @@ pp_access(struct admin_req *r)
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/access?actor=%u&status=%u", q.actor,
 		    q.status);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);

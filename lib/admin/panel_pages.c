@@ -342,6 +342,27 @@ pp_table(struct admin_req *r, struct strbuf *out, const json_t *list,
 }
 
 void
+pp_pager(struct strbuf *out, const char *base, const json_t *list)
+{
+	long long total = json_integer_value(json_object_get(list, "total"));
+	long long page = json_integer_value(json_object_get(list, "page"));
+	long long per = json_integer_value(json_object_get(list, "per_page"));
+	long long pages = per > 0 ? (total + per - 1) / per : 1;
+
+	if (pages <= 1)
+		return;
+	html_f(out, "<nav class=\"pager\" aria-label=\"Pages\">");
+	if (page > 1)
+		html_f(out, "<a rel=\"prev\" href=\"%s&amp;page=%l\">Previous</a> ",
+		    base, page - 1);
+	html_f(out, "<span>Page %l of %l</span>", page, pages);
+	if (page < pages)
+		html_f(out, " <a rel=\"next\" href=\"%s&amp;page=%l\">Next</a>",
+		    base, page + 1);
+	html_f(out, "</nav>\n");
+}
+
+void
 pp_item(struct strbuf *out, const json_t *answer)
 {
 	const json_t *item = json_object_get(answer, "item");

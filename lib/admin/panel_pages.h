@@ -85,6 +85,11 @@ struct pp_table {
 void pp_table(struct admin_req *r, struct strbuf *out, const json_t *list,
     const struct pp_table *t);
 
+/* "Page P of N" with previous and next links under a list answer; base
+ * is a path with its query ("?" at least): &page=N is appended.  (Until
+ * panel-core's panel_pager() is there.) */
+void pp_pager(struct strbuf *out, const char *base, const json_t *list);
+
 /* One entity ({"item", "columns"}) as a definition list. */
 void pp_item(struct strbuf *out, const json_t *answer);
 

@@ -87,7 +87,7 @@ accounts_page(struct admin_req *r, int rc)
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/accounts?status=%u&search=%u", q.status,
 		    q.search);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	if (pp_may(r, ADMIN_ROLE_WRITE))
 		account_forms(r, &pg.out);
@@ -246,7 +246,7 @@ assignments_page(struct admin_req *r, int rc)
 			html_f(&base, "/admin/assignments?ending=%u", ending);
 		else
 			html_f(&base, "/admin/assignments?");
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);

@@ -68,7 +68,7 @@ orders_view(struct admin_req *r, int rc, const char *view)
 	else {
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/orders?view=%u", view);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);
@@ -142,7 +142,7 @@ users_page(struct admin_req *r, int rc)
 			pp_table(r, &pg.out, list, &t);
 			html_f(&pager, "/admin/users?search=%u&sort=%u&order=%u",
 			    q.search, q.sort, q.order);
-			panel_pager(&pg.out, strbuf_str(&pager), list);
+			pp_pager(&pg.out, strbuf_str(&pager), list);
 		}
 	}
 	json_decref(list);
@@ -331,7 +331,7 @@ models_page(struct admin_req *r, int rc)
 	else {
 		pp_table(r, &pg.out, list, &t);
 		html_f(&base, "/admin/models?days=%l", q.days);
-		panel_pager(&pg.out, strbuf_str(&base), list);
+		pp_pager(&pg.out, strbuf_str(&base), list);
 	}
 	json_decref(list);
 	strbuf_release(&base);

@@ -36,6 +36,7 @@
 #include "admin/admin.h"
 #include "base/err.h"
 #include "base/strbuf.h"
+#include "ops/admin_user.h"
 #include "ops/ops.h"
 #include "ops/token.h"
 #include "pg/db.h"
@@ -174,6 +175,23 @@ t_token(const char *name, const char *role)
 	return tok;
 }
 
+/* A panel admin user made as `tallyctl admin-user add NAME --role ROLE`
+ * makes it, with password pw. */
+UNUSED static void
+t_admin_user(const char *name, const char *role, const char *pw)
+{
+	struct ops_admin_user_req req = { .name = name, .role = role,
+	    .password = pw };
+	struct ops o;
+	json_t *out = NULL;
+
+	ops_init(&o, t_db, "test", false);
+	if (ops_admin_user_add(&o, &req, &out) != 0)
+		fail_msg("admin user add %s: %s", name, strbuf_str(&o.err));
+	json_decref(out);
+	ops_release(&o);
+}
+
 /* ---- requests ---- */
 
 struct t_resp {
@@ -291,6 +309,49 @@ t_http(struct t_resp *out, const char *method, const char *path,
 	strbuf_release(&auth);
 	strbuf_release(&ct);
 	return out->status;
+}
+
+/* ---- the browser panel ---- */
+
+#define T_FORM "application/x-www-form-urlencoded"
+
+/*
+ * Log in to the panel (POST /admin/login) as name with pw: the header
+ * line "Cookie: tally_session=..." to send with the panel's requests in
+ * cookie (n bytes).  Fails the test when the login does not hold.
+ */
+UNUSED static void
+t_panel_login(const char *name, const char *pw, char *cookie, size_t n)
+{
+	struct strbuf body = STRBUF_INIT;
+	struct t_resp res;
+	const char *sc;
+
+	strbuf_addf(&body, "name=%s&password=%s", name, pw);
+	if (t_http(&res, "POST", "/admin/login", NULL, T_FORM, body.buf,
+	    NULL) != 303)
+		fail_msg("login %s: %ld %s", name, res.status,
+		    strbuf_str(&res.body));
+	sc = t_header(&res, "Set-Cookie");
+	if (strncmp(sc, "tally_session=", 14) != 0)
+		fail_msg("login %s: no session cookie", name);
+	snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(sc, ";"), sc);
+	t_resp_free(&res);
+	strbuf_release(&body);
+}
+
+/* The CSRF token of the first form on a panel page (static). */
+UNUSED static const char *
+t_csrf_of(const struct t_resp *page)
+{
+	static char tok[80];
+	const char *p = strstr(strbuf_str(&page->body),
+	    "name=\"csrf\" value=\"");
+
+	if (p == NULL)
+		fail_msg("no CSRF field on the page");
+	snprintf(tok, sizeof(tok), "%.64s", p + 19);
+	return tok;
 }
 
 /* Check a problem+json answer: status, its type's kind, and (when not

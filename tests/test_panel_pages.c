@@ -1,0 +1,521 @@
+/*
+ * test_panel_pages.c - the browser panel's pages (panel_pages*.c) over
+ * real HTTP on loopback and a real database, logged in as panel admin
+ * users: every page answers with its content; every change form works,
+ * answers 303 with a notice and is audited as admin:NAME; a refused
+ * change shows the page again with the operation's message and status;
+ * typed text comes back escaped; a read user sees no change forms and
+ * its POST is refused; users sort by balance; a report file downloads
+ * as written and an unknown one is refused.
+ */
+#include "base/fsutil.h"
+#include "ops/assignment.h"
+#include "support/admin_test.h"
+
+#define PW "correct horse battery"
+
+static char c_admin[200], c_write[200], c_read[200];
+
+static int
+setup(void **state)
+{
+	t_setup(state);
+	t_admin_user("ann", "admin", PW);
+	t_admin_user("wes", "write", PW);
+	t_admin_user("rita", "read", PW);
+	t_panel_login("ann", PW, c_admin, sizeof(c_admin));
+	t_panel_login("wes", PW, c_write, sizeof(c_write));
+	t_panel_login("rita", PW, c_read, sizeof(c_read));
+	return 0;
+}
+
+/* GET path with cookie; the status.  The body is in *res. */
+static long
+get(const char *cookie, const char *path, struct t_resp *res)
+{
+	return t_http(res, "GET", path, NULL, NULL, NULL, cookie, NULL);
+}
+
+/* The page's main part, for a failure's message. */
+static const char *
+main_of(const struct t_resp *res)
+{
+	const char *m = strstr(strbuf_str(&res->body), "<main>");
+
+	return m != NULL ? m : strbuf_str(&res->body);
+}
+
+/* GET path and check it answers 200 holding each of the NULL-ended
+ * strings. */
+static void
+page_has(const char *cookie, const char *path, ...)
+{
+	struct t_resp res;
+	const char *s;
+	va_list ap;
+
+	if (get(cookie, path, &res) != 200)
+		fail_msg("GET %s: %ld %s", path, res.status, main_of(&res));
+	va_start(ap, path);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		if (strstr(strbuf_str(&res.body), s) == NULL)
+			fail_msg("GET %s: no '%s' in %s", path, s, main_of(&res));
+	va_end(ap);
+	t_resp_free(&res);
+}
+
+/* POST the form body (without csrf: added, the session's) to path as
+ * cookie's user; the status, the answer in *res. */
+static long
+post(const char *cookie, const char *path, const char *body,
+    struct t_resp *res)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct t_resp page;
+	long st;
+
+	assert_int_equal(get(cookie, "/admin/reports", &page), 200);
+	strbuf_addf(&b, "csrf=%s&%s", t_csrf_of(&page), body);
+	t_resp_free(&page);
+	st = t_http(res, "POST", path, NULL, T_FORM, b.buf, cookie, NULL);
+	strbuf_release(&b);
+	return st;
+}
+
+/* POST a change that must work: 303 to location, audited as action by
+ * actor (that many rows of it then). */
+static void
+change(const char *cookie, const char *path, const char *body,
+    const char *location, const char *action, const char *actor, long rows)
+{
+	struct t_resp res;
+	char sql[256];
+
+	if (post(cookie, path, body, &res) != 303)
+		fail_msg("POST %s: %ld %s", path, res.status, main_of(&res));
+	assert_string_equal(t_header(&res, "Location"), location);
+	t_resp_free(&res);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit_log WHERE"
+	    " action = '%s' AND actor = 'admin:%s'", action, actor);
+	assert_int_equal(t_qll(sql, NULL), rows);
+}
+
+/* ---- fixtures ---- */
+
+static void
+pool(void)
+{
+	struct ops_assignment_req req = { .account = "1",
+	    .customer = "cust@x.io", .days = 3 };
+	struct ops o;
+	json_t *out = NULL;
+
+	t_x("INSERT INTO pool_accounts (email, max_seats, note) VALUES"
+	    " ('pool1@x.io', 5, 'first'), ('pool2@x.io', NULL, 'second')");
+	ops_init(&o, t_db, "test", false);
+	for (int i = 0; i < 3; i++)
+		if (ops_assignment_assign(&o, &req, &out) != 0)
+			fail_msg("assign: %s", strbuf_str(&o.err));
+		else {
+			json_decref(out);
+			req.customer = i == 0 ? "two@x.io" : "three@x.io";
+		}
+	ops_release(&o);
+}
+
+static void
+sales(void)
+{
+	t_x("INSERT INTO app_users (external_id, email, registered_at,"
+	    " last_login_at) VALUES ('u_1', 'low@x.io', now(), now()),"
+	    " ('u_2', 'high@x.io', now(), now()), ('u_3', 'mid@x.io', now(), now());"
+	    "INSERT INTO credit_ledger (user_id, delta, kind, ref) VALUES"
+	    " (1, 5, 'PURCHASE', 'o1'), (2, 500, 'PURCHASE', 'o2'),"
+	    " (3, 50, 'PURCHASE', 'o3');"
+	    "INSERT INTO models (name, credit_cost) VALUES ('flux', 2);"
+	    "INSERT INTO usage_events (event_id, user_id, model_id, kind,"
+	    " started_at, duration_ms, credits, status)"
+	    " SELECT 'e1', 1, id, 'generate', now(), 1234, 2, 'ok' FROM models;"
+	    "INSERT INTO customers (email) VALUES ('held@x.io');"
+	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
+	    " currency) VALUES ('seat-20', 'Seat', 'SEAT', 30, 2000, 'USD');"
+	    "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
+	    " sku, amount_minor, currency, status, paid_at, hold_reason, held_at,"
+	    " price_minor)"
+	    " SELECT 'stripe', 'pi_held', c.id, p.id, 'seat-20', 1, 'USD', 'HELD',"
+	    "  now(), 'UNDERPAID', now(), 2000 FROM customers c, products p"
+	    "  WHERE c.email = 'held@x.io';"
+	    "INSERT INTO reconcile_cases (category, fingerprint, keys, status,"
+	    " severity, first_seen, last_seen) VALUES"
+	    " ('PAID_NOT_FULFILLED', 'f1', '{}', 'OPEN', 'error', now(), now()),"
+	    " ('MISSING_IN_SETTLEMENT', 'f2', '{}', 'OPEN', 'warning', now(),"
+	    "  now())");
+}
+
+/* A report file in the configured report_dir, recorded as a run's
+ * output; its path in path. */
+static void
+report_file(struct strbuf *path, const char *name, const char *text)
+{
+	const char *params[2];
+	char hex[65];
+	FILE *f;
+
+	strbuf_addf(path, "%s/reports/%s", t_dir, name);
+	f = fopen(path->buf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(fsutil_sha256_file(path->buf, false, hex, NULL), 0);
+	params[0] = path->buf;
+	params[1] = hex;
+	if (db_command(t_db, NULL, "INSERT INTO job_runs (program, finished_at,"
+	    " status, counts, outputs) VALUES ('tally-weekly-report', now(),"
+	    " 'OK', '{\"period\":\"2026-W48\"}', jsonb_build_array("
+	    "jsonb_build_object('file', $1::text, 'sha256', $2::text)))", 2,
+	    params) != 0)
+		fail_msg("record: %s", db_errmsg(t_db));
+}
+
+/* ---- the pages ---- */
+
+static void
+test_pages(void **state)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct t_resp res;
+
+	(void)state;
+	pool();
+	sales();
+	report_file(&path, "weekly-2026-W48.csv", "sheet,rows\n");
+	page_has(c_admin, "/admin/accounts", "<h1>Accounts</h1>",
+	    "<tr id=\"account-1\">", "pool2@x.io", "class=\"suspend\"",
+	    "action=\"/admin/accounts/import\"", "name=\"csv\"",
+	    "name=\"file\"", NULL);
+	page_has(c_admin, "/admin/accounts?status=SUSPENDED", "Nothing to show",
+	    NULL);
+	page_has(c_admin, "/admin/assignments", "cust@x.io", "three@x.io",
+	    "action=\"/admin/assignments/1/extend\"", "class=\"revoke\"",
+	    "class=\"release\"", NULL);
+	page_has(c_admin, "/admin/assignments?ending=7", "Assignments ending soon",
+	    "cust@x.io", NULL);
+	page_has(c_admin, "/admin/assignments?ending=1", "Nothing to show", NULL);
+	page_has(c_admin, "/admin/orders?view=held", "pi_held", "UNDERPAID",
+	    "class=\"approve\"", NULL);
+	page_has(c_admin, "/admin/orders", "Paid, unfulfilled orders", NULL);
+	page_has(c_admin, "/admin/users", "<tr id=\"user-2\">", "high@x.io",
+	    "<td class=\"balance\">500</td>", "data-sort=\"balance\"",
+	    "href=\"/admin/users/2\"", NULL);
+	page_has(c_admin, "/admin/users?search=mid", "mid@x.io", NULL);
+	page_has(c_admin, "/admin/users/2", "high@x.io", "PURCHASE",
+	    "action=\"/admin/users/2/credit\"", "action=\"/admin/users/2/status\"",
+	    "<dd class=\"status\">active</dd>", NULL);
+	page_has(c_admin, "/admin/models", "flux", "<td class=\"calls\">1</td>",
+	    "<td class=\"avg_ms\">1234.0</td>", "action=\"/admin/models/flux\"",
+	    NULL);
+	page_has(c_admin, "/admin/reports", "weekly-2026-W48.csv",
+	    "href=\"/admin/reports/weekly-2026-W48.csv\"", "2026-W48", NULL);
+	page_has(c_admin, "/admin/cases", "PAID_NOT_FULFILLED", "class=\"accept\"",
+	    NULL);
+	page_has(c_admin, "/admin/cases?severity=warning", "MISSING_IN_SETTLEMENT",
+	    NULL);
+	page_has(c_admin, "/admin/audit?actor=test", "assignment.assign", NULL);
+	page_has(c_admin, "/admin/access?actor=admin:ann", "/admin/cases", NULL);
+	/* the pages are the panel's: its headers */
+	assert_int_equal(get(c_admin, "/admin/users", &res), 200);
+	assert_non_null(strstr(t_header(&res, "Content-Security-Policy"),
+	    "default-src 'none'"));
+	assert_string_equal(t_header(&res, "X-Frame-Options"), "DENY");
+	t_resp_free(&res);
+	/* a filter the operation refuses: the page, with its message */
+	assert_int_equal(get(c_admin, "/admin/cases?severity=fatal", &res), 400);
+	assert_non_null(strstr(res.body.buf, "severity must be"));
+	t_resp_free(&res);
+	/* logged out: to the login page */
+	assert_int_equal(get(NULL, "/admin/users?sort=balance", &res), 303);
+	assert_string_equal(t_header(&res, "Location"),
+	    "/admin/login?next=%2Fadmin%2Fusers%3Fsort%3Dbalance");
+	t_resp_free(&res);
+	strbuf_release(&path);
+}
+
+/* ---- the changes ---- */
+
+static void
+test_pool_changes(void **state)
+{
+	static const char mp[] = "--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"csrf\"\r\n\r\n%s\r\n--XyZ\r\nContent-Disposition: form-data; "
+	    "name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+	    "email,note\r\nfile1@x.io,from a file\r\n\r\n--XyZ--\r\n";
+	struct t_resp res, page;
+	char body[1024];
+
+	(void)state;
+	pool();
+	/* a note with markup is kept as typed and shown as text */
+	change(c_write, "/admin/accounts/1/suspend",
+	    "note=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/admin/accounts",
+	    "account.suspend", "wes", 1);
+	assert_string_equal(t_q("SELECT status || note FROM pool_accounts"
+	    " WHERE id = 1", NULL), "SUSPENDED<script>alert(1)</script>");
+	assert_int_equal(get(c_write, "/admin/accounts", &res), 200);
+	assert_null(strstr(res.body.buf, "<script>alert"));
+	assert_non_null(strstr(res.body.buf, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	assert_non_null(strstr(res.body.buf, "<p class=\"notice\""));
+	assert_non_null(strstr(res.body.buf, "class=\"reactivate\""));
+	t_resp_free(&res);
+	/* suspended already: the page again, with why, 422 */
+	assert_int_equal(post(c_write, "/admin/accounts/1/suspend", "note=x",
+	    &res), 422);
+	assert_non_null(strstr(res.body.buf, "<div class=\"error\" role=\"alert\">"));
+	assert_non_null(strstr(res.body.buf, "<h1>Accounts</h1>"));
+	t_resp_free(&res);
+	change(c_write, "/admin/accounts/1/reactivate", "note=back",
+	    "/admin/accounts", "account.reactivate", "wes", 1);
+	change(c_write, "/admin/accounts", "email=new%40x.io&max_seats=3&note=n",
+	    "/admin/accounts", "account.add", "wes", 1);
+	assert_string_equal(t_q("SELECT max_seats FROM pool_accounts WHERE"
+	    " email = 'new@x.io'", NULL), "3");
+	/* import: the textarea, then a file (multipart) */
+	change(c_write, "/admin/accounts/import",
+	    "csv=email%2Cmax_seats%0Aa1%40x.io%2C2%0Aa2%40x.io%2C%0A",
+	    "/admin/accounts", "account.import", "wes", 2);
+	assert_int_equal(get(c_write, "/admin/accounts", &page), 200);
+	snprintf(body, sizeof(body), mp, t_csrf_of(&page));
+	t_resp_free(&page);
+	assert_int_equal(t_http(&res, "POST", "/admin/accounts/import", NULL,
+	    "multipart/form-data; boundary=XyZ", body, c_write, NULL), 303);
+	t_resp_free(&res);
+	assert_string_equal(t_q("SELECT note FROM pool_accounts WHERE email ="
+	    " 'file1@x.io'", NULL), "from a file");
+	/* a bad line: nothing imported, every line named */
+	assert_int_equal(post(c_write, "/admin/accounts/import",
+	    "csv=email%0Aok%40x.io%0Anot-an-email%0A", &res), 400);
+	assert_non_null(strstr(res.body.buf, "line 3"));
+	t_resp_free(&res);
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts WHERE email ="
+	    " 'ok@x.io'", NULL), 0);
+
+	/* assignments: extend, revoke, release */
+	change(c_write, "/admin/assignments/1/extend", "days=10",
+	    "/admin/assignments", "assignment.extend", "wes", 1);
+	assert_int_equal(post(c_write, "/admin/assignments/1/extend", "days=x",
+	    &res), 400);
+	assert_non_null(strstr(res.body.buf, "days must be"));
+	t_resp_free(&res);
+	change(c_write, "/admin/assignments/2/revoke", "reason=abuse",
+	    "/admin/assignments", "assignment.revoke", "wes", 1);
+	change(c_write, "/admin/assignments/3/release", "reason=",
+	    "/admin/assignments", "assignment.release", "wes", 1);
+	assert_string_equal(t_q("SELECT string_agg(status, ',' ORDER BY id) FROM"
+	    " assignments", NULL), "ACTIVE,REVOKED,EXPIRED");
+	assert_int_equal(post(c_write, "/admin/assignments/2/revoke",
+	    "reason=again", &res), 422);
+	t_resp_free(&res);
+	assert_int_equal(post(c_write, "/admin/assignments/x/revoke",
+	    "reason=again", &res), 404);
+	t_resp_free(&res);
+}
+
+static void
+test_other_changes(void **state)
+{
+	struct t_resp res;
+	char until[32];
+
+	(void)state;
+	sales();
+	change(c_write, "/admin/orders/1/approve", "reason=a+test+payment",
+	    "/admin/orders?view=held", "order.approve", "wes", 1);
+	assert_int_equal(post(c_write, "/admin/orders/1/approve", "reason=again",
+	    &res), 409);
+	assert_non_null(strstr(res.body.buf, "<h1>Held orders</h1>"));
+	t_resp_free(&res);
+
+	change(c_admin, "/admin/users/1/credit", "delta=-3&reason=refund",
+	    "/admin/users/1", "user.credit", "ann", 1);
+	assert_int_equal(t_qll("SELECT sum(delta) FROM credit_ledger WHERE"
+	    " user_id = 1", NULL), 2);
+	change(c_admin, "/admin/users/1/status",
+	    "status=suspended&reason=%3Cb%3Echargeback%3C%2Fb%3E",
+	    "/admin/users/1", "user.status", "ann", 1);
+	page_has(c_admin, "/admin/users/1", "<dd class=\"status\">suspended</dd>",
+	    "&lt;b&gt;chargeback&lt;/b&gt;", "Status set.", NULL);
+	assert_int_equal(post(c_admin, "/admin/users/1/status",
+	    "status=suspended&reason=again", &res), 422);
+	assert_non_null(strstr(res.body.buf, "already"));
+	t_resp_free(&res);
+	assert_int_equal(post(c_admin, "/admin/users/1/credit", "delta=5",
+	    &res), 400);
+	assert_non_null(strstr(res.body.buf, "reason is required"));
+	t_resp_free(&res);
+	/* credits and status are admin's, as in the API */
+	assert_int_equal(post(c_write, "/admin/users/1/credit",
+	    "delta=5&reason=x", &res), 403);
+	t_resp_free(&res);
+
+	change(c_admin, "/admin/models/flux", "active=false&credit_cost=7",
+	    "/admin/models", "model.set", "ann", 1);
+	assert_string_equal(t_q("SELECT active::text || credit_cost FROM models"
+	    " WHERE name = 'flux'", NULL), "false7");
+
+	snprintf(until, sizeof(until), "%s", t_q("SELECT (current_date + 7)::text",
+	    NULL));
+	{
+		char body[128];
+
+		snprintf(body, sizeof(body), "until=%s&reason=known+gap", until);
+		change(c_write, "/admin/cases/2/accept", body, "/admin/cases",
+		    "case.accept", "wes", 1);
+	}
+	assert_string_equal(t_q("SELECT status || accepted_note FROM"
+	    " reconcile_cases WHERE id = 2", NULL), "ACCEPTEDknown gap");
+	assert_int_equal(post(c_write, "/admin/cases/1/accept", "reason=",
+	    &res), 400);
+	t_resp_free(&res);
+	page_has(c_admin, "/admin/audit?actor=admin:wes&entity=reconcile_case",
+	    "case.accept", NULL);
+}
+
+/* A read user sees the pages without change forms; a POST is refused
+ * and changes nothing. */
+static void
+test_read_user(void **state)
+{
+	struct t_resp res;
+
+	(void)state;
+	pool();
+	sales();
+	assert_int_equal(get(c_read, "/admin/accounts", &res), 200);
+	assert_non_null(strstr(res.body.buf, "pool1@x.io"));
+	assert_null(strstr(res.body.buf, "class=\"suspend\""));
+	assert_null(strstr(res.body.buf, "/admin/accounts/import"));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users/1", &res), 200);
+	assert_null(strstr(res.body.buf, "/admin/users/1/credit"));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/cases", &res), 200);
+	assert_null(strstr(res.body.buf, "class=\"accept\""));
+	t_resp_free(&res);
+	assert_int_equal(post(c_read, "/admin/accounts/1/suspend", "note=x",
+	    &res), 403);
+	t_resp_free(&res);
+	assert_int_equal(post(c_read, "/admin/orders/1/approve", "reason=x",
+	    &res), 403);
+	t_resp_free(&res);
+	assert_string_equal(t_q("SELECT status FROM pool_accounts WHERE id = 1",
+	    NULL), "AVAILABLE");
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE actor ="
+	    " 'admin:rita' AND action <> 'admin_session.login'", NULL), 0);
+	/* the access log is admin's */
+	assert_int_equal(get(c_read, "/admin/access", &res), 403);
+	t_resp_free(&res);
+	/* a write user's POST without the CSRF token never reaches the page */
+	assert_int_equal(t_http(&res, "POST", "/admin/accounts/1/suspend", NULL,
+	    T_FORM, "note=x", c_write, NULL), 403);
+	t_resp_free(&res);
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'account.suspend'", NULL), 0);
+}
+
+/* The position of user id's row in the page. */
+static const char *
+row(const struct t_resp *res, int id)
+{
+	char needle[32];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "<tr id=\"user-%d\">", id);
+	p = strstr(res->body.buf, needle);
+	assert_non_null(p);
+	return p;
+}
+
+static void
+test_sort_users(void **state)
+{
+	struct t_resp res;
+
+	(void)state;
+	sales();
+	/* by balance: highest first, then the other way */
+	assert_int_equal(get(c_read, "/admin/users?sort=balance", &res), 200);
+	assert_true(row(&res, 2) < row(&res, 3));
+	assert_true(row(&res, 3) < row(&res, 1));
+	/* the header now turns it round */
+	assert_non_null(strstr(res.body.buf, "data-sort=\"balance\" href=\""
+	    "/admin/users?search=&amp;sort=balance&amp;order=asc\""));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read,
+	    "/admin/users?search=&sort=balance&order=asc", &res), 200);
+	assert_true(row(&res, 1) < row(&res, 3));
+	assert_true(row(&res, 3) < row(&res, 2));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=email", &res), 200);
+	assert_true(row(&res, 2) < row(&res, 1));
+	assert_true(row(&res, 1) < row(&res, 3));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=name", &res), 400);
+	assert_non_null(strstr(res.body.buf, "sort must be"));
+	t_resp_free(&res);
+}
+
+static void
+test_report_download(void **state)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct t_resp res;
+
+	(void)state;
+	report_file(&path, "weekly-2026-W48.csv", "sheet,rows\nsummary,3\n");
+	assert_int_equal(get(c_read, "/admin/reports/weekly-2026-W48.csv", &res),
+	    200);
+	assert_string_equal(res.body.buf, "sheet,rows\nsummary,3\n");
+	assert_string_equal(t_header(&res, "Content-Disposition"),
+	    "attachment; filename=\"weekly-2026-W48.csv\"");
+	t_resp_free(&res);
+	/* only what the ops layer lists: an unknown name, a path */
+	assert_int_equal(get(c_read, "/admin/reports/weekly-2026-W49.csv", &res),
+	    404);
+	assert_non_null(strstr(res.body.buf, "role=\"alert\""));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/reports/..%2Ftally.conf", &res),
+	    404);
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/reports/tally%20conf", &res), 400);
+	t_resp_free(&res);
+	/* a file changed after it was written is refused */
+	{
+		FILE *f = fopen(path.buf, "w");
+
+		assert_non_null(f);
+		fputs("tampered\n", f);
+		fclose(f);
+	}
+	assert_int_equal(get(c_read, "/admin/reports/weekly-2026-W48.csv", &res),
+	    422);
+	t_resp_free(&res);
+	strbuf_release(&path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pages, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_changes, setup,
+		    t_teardown),
+		cmocka_unit_test_setup_teardown(test_other_changes, setup,
+		    t_teardown),
+		cmocka_unit_test_setup_teardown(test_read_user, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_sort_users, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_report_download, setup,
+		    t_teardown),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
