@@ -362,6 +362,124 @@ test_csrf_logout(void **state)
 	t_resp_free(&page);
 }
 
+/* ---- the dashboard ---- */
+
+/* The number at dotted path key of the status operation's answer. */
+static long long
+status_number(const json_t *status, const char *key)
+{
+	char buf[256], *save = NULL, *part;
+	const json_t *v = status;
+
+	snprintf(buf, sizeof(buf), "%s", key);
+	/* a model's name may hold a dot: by_model takes the rest */
+	for (part = strtok_r(buf, ".", &save); part != NULL && v != NULL;
+	    part = strtok_r(NULL, ".", &save)) {
+		v = json_object_get(v, part);
+		if (strcmp(part, "by_model") == 0 && save != NULL && *save != '\0') {
+			v = json_object_get(v, save);
+			break;
+		}
+	}
+	if (!json_is_integer(v))
+		fail_msg("status has no number at %s", key);
+	return (long long)json_integer_value(v);
+}
+
+static void
+test_dashboard(void **state)
+{
+	struct t_resp res;
+	struct ops o;
+	json_t *out = NULL;
+	const json_t *status;
+	const char *p;
+	char cookie[200];
+	int figures = 0;
+
+	(void)state;
+	/* with room (4 free), full, full, suspended */
+	t_x("INSERT INTO pool_accounts (email, max_seats) VALUES"
+	    " ('a@pool.test', 5), ('b@pool.test', 1), ('c@pool.test', 2),"
+	    " ('d@pool.test', 3)");
+	t_x("INSERT INTO customers (email) SELECT 'c' || g || '@x.test'"
+	    " FROM generate_series(1, 4) g");
+	t_x("INSERT INTO assignments (account_id, customer_id, starts_at, ends_at)"
+	    " SELECT a.id, c.id, now(), now() + interval '30 days'"
+	    " FROM (VALUES ('a@pool.test', 'c1@x.test'), ('b@pool.test',"
+	    " 'c2@x.test'), ('c@pool.test', 'c3@x.test'), ('c@pool.test',"
+	    " 'c4@x.test')) v (acc, cus)"
+	    " JOIN pool_accounts a ON a.email = v.acc"
+	    " JOIN customers c ON c.email = v.cus");
+	t_x("UPDATE pool_accounts SET status = 'SUSPENDED' WHERE email ="
+	    " 'd@pool.test'");
+	t_x("INSERT INTO models (name) VALUES ('img-<b>'), ('edit.v2'), ('idle')");
+	t_x("INSERT INTO app_users (external_id) VALUES ('u1')");
+	t_x("INSERT INTO usage_events (event_id, user_id, model_id, kind,"
+	    " started_at, duration_ms, credits, status)"
+	    " SELECT 'e' || g, (SELECT id FROM app_users), m.id, 'generate',"
+	    " now(), 10, 1, CASE WHEN g % 4 = 0 THEN 'error' ELSE 'ok' END"
+	    " FROM generate_series(1, 7) g, models m WHERE m.name = 'img-<b>'"
+	    " UNION ALL SELECT 'f' || g, (SELECT id FROM app_users), m.id, 'edit',"
+	    " now(), 10, 1, 'ok' FROM generate_series(1, 3) g, models m"
+	    " WHERE m.name = 'edit.v2'"
+	    " UNION ALL SELECT 'old', (SELECT id FROM app_users), m.id, 'edit',"
+	    " now() - interval '2 days', 10, 1, 'ok' FROM models m"
+	    " WHERE m.name = 'idle'");
+	assert_int_equal(login("bob", PW, NULL, cookie, sizeof(cookie), NULL),
+	    303);
+	assert_int_equal(t_http(&res, "GET", "/admin/", NULL, NULL, NULL, cookie,
+	    NULL), 200);
+
+	ops_init(&o, t_db, "test", false);
+	assert_int_equal(ops_status(&o, &out), 0);
+	ops_release(&o);
+	status = json_object_get(out, "status");
+	assert_int_equal(status_number(status, "usage.by_model.img-<b>"), 7);
+	assert_int_equal(status_number(status, "usage.errors_today"), 1);
+	assert_int_equal(status_number(status, "pool.assigned"), 2);
+
+	/* every figure on the page is the operation's number at its key */
+	for (p = res.body.buf; (p = strstr(p, "<span class=\"figure\" "
+	    "data-key=\"")) != NULL; p++) {
+		char key[128];
+		const char *k = p + strlen("<span class=\"figure\" data-key=\"");
+		const char *e = strchr(k, '"');
+		long long shown;
+
+		assert_non_null(e);
+		snprintf(key, sizeof(key), "%.*s", (int)(e - k), k);
+		/* the page escapes the name as it escapes everything */
+		if (strcmp(key, "usage.by_model.img-&lt;b&gt;") == 0)
+			snprintf(key, sizeof(key), "usage.by_model.img-<b>");
+		shown = strtoll(e + 2, NULL, 10);
+		if (shown != status_number(status, key))
+			fail_msg("%s: the page shows %lld, status %lld", key, shown,
+			    status_number(status, key));
+		figures++;
+	}
+	/* pool (2 + 4), orders (3), cases (5), alerts (2), usage (2 + 2) */
+	assert_int_equal(figures, 20);
+	assert_non_null(strstr(res.body.buf, "data-key=\"pool.free_seats\">4<"));
+	assert_non_null(strstr(res.body.buf, "data-key=\"pool.accounts\">4<"));
+	assert_non_null(strstr(res.body.buf, "data-key=\"usage.by_model.edit.v2\""
+	    ">3<"));
+	assert_null(strstr(res.body.buf, "usage.by_model.idle"));
+	/* charts: an SVG per part, no inline style, names escaped */
+	{
+		int svgs = 0;
+
+		for (p = res.body.buf; (p = strstr(p, "<svg ")) != NULL; p++)
+			svgs++;
+		assert_int_equal(svgs, 6);
+	}
+	assert_null(strstr(res.body.buf, "style="));
+	assert_null(strstr(res.body.buf, "img-<b>"));
+	assert_non_null(strstr(res.body.buf, "img-&lt;b&gt;"));
+	json_decref(out);
+	t_resp_free(&res);
+}
+
 /* ---- the HTML writer ---- */
 
 static void
@@ -443,6 +561,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_csrf_logout, setup,
 		    t_teardown),
 		cmocka_unit_test_setup_teardown(test_api_role, setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_dashboard, setup, t_teardown),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

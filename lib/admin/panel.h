@@ -99,6 +99,23 @@ void panel_table(struct admin_req *r, struct strbuf *out, const json_t *list,
     void (*actions)(struct admin_req *r, struct strbuf *out,
 	const json_t *row));
 
+/*
+ * panel_table() with its options in a struct, and one more: row_id
+ * ("account") gives a row with an "id" the attribute id="account-ID".
+ * Both write every cell with its column's name as a class (<td
+ * class="balance num">; "num" for numbers, right-aligned).
+ */
+struct panel_table_opt {
+	const char *sort_base;
+	const char *const *sortable;
+	const char *row_link;
+	const char *row_id;
+	void (*actions)(struct admin_req *r, struct strbuf *out,
+	    const json_t *row);
+};
+void panel_table_with(struct admin_req *r, struct strbuf *out,
+    const json_t *list, const struct panel_table_opt *opt);
+
 /* A small SVG chart drawn by the server (panel_chart.c): bars of
  * labelled whole numbers, and one bar against a threshold. */
 void panel_chart_bars(struct strbuf *out, const char *title,

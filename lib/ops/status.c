@@ -249,10 +249,11 @@ status_pool(struct status *st, struct db *db)
 	with_room = db_value_ll(res, 0, 2, 0);
 	free_seats = db_value_ll(res, 0, 3, 0);
 	PQclear(res);
-	facts = json_pack("{s:I, s:I, s:I, s:I, s:I}",
+	facts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "free_seats", (json_int_t)free_seats,
 	    "accounts", (json_int_t)accounts,
 	    "accounts_with_room", (json_int_t)with_room,
+	    "assigned", (json_int_t)(accounts - with_room - suspended),
 	    "suspended", (json_int_t)suspended,
 	    "threshold", (json_int_t)st->cfg->alert_seat_threshold);
 	status_add(st, "pool",
@@ -762,6 +763,54 @@ status_programs(struct status *st, struct db *db)
 	return 0;
 }
 
+/*
+ * Today's model calls (usage_events), in all and per model: today is the
+ * day of the report time zone (the transaction's timezone).  A fact, not
+ * a check: it never warns.
+ */
+static int
+status_usage(struct status *st, struct db *db)
+{
+	PGresult *res = NULL;
+	struct strbuf top = STRBUF_INIT;
+	json_t *by_model = json_object();
+	long long calls = 0, errors = 0;
+	int rc, i, n;
+
+	rc = db_query(db, &res,
+	    "SELECT m.name, count(*), count(*) FILTER (WHERE u.status = 'error')"
+	    " FROM usage_events u JOIN models m ON m.id = u.model_id"
+	    " WHERE u.started_at >= date_trunc('day', now())"
+	    " GROUP BY m.name ORDER BY 2 DESC, 1", 0, NULL);
+	if (rc != 0) {
+		json_decref(by_model);
+		return rc;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		long long c = db_value_ll(res, i, 1, 0);
+
+		json_object_set_new(by_model, PQgetvalue(res, i, 0),
+		    json_integer((json_int_t)c));
+		calls += c;
+		errors += db_value_ll(res, i, 2, 0);
+		if (i < 3)
+			strbuf_addf(&top, "%s%s %lld", i > 0 ? ", " : " (",
+			    PQgetvalue(res, i, 0), c);
+	}
+	if (n > 3)
+		strbuf_addstr(&top, ", ...");
+	if (n > 0)
+		strbuf_addch(&top, ')');
+	PQclear(res);
+	status_add(st, "usage", CHECK_OK, json_pack("{s:I, s:I, s:o}",
+	    "calls_today", (json_int_t)calls, "errors_today", (json_int_t)errors,
+	    "by_model", by_model), "%lld model call%s today%s; %lld failed",
+	    calls, calls == 1 ? "" : "s", strbuf_str(&top), errors);
+	strbuf_release(&top);
+	return 0;
+}
+
 /* Everything that needs the database, in one read-only snapshot so the
  * figures agree with each other. */
 static int
@@ -805,6 +854,8 @@ status_database(struct ops *o, struct status *st, struct db *db)
 		rc = status_reconcile(st, db);
 	if (rc == 0)
 		rc = status_alerts(st, db);
+	if (rc == 0)
+		rc = status_usage(st, db);
 	if (rc == 0)
 		rc = status_replicas(st, db);
 	if (rc == 0)

@@ -17,12 +17,15 @@
  *   database   reachable, and which (ops_connect(): a face may connect
  *              with a read-only role)
  *   events     raw events waiting for tally-allocate, and failed ones
- *   pool       free seats, against alert_seat_threshold
+ *   pool       free seats, against alert_seat_threshold; accounts by
+ *              status (with room, assigned = full, suspended)
  *   orders     paid orders without their seat or credits, and those older
  *              than fulfil_sla_minutes; orders held for an admin (warn:
  *              tallyctl order list --held)
  *   reconcile  open reconcile cases, warning from reconcile_severity
  *   alerts     alerts firing, and alerts alert_url did not take
+ *   usage      today's model calls (report time zone), per model: a fact
+ *              for the panel's dashboard, never a warning
  *   replicas   each standby streaming from the primary (its state, bytes
  *              of WAL behind, replay lag), slots no standby uses, and the
  *              read database (read_database_url): caught up, or how far
