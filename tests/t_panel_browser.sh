@@ -26,10 +26,12 @@ BIN=$TALLY_BINDIR
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${TALLY_TEST_OUTPUT:-$TOP/build/test-output}/panel-browser
 TMP=$(mktemp -d /tmp/t_panel_browser.XXXXXX)
-PID=""
+PID="" RPID=""
 
 finish() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	for p in $PID $RPID; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$TMP"
 }
 trap finish EXIT
@@ -51,13 +53,6 @@ for f in /usr/bin/chromium /usr/bin/chromedriver "$PY"; do
 done
 "$PY" -c 'import selenium' 2>"$TMP/py.err" ||
 	{ cat "$TMP/py.err"; fail "python3-selenium is missing: make deps installs it"; }
-
-# Until the panel's core is merged into this branch there is no panel to
-# test (tallyctl admin-user is part of it); removed when it is.
-if ! "$BIN/tallyctl" admin-user --help >/dev/null 2>&1; then
-	echo "skipped: this build has no panel yet (tallyctl admin-user)"
-	exit 77
-fi
 
 rm -rf "$OUT"
 mkdir -p "$OUT" || fail "cannot create $OUT"
@@ -126,7 +121,8 @@ sql "INSERT INTO usage_events (event_id, user_id, model_id, kind, started_at,
        FROM generate_series(1, 240) g
        JOIN app_users u ON u.external_id = 'u' || (1 + g % 8)
        JOIN models m ON m.name = (ARRAY['sdxl-turbo', 'flux-pro',
-            'upscale-4x', 'sdxl-turbo', 'flux-pro'])[1 + g % 5]" >/dev/null ||
+            'sdxl-turbo', 'upscale-4x', 'sdxl-turbo', 'flux-pro',
+            'sdxl-turbo'])[1 + (g / 7) % 7]" >/dev/null ||
 	fail "seeding usage"
 
 # A payment too small for its product: tally-allocate holds the order.
@@ -157,18 +153,39 @@ sql "INSERT INTO reconcile_cases (category, fingerprint, keys, severity,
 	fail "seeding cases"
 USER_ID=$(sql "SELECT id FROM app_users WHERE external_id = 'u1'")
 
-# ---- the server -------------------------------------------------------------
-cat >"$TMP/tally.conf" <<EOF
-admin_listen = 127.0.0.1:0
-EOF
+# ---- the servers -------------------------------------------------------------
+# port_of PID LOG: the port the program says it listens on, once it does
+port_of() {
+	port=""
+	while [ -z "$port" ]; do
+		kill -0 "$1" 2>/dev/null ||
+			{ cat "$2" >&2; echo "not ok - it died: $2" >&2; exit 1; }
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$2")
+	done
+	echo "$port"
+}
+# The receiver runs too, so that the dashboard's checks (tallyctl
+# status) find it answering, as on a live site.
+printf 'whsec_panel_browser_test\n' >"$TMP/stripe.secret"
+chmod 600 "$TMP/stripe.secret"
+source_conf() {
+	printf '[source stripe]\nscheme = stripe\nsecret_file = %s\n' \
+	    "$TMP/stripe.secret"
+}
+{ echo "listen = 127.0.0.1:0"; source_conf; } >"$TMP/receiver.conf"
+"$BIN/tally-receiver" -c "$TMP/receiver.conf" 2>"$TMP/receiver.log" &
+RPID=$!
+RPORT=$(port_of "$RPID" "$TMP/receiver.log") || exit 1
+# tally-admin and every tallyctl status of the test read the same file
+{
+	echo "listen = 127.0.0.1:$RPORT"
+	echo "admin_listen = 127.0.0.1:0"
+	source_conf
+} >"$TMP/tally.conf"
 "$BIN/tally-admin" -c "$TMP/tally.conf" 2>"$TMP/admin.log" &
 PID=$!
-PORT=""
-while [ -z "$PORT" ]; do
-	kill -0 "$PID" 2>/dev/null || { cat "$TMP/admin.log"; fail "tally-admin died"; }
-	PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$TMP/admin.log")
-done
-echo "ok - tally-admin listens on port $PORT"
+PORT=$(port_of "$PID" "$TMP/admin.log") || exit 1
+echo "ok - tally-receiver listens on port $RPORT, tally-admin on $PORT"
 
 # ---- the browser --------------------------------------------------------------
 PANEL_BASE=http://127.0.0.1:$PORT \
@@ -176,6 +193,7 @@ PANEL_ADMIN=$ADMIN \
 PANEL_PASSWORD_FILE=$TMP/password \
 PANEL_OUT=$OUT \
 PANEL_TMP=$TMP \
+TALLY_CONFIG=$TMP/tally.conf \
 PANEL_SUSPEND_ID=$SUSPEND_ID \
 PANEL_CSRF_ID=$CSRF_ID \
 PANEL_USER_ID=$USER_ID \
