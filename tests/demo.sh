@@ -9,7 +9,9 @@
 # refund, a few hundred usage
 # events over six weeks, then every batch program and report.  Midtrans
 # and Xendit are confirmed with a stand-in for their status APIs
-# (demo/provider.py).  Stops what it started.
+# (demo/provider.py).  Last, the browser panel with a one-time login for
+# admin user demo; at a terminal it keeps serving until Ctrl-C
+# (DEMO_NO_WAIT=1: it does not).  Stops what it started.
 set -eu
 BINDIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +43,18 @@ finish() {
 	exit $rc
 }
 trap finish EXIT
+
+# tally-admin in the background, until its health check answers
+admin_up() {
+	"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
+	ADMIN_PID=$!
+	i=0
+	until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
+		sleep 0.1
+	done
+}
 
 step "embedded database ($TALLY_HOME)"
 "$BINDIR/tallyctl" db up
@@ -261,14 +275,7 @@ done
 
 step "the admin API: tally-admin on 127.0.0.1:$((PORT + 1)), driven with curl"
 TOKEN=$("$BINDIR/tallyctl" token create demo-script --role write)
-"$BINDIR/tally-admin" -c "$D/tally.conf" 2>"$D/admin.log" &
-ADMIN_PID=$!
-i=0
-until curl -fsS "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "tally-admin did not come up:"; cat "$D/admin.log"; exit 1; }
-	sleep 0.1
-done
+admin_up
 API=http://127.0.0.1:$((PORT + 1))/api/admin
 AUTH="Authorization: Bearer $TOKEN"
 echo "POST $API/chatgpt-accounts"
@@ -296,5 +303,34 @@ step "status (the receiver was stopped above, so its check fails)"
 
 step "files written"
 find "$D/reports" -type f | sort
+
+step "the browser panel: tally-admin at http://127.0.0.1:$((PORT + 1))/admin"
+# a one-time password: this demo's database is made afresh every run
+PANEL_PW=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+(umask 077 && printf '%s' "$PANEL_PW" >"$D/secrets/panel-demo")
+"$BINDIR/tallyctl" admin-user add demo --role admin --actor demo-admin \
+	--password-file "$D/secrets/panel-demo" >/dev/null
+admin_up
+PANEL=http://127.0.0.1:$((PORT + 1))/admin
+# log in as a browser would, and see the dashboard answer
+code=$(curl -s -o /dev/null -c "$D/panel.jar" -w '%{http_code}' "$PANEL/login" \
+	--data-urlencode "name=demo" --data-urlencode "password@$D/secrets/panel-demo")
+[ "$code" = 303 ] || { echo "panel login: HTTP $code"; exit 1; }
+code=$(curl -s -o "$D/panel-dashboard.html" -b "$D/panel.jar" -w '%{http_code}' "$PANEL")
+[ "$code" = 200 ] || { echo "panel dashboard: HTTP $code"; exit 1; }
+rm -f "$D/panel.jar" "$D/secrets/panel-demo"
+echo "dashboard: $(grep -c 'class="figure"' "$D/panel-dashboard.html") figures, as tallyctl status --json has them"
+echo
+echo "  panel:    $PANEL"
+echo "  user:     demo (role admin)"
+echo "  password: $PANEL_PW"
+echo "  (one-time: this run's database is made afresh; tallyctl admin-user passwd demo changes it)"
+# at a terminal, keep serving so the panel can be opened; CI has none
+if [ -t 1 ] && [ "${DEMO_NO_WAIT:-0}" != 1 ]; then
+	printf '\nserving the panel until Ctrl-C (DEMO_NO_WAIT=1 does not wait)\n'
+	trap 'exit 0' INT
+	wait "$ADMIN_PID" || true
+	exit 0
+fi
 printf '\ndemo finished in %ss; database stopped (start it again with: TALLY_HOME=%s %s/tallyctl db up)\n' \
 	"$(( $(date +%s) - T0 ))" "$TALLY_HOME" "$BINDIR"

@@ -28,6 +28,7 @@
 #include "admin/internal.h"
 #include "admin/panel.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "ops/admin_user.h"
 #include "pg/embedded.h"
@@ -49,8 +50,7 @@ panel_csrf_token(const struct admin_req *r, char hex[65])
 	    (const unsigned char *)what, sizeof(what) - 1, mac, &n) == NULL ||
 	    n != 32)
 		return;
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	hex_encode(mac, n, hex);
 	OPENSSL_cleanse(mac, sizeof(mac));
 }
 
@@ -128,9 +128,10 @@ panel_authenticate(struct admin_req *r, struct admin_who *who)
 	if (json_is_string(json_object_get(item, "notice")))
 		r->priv->notice = xstrdup(json_string_value(json_object_get(item,
 		    "notice")));
-	snprintf(r->priv->session, sizeof(r->priv->session), "%s", token);
+	memcpy(r->priv->session, token, OPS_SESSION_TOKEN_LEN + 1);
 	OPENSSL_cleanse(token, sizeof(token));
-	if (strcmp(r->method, "POST") == 0)
+	/* every change (the panel's are POSTs) carries the token */
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
 		r->priv->body_check = csrf_check;
 	json_decref(out);
 	return 0;
@@ -219,15 +220,23 @@ login_get(struct admin_req *r)
 	login_page(r, 200, admin_query(r, "next"), NULL, NULL);
 }
 
-/* A form posted from another site's page carries its Origin: refused
- * (login CSRF, which would log a victim into the attacker's account). */
+/*
+ * A login form posted from another site's page is refused (login CSRF
+ * would log a victim into the attacker's account): browsers say where a
+ * request comes from in Sec-Fetch-Site, and older ones in Origin, held
+ * against Host (behind a proxy that rewrites Host, only the former
+ * holds: docs/DEPLOY.md has the proxy keep Host).
+ */
 static bool
 same_origin(struct admin_req *r)
 {
+	const char *site = admin_header(r, "Sec-Fetch-Site", NULL);
 	const char *origin = admin_header(r, "Origin", NULL);
 	const char *host = admin_header(r, "Host", NULL);
 	const char *o;
 
+	if (site != NULL)
+		return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
 	if (origin == NULL)
 		return true;
 	if (host == NULL || (o = strstr(origin, "://")) == NULL)

@@ -15,6 +15,7 @@
 
 #include "admin/internal.h"
 #include "admin/panel.h"
+#include "base/hex.h"
 
 /* the most fields a form may have: more is not a form of ours */
 #define FORM_MAX_FIELDS 64
@@ -48,18 +49,6 @@ form_add(struct panel_form *form, const char *name, size_t nlen,
 	f->len = vlen;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* s[0..n) form-decoded ('+' is a space, %XX a byte) into out; a NUL
  * byte would cut the value short: dropped. */
 static void
@@ -71,8 +60,8 @@ url_decode(struct strbuf *out, const char *s, size_t n)
 		if (s[i] == '+')
 			strbuf_addch(out, ' ');
 		else if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		    (hi = hex_value(s[i + 1])) >= 0 &&
+		    (lo = hex_value(s[i + 2])) >= 0) {
 			if (hi != 0 || lo != 0)
 				strbuf_addch(out, (char)(hi << 4 | lo));
 			i += 2;

@@ -104,20 +104,25 @@ password_from_tty(struct ctl *c, char buf[PW_BUF])
 	return rc;
 }
 
-/* add and passwd: the password, then the operation */
+typedef int user_op(struct ops *, const struct ops_admin_user_req *,
+    json_t **);
+
+/* A verb on one user: add and passwd get the password first. */
 static int
-with_password(struct ctl *c, int argc, char **argv, bool add)
+by_name(struct ctl *c, int argc, char **argv, user_op *op)
 {
+	bool add = op == ops_admin_user_add;
+	bool needs_pw = add || op == ops_admin_user_passwd;
 	struct ops_admin_user_req req = { 0 };
 	const char *file = NULL;
-	const struct ctlopt opts_add[] = {
+	const struct ctlopt all[] = {
 		{ "role", CTLOPT_STR, &req.role, 0, 0, NULL },
 		{ "password-file", CTLOPT_STR, &file, 0, 0, NULL },
 		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
 		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
 	};
-	const struct ctlopt *opts = add ? opts_add : opts_add + 1;
-	char pw[PW_BUF];
+	const struct ctlopt *opts = add ? all : needs_pw ? all + 1 : all + 2;
+	char pw[PW_BUF] = "";
 	const char *pos[1];
 	json_t *out = NULL;
 	int rc;
@@ -128,12 +133,13 @@ with_password(struct ctl *c, int argc, char **argv, bool add)
 	/* a role that cannot be is told before the password is asked */
 	if (add && req.role == NULL)
 		return ctlopt_usage_error(c, "--role read|write|admin is required");
-	rc = file != NULL ? password_from_file(c, file, pw) :
-	    password_from_tty(c, pw);
-	if (rc == 0) {
+	if (needs_pw) {
+		rc = file != NULL ? password_from_file(c, file, pw) :
+		    password_from_tty(c, pw);
 		req.password = pw;
-		rc = add ? ops_admin_user_add(ctl_ops(c), &req, &out) :
-		    ops_admin_user_passwd(ctl_ops(c), &req, &out);
+	}
+	if (rc == 0) {
+		rc = op(ctl_ops(c), &req, &out);
 		rc = ctl_show_item(c, rc, out, opts);
 	}
 	OPENSSL_cleanse(pw, sizeof(pw));
@@ -143,35 +149,13 @@ with_password(struct ctl *c, int argc, char **argv, bool add)
 static int
 admin_user_add(struct ctl *c, int argc, char **argv)
 {
-	return with_password(c, argc, argv, true);
+	return by_name(c, argc, argv, ops_admin_user_add);
 }
 
 static int
 admin_user_passwd(struct ctl *c, int argc, char **argv)
 {
-	return with_password(c, argc, argv, false);
-}
-
-typedef int user_op(struct ops *, const struct ops_admin_user_req *,
-    json_t **);
-
-static int
-by_name(struct ctl *c, int argc, char **argv, user_op *op)
-{
-	struct ops_admin_user_req req = { 0 };
-	const struct ctlopt opts[] = {
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	const char *pos[1];
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	req.name = pos[0];
-	rc = op(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return by_name(c, argc, argv, ops_admin_user_passwd);
 }
 
 static int

@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/fsutil.h"
+#include "base/hex.h"
 #include "ops/admin_user.h"
 
 bool
@@ -46,8 +47,7 @@ token_make(char token[OPS_SESSION_TOKEN_LEN + 1])
 			return -1;
 		got += (size_t)n;
 	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+	hex_encode(rnd, sizeof(rnd), token);
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	return 0;
 }
@@ -59,15 +59,41 @@ token_hash(const char *token, char hex[65])
 	fsutil_sha256_hex(token, strlen(token), hex);
 }
 
-/* --- create -------------------------------------------------------------- */
-
+/* What a session's change works with. */
 struct create_arg {
 	const struct ops_admin_session_req *req;
 	const json_t *user;	/* verify's item */
 	char token[OPS_SESSION_TOKEN_LEN + 1];
 	char hash[65];
-	char idle[24], max[24];
+	char idle[24], max[24];	/* seconds, as parameters */
 };
+
+static void
+limits(struct create_arg *a, const struct ops_admin_session_req *req)
+{
+	snprintf(a->idle, sizeof(a->idle), "%ld", req->idle > 0 ? req->idle :
+	    1800);
+	snprintf(a->max, sizeof(a->max), "%ld", req->max > 0 ? req->max :
+	    43200);
+}
+
+/* fn on the session of req->token, in a change of its own. */
+static int
+by_token(struct ops *o, const struct ops_admin_session_req *req,
+    ops_answer_fn *fn, json_t **out)
+{
+	struct create_arg a = { .req = req };
+
+	*out = NULL;
+	ops_reset(o);
+	if (!ops_admin_session_token_ok(req->token))
+		return ops_fail(o, TALLY_ENOTFOUND, NULL, "no such session");
+	token_hash(req->token, a.hash);
+	limits(&a, req);
+	return ops_change(o, fn, &a, out);
+}
+
+/* --- create -------------------------------------------------------------- */
 
 static int
 create_fn(struct ops *o, void *p, json_t **out)
@@ -128,8 +154,7 @@ ops_admin_session_create(struct ops *o, const struct ops_admin_session_req *req,
 		    "source failed");
 	}
 	token_hash(a.token, a.hash);
-	snprintf(a.idle, sizeof(a.idle), "%ld", req->idle > 0 ? req->idle : 1800);
-	snprintf(a.max, sizeof(a.max), "%ld", req->max > 0 ? req->max : 43200);
+	limits(&a, req);
 	snprintf(actor, sizeof(actor), "admin:%s",
 	    json_string_value(json_object_get(item, "name")));
 	o->actor = actor;
@@ -153,7 +178,7 @@ touch_fn(struct ops *o, void *p, json_t **out)
 	/* expired sessions go here and at logins; the lookup below refuses
 	 * them either way */
 	rc = db_query(o->db, &res,
-	    "WITH s AS (SELECT s.id_hash, s.notice, u.name, u.role"
+	    "WITH s AS (SELECT s.id_hash, s.notice, u.id, u.name, u.role"
 	    "   FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id"
 	    "  WHERE s.id_hash = decode($1, 'hex') AND NOT u.disabled"
 	    "    AND u.removed_at IS NULL"
@@ -162,14 +187,14 @@ touch_fn(struct ops *o, void *p, json_t **out)
 	    "  FOR UPDATE OF s)"
 	    " UPDATE admin_sessions t SET last_seen_at = now(), notice = NULL"
 	    " FROM s WHERE t.id_hash = s.id_hash"
-	    " RETURNING s.name, s.role, s.notice", 3, params);
+	    " RETURNING s.id, s.name, s.role, s.notice", 3, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "looking up the session");
 	if (PQntuples(res) == 0)
 		rc = ops_fail(o, TALLY_ENOTFOUND, NULL, "no such session, or it "
 		    "has ended");
 	else
-		*out = ops_item_json(res, 0, 3);
+		*out = ops_item_json(res, 0, 4);
 	PQclear(res);
 	return rc;
 }
@@ -178,16 +203,7 @@ int
 ops_admin_session_touch(struct ops *o, const struct ops_admin_session_req *req,
     json_t **out)
 {
-	struct create_arg a = { .req = req };
-
-	*out = NULL;
-	ops_reset(o);
-	if (!ops_admin_session_token_ok(req->token))
-		return ops_fail(o, TALLY_ENOTFOUND, NULL, "no such session");
-	token_hash(req->token, a.hash);
-	snprintf(a.idle, sizeof(a.idle), "%ld", req->idle > 0 ? req->idle : 1800);
-	snprintf(a.max, sizeof(a.max), "%ld", req->max > 0 ? req->max : 43200);
-	return ops_change(o, touch_fn, &a, out);
+	return by_token(o, req, touch_fn, out);
 }
 
 /* --- end, notice --------------------------------------------------------- */
@@ -219,14 +235,7 @@ int
 ops_admin_session_end(struct ops *o, const struct ops_admin_session_req *req,
     json_t **out)
 {
-	struct create_arg a = { .req = req };
-
-	*out = NULL;
-	ops_reset(o);
-	if (!ops_admin_session_token_ok(req->token))
-		return ops_fail(o, TALLY_ENOTFOUND, NULL, "no such session");
-	token_hash(req->token, a.hash);
-	return ops_change(o, end_fn, &a, out);
+	return by_token(o, req, end_fn, out);
 }
 
 int

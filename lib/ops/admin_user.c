@@ -28,20 +28,6 @@
 /* what the audit log keeps of a row: all but the hash */
 #define USER_AUDIT(t) "to_jsonb(" t ") - 'password_hash'"
 
-static bool
-name_ok(const char *s)
-{
-	size_t n;
-
-	if (s == NULL || (n = strlen(s)) < 1 || n > 64 ||
-	    strchr("._-", s[0]) != NULL)
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
-			return false;
-	return true;
-}
 
 static int
 password_check(struct ops *o, const char *pw)
@@ -155,7 +141,7 @@ ops_admin_user_add(struct ops *o, const struct ops_admin_user_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (!name_ok(req->name))
+	if (!ops_name_ok(req->name))
 		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
 		    "digits, '.', '_' or '-', starting with a letter or digit");
 	if (req->role == NULL || (strcmp(req->role, "read") != 0 &&

@@ -105,7 +105,8 @@ int ops_admin_session_create(struct ops *o,
     const struct ops_admin_session_req *req, json_t **out);
 /*
  * The session of token, if it holds (user active, seen within idle,
- * made within max): 0 with *out {"item": {"name", "role", "notice"}},
+ * made within max): 0 with *out {"item": {"id" (the user's), "name",
+ * "role", "notice"}},
  * and its last_seen_at now and its notice taken (shown once); else
  * ENOTFOUND.  Not audited: a read.
  */

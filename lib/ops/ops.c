@@ -420,3 +420,18 @@ ops_upper(char *buf, size_t n, const char *s)
 			*p = (char)(*p - 'a' + 'A');
 	return buf;
 }
+
+bool
+ops_name_ok(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || (n = strlen(s)) < 1 || n > 64 ||
+	    strchr("._-", s[0]) != NULL)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
+			return false;
+	return true;
+}

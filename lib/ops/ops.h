@@ -244,6 +244,9 @@ int ops_list(struct ops *o, const struct ops_list_sql *q,
 
 /* Small helpers the operations share. */
 bool ops_is_digits(const char *s);	/* one or more ASCII digits */
+/* A token's or admin user's name: 1 to 64 of A-Z a-z 0-9 . _ -,
+ * starting with a letter or digit (it is the audit actor KIND:NAME). */
+bool ops_name_ok(const char *s);
 /* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
 const char *ops_upper(char *buf, size_t n, const char *s);
 

@@ -103,21 +103,6 @@ token_make(char buf[OPS_TOKEN_LEN + 1])
 	return 0;
 }
 
-static bool
-name_ok(const char *s)
-{
-	size_t n;
-
-	if (s == NULL || (n = strlen(s)) < 1 || n > 64)
-		return false;
-	if (strchr("._-", s[0]) != NULL)
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || strchr("._-", *s) != NULL))
-			return false;
-	return true;
-}
 
 /* --- create -------------------------------------------------------------- */
 
@@ -181,7 +166,7 @@ ops_token_create(struct ops *o, const struct ops_token_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (!name_ok(req->name))
+	if (!ops_name_ok(req->name))
 		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
 		    "digits, '.', '_' or '-', starting with a letter or digit");
 	if (req->role == NULL || (strcmp(req->role, "read") != 0 &&
