@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "ctl/case.h"
 #include "ops/case.h"
 #include "ops/model.h"
 #include "support/ctl_support.h"
@@ -135,6 +136,18 @@ test_case_filters(void **state)
 	bad.open = true;
 	assert_int_equal(ops_case_list(&o, &bad, &out), TALLY_EUSAGE);
 	ops_release(&o);
+	/* tallyctl's options are the same filters */
+	{
+		struct ctl_run r = { 0 };
+
+		assert_int_equal(ctl_run(&r, ctl_case, "case", "list", "--severity",
+		    "warning", "--status", "closed", "--json", NULL), 0);
+		assert_non_null(strstr(strbuf_str(&r.out), "\"CLOSED\""));
+		assert_null(strstr(strbuf_str(&r.out), "\"OPEN\""));
+		assert_int_equal(ctl_run(&r, ctl_case, "case", "list", "--severity",
+		    "fatal", NULL), 64);
+		ctl_run_release(&r);
+	}
 }
 
 int

@@ -100,6 +100,22 @@ change(const char *cookie, const char *path, const char *body,
 	assert_int_equal(t_qll(sql, NULL), rows);
 }
 
+/* POST a change that must be refused with status, the page again
+ * holding text (NULL: any); nothing of it audited. */
+static void
+refused(const char *cookie, const char *path, const char *body, long status,
+    const char *text)
+{
+	struct t_resp res;
+
+	if (post(cookie, path, body, &res) != status)
+		fail_msg("POST %s: %ld, want %ld: %s", path, res.status, status,
+		    main_of(&res));
+	if (text != NULL && strstr(strbuf_str(&res.body), text) == NULL)
+		fail_msg("POST %s: no '%s' in %s", path, text, main_of(&res));
+	t_resp_free(&res);
+}
+
 /* ---- fixtures ---- */
 
 static void
@@ -205,14 +221,14 @@ test_pages(void **state)
 	    "class=\"approve\"", NULL);
 	page_has(c_admin, "/admin/orders", "Paid, unfulfilled orders", NULL);
 	page_has(c_admin, "/admin/users", "<tr id=\"user-2\">", "high@x.io",
-	    "<td class=\"balance\">500</td>", "data-sort=\"balance\"",
+	    "<td class=\"balance num\">500</td>", "data-sort=\"balance\"",
 	    "href=\"/admin/users/2\"", NULL);
 	page_has(c_admin, "/admin/users?search=mid", "mid@x.io", NULL);
 	page_has(c_admin, "/admin/users/2", "high@x.io", "PURCHASE",
 	    "action=\"/admin/users/2/credit\"", "action=\"/admin/users/2/status\"",
 	    "<dd class=\"status\">active</dd>", NULL);
-	page_has(c_admin, "/admin/models", "flux", "<td class=\"calls\">1</td>",
-	    "<td class=\"avg_ms\">1234.0</td>", "action=\"/admin/models/flux\"",
+	page_has(c_admin, "/admin/models", "flux", "<td class=\"calls num\">1</td>",
+	    "<td class=\"avg_ms num\">1234.0</td>", "action=\"/admin/models/flux\"",
 	    NULL);
 	page_has(c_admin, "/admin/reports", "weekly-2026-W48.csv",
 	    "href=\"/admin/reports/weekly-2026-W48.csv\"", "2026-W48", NULL);
@@ -291,48 +307,37 @@ test_pool_changes(void **state)
 	assert_string_equal(t_q("SELECT note FROM pool_accounts WHERE email ="
 	    " 'file1@x.io'", NULL), "from a file");
 	/* a bad line: nothing imported, every line named */
-	assert_int_equal(post(c_write, "/admin/accounts/import",
-	    "csv=email%0Aok%40x.io%0Anot-an-email%0A", &res), 400);
-	assert_non_null(strstr(res.body.buf, "line 3"));
-	t_resp_free(&res);
+	refused(c_write, "/admin/accounts/import",
+	    "csv=email%0Aok%40x.io%0Anot-an-email%0A", 400, "line 3");
 	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts WHERE email ="
 	    " 'ok@x.io'", NULL), 0);
 
 	/* assignments: extend, revoke, release */
 	change(c_write, "/admin/assignments/1/extend", "days=10",
 	    "/admin/assignments", "assignment.extend", "wes", 1);
-	assert_int_equal(post(c_write, "/admin/assignments/1/extend", "days=x",
-	    &res), 400);
-	assert_non_null(strstr(res.body.buf, "days must be"));
-	t_resp_free(&res);
+	refused(c_write, "/admin/assignments/1/extend", "days=x", 400,
+	    "days must be");
 	change(c_write, "/admin/assignments/2/revoke", "reason=abuse",
 	    "/admin/assignments", "assignment.revoke", "wes", 1);
 	change(c_write, "/admin/assignments/3/release", "reason=",
 	    "/admin/assignments", "assignment.release", "wes", 1);
 	assert_string_equal(t_q("SELECT string_agg(status, ',' ORDER BY id) FROM"
 	    " assignments", NULL), "ACTIVE,REVOKED,EXPIRED");
-	assert_int_equal(post(c_write, "/admin/assignments/2/revoke",
-	    "reason=again", &res), 422);
-	t_resp_free(&res);
-	assert_int_equal(post(c_write, "/admin/assignments/x/revoke",
-	    "reason=again", &res), 404);
-	t_resp_free(&res);
+	refused(c_write, "/admin/assignments/2/revoke", "reason=again", 422, NULL);
+	refused(c_write, "/admin/assignments/x/revoke", "reason=again", 404, NULL);
 }
 
 static void
 test_other_changes(void **state)
 {
-	struct t_resp res;
 	char until[32];
 
 	(void)state;
 	sales();
 	change(c_write, "/admin/orders/1/approve", "reason=a+test+payment",
 	    "/admin/orders?view=held", "order.approve", "wes", 1);
-	assert_int_equal(post(c_write, "/admin/orders/1/approve", "reason=again",
-	    &res), 409);
-	assert_non_null(strstr(res.body.buf, "<h1>Held orders</h1>"));
-	t_resp_free(&res);
+	refused(c_write, "/admin/orders/1/approve", "reason=again", 409,
+	    "<h1>Held orders</h1>");
 
 	change(c_admin, "/admin/users/1/credit", "delta=-3&reason=refund",
 	    "/admin/users/1", "user.credit", "ann", 1);
@@ -343,18 +348,12 @@ test_other_changes(void **state)
 	    "/admin/users/1", "user.status", "ann", 1);
 	page_has(c_admin, "/admin/users/1", "<dd class=\"status\">suspended</dd>",
 	    "&lt;b&gt;chargeback&lt;/b&gt;", "Status set.", NULL);
-	assert_int_equal(post(c_admin, "/admin/users/1/status",
-	    "status=suspended&reason=again", &res), 422);
-	assert_non_null(strstr(res.body.buf, "already"));
-	t_resp_free(&res);
-	assert_int_equal(post(c_admin, "/admin/users/1/credit", "delta=5",
-	    &res), 400);
-	assert_non_null(strstr(res.body.buf, "reason is required"));
-	t_resp_free(&res);
+	refused(c_admin, "/admin/users/1/status",
+	    "status=suspended&reason=again", 422, "already");
+	refused(c_admin, "/admin/users/1/credit", "delta=5", 400,
+	    "reason is required");
 	/* credits and status are admin's, as in the API */
-	assert_int_equal(post(c_write, "/admin/users/1/credit",
-	    "delta=5&reason=x", &res), 403);
-	t_resp_free(&res);
+	refused(c_write, "/admin/users/1/credit", "delta=5&reason=x", 403, NULL);
 
 	change(c_admin, "/admin/models/flux", "active=false&credit_cost=7",
 	    "/admin/models", "model.set", "ann", 1);
@@ -372,9 +371,7 @@ test_other_changes(void **state)
 	}
 	assert_string_equal(t_q("SELECT status || accepted_note FROM"
 	    " reconcile_cases WHERE id = 2", NULL), "ACCEPTEDknown gap");
-	assert_int_equal(post(c_write, "/admin/cases/1/accept", "reason=",
-	    &res), 400);
-	t_resp_free(&res);
+	refused(c_write, "/admin/cases/1/accept", "reason=", 400, NULL);
 	page_has(c_admin, "/admin/audit?actor=admin:wes&entity=reconcile_case",
 	    "case.accept", NULL);
 }
@@ -400,12 +397,8 @@ test_read_user(void **state)
 	assert_int_equal(get(c_read, "/admin/cases", &res), 200);
 	assert_null(strstr(res.body.buf, "class=\"accept\""));
 	t_resp_free(&res);
-	assert_int_equal(post(c_read, "/admin/accounts/1/suspend", "note=x",
-	    &res), 403);
-	t_resp_free(&res);
-	assert_int_equal(post(c_read, "/admin/orders/1/approve", "reason=x",
-	    &res), 403);
-	t_resp_free(&res);
+	refused(c_read, "/admin/accounts/1/suspend", "note=x", 403, NULL);
+	refused(c_read, "/admin/orders/1/approve", "reason=x", 403, NULL);
 	assert_string_equal(t_q("SELECT status FROM pool_accounts WHERE id = 1",
 	    NULL), "AVAILABLE");
 	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE actor ="
@@ -441,22 +434,32 @@ test_sort_users(void **state)
 
 	(void)state;
 	sales();
-	/* by balance: highest first, then the other way */
-	assert_int_equal(get(c_read, "/admin/users?sort=balance", &res), 200);
-	assert_true(row(&res, 2) < row(&res, 3));
-	assert_true(row(&res, 3) < row(&res, 1));
-	/* the header now turns it round */
-	assert_non_null(strstr(res.body.buf, "data-sort=\"balance\" href=\""
-	    "/admin/users?search=&amp;sort=balance&amp;order=asc\""));
+	/* the header's link: by balance, lowest first */
+	assert_int_equal(get(c_read, "/admin/users", &res), 200);
+	assert_non_null(strstr(res.body.buf, "<a class=\"sort\" data-sort=\""
+	    "balance\" href=\"/admin/users?search=&amp;sort=balance&amp;"
+	    "order=asc\">"));
 	t_resp_free(&res);
 	assert_int_equal(get(c_read,
 	    "/admin/users?search=&sort=balance&order=asc", &res), 200);
 	assert_true(row(&res, 1) < row(&res, 3));
 	assert_true(row(&res, 3) < row(&res, 2));
+	/* clicked again, it turns round: highest first */
+	assert_non_null(strstr(res.body.buf, "data-sort=\"balance\" href=\""
+	    "/admin/users?search=&amp;sort=balance&amp;order=desc\""));
 	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=balance&order=desc",
+	    &res), 200);
+	assert_true(row(&res, 2) < row(&res, 3));
+	assert_true(row(&res, 3) < row(&res, 1));
+	t_resp_free(&res);
+	/* the operation's names of the columns work too */
 	assert_int_equal(get(c_read, "/admin/users?sort=email", &res), 200);
 	assert_true(row(&res, 2) < row(&res, 1));
 	assert_true(row(&res, 1) < row(&res, 3));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=last_login_at&order=desc",
+	    &res), 200);
 	t_resp_free(&res);
 	assert_int_equal(get(c_read, "/admin/users?sort=name", &res), 400);
 	assert_non_null(strstr(res.body.buf, "sort must be"));

@@ -18,12 +18,21 @@
 
 /* ---- reports ---- */
 
+/* A report's download link: by the name ops_report_list gave it. */
+static void
+report_link(struct admin_req *r, struct strbuf *out, const json_t *row)
+{
+	(void)r;
+	html_f(out, "<a class=\"download\" href=\"/admin/reports/%u\" "
+	    "download>Download</a>", json_string_value(json_object_get(row,
+	    "file")));
+}
+
 void
 pp_reports(struct admin_req *r)
 {
 	struct ops_report_list_req q = { 0 };
-	struct pp_table t = { .link_col = "file",
-	    .link_base = "/admin/reports/" };
+	struct panel_table_opt t = { .actions = report_link };
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
@@ -33,18 +42,10 @@ pp_reports(struct admin_req *r)
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "reports", "Reports", 0);
 	html_f(&pg.out, "<p class=\"hint\">The files the report programs wrote; "
-	    "a file's name downloads it as it was written.</p>\n");
+	    "each downloads as it was written.</p>\n");
 	lrc = ops_report_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/reports?program=%u", q.program);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	html_f(&base, "/admin/reports?program=%u", q.program);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 /* Only a file ops_report_list lists: the name is looked up in job_runs,
@@ -84,10 +85,9 @@ cases_page(struct admin_req *r, int rc)
 	    "CLOSED", NULL };
 	static const char *const severities[] = { "", "error", "warning",
 	    "info", NULL };
-	static const char *const hide[] = { "keys", NULL };
 	struct ops_case_list_req q = { 0 };
-	struct pp_table t = { .row_id = "case-", .actions = case_actions,
-	    .hide = hide };
+	struct panel_table_opt t = { .row_id = "case",
+	    .actions = case_actions };
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
@@ -102,17 +102,9 @@ cases_page(struct admin_req *r, int rc)
 	pp_select(&pg.out, "severity", "Severity", severities, q.severity);
 	pp_filter_end(&pg.out);
 	lrc = ops_case_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
-		    q.severity);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
+	    q.severity);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -125,7 +117,6 @@ void
 pp_case_accept(struct admin_req *r)
 {
 	struct ops_case_req q = { 0 };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -134,9 +125,8 @@ pp_case_accept(struct admin_req *r)
 	q.note = pp_field(r, "reason");
 	q.until = pp_field(r, "until");
 	rc = ops_case_accept(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Case %lld accepted.", q.id);
-	pp_after(r, rc, out, "/admin/cases", strbuf_str(&notice), cases_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/cases", cases_page, "Case %lld accepted.",
+	    q.id);
 }
 
 /* ---- the audit and access logs ---- */
@@ -144,9 +134,10 @@ pp_case_accept(struct admin_req *r)
 void
 pp_audit(struct admin_req *r)
 {
+	/* the whole documents; changes sums them up for people */
 	static const char *const hide[] = { "before", "after", NULL };
 	struct ops_audit_list_req q = { 0 };
-	struct pp_table t = { .row_id = "audit-", .hide = hide };
+	struct panel_table_opt t = { .row_id = "audit" };
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
@@ -163,24 +154,18 @@ pp_audit(struct admin_req *r)
 	pp_input(&pg.out, "action", "Action", q.action);
 	pp_filter_end(&pg.out);
 	lrc = ops_audit_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u",
-		    q.actor, q.entity, q.action);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	if (lrc == 0)
+		pp_drop_columns(list, hide);
+	html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u", q.actor,
+	    q.entity, q.action);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
 pp_access(struct admin_req *r)
 {
 	struct ops_access_list_req q = { 0 };
-	struct pp_table t = { .row_id = "access-" };
+	struct panel_table_opt t = { .row_id = "access" };
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
@@ -195,15 +180,6 @@ pp_access(struct admin_req *r)
 	pp_input(&pg.out, "status", "Status", q.status);
 	pp_filter_end(&pg.out);
 	lrc = ops_access_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/access?actor=%u&status=%u", q.actor,
-		    q.status);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	html_f(&base, "/admin/access?actor=%u&status=%u", q.actor, q.status);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }

@@ -12,8 +12,8 @@
  * the access log.  A change is a POST (flags 0: no ?dry_run or
  * Idempotency-Key in a browser) whose CSRF token the face has checked.
  */
+#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "admin/panel_pages.h"
@@ -105,13 +105,21 @@ pp_failed(struct admin_req *r, struct pp_page *pg, int rc)
 
 void
 pp_after(struct admin_req *r, int rc, json_t *out, const char *location,
-    const char *notice, pp_page_fn *page)
+    pp_page_fn *page, const char *notice, ...)
 {
+	struct strbuf text = STRBUF_INIT;
+	va_list ap;
+
 	json_decref(out);
-	if (rc == 0)
-		panel_redirect(r, location, notice);
-	else
+	if (rc != 0) {
 		page(r, rc);
+		return;
+	}
+	va_start(ap, notice);
+	strbuf_vaddf(&text, notice, ap);
+	va_end(ap);
+	panel_redirect(r, location, strbuf_str(&text));
+	strbuf_release(&text);
 }
 
 /* ---- arguments ---- */
@@ -200,166 +208,51 @@ pp_select(struct strbuf *out, const char *name, const char *label,
 	html_f(out, "</select></label> ");
 }
 
-/* ---- tables ---- */
+/* ---- lists ---- */
+
+void
+pp_list_end(struct admin_req *r, struct pp_page *pg, int lrc, json_t *list,
+    const struct panel_table_opt *opt, struct strbuf *base)
+{
+	if (lrc != 0)
+		pp_failed(r, pg, lrc);
+	else {
+		panel_table_with(r, &pg->out, list, opt);
+		panel_pager(&pg->out, strbuf_str(base), list);
+	}
+	json_decref(list);
+	strbuf_release(base);
+	pp_end(r, pg);
+}
+
+void
+pp_drop_columns(json_t *list, const char *const *names)
+{
+	json_t *cols = json_object_get(list, "columns");
+
+	for (size_t i = json_array_size(cols); i > 0; i--) {
+		const char *name = json_string_value(json_object_get(
+		    json_array_get(cols, i - 1), "name"));
+
+		for (size_t k = 0; name != NULL && names[k] != NULL; k++)
+			if (strcmp(names[k], name) == 0) {
+				json_array_remove(cols, i - 1);
+				break;
+			}
+	}
+}
 
 /* A value as text, by its JSON type (what the operation's column type
  * gave it); null is nothing. */
 static void
-cell_value(struct strbuf *out, const json_t *v)
+item_value(struct strbuf *out, const json_t *v)
 {
-	char *dump;
-
 	if (json_is_integer(v))
 		html_f(out, "%l", (long long)json_integer_value(v));
 	else if (json_is_string(v))
 		html_f(out, "%s", json_string_value(v));
 	else if (json_is_boolean(v))
 		html_f(out, "%s", json_is_true(v) ? "yes" : "no");
-	else if (json_is_object(v) || json_is_array(v)) {
-		dump = json_dumps(v, JSON_COMPACT);
-		html_f(out, "%s", dump);
-		free(dump);
-	}
-}
-
-static void
-cell_link(struct strbuf *out, const char *base, const json_t *v)
-{
-	if (json_is_integer(v))
-		html_f(out, "<a href=\"%s%l\">", base,
-		    (long long)json_integer_value(v));
-	else
-		html_f(out, "<a href=\"%s%u\">", base, json_string_value(v));
-	cell_value(out, v);
-	html_f(out, "</a>");
-}
-
-/* The header of a sortable column: a link that sorts by it, the other
- * way round when it is the current sort. */
-static void
-sort_link(struct strbuf *out, const struct pp_table *t, const char *key,
-    const char *name)
-{
-	bool current = t->sort != NULL && strcmp(t->sort, key) == 0;
-	/* the operation's default: emails from A, the rest highest first */
-	bool desc = t->order != NULL ? strcmp(t->order, "desc") == 0 :
-	    strcmp(key, "email") != 0;
-
-	if (!current)
-		html_f(out, "<a class=\"sort\" data-sort=\"%s\" href=\"%s&amp;"
-		    "sort=%u\">%s</a>", key, t->sort_base, key, name);
-	else
-		html_f(out, "<a class=\"sort %s\" data-sort=\"%s\" href=\"%s&amp;"
-		    "sort=%u&amp;order=%s\">%s</a>", desc ? "desc" : "asc", key,
-		    t->sort_base, key, desc ? "asc" : "desc", name);
-}
-
-static const char *
-sort_key(const struct pp_table *t, const char *col)
-{
-	for (size_t i = 0; t->sorts != NULL && t->sorts[i] != NULL; i += 2)
-		if (strcmp(t->sorts[i], col) == 0)
-			return t->sorts[i + 1];
-	return NULL;
-}
-
-static bool
-hidden(const struct pp_table *t, const char *col)
-{
-	for (size_t i = 0; t->hide != NULL && t->hide[i] != NULL; i++)
-		if (strcmp(t->hide[i], col) == 0)
-			return true;
-	return false;
-}
-
-static void
-table_row(struct admin_req *r, struct strbuf *out, const json_t *cols,
-    const json_t *row, const struct pp_table *t)
-{
-	const json_t *c;
-	size_t i;
-
-	if (t->row_id != NULL)
-		html_f(out, "<tr id=\"%s%l\">", t->row_id,
-		    (long long)json_integer_value(json_object_get(row, "id")));
-	else
-		html_f(out, "<tr>");
-	json_array_foreach(cols, i, c) {
-		const char *name = json_string_value(json_object_get(c, "name"));
-		const json_t *v = json_object_get(row, name);
-
-		if (hidden(t, name))
-			continue;
-		html_f(out, "<td class=\"%s\">", name);
-		if (t->link_col != NULL && strcmp(t->link_col, name) == 0 &&
-		    !json_is_null(v))
-			cell_link(out, t->link_base, v);
-		else
-			cell_value(out, v);
-		html_f(out, "</td>");
-	}
-	if (t->actions != NULL) {
-		html_f(out, "<td class=\"actions\">");
-		t->actions(r, out, row);
-		html_f(out, "</td>");
-	}
-	html_f(out, "</tr>\n");
-}
-
-void
-pp_table(struct admin_req *r, struct strbuf *out, const json_t *list,
-    const struct pp_table *t)
-{
-	const json_t *cols = json_object_get(list, "columns");
-	const json_t *items = json_object_get(list, "items");
-	const json_t *c, *row;
-	size_t i;
-
-	if (json_array_size(items) == 0) {
-		html_f(out, "<p class=\"empty\">Nothing to show.</p>\n");
-		return;
-	}
-	html_f(out, "<table>\n<thead><tr>");
-	json_array_foreach(cols, i, c) {
-		const char *name = json_string_value(json_object_get(c, "name"));
-		const char *key = sort_key(t, name);
-
-		if (hidden(t, name))
-			continue;
-		html_f(out, "<th class=\"%s\">", name);
-		if (key != NULL)
-			sort_link(out, t, key, name);
-		else
-			html_f(out, "%s", name);
-		html_f(out, "</th>");
-	}
-	if (t->actions != NULL)
-		html_f(out, "<th class=\"actions\">actions</th>");
-	html_f(out, "</tr></thead>\n<tbody>\n");
-	json_array_foreach(items, i, row)
-		table_row(r, out, cols, row, t);
-	html_f(out, "</tbody>\n</table>\n");
-}
-
-void
-pp_pager(struct strbuf *out, const char *base, const json_t *list)
-{
-	long long total = json_integer_value(json_object_get(list, "total"));
-	long long page = json_integer_value(json_object_get(list, "page"));
-	long long per = json_integer_value(json_object_get(list, "per_page"));
-	long long pages = per > 0 ? (total + per - 1) / per : 1;
-
-	if (pages <= 1)
-		return;
-	html_f(out, "<nav class=\"pager\" aria-label=\"Pages\">");
-	if (page > 1)
-		html_f(out, "<a rel=\"prev\" href=\"%s&amp;page=%l\">Previous</a> ",
-		    base, page - 1);
-	html_f(out, "<span>Page %l of %l</span>", page, pages);
-	if (page < pages)
-		html_f(out, " <a rel=\"next\" href=\"%s&amp;page=%l\">Next</a>",
-		    base, page + 1);
-	html_f(out, "</nav>\n");
 }
 
 void
@@ -374,7 +267,7 @@ pp_item(struct strbuf *out, const json_t *answer)
 		const char *name = json_string_value(json_object_get(c, "name"));
 
 		html_f(out, "<dt>%s</dt><dd class=\"%s\">", name, name);
-		cell_value(out, json_object_get(item, name));
+		item_value(out, json_object_get(item, name));
 		html_f(out, "</dd>\n");
 	}
 	html_f(out, "</dl>\n");

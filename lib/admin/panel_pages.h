@@ -36,10 +36,11 @@ void pp_end(struct admin_req *r, struct pp_page *pg);
 /* An operation the page reads with failed: its error box; false. */
 bool pp_failed(struct admin_req *r, struct pp_page *pg, int rc);
 
-/* After a change: 303 to location with notice when rc is 0, else
- * page(r, rc).  Takes out. */
+/* After a change: 303 to location with the notice (a printf format and
+ * its arguments) when rc is 0, else page(r, rc).  Takes out. */
 void pp_after(struct admin_req *r, int rc, json_t *out, const char *location,
-    const char *notice, pp_page_fn *page);
+    pp_page_fn *page, const char *notice, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /*
  * A form field that is a whole number in [min, max]: true with *v (and
@@ -65,30 +66,17 @@ void pp_select(struct strbuf *out, const char *name, const char *label,
     const char *const *options, const char *current);
 
 /*
- * A list answer ({"items", "columns"}) as a table.  Every cell has the
- * class of its column's name; values by their type (text escaped).
+ * End a list page: the list an operation answered (lrc 0) as
+ * panel_table_with() draws it under opt, with panel_pager() for base (a
+ * path with its query), or its failure (pp_failed); then pp_end().
+ * Releases list and base.
  */
-struct pp_table {
-	const char *row_id;	/* rows get id="ROW_ID<id>"; NULL: none */
-	const char *link_col;	/* that column's cell links to ... */
-	const char *link_base;	/* ... link_base + its value (encoded) */
-	/* header links: column name, sort key pairs, ended by NULL; each
-	 * is <a class="sort" data-sort="KEY" href="sort_base&sort=KEY..."> */
-	const char *const *sorts;
-	const char *sort_base;	/* a path with its query, without sort */
-	const char *sort, *order;	/* the current sort and order */
-	const char *const *hide;	/* columns not shown, NULL-ended */
-	/* extra cells at the end of a row (a header "Actions") */
-	void (*actions)(struct admin_req *r, struct strbuf *out,
-	    const json_t *row);
-};
-void pp_table(struct admin_req *r, struct strbuf *out, const json_t *list,
-    const struct pp_table *t);
+void pp_list_end(struct admin_req *r, struct pp_page *pg, int lrc,
+    json_t *list, const struct panel_table_opt *opt, struct strbuf *base);
 
-/* "Page P of N" with previous and next links under a list answer; base
- * is a path with its query ("?" at least): &page=N is appended.  (Until
- * panel-core's panel_pager() is there.) */
-void pp_pager(struct strbuf *out, const char *base, const json_t *list);
+/* Drop the columns named (NULL-ended) from a list answer, so its table
+ * leaves them out (the audit's whole before and after documents). */
+void pp_drop_columns(json_t *list, const char *const *names);
 
 /* One entity ({"item", "columns"}) as a definition list. */
 void pp_item(struct strbuf *out, const json_t *answer);

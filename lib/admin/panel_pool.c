@@ -69,31 +69,24 @@ accounts_page(struct admin_req *r, int rc)
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
-	struct pp_table t = { .row_id = "account-", .actions = account_actions };
+	struct panel_table_opt t = { .row_id = "account",
+	    .actions = account_actions };
 	int lrc;
 
 	q.status = pp_query(r, "status");
 	q.search = pp_query(r, "search");
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "accounts", "Accounts", rc);
+	if (pp_may(r, ADMIN_ROLE_WRITE))
+		account_forms(r, &pg.out);
+	html_f(&pg.out, "<h2>The pool</h2>\n");
 	pp_filter_begin(&pg.out, "/admin/accounts");
 	pp_select(&pg.out, "status", "Status", statuses, q.status);
 	pp_input(&pg.out, "search", "Search", q.search);
 	pp_filter_end(&pg.out);
 	lrc = ops_account_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/accounts?status=%u&search=%u", q.status,
-		    q.search);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	if (pp_may(r, ADMIN_ROLE_WRITE))
-		account_forms(r, &pg.out);
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	html_f(&base, "/admin/accounts?status=%u&search=%u", q.status, q.search);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -113,7 +106,7 @@ pp_account_add(struct admin_req *r)
 	q.note = pp_field(r, "note");
 	q.max_seats = pp_field(r, "max_seats");
 	rc = ops_account_add(&r->ops, &q, &out);
-	pp_after(r, rc, out, "/admin/accounts", "Account added.", accounts_page);
+	pp_after(r, rc, out, "/admin/accounts", accounts_page, "Account added.");
 }
 
 void
@@ -122,7 +115,6 @@ pp_account_import(struct admin_req *r)
 	size_t len = 0;
 	const char *data = panel_field(r, "file", &len);
 	const char *source = "the uploaded file";
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -135,12 +127,9 @@ pp_account_import(struct admin_req *r)
 		    "accounts or choose a file");
 	else
 		rc = admin_import_csv(r, data, len, source, NULL, &out);
-	if (rc == 0)
-		strbuf_addf(&notice, "%lld accounts imported.",
-		    (long long)json_integer_value(json_object_get(out, "count")));
-	pp_after(r, rc, out, "/admin/accounts", strbuf_str(&notice),
-	    accounts_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/accounts", accounts_page,
+	    "%lld accounts imported.",
+	    (long long)json_integer_value(json_object_get(out, "count")));
 }
 
 static void
@@ -148,16 +137,13 @@ account_change(struct admin_req *r, int (*op)(struct ops *,
     const struct ops_account_req *, json_t **), const char *done)
 {
 	struct ops_account_req q = { .account = r->param[0] };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
 	q.note = pp_field(r, "note");
 	rc = op(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Account %s %s.", r->param[0], done);
-	pp_after(r, rc, out, "/admin/accounts", strbuf_str(&notice),
-	    accounts_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/accounts", accounts_page, "Account %s %s.",
+	    r->param[0], done);
 }
 
 void
@@ -209,7 +195,7 @@ static void
 assignments_page(struct admin_req *r, int rc)
 {
 	struct ops_assignment_list_req q = { 0 };
-	struct pp_table t = { .row_id = "assignment-",
+	struct panel_table_opt t = { .row_id = "assignment",
 	    .actions = assignment_actions };
 	struct strbuf base = STRBUF_INIT;
 	const char *ending = pp_query(r, "ending");
@@ -238,19 +224,11 @@ assignments_page(struct admin_req *r, int rc)
 	pp_filter_end(&pg.out);
 	if (lrc == 0)
 		lrc = ops_assignment_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		if (ending != NULL)
-			html_f(&base, "/admin/assignments?ending=%u", ending);
-		else
-			html_f(&base, "/admin/assignments?");
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	if (ending != NULL)
+		html_f(&base, "/admin/assignments?ending=%u", ending);
+	else
+		html_f(&base, "/admin/assignments");
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -265,7 +243,6 @@ assignment_change(struct admin_req *r, int (*op)(struct ops *,
     const struct ops_assignment_req *, json_t **), const char *done)
 {
 	struct ops_assignment_req q = { 0 };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	bool given;
 	int rc;
@@ -279,10 +256,8 @@ assignment_change(struct admin_req *r, int (*op)(struct ops *,
 		rc = ops_fail(&r->ops, TALLY_EUSAGE, "days", "days is required");
 	else
 		rc = op(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Assignment %lld %s.", q.id, done);
-	pp_after(r, rc, out, "/admin/assignments", strbuf_str(&notice),
-	    assignments_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/assignments", assignments_page,
+	    "Assignment %lld %s.", q.id, done);
 }
 
 void

@@ -40,7 +40,7 @@ static void
 orders_view(struct admin_req *r, int rc, const char *view)
 {
 	struct ops_order_list_req q = { 0 };
-	struct pp_table t = { .row_id = "order-" };
+	struct panel_table_opt t = { .row_id = "order" };
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
 	json_t *list = NULL;
@@ -63,16 +63,8 @@ orders_view(struct admin_req *r, int rc, const char *view)
 	    "Held</a></p>\n");
 	if (lrc == 0)
 		lrc = ops_order_list(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/orders?view=%u", view);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	html_f(&base, "/admin/orders?view=%u", view);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -92,7 +84,6 @@ void
 pp_order_approve(struct admin_req *r)
 {
 	struct ops_order_approve_req q = { 0 };
-	struct strbuf notice = STRBUF_INIT;
 	json_t *out = NULL;
 	int rc;
 
@@ -100,55 +91,55 @@ pp_order_approve(struct admin_req *r)
 		return;
 	q.reason = pp_field(r, "reason");
 	rc = ops_order_approve(&r->ops, &q, &out);
-	strbuf_addf(&notice, "Order %lld approved.", q.id);
-	pp_after(r, rc, out, "/admin/orders?view=held", strbuf_str(&notice),
-	    held_page);
-	strbuf_release(&notice);
+	pp_after(r, rc, out, "/admin/orders?view=held", held_page,
+	    "Order %lld approved.", q.id);
 }
 
 /* ---- users ---- */
 
+/* ?sort= as the header links give it (the column: registered_at) or
+ * as the operation names it (registered). */
+static const char *
+user_sort(const char *sort)
+{
+	if (sort != NULL && strcmp(sort, "registered_at") == 0)
+		return "registered";
+	if (sort != NULL && strcmp(sort, "last_login_at") == 0)
+		return "last_login";
+	return sort;
+}
+
 static void
 users_page(struct admin_req *r, int rc)
 {
-	static const char *const sorts[] = { "email", "email", "registered_at",
-	    "registered", "balance", "balance", "last_login_at", "last_login",
-	    NULL };
+	static const char *const sortable[] = { "email", "registered_at",
+	    "balance", "last_login_at", NULL };
 	struct ops_user_list_req q = { 0 };
 	struct strbuf base = STRBUF_INIT, pager = STRBUF_INIT;
+	struct panel_table_opt t = { .sortable = sortable,
+	    .row_link = "/admin/users/", .row_id = "user" };
 	struct pp_page pg;
 	json_t *list = NULL;
 	int lrc;
 
-	q.sort = pp_query(r, "sort");
+	q.sort = user_sort(pp_query(r, "sort"));
 	q.order = pp_query(r, "order");
+	/* the table's headers read no order as ascending: so does the page */
+	if (q.sort != NULL && q.order == NULL)
+		q.order = "asc";
 	q.search = pp_query(r, "search");
 	q.page.page = pp_page_arg(r);
 	html_f(&base, "/admin/users?search=%u", q.search);
-	{
-		struct pp_table t = { .row_id = "user-", .link_col = "id",
-		    .link_base = "/admin/users/", .sorts = sorts,
-		    .sort_base = strbuf_str(&base), .sort = q.sort,
-		    .order = q.order };
-
-		pp_begin(r, &pg, "users", "Users", rc);
-		pp_filter_begin(&pg.out, "/admin/users");
-		pp_input(&pg.out, "search", "Search", q.search);
-		pp_filter_end(&pg.out);
-		lrc = ops_user_list(&r->ops, &q, &list);
-		if (lrc != 0)
-			pp_failed(r, &pg, lrc);
-		else {
-			pp_table(r, &pg.out, list, &t);
-			html_f(&pager, "/admin/users?search=%u&sort=%u&order=%u",
-			    q.search, q.sort, q.order);
-			pp_pager(&pg.out, strbuf_str(&pager), list);
-		}
-	}
-	json_decref(list);
+	t.sort_base = strbuf_str(&base);
+	pp_begin(r, &pg, "users", "Users", rc);
+	pp_filter_begin(&pg.out, "/admin/users");
+	pp_input(&pg.out, "search", "Search", q.search);
+	pp_filter_end(&pg.out);
+	lrc = ops_user_list(&r->ops, &q, &list);
+	html_f(&pager, "/admin/users?search=%u&sort=%u&order=%u", q.search,
+	    pp_query(r, "sort"), q.order);
+	pp_list_end(r, &pg, lrc, list, &t, &pager);
 	strbuf_release(&base);
-	strbuf_release(&pager);
-	pp_end(r, &pg);
 }
 
 void
@@ -197,7 +188,7 @@ user_forms(struct admin_req *r, struct strbuf *out, const char *id,
 static void
 user_page(struct admin_req *r, int rc)
 {
-	struct pp_table t = { 0 };
+	struct panel_table_opt t = { 0 };
 	struct pp_page pg;
 	json_t *out = NULL;
 	long long id;
@@ -217,7 +208,7 @@ user_page(struct admin_req *r, int rc)
 			user_forms(r, &pg.out, r->param[0],
 			    json_string_value(json_object_get(item, "status")));
 		html_f(&pg.out, "<h2>Credit ledger (newest 50)</h2>\n");
-		pp_table(r, &pg.out, json_object_get(out, "ledger"), &t);
+		panel_table_with(r, &pg.out, json_object_get(out, "ledger"), &t);
 	}
 	json_decref(out);
 	pp_end(r, &pg);
@@ -236,7 +227,7 @@ user_done(struct admin_req *r, int rc, json_t *out, long long id,
 	char loc[48];
 
 	snprintf(loc, sizeof(loc), "/admin/users/%lld", id);
-	pp_after(r, rc, out, loc, notice, user_page);
+	pp_after(r, rc, out, loc, user_page, "%s", notice);
 }
 
 void
@@ -305,7 +296,7 @@ static void
 models_page(struct admin_req *r, int rc)
 {
 	struct ops_model_usage_req q = { .days = MODEL_USAGE_DAYS };
-	struct pp_table t = { .actions = model_actions };
+	struct panel_table_opt t = { .actions = model_actions };
 	const char *days = pp_query(r, "days");
 	struct strbuf base = STRBUF_INIT;
 	struct pp_page pg;
@@ -326,16 +317,8 @@ models_page(struct admin_req *r, int rc)
 	    "ever.</p>\n", q.days);
 	if (lrc == 0)
 		lrc = ops_model_usage(&r->ops, &q, &list);
-	if (lrc != 0)
-		pp_failed(r, &pg, lrc);
-	else {
-		pp_table(r, &pg.out, list, &t);
-		html_f(&base, "/admin/models?days=%l", q.days);
-		pp_pager(&pg.out, strbuf_str(&base), list);
-	}
-	json_decref(list);
-	strbuf_release(&base);
-	pp_end(r, &pg);
+	html_f(&base, "/admin/models?days=%l", q.days);
+	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
 void
@@ -366,5 +349,6 @@ pp_model_set(struct admin_req *r)
 		rc = TALLY_EUSAGE;
 	if (rc == 0)
 		rc = ops_model_set(&r->ops, &q, &out);
-	pp_after(r, rc, out, "/admin/models", "Model saved.", models_page);
+	pp_after(r, rc, out, "/admin/models", models_page, "Model %s saved.",
+	    q.name);
 }

@@ -27,6 +27,10 @@ static const struct ctl_list case_list = {
 	  0, 0, 0 },
 	{ "category", CTLOPT_STR, offsetof(struct ops_case_list_req, category),
 	  0, 0, 0 },
+	{ "status", CTLOPT_STR, offsetof(struct ops_case_list_req, status),
+	  0, 0, 0 },
+	{ "severity", CTLOPT_STR, offsetof(struct ops_case_list_req, severity),
+	  0, 0, 0 },
 	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
 };
 
@@ -70,9 +74,11 @@ case_one(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctlopt_verb case_verbs[] = {
-	{ "list", NULL, "[--open] [--category CATEGORY]",
+	{ "list", NULL, "[--open] [--category CATEGORY] [--status STATUS] "
+	  "[--severity error|warning|info]",
 	  "List reconcile cases: not closed first, by category and severity.\n"
-	  "--open: only OPEN ones (not closed, not accepted).  Categories:\n"
+	  "--open: only OPEN ones (not closed, not accepted); --status OPEN,\n"
+	  "ACCEPTED or CLOSED; --severity error, warning or info.  Categories:\n"
 	  "PAID_NOT_FULFILLED FULFILLED_NOT_PAID MISSING_IN_SETTLEMENT\n"
 	  "MISSING_WEBHOOK AMOUNT_MISMATCH CURRENCY_MISMATCH NET_INCONSISTENT\n"
 	  "PAYOUT_TOTAL_MISMATCH DUPLICATE_CHARGE DUPLICATE_FULFILLMENT\n"
