@@ -29,16 +29,16 @@ static const struct admin_route pages_routes[] = {
 	{ "GET", P "/accounts", R, 0, pp_accounts, NULL, NULL },
 	{ "POST", P "/accounts", W, 0, pp_account_add, NULL, NULL },
 	{ "POST", P "/accounts/import", W, 0, pp_account_import, NULL, NULL },
-	{ "POST", P "/accounts/{id}/suspend", W, 0, pp_account_suspend, NULL,
+	{ "POST", P "/accounts/{id}/suspend", W, 0, pp_account_change, NULL,
 	  NULL },
-	{ "POST", P "/accounts/{id}/reactivate", W, 0, pp_account_reactivate,
+	{ "POST", P "/accounts/{id}/reactivate", W, 0, pp_account_change,
 	  NULL, NULL },
 	{ "GET", P "/assignments", R, 0, pp_assignments, NULL, NULL },
-	{ "POST", P "/assignments/{id}/extend", W, 0, pp_assignment_extend, NULL,
+	{ "POST", P "/assignments/{id}/extend", W, 0, pp_assignment_change, NULL,
 	  NULL },
-	{ "POST", P "/assignments/{id}/revoke", W, 0, pp_assignment_revoke, NULL,
+	{ "POST", P "/assignments/{id}/revoke", W, 0, pp_assignment_change, NULL,
 	  NULL },
-	{ "POST", P "/assignments/{id}/release", W, 0, pp_assignment_release,
+	{ "POST", P "/assignments/{id}/release", W, 0, pp_assignment_change,
 	  NULL, NULL },
 	{ "GET", P "/orders", R, 0, pp_orders, NULL, NULL },
 	{ "POST", P "/orders/{id}/approve", W, 0, pp_order_approve, NULL, NULL },
@@ -130,6 +130,14 @@ pp_field(struct admin_req *r, const char *name)
 	const char *v = panel_field(r, name, NULL);
 
 	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+const char *
+pp_verb(const struct admin_req *r)
+{
+	const char *slash = strrchr(r->path, '/');
+
+	return slash != NULL ? slash + 1 : r->path;
 }
 
 const char *

@@ -51,6 +51,8 @@ bool pp_field_int(struct admin_req *r, const char *name, long long min,
     long long max, long long *v, bool *given);
 /* A form field, NULL when absent or empty. */
 const char *pp_field(struct admin_req *r, const char *name);
+/* The last segment of the path: the verb of a change route. */
+const char *pp_verb(const struct admin_req *r);
 /* A query argument, NULL when absent or empty. */
 const char *pp_query(struct admin_req *r, const char *name);
 /* ?page= (from 1; 0 for a bad one, which the operation refuses). */
@@ -85,12 +87,9 @@ void pp_item(struct strbuf *out, const json_t *answer);
 void pp_accounts(struct admin_req *r);
 void pp_account_add(struct admin_req *r);
 void pp_account_import(struct admin_req *r);
-void pp_account_suspend(struct admin_req *r);
-void pp_account_reactivate(struct admin_req *r);
+void pp_account_change(struct admin_req *r);
 void pp_assignments(struct admin_req *r);
-void pp_assignment_extend(struct admin_req *r);
-void pp_assignment_revoke(struct admin_req *r);
-void pp_assignment_release(struct admin_req *r);
+void pp_assignment_change(struct admin_req *r);
 
 /* panel_sales.c */
 void pp_orders(struct admin_req *r);

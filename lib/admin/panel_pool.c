@@ -132,30 +132,21 @@ pp_account_import(struct admin_req *r)
 	    (long long)json_integer_value(json_object_get(out, "count")));
 }
 
-static void
-account_change(struct admin_req *r, int (*op)(struct ops *,
-    const struct ops_account_req *, json_t **), const char *done)
+/* POST /admin/accounts/{id}/suspend or /reactivate: the path's last
+ * segment says which. */
+void
+pp_account_change(struct admin_req *r)
 {
+	bool suspend = strcmp(pp_verb(r), "suspend") == 0;
 	struct ops_account_req q = { .account = r->param[0] };
 	json_t *out = NULL;
 	int rc;
 
 	q.note = pp_field(r, "note");
-	rc = op(&r->ops, &q, &out);
+	rc = (suspend ? ops_account_suspend : ops_account_reactivate)(&r->ops,
+	    &q, &out);
 	pp_after(r, rc, out, "/admin/accounts", accounts_page, "Account %s %s.",
-	    r->param[0], done);
-}
-
-void
-pp_account_suspend(struct admin_req *r)
-{
-	account_change(r, ops_account_suspend, "suspended");
-}
-
-void
-pp_account_reactivate(struct admin_req *r)
-{
-	account_change(r, ops_account_reactivate, "reactivated");
+	    r->param[0], suspend ? "suspended" : "reactivated");
 }
 
 /* ---- assignments ---- */
@@ -237,43 +228,37 @@ pp_assignments(struct admin_req *r)
 	assignments_page(r, 0);
 }
 
-/* One change of an assignment, answered by the list again. */
-static void
-assignment_change(struct admin_req *r, int (*op)(struct ops *,
-    const struct ops_assignment_req *, json_t **), const char *done)
+/* POST /admin/assignments/{id}/extend, /revoke or /release: the path's
+ * last segment says which; answered by the list again. */
+void
+pp_assignment_change(struct admin_req *r)
 {
+	static const struct {
+		const char *verb, *done;
+		int (*op)(struct ops *, const struct ops_assignment_req *,
+		    json_t **);
+	} ops[] = {
+		{ "extend", "extended", ops_assignment_extend },
+		{ "revoke", "revoked", ops_assignment_revoke },
+		{ "release", "released", ops_assignment_release },
+	};
 	struct ops_assignment_req q = { 0 };
 	json_t *out = NULL;
+	size_t i = 0;
 	bool given;
 	int rc;
 
+	while (i < 2 && strcmp(pp_verb(r), ops[i].verb) != 0)
+		i++;
 	if (!admin_path_id(r, "assignment", &q.id))
 		return;
 	q.reason = pp_field(r, "reason");
 	if (!pp_field_int(r, "days", 1, OPS_ASSIGNMENT_MAX_DAYS, &q.days, &given))
 		rc = TALLY_EUSAGE;
-	else if (op == ops_assignment_extend && !given)
+	else if (i == 0 && !given)
 		rc = ops_fail(&r->ops, TALLY_EUSAGE, "days", "days is required");
 	else
-		rc = op(&r->ops, &q, &out);
+		rc = ops[i].op(&r->ops, &q, &out);
 	pp_after(r, rc, out, "/admin/assignments", assignments_page,
-	    "Assignment %lld %s.", q.id, done);
-}
-
-void
-pp_assignment_extend(struct admin_req *r)
-{
-	assignment_change(r, ops_assignment_extend, "extended");
-}
-
-void
-pp_assignment_revoke(struct admin_req *r)
-{
-	assignment_change(r, ops_assignment_revoke, "revoked");
-}
-
-void
-pp_assignment_release(struct admin_req *r)
-{
-	assignment_change(r, ops_assignment_release, "released");
+	    "Assignment %lld %s.", q.id, ops[i].done);
 }
