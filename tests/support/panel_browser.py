@@ -34,7 +34,6 @@ from selenium.common.exceptions import (NoAlertPresentException,
                                         TimeoutException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["PANEL_BASE"]
@@ -219,13 +218,22 @@ def account_button(d, account_id, cls):
     return buttons[0]
 
 
-def submit_and_wait(d, button):
-    """Click a form's button and wait for the next page (the POST's 303
-    target, or its refusal) to have replaced this one."""
-    button.click()
-    wait(d, EC.staleness_of(button), "the form's answer")
-    wait(d, lambda x: x.execute_script("return document.readyState") == "complete",
-         "the answer to load")
+def click_and_wait(d, element):
+    """Click a form's button or a link and wait for the next page (a POST's
+    303 target, its refusal, the link's page) to have replaced this one.
+    The old page is marked on its window object, which a new document does
+    not have; while chromium swaps documents a question may fail (a node
+    "not in the document"), so failures only mean "ask again"."""
+    d.execute_script("window.panelBrowserOld = true")
+    element.click()
+    try:
+        WebDriverWait(d, LIMIT, ignored_exceptions=(WebDriverException,)).until(
+            lambda x: x.execute_script(
+                "return window.panelBrowserOld === undefined"
+                " && document.readyState === 'complete'"))
+    except TimeoutException:
+        raise Failed("waited in vain for the page after the click (at %s)"
+                     % d.current_url)
 
 
 # ---- around the server, without the browser -----------------------------
@@ -355,11 +363,8 @@ def log_in(d):
     form.find_element(By.NAME, "password").send_keys(PASSWORD)
     buttons = form.find_elements(By.CSS_SELECTOR,
                                  "button[type=submit], input[type=submit], button:not([type])")
-    if buttons:
-        submit_and_wait(d, buttons[0])
-    else:
-        form.submit()
-        wait(d, EC.staleness_of(form), "the login's answer")
+    check(buttons, "form#login has no submit button")
+    click_and_wait(d, buttons[0])
     check(path_of(d.current_url) == "/admin/accounts",
           "after logging in the browser is at %s, not next=/admin/accounts"
           % d.current_url)
@@ -416,8 +421,7 @@ def t_sort_users(d):
         links = d.find_elements(By.CSS_SELECTOR, "a.sort[data-sort=balance]")
         check(links, "/admin/users has no header a.sort[data-sort=balance]")
         link = links[0]
-        link.click()
-        wait(d, EC.staleness_of(link), "the sorted page")
+        click_and_wait(d, link)
         wait(d, lambda x: query_of(x.current_url).get("sort") == ["balance"],
              "?sort=balance in the URL")
         order = query_of(d.current_url).get("order", ["desc"])[0]
@@ -459,7 +463,7 @@ def t_suspend(d):
     form = form_of(d, b)
     note = "password reset needed (browser test)"
     field_of(d, form, "note").send_keys(note)
-    submit_and_wait(d, b)
+    click_and_wait(d, b)
     notices = d.find_elements(By.CSS_SELECTOR, "p.notice")
     errors = d.find_elements(By.CSS_SELECTOR, "div.error[role=alert]")
     check(not errors, "the panel answered an error: %s" % (
@@ -487,7 +491,7 @@ def t_script_note(d):
     b = account_button(d, SUSPEND_ID, "reactivate")
     form = form_of(d, b)
     field_of(d, form, "note").send_keys(XSS + " reset done")
-    submit_and_wait(d, b)
+    click_and_wait(d, b)
     alert = no_alert(d)
     check(alert is None, alert or "")
     check(account_status(SUSPEND_ID) == "AVAILABLE",
@@ -507,6 +511,16 @@ def t_script_note(d):
         check(XSS not in body, "%s serves the note's <script> unescaped" % page)
     check(shown, "the note's text %r is on neither /admin/accounts nor "
           "/admin/audit" % XSS)
+    # typed into a search, and so given back in the search field
+    page = "/admin/users?search=" + urllib.parse.quote(XSS)
+    go(d, page)
+    alert = no_alert(d)
+    check(alert is None, "%s: %s" % (page, alert))
+    extra = injected_scripts(d)
+    check(not extra, "%s: script elements besides the panel's: %s" % (page, extra))
+    field = d.find_elements(By.CSS_SELECTOR, "input[name=search]")
+    check(field and field[0].get_attribute("value") == XSS,
+          "/admin/users does not give the search back as typed")
     print("# the note shows as text on: " + " ".join(shown))
     go(d, "/admin/accounts")
     shot(d, "accounts-script-note")
@@ -531,7 +545,7 @@ def t_csrf(d):
     # the test's own script (webdriver), not the page's: the CSP is not
     # in its way
     d.execute_script("arguments[0].remove()", field_of(d, form, "csrf"))
-    submit_and_wait(d, b)
+    click_and_wait(d, b)
     shot(d, "csrf-refused")
     status = sql("SELECT string_agg(status::text, ',') FROM admin_access_log "
                  "WHERE id > %d AND method = 'POST' AND path = '%s'" % (int(last), path))
@@ -595,7 +609,7 @@ def t_logout(d):
     b = d.find_elements(By.ID, "logout")
     check(b, "no #logout button")
     old = d.get_cookies()
-    submit_and_wait(d, b[0])
+    click_and_wait(d, b[0])
     for page in ("/admin", "/admin/users"):
         go(d, page)
         check(path_of(d.current_url) == "/admin/login",
