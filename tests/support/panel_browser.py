@@ -11,7 +11,8 @@ tally-admin and passes what it made in the environment:
   PANEL_SUSPEND_ID     an AVAILABLE account to suspend through its form
   PANEL_CSRF_ID        an AVAILABLE account a token-less form must not touch
   PANEL_USER_ID        an image user, for the user detail page
-  TALLY_BINDIR, TALLY_DATABASE_URL (tests/run.sh)
+  TALLY_BINDIR, TALLY_DATABASE_URL (tests/run.sh), TALLY_CONFIG (the
+  servers' configuration, for tallyctl status)
 
 Prints "ok - ..." / "not ok - ..." per check; exits 1 if any failed, or
 if chromium cannot start at all (never a skip: CI installs it).
@@ -54,7 +55,7 @@ LIMIT = 60
 WIDTH, HEIGHT = 1280, 900
 XSS = "<script>alert(1)</script>"
 
-# Pages of the navigation (BRIEF: URLs), by the name of their screenshot.
+# Pages of the navigation (docs/PANEL.md, Pages), by their screenshot's name.
 PAGES = [
     ("dashboard", "/admin"),
     ("accounts", "/admin/accounts"),
