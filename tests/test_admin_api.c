@@ -243,6 +243,28 @@ test_user_status(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(r.json, "items"), 0), "status")), "suspended");
 	t_resp_free(&r);
+	/* one user, with its ledger; the models' usage */
+	t_x("INSERT INTO credit_ledger (user_id, delta, kind, ref) VALUES"
+	    " (1, 9, 'PURCHASE', 'o1'); INSERT INTO models (name) VALUES ('flux')");
+	assert_int_equal(t_http(&r, "GET", API "/users/1", t_read, NULL, NULL,
+	    NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "balance")),
+	    9);
+	assert_string_equal(json_string_value(json_object_get(r.json,
+	    "status_reason")), "fraud");
+	assert_int_equal(json_array_size(json_object_get(r.json, "ledger")), 1);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/users/x", t_read, NULL, NULL, NULL);
+	t_problem(&r, 404, "not-found", NULL);
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "GET", API "/models/usage?days=7", t_read,
+	    NULL, NULL, NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "calls")), 0);
+	t_resp_free(&r);
+	t_http(&r, "GET", API "/models/usage?days=0", t_read, NULL, NULL, NULL);
+	t_problem(&r, 400, "bad-request", NULL);
+	t_resp_free(&r);
 }
 
 /* Exchange rates: set by admin, read by all, through ops_fx_*. */

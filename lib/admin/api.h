@@ -19,6 +19,8 @@ void api_account_list(struct admin_req *r);
 void api_account_show(struct admin_req *r);
 void api_account_put(struct admin_req *r);
 void api_account_import(struct admin_req *r);
+json_t *api_shape_with(const struct admin_req *r, const json_t *out,
+    int *status, const char *key);
 json_t *api_account_show_shape(const struct admin_req *r, const json_t *out,
     int *status);
 json_t *api_import_shape(const struct admin_req *r, const json_t *out,
@@ -39,10 +41,14 @@ void api_order_approve(struct admin_req *r);
 void api_user_list(struct admin_req *r);
 void api_user_credit(struct admin_req *r);
 void api_user_status(struct admin_req *r);
+void api_user_show(struct admin_req *r);
+json_t *api_user_show_shape(const struct admin_req *r, const json_t *out,
+    int *status);
 json_t *api_credit_shape(const struct admin_req *r, const json_t *out,
     int *status);
 void api_model_list(struct admin_req *r);
 void api_model_put(struct admin_req *r);
+void api_model_usage(struct admin_req *r);
 json_t *api_model_shape(const struct admin_req *r, const json_t *out,
     int *status);
 void api_product_list(struct admin_req *r);

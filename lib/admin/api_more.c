@@ -187,6 +187,26 @@ api_user_credit(struct admin_req *r)
 	json_decref(b);
 }
 
+void
+api_user_show(struct admin_req *r)
+{
+	json_t *out = NULL;
+	long long id;
+	int rc;
+
+	if (!admin_path_id(r, "user", &id))
+		return;
+	rc = ops_user_show(&r->ops, id, &out);
+	admin_answer_op(r, rc, out);
+}
+
+/* The user, with its newest 50 ledger entries. */
+json_t *
+api_user_show_shape(const struct admin_req *r, const json_t *out, int *status)
+{
+	return api_shape_with(r, out, status, "ledger");
+}
+
 /* {status: active|suspended, reason}: recorded and shown, not enforced. */
 void
 api_user_status(struct admin_req *r)
@@ -228,6 +248,25 @@ api_model_list(struct admin_req *r)
 	if (!admin_query_page(r, &q.page))
 		return;
 	rc = ops_model_list(&r->ops, &q, &out);
+	admin_answer_op(r, rc, out);
+}
+
+/* ?days= (default OPS_MODEL_USAGE_DAYS): calls, errors, mean time, last use. */
+void
+api_model_usage(struct admin_req *r)
+{
+	struct ops_model_usage_req q = { 0 };
+	json_t *out = NULL;
+	bool given;
+	int rc;
+
+	if (!admin_query_page(r, &q.page) ||
+	    !admin_query_int(r, "days", 1, OPS_MODEL_MAX_USAGE_DAYS, &q.days,
+	    &given))
+		return;
+	if (!given)
+		q.days = OPS_MODEL_USAGE_DAYS;
+	rc = ops_model_usage(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
 }
 

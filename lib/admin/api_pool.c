@@ -93,18 +93,25 @@ api_account_show(struct admin_req *r)
 	admin_answer_op(r, rc, out);
 }
 
+/* An entity with the items of one of its lists (show answers). */
+json_t *
+api_shape_with(const struct admin_req *r, const json_t *out, int *status,
+    const char *key)
+{
+	json_t *body = admin_shape_default(r, out, status);
+	const json_t *items = json_object_get(json_object_get(out, key), "items");
+
+	json_object_set_new(body, key, items != NULL ? json_deep_copy(items) :
+	    json_array());
+	return body;
+}
+
 /* The account, with its assignments (at most 50, active first). */
 json_t *
 api_account_show_shape(const struct admin_req *r, const json_t *out,
     int *status)
 {
-	json_t *body = admin_shape_default(r, out, status);
-	const json_t *asg = json_object_get(json_object_get(out, "assignments"),
-	    "items");
-
-	json_object_set_new(body, "assignments", asg != NULL ?
-	    json_deep_copy(asg) : json_array());
-	return body;
+	return api_shape_with(r, out, status, "assignments");
 }
 
 /*

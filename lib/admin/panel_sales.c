@@ -16,8 +16,6 @@
 #include "ops/order.h"
 #include "ops/user.h"
 
-#define MODEL_USAGE_DAYS 30	/* the Models page's window by default */
-
 /* ---- orders ---- */
 
 static void
@@ -295,7 +293,7 @@ model_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
 static void
 models_page(struct admin_req *r, int rc)
 {
-	struct ops_model_usage_req q = { .days = MODEL_USAGE_DAYS };
+	struct ops_model_usage_req q = { .days = OPS_MODEL_USAGE_DAYS };
 	struct panel_table_opt t = { .actions = model_actions };
 	const char *days = pp_query(r, "days");
 	struct strbuf base = STRBUF_INIT;

@@ -42,6 +42,7 @@ int ops_model_list(struct ops *o, const struct ops_model_list_req *req,
     json_t **out);
 
 #define OPS_MODEL_MAX_USAGE_DAYS 3660
+#define OPS_MODEL_USAGE_DAYS 30		/* the faces' window by default */
 
 struct ops_model_usage_req {
 	long long days;		/* the window: the last days days, 1..3660 */
