@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "ctl/case.h"
+#include "ctl/misc.h"
 #include "ops/case.h"
 #include "ops/model.h"
 #include "support/ctl_support.h"
@@ -84,10 +85,27 @@ test_model_usage(void **state)
 	assert_int_equal(json_integer_value(json_object_get(find(out, "name",
 	    "flux"), "calls")), 4);
 	json_decref(out);
-	req.days = 0;
+	req.days = 0;		/* not given: 30 */
+	assert_int_equal(ops_model_usage(&o, &req, &out), 0);
+	assert_int_equal(json_integer_value(json_object_get(find(out, "name",
+	    "flux"), "calls")), 3);
+	json_decref(out);
+	req.days = 3661;
 	assert_int_equal(ops_model_usage(&o, &req, &out), TALLY_EUSAGE);
 	assert_string_equal(o.field, "days");
 	ops_release(&o);
+	/* tallyctl model usage */
+	{
+		struct ctl_run r = { 0 };
+
+		assert_int_equal(ctl_run(&r, ctl_model, "model", "usage", "--days",
+		    "60", "--json", NULL), 0);
+		assert_non_null(strstr(strbuf_str(&r.out), "\"name\":\"flux\","
+		    "\"active\":true,\"credit_cost\":2,\"calls\":4,\"errors\":1"));
+		assert_int_equal(ctl_run(&r, ctl_model, "model", "usage", "--days",
+		    "0", NULL), 64);
+		ctl_run_release(&r);
+	}
 }
 
 static long long

@@ -264,8 +264,6 @@ api_model_usage(struct admin_req *r)
 	    !admin_query_int(r, "days", 1, OPS_MODEL_MAX_USAGE_DAYS, &q.days,
 	    &given))
 		return;
-	if (!given)
-		q.days = OPS_MODEL_USAGE_DAYS;
 	rc = ops_model_usage(&r->ops, &q, &out);
 	admin_answer_op(r, rc, out);
 }

@@ -16,6 +16,20 @@ model_list_run(struct ops *o, const void *req, json_t **out)
 	return ops_model_list(o, req, out);
 }
 
+static int
+model_usage_run(struct ops *o, const void *req, json_t **out)
+{
+	return ops_model_usage(o, req, out);
+}
+
+static const struct ctl_list model_usage = {
+	sizeof(struct ops_model_usage_req),
+	offsetof(struct ops_model_usage_req, page), false, model_usage_run, {
+	{ "days", CTLOPT_INT, offsetof(struct ops_model_usage_req, days), 1,
+	  OPS_MODEL_MAX_USAGE_DAYS, 0 },
+	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+};
+
 static const struct ctl_list model_list = {
 	sizeof(struct ops_model_list_req),
 	offsetof(struct ops_model_list_req, page), false, model_list_run,
@@ -65,6 +79,11 @@ static const struct ctlopt_verb model_verbs[] = {
 	  "The image service's models: active, flagged (registered from usage\n"
 	  "under an unknown name), credits per call, provider cost per call,\n"
 	  "last use.", &model_list },
+	{ "usage", NULL, "[--days N]",
+	  "How the models were used over the last N days (default 30): calls,\n"
+	  "errors, avg_ms (mean processing time, failed calls too), and\n"
+	  "last_used (the latest call ever).  The model-stats report has the\n"
+	  "same figures per period, with percentiles.", &model_usage },
 	{ "set", model_set, "NAME [--active|--inactive] [--credit-cost N] "
 	  "[--provider-cost DECIMAL [--currency CUR]] [--reason TEXT]",
 	  "Create or change a model.  Options not given keep their value; a\n"

@@ -175,10 +175,11 @@ ops_model_usage(struct ops *o, const struct ops_model_usage_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->days < 1 || req->days > OPS_MODEL_MAX_USAGE_DAYS)
+	if (req->days < 0 || req->days > OPS_MODEL_MAX_USAGE_DAYS)
 		return ops_fail(o, TALLY_EUSAGE, "days", "days must be a whole "
 		    "number from 1 to %d", OPS_MODEL_MAX_USAGE_DAYS);
-	snprintf(days, sizeof(days), "%lld", req->days);
+	snprintf(days, sizeof(days), "%lld", req->days != 0 ? req->days :
+	    OPS_MODEL_USAGE_DAYS);
 	params[0] = days;
 	return ops_list(o, &q, &req->page, params, out);
 }

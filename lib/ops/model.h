@@ -42,10 +42,11 @@ int ops_model_list(struct ops *o, const struct ops_model_list_req *req,
     json_t **out);
 
 #define OPS_MODEL_MAX_USAGE_DAYS 3660
-#define OPS_MODEL_USAGE_DAYS 30		/* the faces' window by default */
+#define OPS_MODEL_USAGE_DAYS 30		/* the window when none is given */
 
 struct ops_model_usage_req {
-	long long days;		/* the window: the last days days, 1..3660 */
+	/* the window: the last days days, 1..3660; 0: OPS_MODEL_USAGE_DAYS */
+	long long days;
 	struct ops_page page;
 };
 
