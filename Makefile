@@ -113,12 +113,16 @@ $(O)/test_%: $(O)/tests/test_%.o $(TESTSUPPORT_OBJ) $(LIBTALLY)
 # Installs only what is missing; as root it installs, otherwise it prints the
 # exact command to run and stops.  libreoffice-calc-nogui and poppler-utils
 # are for tests/t_report_pdf.sh: the reports printed to PDF as an admin
-# would, pages counted and charts checked.
+# would, pages counted and charts checked.  chromium, chromium-driver and
+# python3-selenium are for tests/t_panel_browser.sh: the admin panel in a
+# real (headless) browser, with fonts-dejavu-core so that its screenshots
+# show letters on a machine that has no other font.
 DEB_PACKAGES := build-essential pkg-config libpq-dev postgresql postgresql-contrib \
 	libxlsxwriter-dev libcsv-dev libcurl4-openssl-dev libmicrohttpd-dev \
 	libssl-dev libcmocka-dev libjansson-dev libsystemd-dev python3-openpyxl \
 	curl zip unzip clang libclang-rt-14-dev time systemd jq \
-	libreoffice-calc-nogui poppler-utils libcrypt-dev
+	libreoffice-calc-nogui poppler-utils libcrypt-dev \
+	chromium chromium-driver python3-selenium fonts-dejavu-core
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
 

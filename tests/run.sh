@@ -16,6 +16,9 @@ BINDIR=$(cd "$2" && pwd)
 shift 2
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TALLY_BINDIR="$BINDIR"
+# what a test leaves for people to look at (screenshots): kept after the
+# run, one folder per build (build/release/test-output/NAME)
+export TALLY_TEST_OUTPUT="$O/test-output"
 
 TMP=$(mktemp -d /tmp/tally-test.XXXXXX)
 chmod 755 "$TMP"
