@@ -93,17 +93,16 @@ cases_page(struct admin_req *r, int rc)
 	json_t *list = NULL;
 	int lrc;
 
-	q.status = pp_query(r, "status");
-	q.severity = pp_query(r, "severity");
+	const struct pp_filter_field filter[] = {
+		{ "status", "Status", statuses, &q.status },
+		{ "severity", "Severity", severities, &q.severity },
+		{ NULL, NULL, NULL, NULL },
+	};
+
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "cases", "Cases", rc);
-	pp_filter_begin(&pg.out, "/admin/cases");
-	pp_select(&pg.out, "status", "Status", statuses, q.status);
-	pp_select(&pg.out, "severity", "Severity", severities, q.severity);
-	pp_filter_end(&pg.out);
+	pp_filter(r, &pg, "/admin/cases", filter, &base);
 	lrc = ops_case_list(&r->ops, &q, &list);
-	html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
-	    q.severity);
 	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
@@ -143,21 +142,19 @@ pp_audit(struct admin_req *r)
 	json_t *list = NULL;
 	int lrc;
 
-	q.actor = pp_query(r, "actor");
-	q.entity = pp_query(r, "entity");
-	q.action = pp_query(r, "action");
+	const struct pp_filter_field filter[] = {
+		{ "actor", "Actor", NULL, &q.actor },
+		{ "entity", "Entity", NULL, &q.entity },
+		{ "action", "Action", NULL, &q.action },
+		{ NULL, NULL, NULL, NULL },
+	};
+
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "audit", "Audit log", 0);
-	pp_filter_begin(&pg.out, "/admin/audit");
-	pp_input(&pg.out, "actor", "Actor", q.actor);
-	pp_input(&pg.out, "entity", "Entity", q.entity);
-	pp_input(&pg.out, "action", "Action", q.action);
-	pp_filter_end(&pg.out);
+	pp_filter(r, &pg, "/admin/audit", filter, &base);
 	lrc = ops_audit_list(&r->ops, &q, &list);
 	if (lrc == 0)
 		pp_drop_columns(list, hide);
-	html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u", q.actor,
-	    q.entity, q.action);
 	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 
@@ -171,15 +168,15 @@ pp_access(struct admin_req *r)
 	json_t *list = NULL;
 	int lrc;
 
-	q.actor = pp_query(r, "actor");
-	q.status = pp_query(r, "status");
+	const struct pp_filter_field filter[] = {
+		{ "actor", "Actor", NULL, &q.actor },
+		{ "status", "Status", NULL, &q.status },
+		{ NULL, NULL, NULL, NULL },
+	};
+
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "access", "Access log", 0);
-	pp_filter_begin(&pg.out, "/admin/access");
-	pp_input(&pg.out, "actor", "Actor", q.actor);
-	pp_input(&pg.out, "status", "Status", q.status);
-	pp_filter_end(&pg.out);
+	pp_filter(r, &pg, "/admin/access", filter, &base);
 	lrc = ops_access_list(&r->ops, &q, &list);
-	html_f(&base, "/admin/access?actor=%u&status=%u", q.actor, q.status);
 	pp_list_end(r, &pg, lrc, list, &t, &base);
 }

@@ -216,6 +216,26 @@ pp_select(struct strbuf *out, const char *name, const char *label,
 	html_f(out, "</select></label> ");
 }
 
+void
+pp_filter(struct admin_req *r, struct pp_page *pg, const char *path,
+    const struct pp_filter_field *f, struct strbuf *base)
+{
+	pp_filter_begin(&pg->out, path);
+	for (size_t i = 0; f[i].name != NULL; i++) {
+		*f[i].value = pp_query(r, f[i].name);
+		if (f[i].options != NULL)
+			pp_select(&pg->out, f[i].name, f[i].label, f[i].options,
+			    *f[i].value);
+		else
+			pp_input(&pg->out, f[i].name, f[i].label, *f[i].value);
+		if (i == 0)
+			html_f(base, "%s?%s=%u", path, f[i].name, *f[i].value);
+		else
+			html_f(base, "&%s=%u", f[i].name, *f[i].value);
+	}
+	pp_filter_end(&pg->out);
+}
+
 /* ---- lists ---- */
 
 void

@@ -68,6 +68,21 @@ void pp_select(struct strbuf *out, const char *name, const char *label,
     const char *const *options, const char *current);
 
 /*
+ * A list page's whole filter form, from a table ended by a NULL name:
+ * each field's query argument read into *value (pp_query), the form
+ * (GET to path) drawn on pg, and base set to path with every field in its
+ * query, for pp_list_end's pager.
+ */
+struct pp_filter_field {
+	const char *name;
+	const char *label;
+	const char *const *options;	/* a select's (pp_select); NULL: text */
+	const char **value;
+};
+void pp_filter(struct admin_req *r, struct pp_page *pg, const char *path,
+    const struct pp_filter_field *f, struct strbuf *base);
+
+/*
  * End a list page: the list an operation answered (lrc 0) as
  * panel_table_with() draws it under opt, with panel_pager() for base (a
  * path with its query), or its failure (pp_failed); then pp_end().

@@ -71,21 +71,20 @@ accounts_page(struct admin_req *r, int rc)
 	json_t *list = NULL;
 	struct panel_table_opt t = { .row_id = "account",
 	    .actions = account_actions };
+	const struct pp_filter_field filter[] = {
+		{ "status", "Status", statuses, &q.status },
+		{ "search", "Search", NULL, &q.search },
+		{ NULL, NULL, NULL, NULL },
+	};
 	int lrc;
 
-	q.status = pp_query(r, "status");
-	q.search = pp_query(r, "search");
 	q.page.page = pp_page_arg(r);
 	pp_begin(r, &pg, "accounts", "Accounts", rc);
 	if (pp_may(r, ADMIN_ROLE_WRITE))
 		account_forms(r, &pg.out);
 	html_f(&pg.out, "<h2>The pool</h2>\n");
-	pp_filter_begin(&pg.out, "/admin/accounts");
-	pp_select(&pg.out, "status", "Status", statuses, q.status);
-	pp_input(&pg.out, "search", "Search", q.search);
-	pp_filter_end(&pg.out);
+	pp_filter(r, &pg, "/admin/accounts", filter, &base);
 	lrc = ops_account_list(&r->ops, &q, &list);
-	html_f(&base, "/admin/accounts?status=%u&search=%u", q.status, q.search);
 	pp_list_end(r, &pg, lrc, list, &t, &base);
 }
 

@@ -141,13 +141,8 @@ ops_admin_user_add(struct ops *o, const struct ops_admin_user_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (!ops_name_ok(req->name))
-		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
-		    "digits, '.', '_' or '-', starting with a letter or digit");
-	if (req->role == NULL || (strcmp(req->role, "read") != 0 &&
-	    strcmp(req->role, "write") != 0 && strcmp(req->role, "admin") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "role", "role must be read, "
-		    "write or admin");
+	if ((rc = ops_name_role_check(o, req->name, req->role)) != 0)
+		return rc;
 	if ((rc = password_check(o, req->password)) != 0)
 		return rc;
 	if (ops_admin_password_hash(req->password, a.hash, sizeof(a.hash)) != 0)

@@ -469,3 +469,16 @@ ops_name_ok(const char *s)
 		return false;
 	return ops_is_word(s);
 }
+
+int
+ops_name_role_check(struct ops *o, const char *name, const char *role)
+{
+	if (!ops_name_ok(name))
+		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
+		    "digits, '.', '_' or '-', starting with a letter or digit");
+	if (role == NULL || (strcmp(role, "read") != 0 &&
+	    strcmp(role, "write") != 0 && strcmp(role, "admin") != 0))
+		return ops_fail(o, TALLY_EUSAGE, "role", "role must be read, "
+		    "write or admin");
+	return 0;
+}

@@ -268,6 +268,9 @@ bool ops_is_word(const char *s);
 /* A token's or admin user's name: 1 to 64 of A-Z a-z 0-9 . _ -,
  * starting with a letter or digit (it is the audit actor KIND:NAME). */
 bool ops_name_ok(const char *s);
+/* 0, or the usage failure for a bad name (ops_name_ok) or a role that is
+ * not read, write or admin: what every credential's holder is checked by. */
+int ops_name_role_check(struct ops *o, const char *name, const char *role);
 /* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
 const char *ops_upper(char *buf, size_t n, const char *s);
 

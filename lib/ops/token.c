@@ -166,13 +166,8 @@ ops_token_create(struct ops *o, const struct ops_token_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (!ops_name_ok(req->name))
-		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
-		    "digits, '.', '_' or '-', starting with a letter or digit");
-	if (req->role == NULL || (strcmp(req->role, "read") != 0 &&
-	    strcmp(req->role, "write") != 0 && strcmp(req->role, "admin") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "role", "role must be read, "
-		    "write or admin");
+	if ((rc = ops_name_role_check(o, req->name, req->role)) != 0)
+		return rc;
 	if (req->expires != NULL) {
 		if (period_parse_instant(req->expires, tz, &t) != 0)
 			return ops_fail(o, TALLY_EUSAGE, "expires", "expires: not a "
