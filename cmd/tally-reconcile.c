@@ -24,7 +24,7 @@ static const struct batchjob_opt opts[] = {
 	  "the image service's balances, CSV user,balance" },
 	{ "out", 'o', BATCHJOB_TEXT, &o.out_dir, 0, 0, 0, "DIR",
 	  "output directory (default: report_dir)" },
-	{ NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL }
+	BATCHJOB_OPT_END
 };
 
 static int

@@ -236,12 +236,9 @@ ops_case_accept(struct ops *o, const struct ops_case_req *req, json_t **out)
 	ops_reset(o);
 	if ((rc = check_id(o, req)) != 0)
 		return rc;
-	if (req->note == NULL || req->note[strspn(req->note, " \t")] == '\0')
-		return ops_fail(o, TALLY_EUSAGE, "note", "note is required: say "
-		    "why the case is fine");
-	if (strlen(req->note) > OPS_CASE_NOTE_MAX)
-		return ops_fail(o, TALLY_EUSAGE, "note", "note is longer than %d "
-		    "bytes", OPS_CASE_NOTE_MAX);
+	if ((rc = ops_text_check(o, "note", req->note, OPS_CASE_NOTE_MAX,
+	    "say why the case is fine")) != 0)
+		return rc;
 	if (req->until != NULL) {
 		if (period_parse_date(req->until, &d) != 0)
 			return ops_fail(o, TALLY_EUSAGE, "until", "until '%s' is not "

@@ -482,3 +482,16 @@ ops_name_role_check(struct ops *o, const char *name, const char *role)
 		    "write or admin");
 	return 0;
 }
+
+int
+ops_text_check(struct ops *o, const char *field, const char *s, int max,
+    const char *required)
+{
+	if (required != NULL && (s == NULL || s[strspn(s, " \t")] == '\0'))
+		return ops_fail(o, TALLY_EUSAGE, field, "%s is required: %s",
+		    field, required);
+	if (s != NULL && strlen(s) > (size_t)max)
+		return ops_fail(o, TALLY_EUSAGE, field, "%s is longer than %d "
+		    "bytes", field, max);
+	return 0;
+}

@@ -271,6 +271,11 @@ bool ops_name_ok(const char *s);
 /* 0, or the usage failure for a bad name (ops_name_ok) or a role that is
  * not read, write or admin: what every credential's holder is checked by. */
 int ops_name_role_check(struct ops *o, const char *name, const char *role);
+/* 0, or the usage failure for a free text field (a reason, a note) longer
+ * than max bytes or, when required says why it is (NULL: optional), empty
+ * or blank. */
+int ops_text_check(struct ops *o, const char *field, const char *s, int max,
+    const char *required);
 /* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
 const char *ops_upper(char *buf, size_t n, const char *s);
 
