@@ -131,6 +131,17 @@ name(struct ops *o, const void *req, json_t **out) \
 	return op(o, (const type *)req, out); \
 }
 
+/* A list verb whose one option is a flag (--all, --active) that sets the
+ * bool member of its request type, the whole rows: the verb's ctl_list
+ * NAME and its run (NAME_run) over op. */
+#define CTL_LIST_FLAG(name, op, type, flag, member) \
+CTL_RUN(name##_run, op, type) \
+static const struct ctl_list name = { \
+	sizeof(type), offsetof(type, page), false, name##_run, { \
+	{ flag, CTLOPT_FLAG, offsetof(type, member), 0, 0, 0 }, \
+	CTL_FIELD_END } \
+}
+
 struct ctlopt_verb {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);	/* NULL: list */

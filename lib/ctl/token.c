@@ -77,15 +77,8 @@ token_revoke(struct ctl *c, int argc, char **argv)
 	return ctl_item(c, &revoke_item, argc, argv);
 }
 
-CTL_RUN(token_list_run, ops_token_list, struct ops_token_list_req)
-
-static const struct ctl_list token_list = {
-	sizeof(struct ops_token_list_req),
-	offsetof(struct ops_token_list_req, page), false, token_list_run, {
-	{ "active", CTLOPT_FLAG, offsetof(struct ops_token_list_req, active),
-	  0, 0, 0 },
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
-};
+CTL_LIST_FLAG(token_list, ops_token_list, struct ops_token_list_req,
+    "active", active);
 
 static const struct ctlopt_verb token_verbs[] = {
 	{ "create", token_create, "NAME --role read|write|admin "
