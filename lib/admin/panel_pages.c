@@ -239,6 +239,24 @@ pp_filter(struct admin_req *r, struct pp_page *pg, const char *path,
 /* ---- lists ---- */
 
 void
+pp_list_page(struct admin_req *r, int rc, const struct pp_list *l,
+    const struct pp_filter_field *filter, void *req, struct ops_page *page)
+{
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	int lrc;
+
+	page->page = pp_page_arg(r);
+	pp_begin(r, &pg, l->nav, l->title, rc);
+	if (l->head != NULL)
+		l->head(r, &pg.out);
+	pp_filter(r, &pg, l->path, filter, &base);
+	lrc = l->run(&r->ops, req, &list);
+	pp_list_end(r, &pg, lrc, list, &l->table, &base);
+}
+
+void
 pp_list_end(struct admin_req *r, struct pp_page *pg, int lrc, json_t *list,
     const struct panel_table_opt *opt, struct strbuf *base)
 {

@@ -60,32 +60,35 @@ account_forms(struct admin_req *r, struct strbuf *out)
 	    "formenctype=\"multipart/form-data\">Import</button></form>\n");
 }
 
+/* the change forms for a write user, above the list */
+static void
+accounts_head(struct admin_req *r, struct strbuf *out)
+{
+	if (pp_may(r, ADMIN_ROLE_WRITE))
+		account_forms(r, out);
+	html_f(out, "<h2>The pool</h2>\n");
+}
+
+PP_RUN(accounts_run, ops_account_list, struct ops_account_list_req)
+
+static const struct pp_list accounts_list = {
+	"accounts", "Accounts", "/admin/accounts", accounts_head, accounts_run,
+	{ .row_id = "account", .actions = account_actions }
+};
+
 static void
 accounts_page(struct admin_req *r, int rc)
 {
 	static const char *const statuses[] = { "", "AVAILABLE", "ASSIGNED",
 	    "SUSPENDED", NULL };
 	struct ops_account_list_req q = { 0 };
-	struct strbuf base = STRBUF_INIT;
-	struct pp_page pg;
-	json_t *list = NULL;
-	struct panel_table_opt t = { .row_id = "account",
-	    .actions = account_actions };
 	const struct pp_filter_field filter[] = {
 		{ "status", "Status", statuses, &q.status },
 		{ "search", "Search", NULL, &q.search },
 		{ NULL, NULL, NULL, NULL },
 	};
-	int lrc;
 
-	q.page.page = pp_page_arg(r);
-	pp_begin(r, &pg, "accounts", "Accounts", rc);
-	if (pp_may(r, ADMIN_ROLE_WRITE))
-		account_forms(r, &pg.out);
-	html_f(&pg.out, "<h2>The pool</h2>\n");
-	pp_filter(r, &pg, "/admin/accounts", filter, &base);
-	lrc = ops_account_list(&r->ops, &q, &list);
-	pp_list_end(r, &pg, lrc, list, &t, &base);
+	pp_list_page(r, rc, &accounts_list, filter, &q, &q.page);
 }
 
 void
