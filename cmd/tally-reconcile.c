@@ -60,8 +60,4 @@ static const struct batchjob def = {
 	.run = run,
 };
 
-int
-main(int argc, char **argv)
-{
-	return batchjob_main(&def, argc, argv);
-}
+BATCHJOB_MAIN(def)

@@ -151,6 +151,13 @@ struct batchjob_ctx {
 
 /* The whole program: returns its exit status. */
 int batchjob_main(const struct batchjob *def, int argc, char **argv);
+/* A program that is its table alone: main() is batchjob_main(&def). */
+#define BATCHJOB_MAIN(def) \
+int \
+main(int argc, char **argv) \
+{ \
+	return batchjob_main(&(def), argc, argv); \
+}
 
 /* What batchjob_main() found on the command line and connected. */
 struct batchjob_env {
