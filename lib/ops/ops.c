@@ -471,16 +471,35 @@ ops_name_ok(const char *s)
 }
 
 int
+ops_choice_check(struct ops *o, const char *field, const char *value,
+    bool required, const char *const *choices)
+{
+	struct strbuf all = STRBUF_INIT;
+	int rc;
+
+	if (value == NULL && !required)
+		return 0;
+	for (size_t i = 0; value != NULL && choices[i] != NULL; i++)
+		if (strcmp(value, choices[i]) == 0)
+			return 0;
+	for (size_t i = 0; choices[i] != NULL; i++)
+		strbuf_addf(&all, "%s%s", i == 0 ? "" : choices[i + 1] != NULL ?
+		    ", " : " or ", choices[i]);
+	rc = ops_fail(o, TALLY_EUSAGE, field, "%s must be %s", field,
+	    strbuf_str(&all));
+	strbuf_release(&all);
+	return rc;
+}
+
+int
 ops_name_role_check(struct ops *o, const char *name, const char *role)
 {
 	if (!ops_name_ok(name))
 		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
 		    "digits, '.', '_' or '-', starting with a letter or digit");
-	if (role == NULL || (strcmp(role, "read") != 0 &&
-	    strcmp(role, "write") != 0 && strcmp(role, "admin") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "role", "role must be read, "
-		    "write or admin");
-	return 0;
+	static const char *const roles[] = { "read", "write", "admin", NULL };
+
+	return ops_choice_check(o, "role", role, true, roles);
 }
 
 int
@@ -493,5 +512,14 @@ ops_text_check(struct ops *o, const char *field, const char *s, int max,
 	if (s != NULL && strlen(s) > (size_t)max)
 		return ops_fail(o, TALLY_EUSAGE, field, "%s is longer than %d "
 		    "bytes", field, max);
+	return 0;
+}
+
+int
+ops_id_check(struct ops *o, long long id, const char *what)
+{
+	if (id < 1)
+		return ops_fail(o, TALLY_EUSAGE, "id", "id must be %s (a whole "
+		    "number from 1)", what);
 	return 0;
 }

@@ -271,6 +271,13 @@ bool ops_name_ok(const char *s);
 /* 0, or the usage failure for a bad name (ops_name_ok) or a role that is
  * not read, write or admin: what every credential's holder is checked by. */
 int ops_name_role_check(struct ops *o, const char *name, const char *role);
+/* 0, or the usage failure "FIELD must be A, B or C" for a value not one
+ * of choices (NULL-ended; compared as they are spelled), or for none
+ * when required. */
+int ops_choice_check(struct ops *o, const char *field, const char *value,
+    bool required, const char *const *choices);
+/* 0, or the usage failure for an id below 1 (what: "an order id"). */
+int ops_id_check(struct ops *o, long long id, const char *what);
 /* 0, or the usage failure for a free text field (a reason, a note) longer
  * than max bytes or, when required says why it is (NULL: optional), empty
  * or blank. */

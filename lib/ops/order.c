@@ -165,9 +165,8 @@ ops_order_approve(struct ops *o, const struct ops_order_approve_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->id < 1)
-		return ops_fail(o, TALLY_EUSAGE, "id", "id must be an order id (a "
-		    "whole number from 1)");
+	if ((rc = ops_id_check(o, req->id, "an order id")) != 0)
+		return rc;
 	if ((rc = ops_text_check(o, "reason", req->reason, OPS_ORDER_REASON_MAX,
 	    "say why the order may be given as it was paid")) != 0)
 		return rc;

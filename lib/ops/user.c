@@ -229,16 +229,15 @@ int
 ops_user_status(struct ops *o, const struct ops_user_status_req *req,
     json_t **out)
 {
+	static const char *const statuses[] = { "active", "suspended", NULL };
 	struct status_arg a = { .req = req };
 
 	*out = NULL;
 	ops_reset(o);
 	if (user_named(o, req->id, req->user) != 0)
 		return TALLY_EUSAGE;
-	if (req->status == NULL || (strcmp(req->status, "active") != 0 &&
-	    strcmp(req->status, "suspended") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "status", "status must be active "
-		    "or suspended");
+	if (ops_choice_check(o, "status", req->status, true, statuses) != 0)
+		return TALLY_EUSAGE;
 	if (req->reason == NULL || req->reason[0] == '\0')
 		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is required");
 	if (strlen(req->reason) > OPS_USER_REASON_MAX)
@@ -336,6 +335,7 @@ int
 ops_user_list(struct ops *o, const struct ops_user_list_req *req,
     json_t **out)
 {
+	static const char *const orders[] = { "asc", "desc", NULL };
 	const struct ops_list_sql *q = &user_by_id;
 	const char *params[1] = { req->search };
 	bool desc;
@@ -343,10 +343,8 @@ ops_user_list(struct ops *o, const struct ops_user_list_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->order != NULL && strcmp(req->order, "asc") != 0 &&
-	    strcmp(req->order, "desc") != 0)
-		return ops_fail(o, TALLY_EUSAGE, "order", "order must be asc or "
-		    "desc");
+	if (ops_choice_check(o, "order", req->order, false, orders) != 0)
+		return TALLY_EUSAGE;
 	if (req->sort != NULL) {
 		for (i = 0; i < sizeof(user_sorts) / sizeof(user_sorts[0]); i++)
 			if (strcmp(req->sort, user_sorts[i].sort) == 0)
