@@ -121,6 +121,8 @@ struct ctl_item {
 /* dates in the report time zone: the configuration (tz, TALLY_TZ), when
  * it loads, for the operation; else UTC */
 #define CTL_ITEM_CONFIG 0x8u
+/* note() is the whole answer but for --json (a secret alone on stdout) */
+#define CTL_ITEM_NOTE_ONLY 0x10u
 
 /* An operation on its typed request as ctl_list() and ctl_item() call it:
  *   CTL_RUN(case_list_run, ops_case_list, struct ops_case_list_req) */
