@@ -6,6 +6,7 @@
 
 #include "base/err.h"
 #include "ops/user.h"
+#include "pg/query.h"
 
 #define CREDIT_NCOLS 8
 
@@ -129,20 +130,7 @@ credit_fn(struct ops *o, void *p, json_t **out)
 		    "replay", true, "dry_run", o->dry_run);
 		return 0;
 	}
-	rc = db_query(o->db, &res,
-	    "WITH bal AS (SELECT coalesce(sum(delta), 0)::bigint AS b"
-	    "   FROM credit_ledger WHERE user_id = $1),"
-	    " ins AS (INSERT INTO credit_ledger AS l (user_id, delta, kind, ref, reason)"
-	    "   VALUES ($1, $2::bigint, 'ADJUSTMENT',"
-	    "           coalesce($3, 'tallyctl:' || gen_random_uuid()), $4)"
-	    "   RETURNING l.*)"
-	    " SELECT ins.id AS ledger_id, ins.user_id, ins.delta,"
-	    "  bal.b AS balance_before, bal.b + ins.delta AS balance, ins.ref,"
-	    "  ins.reason, ins.created_at,"
-	    "  jsonb_build_object('user_id', ins.user_id, 'balance', bal.b) AS before,"
-	    "  to_jsonb(ins) || jsonb_build_object('balance', bal.b + ins.delta)"
-	    "   AS after"
-	    " FROM ins, bal", 4, params);
+	rc = db_query(o->db, &res, query_sql("ops/user_credit"), 4, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "writing the credit ledger");
 	rc = ops_audit_change(o, "user.credit", "user", uid, a->req->reason,
@@ -202,14 +190,7 @@ status_fn(struct ops *o, void *p, json_t **out)
 	params[0] = uid;
 	params[1] = req->status;
 	params[2] = req->reason;
-	rc = db_query(o->db, &res,
-	    "WITH old AS (SELECT * FROM app_users WHERE id = $1)"
-	    " UPDATE app_users u SET status = $2, status_reason = $3,"
-	    "  status_changed_at = now()"
-	    " FROM old WHERE u.id = old.id AND old.status <> $2"
-	    " RETURNING u.id, u.external_id, u.email, u.status, u.status_reason,"
-	    "  u.status_changed_at, to_jsonb(old) AS before, to_jsonb(u) AS after",
-	    3, params);
+	rc = db_query(o->db, &res, query_sql("ops/user_status"), 3, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "writing the user's status");
 	if (PQntuples(res) == 0)
