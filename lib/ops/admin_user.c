@@ -124,10 +124,8 @@ add_fn(struct ops *o, void *p, json_t **out)
 		    "existed: names are never reused", a->req->name);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "adding the admin user");
-	rc = ops_audit(o, "admin_user.add", "admin_user", PQgetvalue(res, 0, 0),
-	    a->req->reason, NULL, PQgetvalue(res, 0, USER_NCOLS));
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, USER_NCOLS);
+	rc = ops_audited_new(o, "admin_user.add", "admin_user",
+	    PQgetvalue(res, 0, 0), a->req->reason, res, USER_NCOLS, out);
 	PQclear(res);
 	return rc;
 }
@@ -226,11 +224,8 @@ change_fn(struct ops *o, void *p, json_t **out)
 			goto out;
 		}
 	}
-	rc = ops_audit(o, verb_action[a->verb], "admin_user",
-	    PQgetvalue(res, 0, 0), a->req->reason,
-	    PQgetvalue(res, 0, USER_NCOLS), PQgetvalue(res, 0, USER_NCOLS + 1));
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, USER_NCOLS);
+	rc = ops_audited(o, verb_action[a->verb], "admin_user",
+	    PQgetvalue(res, 0, 0), a->req->reason, res, USER_NCOLS, out);
 out:
 	strbuf_release(&sql);
 	PQclear(cur);

@@ -434,10 +434,8 @@ change_fn(struct ops *o, void *p, json_t **out)
 	rc = db_query(o->db, &res, change_sql[a->kind], 2, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "changing the assignment");
-	rc = ops_audit_change(o, change_action[a->kind], "assignment", id,
-	    a->reason, res, 0, ASSIGNMENT_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
+	rc = ops_audited(o, change_action[a->kind], "assignment", id, a->reason,
+	    res, ASSIGNMENT_NCOLS, out);
 	PQclear(res);
 	return rc;
 }

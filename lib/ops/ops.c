@@ -259,6 +259,32 @@ ops_audit_new(struct ops *o, const char *action, const char *entity,
 	    PQgetvalue(res, row, ncols));
 }
 
+int
+ops_audited(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out)
+{
+	int rc = ops_audit_change(o, action, entity, entity_id, reason, res, 0,
+	    ncols);
+
+	if (rc == 0)
+		*out = ops_change_json(o, res, 0, ncols);
+	return rc;
+}
+
+int
+ops_audited_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out)
+{
+	int rc = ops_audit_new(o, action, entity, entity_id, reason, res, 0,
+	    ncols);
+
+	if (rc == 0)
+		*out = ops_change_json(o, res, 0, ncols);
+	return rc;
+}
+
 json_t *
 ops_row_json(const PGresult *res, int row)
 {

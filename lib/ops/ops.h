@@ -192,6 +192,14 @@ int ops_audit_change(struct ops *o, const char *action, const char *entity,
 int ops_audit_new(struct ops *o, const char *action, const char *entity,
     const char *entity_id, const char *reason, const PGresult *res, int row,
     int ncols);
+/* The audit of res's one row (ops_audit_change, ops_audit_new) and, when
+ * it is written, that row as the answer (ops_change_json). */
+int ops_audited(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out);
+int ops_audited_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out);
 
 /*
  * Query helpers: the rows of res as a JSON array of objects (typed by the

@@ -223,10 +223,8 @@ revoke_fn(struct ops *o, void *p, json_t **out)
 		rc = ops_db_fail(o, rc, "revoking the token");
 		goto out;
 	}
-	rc = ops_audit_change(o, "token.revoke", "token", PQgetvalue(res, 0, 0),
-	    req->reason, res, 0, TOKEN_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, TOKEN_NCOLS);
+	rc = ops_audited(o, "token.revoke", "token", PQgetvalue(res, 0, 0),
+	    req->reason, res, TOKEN_NCOLS, out);
 out:
 	PQclear(cur);
 	PQclear(res);

@@ -197,11 +197,8 @@ status_fn(struct ops *o, void *p, json_t **out)
 		rc = ops_fail(o, TALLY_EREFUSED, "status", "status: user %s is "
 		    "%s already", uid, req->status);
 	else
-		rc = ops_audit(o, "user.status", "user", uid, req->reason,
-		    PQgetvalue(res, 0, STATUS_NCOLS),
-		    PQgetvalue(res, 0, STATUS_NCOLS + 1));
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, STATUS_NCOLS);
+		rc = ops_audited(o, "user.status", "user", uid, req->reason, res,
+		    STATUS_NCOLS, out);
 	PQclear(res);
 	return rc;
 }
