@@ -36,10 +36,8 @@ ops_init(struct ops *o, struct db *db, const char *actor, bool dry_run)
 void
 ops_release(struct ops *o)
 {
+	ops_reset(o);
 	strbuf_release(&o->err);
-	o->field = NULL;
-	json_decref(o->errors);
-	o->errors = NULL;
 }
 
 void
@@ -259,13 +257,13 @@ ops_audit_new(struct ops *o, const char *action, const char *entity,
 	    PQgetvalue(res, row, ncols));
 }
 
-int
-ops_audited(struct ops *o, const char *action, const char *entity,
+static int
+audited(struct ops *o, const char *action, const char *entity,
     const char *entity_id, const char *reason, const PGresult *res, int ncols,
-    json_t **out)
+    bool is_new, json_t **out)
 {
-	int rc = ops_audit_change(o, action, entity, entity_id, reason, res, 0,
-	    ncols);
+	int rc = (is_new ? ops_audit_new : ops_audit_change)(o, action, entity,
+	    entity_id, reason, res, 0, ncols);
 
 	if (rc == 0)
 		*out = ops_change_json(o, res, 0, ncols);
@@ -273,16 +271,21 @@ ops_audited(struct ops *o, const char *action, const char *entity,
 }
 
 int
+ops_audited(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out)
+{
+	return audited(o, action, entity, entity_id, reason, res, ncols, false,
+	    out);
+}
+
+int
 ops_audited_new(struct ops *o, const char *action, const char *entity,
     const char *entity_id, const char *reason, const PGresult *res, int ncols,
     json_t **out)
 {
-	int rc = ops_audit_new(o, action, entity, entity_id, reason, res, 0,
-	    ncols);
-
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, ncols);
-	return rc;
+	return audited(o, action, entity, entity_id, reason, res, ncols, true,
+	    out);
 }
 
 json_t *
