@@ -237,13 +237,7 @@ show_fn(struct ops *o, void *p, json_t **out)
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", *id);
 	params[0] = idbuf;
-	rc = db_query(o->db, &res,
-	    "SELECT u.id, u.external_id, u.email,"
-	    " (SELECT coalesce(sum(l.delta), 0) FROM credit_ledger l"
-	    "  WHERE l.user_id = u.id)::bigint AS balance,"
-	    " u.registered_at, u.last_login_at, u.status, u.status_reason,"
-	    " u.status_changed_at, u.created_at"
-	    " FROM app_users u WHERE u.id = $1", 1, params);
+	rc = db_query(o->db, &res, query_sql("ops/user_show"), 1, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "looking up the user");
 	if (PQntuples(res) == 0) {
