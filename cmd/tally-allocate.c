@@ -14,22 +14,18 @@
 static long batch, jobs;
 
 static const struct batchjob_opt opts[] = {
-	{ "batch", 0, BATCHJOB_INT, &batch, 1, 100000, 0, "N",
-	  "events / orders per transaction (default "
-	  BATCHJOB_STR(ALLOCATE_BATCH_DEFAULT) ")" },
+	BATCHJOB_OPT_BATCH(batch, "events / orders", ALLOCATE_BATCH_DEFAULT),
 	{ "jobs", 'j', BATCHJOB_INT, &jobs, 1, 16, 0, "N",
 	  "database connections working at once\n(default: one more than "
 	  "the CPUs, 2 to 8)" },
-	{ NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL }
+	BATCHJOB_OPT_END
 };
 
 static int
 run(struct batchjob_ctx *ctx)
 {
 	const struct allocate_opts o = {
-		.as_of = ctx->as_of_sql,
-		.dry_run = ctx->dry_run,
-		.batch = (int)batch,
+		BATCHJOB_BOOKS_RUN(ctx, batch),
 		.signup_grant = ctx->cfg->signup_grant,
 		.fulfil_sla_minutes = ctx->cfg->fulfil_sla_minutes,
 		.jobs = jobs > 0 ? (int)jobs : allocate_default_jobs(),
@@ -61,8 +57,4 @@ static const struct batchjob def = {
 	.run = run,
 };
 
-int
-main(int argc, char **argv)
-{
-	return batchjob_main(&def, argc, argv);
-}
+BATCHJOB_MAIN(def)

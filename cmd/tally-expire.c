@@ -19,23 +19,19 @@ static const struct batchjob_opt opts[] = {
 	{ "days", 0, BATCHJOB_INT, &days, 0, 3650, 0, "N",
 	  "ending-soon window in days (default:\nending_soon_days, 3; 0: no "
 	  "list)" },
-	{ "batch", 0, BATCHJOB_INT, &batch, 1, 100000, 0, "N",
-	  "assignments per transaction (default "
-	  BATCHJOB_STR(EXPIRE_BATCH_DEFAULT) ")" },
+	BATCHJOB_OPT_BATCH(batch, "assignments", EXPIRE_BATCH_DEFAULT),
 	{ "csv", 0, BATCHJOB_SET, &format, 0, 0, TABLE_CSV, NULL,
 	  "the list as CSV" },
 	{ "json", 0, BATCHJOB_SET, &format, 0, 0, TABLE_JSON, NULL,
 	  "the list as JSON (default: a table)" },
-	{ NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL }
+	BATCHJOB_OPT_END
 };
 
 static int
 run(struct batchjob_ctx *ctx)
 {
 	const struct expire_opts o = {
-		.as_of = ctx->as_of_sql,
-		.dry_run = ctx->dry_run,
-		.batch = (int)batch,
+		BATCHJOB_BOOKS_RUN(ctx, batch),
 		.ending_soon_days = (int)(days >= 0 ? days :
 		    ctx->cfg->ending_soon_days),
 		.list = stdout,
@@ -63,8 +59,4 @@ static const struct batchjob def = {
 	.run = run,
 };
 
-int
-main(int argc, char **argv)
-{
-	return batchjob_main(&def, argc, argv);
-}
+BATCHJOB_MAIN(def)

@@ -24,7 +24,7 @@ static const struct batchjob_opt opts[] = {
 	  "the image service's balances, CSV user,balance" },
 	{ "out", 'o', BATCHJOB_TEXT, &o.out_dir, 0, 0, 0, "DIR",
 	  "output directory (default: report_dir)" },
-	{ NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL }
+	BATCHJOB_OPT_END
 };
 
 static int
@@ -60,8 +60,4 @@ static const struct batchjob def = {
 	.run = run,
 };
 
-int
-main(int argc, char **argv)
-{
-	return batchjob_main(&def, argc, argv);
-}
+BATCHJOB_MAIN(def)

@@ -78,6 +78,13 @@ case_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
 	strbuf_release(&action);
 }
 
+PP_RUN(cases_run, ops_case_list, struct ops_case_list_req)
+
+static const struct pp_list cases_list = {
+	"cases", "Cases", "/admin/cases", NULL, cases_run,
+	{ .row_id = "case", .actions = case_actions }
+};
+
 static void
 cases_page(struct admin_req *r, int rc)
 {
@@ -86,25 +93,13 @@ cases_page(struct admin_req *r, int rc)
 	static const char *const severities[] = { "", "error", "warning",
 	    "info", NULL };
 	struct ops_case_list_req q = { 0 };
-	struct panel_table_opt t = { .row_id = "case",
-	    .actions = case_actions };
-	struct strbuf base = STRBUF_INIT;
-	struct pp_page pg;
-	json_t *list = NULL;
-	int lrc;
+	const struct pp_filter_field filter[] = {
+		{ "status", "Status", statuses, &q.status },
+		{ "severity", "Severity", severities, &q.severity },
+		{ NULL, NULL, NULL, NULL },
+	};
 
-	q.status = pp_query(r, "status");
-	q.severity = pp_query(r, "severity");
-	q.page.page = pp_page_arg(r);
-	pp_begin(r, &pg, "cases", "Cases", rc);
-	pp_filter_begin(&pg.out, "/admin/cases");
-	pp_select(&pg.out, "status", "Status", statuses, q.status);
-	pp_select(&pg.out, "severity", "Severity", severities, q.severity);
-	pp_filter_end(&pg.out);
-	lrc = ops_case_list(&r->ops, &q, &list);
-	html_f(&base, "/admin/cases?status=%u&severity=%u", q.status,
-	    q.severity);
-	pp_list_end(r, &pg, lrc, list, &t, &base);
+	pp_list_page(r, rc, &cases_list, filter, &q, &q.page);
 }
 
 void
@@ -131,55 +126,53 @@ pp_case_accept(struct admin_req *r)
 
 /* ---- the audit and access logs ---- */
 
+/* the whole documents; changes sums them up for people */
+static int
+audit_run(struct ops *o, const void *req, json_t **list)
+{
+	static const char *const hide[] = { "before", "after", NULL };
+	int rc = ops_audit_list(o, req, list);
+
+	if (rc == 0)
+		pp_drop_columns(*list, hide);
+	return rc;
+}
+
+static const struct pp_list audit_list = {
+	"audit", "Audit log", "/admin/audit", NULL, audit_run,
+	{ .row_id = "audit" }
+};
+
 void
 pp_audit(struct admin_req *r)
 {
-	/* the whole documents; changes sums them up for people */
-	static const char *const hide[] = { "before", "after", NULL };
 	struct ops_audit_list_req q = { 0 };
-	struct panel_table_opt t = { .row_id = "audit" };
-	struct strbuf base = STRBUF_INIT;
-	struct pp_page pg;
-	json_t *list = NULL;
-	int lrc;
+	const struct pp_filter_field filter[] = {
+		{ "actor", "Actor", NULL, &q.actor },
+		{ "entity", "Entity", NULL, &q.entity },
+		{ "action", "Action", NULL, &q.action },
+		{ NULL, NULL, NULL, NULL },
+	};
 
-	q.actor = pp_query(r, "actor");
-	q.entity = pp_query(r, "entity");
-	q.action = pp_query(r, "action");
-	q.page.page = pp_page_arg(r);
-	pp_begin(r, &pg, "audit", "Audit log", 0);
-	pp_filter_begin(&pg.out, "/admin/audit");
-	pp_input(&pg.out, "actor", "Actor", q.actor);
-	pp_input(&pg.out, "entity", "Entity", q.entity);
-	pp_input(&pg.out, "action", "Action", q.action);
-	pp_filter_end(&pg.out);
-	lrc = ops_audit_list(&r->ops, &q, &list);
-	if (lrc == 0)
-		pp_drop_columns(list, hide);
-	html_f(&base, "/admin/audit?actor=%u&entity=%u&action=%u", q.actor,
-	    q.entity, q.action);
-	pp_list_end(r, &pg, lrc, list, &t, &base);
+	pp_list_page(r, 0, &audit_list, filter, &q, &q.page);
 }
+
+PP_RUN(access_run, ops_access_list, struct ops_access_list_req)
+
+static const struct pp_list access_list = {
+	"access", "Access log", "/admin/access", NULL, access_run,
+	{ .row_id = "access" }
+};
 
 void
 pp_access(struct admin_req *r)
 {
 	struct ops_access_list_req q = { 0 };
-	struct panel_table_opt t = { .row_id = "access" };
-	struct strbuf base = STRBUF_INIT;
-	struct pp_page pg;
-	json_t *list = NULL;
-	int lrc;
+	const struct pp_filter_field filter[] = {
+		{ "actor", "Actor", NULL, &q.actor },
+		{ "status", "Status", NULL, &q.status },
+		{ NULL, NULL, NULL, NULL },
+	};
 
-	q.actor = pp_query(r, "actor");
-	q.status = pp_query(r, "status");
-	q.page.page = pp_page_arg(r);
-	pp_begin(r, &pg, "access", "Access log", 0);
-	pp_filter_begin(&pg.out, "/admin/access");
-	pp_input(&pg.out, "actor", "Actor", q.actor);
-	pp_input(&pg.out, "status", "Status", q.status);
-	pp_filter_end(&pg.out);
-	lrc = ops_access_list(&r->ops, &q, &list);
-	html_f(&base, "/admin/access?actor=%u&status=%u", q.actor, q.status);
-	pp_list_end(r, &pg, lrc, list, &t, &base);
+	pp_list_page(r, 0, &access_list, filter, &q, &q.page);
 }

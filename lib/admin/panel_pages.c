@@ -216,7 +216,45 @@ pp_select(struct strbuf *out, const char *name, const char *label,
 	html_f(out, "</select></label> ");
 }
 
+void
+pp_filter(struct admin_req *r, struct pp_page *pg, const char *path,
+    const struct pp_filter_field *f, struct strbuf *base)
+{
+	pp_filter_begin(&pg->out, path);
+	for (size_t i = 0; f[i].name != NULL; i++) {
+		*f[i].value = pp_query(r, f[i].name);
+		if (f[i].options != NULL)
+			pp_select(&pg->out, f[i].name, f[i].label, f[i].options,
+			    *f[i].value);
+		else
+			pp_input(&pg->out, f[i].name, f[i].label, *f[i].value);
+		if (i == 0)
+			html_f(base, "%s?%s=%u", path, f[i].name, *f[i].value);
+		else
+			html_f(base, "&%s=%u", f[i].name, *f[i].value);
+	}
+	pp_filter_end(&pg->out);
+}
+
 /* ---- lists ---- */
+
+void
+pp_list_page(struct admin_req *r, int rc, const struct pp_list *l,
+    const struct pp_filter_field *filter, void *req, struct ops_page *page)
+{
+	struct strbuf base = STRBUF_INIT;
+	struct pp_page pg;
+	json_t *list = NULL;
+	int lrc;
+
+	page->page = pp_page_arg(r);
+	pp_begin(r, &pg, l->nav, l->title, rc);
+	if (l->head != NULL)
+		l->head(r, &pg.out);
+	pp_filter(r, &pg, l->path, filter, &base);
+	lrc = l->run(&r->ops, req, &list);
+	pp_list_end(r, &pg, lrc, list, &l->table, &base);
+}
 
 void
 pp_list_end(struct admin_req *r, struct pp_page *pg, int lrc, json_t *list,

@@ -68,6 +68,45 @@ void pp_select(struct strbuf *out, const char *name, const char *label,
     const char *const *options, const char *current);
 
 /*
+ * A list page's whole filter form, from a table ended by a NULL name:
+ * each field's query argument read into *value (pp_query), the form
+ * (GET to path) drawn on pg, and base set to path with every field in its
+ * query, for pp_list_end's pager.
+ */
+struct pp_filter_field {
+	const char *name;
+	const char *label;
+	const char *const *options;	/* a select's (pp_select); NULL: text */
+	const char **value;
+};
+void pp_filter(struct admin_req *r, struct pp_page *pg, const char *path,
+    const struct pp_filter_field *f, struct strbuf *base);
+
+/*
+ * A list page with a filter form, as data: pp_begin() (rc as a page
+ * function has it), head() (NULL: none) for what stands before the
+ * filter, pp_filter() into the request req (its page from ?page=, into
+ * *page), run() and pp_list_end() with table.
+ */
+struct pp_list {
+	const char *nav, *title, *path;
+	void (*head)(struct admin_req *r, struct strbuf *out);
+	int (*run)(struct ops *o, const void *req, json_t **list);
+	struct panel_table_opt table;
+};
+void pp_list_page(struct admin_req *r, int rc, const struct pp_list *l,
+    const struct pp_filter_field *filter, void *req, struct ops_page *page);
+
+/* An operation that lists on its typed request, as pp_list's run():
+ *   PP_RUN(case_run, ops_case_list, struct ops_case_list_req) */
+#define PP_RUN(name, op, type) \
+static int \
+name(struct ops *o, const void *req, json_t **list) \
+{ \
+	return op(o, (const type *)req, list); \
+}
+
+/*
  * End a list page: the list an operation answered (lrc 0) as
  * panel_table_with() draws it under opt, with panel_pager() for base (a
  * path with its query), or its failure (pp_failed); then pp_end().

@@ -60,33 +60,35 @@ account_forms(struct admin_req *r, struct strbuf *out)
 	    "formenctype=\"multipart/form-data\">Import</button></form>\n");
 }
 
+/* the change forms for a write user, above the list */
+static void
+accounts_head(struct admin_req *r, struct strbuf *out)
+{
+	if (pp_may(r, ADMIN_ROLE_WRITE))
+		account_forms(r, out);
+	html_f(out, "<h2>The pool</h2>\n");
+}
+
+PP_RUN(accounts_run, ops_account_list, struct ops_account_list_req)
+
+static const struct pp_list accounts_list = {
+	"accounts", "Accounts", "/admin/accounts", accounts_head, accounts_run,
+	{ .row_id = "account", .actions = account_actions }
+};
+
 static void
 accounts_page(struct admin_req *r, int rc)
 {
 	static const char *const statuses[] = { "", "AVAILABLE", "ASSIGNED",
 	    "SUSPENDED", NULL };
 	struct ops_account_list_req q = { 0 };
-	struct strbuf base = STRBUF_INIT;
-	struct pp_page pg;
-	json_t *list = NULL;
-	struct panel_table_opt t = { .row_id = "account",
-	    .actions = account_actions };
-	int lrc;
+	const struct pp_filter_field filter[] = {
+		{ "status", "Status", statuses, &q.status },
+		{ "search", "Search", NULL, &q.search },
+		{ NULL, NULL, NULL, NULL },
+	};
 
-	q.status = pp_query(r, "status");
-	q.search = pp_query(r, "search");
-	q.page.page = pp_page_arg(r);
-	pp_begin(r, &pg, "accounts", "Accounts", rc);
-	if (pp_may(r, ADMIN_ROLE_WRITE))
-		account_forms(r, &pg.out);
-	html_f(&pg.out, "<h2>The pool</h2>\n");
-	pp_filter_begin(&pg.out, "/admin/accounts");
-	pp_select(&pg.out, "status", "Status", statuses, q.status);
-	pp_input(&pg.out, "search", "Search", q.search);
-	pp_filter_end(&pg.out);
-	lrc = ops_account_list(&r->ops, &q, &list);
-	html_f(&base, "/admin/accounts?status=%u&search=%u", q.status, q.search);
-	pp_list_end(r, &pg, lrc, list, &t, &base);
+	pp_list_page(r, rc, &accounts_list, filter, &q, &q.page);
 }
 
 void

@@ -118,6 +118,10 @@ users_page(struct admin_req *r, int rc)
 	    .row_link = "/admin/users/", .row_id = "user" };
 	struct pp_page pg;
 	json_t *list = NULL;
+	const struct pp_filter_field filter[] = {
+		{ "search", "Search", NULL, &q.search },
+		{ NULL, NULL, NULL, NULL },
+	};
 	int lrc;
 
 	q.sort = user_sort(pp_query(r, "sort"));
@@ -125,14 +129,10 @@ users_page(struct admin_req *r, int rc)
 	/* the table's headers read no order as ascending: so does the page */
 	if (q.sort != NULL && q.order == NULL)
 		q.order = "asc";
-	q.search = pp_query(r, "search");
 	q.page.page = pp_page_arg(r);
-	html_f(&base, "/admin/users?search=%u", q.search);
-	t.sort_base = strbuf_str(&base);
 	pp_begin(r, &pg, "users", "Users", rc);
-	pp_filter_begin(&pg.out, "/admin/users");
-	pp_input(&pg.out, "search", "Search", q.search);
-	pp_filter_end(&pg.out);
+	pp_filter(r, &pg, "/admin/users", filter, &base);
+	t.sort_base = strbuf_str(&base);
 	lrc = ops_user_list(&r->ops, &q, &list);
 	html_f(&pager, "/admin/users?search=%u&sort=%u&order=%u", q.search,
 	    pp_query(r, "sort"), q.order);

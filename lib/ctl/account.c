@@ -141,7 +141,7 @@ static const struct ctl_list account_list = {
 	  0, 0, 0 },
 	{ "search", CTLOPT_STR, offsetof(struct ops_account_list_req, search),
 	  0, 0, 0 },
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 
 static int

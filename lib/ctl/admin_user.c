@@ -176,17 +176,8 @@ admin_user_remove(struct ctl *c, int argc, char **argv)
 	return by_name(c, argc, argv, ops_admin_user_remove);
 }
 
-CTL_RUN(admin_user_list_run, ops_admin_user_list,
-    struct ops_admin_user_list_req)
-
-static const struct ctl_list admin_user_list = {
-	sizeof(struct ops_admin_user_list_req),
-	offsetof(struct ops_admin_user_list_req, page), false,
-	admin_user_list_run, {
-	{ "all", CTLOPT_FLAG, offsetof(struct ops_admin_user_list_req, all),
-	  0, 0, 0 },
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
-};
+CTL_LIST_FLAG(admin_user_list, ops_admin_user_list,
+    struct ops_admin_user_list_req, "all", all);
 
 static const struct ctlopt_verb admin_user_verbs[] = {
 	{ "add", admin_user_add, "NAME --role read|write|admin "

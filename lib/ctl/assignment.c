@@ -32,7 +32,7 @@ static const struct ctl_list assignment_list = {
 	F("customer", CTLOPT_STR, customer, 0, 0),
 	F("account", CTLOPT_STR, account, 0, 0),
 	F("as-of", CTLOPT_STR, as_of, 0, 0),
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 #undef F
 

@@ -114,7 +114,7 @@ static const struct ctl_list access_list = {
 	sizeof(struct ops_access_list_req),
 	offsetof(struct ops_access_list_req, page), true, access_list_run, {
 	F("token", token), F("actor", actor), F("status", status),
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 #undef F
 

@@ -27,7 +27,7 @@ static const struct ctl_list case_list = {
 	  0, 0, 0 },
 	{ "severity", CTLOPT_STR, offsetof(struct ops_case_list_req, severity),
 	  0, 0, 0 },
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 
 CTL_RUN(show_run, ops_case_show, struct ops_case_req)

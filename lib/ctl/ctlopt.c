@@ -463,8 +463,13 @@ ctl_item(struct ctl *c, const struct ctl_item *it, int argc, char **argv)
 		if ((rc = ctl_outcome(c, rc, out, opts)) == 0) {
 			if (it->note != NULL)
 				it->note(c, req, out);
-			rc = it->flags & CTL_ITEM_ROWS ? ctl_print_items(c, out,
-			    NULL) : ctl_print_item(c, out);
+			if ((it->flags & CTL_ITEM_NOTE_ONLY) &&
+			    c->format != TABLE_JSON)
+				rc = 0;
+			else
+				rc = it->flags & CTL_ITEM_ROWS ?
+				    ctl_print_items(c, out, NULL) :
+				    ctl_print_item(c, out);
 		}
 		json_decref(out);
 	}

@@ -121,6 +121,8 @@ struct ctl_item {
 /* dates in the report time zone: the configuration (tz, TALLY_TZ), when
  * it loads, for the operation; else UTC */
 #define CTL_ITEM_CONFIG 0x8u
+/* note() is the whole answer but for --json (a secret alone on stdout) */
+#define CTL_ITEM_NOTE_ONLY 0x10u
 
 /* An operation on its typed request as ctl_list() and ctl_item() call it:
  *   CTL_RUN(case_list_run, ops_case_list, struct ops_case_list_req) */
@@ -129,6 +131,17 @@ static int \
 name(struct ops *o, const void *req, json_t **out) \
 { \
 	return op(o, (const type *)req, out); \
+}
+
+/* A list verb whose one option is a flag (--all, --active) that sets the
+ * bool member of its request type, the whole rows: the verb's ctl_list
+ * NAME and its run (NAME_run) over op. */
+#define CTL_LIST_FLAG(name, op, type, flag, member) \
+CTL_RUN(name##_run, op, type) \
+static const struct ctl_list name = { \
+	sizeof(type), offsetof(type, page), false, name##_run, { \
+	{ flag, CTLOPT_FLAG, offsetof(type, member), 0, 0, 0 }, \
+	CTL_FIELD_END } \
 }
 
 struct ctlopt_verb {

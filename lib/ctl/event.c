@@ -22,7 +22,7 @@ static const struct ctl_list event_list = {
 	F("failed", CTLOPT_FLAG, failed),
 	F("source", CTLOPT_STR, source),
 	F("status", CTLOPT_STR, status),
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 #undef F
 

@@ -19,7 +19,7 @@ static const struct ctl_list fx_list = {
 		{ "from", CTLOPT_STR, offsetof(struct ops_fx_list_req, from),
 		  0, 0, 0 },
 		{ "to", CTLOPT_STR, offsetof(struct ops_fx_list_req, to), 0, 0, 0 },
-		{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 }
+		CTL_FIELD_END
 	}
 };
 

@@ -27,13 +27,13 @@ static const struct ctl_list model_usage = {
 	offsetof(struct ops_model_usage_req, page), false, model_usage_run, {
 	{ "days", CTLOPT_INT, offsetof(struct ops_model_usage_req, days), 1,
 	  OPS_MODEL_MAX_USAGE_DAYS, 0 },
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 
 static const struct ctl_list model_list = {
 	sizeof(struct ops_model_list_req),
 	offsetof(struct ops_model_list_req, page), false, model_list_run,
-	{ { NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	{ CTL_FIELD_END }
 };
 
 static int

@@ -23,7 +23,7 @@ static const struct ctl_list order_list = {
 	F("held", CTLOPT_FLAG, held),
 	F("status", CTLOPT_STR, status),
 	F("customer", CTLOPT_STR, customer),
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	CTL_FIELD_END }
 };
 #undef F
 

@@ -91,7 +91,7 @@ CTL_RUN(product_list_run, ops_product_list, struct ops_product_list_req)
 static const struct ctl_list product_list = {
 	sizeof(struct ops_product_list_req),
 	offsetof(struct ops_product_list_req, page), false, product_list_run,
-	{ { NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
+	{ CTL_FIELD_END }
 };
 
 static const struct ctlopt_verb product_verbs[] = {

@@ -11,38 +11,16 @@
 #include "ctl/misc.h"
 #include "ops/token.h"
 
-static int
-token_create(struct ctl *c, int argc, char **argv)
+/* but for --json: the token alone on stdout, for
+ * TOKEN=$(tallyctl token create ...), and what it is on stderr */
+static void
+create_note(struct ctl *c, const void *req, const json_t *out)
 {
-	struct ops_token_req req = { 0 };
-	const struct ctlopt opts[] = {
-		{ "role", CTLOPT_STR, &req.role, 0, 0, NULL },
-		{ "expires", CTLOPT_STR, &req.expires, 0, 0, NULL },
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	struct strbuf err = STRBUF_INIT;
-	const json_t *item;
-	struct config cfg;
-	const char *pos[1];
-	json_t *out = NULL;
-	int rc;
+	const json_t *item = json_object_get(out, "item");
 
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 1, 1)) != 0)
-		return rc;
-	req.name = pos[0];
-	/* --expires is read in the report time zone (tz, TALLY_TZ) */
-	if (config_load(&cfg, NULL, &err) == 0)
-		ctl_ops(c)->cfg = &cfg;
-	rc = ops_token_create(ctl_ops(c), &req, &out);
-	if ((rc = ctl_outcome(c, rc, out, opts)) != 0)
-		goto out;
-	item = json_object_get(out, "item");
-	if (c->format == TABLE_JSON) {
-		rc = ctl_print_item(c, out);
-		goto out;
-	}
-	/* the token alone on stdout, for TOKEN=$(tallyctl token create ...) */
+	(void)req;
+	if (c->format == TABLE_JSON)
+		return;
 	if (!c->dry_run)
 		fprintf(c->out, "%s\n", json_string_value(json_object_get(out,
 		    "token")));
@@ -53,12 +31,27 @@ token_create(struct ctl *c, int argc, char **argv)
 	    json_is_string(json_object_get(item, "expires_at")) ?
 	    json_string_value(json_object_get(item, "expires_at")) : "never",
 	    c->dry_run ? "" : ": keep it now, it is never shown again");
-out:
-	json_decref(out);
-	c->ops.cfg = NULL;
-	config_free(&cfg);
-	strbuf_release(&err);
-	return rc;
+}
+
+CTL_RUN(create_run, ops_token_create, struct ops_token_req)
+
+/* --expires is read in the report time zone (tz, TALLY_TZ) */
+static const struct ctl_item create_item = {
+	sizeof(struct ops_token_req), create_run,
+	CTL_ITEM_CHANGE | CTL_ITEM_CONFIG | CTL_ITEM_NOTE_ONLY,
+	{ { "", CTLOPT_STR, offsetof(struct ops_token_req, name), 0, 0, 0 } },
+	NULL, create_note,
+	{ { "role", CTLOPT_STR, offsetof(struct ops_token_req, role), 0, 0, 0 },
+	  { "expires", CTLOPT_STR, offsetof(struct ops_token_req, expires), 0, 0,
+	    0 },
+	  { "reason", CTLOPT_STR, offsetof(struct ops_token_req, reason), 0, 0,
+	    0 } }
+};
+
+static int
+token_create(struct ctl *c, int argc, char **argv)
+{
+	return ctl_item(c, &create_item, argc, argv);
 }
 
 CTL_RUN(revoke_run, ops_token_revoke, struct ops_token_req)
@@ -77,15 +70,8 @@ token_revoke(struct ctl *c, int argc, char **argv)
 	return ctl_item(c, &revoke_item, argc, argv);
 }
 
-CTL_RUN(token_list_run, ops_token_list, struct ops_token_list_req)
-
-static const struct ctl_list token_list = {
-	sizeof(struct ops_token_list_req),
-	offsetof(struct ops_token_list_req, page), false, token_list_run, {
-	{ "active", CTLOPT_FLAG, offsetof(struct ops_token_list_req, active),
-	  0, 0, 0 },
-	{ NULL, CTLOPT_FLAG, 0, 0, 0, 0 } }
-};
+CTL_LIST_FLAG(token_list, ops_token_list, struct ops_token_list_req,
+    "active", active);
 
 static const struct ctlopt_verb token_verbs[] = {
 	{ "create", token_create, "NAME --role read|write|admin "

@@ -2,6 +2,7 @@
  * user.c - `tallyctl user ...`: users of the image service and their
  * credits (lib/ops/user.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,24 +78,22 @@ out:
 	return rc;
 }
 
+CTL_RUN(status_run, ops_user_status, struct ops_user_status_req)
+
+static const struct ctl_item status_item = {
+	sizeof(struct ops_user_status_req), status_run, CTL_ITEM_CHANGE,
+	{ { "", CTLOPT_STR, offsetof(struct ops_user_status_req, user), 0, 0, 0 },
+	  { "", CTLOPT_STR, offsetof(struct ops_user_status_req, status), 0, 0,
+	    0 } },
+	NULL, NULL,
+	{ { "reason", CTLOPT_STR, offsetof(struct ops_user_status_req, reason),
+	    0, 0, 0 } }
+};
+
 static int
 user_status(struct ctl *c, int argc, char **argv)
 {
-	struct ops_user_status_req req = { 0 };
-	const char *pos[2];
-	const struct ctlopt opts[] = {
-		{ "reason", CTLOPT_STR, &req.reason, 0, 0, NULL },
-		CTLOPT_OUTPUT(c), CTLOPT_MUTATION(c), CTLOPT_END
-	};
-	json_t *out = NULL;
-	int rc;
-
-	if ((rc = ctlopt_parse(c, argc, argv, opts, pos, 2, 2)) != 0)
-		return rc;
-	req.user = pos[0];
-	req.status = pos[1];
-	rc = ops_user_status(ctl_ops(c), &req, &out);
-	return ctl_show_item(c, rc, out, opts);
+	return ctl_item(c, &status_item, argc, argv);
 }
 
 static const struct ctlopt_verb user_verbs[] = {

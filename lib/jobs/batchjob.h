@@ -99,6 +99,22 @@ struct batchjob_opt {
 #define BATCHJOB_STR_(x) #x
 #define BATCHJOB_STR(x) BATCHJOB_STR_(x)
 
+/* The end of a table of options. */
+#define BATCHJOB_OPT_END { NULL, 0, 0, NULL, 0, 0, 0, NULL, NULL }
+
+/* A books program's --batch N (into the long var): what one transaction
+ * takes (WHAT, "events / orders") and its default (a number macro). */
+#define BATCHJOB_OPT_BATCH(var, what, dflt) \
+	{ "batch", 0, BATCHJOB_INT, &(var), 1, 100000, 0, "N", \
+	  what " per transaction (default " BATCHJOB_STR(dflt) ")" }
+
+/* What every books program's options take from the run (ctx) and its
+ * --batch (a long): designated initialisers for its struct of options. */
+#define BATCHJOB_BOOKS_RUN(ctx, batch) \
+	.as_of = (ctx)->as_of_sql, \
+	.dry_run = (ctx)->dry_run, \
+	.batch = (int)(batch)
+
 struct batchjob_ctx;
 
 struct batchjob {
@@ -135,6 +151,13 @@ struct batchjob_ctx {
 
 /* The whole program: returns its exit status. */
 int batchjob_main(const struct batchjob *def, int argc, char **argv);
+/* A program that is its table alone: main() is batchjob_main(&def). */
+#define BATCHJOB_MAIN(def) \
+int \
+main(int argc, char **argv) \
+{ \
+	return batchjob_main(&(def), argc, argv); \
+}
 
 /* What batchjob_main() found on the command line and connected. */
 struct batchjob_env {

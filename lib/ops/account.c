@@ -155,10 +155,8 @@ add_fn(struct ops *o, void *p, json_t **out)
 	    " RETURNING " ACCOUNT_COLS ", to_jsonb(a) AS after", 4, params);
 	if (rc != 0)
 		return ops_account_write_error(o, rc, a->req->email);
-	rc = ops_audit_new(o, "account.add", "account", PQgetvalue(res, 0, 0),
-	    a->req->reason, res, 0, ACCOUNT_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, ACCOUNT_NCOLS);
+	rc = ops_audited_new(o, "account.add", "account", PQgetvalue(res, 0, 0),
+	    a->req->reason, res, ACCOUNT_NCOLS, out);
 	PQclear(res);
 	return rc;
 }
@@ -275,10 +273,8 @@ change_fn(struct ops *o, void *p, json_t **out)
 	 * just the new note */
 	reason = req->reason != NULL ? req->reason :
 	    a->kind != CHANGE_UPDATE ? req->note : NULL;
-	rc = ops_audit_change(o, change_actions[a->kind], "account", idbuf,
-	    reason, res, 0, ACCOUNT_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, ACCOUNT_NCOLS);
+	rc = ops_audited(o, change_actions[a->kind], "account", idbuf, reason,
+	    res, ACCOUNT_NCOLS, out);
 out:
 	PQclear(cur);
 	PQclear(res);

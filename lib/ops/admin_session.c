@@ -18,6 +18,7 @@
 #include "base/fsutil.h"
 #include "base/hex.h"
 #include "ops/admin_user.h"
+#include "pg/query.h"
 
 bool
 ops_admin_session_token_ok(const char *token)
@@ -177,17 +178,8 @@ touch_fn(struct ops *o, void *p, json_t **out)
 
 	/* expired sessions go here and at logins; the lookup below refuses
 	 * them either way */
-	rc = db_query(o->db, &res,
-	    "WITH s AS (SELECT s.id_hash, s.notice, u.id, u.name, u.role"
-	    "   FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id"
-	    "  WHERE s.id_hash = decode($1, 'hex') AND NOT u.disabled"
-	    "    AND u.removed_at IS NULL"
-	    "    AND s.last_seen_at > now() - make_interval(secs => $2::bigint)"
-	    "    AND s.created_at > now() - make_interval(secs => $3::bigint)"
-	    "  FOR UPDATE OF s)"
-	    " UPDATE admin_sessions t SET last_seen_at = now(), notice = NULL"
-	    " FROM s WHERE t.id_hash = s.id_hash"
-	    " RETURNING s.id, s.name, s.role, s.notice", 3, params);
+	rc = db_query(o->db, &res, query_sql("ops/admin_session_touch"), 3,
+	    params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "looking up the session");
 	if (PQntuples(res) == 0)

@@ -124,10 +124,8 @@ add_fn(struct ops *o, void *p, json_t **out)
 		    "existed: names are never reused", a->req->name);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "adding the admin user");
-	rc = ops_audit(o, "admin_user.add", "admin_user", PQgetvalue(res, 0, 0),
-	    a->req->reason, NULL, PQgetvalue(res, 0, USER_NCOLS));
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, USER_NCOLS);
+	rc = ops_audited_new(o, "admin_user.add", "admin_user",
+	    PQgetvalue(res, 0, 0), a->req->reason, res, USER_NCOLS, out);
 	PQclear(res);
 	return rc;
 }
@@ -141,13 +139,8 @@ ops_admin_user_add(struct ops *o, const struct ops_admin_user_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (!ops_name_ok(req->name))
-		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
-		    "digits, '.', '_' or '-', starting with a letter or digit");
-	if (req->role == NULL || (strcmp(req->role, "read") != 0 &&
-	    strcmp(req->role, "write") != 0 && strcmp(req->role, "admin") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "role", "role must be read, "
-		    "write or admin");
+	if ((rc = ops_name_role_check(o, req->name, req->role)) != 0)
+		return rc;
 	if ((rc = password_check(o, req->password)) != 0)
 		return rc;
 	if (ops_admin_password_hash(req->password, a.hash, sizeof(a.hash)) != 0)
@@ -231,11 +224,8 @@ change_fn(struct ops *o, void *p, json_t **out)
 			goto out;
 		}
 	}
-	rc = ops_audit(o, verb_action[a->verb], "admin_user",
-	    PQgetvalue(res, 0, 0), a->req->reason,
-	    PQgetvalue(res, 0, USER_NCOLS), PQgetvalue(res, 0, USER_NCOLS + 1));
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, USER_NCOLS);
+	rc = ops_audited(o, verb_action[a->verb], "admin_user",
+	    PQgetvalue(res, 0, 0), a->req->reason, res, USER_NCOLS, out);
 out:
 	strbuf_release(&sql);
 	PQclear(cur);

@@ -84,6 +84,8 @@ int
 ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
     json_t **out)
 {
+	static const char *const statuses[] = { "ACTIVE", "EXPIRED", "REVOKED",
+	    NULL };
 	const char *params[5];
 	struct list_arg a = { req, params };
 	char st[16], days[24], lim[24], off[24];
@@ -91,11 +93,10 @@ ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->status != NULL && strcasecmp(req->status, "ACTIVE") != 0 &&
-	    strcasecmp(req->status, "EXPIRED") != 0 &&
-	    strcasecmp(req->status, "REVOKED") != 0)
-		return ops_fail(o, TALLY_EUSAGE, "status", "status must be "
-		    "ACTIVE, EXPIRED or REVOKED");
+	params[0] = ops_upper(st, sizeof(st), req->status);
+	if ((rc = ops_choice_check(o, "status", params[0], false,
+	    statuses)) != 0)
+		return rc;
 	if (req->ending_soon && (req->days < 0 ||
 	    req->days > OPS_ASSIGNMENT_MAX_DAYS))
 		return ops_fail(o, TALLY_EUSAGE, "days", "days must be a whole "
@@ -103,7 +104,6 @@ ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
 	if ((rc = ops_page_params(o, &req->page, lim, off)) != 0)
 		return rc;
 	ll_text(days, req->days);
-	params[0] = ops_upper(st, sizeof(st), req->status);
 	params[1] = req->ending_soon ? days : NULL;
 	params[2] = req->customer;
 	params[4] = req->as_of;
@@ -434,10 +434,8 @@ change_fn(struct ops *o, void *p, json_t **out)
 	rc = db_query(o->db, &res, change_sql[a->kind], 2, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "changing the assignment");
-	rc = ops_audit_change(o, change_action[a->kind], "assignment", id,
-	    a->reason, res, 0, ASSIGNMENT_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, ASSIGNMENT_NCOLS);
+	rc = ops_audited(o, change_action[a->kind], "assignment", id, a->reason,
+	    res, ASSIGNMENT_NCOLS, out);
 	PQclear(res);
 	return rc;
 }
@@ -447,12 +445,12 @@ run_change(struct ops *o, const struct ops_assignment_req *req,
     enum change_kind kind, json_t **out)
 {
 	struct change_arg a = { req, kind, req->reason };
+	int rc;
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->id < 1)
-		return ops_fail(o, TALLY_EUSAGE, "id", "id must be an assignment "
-		    "id (a whole number from 1)");
+	if ((rc = ops_id_check(o, req->id, "an assignment id")) != 0)
+		return rc;
 	if (kind == CHANGE_EXTEND && (req->days < 1 ||
 	    req->days > OPS_ASSIGNMENT_MAX_DAYS))
 		return ops_fail(o, TALLY_EUSAGE, "days", "days must be a whole "

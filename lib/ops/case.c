@@ -70,6 +70,10 @@ int
 ops_case_list(struct ops *o, const struct ops_case_list_req *req,
     json_t **out)
 {
+	static const char *const statuses[] = { "OPEN", "ACCEPTED", "CLOSED",
+	    NULL };
+	static const char *const severities[] = { "info", "warning", "error",
+	    NULL };
 	const char *params[3];
 	struct list_arg a = { req, params };
 	char cat[48], st[16], lim[24], off[24];
@@ -80,20 +84,17 @@ ops_case_list(struct ops *o, const struct ops_case_list_req *req,
 	if ((rc = ops_page_params(o, &req->page, lim, off)) != 0)
 		return rc;
 	params[0] = ops_upper(st, sizeof(st), req->status);
-	if (params[0] != NULL && strcmp(params[0], "OPEN") != 0 &&
-	    strcmp(params[0], "ACCEPTED") != 0 && strcmp(params[0], "CLOSED") != 0)
-		return ops_fail(o, TALLY_EUSAGE, "status", "status must be OPEN, "
-		    "ACCEPTED or CLOSED");
+	if ((rc = ops_choice_check(o, "status", params[0], false,
+	    statuses)) != 0)
+		return rc;
 	if (req->open && params[0] != NULL && strcmp(params[0], "OPEN") != 0)
 		return ops_fail(o, TALLY_EUSAGE, "status", "status %s does not go "
 		    "with open (only OPEN ones)", params[0]);
 	if (req->open)
 		params[0] = "OPEN";
-	if (req->severity != NULL && strcmp(req->severity, "info") != 0 &&
-	    strcmp(req->severity, "warning") != 0 &&
-	    strcmp(req->severity, "error") != 0)
-		return ops_fail(o, TALLY_EUSAGE, "severity", "severity must be "
-		    "info, warning or error");
+	if ((rc = ops_choice_check(o, "severity", req->severity, false,
+	    severities)) != 0)
+		return rc;
 	params[1] = ops_upper(cat, sizeof(cat), req->category);
 	params[2] = req->severity;
 	return ops_look(o, list_fn, &a, out);
@@ -150,10 +151,7 @@ show_fn(struct ops *o, void *p, json_t **out)
 static int
 check_id(struct ops *o, const struct ops_case_req *req)
 {
-	if (req->id < 1)
-		return ops_fail(o, TALLY_EUSAGE, "id", "id must be a case id (a "
-		    "whole number from 1)");
-	return 0;
+	return ops_id_check(o, req->id, "a case id");
 }
 
 int
@@ -236,12 +234,9 @@ ops_case_accept(struct ops *o, const struct ops_case_req *req, json_t **out)
 	ops_reset(o);
 	if ((rc = check_id(o, req)) != 0)
 		return rc;
-	if (req->note == NULL || req->note[strspn(req->note, " \t")] == '\0')
-		return ops_fail(o, TALLY_EUSAGE, "note", "note is required: say "
-		    "why the case is fine");
-	if (strlen(req->note) > OPS_CASE_NOTE_MAX)
-		return ops_fail(o, TALLY_EUSAGE, "note", "note is longer than %d "
-		    "bytes", OPS_CASE_NOTE_MAX);
+	if ((rc = ops_text_check(o, "note", req->note, OPS_CASE_NOTE_MAX,
+	    "say why the case is fine")) != 0)
+		return rc;
 	if (req->until != NULL) {
 		if (period_parse_date(req->until, &d) != 0)
 			return ops_fail(o, TALLY_EUSAGE, "until", "until '%s' is not "

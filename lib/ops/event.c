@@ -130,6 +130,7 @@ ops_event_retry(struct ops *o, const struct ops_event_retry_req *req,
     json_t **out)
 {
 	struct retry_arg a = { req };
+	int rc;
 
 	*out = NULL;
 	ops_reset(o);
@@ -139,8 +140,8 @@ ops_event_retry(struct ops *o, const struct ops_event_retry_req *req,
 	if (req->source != NULL && !req->failed)
 		return ops_fail(o, TALLY_EUSAGE, "source", "source goes with "
 		    "failed: one event is named by its id alone");
-	if (req->reason != NULL && strlen(req->reason) > OPS_EVENT_REASON_MAX)
-		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is longer than "
-		    "%d bytes", OPS_EVENT_REASON_MAX);
+	if ((rc = ops_text_check(o, "reason", req->reason, OPS_EVENT_REASON_MAX,
+	    NULL)) != 0)
+		return rc;
 	return ops_change(o, retry_fn, &a, out);
 }

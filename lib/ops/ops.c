@@ -36,10 +36,8 @@ ops_init(struct ops *o, struct db *db, const char *actor, bool dry_run)
 void
 ops_release(struct ops *o)
 {
+	ops_reset(o);
 	strbuf_release(&o->err);
-	o->field = NULL;
-	json_decref(o->errors);
-	o->errors = NULL;
 }
 
 void
@@ -259,6 +257,37 @@ ops_audit_new(struct ops *o, const char *action, const char *entity,
 	    PQgetvalue(res, row, ncols));
 }
 
+static int
+audited(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    bool is_new, json_t **out)
+{
+	int rc = (is_new ? ops_audit_new : ops_audit_change)(o, action, entity,
+	    entity_id, reason, res, 0, ncols);
+
+	if (rc == 0)
+		*out = ops_change_json(o, res, 0, ncols);
+	return rc;
+}
+
+int
+ops_audited(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out)
+{
+	return audited(o, action, entity, entity_id, reason, res, ncols, false,
+	    out);
+}
+
+int
+ops_audited_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out)
+{
+	return audited(o, action, entity, entity_id, reason, res, ncols, true,
+	    out);
+}
+
 json_t *
 ops_row_json(const PGresult *res, int row)
 {
@@ -468,4 +497,58 @@ ops_name_ok(const char *s)
 	    strchr("._-", s[0]) != NULL)
 		return false;
 	return ops_is_word(s);
+}
+
+int
+ops_choice_check(struct ops *o, const char *field, const char *value,
+    bool required, const char *const *choices)
+{
+	struct strbuf all = STRBUF_INIT;
+	int rc;
+
+	if (value == NULL && !required)
+		return 0;
+	for (size_t i = 0; value != NULL && choices[i] != NULL; i++)
+		if (strcmp(value, choices[i]) == 0)
+			return 0;
+	for (size_t i = 0; choices[i] != NULL; i++)
+		strbuf_addf(&all, "%s%s", i == 0 ? "" : choices[i + 1] != NULL ?
+		    ", " : " or ", choices[i]);
+	rc = ops_fail(o, TALLY_EUSAGE, field, "%s must be %s", field,
+	    strbuf_str(&all));
+	strbuf_release(&all);
+	return rc;
+}
+
+int
+ops_name_role_check(struct ops *o, const char *name, const char *role)
+{
+	if (!ops_name_ok(name))
+		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
+		    "digits, '.', '_' or '-', starting with a letter or digit");
+	static const char *const roles[] = { "read", "write", "admin", NULL };
+
+	return ops_choice_check(o, "role", role, true, roles);
+}
+
+int
+ops_text_check(struct ops *o, const char *field, const char *s, int max,
+    const char *required)
+{
+	if (required != NULL && (s == NULL || s[strspn(s, " \t")] == '\0'))
+		return ops_fail(o, TALLY_EUSAGE, field, "%s is required: %s",
+		    field, required);
+	if (s != NULL && strlen(s) > (size_t)max)
+		return ops_fail(o, TALLY_EUSAGE, field, "%s is longer than %d "
+		    "bytes", field, max);
+	return 0;
+}
+
+int
+ops_id_check(struct ops *o, long long id, const char *what)
+{
+	if (id < 1)
+		return ops_fail(o, TALLY_EUSAGE, "id", "id must be %s (a whole "
+		    "number from 1)", what);
+	return 0;
 }

@@ -192,6 +192,14 @@ int ops_audit_change(struct ops *o, const char *action, const char *entity,
 int ops_audit_new(struct ops *o, const char *action, const char *entity,
     const char *entity_id, const char *reason, const PGresult *res, int row,
     int ncols);
+/* The audit of res's one row (ops_audit_change, ops_audit_new) and, when
+ * it is written, that row as the answer (ops_change_json). */
+int ops_audited(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out);
+int ops_audited_new(struct ops *o, const char *action, const char *entity,
+    const char *entity_id, const char *reason, const PGresult *res, int ncols,
+    json_t **out);
 
 /*
  * Query helpers: the rows of res as a JSON array of objects (typed by the
@@ -268,6 +276,21 @@ bool ops_is_word(const char *s);
 /* A token's or admin user's name: 1 to 64 of A-Z a-z 0-9 . _ -,
  * starting with a letter or digit (it is the audit actor KIND:NAME). */
 bool ops_name_ok(const char *s);
+/* 0, or the usage failure for a bad name (ops_name_ok) or a role that is
+ * not read, write or admin: what every credential's holder is checked by. */
+int ops_name_role_check(struct ops *o, const char *name, const char *role);
+/* 0, or the usage failure "FIELD must be A, B or C" for a value not one
+ * of choices (NULL-ended; compared as they are spelled), or for none
+ * when required. */
+int ops_choice_check(struct ops *o, const char *field, const char *value,
+    bool required, const char *const *choices);
+/* 0, or the usage failure for an id below 1 (what: "an order id"). */
+int ops_id_check(struct ops *o, long long id, const char *what);
+/* 0, or the usage failure for a free text field (a reason, a note) longer
+ * than max bytes or, when required says why it is (NULL: optional), empty
+ * or blank. */
+int ops_text_check(struct ops *o, const char *field, const char *s, int max,
+    const char *required);
 /* s in ASCII upper case in buf (cut to n - 1 bytes), or NULL for NULL. */
 const char *ops_upper(char *buf, size_t n, const char *s);
 

@@ -161,18 +161,14 @@ ops_order_approve(struct ops *o, const struct ops_order_approve_req *req,
     json_t **out)
 {
 	struct approve_arg a = { req };
+	int rc;
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->id < 1)
-		return ops_fail(o, TALLY_EUSAGE, "id", "id must be an order id (a "
-		    "whole number from 1)");
-	if (req->reason == NULL || req->reason[strspn(req->reason, " \t")] ==
-	    '\0')
-		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is required: "
-		    "say why the order may be given as it was paid");
-	if (strlen(req->reason) > OPS_ORDER_REASON_MAX)
-		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is longer than "
-		    "%d bytes", OPS_ORDER_REASON_MAX);
+	if ((rc = ops_id_check(o, req->id, "an order id")) != 0)
+		return rc;
+	if ((rc = ops_text_check(o, "reason", req->reason, OPS_ORDER_REASON_MAX,
+	    "say why the order may be given as it was paid")) != 0)
+		return rc;
 	return ops_change(o, approve_fn, &a, out);
 }

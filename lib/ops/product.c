@@ -117,10 +117,8 @@ add_fn(struct ops *o, void *p, json_t **out)
 		    "exists", a->params[0]);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "adding the product");
-	rc = ops_audit_new(o, "product.add", "product", PQgetvalue(res, 0, 0),
-	    a->reason, res, 0, PRODUCT_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, PRODUCT_NCOLS);
+	rc = ops_audited_new(o, "product.add", "product", PQgetvalue(res, 0, 0),
+	    a->reason, res, PRODUCT_NCOLS, out);
 	PQclear(res);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "base/http.h"
 #include "base/strbuf.h"
 #include "ops/status.h"
+#include "pg/query.h"
 #include "pg/db.h"
 #include "pg/dbarray.h"
 #include "pg/readdb.h"
@@ -197,12 +198,7 @@ status_events(struct status *st, struct db *db)
 	enum check_state s = CHECK_OK;
 	int rc;
 
-	/* both counts use the partial indexes on status of 001_core.sql */
-	rc = db_query(db, &res,
-	    "SELECT (SELECT count(*) FROM raw_events WHERE status = 'NEW'),"
-	    " (SELECT extract(epoch FROM now() - min(received_at))::bigint"
-	    "    FROM raw_events WHERE status = 'NEW'),"
-	    " (SELECT count(*) FROM raw_events WHERE status = 'FAILED')", 0, NULL);
+	rc = db_query(db, &res, query_sql("ops/events_waiting"), 0, NULL);
 	if (rc != 0)
 		return rc;
 	waiting = db_value_ll(res, 0, 0, 0);

@@ -166,13 +166,8 @@ ops_token_create(struct ops *o, const struct ops_token_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (!ops_name_ok(req->name))
-		return ops_fail(o, TALLY_EUSAGE, "name", "name: 1 to 64 letters, "
-		    "digits, '.', '_' or '-', starting with a letter or digit");
-	if (req->role == NULL || (strcmp(req->role, "read") != 0 &&
-	    strcmp(req->role, "write") != 0 && strcmp(req->role, "admin") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "role", "role must be read, "
-		    "write or admin");
+	if ((rc = ops_name_role_check(o, req->name, req->role)) != 0)
+		return rc;
 	if (req->expires != NULL) {
 		if (period_parse_instant(req->expires, tz, &t) != 0)
 			return ops_fail(o, TALLY_EUSAGE, "expires", "expires: not a "
@@ -228,10 +223,8 @@ revoke_fn(struct ops *o, void *p, json_t **out)
 		rc = ops_db_fail(o, rc, "revoking the token");
 		goto out;
 	}
-	rc = ops_audit_change(o, "token.revoke", "token", PQgetvalue(res, 0, 0),
-	    req->reason, res, 0, TOKEN_NCOLS);
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, TOKEN_NCOLS);
+	rc = ops_audited(o, "token.revoke", "token", PQgetvalue(res, 0, 0),
+	    req->reason, res, TOKEN_NCOLS, out);
 out:
 	PQclear(cur);
 	PQclear(res);

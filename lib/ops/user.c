@@ -6,6 +6,7 @@
 
 #include "base/err.h"
 #include "ops/user.h"
+#include "pg/query.h"
 
 #define CREDIT_NCOLS 8
 
@@ -129,20 +130,7 @@ credit_fn(struct ops *o, void *p, json_t **out)
 		    "replay", true, "dry_run", o->dry_run);
 		return 0;
 	}
-	rc = db_query(o->db, &res,
-	    "WITH bal AS (SELECT coalesce(sum(delta), 0)::bigint AS b"
-	    "   FROM credit_ledger WHERE user_id = $1),"
-	    " ins AS (INSERT INTO credit_ledger AS l (user_id, delta, kind, ref, reason)"
-	    "   VALUES ($1, $2::bigint, 'ADJUSTMENT',"
-	    "           coalesce($3, 'tallyctl:' || gen_random_uuid()), $4)"
-	    "   RETURNING l.*)"
-	    " SELECT ins.id AS ledger_id, ins.user_id, ins.delta,"
-	    "  bal.b AS balance_before, bal.b + ins.delta AS balance, ins.ref,"
-	    "  ins.reason, ins.created_at,"
-	    "  jsonb_build_object('user_id', ins.user_id, 'balance', bal.b) AS before,"
-	    "  to_jsonb(ins) || jsonb_build_object('balance', bal.b + ins.delta)"
-	    "   AS after"
-	    " FROM ins, bal", 4, params);
+	rc = db_query(o->db, &res, query_sql("ops/user_credit"), 4, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "writing the credit ledger");
 	rc = ops_audit_change(o, "user.credit", "user", uid, a->req->reason,
@@ -202,25 +190,15 @@ status_fn(struct ops *o, void *p, json_t **out)
 	params[0] = uid;
 	params[1] = req->status;
 	params[2] = req->reason;
-	rc = db_query(o->db, &res,
-	    "WITH old AS (SELECT * FROM app_users WHERE id = $1)"
-	    " UPDATE app_users u SET status = $2, status_reason = $3,"
-	    "  status_changed_at = now()"
-	    " FROM old WHERE u.id = old.id AND old.status <> $2"
-	    " RETURNING u.id, u.external_id, u.email, u.status, u.status_reason,"
-	    "  u.status_changed_at, to_jsonb(old) AS before, to_jsonb(u) AS after",
-	    3, params);
+	rc = db_query(o->db, &res, query_sql("ops/user_status"), 3, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "writing the user's status");
 	if (PQntuples(res) == 0)
 		rc = ops_fail(o, TALLY_EREFUSED, "status", "status: user %s is "
 		    "%s already", uid, req->status);
 	else
-		rc = ops_audit(o, "user.status", "user", uid, req->reason,
-		    PQgetvalue(res, 0, STATUS_NCOLS),
-		    PQgetvalue(res, 0, STATUS_NCOLS + 1));
-	if (rc == 0)
-		*out = ops_change_json(o, res, 0, STATUS_NCOLS);
+		rc = ops_audited(o, "user.status", "user", uid, req->reason, res,
+		    STATUS_NCOLS, out);
 	PQclear(res);
 	return rc;
 }
@@ -229,16 +207,15 @@ int
 ops_user_status(struct ops *o, const struct ops_user_status_req *req,
     json_t **out)
 {
+	static const char *const statuses[] = { "active", "suspended", NULL };
 	struct status_arg a = { .req = req };
 
 	*out = NULL;
 	ops_reset(o);
 	if (user_named(o, req->id, req->user) != 0)
 		return TALLY_EUSAGE;
-	if (req->status == NULL || (strcmp(req->status, "active") != 0 &&
-	    strcmp(req->status, "suspended") != 0))
-		return ops_fail(o, TALLY_EUSAGE, "status", "status must be active "
-		    "or suspended");
+	if (ops_choice_check(o, "status", req->status, true, statuses) != 0)
+		return TALLY_EUSAGE;
 	if (req->reason == NULL || req->reason[0] == '\0')
 		return ops_fail(o, TALLY_EUSAGE, "reason", "reason is required");
 	if (strlen(req->reason) > OPS_USER_REASON_MAX)
@@ -260,13 +237,7 @@ show_fn(struct ops *o, void *p, json_t **out)
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", *id);
 	params[0] = idbuf;
-	rc = db_query(o->db, &res,
-	    "SELECT u.id, u.external_id, u.email,"
-	    " (SELECT coalesce(sum(l.delta), 0) FROM credit_ledger l"
-	    "  WHERE l.user_id = u.id)::bigint AS balance,"
-	    " u.registered_at, u.last_login_at, u.status, u.status_reason,"
-	    " u.status_changed_at, u.created_at"
-	    " FROM app_users u WHERE u.id = $1", 1, params);
+	rc = db_query(o->db, &res, query_sql("ops/user_show"), 1, params);
 	if (rc != 0)
 		return ops_db_fail(o, rc, "looking up the user");
 	if (PQntuples(res) == 0) {
@@ -336,6 +307,7 @@ int
 ops_user_list(struct ops *o, const struct ops_user_list_req *req,
     json_t **out)
 {
+	static const char *const orders[] = { "asc", "desc", NULL };
 	const struct ops_list_sql *q = &user_by_id;
 	const char *params[1] = { req->search };
 	bool desc;
@@ -343,10 +315,8 @@ ops_user_list(struct ops *o, const struct ops_user_list_req *req,
 
 	*out = NULL;
 	ops_reset(o);
-	if (req->order != NULL && strcmp(req->order, "asc") != 0 &&
-	    strcmp(req->order, "desc") != 0)
-		return ops_fail(o, TALLY_EUSAGE, "order", "order must be asc or "
-		    "desc");
+	if (ops_choice_check(o, "order", req->order, false, orders) != 0)
+		return TALLY_EUSAGE;
 	if (req->sort != NULL) {
 		for (i = 0; i < sizeof(user_sorts) / sizeof(user_sorts[0]); i++)
 			if (strcmp(req->sort, user_sorts[i].sort) == 0)
