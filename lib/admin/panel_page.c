@@ -52,6 +52,9 @@ head(struct strbuf *out, const char *title)
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n"
 	    "<title>%s - tally</title>\n"
+	    /* an empty icon: else the browser asks for /favicon.ico and
+	     * logs the 404 as a console error on every page */
+	    "<link rel=\"icon\" href=\"data:,\">\n"
 	    "<link rel=\"stylesheet\" href=\"/admin/static/panel.css\">\n"
 	    "<script src=\"/admin/static/panel.js\" defer></script>\n"
 	    "</head>\n", title);
