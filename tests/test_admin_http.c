@@ -157,18 +157,12 @@ static void
 record(const char *path, const char *sha)
 {
 	char hex[65];
-	const char *params[2] = { path, hex };
 
 	if (sha == NULL)
 		assert_int_equal(fsutil_sha256_file(path, false, hex, NULL), 0);
 	else
 		snprintf(hex, sizeof(hex), "%s", sha);
-	if (db_command(t_db, NULL, "INSERT INTO job_runs (program, finished_at,"
-	    " status, counts, outputs) VALUES ('tally-weekly-report', now(),"
-	    " 'OK', '{\"period\":\"2026-W47\"}', jsonb_build_array("
-	    "jsonb_build_object('file', $1::text, 'sha256', $2::text)))", 2,
-	    params) != 0)
-		fail_msg("record: %s", db_errmsg(t_db));
+	t_record_report("2026-W47", path, hex);
 }
 
 /* path recorded as a report file, yet GET url answers 404 and none of

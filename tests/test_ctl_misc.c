@@ -15,6 +15,7 @@
 
 #include "ctl/misc.h"
 #include "support/ctl_support.h"
+#include "support/fixture_sql.h"
 
 static void
 test_product(void **state)
@@ -253,15 +254,7 @@ test_money_verbs(void **state)
 	char id[8192], ev[8192], ghost[8192];
 
 	(void)state;
-	x("INSERT INTO customers (email) VALUES ('held@x.io');"
-	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
-	    " currency) VALUES ('seat-20', 'Seat', 'SEAT', 30, 2000, 'USD');"
-	    "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
-	    " sku, amount_minor, currency, status, paid_at, hold_reason, held_at,"
-	    " price_minor)"
-	    " SELECT 'stripe', 'pi_held', c.id, p.id, 'seat-20', 1, 'USD', 'HELD',"
-	    "  now(), 'UNDERPAID', now(), 2000 FROM customers c, products p"
-	    "  WHERE c.email = 'held@x.io' AND p.sku = 'seat-20';"
+	x(T_SQL_HELD_ORDER
 	    "INSERT INTO orders (source, provider_ref, customer_id, sku,"
 	    " amount_minor, currency, status, paid_at, hold_reason, held_at)"
 	    " SELECT 'stripe', 'pi_ghost', c.id, 'ghost', 500, 'USD', 'HELD',"

@@ -16,27 +16,12 @@
 #define FORM "application/x-www-form-urlencoded"
 #define PW "correct horse battery"
 
-static void
-add_user(const char *name, const char *role)
-{
-	struct ops_admin_user_req req = { .name = name, .role = role,
-	    .password = PW };
-	struct ops o;
-	json_t *out = NULL;
-
-	ops_init(&o, t_db, "test", false);
-	if (ops_admin_user_add(&o, &req, &out) != 0)
-		fail_msg("admin user add %s: %s", name, strbuf_str(&o.err));
-	json_decref(out);
-	ops_release(&o);
-}
-
 static int
 setup(void **state)
 {
 	t_setup(state);
-	add_user("alice", "admin");
-	add_user("bob", "read");
+	t_admin_user("alice", "admin", PW);
+	t_admin_user("bob", "read", PW);
 	return 0;
 }
 
@@ -75,19 +60,6 @@ login(const char *name, const char *pw, const char *next, char *cookie,
 		t_resp_free(&mine);
 	strbuf_release(&body);
 	return st;
-}
-
-/* The CSRF token of the first form on a page. */
-static const char *
-csrf_of(const struct t_resp *page)
-{
-	static char tok[80];
-	const char *p = strstr(strbuf_str(&page->body),
-	    "name=\"csrf\" value=\"");
-
-	assert_non_null(p);
-	snprintf(tok, sizeof(tok), "%.64s", p + 19);
-	return tok;
 }
 
 static void
@@ -315,15 +287,12 @@ test_session_ends(void **state)
 static void
 test_csrf_logout(void **state)
 {
-	struct t_resp page, res;
+	struct t_resp res;
 	char cookie[200], body[200], mp[600], csrf[80];
 
 	(void)state;
-	assert_int_equal(login("alice", PW, NULL, cookie, sizeof(cookie), NULL),
-	    303);
-	assert_int_equal(t_http(&page, "GET", "/admin", NULL, NULL, NULL, cookie,
-	    NULL), 200);
-	snprintf(csrf, sizeof(csrf), "%s", csrf_of(&page));
+	snprintf(csrf, sizeof(csrf), "%s", t_panel_session("alice", PW, cookie,
+	    sizeof(cookie)));
 	assert_int_equal(strlen(csrf), 64);
 
 	/* without the token, or with another: 403, and nothing happened */
@@ -340,17 +309,12 @@ test_csrf_logout(void **state)
 	/* another session's token is not this one's */
 	{
 		char other[200];
-		struct t_resp p2;
 
-		assert_int_equal(login("alice", PW, NULL, other, sizeof(other),
-		    NULL), 303);
-		assert_int_equal(t_http(&p2, "GET", "/admin", NULL, NULL, NULL,
-		    other, NULL), 200);
-		snprintf(body, sizeof(body), "csrf=%s", csrf_of(&p2));
+		snprintf(body, sizeof(body), "csrf=%s", t_panel_session("alice",
+		    PW, other, sizeof(other)));
 		assert_int_equal(t_http(&res, "POST", "/admin/logout", NULL, FORM,
 		    body, cookie, NULL), 403);
 		t_resp_free(&res);
-		t_resp_free(&p2);
 	}
 
 	/* with it, as multipart/form-data too: logged out */
@@ -367,7 +331,6 @@ test_csrf_logout(void **state)
 	assert_int_equal(t_http(&res, "GET", "/admin", NULL, NULL, NULL, cookie,
 	    NULL), 303);
 	t_resp_free(&res);
-	t_resp_free(&page);
 }
 
 /*
@@ -379,18 +342,14 @@ test_csrf_logout(void **state)
 static void
 test_read_role(void **state)
 {
-	struct t_resp page, res;
+	struct t_resp res;
 	char cookie[200], body[200];
 	long long audit;
 	int tried = 0;
 
 	(void)state;
-	assert_int_equal(login("bob", PW, NULL, cookie, sizeof(cookie), NULL),
-	    303);
-	assert_int_equal(t_http(&page, "GET", "/admin", NULL, NULL, NULL, cookie,
-	    NULL), 200);
-	snprintf(body, sizeof(body), "csrf=%s&note=x&reason=x", csrf_of(&page));
-	t_resp_free(&page);
+	snprintf(body, sizeof(body), "csrf=%s&note=x&reason=x",
+	    t_panel_session("bob", PW, cookie, sizeof(cookie)));
 	audit = t_qll("SELECT count(*) FROM audit_log", NULL);
 	for (size_t i = 0; admin_faces[i] != NULL; i++) {
 		if (strcmp(admin_faces[i]->prefix, "/admin") != 0)
