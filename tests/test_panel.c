@@ -570,20 +570,18 @@ test_api_role(void **state)
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, t_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html),
-		cmocka_unit_test_setup_teardown(test_login, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_secure_cookie, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_logged_out, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_session_ends, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_csrf_logout, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_api_role, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_dashboard, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_read_role, setup, t_teardown),
+		T(test_login),
+		T(test_secure_cookie),
+		T(test_rate_limit),
+		T(test_logged_out),
+		T(test_session_ends),
+		T(test_csrf_logout),
+		T(test_api_role),
+		T(test_dashboard),
+		T(test_read_role),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

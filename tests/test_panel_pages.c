@@ -492,16 +492,14 @@ test_report_download(void **state)
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, t_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pages, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_pool_changes, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_other_changes, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_read_user, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_sort_users, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_report_download, setup,
-		    t_teardown),
+		T(test_pages),
+		T(test_pool_changes),
+		T(test_other_changes),
+		T(test_read_user),
+		T(test_sort_users),
+		T(test_report_download),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

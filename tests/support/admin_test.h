@@ -388,6 +388,20 @@ t_problem(const struct t_resp *r, long status, const char *kind,
 		    "field")), field);
 }
 
+/* One request (no extra headers) whose answer must be the problem+json
+ * of status, kind and field (t_problem()). */
+UNUSED static void
+t_expect_problem(const char *method, const char *path, const char *token,
+    const char *ctype, const char *body, long status, const char *kind,
+    const char *field)
+{
+	struct t_resp r;
+
+	t_http(&r, method, path, token, ctype, body, NULL);
+	t_problem(&r, status, kind, field);
+	t_resp_free(&r);
+}
+
 /* Bytes over a fresh connection (a request that says Connection:
  * close); everything the server sends until it closes, in out. */
 UNUSED static void
