@@ -56,7 +56,7 @@ test_assign_named_and_full(void **state)
 	    "assignment", "assign", "--account", "1", "--customer",
 	    "other@x.io", "--days", "30", NULL);
 	/* nothing left in the pool either */
-	ctl_expect(&r, 65, "no account in the pool has a " "free seat",
+	ctl_expect(&r, 65, "no account in the pool has a free seat",
 	    ctl_assignment, "assignment", "assign", "--customer", "other@x.io",
 	    "--days", "30", NULL);
 	/* a refused assign leaves nothing behind, not even the customer */

@@ -324,7 +324,7 @@ test_money_verbs(void **state)
 	ctl_expect(&r, 64, "--min-price: 25.00 USD is "
 	    "above the price 20.00 USD", ctl_product, "product", "update",
 	    "seat-20", "--min-price", "25", NULL);
-	ctl_expect(&r, 64, "--currency: not an active " "ISO 4217 code",
+	ctl_expect(&r, 64, "--currency: not an active ISO 4217 code",
 	    ctl_product, "product", "update", "seat-20", "--currency", "ABC",
 	    "--price", "1", NULL);
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
@@ -344,7 +344,7 @@ test_money_verbs(void **state)
 	    "cr-idr", "--name", "Credits", "--kind", "credits", "--credits", "50",
 	    "--price", "150000", "--min-price", "120000.00", "--currency", "idr",
 	    NULL), 0);
-	ctl_expect(&r, 0, ",150000.00,\"IDR\"," "120000.00,true,", ctl_product,
+	ctl_expect(&r, 0, ",150000.00,\"IDR\",120000.00,true,", ctl_product,
 	    "product", "list", "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), ",20.00,\"USD\",15.00,false,"));
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku",
