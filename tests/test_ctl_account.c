@@ -21,6 +21,13 @@ static char *tmpdir;
 static void
 test_add(void **state)
 {
+	/* arguments to `account add`, each wrong (NULL-padded) */
+	static const char *const bad[][3] = {
+		{ "not-an-email", NULL, NULL },
+		{ "b@x.io", "--max-seats", "0" },
+		{ "b@x.io", "--status", "SUSPENDED" },
+		{ "b@x.io", "--bogus", NULL },
+	};
 	struct ctl_run r = { 0 };
 
 	(void)state;
@@ -39,14 +46,9 @@ test_add(void **state)
 	ctl_expect(&r, 65, "already exists", ctl_account, "account", "add",
 	    "a@X.IO", NULL);
 	/* bad input is a usage error before the database sees it */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "not-an-email",
-	    NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "b@x.io",
-	    "--max-seats", "0", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "b@x.io",
-	    "--status", "SUSPENDED", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "b@x.io",
-	    "--bogus", NULL), 64);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ctl_run(&r, ctl_account, "account", "add",
+		    bad[i][0], bad[i][1], bad[i][2], NULL), 64);
 	assert_int_equal(qll("SELECT count(*) FROM pool_accounts"), 1);
 	assert_int_equal(qll("SELECT count(*) FROM audit_log WHERE action = 'account.add'"), 1);
 	ctl_run_release(&r);
