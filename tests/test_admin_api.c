@@ -99,32 +99,27 @@ test_auth_failures(void **state)
 	assert_string_equal(t_header(&r, "WWW-Authenticate"),
 	    "Bearer realm=\"tally-admin\", error=\"invalid_token\"");
 	t_resp_free(&r);
-	t_http(&r, "GET", API "/chatgpt-accounts", "tly_nonsense", NULL, NULL,
-	    NULL);
-	t_problem(&r, 401, "unauthorized", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts", "tly_nonsense", NULL,
+	    NULL, 401, "unauthorized", NULL);
 	/* the right key id with the last character of the secret changed:
 	 * the hash comparison, not the lookup, refuses it */
 	snprintf(bad, sizeof(bad), "%s", t_write);
 	bad[OPS_TOKEN_LEN - 1] = bad[OPS_TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
-	t_http(&r, "GET", API "/chatgpt-accounts", bad, NULL, NULL, NULL);
-	t_problem(&r, 401, "unauthorized", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts", bad, NULL, NULL, 401,
+	    "unauthorized", NULL);
 	/* ...and the first character of the secret */
 	snprintf(bad, sizeof(bad), "%s", t_write);
 	bad[4 + OPS_TOKEN_KEY_LEN + 1] ^= 1;
 	if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	    "-_", bad[4 + OPS_TOKEN_KEY_LEN + 1]) == NULL)
 		bad[4 + OPS_TOKEN_KEY_LEN + 1] = 'x';
-	t_http(&r, "GET", API "/chatgpt-accounts", bad, NULL, NULL, NULL);
-	t_problem(&r, 401, "unauthorized", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts", bad, NULL, NULL, 401,
+	    "unauthorized", NULL);
 	/* a valid secret under another key id */
 	snprintf(other, sizeof(other), "%s", t_write);
 	memcpy(other + 4, t_read + 4, OPS_TOKEN_KEY_LEN);
-	t_http(&r, "GET", API "/chatgpt-accounts", other, NULL, NULL, NULL);
-	t_problem(&r, 401, "unauthorized", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts", other, NULL, NULL, 401,
+	    "unauthorized", NULL);
 	/* two Authorization headers: which one counts cannot be known */
 	{
 		struct strbuf h = STRBUF_INIT;
@@ -149,16 +144,13 @@ test_auth_failures(void **state)
 		assert_int_equal(ops_token_revoke(&o, &req, &out), 0);
 		json_decref(out);
 		ops_release(&o);
-		t_http(&r, "GET", API "/chatgpt-accounts", revoked, NULL, NULL,
-		    NULL);
-		t_problem(&r, 401, "unauthorized", NULL);
-		t_resp_free(&r);
+		t_expect_problem("GET", API "/chatgpt-accounts", revoked, NULL,
+		    NULL, 401, "unauthorized", NULL);
 	}
 	t_x("UPDATE api_tokens SET expires_at = now() - interval '1 second'"
 	    " WHERE name = 'old'");
-	t_http(&r, "GET", API "/chatgpt-accounts", expired, NULL, NULL, NULL);
-	t_problem(&r, 401, "unauthorized", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts", expired, NULL, NULL,
+	    401, "unauthorized", NULL);
 	/* the access log names the token a refused request tried */
 	assert_int_equal(t_qll("SELECT count(*) FROM admin_access_log WHERE"
 	    " status = 401 AND actor IN ('token:gone', 'token:old',"
@@ -181,22 +173,18 @@ test_roles(void **state)
 	assert_int_equal(t_http(&r, "GET", API "/chatgpt-accounts", t_read, NULL,
 	    NULL, NULL), 200);
 	t_resp_free(&r);
-	t_http(&r, "POST", API "/chatgpt-accounts", t_read, JSON, body, NULL);
-	t_problem(&r, 403, "forbidden", NULL);
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/chatgpt-accounts", t_read, JSON, body,
+	    403, "forbidden", NULL);
 	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 0);
 	/* write changes the pool, but gives no credits and reads no access
 	 * log: those are admin's */
 	assert_int_equal(t_http(&r, "POST", API "/chatgpt-accounts", t_write,
 	    JSON, body, NULL), 201);
 	t_resp_free(&r);
-	t_http(&r, "POST", API "/users/1/credits", t_write, JSON,
-	    "{\"delta\":5,\"reason\":\"gift\"}", NULL);
-	t_problem(&r, 403, "forbidden", NULL);
-	t_resp_free(&r);
-	t_http(&r, "GET", API "/access-logs", t_write, NULL, NULL, NULL);
-	t_problem(&r, 403, "forbidden", NULL);
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/users/1/credits", t_write, JSON,
+	    "{\"delta\":5,\"reason\":\"gift\"}", 403, "forbidden", NULL);
+	t_expect_problem("GET", API "/access-logs", t_write, NULL, NULL, 403,
+	    "forbidden", NULL);
 	assert_int_equal(t_http(&r, "GET", API "/access-logs", t_admin, NULL,
 	    NULL, NULL), 200);
 	t_resp_free(&r);
@@ -218,9 +206,8 @@ test_user_status(void **state)
 
 	(void)state;
 	t_x("INSERT INTO app_users (external_id, email) VALUES ('u_1', 'a@x.io')");
-	t_http(&r, "PUT", API "/users/1/status", t_write, JSON, body, NULL);
-	t_problem(&r, 403, "forbidden", NULL);
-	t_resp_free(&r);
+	t_expect_problem("PUT", API "/users/1/status", t_write, JSON, body, 403,
+	    "forbidden", NULL);
 	assert_int_equal(t_http(&r, "PUT", API "/users/1/status", t_admin, JSON,
 	    body, NULL), 200);
 	assert_string_equal(json_string_value(json_object_get(r.json, "status")),
@@ -228,16 +215,13 @@ test_user_status(void **state)
 	t_resp_free(&r);
 	assert_string_equal(t_q("SELECT actor || '|' || reason FROM audit_log"
 	    " WHERE action = 'user.status'", NULL), "token:boss|fraud");
-	t_http(&r, "PUT", API "/users/1/status", t_admin, JSON, body, NULL);
-	t_problem(&r, 422, "refused", "status");
-	t_resp_free(&r);
-	t_http(&r, "PUT", API "/users/1/status", t_admin, JSON,
-	    "{\"status\":\"gone\",\"reason\":\"x\"}", NULL);
-	t_problem(&r, 400, "bad-request", "status");
-	t_resp_free(&r);
-	t_http(&r, "PUT", API "/users/9/status", t_admin, JSON, body, NULL);
-	t_problem(&r, 404, "not-found", NULL);
-	t_resp_free(&r);
+	t_expect_problem("PUT", API "/users/1/status", t_admin, JSON, body, 422,
+	    "refused", "status");
+	t_expect_problem("PUT", API "/users/1/status", t_admin, JSON,
+	    "{\"status\":\"gone\",\"reason\":\"x\"}", 400, "bad-request",
+	    "status");
+	t_expect_problem("PUT", API "/users/9/status", t_admin, JSON, body, 404,
+	    "not-found", NULL);
 	assert_int_equal(t_http(&r, "GET", API "/users", t_read, NULL, NULL,
 	    NULL), 200);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
@@ -254,17 +238,15 @@ test_user_status(void **state)
 	    "status_reason")), "fraud");
 	assert_int_equal(json_array_size(json_object_get(r.json, "ledger")), 1);
 	t_resp_free(&r);
-	t_http(&r, "GET", API "/users/x", t_read, NULL, NULL, NULL);
-	t_problem(&r, 404, "not-found", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/users/x", t_read, NULL, NULL, 404,
+	    "not-found", NULL);
 	assert_int_equal(t_http(&r, "GET", API "/models/usage?days=7", t_read,
 	    NULL, NULL, NULL), 200);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
 	    json_object_get(r.json, "items"), 0), "calls")), 0);
 	t_resp_free(&r);
-	t_http(&r, "GET", API "/models/usage?days=0", t_read, NULL, NULL, NULL);
-	t_problem(&r, 400, "bad-request", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/models/usage?days=0", t_read, NULL, NULL,
+	    400, "bad-request", NULL);
 }
 
 /* Exchange rates: set by admin, read by all, through ops_fx_*. */
@@ -276,15 +258,12 @@ test_fx(void **state)
 	struct t_resp r;
 
 	(void)state;
-	t_http(&r, "POST", API "/fx-rates", t_write, JSON, body, NULL);
-	t_problem(&r, 403, "forbidden", NULL);
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/fx-rates", t_write, JSON, body, 403,
+	    "forbidden", NULL);
 	/* a float cannot carry a rate exactly */
-	t_http(&r, "POST", API "/fx-rates", t_admin, JSON,
+	t_expect_problem("POST", API "/fx-rates", t_admin, JSON,
 	    "{\"from\":\"EUR\",\"to\":\"USD\",\"rate\":1.08,"
-	    "\"valid_from\":\"2026-11-01\"}", NULL);
-	t_problem(&r, 400, "bad-request", NULL);
-	t_resp_free(&r);
+	    "\"valid_from\":\"2026-11-01\"}", 400, "bad-request", NULL);
 	assert_int_equal(t_http(&r, "POST", API "/fx-rates", t_admin, JSON, body,
 	    NULL), 201);
 	assert_string_equal(json_string_value(json_object_get(r.json, "rate")),
@@ -349,13 +328,11 @@ test_dry_run(void **state)
 	/* a refused dry run is refused like the real thing */
 	snprintf(path, sizeof(path), API "/chatgpt-accounts/%lld?dry_run=true",
 	    acc);
-	t_http(&r, "PUT", path, t_write, JSON, "{\"status\":\"AVAILABLE\"}", NULL);
-	t_problem(&r, 422, "refused", NULL);
-	t_resp_free(&r);
-	t_http(&r, "POST", API "/chatgpt-accounts?dry_run=perhaps", t_write, JSON,
-	    "{\"email\":\"x@pool.example\"}", NULL);
-	t_problem(&r, 400, "bad-request", "dry_run");
-	t_resp_free(&r);
+	t_expect_problem("PUT", path, t_write, JSON,
+	    "{\"status\":\"AVAILABLE\"}", 422, "refused", NULL);
+	t_expect_problem("POST", API "/chatgpt-accounts?dry_run=perhaps",
+	    t_write, JSON, "{\"email\":\"x@pool.example\"}", 400, "bad-request",
+	    "dry_run");
 }
 
 /* ---- Idempotency-Key ---- */
@@ -499,14 +476,10 @@ test_pagination(void **state)
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
 	t_resp_free(&r);
-	t_http(&r, "GET", API "/chatgpt-accounts?per_page=501", t_read, NULL,
-	    NULL, NULL);
-	t_problem(&r, 400, "bad-request", "per_page");
-	t_resp_free(&r);
-	t_http(&r, "GET", API "/chatgpt-accounts?page=0", t_read, NULL, NULL,
-	    NULL);
-	t_problem(&r, 400, "bad-request", "page");
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts?per_page=501", t_read,
+	    NULL, NULL, 400, "bad-request", "per_page");
+	t_expect_problem("GET", API "/chatgpt-accounts?page=0", t_read, NULL,
+	    NULL, 400, "bad-request", "page");
 	/* a query value cannot smuggle a header through the Link it is
 	 * copied into: CR LF is encoded, and no header is added */
 	t_http(&r, "GET", API "/chatgpt-accounts?search=%0D%0AX-Injected:%20yes",
@@ -535,59 +508,46 @@ test_problems(void **state)
 	(void)state;
 	acc = account("dup@pool.example", "null");
 	/* 400: a field missing, of the wrong type, unknown; not JSON */
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
-	    "{\"note\":\"no email\"}", NULL);
-	t_problem(&r, 400, "bad-request", "email");
-	t_resp_free(&r);
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
-	    "{\"email\":\"a@b.example\",\"max_seats\":\"three\"}", NULL);
-	t_problem(&r, 400, "bad-request", "max_seats");
-	t_resp_free(&r);
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
-	    "{\"email\":\"a@b.example\",\"max_seat\":3}", NULL);
-	t_problem(&r, 400, "bad-request", "max_seat");
-	t_resp_free(&r);
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON, "{\"email\":",
-	    NULL);
-	t_problem(&r, 400, "bad-request", NULL);
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"note\":\"no email\"}", 400, "bad-request", "email");
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"a@b.example\",\"max_seats\":\"three\"}", 400,
+	    "bad-request", "max_seats");
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"a@b.example\",\"max_seat\":3}", 400, "bad-request",
+	    "max_seat");
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":", 400, "bad-request", NULL);
 	/* 404: no such account; no such route */
-	t_http(&r, "GET", API "/chatgpt-accounts/999", t_read, NULL, NULL, NULL);
-	t_problem(&r, 404, "not-found", NULL);
-	t_resp_free(&r);
-	t_http(&r, "GET", API "/nothing-here", t_read, NULL, NULL, NULL);
-	t_problem(&r, 404, "not-found", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/chatgpt-accounts/999", t_read, NULL, NULL,
+	    404, "not-found", NULL);
+	t_expect_problem("GET", API "/nothing-here", t_read, NULL, NULL, 404,
+	    "not-found", NULL);
 	/* 405 with what is allowed */
 	t_http(&r, "DELETE", API "/chatgpt-accounts", t_write, NULL, NULL, NULL);
 	t_problem(&r, 405, "method-not-allowed", NULL);
 	assert_string_equal(t_header(&r, "Allow"), "POST, GET, HEAD");
 	t_resp_free(&r);
 	/* 409: the email is in the pool (any case) */
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON,
-	    "{\"email\":\"DUP@pool.example\"}", NULL);
-	t_problem(&r, 409, "conflict", "email");
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, JSON,
+	    "{\"email\":\"DUP@pool.example\"}", 409, "conflict", "email");
 	/* 422: a rule says no (suspended twice) */
 	snprintf(path, sizeof(path), API "/chatgpt-accounts/%lld", acc);
 	assert_int_equal(t_http(&r, "PUT", path, t_write, JSON,
 	    "{\"status\":\"SUSPENDED\",\"note\":\"broken\"}", NULL), 200);
 	t_resp_free(&r);
-	t_http(&r, "PUT", path, t_write, JSON,
-	    "{\"status\":\"SUSPENDED\",\"note\":\"again\"}", NULL);
-	t_problem(&r, 422, "refused", NULL);
-	t_resp_free(&r);
+	t_expect_problem("PUT", path, t_write, JSON,
+	    "{\"status\":\"SUSPENDED\",\"note\":\"again\"}", 422, "refused",
+	    NULL);
 	/* 413: past max_body (4096 here), declared or not */
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, JSON, big, NULL);
-	t_problem(&r, 413, "too-large", NULL);
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, JSON, big,
+	    413, "too-large", NULL);
 	/* 415: JSON is JSON */
-	t_http(&r, "POST", API "/chatgpt-accounts", t_write, "text/plain",
-	    "{\"email\":\"t@pool.example\"}", NULL);
-	t_problem(&r, 415, "unsupported-media-type", NULL);
-	t_resp_free(&r);
+	t_expect_problem("POST", API "/chatgpt-accounts", t_write, "text/plain",
+	    "{\"email\":\"t@pool.example\"}", 415, "unsupported-media-type",
+	    NULL);
 	/* 500: the server's message stays in its log */
 	t_x("REVOKE SELECT ON pool_accounts FROM tally_admin_api");
 	t_http(&r, "GET", API "/chatgpt-accounts", t_read, NULL, NULL, NULL);

@@ -157,18 +157,12 @@ static void
 record(const char *path, const char *sha)
 {
 	char hex[65];
-	const char *params[2] = { path, hex };
 
 	if (sha == NULL)
 		assert_int_equal(fsutil_sha256_file(path, false, hex, NULL), 0);
 	else
 		snprintf(hex, sizeof(hex), "%s", sha);
-	if (db_command(t_db, NULL, "INSERT INTO job_runs (program, finished_at,"
-	    " status, counts, outputs) VALUES ('tally-weekly-report', now(),"
-	    " 'OK', '{\"period\":\"2026-W47\"}', jsonb_build_array("
-	    "jsonb_build_object('file', $1::text, 'sha256', $2::text)))", 2,
-	    params) != 0)
-		fail_msg("record: %s", db_errmsg(t_db));
+	t_record_report("2026-W47", path, hex);
 }
 
 /* path recorded as a report file, yet GET url answers 404 and none of
@@ -234,12 +228,10 @@ test_reports(void **state)
 		strbuf_release(&req);
 		strbuf_reset(&out);
 	}
-	t_http(&r, "GET", API "/reports/.hidden", t_read, NULL, NULL, NULL);
-	t_problem(&r, 400, "bad-request", "file");
-	t_resp_free(&r);
-	t_http(&r, "GET", API "/reports/nothing.csv", t_read, NULL, NULL, NULL);
-	t_problem(&r, 404, "not-found", "file");
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/reports/.hidden", t_read, NULL, NULL, 400,
+	    "bad-request", "file");
+	t_expect_problem("GET", API "/reports/nothing.csv", t_read, NULL, NULL,
+	    404, "not-found", "file");
 
 	/* a row that names a file outside report_dir, with its right
 	 * sha256 (anyone who can write job_runs could add it): refused */
@@ -256,9 +248,8 @@ test_reports(void **state)
 	fsutil_sha256_hex("a,b\n1,2\n", 8, hex);
 	record(changed.buf, hex);
 	tfile_write(NULL, changed.buf, "a,b\n1,3\n");
-	t_http(&r, "GET", API "/reports/changed.csv", t_read, NULL, NULL, NULL);
-	t_problem(&r, 422, "refused", "file");
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/reports/changed.csv", t_read, NULL, NULL,
+	    422, "refused", "file");
 	strbuf_release(&good);
 	strbuf_release(&out);
 	strbuf_release(&link);
@@ -278,13 +269,10 @@ test_rate_limit(void **state)
 	restart("admin_auth_failures = 3\n");
 	for (int i = 0; i < 3; i++) {
 		/* no credentials at all is not a guess: not counted */
-		t_http(&r, "GET", API "/status", NULL, NULL, NULL, NULL);
-		t_problem(&r, 401, "unauthorized", NULL);
-		t_resp_free(&r);
-		t_http(&r, "GET", API "/status", "tly_aaaaaaaaaa_bad", NULL, NULL,
-		    NULL);
-		t_problem(&r, 401, "unauthorized", NULL);
-		t_resp_free(&r);
+		t_expect_problem("GET", API "/status", NULL, NULL, NULL, 401,
+		    "unauthorized", NULL);
+		t_expect_problem("GET", API "/status", "tly_aaaaaaaaaa_bad",
+		    NULL, NULL, 401, "unauthorized", NULL);
 	}
 	t_http(&r, "GET", API "/status", "tly_aaaaaaaaaa_bad", NULL, NULL, NULL);
 	t_problem(&r, 429, "rate-limited", NULL);
@@ -292,9 +280,8 @@ test_rate_limit(void **state)
 	assert_true(wait >= 1 && wait <= 86400);
 	t_resp_free(&r);
 	/* blocked is blocked: a good token from there waits too */
-	t_http(&r, "GET", API "/status", t_read, NULL, NULL, NULL);
-	t_problem(&r, 429, "rate-limited", NULL);
-	t_resp_free(&r);
+	t_expect_problem("GET", API "/status", t_read, NULL, NULL, 429,
+	    "rate-limited", NULL);
 	/* public routes still answer */
 	t_http(&r, "GET", API "/openapi.json", NULL, NULL, NULL, NULL);
 	assert_int_equal(r.status, 200);

@@ -21,13 +21,19 @@ static char *tmpdir;
 static void
 test_add(void **state)
 {
+	/* arguments to `account add`, each wrong (NULL-padded) */
+	static const char *const bad[][3] = {
+		{ "not-an-email", NULL, NULL },
+		{ "b@x.io", "--max-seats", "0" },
+		{ "b@x.io", "--status", "SUSPENDED" },
+		{ "b@x.io", "--bogus", NULL },
+	};
 	struct ctl_run r = { 0 };
 
 	(void)state;
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "A@x.io",
+	ctl_expect(&r, 0, "A@x.io", ctl_account, "account", "add", "A@x.io",
 	    "--max-seats", "3", "--note", "family, shared", "--actor", "alice",
-	    "--reason", "new stock", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "A@x.io"));
+	    "--reason", "new stock", NULL);
 	assert_string_equal(q("SELECT email || '|' || max_seats || '|' || status"
 	    " || '|' || note FROM pool_accounts"), "A@x.io|3|AVAILABLE|family, shared");
 	/* audited in the same transaction, with the row as JSON */
@@ -37,18 +43,12 @@ test_add(void **state)
 	    "alice|new stock|A@x.io|true|1");
 
 	/* the same email in another case is the same account */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "a@X.IO", NULL),
-	    65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already exists"));
+	ctl_expect(&r, 65, "already exists", ctl_account, "account", "add",
+	    "a@X.IO", NULL);
 	/* bad input is a usage error before the database sees it */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "not-an-email",
-	    NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "b@x.io",
-	    "--max-seats", "0", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "b@x.io",
-	    "--status", "SUSPENDED", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "add", "b@x.io",
-	    "--bogus", NULL), 64);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ctl_run(&r, ctl_account, "account", "add",
+		    bad[i][0], bad[i][1], bad[i][2], NULL), 64);
 	assert_int_equal(qll("SELECT count(*) FROM pool_accounts"), 1);
 	assert_int_equal(qll("SELECT count(*) FROM audit_log WHERE action = 'account.add'"), 1);
 	ctl_run_release(&r);
@@ -82,32 +82,27 @@ test_list_show(void **state)
 	    "--note", "=cmd()", NULL);
 	ctl_run(&r, ctl_account, "account", "suspend", "one@x.io", "--note", "pw", NULL);
 
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "list", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "(2 rows)"));
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "list", "--status",
-	    "suspended", "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"email\":\"one@x.io\""));
+	ctl_expect(&r, 0, "(2 rows)", ctl_account, "account", "list", NULL);
+	ctl_expect(&r, 0, "\"email\":\"one@x.io\"", ctl_account, "account",
+	    "list", "--status", "suspended", "--json", NULL);
 	assert_null(strstr(strbuf_str(&r.out), "two@x.io"));
 	/* CSV: a note that looks like a formula is neutralised */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "list", "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"'=cmd()\""));
+	ctl_expect(&r, 0, "\"'=cmd()\"", ctl_account, "account", "list",
+	    "--csv", NULL);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "list", "--status",
 	    "BOGUS", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "list", "--search",
-	    "TWO", "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "two@x.io"));
+	ctl_expect(&r, 0, "two@x.io", ctl_account, "account", "list",
+	    "--search", "TWO", "--csv", NULL);
 	assert_null(strstr(strbuf_str(&r.out), "one@x.io"));
 
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "show", "2", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "two@x.io"));
+	ctl_expect(&r, 0, "two@x.io", ctl_account, "account", "show", "2",
+	    NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "assignments"));
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "show", "TWO@x.io",
-	    "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "{\"account\":{\"id\":2,"));
+	ctl_expect(&r, 0, "{\"account\":{\"id\":2,", ctl_account, "account",
+	    "show", "TWO@x.io", "--json", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "\"assignments\":[]"));
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "show", "nobody@x.io",
-	    NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "no account 'nobody@x.io'"));
+	ctl_expect(&r, 65, "no account 'nobody@x.io'", ctl_account, "account",
+	    "show", "nobody@x.io", NULL);
 	ctl_run_release(&r);
 }
 
@@ -151,9 +146,8 @@ test_suspend_reactivate(void **state)
 	    " WHERE action = 'account.suspend' ORDER BY id DESC LIMIT 1"),
 	    "bob|password leaked|ASSIGNED>SUSPENDED");
 	/* twice is refused */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "suspend", "full@x.io",
-	    "--note", "again", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already suspended"));
+	ctl_expect(&r, 65, "already suspended", ctl_account, "account",
+	    "suspend", "full@x.io", "--note", "again", NULL);
 
 	/* back to ASSIGNED, not AVAILABLE: its one seat is still in use */
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "reactivate", "1",
@@ -164,9 +158,8 @@ test_suspend_reactivate(void **state)
 	    " FROM audit_log WHERE action = 'account.reactivate' ORDER BY id DESC"
 	    " LIMIT 1"), "SUSPENDED>ASSIGNED");
 	/* reactivating an account that is not suspended is refused */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "reactivate", "1", NULL),
-	    65);
-	assert_non_null(strstr(strbuf_str(&r.err), "not suspended"));
+	ctl_expect(&r, 65, "not suspended", ctl_account, "account",
+	    "reactivate", "1", NULL);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "reactivate", "99",
 	    NULL), 65);
 	ctl_run_release(&r);
@@ -188,9 +181,8 @@ test_update(void **state)
 	    "ASSIGNED2");
 
 	/* below the seats in use: refused with the count */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "update", "m@x.io",
-	    "--max-seats", "1", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "2 seats in use"));
+	ctl_expect(&r, 65, "2 seats in use", ctl_account, "account", "update",
+	    "m@x.io", "--max-seats", "1", NULL);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "update", "m@x.io",
 	    "--max-seats", "single", NULL), 65);
 	/* raising the capacity of a full account makes it AVAILABLE */
@@ -204,9 +196,8 @@ test_update(void **state)
 	    "upgrade|2>5");
 	/* email change, and a clash with another account */
 	ctl_run(&r, ctl_account, "account", "add", "other@x.io", NULL);
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "update", "1",
-	    "--email", "OTHER@x.io", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already exists"));
+	ctl_expect(&r, 65, "already exists", ctl_account, "account", "update",
+	    "1", "--email", "OTHER@x.io", NULL);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "update", "1",
 	    "--email", "renamed@x.io", NULL), 0);
 	assert_string_equal(q("SELECT email FROM pool_accounts WHERE id = 1"),
@@ -303,9 +294,9 @@ test_import_duplicates(void **state)
 	/* against the pool: the line and the existing account */
 	ctl_run(&r, ctl_account, "account", "add", "C@x.io", NULL);
 	path = tfile_write(tmpdir, "dup2.csv", "email\nnew@x.io\nc@x.io\n");
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err),
-	    "dup2.csv:3: email: c@x.io already exists (account 1, C@x.io)"));
+	ctl_expect(&r, 65,
+	    "dup2.csv:3: email: c@x.io already exists (account 1, C@x.io)",
+	    ctl_account, "account", "import", path, NULL);
 	assert_int_equal(qll("SELECT count(*) FROM pool_accounts"), 1);
 	ctl_run_release(&r);
 }
@@ -318,18 +309,18 @@ test_import_malformed(void **state)
 
 	(void)state;
 	path = tfile_write(tmpdir, "quote.csv", "email,note\na@x.io,ok\nb@x.io,bro\"ken\n");
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "quote.csv:3: malformed quoting"));
+	ctl_expect(&r, 65, "quote.csv:3: malformed quoting", ctl_account,
+	    "account", "import", path, NULL);
 	path = tfile_write(tmpdir, "nohdr.csv", "note,max_seats\nx,1\n");
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "missing column \"email\""));
+	ctl_expect(&r, 65, "missing column \"email\"", ctl_account, "account",
+	    "import", path, NULL);
 	path = tfile_write(tmpdir, "typo.csv", "email,max_seat\na@x.io,1\n");
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "unknown column \"max_seat\""));
+	ctl_expect(&r, 65, "unknown column \"max_seat\"", ctl_account,
+	    "account", "import", path, NULL);
 	path = tfile_write(tmpdir, "status.csv", "email,status,note\na@x.io,ASSIGNED,\n"
 	    "b@x.io,SUSPENDED,\n");
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "import", path, NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "status.csv:2: status:"));
+	ctl_expect(&r, 65, "status.csv:2: status:", ctl_account, "account",
+	    "import", path, NULL);
 	assert_non_null(strstr(strbuf_str(&r.err), "status.csv:3: note:"));
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "import",
 	    "/nonexistent.csv", NULL), 69);
@@ -361,11 +352,10 @@ test_help_and_usage(void **state)
 	struct ctl_run r = { 0 };
 
 	(void)state;
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "--help", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "account import FILE.csv"));
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "suspend", "--help",
-	    NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "current\nassignments are kept"));
+	ctl_expect(&r, 0, "account import FILE.csv", ctl_account, "account",
+	    "--help", NULL);
+	ctl_expect(&r, 0, "current\nassignments are kept", ctl_account,
+	    "account", "suspend", "--help", NULL);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "frobnicate", NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_account, "account", "show", NULL), 64);

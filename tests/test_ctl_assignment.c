@@ -52,14 +52,13 @@ test_assign_named_and_full(void **state)
 	    "carol|manual sale|Cust@x.io|ACTIVE");
 
 	/* the account is full now: refused, with the count */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
-	    "--account", "1", "--customer", "other@x.io", "--days", "30", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "is full: 1 of 1 seats in use"));
+	ctl_expect(&r, 65, "is full: 1 of 1 seats in use", ctl_assignment,
+	    "assignment", "assign", "--account", "1", "--customer",
+	    "other@x.io", "--days", "30", NULL);
 	/* nothing left in the pool either */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
-	    "--customer", "other@x.io", "--days", "30", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "no account in the pool has a "
-	    "free seat"));
+	ctl_expect(&r, 65, "no account in the pool has a free seat",
+	    ctl_assignment, "assignment", "assign", "--customer", "other@x.io",
+	    "--days", "30", NULL);
 	/* a refused assign leaves nothing behind, not even the customer */
 	assert_int_equal(qll("SELECT count(*) FROM customers"), 1);
 	assert_int_equal(qll("SELECT count(*) FROM assignments"), 1);
@@ -77,14 +76,13 @@ test_assign_policy_suspended_dry_run(void **state)
 	add_account("sus@x.io", "5");
 	ctl_run(&r, ctl_account, "account", "suspend", "sus@x.io", "--note", "x", NULL);
 	/* suspended: refused by name */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
-	    "--account", "sus@x.io", "--customer", "c@x.io", "--days", "7", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "is suspended"));
+	ctl_expect(&r, 65, "is suspended", ctl_assignment, "assignment",
+	    "assign", "--account", "sus@x.io", "--customer", "c@x.io", "--days",
+	    "7", NULL);
 	/* by policy: a multi-seat account before a single-user one */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
-	    "--account", "auto", "--customer", "c@x.io", "--days", "7", "--json",
-	    NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"account\":\"multi@x.io\""));
+	ctl_expect(&r, 0, "\"account\":\"multi@x.io\"", ctl_assignment,
+	    "assignment", "assign", "--account", "auto", "--customer", "c@x.io",
+	    "--days", "7", "--json", NULL);
 	/* dry run: shown, then rolled back */
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
 	    "--customer", "d@x.io", "--days", "7", "--dry-run", NULL), 0);
@@ -134,13 +132,13 @@ test_assign_for_order(void **state)
 	assert_int_equal(qll("SELECT count(*) FROM fulfil_queue WHERE order_id = 1"), 0);
 	assert_string_equal(q("SELECT order_id FROM assignments"), "1");
 	/* twice: refused */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
-	    "--customer", "buyer@x.io", "--days", "30", "--order", "1", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already fulfilled"));
+	ctl_expect(&r, 65, "already fulfilled", ctl_assignment, "assignment",
+	    "assign", "--customer", "buyer@x.io", "--days", "30", "--order",
+	    "1", NULL);
 	/* a credit package is not a seat */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
-	    "--customer", "buyer@x.io", "--days", "30", "--order", "2", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "not for a seat plan"));
+	ctl_expect(&r, 65, "not for a seat plan", ctl_assignment, "assignment",
+	    "assign", "--customer", "buyer@x.io", "--days", "30", "--order",
+	    "2", NULL);
 	assert_int_equal(qll("SELECT count(*) FROM fulfil_queue WHERE order_id = 2"), 1);
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "assign",
 	    "--customer", "buyer@x.io", "--days", "30", "--order", "99", NULL), 65);
@@ -167,21 +165,18 @@ test_extend(void **state)
 	    NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "extend", "x",
 	    "--days", "1", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "extend", "42",
-	    "--days", "1", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "no assignment 42"));
+	ctl_expect(&r, 65, "no assignment 42", ctl_assignment, "assignment",
+	    "extend", "42", "--days", "1", NULL);
 
 	/* expired (by tally-expire): refused */
 	x("UPDATE assignments SET status = 'EXPIRED', ended_at = now()");
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "extend", "1",
-	    "--days", "5", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "assignment 1 is EXPIRED"));
+	ctl_expect(&r, 65, "assignment 1 is EXPIRED", ctl_assignment,
+	    "assignment", "extend", "1", "--days", "5", NULL);
 	/* past its end but not yet expired: refused too, whatever expire did */
 	x("INSERT INTO assignments (account_id, customer_id, starts_at, ends_at)"
 	    " VALUES (1, 1, now() - interval '10 days', now() - interval '1 hour')");
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "extend", "2",
-	    "--days", "5", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "cannot be extended"));
+	ctl_expect(&r, 65, "cannot be extended", ctl_assignment, "assignment",
+	    "extend", "2", "--days", "5", NULL);
 	assert_int_equal(qll("SELECT count(*) FROM audit_log WHERE action ="
 	    " 'assignment.extend'"), 1);
 	ctl_run_release(&r);
@@ -217,9 +212,8 @@ test_revoke_release(void **state)
 	    " (after->>'status') FROM audit_log WHERE action = 'assignment.revoke'"),
 	    "dave|ACTIVE>REVOKED");
 	/* twice: refused, saying when and why */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "revoke", "1",
-	    "--reason", "again", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already revoked"));
+	ctl_expect(&r, 65, "already revoked", ctl_assignment, "assignment",
+	    "revoke", "1", "--reason", "again", NULL);
 	assert_non_null(strstr(strbuf_str(&r.err), "(chargeback)"));
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "release", "1",
 	    NULL), 65);
@@ -235,9 +229,8 @@ test_revoke_release(void **state)
 	    " WHERE id = 2"), "AVAILABLE0");
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "release", "2",
 	    NULL), 65);
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "revoke", "2",
-	    "--reason", "x", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "is EXPIRED"));
+	ctl_expect(&r, 65, "is EXPIRED", ctl_assignment, "assignment", "revoke",
+	    "2", "--reason", "x", NULL);
 	/* dry run of a revoke changes nothing */
 	ctl_run(&r, ctl_assignment, "assignment", "assign", "--account", "1",
 	    "--customer", "c3@x.io", "--days", "30", NULL);
@@ -264,14 +257,12 @@ test_list(void **state)
 	    "--days", "1", NULL);
 	ctl_run(&r, ctl_assignment, "assignment", "revoke", "3", "--reason", "r", NULL);
 
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list", "--csv",
-	    NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"late@x.io\""));
+	ctl_expect(&r, 0, "\"late@x.io\"", ctl_assignment, "assignment", "list",
+	    "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "\"gone@x.io\""));
 	/* ending within 3 days: only the ACTIVE 2-day one */
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
-	    "--ending-soon", "3", "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"soon@x.io\""));
+	ctl_expect(&r, 0, "\"soon@x.io\"", ctl_assignment, "assignment", "list",
+	    "--ending-soon", "3", "--csv", NULL);
 	assert_null(strstr(strbuf_str(&r.out), "late@x.io"));
 	assert_null(strstr(strbuf_str(&r.out), "gone@x.io"));
 	/* as of 19 days from now, the 20-day one ends within 3 days too */
@@ -283,20 +274,17 @@ test_list(void **state)
 		free(asof);
 	}
 	assert_non_null(strstr(strbuf_str(&r.out), "late@x.io"));
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
-	    "--customer", "GONE@x.io", "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"status\":\"REVOKED\""));
-	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
-	    "--status", "revoked", "--account", "pool@x.io", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "(1 row)"));
+	ctl_expect(&r, 0, "\"status\":\"REVOKED\"", ctl_assignment,
+	    "assignment", "list", "--customer", "GONE@x.io", "--json", NULL);
+	ctl_expect(&r, 0, "(1 row)", ctl_assignment, "assignment", "list",
+	    "--status", "revoked", "--account", "pool@x.io", NULL);
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
 	    "--status", "gone", NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
 	    "--ending-soon", "3", "--as-of", "not a time", NULL), 64);
 	/* the account shows its assignments, active first */
-	assert_int_equal(ctl_run(&r, ctl_account, "account", "show", "pool@x.io",
-	    NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "soon@x.io"));
+	ctl_expect(&r, 0, "soon@x.io", ctl_account, "account", "show",
+	    "pool@x.io", NULL);
 	ctl_run_release(&r);
 }
 

@@ -52,32 +52,28 @@ test_list(void **state)
 	(void)state;
 	make_history();
 	/* newest first, with what changed */
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "list", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "page 1 of 1 (7 entries"));
+	ctl_expect(&r, 0, "page 1 of 1 (7 entries", ctl_audit, "audit", "list",
+	    NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "max_seats: null -> 4"));
 	assert_true(strstr(strbuf_str(&r.out), "account.update") <
 	    strstr(strbuf_str(&r.out), "account.suspend"));
 	/* pages */
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "list", "--per-page", "3",
-	    "--page", "3", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "(1 row)"));
+	ctl_expect(&r, 0, "(1 row)", ctl_audit, "audit", "list", "--per-page",
+	    "3", "--page", "3", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "page 3 of 3 (7 entries"));
 	assert_non_null(strstr(strbuf_str(&r.out), "h1@x.io"));
 	/* filters; the JSON has the whole documents */
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "list", "--actor", "hal",
-	    "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"action\":\"account.suspend\""));
+	ctl_expect(&r, 0, "\"action\":\"account.suspend\"", ctl_audit, "audit",
+	    "list", "--actor", "hal", "--json", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "\"reason\":\"lost password\""));
 	assert_non_null(strstr(strbuf_str(&r.out), "\"before\":{"));
 	assert_null(strstr(strbuf_str(&r.out), "account.add"));
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "list", "--entity",
-	    "account", "--entity-id", "2", "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"account.suspend\""));
+	ctl_expect(&r, 0, "\"account.suspend\"", ctl_audit, "audit", "list",
+	    "--entity", "account", "--entity-id", "2", "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "\"account.add\""));
 	assert_null(strstr(strbuf_str(&r.out), "account.update"));
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "list", "--action",
-	    "account.add", "--per-page", "2", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "page 1 of 3 (5 entries"));
+	ctl_expect(&r, 0, "page 1 of 3 (5 entries", ctl_audit, "audit", "list",
+	    "--action", "account.add", "--per-page", "2", NULL);
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "list", "--page", "0", NULL),
 	    64);
 	ctl_run_release(&r);
@@ -134,8 +130,8 @@ test_verify_intact_then_altered(void **state)
 	char sql[1024];
 
 	(void)state;
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "audit log intact: 7 rows checked"));
+	ctl_expect(&r, 0, "audit log intact: 7 rows checked", ctl_audit,
+	    "audit", "verify", NULL);
 
 	/* a superuser rewrites history: the suspension's reason */
 	victim = qll("SELECT id FROM audit_log WHERE action = 'account.suspend'");
@@ -209,9 +205,8 @@ test_verify_truncated(void **state)
 	    "\n"), strbuf_str(&r.out));
 	assert_memory_equal(anchor, "7:", 2);
 	assert_int_equal(strlen(anchor), 2 + 64);
-	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", "--anchor",
-	    anchor, NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "reaches anchor 7:"));
+	ctl_expect(&r, 0, "reaches anchor 7:", ctl_audit, "audit", "verify",
+	    "--anchor", anchor, NULL);
 	/* a batch run finished: its job_runs row holds the head too */
 	x("INSERT INTO job_runs (program, status, audit_anchor_id,"
 	    " audit_anchor_mac) SELECT 'tally-allocate', 'OK', id, hash"

@@ -15,6 +15,7 @@
 
 #include "ctl/misc.h"
 #include "support/ctl_support.h"
+#include "support/fixture_sql.h"
 
 static void
 test_product(void **state)
@@ -49,10 +50,9 @@ test_product(void **state)
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku", "x",
 	    "--name", "x", "--kind", "seat", "--days", "1", "--credits", "5",
 	    "--price", "1", "--currency", "USD", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku",
-	    "seat-30", "--name", "x", "--kind", "seat", "--days", "1", "--price",
-	    "1", "--currency", "USD", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already exists"));
+	ctl_expect(&r, 65, "already exists", ctl_product, "product", "add",
+	    "--sku", "seat-30", "--name", "x", "--kind", "seat", "--days", "1",
+	    "--price", "1", "--currency", "USD", NULL);
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku",
 	    "bad sku", "--name", "x", "--kind", "seat", "--days", "1", "--price",
 	    "1", "--currency", "USD", NULL), 64);
@@ -62,8 +62,8 @@ test_product(void **state)
 	assert_int_equal(qll("SELECT count(*) FROM products"), 3);
 
 	/* listing shows major units exactly */
-	assert_int_equal(ctl_run(&r, ctl_product, "product", "list", "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), ",19.99,\"USD\""));
+	ctl_expect(&r, 0, ",19.99,\"USD\"", ctl_product, "product", "list",
+	    "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), ",150000.00,\"IDR\""));
 	assert_non_null(strstr(strbuf_str(&r.out), ",1500,\"JPY\""));
 	ctl_run_release(&r);
@@ -109,10 +109,10 @@ test_model(void **state)
 	assert_int_equal(ctl_run(&r, ctl_model, "model", "set", "m", "--credit-cost",
 	    "-1", NULL), 64);
 	assert_int_equal(qll("SELECT count(*) FROM models WHERE name = 'm'"), 0);
-	assert_int_equal(ctl_run(&r, ctl_model, "model", "list", "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"name\":\"qwen-image-edit\","
+	ctl_expect(&r, 0, "\"name\":\"qwen-image-edit\","
 	    "\"active\":false,\"flagged\":false,\"credit_cost\":3,"
-	    "\"provider_cost\":0.125,\"currency\":\"KWD\""));
+	    "\"provider_cost\":0.125,\"currency\":\"KWD\"", ctl_model, "model",
+	    "list", "--json", NULL);
 	ctl_run_release(&r);
 }
 
@@ -152,9 +152,8 @@ test_user(void **state)
 	assert_int_equal(ctl_run(&r, ctl_user, "user", "credit", "two@x.io",
 	    "--delta", "-30", "--reason", "abuse", "--request-id", "req-9", NULL), 65);
 	/* refusals */
-	assert_int_equal(ctl_run(&r, ctl_user, "user", "credit", "shared@x.io",
-	    "--delta", "5", "--reason", "x", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "2 users have email"));
+	ctl_expect(&r, 65, "2 users have email", ctl_user, "user", "credit",
+	    "shared@x.io", "--delta", "5", "--reason", "x", NULL);
 	assert_int_equal(ctl_run(&r, ctl_user, "user", "credit", "nobody",
 	    "--delta", "5", "--reason", "x", NULL), 65);
 	assert_int_equal(ctl_run(&r, ctl_user, "user", "credit", "u_1", "--delta",
@@ -213,31 +212,26 @@ test_orders_events(void **state)
 	    "         'DONE', NULL),"
 	    "        ('stripe', 'stripe', 'evt_2', '\\x7b7d', '{\"type\":\"checkout.session.completed\"}',"
 	    "         'FAILED', 'unknown sku \"zzz\"')");
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "list", "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"pi_pend\""));
+	ctl_expect(&r, 0, "\"pi_pend\"", ctl_order, "order", "list", "--csv",
+	    NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), ",19.99,\"USD\""));
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "list", "--unfulfilled",
-	    "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"pi_wait\""));
+	ctl_expect(&r, 0, "\"pi_wait\"", ctl_order, "order", "list",
+	    "--unfulfilled", "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "\"no account with a free seat\""));
 	assert_null(strstr(strbuf_str(&r.out), "pi_done"));
 	assert_null(strstr(strbuf_str(&r.out), "pi_pend"));
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "list", "--status", "pending",
-	    "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"provider_ref\":\"pi_pend\""));
+	ctl_expect(&r, 0, "\"provider_ref\":\"pi_pend\"", ctl_order, "order",
+	    "list", "--status", "pending", "--json", NULL);
 	assert_null(strstr(strbuf_str(&r.out), "pi_wait"));
 
-	assert_int_equal(ctl_run(&r, ctl_event, "event", "list", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "(2 rows)"));
-	assert_int_equal(ctl_run(&r, ctl_event, "event", "list", "--failed", "--json",
-	    NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"event_key\":\"evt_2\","
-	    "\"type\":\"checkout.session.completed\""));
+	ctl_expect(&r, 0, "(2 rows)", ctl_event, "event", "list", NULL);
+	ctl_expect(&r, 0, "\"event_key\":\"evt_2\","
+	    "\"type\":\"checkout.session.completed\"", ctl_event, "event",
+	    "list", "--failed", "--json", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "unknown sku \\\"zzz\\\""));
 	assert_null(strstr(strbuf_str(&r.out), "evt_1"));
-	assert_int_equal(ctl_run(&r, ctl_event, "event", "list", "--limit", "1",
-	    "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "evt_2"));
+	ctl_expect(&r, 0, "evt_2", ctl_event, "event", "list", "--limit", "1",
+	    "--csv", NULL);
 	assert_null(strstr(strbuf_str(&r.out), "evt_1"));
 	assert_int_equal(ctl_run(&r, ctl_event, "event", "list", "--limit", "x", NULL),
 	    64);
@@ -253,15 +247,7 @@ test_money_verbs(void **state)
 	char id[8192], ev[8192], ghost[8192];
 
 	(void)state;
-	x("INSERT INTO customers (email) VALUES ('held@x.io');"
-	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
-	    " currency) VALUES ('seat-20', 'Seat', 'SEAT', 30, 2000, 'USD');"
-	    "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
-	    " sku, amount_minor, currency, status, paid_at, hold_reason, held_at,"
-	    " price_minor)"
-	    " SELECT 'stripe', 'pi_held', c.id, p.id, 'seat-20', 1, 'USD', 'HELD',"
-	    "  now(), 'UNDERPAID', now(), 2000 FROM customers c, products p"
-	    "  WHERE c.email = 'held@x.io' AND p.sku = 'seat-20';"
+	x(T_SQL_HELD_ORDER
 	    "INSERT INTO orders (source, provider_ref, customer_id, sku,"
 	    " amount_minor, currency, status, paid_at, hold_reason, held_at)"
 	    " SELECT 'stripe', 'pi_ghost', c.id, 'ghost', 500, 'USD', 'HELD',"
@@ -278,10 +264,9 @@ test_money_verbs(void **state)
 	snprintf(ev, sizeof(ev), "%s", q("SELECT id FROM raw_events"
 	    " WHERE event_key = 'evt_retry'"));
 
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "list", "--held",
-	    "--csv", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"pi_held\",\"held@x.io\","
-	    "\"seat-20\",0.01,\"USD\",20.00,,\"USD\",\"UNDERPAID\""));
+	ctl_expect(&r, 0, "\"pi_held\",\"held@x.io\","
+	    "\"seat-20\",0.01,\"USD\",20.00,,\"USD\",\"UNDERPAID\"", ctl_order,
+	    "order", "list", "--held", "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), "\"ghost\",5.00,\"USD\",,,,"
 	    "\"UNKNOWN_PRODUCT\""));
 	/* held ones do not wait for the allocator */
@@ -289,13 +274,12 @@ test_money_verbs(void **state)
 	    "--csv", NULL), 0);
 	assert_null(strstr(strbuf_str(&r.out), "pi_held"));
 
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id, NULL), 64);
-	assert_non_null(strstr(strbuf_str(&r.err), "--reason is required"));
+	ctl_expect(&r, 64, "--reason is required", ctl_order, "order",
+	    "approve", id, NULL);
 	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", "x",
 	    "--reason", "r", NULL), 64);
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", ghost,
-	    "--reason", "r", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "refused: order"));
+	ctl_expect(&r, 65, "refused: order", ctl_order, "order", "approve",
+	    ghost, "--reason", "r", NULL);
 	assert_non_null(strstr(strbuf_str(&r.err), "tallyctl product add --sku "
 	    "ghost"));
 	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id,
@@ -313,9 +297,8 @@ test_money_verbs(void **state)
 	    "PAID erin t");
 	assert_string_equal(q("SELECT actor || '|' || reason FROM audit_log"
 	    " WHERE action = 'order.approve'"), "erin|goodwill");
-	assert_int_equal(ctl_run(&r, ctl_order, "order", "approve", id,
-	    "--reason", "again", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "is PAID, not held"));
+	ctl_expect(&r, 65, "is PAID, not held", ctl_order, "order", "approve",
+	    id, "--reason", "again", NULL);
 
 	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, "--failed",
@@ -328,8 +311,7 @@ test_money_verbs(void **state)
 	assert_non_null(strstr(strbuf_str(&r.out), "(1 row)"));
 	assert_string_equal(q("SELECT concat_ws(' ', status, attempts) FROM"
 	    " raw_events WHERE event_key = 'evt_retry'"), "NEW 0");
-	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "not FAILED"));
+	ctl_expect(&r, 65, "not FAILED", ctl_event, "event", "retry", ev, NULL);
 	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", "--failed",
 	    "--source", "stripe", "--json", NULL), 0);
 	/* test_orders_events' failed delivery, only */
@@ -337,17 +319,14 @@ test_money_verbs(void **state)
 	assert_null(strstr(strbuf_str(&r.out), "evt_retry"));
 
 	/* product update: option names in the messages, exact amounts */
-	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
-	    NULL), 64);
-	assert_non_null(strstr(strbuf_str(&r.err), "nothing to change"));
-	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
-	    "--min-price", "25", NULL), 64);
-	assert_non_null(strstr(strbuf_str(&r.err), "--min-price: 25.00 USD is "
-	    "above the price 20.00 USD"));
-	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
-	    "--currency", "ABC", "--price", "1", NULL), 64);
-	assert_non_null(strstr(strbuf_str(&r.err), "--currency: not an active "
-	    "ISO 4217 code"));
+	ctl_expect(&r, 64, "nothing to change", ctl_product, "product",
+	    "update", "seat-20", NULL);
+	ctl_expect(&r, 64, "--min-price: 25.00 USD is "
+	    "above the price 20.00 USD", ctl_product, "product", "update",
+	    "seat-20", "--min-price", "25", NULL);
+	ctl_expect(&r, 64, "--currency: not an active ISO 4217 code",
+	    ctl_product, "product", "update", "seat-20", "--currency", "ABC",
+	    "--price", "1", NULL);
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "seat-20",
 	    "--active", "maybe", NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "update", "nope",
@@ -365,10 +344,8 @@ test_money_verbs(void **state)
 	    "cr-idr", "--name", "Credits", "--kind", "credits", "--credits", "50",
 	    "--price", "150000", "--min-price", "120000.00", "--currency", "idr",
 	    NULL), 0);
-	assert_int_equal(ctl_run(&r, ctl_product, "product", "list", "--csv",
-	    NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), ",150000.00,\"IDR\","
-	    "120000.00,true,"));
+	ctl_expect(&r, 0, ",150000.00,\"IDR\",120000.00,true,", ctl_product,
+	    "product", "list", "--csv", NULL);
 	assert_non_null(strstr(strbuf_str(&r.out), ",20.00,\"USD\",15.00,false,"));
 	assert_int_equal(ctl_run(&r, ctl_product, "product", "add", "--sku",
 	    "x-abc", "--name", "x", "--kind", "seat", "--days", "1", "--price",

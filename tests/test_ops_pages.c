@@ -98,10 +98,10 @@ test_model_usage(void **state)
 	{
 		struct ctl_run r = { 0 };
 
-		assert_int_equal(ctl_run(&r, ctl_model, "model", "usage", "--days",
-		    "60", "--json", NULL), 0);
-		assert_non_null(strstr(strbuf_str(&r.out), "\"name\":\"flux\","
-		    "\"active\":true,\"credit_cost\":2,\"calls\":4,\"errors\":1"));
+		ctl_expect(&r, 0, "\"name\":\"flux\","
+		    "\"active\":true,\"credit_cost\":2,\"calls\":4,\"errors\":1",
+		    ctl_model, "model", "usage", "--days", "60", "--json",
+		    NULL);
 		assert_int_equal(ctl_run(&r, ctl_model, "model", "usage", "--days",
 		    "0", NULL), 64);
 		ctl_run_release(&r);
@@ -158,9 +158,9 @@ test_case_filters(void **state)
 	{
 		struct ctl_run r = { 0 };
 
-		assert_int_equal(ctl_run(&r, ctl_case, "case", "list", "--severity",
-		    "warning", "--status", "closed", "--json", NULL), 0);
-		assert_non_null(strstr(strbuf_str(&r.out), "\"CLOSED\""));
+		ctl_expect(&r, 0, "\"CLOSED\"", ctl_case, "case", "list",
+		    "--severity", "warning", "--status", "closed", "--json",
+		    NULL);
 		assert_null(strstr(strbuf_str(&r.out), "\"OPEN\""));
 		assert_int_equal(ctl_run(&r, ctl_case, "case", "list", "--severity",
 		    "fatal", NULL), 64);

@@ -11,6 +11,7 @@
 #include "base/fsutil.h"
 #include "ops/assignment.h"
 #include "support/admin_test.h"
+#include "support/fixture_sql.h"
 
 #define PW "correct horse battery"
 
@@ -152,15 +153,7 @@ sales(void)
 	    "INSERT INTO usage_events (event_id, user_id, model_id, kind,"
 	    " started_at, duration_ms, credits, status)"
 	    " SELECT 'e1', 1, id, 'generate', now(), 1234, 2, 'ok' FROM models;"
-	    "INSERT INTO customers (email) VALUES ('held@x.io');"
-	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
-	    " currency) VALUES ('seat-20', 'Seat', 'SEAT', 30, 2000, 'USD');"
-	    "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
-	    " sku, amount_minor, currency, status, paid_at, hold_reason, held_at,"
-	    " price_minor)"
-	    " SELECT 'stripe', 'pi_held', c.id, p.id, 'seat-20', 1, 'USD', 'HELD',"
-	    "  now(), 'UNDERPAID', now(), 2000 FROM customers c, products p"
-	    "  WHERE c.email = 'held@x.io';"
+	    T_SQL_HELD_ORDER
 	    "INSERT INTO reconcile_cases (category, fingerprint, keys, status,"
 	    " severity, first_seen, last_seen) VALUES"
 	    " ('PAID_NOT_FULFILLED', 'f1', '{}', 'OPEN', 'error', now(), now()),"
@@ -173,7 +166,6 @@ sales(void)
 static void
 report_file(struct strbuf *path, const char *name, const char *text)
 {
-	const char *params[2];
 	char hex[65];
 	FILE *f;
 
@@ -183,14 +175,7 @@ report_file(struct strbuf *path, const char *name, const char *text)
 	fputs(text, f);
 	fclose(f);
 	assert_int_equal(fsutil_sha256_file(path->buf, false, hex, NULL), 0);
-	params[0] = path->buf;
-	params[1] = hex;
-	if (db_command(t_db, NULL, "INSERT INTO job_runs (program, finished_at,"
-	    " status, counts, outputs) VALUES ('tally-weekly-report', now(),"
-	    " 'OK', '{\"period\":\"2026-W48\"}', jsonb_build_array("
-	    "jsonb_build_object('file', $1::text, 'sha256', $2::text)))", 2,
-	    params) != 0)
-		fail_msg("record: %s", db_errmsg(t_db));
+	t_record_report("2026-W48", path->buf, hex);
 }
 
 /* ---- the pages ---- */
@@ -507,16 +492,14 @@ test_report_download(void **state)
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, t_teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pages, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_pool_changes, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_other_changes, setup,
-		    t_teardown),
-		cmocka_unit_test_setup_teardown(test_read_user, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_sort_users, setup, t_teardown),
-		cmocka_unit_test_setup_teardown(test_report_download, setup,
-		    t_teardown),
+		T(test_pages),
+		T(test_pool_changes),
+		T(test_other_changes),
+		T(test_read_user),
+		T(test_sort_users),
+		T(test_report_download),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -315,6 +315,37 @@ assert_cell(json_t *sh, size_t row, size_t col, const char *t, const char *f,
 	free(got);
 }
 
+/* A cell a sheet must hold: t "text" for assert_text(), NULL for an
+ * empty cell, else assert_cell()'s type, format and JSON value. */
+struct want_cell {
+	const char *sheet;
+	size_t row, col;
+	const char *t, *f, *v;
+};
+
+/* The day's workbook, beyond the Summary and Daily totals. */
+static const struct want_cell cells[] = {
+	{ "Per model per day", 1, 1, "text", NULL, "alpha" },
+	{ "Per model per day", 1, 7, "n", "0.0%", "0.75" },
+	{ "Per model per day", 1, 10, "n", "General", "3850" },
+	{ "Per model per day", 1, 13, "n", "General", "2900" },
+	{ "Per model per day", 1, 16, "n", "#,##0.00 \"USD\"", "0.12" },
+	{ "Per model per day", 2, 16, "n", "#,##0 \"JPY\"", "450" },
+	{ "Per model per day", 3, 16, "n", "#,##0.00 \"EUR\"", "0.01" },
+	{ "Per model per day", 1, 19, "d", "yyyy-mm-dd hh:mm:ss",
+	    "\"2026-03-29T23:59:00\"" },
+	{ "Errors", 2, 2, "text", NULL, "=HYPERLINK(\"http://x\",\"nsfw\")" },
+	{ "Errors", 2, 3, "n", "General", "2" },
+	{ "Models", 1, 1, "b", NULL, "true" },
+	{ "Models", 1, 4, "n", "#,##0.00 \"USD\"", "0.03" },
+	{ "Models", 3, 9, NULL, NULL, NULL },	/* delta: no rate */
+	{ "Models", 3, 16, NULL, NULL, NULL },	/* delta: never */
+	{ "Models", 4, 16, "d", "yyyy-mm-dd hh:mm:ss",
+	    "\"2026-03-20T13:00:00\"" },
+	{ "Inactive models", 1, 2, "text", NULL, "DEACTIVATED_BUT_CALLED" },
+	{ "Inactive models", 3, 4, "n", "General", "9.8" },
+};
+
 static void
 check_xlsx(const char *dir)
 {
@@ -382,32 +413,17 @@ check_xlsx(const char *dir)
 	assert_string_equal(json_string_value(json_object_get(ch, "type")), "line");
 	assert_int_equal(json_array_size(json_object_get(ch, "series")), 2);
 
-	sh = sheet_named(wb, "Per model per day");
-	assert_text(sh, 1, 1, "alpha");
-	assert_cell(sh, 1, 7, "n", "0.0%", "0.75");
-	assert_cell(sh, 1, 10, "n", "General", "3850");
-	assert_cell(sh, 1, 13, "n", "General", "2900");
-	assert_cell(sh, 1, 16, "n", "#,##0.00 \"USD\"", "0.12");
-	assert_cell(sh, 2, 16, "n", "#,##0 \"JPY\"", "450");
-	assert_cell(sh, 3, 16, "n", "#,##0.00 \"EUR\"", "0.01");
-	assert_cell(sh, 1, 19, "d", "yyyy-mm-dd hh:mm:ss",
-	    "\"2026-03-29T23:59:00\"");
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		const struct want_cell *w = &cells[i];
 
-	sh = sheet_named(wb, "Errors");
-	assert_text(sh, 2, 2, "=HYPERLINK(\"http://x\",\"nsfw\")");
-	assert_cell(sh, 2, 3, "n", "General", "2");
-
-	sh = sheet_named(wb, "Models");
-	assert_cell(sh, 1, 1, "b", NULL, "true");
-	assert_cell(sh, 1, 4, "n", "#,##0.00 \"USD\"", "0.03");
-	assert_true(json_is_null(cell(sh, 3, 9)));	/* delta: no rate */
-	assert_true(json_is_null(cell(sh, 3, 16)));	/* delta: never */
-	assert_cell(sh, 4, 16, "d", "yyyy-mm-dd hh:mm:ss",
-	    "\"2026-03-20T13:00:00\"");
-
-	sh = sheet_named(wb, "Inactive models");
-	assert_text(sh, 1, 2, "DEACTIVATED_BUT_CALLED");
-	assert_cell(sh, 3, 4, "n", "General", "9.8");
+		sh = sheet_named(wb, w->sheet);
+		if (w->t == NULL)
+			assert_true(json_is_null(cell(sh, w->row, w->col)));
+		else if (strcmp(w->t, "text") == 0)
+			assert_text(sh, w->row, w->col, w->v);
+		else
+			assert_cell(sh, w->row, w->col, w->t, w->f, w->v);
+	}
 
 	sh = sheet_named(wb, "Peak hours");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(sh,

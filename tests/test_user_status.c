@@ -123,16 +123,14 @@ test_ctl(void **state)
 	    " app_users WHERE id = 2"), "suspended|abuse");
 	assert_string_equal(q("SELECT actor FROM audit_log WHERE action ="
 	    " 'user.status' AND entity_id = '2'"), "fay");
-	assert_int_equal(ctl_run(&r, ctl_user, "user", "status", "TWO@x.io",
-	    "suspended", "--reason", "again", NULL), 65);
-	assert_non_null(strstr(strbuf_str(&r.err), "already"));
+	ctl_expect(&r, 65, "already", ctl_user, "user", "status", "TWO@x.io",
+	    "suspended", "--reason", "again", NULL);
 	assert_int_equal(ctl_run(&r, ctl_user, "user", "status", "2", "active",
 	    "--reason", "appeal upheld", "--dry-run", NULL), 0);
 	assert_string_equal(q("SELECT status FROM app_users WHERE id = 2"),
 	    "suspended");
-	assert_int_equal(ctl_run(&r, ctl_user, "user", "status", "2", "active",
-	    "--reason", "appeal upheld", "--json", NULL), 0);
-	assert_non_null(strstr(strbuf_str(&r.out), "\"status\":\"active\""));
+	ctl_expect(&r, 0, "\"status\":\"active\"", ctl_user, "user", "status",
+	    "2", "active", "--reason", "appeal upheld", "--json", NULL);
 	assert_string_equal(q("SELECT status FROM app_users WHERE id = 2"),
 	    "active");
 	/* usage: a bad status, no reason, no status */

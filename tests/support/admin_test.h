@@ -181,6 +181,26 @@ t_admin_user(const char *name, const char *role, const char *pw)
 	ops_release(&o);
 }
 
+/* A finished run of tally-weekly-report for period whose one output is
+ * the file path with sha256 hex: what the report downloads serve from. */
+UNUSED static void
+t_record_report(const char *period, const char *path, const char *hex)
+{
+	struct strbuf counts = STRBUF_INIT;
+	const char *params[3];
+
+	strbuf_addf(&counts, "{\"period\":\"%s\"}", period);
+	params[0] = path;
+	params[1] = hex;
+	params[2] = counts.buf;
+	if (db_command(t_db, NULL, "INSERT INTO job_runs (program, finished_at,"
+	    " status, counts, outputs) VALUES ('tally-weekly-report', now(),"
+	    " 'OK', $3::jsonb, jsonb_build_array(jsonb_build_object('file',"
+	    " $1::text, 'sha256', $2::text)))", 3, params) != 0)
+		fail_msg("record %s: %s", path, db_errmsg(t_db));
+	strbuf_release(&counts);
+}
+
 /* ---- requests ---- */
 
 struct t_resp {
@@ -324,6 +344,24 @@ t_csrf_of(const struct t_resp *page)
 	return tok;
 }
 
+/* Log in as name (t_panel_login) and open the dashboard with that
+ * session: the cookie line in cookie (n bytes), the session's CSRF
+ * token (static, 64 hex).  Fails the test when either does not hold. */
+UNUSED static const char *
+t_panel_session(const char *name, const char *pw, char *cookie, size_t n)
+{
+	struct t_resp page;
+	const char *tok;
+
+	t_panel_login(name, pw, cookie, n);
+	if (t_http(&page, "GET", "/admin", NULL, NULL, NULL, cookie,
+	    NULL) != 200)
+		fail_msg("dashboard as %s: %ld", name, page.status);
+	tok = t_csrf_of(&page);
+	t_resp_free(&page);
+	return tok;
+}
+
 /* Check a problem+json answer: status, its type's kind, and (when not
  * NULL) the field at fault. */
 UNUSED static void
@@ -348,6 +386,20 @@ t_problem(const struct t_resp *r, long status, const char *kind,
 	if (field != NULL)
 		assert_string_equal(json_string_value(json_object_get(r->json,
 		    "field")), field);
+}
+
+/* One request (no extra headers) whose answer must be the problem+json
+ * of status, kind and field (t_problem()). */
+UNUSED static void
+t_expect_problem(const char *method, const char *path, const char *token,
+    const char *ctype, const char *body, long status, const char *kind,
+    const char *field)
+{
+	struct t_resp r;
+
+	t_http(&r, method, path, token, ctype, body, NULL);
+	t_problem(&r, status, kind, field);
+	t_resp_free(&r);
 }
 
 /* Bytes over a fresh connection (a request that says Connection:

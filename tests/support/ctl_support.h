@@ -118,6 +118,21 @@ ctl_run(struct ctl_run *r, int (*fn)(int, char **), const char *group, ...)
 	return r->rc;
 }
 
+/* Run fn as ctl_run() does: it must exit rc and print want, on stdout
+ * when rc is 0 and on stderr otherwise. */
+static inline void
+ctl_expect(struct ctl_run *r, int rc, const char *want,
+    int (*fn)(int, char **), const char *group, ...)
+{
+	va_list ap;
+
+	va_start(ap, group);
+	ctl_runv(r, fn, group, ap);
+	va_end(ap);
+	assert_int_equal(r->rc, rc);
+	assert_non_null(strstr(strbuf_str(rc == 0 ? &r->out : &r->err), want));
+}
+
 static inline void
 ctl_run_release(struct ctl_run *r)
 {
