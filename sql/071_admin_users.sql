@@ -6,8 +6,11 @@
 -- changes and removes admin users; tally-admin (tally_admin_api), which
 -- faces the network, reads only the columns a login checks, stamps
 -- last_login_at, and keeps the sessions.  It can never make an admin user
--- or change a password or a role, so a flaw in it cannot make itself an
--- admin.
+-- or change a password or a role.  It makes sessions, so a flaw that
+-- reached its SQL could make one for any user; that gives it no right its
+-- role lacks (tally_admin_api may run every admin operation already), only
+-- another actor's name, and of a session it may change only the idle
+-- stamp and the one-time notice, never whose it is or when it began.
 
 -- A name is never reused, not even after a removal: the audit log's actor
 -- admin:NAME must stay unambiguous.  password_hash is crypt(3) yescrypt
@@ -54,7 +57,8 @@ grant select, delete on admin_sessions to tally_admin;
 grant select (id, name, role, password_hash, disabled, removed_at,
 	last_login_at) on admin_users to tally_admin_api;
 grant update (last_login_at) on admin_users to tally_admin_api;
-grant select, insert, update, delete on admin_sessions to tally_admin_api;
+grant select, insert, delete on admin_sessions to tally_admin_api;
+grant update (last_seen_at, notice) on admin_sessions to tally_admin_api;
 
 -- Functions.  070 granted tally_admin_api execute on the functions that
 -- existed then; one made later and closed to public (081's

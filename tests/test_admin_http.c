@@ -309,6 +309,13 @@ test_rate_limit_window(void **state)
 	assert_int_equal(admin_ratelimit_wait(rl, "10.0.0.1", 10.0), 0);
 	admin_ratelimit_fail(rl, "10.0.0.1", 10.0);
 	assert_int_equal(admin_ratelimit_wait(rl, "10.0.0.1", 10.0), 0);
+	/* a slow check (a login) counts at once: a second attempt in flight
+	 * already sees the first, and a success takes its count back */
+	assert_int_equal(admin_ratelimit_try(rl, "10.0.0.3", 30.0), 0);
+	assert_int_equal(admin_ratelimit_try(rl, "10.0.0.3", 30.0), 0);
+	assert_int_equal(admin_ratelimit_try(rl, "10.0.0.3", 30.0), 10);
+	admin_ratelimit_forgive(rl, "10.0.0.3");
+	assert_int_equal(admin_ratelimit_wait(rl, "10.0.0.3", 30.0), 0);
 	/* a flood of addresses stays within the table */
 	for (int i = 0; i < 10000; i++) {
 		char a[32];

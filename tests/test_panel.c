@@ -554,13 +554,17 @@ test_api_role(void **state)
 	    0);
 	/* and cannot make an admin user, nor change one's password or role;
 	 * nor may the report role read admin users, nor the CLI's role make
-	 * sessions: the privileges below held by none (any held, named) */
+	 * sessions, nor tally-admin move a session to another user or
+	 * make it younger: the privileges below held by none (any held,
+	 * named) */
 	assert_string_equal(t_q("SELECT coalesce(string_agg(concat_ws(' ', r, t,"
 	    " c, p), ', '), 'none') FROM (VALUES"
 	    " ('tally_admin_api', 'admin_users', NULL, 'INSERT'),"
 	    " ('tally_admin_api', 'admin_users', 'password_hash', 'UPDATE'),"
 	    " ('tally_admin_api', 'admin_users', 'role', 'UPDATE'),"
 	    " ('tally_admin_api', 'admin_users', 'created_by', 'SELECT'),"
+	    " ('tally_admin_api', 'admin_sessions', 'user_id', 'UPDATE'),"
+	    " ('tally_admin_api', 'admin_sessions', 'created_at', 'UPDATE'),"
 	    " ('tally_report', 'admin_users', NULL, 'SELECT'),"
 	    " ('tally_admin', 'admin_sessions', NULL, 'INSERT')) v(r, t, c, p)"
 	    " WHERE CASE WHEN c IS NULL THEN has_table_privilege(r, t, p)"

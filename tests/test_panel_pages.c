@@ -329,6 +329,16 @@ test_other_changes(void **state)
 	    "/admin/users/1", "user.credit", "ann", 1);
 	assert_int_equal(t_qll("SELECT sum(delta) FROM credit_ledger WHERE"
 	    " user_id = 1", NULL), 2);
+	/* the form carries an id of its own: sent twice (a double click, a
+	 * resent form), it adjusts once */
+	page_has(c_admin, "/admin/users/1",
+	    "<input type=\"hidden\" name=\"request_id\" value=\"panel:", NULL);
+	for (int i = 0; i < 2; i++)
+		change(c_admin, "/admin/users/1/credit",
+		    "delta=-3&reason=refund&request_id=panel%3Aonce",
+		    "/admin/users/1", "user.credit", "ann", 2);
+	assert_int_equal(t_qll("SELECT sum(delta) FROM credit_ledger WHERE"
+	    " user_id = 1", NULL), -1);
 	change(c_admin, "/admin/users/1/status",
 	    "status=suspended&reason=%3Cb%3Echargeback%3C%2Fb%3E",
 	    "/admin/users/1", "user.status", "ann", 1);

@@ -174,6 +174,12 @@ bool admin_tls(const struct admin_req *r);
  */
 long admin_auth_wait(struct admin_req *r);
 void admin_auth_failed(struct admin_req *r);
+/* For a login form, whose check is slow: the wait (nothing counted), or
+ * 0 with the attempt already counted as a failure, so concurrent
+ * attempts cannot outrun the limit; admin_auth_forgive() takes it back
+ * when the attempt succeeds. */
+long admin_auth_try(struct admin_req *r);
+void admin_auth_forgive(struct admin_req *r);
 
 /* Add a response header; false (and nothing added) when name or value
  * holds a control character (no header injection), or it is too long. */

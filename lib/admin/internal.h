@@ -49,6 +49,12 @@ long admin_ratelimit_wait(struct admin_ratelimit *rl, const char *addr,
 /* One failure of addr at now. */
 void admin_ratelimit_fail(struct admin_ratelimit *rl, const char *addr,
     double now);
+/* An attempt whose check is slow (a password): 0 and the attempt counted
+ * as a failure at once, so attempts in flight together cannot outrun the
+ * limit; or the seconds to wait.  A success then forgives it. */
+long admin_ratelimit_try(struct admin_ratelimit *rl, const char *addr,
+    double now);
+void admin_ratelimit_forgive(struct admin_ratelimit *rl, const char *addr);
 
 /* ---- idem.c: Idempotency-Key answers ---- */
 

@@ -9,7 +9,8 @@
  * admin_secure_cookies.  A cookie that names no live session is no
  * credential at all (ADMIN_AUTH_NONE): a stale one is common and a
  * guess of 256 bits is hopeless, so neither counts against the address;
- * failed passwords do (admin_auth_failed).
+ * login attempts do, counted before the password is checked and taken
+ * back when it holds (admin_auth_try, admin_auth_forgive).
  *
  * CSRF: every form carries HMAC-SHA256(session token, "csrf"), checked
  * for every POST of a logged-in session once the body is in and before
@@ -262,7 +263,7 @@ login_post(struct admin_req *r)
 	}
 	req.name = panel_field(r, "name", NULL);
 	req.password = panel_field(r, "password", NULL);
-	if ((secs = admin_auth_wait(r)) > 0) {
+	if ((secs = admin_auth_try(r)) > 0) {
 		snprintf(wait, sizeof(wait), "%ld", secs);
 		admin_set_header(r, "Retry-After", wait);
 		snprintf(msg, sizeof(msg), "Too many failed logins from this "
@@ -275,11 +276,13 @@ login_post(struct admin_req *r)
 	req.max = cfg->admin_session_max;
 	rc = ops_admin_session_create(&r->ops, &req, &out);
 	if (rc == TALLY_EREFUSED) {
-		admin_auth_failed(r);
+		/* counted already, by admin_auth_try() */
 		login_page(r, 401, next, req.name, "The name or the password is "
 		    "not right.");
 		return;
 	}
+	/* what is not a wrong password (the database away) is no guess */
+	admin_auth_forgive(r);
 	if (rc != 0) {
 		admin_fail_ops(r, rc);
 		return;

@@ -7,11 +7,13 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "admin/faceops.h"
 #include "admin/panel_pages.h"
 #include "base/argnum.h"
 #include "base/err.h"
+#include "base/hex.h"
 #include "ops/model.h"
 #include "ops/order.h"
 #include "ops/user.h"
@@ -155,6 +157,18 @@ user_forms(struct admin_req *r, struct strbuf *out, const char *id,
 	html_f(out, "<h2>Adjust credits</h2>\n");
 	html_f(&action, "/admin/users/%s/credit", id);
 	panel_form_begin(r, out, strbuf_str(&action), "credit");
+	{
+		/* one id per form shown: a double click or a resent form is
+		 * the same adjustment, applied once (the ledger's replay) */
+		unsigned char rnd[16];
+		char hex[33];
+
+		if (getrandom(rnd, sizeof(rnd), 0) == (ssize_t)sizeof(rnd)) {
+			hex_encode(rnd, sizeof(rnd), hex);
+			html_f(out, "<input type=\"hidden\" name=\"request_id\" "
+			    "value=\"panel:%s\">", hex);
+		}
+	}
 	html_f(out, "<label>Credits <input type=\"number\" name=\"delta\" "
 	    "required></label> <label>Reason <input type=\"text\" "
 	    "name=\"reason\" required></label> <button type=\"submit\" "
@@ -166,7 +180,9 @@ user_forms(struct admin_req *r, struct strbuf *out, const char *id,
 	{
 		static const char *const st[] = { "active", "suspended", NULL };
 
-		html_f(out, "<label>Status <select name=\"status\">");
+		/* the status the user does not have is offered first: setting
+		 * the one it has is refused */
+		html_f(out, "<label>New status <select name=\"status\">");
 		for (size_t i = 0; st[i] != NULL; i++)
 			if (status != NULL && strcmp(status, st[i]) != 0)
 				html_f(out, "<option value=\"%s\" selected>%s"
@@ -239,6 +255,7 @@ pp_user_credit(struct admin_req *r)
 	if (!admin_path_id(r, "user", &q.id))
 		return;
 	q.reason = pp_field(r, "reason");
+	q.request_id = pp_field(r, "request_id");
 	if (!pp_field_int(r, "delta", -OPS_USER_MAX_DELTA, OPS_USER_MAX_DELTA,
 	    &q.delta, &given))
 		rc = TALLY_EUSAGE;

@@ -65,14 +65,13 @@ find(struct admin_ratelimit *rl, const char *addr)
 	return NULL;
 }
 
-long
-admin_ratelimit_wait(struct admin_ratelimit *rl, const char *addr, double now)
+/* the seconds addr must wait; the caller holds the lock */
+static long
+wait_locked(struct admin_ratelimit *rl, const char *addr, double now)
 {
-	struct rl_slot *s;
+	struct rl_slot *s = find(rl, addr);
 	long wait = 0;
 
-	pthread_mutex_lock(&rl->lock);
-	s = find(rl, addr);
 	if (s != NULL && now - s->start < rl->window &&
 	    s->failures >= rl->limit) {
 		wait = (long)(s->start + rl->window - now);
@@ -81,16 +80,15 @@ admin_ratelimit_wait(struct admin_ratelimit *rl, const char *addr, double now)
 		if (wait < 1)
 			wait = 1;
 	}
-	pthread_mutex_unlock(&rl->lock);
 	return wait;
 }
 
-void
-admin_ratelimit_fail(struct admin_ratelimit *rl, const char *addr, double now)
+/* one failure of addr; the caller holds the lock */
+static void
+fail_locked(struct admin_ratelimit *rl, const char *addr, double now)
 {
 	struct rl_slot *s;
 
-	pthread_mutex_lock(&rl->lock);
 	if ((s = find(rl, addr)) == NULL) {
 		if (rl->n < RL_SLOTS)
 			s = &rl->slots[rl->n++];
@@ -109,5 +107,46 @@ admin_ratelimit_fail(struct admin_ratelimit *rl, const char *addr, double now)
 		s->failures = 0;
 	}
 	s->failures++;
+}
+
+long
+admin_ratelimit_wait(struct admin_ratelimit *rl, const char *addr, double now)
+{
+	long wait;
+
+	pthread_mutex_lock(&rl->lock);
+	wait = wait_locked(rl, addr, now);
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+void
+admin_ratelimit_fail(struct admin_ratelimit *rl, const char *addr, double now)
+{
+	pthread_mutex_lock(&rl->lock);
+	fail_locked(rl, addr, now);
+	pthread_mutex_unlock(&rl->lock);
+}
+
+long
+admin_ratelimit_try(struct admin_ratelimit *rl, const char *addr, double now)
+{
+	long wait;
+
+	pthread_mutex_lock(&rl->lock);
+	if ((wait = wait_locked(rl, addr, now)) == 0)
+		fail_locked(rl, addr, now);
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+void
+admin_ratelimit_forgive(struct admin_ratelimit *rl, const char *addr)
+{
+	struct rl_slot *s;
+
+	pthread_mutex_lock(&rl->lock);
+	if ((s = find(rl, addr)) != NULL && s->failures > 0)
+		s->failures--;
 	pthread_mutex_unlock(&rl->lock);
 }

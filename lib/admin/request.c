@@ -329,6 +329,19 @@ admin_auth_failed(struct admin_req *r)
 	admin_ratelimit_fail(r->priv->srv->rl, r->client, httplimit_now());
 }
 
+long
+admin_auth_try(struct admin_req *r)
+{
+	return admin_ratelimit_try(r->priv->srv->rl, r->client,
+	    httplimit_now());
+}
+
+void
+admin_auth_forgive(struct admin_req *r)
+{
+	admin_ratelimit_forgive(r->priv->srv->rl, r->client);
+}
+
 /* Who asks, and may they: false after answering. */
 static bool
 authorize(struct admin_req *r)
