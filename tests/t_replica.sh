@@ -5,7 +5,8 @@
 # sockets under a temporary TALLY_HOME.
 #
 #   - the same report at the same --as-of from the standby and from the
-#     primary is byte-identical (weekly report, model-stats), and the
+#     primary is byte-identical (weekly report, monthly review,
+#     model-stats), and the
 #     standby runs' job_runs rows are on the primary;
 #   - reconcile matches on the standby: the cases land on the primary, and
 #     a run on the primary at the same as-of finds exactly those again;
@@ -53,6 +54,8 @@ P=$("$B/tallyctl" db url)
 R=$("$B/tallyctl" db replica url)
 P2=$(echo "$P" | sed 's/dbname=tally/dbname=rc/')
 R2=$(echo "$R" | sed 's/dbname=tally/dbname=rc/')
+P3=$(echo "$P" | sed 's/dbname=tally/dbname=mr/')
+R3=$(echo "$R" | sed 's/dbname=tally/dbname=mr/')
 ADMIN=$(echo "$P" | sed 's/dbname=tally/dbname=postgres/')
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$@"; }
 now_utc="select to_char(clock_timestamp() at time zone 'UTC',
@@ -63,6 +66,10 @@ q "$ADMIN" -c "alter system set autovacuum = off" -c "select pg_reload_conf()" \
 q "$ADMIN" -c "create database rc" >/dev/null
 TALLY_DATABASE_URL="$P2" "$B/tallyctl" migrate >/dev/null 2>&1 ||
     notok "migrate rc"
+# and a third for the monthly review's half year, whose ids clash with both
+q "$ADMIN" -c "create database mr" >/dev/null
+TALLY_DATABASE_URL="$P3" "$B/tallyctl" migrate >/dev/null 2>&1 ||
+    notok "migrate mr"
 
 # ---- the embedded standby ----
 check "db replica up makes and starts a standby" 0 "$B/tallyctl" db replica up
@@ -101,6 +108,19 @@ check "model-stats from the standby" 0 env TALLY_READ_DATABASE_URL="$R" \
 check "model-stats from the primary" 0 "$B/tally-model-stats" $MS \
     --as-of "$A" --out "$T/m-primary"
 same "the two model-stats are byte-identical" "$T/m-standby" "$T/m-primary"
+q "$P3" -f "$FX/reports/monthly_basic.sql" >/dev/null
+A4=$(q "$P3" -c "$now_utc")
+MONTH="--month 2026-03 --tz Europe/Berlin --as-of $A4"
+check "monthly review from the standby (waits for the fixture's replay)" 0 \
+    env TALLY_DATABASE_URL="$P3" TALLY_READ_DATABASE_URL="$R3" \
+    "$B/tally-monthly-review" $MONTH --out "$T/mr-standby"
+is "its job_runs row is on the primary" "$(q "$P3" -c "select count(*)
+    from job_runs where program = 'tally-monthly-review' and status = 'OK'
+    and as_of = '$A4'")" 1
+check "monthly review from the primary" 0 env TALLY_DATABASE_URL="$P3" \
+    "$B/tally-monthly-review" $MONTH --out "$T/mr-primary"
+same "the two monthly reviews are byte-identical" "$T/mr-standby" \
+    "$T/mr-primary"
 
 # ---- reconcile: matching on the standby, cases on the primary ----
 A2=$(q "$P2" -c "$now_utc")
