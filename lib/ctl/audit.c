@@ -84,17 +84,21 @@ audit_verify_cmd(struct ctl *c, int argc, char **argv)
 
 		rc = ctl_print_items(c, one, cols);
 		json_decref(one);
-	} else if (bad == 0)
-		fprintf(c->out, "audit log intact: %lld rows checked (%lld "
-		    "unkeyed from before the keyed chain, vouched for from "
-		    "outside), head %s\n%s", rows,
-		    json_integer_value(json_object_get(item, "unkeyed")),
-		    json_string_value(json_object_get(item, "head")) != NULL ?
-		    json_string_value(json_object_get(item, "head")) : "none",
+	} else if (bad == 0) {
+		long long unkeyed = json_integer_value(json_object_get(item,
+		    "unkeyed"));
+		const char *head = json_string_value(json_object_get(item, "head"));
+
+		fprintf(c->out, "audit log intact: %lld rows checked", rows);
+		if (unkeyed > 0)
+			fprintf(c->out, " (%lld unkeyed from before the keyed "
+			    "chain, vouched for from outside)", unkeyed);
+		fprintf(c->out, ", head %s\n%s", head != NULL ? head : "none",
 		    json_string_value(json_object_get(item, "reached")));
-	else
+	} else {
 		fprintf(c->out, "audit log BROKEN at row %lld: %s (%lld rows "
 		    "checked)\n", bad, problem, rows);
+	}
 	if (rc == 0 && bad != 0) {
 		log_err("audit log: row %lld: %s", bad, problem);
 		rc = TALLY_EPROBLEMS;
