@@ -133,6 +133,18 @@ run=$(q "$SRC_URL" "SELECT status || ' ' || (outputs->>0 = '$DUMP')::text
 size=$(stat -c %s "$DUMP")
 [ "$run" = "OK true $size" ] && ok "job_runs records the backup (OK, its path, $size bytes)" ||
     notok "job_runs says '$run', expected 'OK true $size'"
+# the run's own anchor (the head when it finished: no row was written
+# since the dump began) is the manifest's, in its job_runs row and its
+# log line
+MANCHOR=$(sed -n 's/^audit_anchor //p' "$M")
+ranchor=$(q "$SRC_URL" "SELECT audit_anchor_id || ':' || encode(audit_anchor_mac, 'hex')
+    FROM job_runs WHERE program = 'tally-backup' ORDER BY id DESC LIMIT 1")
+[ -n "$MANCHOR" ] && [ "$ranchor" = "$MANCHOR" ] &&
+    ok "the backup's job_runs row has the manifest's anchor (id and MAC)" ||
+    notok "the backup's job_runs anchor is '$ranchor', the manifest's '$MANCHOR'"
+grep "tally-backup" "$TMP/backup.err" | grep -qF "audit anchor $MANCHOR" &&
+    ok "the backup's log line has the anchor" ||
+    notok "no 'audit anchor $MANCHOR' in the backup's log: $(cat "$TMP/backup.err")"
 
 # ---- restore into a fresh, empty database -----------------------------------
 q "$TALLY_TEST_ADMIN_URL" "CREATE DATABASE $DST_DB TEMPLATE template0" >/dev/null

@@ -4,11 +4,15 @@
 # a secret line of one space, a blank line, a line too long to be one
 # key, a secret file group or others may read, a secret pasted into
 # tally.conf, listen = nope, a port past 65535, an unknown time zone, a
-# URL that is not one, a broken audit key.  tally-receiver -n agrees.
-# Needs no database.
+# URL that is not one, a broken audit key; and what the programs check
+# with their own functions: a standard-webhooks secret that is not whsec_
+# and base64, a listen or admin_listen host that does not resolve,
+# tally-admin's TLS pair, a read_database_url libpq cannot parse.
+# tally-receiver -n (or tally-admin -n) agrees.  Needs no database.
 set -u
 T=${TALLY_BINDIR:-bin}/tallyctl
 R=${TALLY_BINDIR:-bin}/tally-receiver
+A=${TALLY_BINDIR:-bin}/tally-admin
 fails=0
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; fails=$((fails + 1)); }
@@ -29,8 +33,9 @@ secret() {
 	printf '%b' "$1" > "$D/st"
 	chmod "${2:-600}" "$D/st"
 }
-# check WHAT WANT-IN-OUTPUT: config check must fail with exit 78, name
-# WANT, and never print TOPSECRET
+# check WHAT WANT-IN-OUTPUT [PROGRAM]: config check must fail with exit 78,
+# name WANT, and never print TOPSECRET; PROGRAM -n (default the receiver)
+# refuses it too
 check() {
 	out=$("$T" config check -c "$D/tally.conf" 2>&1)
 	rc=$?
@@ -40,10 +45,12 @@ check() {
 	else
 		notok "config check on $1: exit $rc: $out"
 	fi
-	"$R" -n -c "$D/tally.conf" >/dev/null 2>&1
+	[ -n "${3-}" ] || set -- "$1" "$2" "$R"
+	[ "$3" = none ] && return
+	"$3" -n -c "$D/tally.conf" >/dev/null 2>&1
 	rc=$?
-	[ "$rc" = 78 ] && ok "tally-receiver -n refuses $1" ||
-	    notok "tally-receiver -n on $1: exit $rc"
+	[ "$rc" = 78 ] && ok "$(basename "$3") -n refuses $1" ||
+	    notok "$(basename "$3") -n on $1: exit $rc"
 }
 
 conf ""
@@ -84,6 +91,43 @@ conf "max_body = 99999999999"
 check "a max_body out of range" "max_body: 99999999999 is out of range"
 conf "max_inflight_bytes = 1000"
 check "a max_inflight_bytes out of range" "max_inflight_bytes: 1000 is out of range"
+
+# what the programs check at start with their own functions
+printf 'listen = 127.0.0.1:8080\n[source sw]\nscheme = standard-webhooks\nsecret_file = %s/st\n' \
+    "$D" > "$D/tally.conf"
+secret "whsec_TOPSECRET!!not*base64\n"
+check "a standard-webhooks secret that is not whsec_ and base64" \
+    "source sw: secret 1: a standard-webhooks secret is whsec_ followed by base64"
+secret "$SECRET\n"
+"$T" config check -c "$D/tally.conf" >/dev/null 2>&1 &&
+    ok "a whsec_ secret for standard-webhooks is OK" ||
+    notok "a whsec_ secret for standard-webhooks is refused"
+conf "listen = nosuchhost.invalid:80"
+check "a listen host that does not resolve" "listen = nosuchhost.invalid:80"
+conf "admin_listen = nosuchhost.invalid:80"
+check "an admin_listen host that does not resolve" \
+    "admin_listen = nosuchhost.invalid:80" "$A"
+printf 'not really a certificate\n' > "$D/cert.pem"
+printf 'not really a TOPSECRET key\n' > "$D/key.pem"
+chmod 600 "$D/key.pem"
+conf "admin_tls_cert_file = $D/cert.pem"
+check "admin_tls_cert_file without admin_tls_key_file" \
+    "admin_tls_cert_file and admin_tls_key_file go together" "$A"
+conf "admin_tls_cert_file = $D/nonexistent.pem
+admin_tls_key_file = $D/key.pem"
+check "an admin_tls_cert_file that cannot be read" \
+    "admin_tls_cert_file = $D/nonexistent.pem: No such file" "$A"
+chmod 644 "$D/key.pem"
+conf "admin_tls_cert_file = $D/cert.pem
+admin_tls_key_file = $D/key.pem"
+check "an admin_tls_key_file others may read" \
+    "admin_tls_key_file = $D/key.pem: group or others may read it" "$A"
+conf "read_database_url = host=replica port"
+check "a read_database_url libpq cannot parse" \
+    "read_database_url (TALLY_READ_DATABASE_URL) is not a valid connection string" none
+conf "read_database_url = postgresql://tally@replica.example/tally"
+"$T" config check -c "$D/tally.conf" >/dev/null 2>&1 &&
+    ok "a read_database_url URL is OK" || notok "a read_database_url URL is refused"
 
 # the audit key: a programs that audits would refuse these too
 conf "audit_key_file = $D/audit.key"

@@ -22,8 +22,17 @@ trap cleanup EXIT
 export TALLY_HOME="$T/a"
 "$CTL" db up >"$T/up1.log" 2>&1
 check "db up creates and starts a cluster" '[ $? -eq 0 ] && grep -q "creating the embedded cluster" "$T/up1.log"'
+# the audit chain's key (lib/pg/audit.c audit_key_create(), at the path
+# config_audit_key_path() gives without audit_key_file): 64 hex digits
+# and a newline, the owner's only
+KEY="$T/a/audit.key"
+check "db up creates the audit key, mode 600" '[ -f "$KEY" ] && [ "$(stat -c %a "$KEY")" = 600 ]'
+check "the audit key is 64 hex digits and a newline" '[ "$(wc -c <"$KEY")" -eq 65 ] && grep -Eqx "[0-9a-f]{64}" "$KEY" && [ "$(wc -l <"$KEY")" -eq 1 ]'
+check "db up says it created the key, without printing it" 'grep -q "created the audit key $KEY" "$T/up1.log" && ! grep -qF "$(cat "$KEY")" "$T/up1.log"'
+KEYSUM=$(sha256sum <"$KEY")
 "$CTL" db up >"$T/up2.log" 2>&1
 check "db up again is harmless" '[ $? -eq 0 ] && grep -q "already running" "$T/up2.log" && grep -q "0 migrations applied" "$T/up2.log"'
+check "db up again keeps the audit key as it was" '[ "$(sha256sum <"$KEY")" = "$KEYSUM" ] && [ "$(stat -c %a "$KEY")" = 600 ] && ! grep -q "created the audit key" "$T/up2.log"'
 check "no TCP listener, unix socket only" '[ -S "$T/a/pg/run/.s.PGSQL.5432" ] && grep -q "^listen_addresses = '"''"'" "$T/a/pg/data/tally.conf"'
 "$CTL" db status >"$T/st.log" 2>&1
 check "db status says running" '[ $? -eq 0 ] && grep -q "running" "$T/st.log"'

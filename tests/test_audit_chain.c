@@ -56,12 +56,15 @@ record(struct db *db, const char *action, const char *entity_id)
 	assert_int_equal(db_commit(db), 0);
 }
 
+/* Intact with rows rows, the first legacy of them unkeyed and vouched for
+ * as the admin would, with the legacy boundary. */
 static void
 check_intact(long long rows, long long legacy)
 {
 	struct audit_check c;
 
 	audit_check_init(&c);
+	c.legacy_until = legacy;
 	assert_int_equal(audit_verify_chain(su, NULL, 0, &c), 0);
 	if (c.first_bad != 0)
 		fail_msg("row %lld: %s", c.first_bad, c.problem.buf);
@@ -72,19 +75,27 @@ check_intact(long long rows, long long legacy)
 }
 
 /* The chain breaks first at row first_bad, for a reason that says
- * problem. */
+ * problem, with legacy_until as the admin's legacy boundary. */
 static void
-check_broken(long long first_bad, const char *problem)
+check_broken_until(long long legacy_until, long long first_bad,
+    const char *problem)
 {
 	struct audit_check c;
 
 	audit_check_init(&c);
+	c.legacy_until = legacy_until;
 	assert_int_equal(audit_verify_chain(su, NULL, 0, &c), 0);
 	assert_int_equal(c.first_bad, first_bad);
 	if (strstr(c.problem.buf, problem) == NULL)
 		fail_msg("row %lld: %s; want \"%s\"", c.first_bad, c.problem.buf,
 		    problem);
 	audit_check_release(&c);
+}
+
+static void
+check_broken(long long first_bad, const char *problem)
+{
+	check_broken_until(0, first_bad, problem);
 }
 
 struct writer {
@@ -186,22 +197,28 @@ test_rollback_gives_the_id_back(void **state)
 	db_free(db);
 }
 
-/* Rows from before migration 052 keep their unkeyed hashes. */
+/* Rows from before migration 052 keep their unkeyed hashes, and stand
+ * only when the admin vouches for them from outside the database. */
 static void
 test_legacy_rows(void **state)
 {
 	struct db *db = NULL;
 
 	(void)state;
-	/* a writer without a MAC gets the unkeyed hash, as every row had */
+	/* a writer without a MAC gets the unkeyed hash while no keyed row
+	 * exists, as every row had */
 	assert_int_equal(db_simple(su, "INSERT INTO audit_log (actor, action,"
 	    " entity, entity_id, after) VALUES ('old', 'account.add',"
 	    " 'account', '1', '{\"id\": 1}'), ('old', 'account.add',"
 	    " 'account', '2', NULL)"), 0);
+	/* anyone who can write the table could have computed them */
+	check_broken(1, "2 unkeyed rows (ids 1..2)");
+	check_broken_until(1, 2, "2 unkeyed rows (ids 1..2) but --legacy-until 1");
 	check_intact(2, 2);
 	assert_int_equal(db_connect_url(&db, url, "test", "tally_batch"), 0);
 	record(db, "account.add", "3");
 	check_intact(3, 2);
+	check_broken(1, "2 unkeyed rows (ids 1..2)");
 	/* the first keyed row seals them: recomputing them is found */
 	assert_int_equal(db_simple(su, "ALTER TABLE audit_log DISABLE TRIGGER"
 	    " USER; UPDATE audit_log SET actor = 'other' WHERE id = 1;"
@@ -211,15 +228,27 @@ test_legacy_rows(void **state)
 	    " sha256(p.hash || tally_audit_content(l)) FROM audit_log p"
 	    " WHERE l.id = 2 AND p.id = 1;"
 	    " ALTER TABLE audit_log ENABLE TRIGGER USER"), 0);
-	check_broken(3, "previous hash does not match");
-	/* an unkeyed row after keyed ones: written without the key */
+	check_broken_until(2, 3, "previous hash does not match");
+	/* once a keyed row exists, the database refuses a row without a MAC */
 	db_free(db);
 	fresh(NULL);
 	assert_int_equal(db_connect_url(&db, url, "test", "tally_batch"), 0);
 	record(db, "account.add", "1");
-	assert_int_equal(db_simple(su, "INSERT INTO audit_log (actor, action,"
-	    " entity) VALUES ('x', 'account.add', 'account')"), 0);
-	check_broken(2, "an unkeyed row after keyed ones");
+	assert_int_not_equal(db_simple(su, "INSERT INTO audit_log (actor,"
+	    " action, entity) VALUES ('x', 'account.add', 'account')"), 0);
+	assert_string_equal(db_sqlstate(su), "23514");
+	assert_non_null(strstr(db_errmsg(su), "without a MAC after the keyed"));
+	assert_int_not_equal(db_simple(su, "INSERT INTO audit_log (actor,"
+	    " action, entity, prev_hash, hash) VALUES ('x', 'account.add',"
+	    " 'account', '', '')"), 0);
+	/* the owner, triggers off, can still add one: verify finds it */
+	assert_int_equal(db_simple(su, "ALTER TABLE audit_log DISABLE TRIGGER"
+	    " USER; INSERT INTO audit_log (id, actor, action, entity, prev_hash,"
+	    " hash) SELECT 2, 'x', 'account.add', 'account', hash, '' FROM"
+	    " audit_log WHERE id = 1; UPDATE audit_log SET hash = sha256("
+	    "prev_hash || tally_audit_content(audit_log)) WHERE id = 2;"
+	    " ALTER TABLE audit_log ENABLE TRIGGER USER"), 0);
+	check_broken_until(5, 2, "an unkeyed row after keyed ones");
 	db_free(db);
 }
 

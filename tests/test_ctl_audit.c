@@ -4,8 +4,9 @@
  * and the attacks of issue 11 found by verify: a row edited, the chain
  * recomputed after it, rows removed in the middle, the newest rows removed
  * (against the job_runs anchor and an anchor kept outside), rows written
- * with another key.  The attacker is the superuser, who disables the
- * triggers that make the log append-only.
+ * with another key, every hash recomputed unkeyed from row 1.  The
+ * attacker is the superuser, who disables the triggers that make the log
+ * append-only.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,13 +80,20 @@ test_list(void **state)
 	ctl_run_release(&r);
 }
 
-/* A new database with the seven changes of make_history(). */
+/* A new database with an empty audit log. */
 static void
-fresh_history(void)
+fresh_db(void)
 {
 	db_free(tdb);
 	tdb = NULL;
 	ctl_test_setup_db();
+}
+
+/* A new database with the seven changes of make_history(). */
+static void
+fresh_history(void)
+{
+	fresh_db();
 	make_history();
 }
 
@@ -122,6 +130,18 @@ as_superuser(const char *sql, long long id)
 	" UPDATE audit_head SET (id, hash) = (SELECT id, hash FROM audit_log" \
 	"  ORDER BY id DESC LIMIT 1); END $$"
 
+/* The superuser recomputes every hash from row from on, unkeyed. */
+static void
+recompute_from(long long from)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql), RECOMPUTE_FROM, from);
+	x("ALTER TABLE audit_log DISABLE TRIGGER USER");
+	x(sql);
+	x("ALTER TABLE audit_log ENABLE TRIGGER USER");
+}
+
 static void
 test_verify_intact_then_altered(void **state)
 {
@@ -147,10 +167,7 @@ test_verify_intact_then_altered(void **state)
 	assert_non_null(strstr(strbuf_str(&r.out), sql));
 
 	/* ... and recomputes the chain after it, as before: still found */
-	snprintf(sql, sizeof(sql), RECOMPUTE_FROM, victim);
-	x("ALTER TABLE audit_log DISABLE TRIGGER USER");
-	x(sql);
-	x("ALTER TABLE audit_log ENABLE TRIGGER USER");
+	recompute_from(victim);
 	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 1);
 	snprintf(sql, sizeof(sql), "audit log BROKEN at row %lld: an unkeyed row "
 	    "after keyed ones (written without the audit key)", victim);
@@ -287,6 +304,96 @@ test_verify_other_key(void **state)
 	ctl_run_release(&r);
 }
 
+/* Row edited's actor changed, every hash from row from on recomputed
+ * unkeyed: verify --legacy-until legacy_until says want. */
+static void
+rewritten(struct ctl_run *r, long long edited, long long from,
+    const char *legacy_until, const char *want)
+{
+	as_superuser("UPDATE audit_log SET actor = 'mallory' WHERE id ="
+	    " $1::bigint", edited);
+	recompute_from(from);
+	assert_int_equal(ctl_run(r, ctl_audit, "audit", "verify",
+	    "--legacy-until", legacy_until, NULL), 1);
+	if (strstr(strbuf_str(&r->out), want) == NULL)
+		fail_msg("verify said %s; want %s", strbuf_str(&r->out), want);
+}
+
+/*
+ * The attack the unkeyed rows left open: every hash recomputed from row 1
+ * with the old unkeyed scheme, so no keyed row is left to disagree.  An
+ * unkeyed row stands only when the admin vouches for it from outside the
+ * database (--legacy-until, or an anchor).
+ */
+static void
+test_verify_unkeyed(void **state)
+{
+	struct ctl_run r = { 0 };
+	char sql[1024], anchor[160];
+
+	(void)state;
+	fresh_db();
+	for (int i = 1; i <= 3; i++) {
+		snprintf(sql, sizeof(sql), "u%d@x.io", i);
+		ctl_run(&r, ctl_account, "account", "add", sql, "--actor", "gil",
+		    NULL);
+		assert_int_equal(r.rc, 0);
+	}
+	as_superuser("UPDATE audit_log SET actor = 'mallory' WHERE id ="
+	    " $1::bigint", 2);
+	recompute_from(1);
+	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 1);
+	assert_non_null(strstr(strbuf_str(&r.out), "BROKEN at row 1: 3 unkeyed "
+	    "rows (ids 1..3), which anyone who can write the table can "
+	    "recompute"));
+	assert_non_null(strstr(strbuf_str(&r.out), "--legacy-until ID"));
+	assert_non_null(strstr(strbuf_str(&r.err), "audit log: row 1: 3 unkeyed"));
+
+	/* rows from before the keyed chain: written without a MAC, then keyed
+	 * ones; the admin noted the boundary (3) at the upgrade */
+	fresh_db();
+	x("INSERT INTO audit_log (actor, action, entity, entity_id) VALUES"
+	    " ('old', 'account.add', 'account', '1'), ('old', 'account.add',"
+	    " 'account', '2'), ('old', 'account.suspend', 'account', '1')");
+	make_history();
+	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify", NULL), 1);
+	assert_non_null(strstr(strbuf_str(&r.out), "BROKEN at row 1: 3 unkeyed "
+	    "rows (ids 1..3)"));
+	ctl_expect(&r, 0, "audit log intact: 10 rows checked (3 unkeyed",
+	    ctl_audit, "audit", "verify", "--legacy-until", "3", NULL);
+	ctl_expect(&r, 0, "audit log intact: 10 rows checked (3 unkeyed",
+	    ctl_audit, "audit", "verify", "--legacy-until", "5", NULL);
+	/* a boundary short of them names the first row past it */
+	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify",
+	    "--legacy-until", "2", NULL), 1);
+	assert_non_null(strstr(strbuf_str(&r.out), "BROKEN at row 3: 3 unkeyed "
+	    "rows (ids 1..3) but --legacy-until 2"));
+	/* an anchor kept outside covers the rows before it as well */
+	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "anchor", NULL), 0);
+	snprintf(anchor, sizeof(anchor), "%.*s", (int)strcspn(strbuf_str(&r.out),
+	    "\n"), strbuf_str(&r.out));
+	ctl_expect(&r, 0, "reaches anchor 10:", ctl_audit, "audit", "verify",
+	    "--anchor", anchor, NULL);
+	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify",
+	    "--legacy-until", "x3", NULL), 64);
+	assert_int_equal(ctl_run(&r, ctl_audit, "audit", "verify",
+	    "--legacy-until", "0", NULL), 64);
+
+	/* the boundary does not cover rows recomputed after it: from row 1 on,
+	 * every row is unkeyed, and the keyed ones past 3 are gone */
+	rewritten(&r, 9, 1, "3", "BROKEN at row 4: 10 unkeyed rows (ids 1..10)"
+	    " but --legacy-until 3");
+	/* recomputed from a row past the boundary: that row is the first
+	 * unkeyed one after a keyed one */
+	fresh_db();
+	x("INSERT INTO audit_log (actor, action, entity) VALUES ('old',"
+	    " 'account.add', 'account'), ('old', 'account.add', 'account')");
+	make_history();
+	rewritten(&r, 6, 6, "2", "BROKEN at row 6: an unkeyed row after keyed "
+	    "ones");
+	ctl_run_release(&r);
+}
+
 int
 main(void)
 {
@@ -297,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_verify_removed),
 		cmocka_unit_test(test_verify_truncated),
 		cmocka_unit_test(test_verify_other_key),
+		cmocka_unit_test(test_verify_unkeyed),
 	};
 
 	testdb_require();

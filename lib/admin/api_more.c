@@ -75,7 +75,8 @@ api_audit_list(struct admin_req *r)
 void
 api_audit_verify(struct admin_req *r)
 {
-	struct ops_audit_verify_req q = { .anchor = admin_query(r, "anchor") };
+	struct ops_audit_verify_req q = { .anchor = admin_query(r, "anchor"),
+	    .legacy_until = admin_query(r, "legacy_until") };
 	json_t *out = NULL;
 	int rc;
 

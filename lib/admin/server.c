@@ -30,65 +30,7 @@
 #define ADMIN_POOL_SIZE 8
 /* from one address; off on loopback, where a proxy's clients all are */
 #define PER_IP_CONNECTIONS 32
-#define PEM_MAX (256 * 1024)
 #define DRAIN_GRACE 2.0
-
-/*
- * A PEM file, whole: relative names are systemd credentials
- * ($CREDENTIALS_DIRECTORY).  The key must not be readable by group or
- * others (in the credentials directory systemd's own ACL applies).
- */
-static int
-read_pem(const char *key, const char *name, bool secret, char **out,
-    size_t *len, struct strbuf *err)
-{
-	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	struct strbuf path = STRBUF_INIT;
-	struct stat st;
-	ssize_t got;
-	int fd = -1, rc = TALLY_ECONFIG;
-
-	*out = NULL;
-	if (name[0] != '/' && dir != NULL && dir[0] != '\0')
-		strbuf_addf(&path, "%s/%s", dir, name);
-	else
-		strbuf_addstr(&path, name);
-	fd = open(path.buf, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		strbuf_addf(err, "%s = %s: %s\n", key, path.buf, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > PEM_MAX) {
-		strbuf_addf(err, "%s = %s: not a PEM file of at most %d bytes\n",
-		    key, path.buf, PEM_MAX);
-		goto out;
-	}
-	if (secret && (st.st_mode & 077) != 0 && (dir == NULL ||
-	    strncmp(path.buf, dir, strlen(dir)) != 0)) {
-		strbuf_addf(err, "%s = %s: group or others may read it; chmod "
-		    "600\n", key, path.buf);
-		goto out;
-	}
-	*out = xmalloc((size_t)st.st_size + 1);
-	got = read(fd, *out, (size_t)st.st_size);
-	if (got != (ssize_t)st.st_size) {
-		strbuf_addf(err, "%s = %s: short read\n", key, path.buf);
-		goto out;
-	}
-	(*out)[got] = '\0';
-	*len = (size_t)got;
-	rc = 0;
-out:
-	if (rc != 0 && *out != NULL) {
-		OPENSSL_cleanse(*out, (size_t)st.st_size);
-		free(*out);
-		*out = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	strbuf_release(&path);
-	return rc;
-}
 
 static void
 wipe_tls(struct admin_server *srv)
@@ -106,36 +48,12 @@ static int
 load(struct admin_server *srv, const char *path, struct strbuf *err)
 {
 	struct config *cfg = &srv->cfg;
-	bool cert, key;
-	size_t n;
 	int rc;
 
 	if ((rc = config_load(cfg, path, err)) != 0)
 		return rc;
-	cert = cfg->admin_tls_cert_file[0] != '\0';
-	key = cfg->admin_tls_key_file[0] != '\0';
-	if (cert != key) {
-		strbuf_addf(err, "%s: admin_tls_cert_file and admin_tls_key_file "
-		    "go together (both: HTTPS; neither: HTTP)\n",
-		    cfg->path != NULL ? cfg->path : "(defaults)");
-		return TALLY_ECONFIG;
-	}
-	if (cert) {
-		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-			strbuf_addstr(err, "this libmicrohttpd has no TLS: leave "
-			    "admin_tls_* empty and use a reverse proxy "
-			    "(docs/DEPLOY.md)\n");
-			return TALLY_ECONFIG;
-		}
-		rc = read_pem("admin_tls_cert_file", cfg->admin_tls_cert_file,
-		    false, &srv->tls_cert, &n, err);
-		if (rc == 0)
-			rc = read_pem("admin_tls_key_file", cfg->admin_tls_key_file,
-			    true, &srv->tls_key, &srv->tls_key_len, err);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
+	return httplimit_tls_load(cfg, &srv->tls_cert, &srv->tls_key,
+	    &srv->tls_key_len, err);
 }
 
 int

@@ -57,6 +57,7 @@ audit_verify_cmd(struct ctl *c, int argc, char **argv)
 	struct ops_audit_verify_req req = { NULL };
 	const struct ctlopt opts[] = {
 		{ "anchor", CTLOPT_STR, &req.anchor, 0, 0, NULL },
+		{ "legacy-until", CTLOPT_STR, &req.legacy_until, 0, 0, NULL },
 		CTLOPT_OUTPUT(c), CTLOPT_END
 	};
 	static const char *const cols[] = { "intact", "rows_checked",
@@ -83,16 +84,21 @@ audit_verify_cmd(struct ctl *c, int argc, char **argv)
 
 		rc = ctl_print_items(c, one, cols);
 		json_decref(one);
-	} else if (bad == 0)
-		fprintf(c->out, "audit log intact: %lld rows checked (%lld "
-		    "unkeyed from before the keyed chain), head %s\n%s", rows,
-		    json_integer_value(json_object_get(item, "unkeyed")),
-		    json_string_value(json_object_get(item, "head")) != NULL ?
-		    json_string_value(json_object_get(item, "head")) : "none",
+	} else if (bad == 0) {
+		long long unkeyed = json_integer_value(json_object_get(item,
+		    "unkeyed"));
+		const char *head = json_string_value(json_object_get(item, "head"));
+
+		fprintf(c->out, "audit log intact: %lld rows checked", rows);
+		if (unkeyed > 0)
+			fprintf(c->out, " (%lld unkeyed from before the keyed "
+			    "chain, vouched for from outside)", unkeyed);
+		fprintf(c->out, ", head %s\n%s", head != NULL ? head : "none",
 		    json_string_value(json_object_get(item, "reached")));
-	else
+	} else {
 		fprintf(c->out, "audit log BROKEN at row %lld: %s (%lld rows "
 		    "checked)\n", bad, problem, rows);
+	}
 	if (rc == 0 && bad != 0) {
 		log_err("audit log: row %lld: %s", bad, problem);
 		rc = TALLY_EPROBLEMS;
@@ -147,13 +153,19 @@ static const struct ctlopt_verb audit_verbs[] = {
 	  "The audit trail, newest first, a page at a time (default 50 per\n"
 	  "page).  The table shows what changed; --csv and --json give the\n"
 	  "whole before and after documents.", NULL },
-	{ "verify", audit_verify_cmd, "[--anchor ID:HEX]",
+	{ "verify", audit_verify_cmd, "[--anchor ID:HEX] [--legacy-until ID]",
 	  "Check the audit log's chain with the audit key: every row's MAC,\n"
 	  "ids without gaps, and that it still reaches the newest anchor in\n"
 	  "job_runs and the --anchor given (one kept off the machine: from\n"
 	  "tallyctl audit anchor, a batch run's log line or a backup's\n"
 	  "manifest).  Exit 0 when intact; exit 1 naming the first row that\n"
-	  "was altered or removed (also the newest rows, against an anchor).",
+	  "was altered or removed (also the newest rows, against an anchor).\n"
+	  "Rows without a MAC (unkeyed: written before the audit key, at\n"
+	  "migration 052) can be recomputed by anyone who can write the table,\n"
+	  "so they fail the check (exit 1, with their count and ids) unless\n"
+	  "something from outside the database vouches for them: --legacy-until\n"
+	  "ID, the last unkeyed id as noted at the upgrade (rows 1..ID may be\n"
+	  "unkeyed, none after it), or an --anchor at or after them.",
 	  NULL },
 	{ "anchor", audit_anchor_cmd, "",
 	  "Print the chain's head as ID:HEX: keep it somewhere the database's\n"

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -15,7 +16,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -26,6 +31,7 @@
 #include "intake/httplimit.h"
 
 #define WATCH_INTERVAL_NS (100L * 1000000L)
+#define PEM_MAX (256 * 1024)
 
 void
 httplimit_header(struct httplimit_headers *h, const char *key,
@@ -379,4 +385,98 @@ void
 httpwatch_end(struct MHD_Connection *mc)
 {
 	set_phase(mc, PH_IDLE);
+}
+
+/*
+ * A PEM file, whole: relative names are systemd credentials
+ * ($CREDENTIALS_DIRECTORY).  The key must not be readable by group or
+ * others (in the credentials directory systemd's own ACL applies).
+ */
+static int
+read_pem(const char *key, const char *name, bool secret, char **out,
+    size_t *len, struct strbuf *err)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	ssize_t got;
+	int fd = -1, rc = TALLY_ECONFIG;
+
+	*out = NULL;
+	if (name[0] != '/' && dir != NULL && dir[0] != '\0')
+		strbuf_addf(&path, "%s/%s", dir, name);
+	else
+		strbuf_addstr(&path, name);
+	fd = open(path.buf, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		strbuf_addf(err, "%s = %s: %s\n", key, path.buf, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > PEM_MAX) {
+		strbuf_addf(err, "%s = %s: not a PEM file of at most %d bytes\n",
+		    key, path.buf, PEM_MAX);
+		goto out;
+	}
+	if (secret && (st.st_mode & 077) != 0 && (dir == NULL ||
+	    strncmp(path.buf, dir, strlen(dir)) != 0)) {
+		strbuf_addf(err, "%s = %s: group or others may read it; chmod "
+		    "600\n", key, path.buf);
+		goto out;
+	}
+	*out = xmalloc((size_t)st.st_size + 1);
+	got = read(fd, *out, (size_t)st.st_size);
+	if (got != (ssize_t)st.st_size) {
+		strbuf_addf(err, "%s = %s: short read\n", key, path.buf);
+		goto out;
+	}
+	(*out)[got] = '\0';
+	*len = (size_t)got;
+	rc = 0;
+out:
+	if (rc != 0 && *out != NULL) {
+		OPENSSL_cleanse(*out, (size_t)st.st_size);
+		free(*out);
+		*out = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&path);
+	return rc;
+}
+
+int
+httplimit_tls_load(const struct config *cfg, char **cert, char **key,
+    size_t *key_len, struct strbuf *err)
+{
+	bool want_cert = cfg->admin_tls_cert_file[0] != '\0';
+	bool want_key = cfg->admin_tls_key_file[0] != '\0';
+	size_t n;
+	int rc;
+
+	*cert = *key = NULL;
+	*key_len = 0;
+	if (want_cert != want_key) {
+		strbuf_addf(err, "%s: admin_tls_cert_file and admin_tls_key_file "
+		    "go together (both: HTTPS; neither: HTTP)\n",
+		    cfg->path != NULL ? cfg->path : "(defaults)");
+		return TALLY_ECONFIG;
+	}
+	if (!want_cert)
+		return 0;
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		strbuf_addstr(err, "this libmicrohttpd has no TLS: leave "
+		    "admin_tls_* empty and use a reverse proxy "
+		    "(docs/DEPLOY.md)\n");
+		return TALLY_ECONFIG;
+	}
+	rc = read_pem("admin_tls_cert_file", cfg->admin_tls_cert_file, false,
+	    cert, &n, err);
+	if (rc == 0)
+		rc = read_pem("admin_tls_key_file", cfg->admin_tls_key_file, true,
+		    key, key_len, err);
+	if (rc != 0) {
+		free(*cert);
+		*cert = NULL;
+	}
+	return rc;
 }

@@ -126,4 +126,17 @@ void httpwatch_end(struct MHD_Connection *mc);
 /* Connections cut so far (for a test, and the log). */
 unsigned long httpwatch_cuts(struct httpwatch *w);
 
+struct config;
+
+/*
+ * tally-admin's TLS pair (admin_tls_cert_file, admin_tls_key_file), read
+ * whole: both or neither; relative names are systemd credentials
+ * ($CREDENTIALS_DIRECTORY); the key readable by its owner only.  Neither
+ * set: 0 with *cert NULL (HTTP).  Else 0 with both read (free *cert;
+ * cleanse and free *key), or TALLY_ECONFIG with a line in err.  Here, not
+ * in lib/admin, so that `tallyctl config check` runs the same check.
+ */
+int httplimit_tls_load(const struct config *cfg, char **cert, char **key,
+    size_t *key_len, struct strbuf *err);
+
 #endif

@@ -265,19 +265,18 @@ connect_read(const struct batchjob *def, const struct config *cfg,
     struct db **out)
 {
 	const char *url = cfg->read_database_url;
-	PQconninfoOption *opts;
 	int rc;
 
 	*out = NULL;
 	if (!(def->flags & BATCHJOB_READ) || url == NULL || url[0] == '\0')
 		return 0;
 	/* said here, with the right name: db.c speaks of TALLY_DATABASE_URL */
-	if ((opts = PQconninfoParse(url, NULL)) == NULL) {
+	if (db_conninfo_check("read_database_url (TALLY_READ_DATABASE_URL)",
+	    url, NULL) != 0) {
 		log_err("read_database_url (TALLY_READ_DATABASE_URL) is not a "
 		    "valid connection string");
 		return TALLY_ECONFIG;
 	}
-	PQconninfoFree(opts);
 	rc = db_connect_url(out, url, def->program, def->role);
 	if (rc != 0)
 		log_err("cannot connect to the read database "

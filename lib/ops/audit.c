@@ -2,8 +2,10 @@
  * audit.c - the audit trail, read; its chain, checked; its head, as an
  * anchor to keep.  The chain and its checks are lib/pg/audit.h's.
  */
+#include <stdint.h>
 #include <stdio.h>
 
+#include "base/argnum.h"
 #include "base/err.h"
 #include "ops/audit.h"
 #include "pg/audit.h"
@@ -56,6 +58,7 @@ ops_audit_verify(struct ops *o, const struct ops_audit_verify_req *req,
 	struct audit_check chk;
 	char head[AUDIT_ANCHOR_TEXT];
 	bool given = req != NULL && req->anchor != NULL;
+	long long legacy_until = 0;
 	int rc;
 
 	*out = NULL;
@@ -63,9 +66,14 @@ ops_audit_verify(struct ops *o, const struct ops_audit_verify_req *req,
 	if (given && !audit_anchor_parse(req->anchor, &anchor))
 		return ops_fail(o, TALLY_EUSAGE, "anchor", "anchor must be ID:HEX "
 		    "(64 hex digits), as tallyctl audit anchor prints it");
+	if (req != NULL && req->legacy_until != NULL &&
+	    argnum_parse(req->legacy_until, 1, INT64_MAX, &legacy_until) != 0)
+		return ops_fail(o, TALLY_EUSAGE, "legacy_until", "legacy_until must "
+		    "be an audit row id (a whole number from 1)");
 	if ((rc = ops_connect(o)) != 0)
 		return rc;
 	audit_check_init(&chk);
+	chk.legacy_until = legacy_until;
 	rc = audit_verify_chain(o->db, &anchor, given ? 1 : 0, &chk);
 	if (rc != 0) {
 		audit_check_release(&chk);

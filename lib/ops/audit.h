@@ -26,6 +26,9 @@ int ops_audit_list(struct ops *o, const struct ops_audit_list_req *req,
 
 struct ops_audit_verify_req {
 	const char *anchor;	/* "ID:HEX" kept outside the database, or NULL */
+	/* the last id from before the keyed chain, as the admin noted it at
+	 * the upgrade (outside the database), or NULL */
+	const char *legacy_until;
 };
 
 /*
@@ -33,10 +36,12 @@ struct ops_audit_verify_req {
  * ids without gaps, and that it reaches the newest anchor in job_runs and
  * req->anchor (req may be NULL).  The item: intact, rows_checked,
  * unkeyed (rows from before the keyed chain), first_bad (the first row
- * altered, removed or missing; null when intact), problem,
+ * altered, removed or missing, or the first unkeyed row that neither
+ * req->legacy_until nor req->anchor vouches for; null when intact), problem,
  * anchors_reached, head ("ID:HEX"), reached (one line per anchor).  A
  * broken chain is an answer, not a failure: 0 is returned.  No key:
- * TALLY_ECONFIG; a malformed anchor: TALLY_EUSAGE on field "anchor".
+ * TALLY_ECONFIG; a malformed anchor: TALLY_EUSAGE on field "anchor", a
+ * legacy_until that is not a positive whole number: on "legacy_until".
  */
 int ops_audit_verify(struct ops *o, const struct ops_audit_verify_req *req,
     json_t **out);

@@ -350,6 +350,7 @@ struct walk {
 	unsigned char prev[AUDIT_MAC_LEN];
 	size_t prevlen;
 	bool keyed;			/* a keyed row was seen */
+	long long outside_reached;	/* the newest given anchor reached */
 };
 
 static void
@@ -439,10 +440,13 @@ check_row(struct walk *w, PGresult *res, int r)
 		    w->prev_id, id);
 		return;
 	}
-	if (keyed)
+	if (keyed) {
 		w->keyed = true;
-	else
-		w->out->legacy++;
+	} else {
+		if (w->out->legacy++ == 0)
+			w->out->legacy_first = id;
+		w->out->legacy_last = id;
+	}
 	/* anchors on this row, or on rows that were skipped before it */
 	while (w->next < w->nanchors && w->anchors[w->next].id <= id) {
 		const struct audit_anchor *a = &w->anchors[w->next++];
@@ -460,6 +464,8 @@ check_row(struct walk *w, PGresult *res, int r)
 			return;
 		}
 		w->out->anchors++;
+		if (a->outside)
+			w->outside_reached = a->id;
 		strbuf_addf(&w->out->reached, "reaches anchor %s (%s)\n", text,
 		    a->source);
 	}
@@ -469,6 +475,38 @@ check_row(struct walk *w, PGresult *res, int r)
 	w->out->rows++;
 	w->out->head.id = id;
 	memcpy(w->out->head.mac, hash, AUDIT_MAC_LEN);
+}
+
+/*
+ * Unkeyed rows prove nothing by themselves: whoever can write the table
+ * (the database's owner, triggers off) can recompute every one of them
+ * from row 1.  They stand only where something from outside the database
+ * vouches for them: the admin's legacy boundary, or a given anchor the
+ * chain reaches (whose row's hash covers every row before it).
+ */
+static void
+unkeyed_vouched(struct walk *w)
+{
+	struct audit_check *c = w->out;
+	long long upto = c->legacy_until > w->outside_reached ?
+	    c->legacy_until : w->outside_reached;
+
+	if (c->first_bad != 0 || c->legacy == 0 || c->legacy_last <= upto)
+		return;
+	if (c->legacy_until > 0)
+		bad(w, c->legacy_first > upto ? c->legacy_first : upto + 1,
+		    "%lld unkeyed rows (ids %lld..%lld) but --legacy-until %lld: "
+		    "rows after it were written without the audit key, or "
+		    "recomputed from an earlier row", c->legacy, c->legacy_first,
+		    c->legacy_last, c->legacy_until);
+	else
+		bad(w, c->legacy_first, "%lld unkeyed rows (ids %lld..%lld), "
+		    "which anyone who can write the table can recompute: if they "
+		    "are the rows from before the audit key (upgrade to migration "
+		    "052), confirm with --legacy-until ID, the last such id as "
+		    "noted at the upgrade, or --anchor ID:HEX kept since; else "
+		    "the chain was recomputed", c->legacy, c->legacy_first,
+		    c->legacy_last);
 }
 
 static int
@@ -529,8 +567,10 @@ audit_verify_chain(struct db *db, const struct audit_anchor *anchors,
 	if (rc != 0)
 		return rc;
 	w.anchors = xcalloc(nanchors + 1, sizeof(*w.anchors));
-	if (nanchors > 0)
-		memcpy(w.anchors, anchors, nanchors * sizeof(*anchors));
+	for (size_t i = 0; i < nanchors; i++) {
+		w.anchors[i] = anchors[i];
+		w.anchors[i].outside = true;
+	}
 	w.nanchors = nanchors;
 	rc = job_runs_anchor(db, &w.anchors, &w.nanchors);
 	qsort(w.anchors, w.nanchors, sizeof(*w.anchors), cmp_anchor);
@@ -566,6 +606,8 @@ audit_verify_chain(struct db *db, const struct audit_anchor *anchors,
 		    "(%s) names a later row: the newest rows were removed",
 		    w.prev_id, text, w.anchors[w.next].source);
 	}
+	if (rc == 0)
+		unkeyed_vouched(&w);
 	db_rollback(db);
 	free(w.anchors);
 	return rc;

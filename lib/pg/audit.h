@@ -81,6 +81,7 @@ struct audit_anchor {
 	long long id;
 	unsigned char mac[AUDIT_MAC_LEN];
 	char source[96];	/* where it came from, for messages */
+	bool outside;	/* given by the admin, not read from the database */
 };
 
 /* The head now (committed rows).  0 or a TALLY_E* code. */
@@ -93,8 +94,15 @@ void audit_anchor_format(const struct audit_anchor *a, char *buf, size_t len);
 bool audit_anchor_parse(const char *text, struct audit_anchor *out);
 
 struct audit_check {
+	/*
+	 * In: the last id the admin knows to be from before the keyed chain
+	 * (0: none), from a record kept outside the database, since the
+	 * database's owner could write any boundary stored in it.
+	 */
+	long long legacy_until;
 	long long rows;		/* rows checked */
 	long long legacy;	/* unkeyed rows before the first keyed one */
+	long long legacy_first, legacy_last;	/* their ids (0: none) */
 	struct audit_anchor head;	/* the newest row */
 	long long first_bad;	/* 0: intact */
 	struct strbuf problem;	/* why first_bad is bad */
@@ -109,8 +117,11 @@ void audit_check_release(struct audit_check *c);
  * Check the chain in one snapshot: every MAC under the key, ids dense and
  * links intact, unkeyed rows only before the first keyed one, and that
  * the chain reaches each of the given anchors and the newest anchor in
- * job_runs (a row there with that id and that MAC).  Returns 0 when the
- * check completed (out->first_bad says whether it is intact), or a
+ * job_runs (a row there with that id and that MAC).  Unkeyed rows are
+ * only accepted up to out->legacy_until or a given anchor the chain
+ * reaches (both outside the database): anyone who can write the table
+ * can compute an unkeyed hash, so other unkeyed rows make it not intact
+ * (first_bad: the first of them).  Returns 0 when the check completed (out->first_bad says whether it is intact), or a
  * TALLY_E* code (TALLY_ECONFIG: no key).
  */
 int audit_verify_chain(struct db *db, const struct audit_anchor *anchors,

@@ -222,6 +222,21 @@ db_connect(struct db **out, const char *appname, const char *role)
 	return db_connect_url(out, NULL, appname, role);
 }
 
+int
+db_conninfo_check(const char *name, const char *conninfo, struct strbuf *err)
+{
+	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
+
+	if (opts == NULL) {
+		if (err != NULL)
+			strbuf_addf(err, "%s is not a valid connection string "
+			    "(postgresql://... or key=value pairs)\n", name);
+		return TALLY_ECONFIG;
+	}
+	PQconninfoFree(opts);
+	return 0;
+}
+
 void
 db_free(struct db *db)
 {

@@ -39,6 +39,15 @@ int db_connect_url(struct db **out, const char *conninfo, const char *appname,
     const char *role);
 void db_free(struct db *db);
 
+/*
+ * Whether conninfo is a connection string libpq can parse (a URL or
+ * key=value pairs), without connecting.  name says which setting, in the
+ * message; the string itself is not repeated (it may hold a password).
+ * 0, or TALLY_ECONFIG with a line in err (NULL: nothing said).
+ */
+int db_conninfo_check(const char *name, const char *conninfo,
+    struct strbuf *err);
+
 /* The connection string db_connect would use, without any password; the
  * caller frees it.  NULL on out of memory. */
 char *db_default_url(void);
