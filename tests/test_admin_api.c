@@ -5,7 +5,9 @@
  * rate limit), dry runs that keep nothing, Idempotency-Key replays (and
  * refusals, per token, under a race), pages with their total and Link,
  * problem+json for every class of failure, the access log, an import
- * all or nothing, and an extend and a revoke of one assignment at once
+ * all or nothing, every route's success path (its answer, the rows it
+ * leaves, the token as the audit actor), empty filters that filter
+ * nothing, and an extend and a revoke of one assignment at once
  * staying consistent (ordered with a row lock and pg_blocking_pids,
  * never with sleeps).
  */
