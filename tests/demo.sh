@@ -275,19 +275,35 @@ TOKEN=$("$BINDIR/tallyctl" token create demo-script --role write)
 admin_up
 API=http://127.0.0.1:$((PORT + 1))/api/admin
 AUTH="Authorization: Bearer $TOKEN"
-echo "POST $API/chatgpt-accounts"
-curl -sS -X POST "$API/chatgpt-accounts" -H "$AUTH" \
-	-H "Content-Type: application/json" \
-	-d '{"email": "team-b@pool.example", "note": "Team, 5 seats", "status": "AVAILABLE", "max_seats": 5}' |
-	jq -c '{id, email, status, max_seats, seats_free}'
-ASG=$(curl -sS "$API/account-assignments?status=ACTIVE&per_page=1" -H "$AUTH" | jq '.items[0].id')
-echo "POST $API/account-assignments/$ASG/extend"
-curl -sS -X POST "$API/account-assignments/$ASG/extend" -H "$AUTH" \
-	-H "Content-Type: application/json" -d '{"additional_days": 7}' |
-	jq -c '{id, customer, status, ends_at}'
-echo "GET $API/audit-logs?page=1&per_page=3"
-curl -sS "$API/audit-logs?page=1&per_page=3" -H "$AUTH" |
-	jq -r '.items[] | [.id, .at, .actor, .action, .entity, .entity_id] | @tsv'
+# api METHOD PATH [JSON]: one call, its answer in $D/api.json; a failed
+# call (no answer, or not a 2xx) stops the demo with what the API said
+api() {
+	echo "$1 $API$2"
+	if [ -n "${3-}" ]; then
+		_code=$(curl -sS -o "$D/api.json" -w '%{http_code}' -X "$1" \
+		    "$API$2" -H "$AUTH" -H "Content-Type: application/json" \
+		    -d "$3") || _code="no answer"
+	else
+		_code=$(curl -sS -o "$D/api.json" -w '%{http_code}' -X "$1" \
+		    "$API$2" -H "$AUTH") || _code="no answer"
+	fi
+	case $_code in
+	2??) ;;
+	*)	echo "demo: $1 $API$2 failed ($_code):" >&2
+		cat "$D/api.json" >&2 2>/dev/null || true
+		echo >&2
+		exit 1 ;;
+	esac
+}
+api POST /chatgpt-accounts '{"email": "team-b@pool.example", "note": "Team, 5 seats", "status": "AVAILABLE", "max_seats": 5}'
+jq -c '{id, email, status, max_seats, seats_free}' "$D/api.json"
+api GET "/account-assignments?status=ACTIVE&per_page=1"
+ASG=$(jq '.items[0].id' "$D/api.json")
+[ "$ASG" != null ] || { echo "demo: no ACTIVE assignment to extend" >&2; exit 1; }
+api POST "/account-assignments/$ASG/extend" '{"additional_days": 7}'
+jq -c '{id, customer, status, ends_at}' "$D/api.json"
+api GET "/audit-logs?page=1&per_page=3"
+jq -r '.items[] | [.id, .at, .actor, .action, .entity, .entity_id] | @tsv' "$D/api.json"
 echo "tallyctl audit access (every request, reads included):"
 "$BINDIR/tallyctl" audit access --limit 5
 kill -TERM "$ADMIN_PID"

@@ -58,6 +58,10 @@ api() {
 	fi
 }
 
+# Where things stand (docs/API.md's first command).
+curl -s "$API/status" -H "$AUTH" >"$T/status0"
+is "status: the database is reached" "$(jq -r '.database.state' "$T/status0")" ok
+
 # Add a single-user account and a team account with 3 seats.
 api POST /chatgpt-accounts '{"email": "solo@pool.example", "note": "Plus, single user", "status": "AVAILABLE", "max_seats": null}' a1
 is "add single-user: the account" "$(jq -r '[.id, .email, .status, .max_seats] | @csv' "$T/a1")" \
@@ -107,13 +111,18 @@ api POST /account-assignments/2/extend '{"additional_days": 30}' ext
 is "extend: still active" "$(jq -r '.status' "$T/ext")" ACTIVE
 api POST /account-assignments/1/revoke '{"reason": "Refund issued"}' rev
 is "revoke" "$(jq -r '.status + " " + .reason' "$T/rev")" "REVOKED Refund issued"
+# Release a seat early (the guide's third).
+api POST /account-assignments '{"account_id": 2, "customer_email": "carol@example.com", "days": 30}' asg3
+curl -s -X POST "$API/account-assignments/3/release" -H "$AUTH" >"$T/rel"
+is "release: carol's seat ends early" \
+	"$(jq -r '.status + " " + .customer' "$T/rel")" "EXPIRED carol@example.com"
 
 # The audit log shows who did it.
 api GET "/audit-logs?page=1&per_page=50" "" audit
 is "audit: newest first, by the token" \
 	"$(jq -r '.items[0] | .action + " " + .actor' "$T/audit")" \
-	"assignment.revoke token:guide"
-is "audit: every change" "$(jq -r '[.items[] | select(.actor == "token:guide")] | length' "$T/audit")" 10
+	"assignment.release token:guide"
+is "audit: every change" "$(jq -r '[.items[] | select(.actor == "token:guide")] | length' "$T/audit")" 12
 
 # A mistake is answered as a problem, and changes nothing.
 api POST /account-assignments/1/extend '{"additional_days": 30}' prob
@@ -138,6 +147,8 @@ ctl assignment assign --account 2 --customer alice@example.com --days 30
 ctl assignment assign --account 2 --customer bob@example.com --days 5
 ctl assignment extend 2 --days 30
 ctl assignment revoke 1 --reason "Refund issued"
+ctl assignment assign --account 2 --customer carol@example.com --days 30
+ctl assignment release 3
 
 # The state, without the instants (the two runs are seconds apart).
 state() {
@@ -167,9 +178,24 @@ else
 	diff "$T/state.ctl" "$T/state.api" | sed 's/^/    /'
 fi
 
+# ---- status: what tallyctl status --json says ------------------------------
+# The same facts but the instant they were gathered at (and the ages
+# counted from it, which may tick between the two).
+curl -s "$API/status" -H "$AUTH" >"$T/status.api"
+"$BIN/tallyctl" status -c "$T/tally.conf" --json >"$T/status.ctl" 2>"$T/status.err"
+nostamp='del(.at) | walk(if type == "object" then with_entries(select(.key | startswith("oldest") | not)) else . end)'
+jq -S "$nostamp" "$T/status.api" >"$T/status.api.n"
+jq -S "$nostamp" "$T/status.ctl" >"$T/status.ctl.n" || cat "$T/status.err"
+if cmp -s "$T/status.api.n" "$T/status.ctl.n"; then
+	ok "GET /status is tallyctl status --json ($(jq 'keys | length' "$T/status.api") checks)"
+else
+	notok "GET /status and tallyctl status --json differ:"
+	diff "$T/status.ctl.n" "$T/status.api.n" | sed 's/^/    /'
+fi
+
 # ---- the access log ----------------------------------------------------------
 requests=$("$BIN/tallyctl" audit access --token guide --csv | tail -n +2 | wc -l)
-is "tallyctl audit access --token guide: every request" "$requests" 13
+is "tallyctl audit access --token guide: every request" "$requests" 17
 is "...including the refused one" \
 	"$(sql "SELECT count(*) FROM admin_access_log WHERE status = 422 AND actor = 'token:guide'")" 1
 is "the 401 is logged without a token" \
@@ -216,6 +242,13 @@ is "a name is never reused: exit 65" "$?" 65
 is "an expiry in the past: exit 64" "$?" 64
 "$BIN/tallyctl" token create nobody --role root >/dev/null 2>&1
 is "an unknown role: exit 64" "$?" 64
+LATER=$("$BIN/tallyctl" token create later --role read --expires 2099-12-31T12:00Z 2>"$T/later.err")
+is "an expiry in the future: made" "$?" 0
+api GET /chatgpt-accounts "" ignored "Authorization: Bearer $LATER"
+is "...and it works until then" "$code" 200
+is "token list: its expiry" \
+	"$("$BIN/tallyctl" token list --json | jq -r '.[] | select(.name == "later") | "\(.state) \(.expires_at | startswith("2099-12-31"))"')" \
+	"active true"
 is "token list: the token, active, used" \
 	"$("$BIN/tallyctl" token list --json | jq -r '.[] | select(.name == "guide") | "\(.role) \(.state) \(.last_used_at != null)"')" \
 	"write active true"

@@ -5,7 +5,9 @@
  * rate limit), dry runs that keep nothing, Idempotency-Key replays (and
  * refusals, per token, under a race), pages with their total and Link,
  * problem+json for every class of failure, the access log, an import
- * all or nothing, and an extend and a revoke of one assignment at once
+ * all or nothing, every route's success path (its answer, the rows it
+ * leaves, the token as the audit actor), empty filters that filter
+ * nothing, and an extend and a revoke of one assignment at once
  * staying consistent (ordered with a row lock and pg_blocking_pids,
  * never with sleeps).
  */
@@ -676,6 +678,359 @@ test_access_log(void **state)
 	t_resp_free(&r);
 }
 
+/* ---- routes, one by one ---- */
+
+/* A member of an object as text ("" when absent; numbers as digits);
+ * static, overwritten by the next call. */
+static const char *
+jtext(const json_t *o, const char *key)
+{
+	static char buf[256];
+	const json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, sizeof(buf), "%s", json_is_true(v) ? "true" : "false");
+	else
+		buf[0] = '\0';
+	return buf;
+}
+
+/* The members keys (separated by spaces) of o, joined with '|' (static):
+ * to compare an answer with its row read back the same way. */
+static const char *
+fields(const json_t *o, const char *keys)
+{
+	static char buf[512];
+	char key[64];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	while (*keys != '\0') {
+		size_t k = strcspn(keys, " ");
+
+		snprintf(key, sizeof(key), "%.*s", (int)k, keys);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    n > 0 ? "|" : "", jtext(o, key));
+		keys += k + (keys[k] == ' ');
+	}
+	return buf;
+}
+
+/* GET path with token, which must answer 200: key of every item of the
+ * list, joined with spaces (static).  The total too, when total. */
+static const char *
+list_of(const char *path, const char *token, const char *key,
+    long long *total)
+{
+	static char buf[1024];
+	struct t_resp r;
+	const json_t *it;
+	size_t i, n = 0;
+
+	if (t_http(&r, "GET", path, token, NULL, NULL, NULL) != 200)
+		fail_msg("GET %s: %ld %s", path, r.status, strbuf_str(&r.body));
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(r.json, "items"), i, it)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    i > 0 ? " " : "", jtext(it, key));
+	if (total != NULL)
+		*total = json_integer_value(json_object_get(r.json, "total"));
+	t_resp_free(&r);
+	return buf;
+}
+
+/* One account, by id; its other fields changed by PUT; a full account
+ * refuses another seat (409). */
+static void
+test_account_routes(void **state)
+{
+	struct t_resp r;
+	char path[128], id[24];
+	long long acc, solo;
+
+	(void)state;
+	acc = account("show@pool.example", "3");
+	assignment(acc, "c@x.example", 10);
+	snprintf(id, sizeof(id), "%lld", acc);
+	snprintf(path, sizeof(path), API "/chatgpt-accounts/%lld", acc);
+	assert_int_equal(t_http(&r, "GET", path, t_read, NULL, NULL, NULL), 200);
+	assert_string_equal(jtext(r.json, "email"), "show@pool.example");
+	assert_string_equal(jtext(r.json, "max_seats"), "3");
+	assert_string_equal(jtext(r.json, "seats_used"), "1");
+	assert_string_equal(jtext(r.json, "seats_free"), "2");
+	assert_int_equal(json_array_size(json_object_get(r.json, "assignments")),
+	    1);
+	assert_string_equal(jtext(json_array_get(json_object_get(r.json,
+	    "assignments"), 0), "customer"), "c@x.example");
+	t_resp_free(&r);
+	/* note, email and max_seats at once: one update, audited */
+	assert_int_equal(t_http(&r, "PUT", path, t_write, JSON,
+	    "{\"note\":\"moved\",\"email\":\"new@pool.example\","
+	    "\"max_seats\":5}", NULL), 200);
+	/* the answer is the row as it now is */
+	assert_string_equal(fields(r.json, "email note max_seats status"),
+	    "new@pool.example|moved|5|AVAILABLE");
+	assert_string_equal(t_q("SELECT email || '|' || note || '|' || max_seats"
+	    " || '|' || status FROM pool_accounts WHERE id = $1::bigint", id),
+	    fields(r.json, "email note max_seats status"));
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT action || ' ' || actor FROM audit_log"
+	    " ORDER BY id DESC LIMIT 1", NULL), "account.update token:writer");
+	/* fewer seats than are in use: refused, nothing changed */
+	t_expect_problem("PUT", path, t_write, JSON, "{\"max_seats\":0}", 400,
+	    "bad-request", "max_seats");
+	assert_string_equal(t_q("SELECT max_seats FROM pool_accounts WHERE id ="
+	    " $1::bigint", id), "5");
+	/* the issue's own example: the account is full */
+	solo = account("solo@pool.example", "null");
+	assignment(solo, "first@x.example", 30);
+	snprintf(path, sizeof(path), "{\"account_id\":%lld,\"customer_email\":"
+	    "\"second@x.example\",\"days\":30}", solo);
+	t_expect_problem("POST", API "/account-assignments", t_write, JSON, path,
+	    409, "conflict", NULL);
+	snprintf(id, sizeof(id), "%lld", solo);
+	assert_int_equal(t_qll("SELECT count(*) FROM assignments WHERE"
+	    " account_id = $1::bigint", id), 1);
+}
+
+/* A seat for a paid order ({order_id}): the order leaves the unfulfilled
+ * list; a release ends the seat early and frees it. */
+static void
+test_order_assign_release(void **state)
+{
+	struct t_resp r;
+	char path[128], id[24];
+	long long total;
+
+	(void)state;
+	account("pool@pool.example", "2");
+	t_x("INSERT INTO customers (email) VALUES ('buyer@x.io');"
+	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
+	    " currency) VALUES ('seat30', 'Seat 30', 'SEAT', 30, 1000, 'USD');"
+	    "INSERT INTO orders (source, provider_ref, customer_id, product_id,"
+	    " amount_minor, currency, status, paid_at)"
+	    " VALUES ('stripe', 'pi_1', 1, 1, 1000, 'USD', 'PAID', now()),"
+	    "        ('stripe', 'pi_2', 1, 1, 1000, 'USD', 'PAID', now());"
+	    "INSERT INTO fulfil_queue (order_id) VALUES (1), (2)");
+	assert_string_equal(list_of(API "/orders?unfulfilled=true", t_read, "id",
+	    &total), "2 1");
+	assert_int_equal(total, 2);
+	/* the order's customer and plan */
+	assert_int_equal(t_http(&r, "POST", API "/account-assignments", t_write,
+	    JSON, "{\"order_id\":1}", NULL), 201);
+	assert_string_equal(jtext(r.json, "customer"), "buyer@x.io");
+	assert_string_equal(jtext(r.json, "order_id"), "1");
+	assert_string_equal(jtext(r.json, "status"), "ACTIVE");
+	snprintf(id, sizeof(id), "%s", jtext(r.json, "id"));
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT kind || '|' || assignment_id || '|' ||"
+	    " (s.ends_at - s.starts_at) FROM fulfilments f JOIN assignments s ON"
+	    " s.id = f.assignment_id WHERE f.order_id = 1", NULL),
+	    t_q("SELECT 'SEAT|' || $1 || '|30 days'", id));
+	assert_int_equal(t_qll("SELECT count(*) FROM fulfil_queue WHERE"
+	    " order_id = 1", NULL), 0);
+	assert_string_equal(t_q("SELECT actor FROM audit_log WHERE action ="
+	    " 'assignment.assign'", NULL), "token:writer");
+	assert_string_equal(list_of(API "/orders?unfulfilled=true", t_read, "id",
+	    &total), "2");
+	assert_string_equal(list_of(API "/orders", t_read, "id", &total), "2 1");
+	/* twice: refused, nothing added */
+	t_expect_problem("POST", API "/account-assignments", t_write, JSON,
+	    "{\"order_id\":1}", 422, "refused", "order_id");
+	assert_int_equal(t_qll("SELECT count(*) FROM assignments", NULL), 1);
+
+	/* release, as the guide writes it: no body */
+	snprintf(path, sizeof(path), API "/account-assignments/%s/release", id);
+	assert_int_equal(t_http(&r, "POST", path, t_write, NULL, NULL, NULL),
+	    200);
+	assert_string_equal(jtext(r.json, "status"), "EXPIRED");
+	assert_string_equal(jtext(r.json, "reason"), "released early by an admin");
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT status || '|' || (ended_at IS NOT NULL)"
+	    " FROM assignments WHERE id = $1::bigint", id), "EXPIRED|true");
+	assert_int_equal(t_qll("SELECT current_seats_used FROM pool_accounts",
+	    NULL), 0);
+	assert_string_equal(t_q("SELECT actor FROM audit_log WHERE action ="
+	    " 'assignment.release' AND entity_id = $1", id), "token:writer");
+	t_expect_problem("POST", path, t_write, NULL, NULL, 422, "refused",
+	    NULL);
+}
+
+/* The audit log by entity, actor and action; and an empty query value
+ * is no filter, on every list. */
+static void
+test_audit_filters(void **state)
+{
+	static const char *const blank[] = {
+		API "/chatgpt-accounts?status=&search=",
+		API "/account-assignments?status=&customer=&account=&ending_soon=",
+		API "/orders?status=&customer=&unfulfilled=&held=",
+		API "/users?sort=&order=&search=",
+		API "/cases?status=&severity=&category=&open=",
+		API "/events?status=",
+		API "/access-logs?token=&actor=&status=",
+		API "/chatgpt-accounts?page=&per_page=",
+		NULL
+	};
+	struct t_resp r;
+	char path[128];
+	long long acc, total, all;
+
+	(void)state;
+	acc = account("a1@pool.example", "2");
+	account("a2@pool.example", "null");
+	assert_int_equal(t_http(&r, "POST", API "/chatgpt-accounts", t_admin,
+	    JSON, "{\"email\":\"a3@pool.example\"}", NULL), 201);
+	t_resp_free(&r);
+	snprintf(path, sizeof(path), API "/chatgpt-accounts/%lld", acc);
+	assert_int_equal(t_http(&r, "PUT", path, t_write, JSON,
+	    "{\"status\":\"SUSPENDED\",\"note\":\"reset\"}", NULL), 200);
+	t_resp_free(&r);
+	assert_string_equal(list_of(API "/audit-logs?entity=account", t_read,
+	    "action", &total), "account.suspend account.add account.add "
+	    "account.add");
+	assert_int_equal(total, 4);
+	assert_string_equal(list_of(API "/audit-logs?actor=token:boss", t_read,
+	    "entity_id", &total), "3");
+	assert_string_equal(list_of(API "/audit-logs?action=account.suspend",
+	    t_read, "entity_id", &total), "1");
+	assert_string_equal(list_of(API "/audit-logs?entity=account&actor="
+	    "token:writer&action=account.add", t_read, "entity_id", &total),
+	    "2 1");
+	assert_string_equal(list_of(API "/audit-logs?entity=assignment", t_read,
+	    "id", &total), "");
+	assert_int_equal(total, 0);
+	/* blank filters: as if absent (the tokens' rows included) */
+	list_of(API "/audit-logs", t_read, "id", &all);
+	assert_true(all > 4);
+	list_of(API "/audit-logs?entity=&actor=&action=&entity_id=", t_read, "id",
+	    &total);
+	assert_int_equal(total, all);
+	assert_string_equal(list_of(API "/chatgpt-accounts?status=", t_read,
+	    "email", &total), "a1@pool.example a2@pool.example a3@pool.example");
+	for (size_t i = 0; blank[i] != NULL; i++)
+		list_of(blank[i], t_admin, "id", NULL);
+	/* ...but a write is never guessed to be a dry run, nor not one */
+	t_expect_problem("POST", API "/chatgpt-accounts?dry_run=", t_write, JSON,
+	    "{\"email\":\"a4@pool.example\"}", 400, "bad-request", "dry_run");
+	t_expect_problem("POST", API "/chatgpt-accounts?dry_run", t_write, JSON,
+	    "{\"email\":\"a4@pool.example\"}", 400, "bad-request", "dry_run");
+	assert_int_equal(t_qll("SELECT count(*) FROM pool_accounts", NULL), 3);
+}
+
+/* Users sorted; credits given once per request_id. */
+static void
+test_users_credits(void **state)
+{
+	const char *gift = "{\"delta\":10,\"reason\":\"gift\","
+	    "\"request_id\":\"req-1\"}";
+	struct t_resp r;
+
+	(void)state;
+	t_x("INSERT INTO app_users (external_id, email) VALUES ('u_1', 'b@x.io'),"
+	    " ('u_2', 'a@x.io'), ('u_3', 'c@x.io');"
+	    "INSERT INTO credit_ledger (user_id, delta, kind, ref) VALUES"
+	    " (1, 5, 'PURCHASE', 'o1'), (2, 20, 'PURCHASE', 'o2'),"
+	    " (3, 1, 'PURCHASE', 'o3')");
+	assert_string_equal(list_of(API "/users?sort=balance&order=desc", t_read,
+	    "email", NULL), "a@x.io b@x.io c@x.io");
+	assert_string_equal(list_of(API "/users?sort=balance&order=asc", t_read,
+	    "email", NULL), "c@x.io b@x.io a@x.io");
+	assert_string_equal(list_of(API "/users?sort=email", t_read, "email",
+	    NULL), "a@x.io b@x.io c@x.io");
+	assert_string_equal(list_of(API "/users?sort=email&order=desc", t_read,
+	    "balance", NULL), "1 5 20");
+	t_expect_problem("GET", API "/users?sort=age", t_read, NULL, NULL, 400,
+	    "bad-request", "sort");
+
+	assert_int_equal(t_http(&r, "POST", API "/users/3/credits", t_admin, JSON,
+	    gift, NULL), 201);
+	assert_string_equal(jtext(r.json, "delta"), "10");
+	assert_string_equal(jtext(r.json, "balance_before"), "1");
+	assert_string_equal(jtext(r.json, "balance"), "11");
+	t_resp_free(&r);
+	/* the same request again: acknowledged, not applied twice */
+	assert_int_equal(t_http(&r, "POST", API "/users/3/credits", t_admin, JSON,
+	    gift, NULL), 200);
+	assert_true(json_is_true(json_object_get(r.json, "replay")));
+	t_resp_free(&r);
+	t_expect_problem("POST", API "/users/3/credits", t_admin, JSON,
+	    "{\"delta\":20,\"reason\":\"gift\",\"request_id\":\"req-1\"}", 422,
+	    "refused", NULL);
+	assert_string_equal(t_q("SELECT sum(delta) || '|' || count(*) FILTER"
+	    " (WHERE kind = 'ADJUSTMENT') FROM credit_ledger WHERE user_id = 3",
+	    NULL), "11|1");
+	assert_string_equal(t_q("SELECT string_agg(actor || ' ' || entity_id ||"
+	    " ' ' || reason, ',') FROM audit_log WHERE action = 'user.credit'",
+	    NULL), "token:boss 3 gift");
+	assert_string_equal(list_of(API "/users?sort=balance&order=desc", t_read,
+	    "balance", NULL), "20 11 5");
+}
+
+/* Models set by admin, products and cases read, a case accepted. */
+static void
+test_models_products_cases(void **state)
+{
+	struct t_resp r;
+	long long total;
+
+	(void)state;
+	t_x("INSERT INTO models (name) VALUES ('flux');"
+	    "INSERT INTO products (sku, name, kind, duration_days, price_minor,"
+	    " currency) VALUES ('seat30', 'Seat 30', 'SEAT', 30, 1999, 'USD');"
+	    "INSERT INTO reconcile_cases (category, fingerprint, keys, status,"
+	    " severity, first_seen, last_seen) VALUES"
+	    " ('PAID_NOT_FULFILLED', 'f1', '{}', 'OPEN', 'error', now(), now()),"
+	    " ('MISSING_IN_SETTLEMENT', 'f2', '{}', 'OPEN', 'warning', now(),"
+	    "  now())");
+	/* models */
+	t_expect_problem("PUT", API "/models/flux", t_write, JSON,
+	    "{\"credit_cost\":3}", 403, "forbidden", NULL);
+	assert_int_equal(t_http(&r, "PUT", API "/models/flux", t_admin, JSON,
+	    "{\"credit_cost\":3,\"provider_cost\":\"0.02\",\"currency\":\"USD\","
+	    "\"reason\":\"price list\"}", NULL), 200);
+	assert_string_equal(jtext(r.json, "credit_cost"), "3");
+	assert_string_equal(jtext(r.json, "provider_cost"), "0.02");
+	t_resp_free(&r);
+	assert_int_equal(t_http(&r, "PUT", API "/models/edit-v2", t_admin, JSON,
+	    "{\"credit_cost\":1,\"active\":false}", NULL), 201);
+	t_resp_free(&r);
+	assert_string_equal(list_of(API "/models", t_read, "name", &total),
+	    t_q("SELECT string_agg(name, ' ' ORDER BY name) FROM models", NULL));
+	assert_int_equal(total, 2);
+	assert_string_equal(t_q("SELECT string_agg(name || ':' || credit_cost ||"
+	    " ':' || active, ' ' ORDER BY name) FROM models", NULL),
+	    "edit-v2:1:false flux:3:true");
+	assert_int_equal(t_qll("SELECT count(*) FROM audit_log WHERE action ="
+	    " 'model.set' AND actor = 'token:boss'", NULL), 2);
+	/* products */
+	assert_string_equal(list_of(API "/products", t_read, "sku", &total),
+	    "seat30");
+	assert_string_equal(list_of(API "/products", t_read, "price", NULL),
+	    "19.99");
+	/* cases */
+	assert_string_equal(list_of(API "/cases", t_read, "severity", &total),
+	    "error warning");
+	assert_int_equal(t_http(&r, "POST", API "/cases/1/accept", t_write, JSON,
+	    "{\"note\":\"a test payment\"}", NULL), 200);
+	assert_string_equal(jtext(r.json, "status"), "ACCEPTED");
+	assert_string_equal(jtext(r.json, "accepted_note"), "a test payment");
+	t_resp_free(&r);
+	assert_string_equal(t_q("SELECT status || '|' || accepted_by || '|' ||"
+	    " accepted_note FROM reconcile_cases WHERE id = 1", NULL),
+	    "ACCEPTED|token:writer|a test payment");
+	assert_string_equal(t_q("SELECT actor FROM audit_log WHERE action ="
+	    " 'case.accept' AND entity_id = '1'", NULL), "token:writer");
+	assert_string_equal(list_of(API "/cases?status=open", t_read, "id",
+	    &total), "2");
+	t_expect_problem("POST", API "/cases/1/accept", t_write, JSON, "{}", 400,
+	    "bad-request", "note");
+}
+
 /* ---- extend and revoke of one assignment at once ---- */
 
 struct racer {
@@ -859,6 +1214,11 @@ main(void)
 		T(test_unavailable),
 		T(test_import),
 		T(test_access_log),
+		T(test_account_routes),
+		T(test_order_assign_release),
+		T(test_audit_filters),
+		T(test_users_credits),
+		T(test_models_products_cases),
 		cmocka_unit_test_setup_teardown(test_extend_revoke_race, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_race, setup,

@@ -196,6 +196,10 @@ test_reports(void **state)
 	assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(r.json, "items"), 0), "period")), "2026-W47");
+	/* the listed sha256 is the bytes' own, computed here apart */
+	fsutil_sha256_hex("sheet,rows\nsummary,3\n", 21, hex);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "items"), 0), "sha256")), hex);
 	t_resp_free(&r);
 	t_http(&r, "GET", API "/reports/weekly-2026-W47.csv", t_read, NULL, NULL,
 	    NULL);

@@ -34,6 +34,8 @@ test_defaults(void **state)
 	(void)state;
 	assert_int_equal(load("", &cfg, &err), 0);
 	assert_string_equal(cfg.listen, "127.0.0.1:8080");
+	/* the admin API is reachable from the host alone unless asked */
+	assert_string_equal(cfg.admin_listen, "127.0.0.1:8081");
 	assert_int_equal(cfg.max_body, 1048576);
 	assert_int_equal(cfg.request_deadline, 10);
 	assert_string_equal(cfg.tz, "UTC");

@@ -155,7 +155,7 @@ struct admin_req {
 	struct admin_priv *priv;
 };
 
-/* A query argument (decoded), or NULL. */
+/* A query argument (decoded), or NULL when absent or empty. */
 const char *admin_query(struct admin_req *r, const char *name);
 /* A request header, or NULL; *count (optional) how many there were. */
 const char *admin_header(struct admin_req *r, const char *name,
@@ -238,6 +238,9 @@ bool admin_get_bool(struct admin_req *r, const json_t *obj, const char *key,
 bool admin_query_page(struct admin_req *r, struct ops_page *pg);
 /* ?name=true|false|1|0 (absent: false). */
 bool admin_query_bool(struct admin_req *r, const char *name, bool *out);
+/* The same, but ?name or ?name= is refused: where a wrong guess would
+ * change data (dry_run), no value is not taken for false. */
+bool admin_query_flag(struct admin_req *r, const char *name, bool *out);
 /* ?name= as a whole number in [min, max]; *given false when absent. */
 bool admin_query_int(struct admin_req *r, const char *name, long long min,
     long long max, long long *out, bool *given);

@@ -191,11 +191,34 @@ admin_query_page(struct admin_req *r, struct ops_page *pg)
 
 /* ---- what the request says ---- */
 
+/*
+ * An empty value is no value: "?status=&entity=" is what a form left
+ * blank or a script's unset variable sends, and it means no filter (as
+ * on the panel), not "the empty status" (a 400) or "the entity ''" (no
+ * rows).
+ */
 const char *
 admin_query(struct admin_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->priv->mc, MHD_GET_ARGUMENT_KIND,
-	    name);
+	const char *v = MHD_lookup_connection_value(r->priv->mc,
+	    MHD_GET_ARGUMENT_KIND, name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+bool
+admin_query_flag(struct admin_req *r, const char *name, bool *out)
+{
+	const char *v = NULL;
+	size_t len = 0;
+
+	*out = false;
+	if (MHD_lookup_connection_value_n(r->priv->mc, MHD_GET_ARGUMENT_KIND,
+	    name, strlen(name), &v, &len) == MHD_YES && (v == NULL || len == 0)) {
+		bad(r, name, "%s must be true or false", name);
+		return false;
+	}
+	return admin_query_bool(r, name, out);
 }
 
 struct header_count {

@@ -487,7 +487,7 @@ prepare_write(struct admin_req *r, bool *replayed)
 	int rc;
 
 	*replayed = false;
-	if (!admin_query_bool(r, "dry_run", &r->dry_run))
+	if (!admin_query_flag(r, "dry_run", &r->dry_run))
 		return false;
 	r->ops.dry_run = r->dry_run;
 	key = admin_header(r, "Idempotency-Key", &count);
