@@ -202,13 +202,16 @@ test_pages(void **state)
 	report_file(&path, "weekly-2026-W48.csv", "sheet,rows\n");
 	page_has(c_admin, "/admin/accounts", "<h1>Accounts</h1>",
 	    "<tr id=\"account-1\">", "pool2@x.io", "class=\"suspend\"",
+	    "action=\"/admin/accounts/1/suspend\" class=\"suspend\" "
+	    "data-confirm=\"Suspend this account?",
 	    "action=\"/admin/accounts/import\"", "name=\"csv\"",
 	    "name=\"file\"", NULL);
 	page_has(c_admin, "/admin/accounts?status=SUSPENDED", "Nothing to show",
 	    NULL);
 	page_has(c_admin, "/admin/assignments", "cust@x.io", "three@x.io",
-	    "action=\"/admin/assignments/1/extend\"", "class=\"revoke\"",
-	    "class=\"release\"", NULL);
+	    "action=\"/admin/assignments/1/extend\" class=\"extend\">",
+	    "class=\"revoke\" data-confirm=\"Revoke this assignment?",
+	    "class=\"release\" data-confirm=\"Release this assignment?", NULL);
 	page_has(c_admin, "/admin/assignments?ending=7", "Assignments ending soon",
 	    "cust@x.io", NULL);
 	page_has(c_admin, "/admin/assignments?ending=1", "Nothing to show", NULL);
