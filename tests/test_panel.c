@@ -76,11 +76,23 @@ test_login_forged(void)
 {
 	struct t_resp res;
 	struct strbuf body = STRBUF_INIT;
-	char pre[160], other[160];
-	const char *tok;
+	char pre[160], other[160], tok[80];
+	const char *sc;
 	long sessions = t_qll("SELECT count(*) FROM admin_sessions", NULL);
 
-	tok = t_login_form(other, sizeof(other));
+	/* the pre-login cookie: like the session's, and kept once set */
+	assert_int_equal(t_http(&res, "GET", "/admin/login", NULL, NULL, NULL,
+	    NULL), 200);
+	sc = t_header(&res, "Set-Cookie");
+	assert_non_null(strstr(sc, "; Path=/admin; HttpOnly; SameSite=Strict"));
+	assert_null(strstr(sc, "Secure"));
+	t_resp_free(&res);
+	snprintf(tok, sizeof(tok), "%s", t_login_form(other, sizeof(other)));
+	assert_int_equal(t_http(&res, "GET", "/admin/login", NULL, NULL, NULL,
+	    other, NULL), 200);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	assert_string_equal(t_csrf_of(&res), tok);
+	t_resp_free(&res);
 	strbuf_addf(&body, "name=alice&password=" PW "&csrf=%s", tok);
 	(void)t_login_form(pre, sizeof(pre));
 	assert_string_not_equal(pre, other);
@@ -211,6 +223,11 @@ test_secure_cookie(void **state)
 	(void)state;
 	restart("admin_secure_cookies = yes\n");
 	assert_int_equal(login("alice", PW, NULL, NULL, 0, &res), 303);
+	assert_non_null(strstr(t_header(&res, "Set-Cookie"), "; Secure"));
+	t_resp_free(&res);
+	/* the pre-login cookie too */
+	assert_int_equal(t_http(&res, "GET", "/admin/login", NULL, NULL, NULL,
+	    NULL), 200);
 	assert_non_null(strstr(t_header(&res, "Set-Cookie"), "; Secure"));
 	t_resp_free(&res);
 }
