@@ -43,13 +43,19 @@ mkdir -p "$D/secrets" "$D/webhooks" "$D/reports"
 chmod 755 "$TALLY_HOME"
 
 RECEIVER_PID="" ADMIN_PID=""
-PROVIDER_PID=""
+PROVIDER_PID="" PANEL_USER=""
 finish() {
 	rc=$?
 	for p in $RECEIVER_PID $ADMIN_PID $PROVIDER_PID; do
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	# the panel's login is this run's only: its user goes with the demo
+	if [ -n "$PANEL_USER" ]; then
+		"$BINDIR/tallyctl" admin-user remove "$PANEL_USER" --reason "the demo ended" \
+			--actor demo-admin >/dev/null 2>&1 ||
+			echo "could not remove the panel's demo user" >&2
+	fi
 	"$BINDIR/tallyctl" db down >/dev/null 2>&1 || true
 	[ $rc -eq 0 ] || echo "demo FAILED (exit $rc); files are in $D" >&2
 	exit $rc
@@ -318,16 +324,22 @@ step "files written"
 find "$D/reports" -type f | sort
 
 step "the browser panel: tally-admin at http://127.0.0.1:$((PORT + 1))/admin"
-# a one-time password: this demo's database is made afresh every run
+# a one-time login: a fresh random password, and the user is removed when
+# the demo ends (finish), so neither outlives this run
 PANEL_PW=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
 (umask 077 && printf '%s' "$PANEL_PW" >"$D/secrets/panel-demo")
 "$BINDIR/tallyctl" admin-user add demo --role admin --actor demo-admin \
 	--password-file "$D/secrets/panel-demo" >/dev/null
+PANEL_USER=demo
 admin_up
 PANEL=http://127.0.0.1:$((PORT + 1))/admin
-# log in as a browser would, and see the dashboard answer
-code=$(curl -s -o /dev/null -c "$D/panel.jar" -w '%{http_code}' "$PANEL/login" \
-	--data-urlencode "name=demo" --data-urlencode "password@$D/secrets/panel-demo")
+# log in as a browser would (the login page's cookie and CSRF token, then
+# the form), and see the dashboard answer
+csrf=$(curl -s -c "$D/panel.jar" "$PANEL/login" |
+	sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+code=$(curl -s -o /dev/null -b "$D/panel.jar" -c "$D/panel.jar" -w '%{http_code}' \
+	"$PANEL/login" --data-urlencode "name=demo" --data-urlencode "csrf=$csrf" \
+	--data-urlencode "password@$D/secrets/panel-demo")
 [ "$code" = 303 ] || { echo "panel login: HTTP $code"; exit 1; }
 code=$(curl -s -o "$D/panel-dashboard.html" -b "$D/panel.jar" -w '%{http_code}' "$PANEL")
 [ "$code" = 200 ] || { echo "panel dashboard: HTTP $code"; exit 1; }
@@ -337,7 +349,7 @@ echo
 echo "  panel:    $PANEL"
 echo "  user:     demo (role admin)"
 echo "  password: $PANEL_PW"
-echo "  (one-time: this run's database is made afresh; tallyctl admin-user passwd demo changes it)"
+echo "  (one-time: made for this run, and removed with its sessions when the demo ends)"
 # at a terminal, keep serving so the panel can be opened; CI has none
 if [ -t 1 ] && [ "${DEMO_NO_WAIT:-0}" != 1 ]; then
 	printf '\nserving the panel until Ctrl-C (DEMO_NO_WAIT=1 does not wait)\n'

@@ -59,9 +59,16 @@ admin_listen = 127.0.0.1:0
 EOF2
 admin_start "$TMP/tally.conf" "$TMP/admin.log"
 URL=http://127.0.0.1:$PORT/admin
+# as a browser: the login page (its tally_login cookie and the form's
+# CSRF token), then the form
 login() {
-	curl -s -o /dev/null -c "$TMP/jar" -w '%{http_code}' "$URL/login" \
-	    --data-urlencode "name=$1" --data-urlencode "password@$2"
+	local csrf
+	rm -f "$TMP/jar"
+	csrf=$(curl -s -c "$TMP/jar" "$URL/login" |
+	    sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+	curl -s -o /dev/null -b "$TMP/jar" -c "$TMP/jar" -w '%{http_code}' \
+	    "$URL/login" --data-urlencode "name=$1" \
+	    --data-urlencode "password@$2" --data-urlencode "csrf=$csrf"
 }
 # curl's @file keeps the line end: a file without one
 printf 'a long enough secret' >"$TMP/pw.raw"

@@ -33,23 +33,26 @@ restart(const char *extra)
 	t_start();
 }
 
-/* POST /admin/login; the session cookie ("tally_session=...") in
- * cookie when it worked.  Returns the status. */
+/* The login page, then POST /admin/login with its cookie and token; the
+ * session cookie ("tally_session=...") in cookie when it worked.
+ * Returns the status. */
 static long
 login(const char *name, const char *pw, const char *next, char *cookie,
     size_t n, struct t_resp *res)
 {
 	struct strbuf body = STRBUF_INIT;
 	struct t_resp mine;
-	const char *sc;
+	char pre[160];
+	const char *sc, *tok = t_login_form(pre, sizeof(pre));
 	long st;
 
 	if (res == NULL)
 		res = &mine;
-	strbuf_addf(&body, "name=%s&password=%s", name, pw);
+	strbuf_addf(&body, "name=%s&password=%s&csrf=%s", name, pw, tok);
 	if (next != NULL)
 		strbuf_addf(&body, "&next=%s", next);
-	st = t_http(res, "POST", "/admin/login", NULL, FORM, body.buf, NULL);
+	st = t_http(res, "POST", "/admin/login", NULL, FORM, body.buf, pre,
+	    NULL);
 	sc = t_header(res, "Set-Cookie");
 	if (cookie != NULL) {
 		cookie[0] = '\0';
@@ -60,6 +63,72 @@ login(const char *name, const char *pw, const char *next, char *cookie,
 		t_resp_free(&mine);
 	strbuf_release(&body);
 	return st;
+}
+
+/*
+ * Login forms the login page did not give out: without a token, with
+ * the token of another browser's cookie, with none of the cookie, and
+ * (token right) sent from another site's page.  Each is 403 and opens
+ * no session (nor counts as a failed attempt: test_rate_limit).
+ */
+static void
+test_login_forged(void)
+{
+	struct t_resp res;
+	struct strbuf body = STRBUF_INIT;
+	char pre[160], other[160], tok[80];
+	const char *sc;
+	long sessions = t_qll("SELECT count(*) FROM admin_sessions", NULL);
+
+	/* the pre-login cookie: like the session's, and kept once set */
+	assert_int_equal(t_http(&res, "GET", "/admin/login", NULL, NULL, NULL,
+	    NULL), 200);
+	sc = t_header(&res, "Set-Cookie");
+	assert_non_null(strstr(sc, "; Path=/admin; HttpOnly; SameSite=Strict"));
+	assert_null(strstr(sc, "Secure"));
+	t_resp_free(&res);
+	snprintf(tok, sizeof(tok), "%s", t_login_form(other, sizeof(other)));
+	assert_int_equal(t_http(&res, "GET", "/admin/login", NULL, NULL, NULL,
+	    other, NULL), 200);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	assert_string_equal(t_csrf_of(&res), tok);
+	t_resp_free(&res);
+	strbuf_addf(&body, "name=alice&password=" PW "&csrf=%s", tok);
+	(void)t_login_form(pre, sizeof(pre));
+	assert_string_not_equal(pre, other);
+	/* no token */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    "name=alice&password=" PW, pre, NULL), 403);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	assert_non_null(strstr(res.body.buf, "security token"));
+	t_resp_free(&res);
+	/* another cookie's token */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    body.buf, pre, NULL), 403);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	t_resp_free(&res);
+	/* a token but no cookie */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    body.buf, NULL), 403);
+	t_resp_free(&res);
+	/* from another site's page, token and cookie right */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    body.buf, other, "Origin: https://evil.example", NULL), 403);
+	assert_string_equal(t_header(&res, "Set-Cookie"), "");
+	t_resp_free(&res);
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    body.buf, other, "Sec-Fetch-Site: cross-site", NULL), 403);
+	t_resp_free(&res);
+	assert_int_equal(t_qll("SELECT count(*) FROM admin_sessions", NULL),
+	    sessions);
+	/* behind a proxy that rewrites Host, the browser's word holds */
+	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+	    body.buf, other, "Sec-Fetch-Site: same-origin",
+	    "Origin: https://admin.example", NULL), 303);
+	assert_int_equal(strncmp(t_header(&res, "Set-Cookie"), "tally_session=",
+	    14), 0);
+	t_resp_free(&res);
+	strbuf_release(&body);
 }
 
 static void
@@ -143,20 +212,7 @@ test_login(void **state)
 		assert_string_equal(t_header(&res, "Location"), "/admin");
 		t_resp_free(&res);
 	}
-	/* a login form posted from another site's page */
-	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
-	    "name=alice&password=" PW, "Origin: https://evil.example", NULL),
-	    403);
-	assert_string_equal(t_header(&res, "Set-Cookie"), "");
-	t_resp_free(&res);
-	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
-	    "name=alice&password=" PW, "Sec-Fetch-Site: cross-site", NULL), 403);
-	t_resp_free(&res);
-	/* behind a proxy that rewrites Host, the browser's word holds */
-	assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
-	    "name=alice&password=" PW, "Sec-Fetch-Site: same-origin",
-	    "Origin: https://admin.example", NULL), 303);
-	t_resp_free(&res);
+	test_login_forged();
 }
 
 static void
@@ -169,6 +225,11 @@ test_secure_cookie(void **state)
 	assert_int_equal(login("alice", PW, NULL, NULL, 0, &res), 303);
 	assert_non_null(strstr(t_header(&res, "Set-Cookie"), "; Secure"));
 	t_resp_free(&res);
+	/* the pre-login cookie too */
+	assert_int_equal(t_http(&res, "GET", "/admin/login", NULL, NULL, NULL,
+	    NULL), 200);
+	assert_non_null(strstr(t_header(&res, "Set-Cookie"), "; Secure"));
+	t_resp_free(&res);
 }
 
 static void
@@ -178,6 +239,12 @@ test_rate_limit(void **state)
 
 	(void)state;
 	restart("admin_auth_failures = 2\nadmin_auth_window = 3600\n");
+	/* forged forms are refused before they count */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(t_http(&res, "POST", "/admin/login", NULL, FORM,
+		    "name=alice&password=wrong", NULL), 403);
+		t_resp_free(&res);
+	}
 	assert_int_equal(login("alice", "wrong-1", NULL, NULL, 0, NULL), 401);
 	assert_int_equal(login("alice", "wrong-2", NULL, NULL, 0, NULL), 401);
 	/* even the right password waits now, and nothing is checked */

@@ -5,8 +5,9 @@
  * answers 303 with a notice and is audited as admin:NAME; a refused
  * change shows the page again with the operation's message and status;
  * typed text comes back escaped; a read user sees no change forms and
- * its POST is refused; users sort by balance; a report file downloads
- * as written and an unknown one is refused.
+ * its POST is refused; users sort by each of their columns both ways;
+ * the logs page within a filter; a report file downloads as written and
+ * an unknown one is refused.
  */
 #include "base/fsutil.h"
 #include "ops/assignment.h"
@@ -144,16 +145,24 @@ pool(void)
 static void
 sales(void)
 {
+	/* each sort its own order: balance 1 3 2, registered 2 3 1, last
+	 * login 3 1 2, email 2 1 3 (oldest, lowest, first first) */
 	t_x("INSERT INTO app_users (external_id, email, registered_at,"
-	    " last_login_at) VALUES ('u_1', 'low@x.io', now(), now()),"
-	    " ('u_2', 'high@x.io', now(), now()), ('u_3', 'mid@x.io', now(), now());"
+	    " last_login_at) VALUES"
+	    " ('u_1', 'low@x.io', now() - interval '1 day',"
+	    "  now() - interval '2 hours'),"
+	    " ('u_2', 'high@x.io', now() - interval '3 days',"
+	    "  now() - interval '1 hour'),"
+	    " ('u_3', 'mid@x.io', now() - interval '2 days',"
+	    "  now() - interval '3 hours');"
 	    "INSERT INTO credit_ledger (user_id, delta, kind, ref) VALUES"
 	    " (1, 5, 'PURCHASE', 'o1'), (2, 500, 'PURCHASE', 'o2'),"
 	    " (3, 50, 'PURCHASE', 'o3');"
 	    "INSERT INTO models (name, credit_cost) VALUES ('flux', 2);"
 	    "INSERT INTO usage_events (event_id, user_id, model_id, kind,"
 	    " started_at, duration_ms, credits, status)"
-	    " SELECT 'e1', 1, id, 'generate', now(), 1234, 2, 'ok' FROM models;"
+	    " SELECT 'e1', 1, id, 'generate', date_trunc('second', now()) -"
+	    " interval '1 hour', 1234, 2, 'ok' FROM models;"
 	    T_SQL_HELD_ORDER
 	    "INSERT INTO reconcile_cases (category, fingerprint, keys, status,"
 	    " severity, first_seen, last_seen) VALUES"
@@ -193,13 +202,16 @@ test_pages(void **state)
 	report_file(&path, "weekly-2026-W48.csv", "sheet,rows\n");
 	page_has(c_admin, "/admin/accounts", "<h1>Accounts</h1>",
 	    "<tr id=\"account-1\">", "pool2@x.io", "class=\"suspend\"",
+	    "action=\"/admin/accounts/1/suspend\" class=\"suspend\" "
+	    "data-confirm=\"Suspend this account?",
 	    "action=\"/admin/accounts/import\"", "name=\"csv\"",
 	    "name=\"file\"", NULL);
 	page_has(c_admin, "/admin/accounts?status=SUSPENDED", "Nothing to show",
 	    NULL);
 	page_has(c_admin, "/admin/assignments", "cust@x.io", "three@x.io",
-	    "action=\"/admin/assignments/1/extend\"", "class=\"revoke\"",
-	    "class=\"release\"", NULL);
+	    "action=\"/admin/assignments/1/extend\" class=\"extend\">",
+	    "class=\"revoke\" data-confirm=\"Revoke this assignment?",
+	    "class=\"release\" data-confirm=\"Release this assignment?", NULL);
 	page_has(c_admin, "/admin/assignments?ending=7", "Assignments ending soon",
 	    "cust@x.io", NULL);
 	page_has(c_admin, "/admin/assignments?ending=1", "Nothing to show", NULL);
@@ -216,6 +228,14 @@ test_pages(void **state)
 	page_has(c_admin, "/admin/models", "flux", "<td class=\"calls num\">1</td>",
 	    "<td class=\"avg_ms num\">1234.0</td>", "action=\"/admin/models/flux\"",
 	    NULL);
+	/* the last call, as the database tells its time */
+	{
+		char last[128];
+
+		snprintf(last, sizeof(last), "<td class=\"last_used\">%s</td>",
+		    t_q("SELECT max(started_at)::text FROM usage_events", NULL));
+		page_has(c_admin, "/admin/models", last, NULL);
+	}
 	page_has(c_admin, "/admin/reports", "weekly-2026-W48.csv",
 	    "href=\"/admin/reports/weekly-2026-W48.csv\"", "2026-W48", NULL);
 	page_has(c_admin, "/admin/cases", "PAID_NOT_FULFILLED", "class=\"accept\"",
@@ -367,6 +387,8 @@ test_other_changes(void **state)
 	}
 	assert_string_equal(t_q("SELECT status || accepted_note FROM"
 	    " reconcile_cases WHERE id = 2", NULL), "ACCEPTEDknown gap");
+	assert_string_equal(t_q("SELECT accepted_until::text FROM"
+	    " reconcile_cases WHERE id = 2", NULL), until);
 	refused(c_write, "/admin/cases/1/accept", "reason=", 400, NULL);
 	page_has(c_admin, "/admin/audit?actor=admin:wes&entity=reconcile_case",
 	    "case.accept", NULL);
@@ -454,11 +476,98 @@ test_sort_users(void **state)
 	assert_true(row(&res, 2) < row(&res, 1));
 	assert_true(row(&res, 1) < row(&res, 3));
 	t_resp_free(&res);
+	/* by registration and by last login, both ways, as the header links
+	 * (registered_at, last_login_at) and the operation name them */
+	assert_int_equal(get(c_read, "/admin/users?sort=registered_at&order=asc",
+	    &res), 200);
+	assert_true(row(&res, 2) < row(&res, 3));
+	assert_true(row(&res, 3) < row(&res, 1));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=registered&order=desc",
+	    &res), 200);
+	assert_true(row(&res, 1) < row(&res, 3));
+	assert_true(row(&res, 3) < row(&res, 2));
+	t_resp_free(&res);
+	assert_int_equal(get(c_read, "/admin/users?sort=last_login&order=asc",
+	    &res), 200);
+	assert_true(row(&res, 3) < row(&res, 1));
+	assert_true(row(&res, 1) < row(&res, 2));
+	t_resp_free(&res);
 	assert_int_equal(get(c_read, "/admin/users?sort=last_login_at&order=desc",
 	    &res), 200);
+	assert_true(row(&res, 2) < row(&res, 1));
+	assert_true(row(&res, 1) < row(&res, 3));
 	t_resp_free(&res);
 	assert_int_equal(get(c_read, "/admin/users?sort=name", &res), 400);
 	assert_non_null(strstr(res.body.buf, "sort must be"));
+	t_resp_free(&res);
+}
+
+/* The audit and access logs page: more rows than a page holds, page 2
+ * kept to the filter, its pager's links keeping it too. */
+static void
+test_log_paging(void **state)
+{
+	struct t_resp res;
+	char want[64];
+	long long first, last;
+
+	(void)state;
+	/* 60 rows of one actor (a page holds 50), a few of another */
+	t_x("INSERT INTO audit_log (actor, action, entity, entity_id)"
+	    " SELECT 'seed', 'seed.step', 'seed', g::text"
+	    " FROM generate_series(1, 60) g;"
+	    "INSERT INTO audit_log (actor, action, entity, entity_id)"
+	    " SELECT 'other', 'other.step', 'seed', g::text"
+	    " FROM generate_series(1, 3) g;"
+	    "INSERT INTO admin_access_log (client, method, path, actor, status,"
+	    " duration_us) SELECT '10.0.0.9', 'GET', '/admin/seen', 'admin:seed',"
+	    " 200, 10 FROM generate_series(1, 60);"
+	    "INSERT INTO admin_access_log (client, method, path, actor, status,"
+	    " duration_us) SELECT '10.0.0.9', 'GET', '/admin/missing',"
+	    " 'admin:seed', 404, 10 FROM generate_series(1, 3)");
+	first = t_qll("SELECT min(id) FROM audit_log WHERE actor = 'seed'", NULL);
+	last = t_qll("SELECT max(id) FROM audit_log WHERE actor = 'seed'", NULL);
+
+	/* page 1, newest first: the next link keeps the filter */
+	assert_int_equal(get(c_admin, "/admin/audit?actor=seed", &res), 200);
+	assert_non_null(strstr(res.body.buf, "Page 1 of 2 (60 in all)"));
+	assert_non_null(strstr(res.body.buf, "<a rel=\"next\" href=\""
+	    "/admin/audit?actor=seed&amp;entity=&amp;action=&amp;page=2\">"));
+	assert_null(strstr(res.body.buf, "rel=\"prev\""));
+	snprintf(want, sizeof(want), "<tr id=\"audit-%lld\">", last);
+	assert_non_null(strstr(res.body.buf, want));
+	t_resp_free(&res);
+	/* page 2: the oldest ten, none of the other actor's */
+	assert_int_equal(get(c_admin, "/admin/audit?actor=seed&page=2", &res),
+	    200);
+	assert_non_null(strstr(res.body.buf, "Page 2 of 2 (60 in all)"));
+	assert_non_null(strstr(res.body.buf, "<a rel=\"prev\" href=\""
+	    "/admin/audit?actor=seed&amp;entity=&amp;action=&amp;page=1\">"));
+	assert_null(strstr(res.body.buf, "rel=\"next\""));
+	snprintf(want, sizeof(want), "<tr id=\"audit-%lld\">", first);
+	assert_non_null(strstr(res.body.buf, want));
+	snprintf(want, sizeof(want), "<tr id=\"audit-%lld\">", last);
+	assert_null(strstr(res.body.buf, want));
+	assert_null(strstr(res.body.buf, "other.step"));
+	t_resp_free(&res);
+
+	/* the access log by status: 404 only the missing page's */
+	assert_int_equal(get(c_admin, "/admin/access?status=404", &res), 200);
+	assert_non_null(strstr(res.body.buf, "/admin/missing"));
+	assert_non_null(strstr(res.body.buf, "(3 in all)"));
+	assert_null(strstr(res.body.buf, "/admin/seen"));
+	t_resp_free(&res);
+	/* 200: the seeded 60 and the panel's own pages; page 2 of them */
+	assert_int_equal(get(c_admin, "/admin/access?status=200&page=2", &res),
+	    200);
+	assert_non_null(strstr(res.body.buf, "Page 2 of 2 ("));
+	assert_non_null(strstr(res.body.buf, "<a rel=\"prev\" href=\""
+	    "/admin/access?actor=&amp;status=200&amp;page=1\">"));
+	assert_null(strstr(res.body.buf, "/admin/missing"));
+	t_resp_free(&res);
+	/* a status that is no number: refused with the page */
+	assert_int_equal(get(c_admin, "/admin/access?status=ok", &res), 400);
 	t_resp_free(&res);
 }
 
@@ -510,6 +619,7 @@ main(void)
 		T(test_other_changes),
 		T(test_read_user),
 		T(test_sort_users),
+		T(test_log_paging),
 		T(test_report_download),
 	};
 

@@ -16,7 +16,9 @@
  * for every POST of a logged-in session once the body is in and before
  * any handler (request.c runs priv->body_check).  SameSite=Strict alone
  * would stop most forgeries; the token stops them in browsers without
- * it, and from a sibling site under the same registrable domain.
+ * it, and from a sibling site under the same registrable domain.  The
+ * login form, sent before there is a session, is keyed the same way by
+ * a random pre-login cookie (tally_login) that the login page sets.
  */
 #include <stdio.h>
 #include <string.h>
@@ -35,24 +37,39 @@
 #include "pg/embedded.h"
 
 #define COOKIE "tally_session"
+#define LOGIN_COOKIE "tally_login"
 
 /* ---- the session ---- */
 
-void
-panel_csrf_token(const struct admin_req *r, char hex[65])
+/* HMAC-SHA256(key, what) in hex; "" when key is empty. */
+static void
+csrf_of(const char *key, const char *what, char hex[65])
 {
-	static const char what[] = "tally panel csrf";
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	const char *s = r->priv->session;
 
 	hex[0] = '\0';
-	if (s[0] == '\0' || HMAC(EVP_sha256(), s, (int)strlen(s),
-	    (const unsigned char *)what, sizeof(what) - 1, mac, &n) == NULL ||
+	if (key[0] == '\0' || HMAC(EVP_sha256(), key, (int)strlen(key),
+	    (const unsigned char *)what, strlen(what), mac, &n) == NULL ||
 	    n != 32)
 		return;
 	hex_encode(mac, n, hex);
 	OPENSSL_cleanse(mac, sizeof(mac));
+}
+
+/* Whether a form's token got is want, in time that does not tell how
+ * much of it matched. */
+static bool
+csrf_equal(const char *got, const char *want)
+{
+	return want[0] != '\0' && got != NULL && strlen(got) == 64 &&
+	    CRYPTO_memcmp(got, want, 64) == 0;
+}
+
+void
+panel_csrf_token(const struct admin_req *r, char hex[65])
+{
+	csrf_of(r->priv->session, "tally panel csrf", hex);
 }
 
 /* The value of cookie name in the Cookie header into buf ("" if none). */
@@ -86,8 +103,7 @@ csrf_check(struct admin_req *r)
 	const char *got = panel_field(r, "csrf", NULL);
 
 	panel_csrf_token(r, want);
-	if (want[0] != '\0' && got != NULL && strlen(got) == 64 &&
-	    CRYPTO_memcmp(got, want, 64) == 0)
+	if (csrf_equal(got, want))
 		return true;
 	admin_fail(r, 403, "this form's security token is missing or no longer "
 	    "valid: reload the page and send it again");
@@ -139,13 +155,14 @@ panel_authenticate(struct admin_req *r, struct admin_who *who)
 }
 
 static void
-set_cookie(struct admin_req *r, const char *value, bool clear)
+set_cookie(struct admin_req *r, const char *name, const char *value,
+    bool clear)
 {
 	struct strbuf c = STRBUF_INIT;
 	bool secure = admin_tls(r) || admin_config(r)->admin_secure_cookies;
 
-	strbuf_addf(&c, COOKIE "=%s; Path=/admin; HttpOnly; SameSite=Strict%s%s",
-	    value, secure ? "; Secure" : "", clear ? "; Max-Age=0" : "");
+	strbuf_addf(&c, "%s=%s; Path=/admin; HttpOnly; SameSite=Strict%s%s",
+	    name, value, secure ? "; Secure" : "", clear ? "; Max-Age=0" : "");
 	admin_set_header(r, "Set-Cookie", c.buf);
 	OPENSSL_cleanse(c.buf, c.len);
 	strbuf_release(&c);
@@ -191,12 +208,34 @@ panel_fail(struct admin_req *r, int status, const char *detail,
 
 /* ---- login and logout ---- */
 
+/*
+ * The login form's CSRF token: HMAC-SHA256 keyed by the pre-login cookie
+ * tally_login, 256 random bits the login page sets when the browser has
+ * none (HttpOnly, SameSite=Strict, Path=/admin like the session's).  A
+ * page on another site can neither read the cookie nor so compute the
+ * token, so a login form it posts is refused before the attempt counts
+ * or a password is hashed.
+ */
+#define LOGIN_CSRF "tally panel login csrf"
+
 static void
 login_page(struct admin_req *r, int status, const char *next,
     const char *name, const char *message)
 {
 	struct strbuf out = STRBUF_INIT;
+	char pre[80], csrf[65];
 
+	cookie_value(r, LOGIN_COOKIE, pre, sizeof(pre));
+	if (!ops_admin_session_token_ok(pre)) {
+		if (ops_admin_session_token_make(pre) != 0) {
+			admin_fail(r, 503, "no random numbers for the login "
+			    "form just now: try again");
+			return;
+		}
+		set_cookie(r, LOGIN_COOKIE, pre, false);
+	}
+	csrf_of(pre, LOGIN_CSRF, csrf);
+	OPENSSL_cleanse(pre, sizeof(pre));
 	panel_bare_begin(&out, "Log in");
 	if (message != NULL)
 		html_f(&out, "<div class=\"error\" role=\"alert\"><p>%s</p></div>\n",
@@ -209,8 +248,10 @@ login_page(struct admin_req *r, int status, const char *next,
 	    "<input id=\"password\" name=\"password\" type=\"password\" "
 	    "autocomplete=\"current-password\" required>\n"
 	    "<input type=\"hidden\" name=\"next\" value=\"%s\">\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
 	    "<button type=\"submit\">Log in</button>\n</form>\n",
-	    name != NULL ? name : "", panel_path_ok(next) ? next : "/admin");
+	    name != NULL ? name : "", panel_path_ok(next) ? next : "/admin",
+	    csrf);
 	panel_page_end(r, &out);
 	panel_send(r, status, &out);
 }
@@ -223,11 +264,27 @@ login_get(struct admin_req *r)
 
 /*
  * A login form posted from another site's page is refused (login CSRF
- * would log a victim into the attacker's account): browsers say where a
- * request comes from in Sec-Fetch-Site, and older ones in Origin, held
- * against Host (behind a proxy that rewrites Host, only the former
- * holds: docs/DEPLOY.md has the proxy keep Host).
+ * would log a victim into the attacker's account): by its token
+ * (login_page), and as a second wall by where browsers say a request
+ * comes from: Sec-Fetch-Site, and in older ones Origin, held against
+ * Host (behind a proxy that rewrites Host, only the former holds:
+ * docs/DEPLOY.md has the proxy keep Host).  The second wall also stands
+ * where the first does not: a sibling site under the same domain may
+ * plant a tally_login cookie of its own choosing.
  */
+static bool
+login_token_ok(struct admin_req *r)
+{
+	char pre[80], want[65];
+
+	cookie_value(r, LOGIN_COOKIE, pre, sizeof(pre));
+	want[0] = '\0';
+	if (ops_admin_session_token_ok(pre))
+		csrf_of(pre, LOGIN_CSRF, want);
+	OPENSSL_cleanse(pre, sizeof(pre));
+	return csrf_equal(panel_field(r, "csrf", NULL), want);
+}
+
 static bool
 same_origin(struct admin_req *r)
 {
@@ -257,8 +314,14 @@ login_post(struct admin_req *r)
 	long secs;
 	int rc;
 
+	/* before admin_auth_try: a forged form costs no attempt, no hash */
 	if (!same_origin(r)) {
 		admin_fail(r, 403, "this login form was sent from another site");
+		return;
+	}
+	if (!login_token_ok(r)) {
+		admin_fail(r, 403, "this login form's security token is missing "
+		    "or no longer valid: reload the login page and log in again");
 		return;
 	}
 	req.name = panel_field(r, "name", NULL);
@@ -291,7 +354,8 @@ login_post(struct admin_req *r)
 	snprintf(r->who.name, sizeof(r->who.name), "%s",
 	    json_string_value(json_object_get(item, "name")));
 	snprintf(r->who.actor, sizeof(r->who.actor), "admin:%s", r->who.name);
-	set_cookie(r, json_string_value(json_object_get(out, "token")), false);
+	set_cookie(r, COOKIE, json_string_value(json_object_get(out, "token")),
+	    false);
 	json_decref(out);
 	panel_redirect(r, panel_path_ok(next) ? next : "/admin", NULL);
 }
@@ -309,7 +373,7 @@ logout_post(struct admin_req *r)
 		admin_fail_ops(r, rc);
 		return;
 	}
-	set_cookie(r, "", true);
+	set_cookie(r, COOKIE, "", true);
 	r->priv->session[0] = '\0';
 	panel_redirect(r, "/admin/login", NULL);
 }

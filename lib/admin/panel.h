@@ -60,6 +60,11 @@ void panel_send(struct admin_req *r, int status, struct strbuf *out);
  * field; close it with html_f(out, "</form>"). */
 void panel_form_begin(struct admin_req *r, struct strbuf *out,
     const char *action, const char *cls);
+/* The same, for a change hard to undo: data-confirm="QUESTION", which
+ * panel.js asks before the form is sent (without script it is sent at
+ * once, as any form). */
+void panel_form_confirm(struct admin_req *r, struct strbuf *out,
+    const char *action, const char *cls, const char *question);
 
 /*
  * A field of the POSTed form (application/x-www-form-urlencoded or

@@ -38,18 +38,16 @@ figure(struct strbuf *out, const json_t *status, const char *check,
 	    key, (long long)json_integer_value(v));
 }
 
-/* A card's line of two figures of check: "<p>" first, between, second,
- * then after (trusted markup: the link to the page, "</p>"). */
+/* A card's line of two figures of check: "<p>" first, between (text),
+ * second; the caller writes the rest of the line and its "</p>". */
 static void
 two_figures(struct strbuf *out, const json_t *status, const char *check,
-    const char *first, const char *between, const char *second,
-    const char *after)
+    const char *first, const char *between, const char *second)
 {
 	html_f(out, "<p>");
 	figure(out, status, check, first);
 	html_f(out, "%s", between);
 	figure(out, status, check, second);
-	html_f(out, "%H", after);
 }
 
 /* "<li>label: figure</li>" for each key, and the bars of them. */
@@ -101,7 +99,8 @@ pool_cards(struct strbuf *out, const json_t *st)
 
 	card_begin(out, st, "pool", "pool", "Pool buffer");
 	two_figures(out, st, "pool", "free_seats", " free seats; the alert is "
-	    "below ", "threshold", ".</p>\n");
+	    "below ", "threshold");
+	html_f(out, ".</p>\n");
 	panel_chart_gauge(out, "Free seats against the alert threshold",
 	    fact(st, "pool", "free_seats"), fact(st, "pool", "threshold"), 0);
 	html_f(out, "</section>\n");
@@ -135,8 +134,8 @@ work_cards(struct strbuf *out, const json_t *st)
 	    "</section>\n");
 
 	card_begin(out, st, "reconcile", "cases", "Open cases by severity");
-	two_figures(out, st, "reconcile", "open", " open, ", "accepted",
-	    " accepted. <a href=\"/admin/cases\">Cases</a></p>\n");
+	two_figures(out, st, "reconcile", "open", " open, ", "accepted");
+	html_f(out, " accepted. <a href=\"/admin/cases\">Cases</a></p>\n");
 	figures_and_bars(out, st, "reconcile", "Open cases by severity", cases,
 	    3);
 	html_f(out, "</section>\n");
@@ -159,8 +158,9 @@ usage_card(struct strbuf *out, const json_t *st)
 
 	card_begin(out, st, "usage", "usage", "Today's calls per model");
 	two_figures(out, st, "usage", "calls_today", " calls today, ",
-	    "errors_today", " failed. <a href=\"/admin/models\">Models</a></p>"
-	    "\n<ul class=\"figures\">\n");
+	    "errors_today");
+	html_f(out, " failed. <a href=\"/admin/models\">Models</a></p>\n"
+	    "<ul class=\"figures\">\n");
 	/* busiest first, as the operation orders them */
 	json_object_foreach((json_t *)by, name, v) {
 		if (n == USAGE_MAX)

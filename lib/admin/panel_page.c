@@ -116,18 +116,26 @@ panel_send(struct admin_req *r, int status, struct strbuf *out)
 }
 
 void
-panel_form_begin(struct admin_req *r, struct strbuf *out, const char *action,
-    const char *cls)
+panel_form_confirm(struct admin_req *r, struct strbuf *out, const char *action,
+    const char *cls, const char *question)
 {
 	char csrf[65];
 
 	panel_csrf_token(r, csrf);
+	html_f(out, "<form method=\"post\" action=\"%s\"", action);
 	if (cls != NULL)
-		html_f(out, "<form method=\"post\" action=\"%s\" class=\"%s\">",
-		    action, cls);
-	else
-		html_f(out, "<form method=\"post\" action=\"%s\">", action);
-	html_f(out, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n", csrf);
+		html_f(out, " class=\"%s\"", cls);
+	if (question != NULL)
+		html_f(out, " data-confirm=\"%s\"", question);
+	html_f(out, "><input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
+	    csrf);
+}
+
+void
+panel_form_begin(struct admin_req *r, struct strbuf *out, const char *action,
+    const char *cls)
+{
+	panel_form_confirm(r, out, action, cls, NULL);
 }
 
 /* A path under /admin, nothing that leaves it: no scheme, no host

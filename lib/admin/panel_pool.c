@@ -28,8 +28,11 @@ account_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
 		return;
 	html_f(&action, "/admin/accounts/%l/%s", id, suspended ? "reactivate" :
 	    "suspend");
-	panel_form_begin(r, out, strbuf_str(&action), suspended ? "reactivate" :
-	    "suspend");
+	if (suspended)
+		panel_form_begin(r, out, strbuf_str(&action), "reactivate");
+	else
+		panel_form_confirm(r, out, strbuf_str(&action), "suspend",
+		    "Suspend this account? Its seats can no longer be assigned.");
 	html_f(out, "<input type=\"text\" name=\"note\" placeholder=\"note\" "
 	    "aria-label=\"note\"%s> <button type=\"submit\" class=\"%s\">%s"
 	    "</button></form>", suspended ? "" : " required",
@@ -157,11 +160,13 @@ static void
 assignment_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
 {
 	static const struct {
-		const char *verb, *field, *type, *label;
+		const char *verb, *field, *type, *label, *confirm;
 	} forms[] = {
-		{ "extend", "days", "number", "Extend" },
-		{ "revoke", "reason", "text", "Revoke" },
-		{ "release", "reason", "text", "Release" },
+		{ "extend", "days", "number", "Extend", NULL },
+		{ "revoke", "reason", "text", "Revoke", "Revoke this assignment? "
+		  "The customer loses the seat at once." },
+		{ "release", "reason", "text", "Release", "Release this "
+		  "assignment? Its seat goes back to the pool." },
 	};
 	const char *status = json_string_value(json_object_get(row, "status"));
 	long long id = json_integer_value(json_object_get(row, "id"));
@@ -173,7 +178,8 @@ assignment_actions(struct admin_req *r, struct strbuf *out, const json_t *row)
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		strbuf_reset(&action);
 		html_f(&action, "/admin/assignments/%l/%s", id, forms[i].verb);
-		panel_form_begin(r, out, strbuf_str(&action), forms[i].verb);
+		panel_form_confirm(r, out, strbuf_str(&action), forms[i].verb,
+		    forms[i].confirm);
 		html_f(out, "<input type=\"%s\" name=\"%s\" placeholder=\"%s\" "
 		    "aria-label=\"%s\"%s> <button type=\"submit\" class=\"%s\">%s"
 		    "</button></form>", forms[i].type, forms[i].field,

@@ -34,9 +34,8 @@ ops_admin_session_token_ok(const char *token)
 	return true;
 }
 
-/* A fresh token: -1 when the random source fails. */
-static int
-token_make(char token[OPS_SESSION_TOKEN_LEN + 1])
+int
+ops_admin_session_token_make(char token[OPS_SESSION_TOKEN_LEN + 1])
 {
 	unsigned char rnd[OPS_SESSION_TOKEN_LEN / 2];
 	size_t got = 0;
@@ -149,7 +148,7 @@ ops_admin_session_create(struct ops *o, const struct ops_admin_session_req *req,
 		return rc;
 	item = json_object_get(user, "item");
 	a.user = item;
-	if (token_make(a.token) != 0) {
+	if (ops_admin_session_token_make(a.token) != 0) {
 		json_decref(user);
 		return ops_fail(o, TALLY_EINTERNAL, NULL, "the system's random "
 		    "source failed");

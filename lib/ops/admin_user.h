@@ -122,5 +122,8 @@ int ops_admin_session_notice(struct ops *o,
 
 /* Whether token has the shape of one (64 lower-case hex digits). */
 bool ops_admin_session_token_ok(const char *token);
+/* A fresh token (for the panel's pre-login cookie too): -1 when the
+ * random source fails. */
+int ops_admin_session_token_make(char token[OPS_SESSION_TOKEN_LEN + 1]);
 
 #endif

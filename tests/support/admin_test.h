@@ -305,31 +305,6 @@ t_http(struct t_resp *out, const char *method, const char *path,
 
 #define T_FORM "application/x-www-form-urlencoded"
 
-/*
- * Log in to the panel (POST /admin/login) as name with pw: the header
- * line "Cookie: tally_session=..." to send with the panel's requests in
- * cookie (n bytes).  Fails the test when the login does not hold.
- */
-UNUSED static void
-t_panel_login(const char *name, const char *pw, char *cookie, size_t n)
-{
-	struct strbuf body = STRBUF_INIT;
-	struct t_resp res;
-	const char *sc;
-
-	strbuf_addf(&body, "name=%s&password=%s", name, pw);
-	if (t_http(&res, "POST", "/admin/login", NULL, T_FORM, body.buf,
-	    NULL) != 303)
-		fail_msg("login %s: %ld %s", name, res.status,
-		    strbuf_str(&res.body));
-	sc = t_header(&res, "Set-Cookie");
-	if (strncmp(sc, "tally_session=", 14) != 0)
-		fail_msg("login %s: no session cookie", name);
-	snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(sc, ";"), sc);
-	t_resp_free(&res);
-	strbuf_release(&body);
-}
-
 /* The CSRF token of the first form on a panel page (static). */
 UNUSED static const char *
 t_csrf_of(const struct t_resp *page)
@@ -342,6 +317,55 @@ t_csrf_of(const struct t_resp *page)
 		fail_msg("no CSRF field on the page");
 	snprintf(tok, sizeof(tok), "%.64s", p + 19);
 	return tok;
+}
+
+/*
+ * Open the login page as a browser does before it posts the form: the
+ * header line "Cookie: tally_login=..." (the pre-login cookie) in cookie
+ * (n bytes), and the form's CSRF token (static, 64 hex).
+ */
+UNUSED static const char *
+t_login_form(char *cookie, size_t n)
+{
+	struct t_resp page;
+	const char *sc, *tok;
+
+	if (t_http(&page, "GET", "/admin/login", NULL, NULL, NULL, NULL) != 200)
+		fail_msg("the login page: %ld", page.status);
+	sc = t_header(&page, "Set-Cookie");
+	if (strncmp(sc, "tally_login=", 12) != 0)
+		fail_msg("the login page set no tally_login cookie");
+	snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(sc, ";"), sc);
+	tok = t_csrf_of(&page);
+	t_resp_free(&page);
+	return tok;
+}
+
+/*
+ * Log in to the panel (the login page, then POST /admin/login) as name
+ * with pw: the header line "Cookie: tally_session=..." to send with the
+ * panel's requests in cookie (n bytes).  Fails the test when the login
+ * does not hold.
+ */
+UNUSED static void
+t_panel_login(const char *name, const char *pw, char *cookie, size_t n)
+{
+	struct strbuf body = STRBUF_INIT;
+	struct t_resp res;
+	char pre[160];
+	const char *sc, *tok = t_login_form(pre, sizeof(pre));
+
+	strbuf_addf(&body, "name=%s&password=%s&csrf=%s", name, pw, tok);
+	if (t_http(&res, "POST", "/admin/login", NULL, T_FORM, body.buf,
+	    pre, NULL) != 303)
+		fail_msg("login %s: %ld %s", name, res.status,
+		    strbuf_str(&res.body));
+	sc = t_header(&res, "Set-Cookie");
+	if (strncmp(sc, "tally_session=", 14) != 0)
+		fail_msg("login %s: no session cookie", name);
+	snprintf(cookie, n, "Cookie: %.*s", (int)strcspn(sc, ";"), sc);
+	t_resp_free(&res);
+	strbuf_release(&body);
 }
 
 /* Log in as name (t_panel_login) and open the dashboard with that

@@ -219,14 +219,26 @@ def account_button(d, account_id, cls):
     return buttons[0]
 
 
-def click_and_wait(d, element):
+def click_and_wait(d, element, confirm=None):
     """Click a form's button or a link and wait for the next page (a POST's
     303 target, its refusal, the link's page) to have replaced this one.
     The old page is marked on its window object, which a new document does
     not have; while chromium swaps documents a question may fail (a node
-    "not in the document"), so failures only mean "ask again"."""
+    "not in the document"), so failures only mean "ask again".  confirm:
+    the form asks first (data-confirm, panel.js), with a question holding
+    that text; it is answered yes."""
     d.execute_script("window.panelBrowserOld = true")
     element.click()
+    if confirm is not None:
+        try:
+            WebDriverWait(d, LIMIT, ignored_exceptions=(
+                NoAlertPresentException,)).until(
+                lambda x: x.switch_to.alert is not None)
+        except TimeoutException:
+            raise Failed("the form sent without asking (data-confirm)")
+        question = d.switch_to.alert.text
+        check(confirm in question, "the form asked %r" % question)
+        d.switch_to.alert.accept()
     try:
         WebDriverWait(d, LIMIT, ignored_exceptions=(WebDriverException,)).until(
             lambda x: x.execute_script(
@@ -464,7 +476,8 @@ def t_suspend(d):
     form = form_of(d, b)
     note = "password reset needed (browser test)"
     field_of(d, form, "note").send_keys(note)
-    click_and_wait(d, b)
+    # a suspension is asked about first (panel.js); answered yes
+    click_and_wait(d, b, confirm="Suspend this account?")
     notices = d.find_elements(By.CSS_SELECTOR, "p.notice")
     errors = d.find_elements(By.CSS_SELECTOR, "div.error[role=alert]")
     check(not errors, "the panel answered an error: %s" % (
@@ -546,7 +559,7 @@ def t_csrf(d):
     # the test's own script (webdriver), not the page's: the CSP is not
     # in its way
     d.execute_script("arguments[0].remove()", field_of(d, form, "csrf"))
-    click_and_wait(d, b)
+    click_and_wait(d, b, confirm="Suspend this account?")
     shot(d, "csrf-refused")
     status = sql("SELECT string_agg(status::text, ',') FROM admin_access_log "
                  "WHERE id > %d AND method = 'POST' AND path = '%s'" % (int(last), path))
