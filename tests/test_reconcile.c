@@ -481,7 +481,7 @@ test_planted_every_category(void **state)
 	assert_true(file_exists(&f,
 	    "reconcile-2026-11-01_2026-11-30.manifest.json"));
 	assert_true(file_exists(&f, "reconcile-2026-11-01_2026-11-30-aging.csv"));
-	strbuf_addf(&path, "%s/reconcile-2026-11-01_2026-11-30-summary.csv",
+	strbuf_addf(&path, "%s/reconcile-2026-11-01_2026-11-30-cases-by-category.csv",
 	    f.dir);
 	csv = read_path(path.buf);
 	assert_non_null(strstr(csv, "\"category\",\"title\",\"default_severity\","
