@@ -444,7 +444,6 @@ check_summary(const struct fx *f)
 	assert_true(summary_number(sh, "Accepted cases") == 0);
 	assert_true(summary_number(sh, "Open cases of severity error") == 18);
 	assert_true(summary_number(sh, "Open cases of severity warning") == 6);
-	assert_true(summary_number(sh, "Open cases of severity info") == 0);
 	assert_true(summary_number(sh, "Open amount in USD") == 115.5);
 	assert_true(summary_number(sh, "Open amount in EUR") == 10);
 	assert_true(summary_number(sh, "Open credits (credit categories)") ==

@@ -10,7 +10,8 @@
 -- the run left them, the same cases as "Cases by category".
 --
 -- Figures:
---   open, by severity   OPEN cases (ACCEPTED ones are not open)
+--   open, by severity   OPEN cases (ACCEPTED ones are not open); info
+--                       only when there is one
 --   new, closed         opened and closed by this run
 --   accepted            ACCEPTED cases, until their date
 --   open amount         per currency, the open cases' amounts without
@@ -70,6 +71,7 @@ fig(ord, label, value, unit) as (
 	  from sev s
 	  left join o on o.severity = s.severity
 	 group by s.ord, s.severity
+	having s.severity <> 'info' or count(o.case_id) > 0
 	union all
 	select 30, 'Open amount in ' || o.currency,
 	       sum(abs(o.amount)), o.currency
