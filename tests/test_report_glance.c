@@ -16,7 +16,8 @@
  *     one page wide, header rows repeated, page header and footer) and
  *     its charts sit under its table;
  *   - the capacity forecast is drawn as its own dashed series;
- *   - a name from outside stays one word in an action's command.
+ *   - a name from outside stays one word in an action's command;
+ *   - a percentile is exact where double precision rounds it down.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +366,10 @@ check_report_columns(struct db *db, const char *report,
 			free(names[c]);
 		}
 		free(names);
+		/* a sheet without rows says so under its header */
+		if (res.sheets[i].rows == 0)
+			assert_string_equal(text(sh, head + 1, 0),
+			    "Nothing in this period");
 		report_sql_release(&def);
 		strbuf_release(&err);
 		strbuf_release(&name);
@@ -562,6 +567,40 @@ test_commands_quote_names(void **state)
 	db_free(db);
 }
 
+/*
+ * Percentiles are exact (sql/062, 092): 51 values of 2.0 and 3 of 3.0
+ * put the p95 at position 53 x 0.95 = 50.35, so 2.0 + 0.35 x 1.0 = 2.35
+ * exactly, 2.4 rounded to 0.1 half away from zero.  percentile_cont, in
+ * double precision, gets 2.34999... and rounds down to 2.3: the set is
+ * one where the two differ.
+ */
+static void
+test_percentile_exact(void **state)
+{
+	struct db *db = rs_fresh_db(NULL);
+	PGresult *res;
+	char *t;
+
+	(void)state;
+	res = PQexec(db_conn(db), "with s as (select case when i < 51 then "
+	    "2.0 else 3.0 end as x from generate_series(0, 53) i) "
+	    "select round(tally_percentile_of(0.95) "
+	    "within group (order by x), 1) as exact, "
+	    "tally_percentile_of(0.95) within group (order by x) as unrounded, "
+	    "round(tally_percentile((select array_agg(x order by x) from s), "
+	    "0.95), 1) as from_array, "
+	    "round((percentile_cont(0.95) within group (order by "
+	    "x::float8))::numeric, 1) as float from s");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s", PQresultErrorMessage(res));
+	t = rs_text(res);
+	assert_string_equal(t, "exact|unrounded|from_array|float\n"
+	    "2.4|2.350|2.4|2.3\n");
+	free(t);
+	PQclear(res);
+	db_free(db);
+}
+
 int
 main(void)
 {
@@ -572,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_page_setup),
 		cmocka_unit_test(test_forecast_dashed),
 		cmocka_unit_test(test_commands_quote_names),
+		cmocka_unit_test(test_percentile_exact),
 	};
 
 	testdb_require();
