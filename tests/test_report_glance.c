@@ -542,6 +542,22 @@ test_forecast_dashed(void **state)
 	db_free(db);
 }
 
+/* A query's result as rs_text() writes it, on a fresh database. */
+static char *
+query_text(const char *sql)
+{
+	struct db *db = rs_fresh_db(NULL);
+	PGresult *res = PQexec(db_conn(db), sql);
+	char *t;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	t = rs_text(res);
+	PQclear(res);
+	db_free(db);
+	return t;
+}
+
 /*
  * An action's command may name a model, and a model's name comes from
  * outside (usage events register unknown names): pasted into a shell it
@@ -550,21 +566,15 @@ test_forecast_dashed(void **state)
 static void
 test_commands_quote_names(void **state)
 {
-	struct db *db = rs_fresh_db(NULL);
-	PGresult *res;
 	char *t;
 
 	(void)state;
-	res = PQexec(db_conn(db), "select tally_shell_word('qwen-image-edit'),"
+	t = query_text("select tally_shell_word('qwen-image-edit'),"
 	    " tally_shell_word('x; rm -rf ~'), tally_shell_word('it''s $(id)'),"
 	    " tally_shell_word('')");
-	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
-	t = rs_text(res);
 	assert_string_equal(strchr(t, '\n') + 1,
 	    "qwen-image-edit|'x; rm -rf ~'|'it'\"'\"'s $(id)'|''\n");
 	free(t);
-	PQclear(res);
-	db_free(db);
 }
 
 /*
@@ -577,28 +587,21 @@ test_commands_quote_names(void **state)
 static void
 test_percentile_exact(void **state)
 {
-	struct db *db = rs_fresh_db(NULL);
-	PGresult *res;
 	char *t;
 
 	(void)state;
-	res = PQexec(db_conn(db), "with s as (select case when i < 51 then "
-	    "2.0 else 3.0 end as x from generate_series(0, 53) i) "
-	    "select round(tally_percentile_of(0.95) "
-	    "within group (order by x), 1) as exact, "
+	t = query_text("with s as (select case when i < 51 then 2.0 else 3.0 "
+	    "end as x from generate_series(0, 53) i) "
+	    "select round(tally_percentile_of(0.95) within group (order by x), "
+	    "1) as exact, "
 	    "tally_percentile_of(0.95) within group (order by x) as unrounded, "
 	    "round(tally_percentile((select array_agg(x order by x) from s), "
 	    "0.95), 1) as from_array, "
 	    "round((percentile_cont(0.95) within group (order by "
 	    "x::float8))::numeric, 1) as float from s");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s", PQresultErrorMessage(res));
-	t = rs_text(res);
 	assert_string_equal(t, "exact|unrounded|from_array|float\n"
 	    "2.4|2.350|2.4|2.3\n");
 	free(t);
-	PQclear(res);
-	db_free(db);
 }
 
 int

@@ -7,7 +7,8 @@
 -- version, and a PARTIAL banner when the period is not over at the as-of
 -- instant (a run whose period ends with the as-of day).  $6 is this run's
 -- reconcile_runs.id (the engine's first extra parameter); cases are as
--- the run left them, the same cases as "Cases by category".
+-- the run left them (tally_report_cases, sql/090), the same cases as
+-- "Cases by category".
 --
 -- Figures:
 --   open, by severity   OPEN cases (ACCEPTED ones are not open); info
@@ -20,8 +21,9 @@
 --                       CREDIT categories) apart
 --   oldest              the oldest open case's age, in days
 --
--- Actions: one rule per branch of `act`, each naming the tallyctl command
--- that acts on it; a rule that finds nothing gives no line.
+-- Actions: one rule per row of `rule` (its sentence for one case and for
+-- many, and the tallyctl command that acts), counting its rows of `hit`;
+-- a rule that finds nothing gives no line.
 --   errors      open cases of severity error
 --   held        open price-check cases (UNDERPAID, CURRENCY_MISMATCH of
 --               an order, UNKNOWN_PRODUCT, PRODUCT_INACTIVE) whose order
@@ -33,38 +35,29 @@
 --               expected ones, with a note and a date
 --   reopening   ACCEPTED cases whose date ends within 7 days of the
 --               as-of day: the run after it reopens them
-with run as (
-	select $6::bigint as id
-),
-c as (
-	select x.*
-	  from reconcile_cases x, run
-	 where x.status <> 'CLOSED' or x.closed_run_id = run.id
+with k as (
+	select x.* from tally_report_cases($3, null) x
 ),
 o as (
-	select x.*
-	  from tally_report_cases($3, null) x
-	 where x.status = 'OPEN'
+	select * from k where k.status = 'OPEN'
 ),
 sev(ord, severity) as (
 	values (20, 'error'), (21, 'warning'), (22, 'info')
 ),
 fig(ord, label, value, unit) as (
-	select 10, 'Open cases', count(*) filter (where c.status = 'OPEN'),
-	       null::text
-	  from c
+	select 10, 'Open cases', count(*)::numeric, null::text from o
 	union all
-	select 11, 'New cases (opened by this run)',
-	       count(*) filter (where c.first_run_id = run.id), null
-	  from c, run
+	select 11, 'New cases (opened by this run)', count(*), null
+	  from reconcile_cases x
+	 where x.first_run_id = $6::bigint
 	union all
-	select 12, 'Cases closed by this run',
-	       count(*) filter (where c.closed_run_id = run.id), null
-	  from c, run
+	select 12, 'Cases closed by this run', count(*), null
+	  from reconcile_cases x
+	 where x.closed_run_id = $6::bigint
 	union all
-	select 13, 'Accepted cases', count(*) filter (where c.status = 'ACCEPTED'),
-	       null
-	  from c
+	select 13, 'Accepted cases', count(*), null
+	  from k
+	 where k.status = 'ACCEPTED'
 	union all
 	select s.ord, 'Open cases of severity ' || s.severity,
 	       count(o.case_id), null
@@ -89,73 +82,75 @@ fig(ord, label, value, unit) as (
 	  from o
 	having count(*) > 0
 ),
-held as (
-	select o.case_id, x.paid_at
+-- what each rule counts, with the instant or day its sentence names
+hit(ord, at) as (
+	select 10, null::timestamptz from o where o.severity = 'error'
+	union all
+	select 20, x.paid_at
 	  from o
 	  join orders x on x.id = (o.keys ->> 'order_id')::bigint
 	 where o.category in ('UNDERPAID', 'CURRENCY_MISMATCH', 'UNKNOWN_PRODUCT',
 	                      'PRODUCT_INACTIVE')
 	   and x.status = 'HELD'
+	union all
+	select 30, null from o where o.category = 'PAID_NOT_FULFILLED'
+	union all
+	select 40, null from o where o.category = 'UNPROCESSABLE_EVENT'
+	union all
+	select 50, null from o where o.severity in ('warning', 'info')
+	union all
+	select 60, k.accepted_until::timestamptz
+	  from k
+	 where k.status = 'ACCEPTED'
+	   and k.accepted_until < ($3::timestamptz)::date + 7
+),
+-- each rule's sentence for one and for many (%1$s the count, %2$s the
+-- earliest instant or day) and the command that acts
+rule(ord, one, many, at_format, command) as (
+	values
+	(10, '1 open case of severity error: fix the cause (its category''s '
+	     'sheet says how), or accept the case with a note.',
+	     '%1$s open cases of severity error: fix the cause (each '
+	     'category''s sheet says how), or accept the case with a note.',
+	     null, 'tallyctl case list --open --severity error'),
+	(20, '1 paid order is held for review, paid %2$s: approve or refund '
+	     'it (see "Price checks").',
+	     '%1$s paid orders are held for review, the oldest paid %2$s: '
+	     'approve or refund each (see "Price checks").',
+	     'YYYY-MM-DD HH24:MI',
+	     'tallyctl order list --held; tallyctl order approve ID --reason TEXT'),
+	(30, '1 paid order has no seat or credits: see "Paid not fulfilled".',
+	     '%1$s paid orders have no seat or credits: see "Paid not '
+	     'fulfilled".', null, 'tallyctl order list --unfulfilled'),
+	(40, '1 webhook delivery could not be processed: fix the product or '
+	     'the data, then retry.',
+	     '%1$s webhook deliveries could not be processed: fix the product '
+	     'or the data, then retry.', null,
+	     'tallyctl event list --failed; tallyctl event retry ID'),
+	(50, '1 open case of severity warning or info: accept it with a note '
+	     'and a date if it is expected.',
+	     '%1$s open cases of severity warning or info: accept the expected '
+	     'ones with a note and a date.', null,
+	     'tallyctl case accept ID --note TEXT --until YYYY-MM-DD'),
+	(60, '1 accepted case reopens after %2$s unless accepted again.',
+	     '%1$s accepted cases reopen, the first after %2$s, unless '
+	     'accepted again.', 'YYYY-MM-DD',
+	     'tallyctl case list --status ACCEPTED')
 ),
 act(ord, label, command) as (
-	select 10, format('%s open case%s of severity error: fix the cause '
-	                  '(each category''s sheet says how), or accept the '
-	                  'case with a note.', count(*),
-	                  case when count(*) = 1 then '' else 's' end),
-	       'tallyctl case list --open --severity error'
-	  from o
-	 where o.severity = 'error'
-	having count(*) > 0
-	union all
-	select 20, format('%s paid order%s held for review, the oldest paid '
-	                  '%s: approve or refund each (see "Price checks").',
-	                  count(*),
-	                  case when count(*) = 1 then ' is' else 's are' end,
-	                  to_char(min(paid_at), 'YYYY-MM-DD HH24:MI')),
-	       'tallyctl order list --held; tallyctl order approve ID --reason TEXT'
-	  from held
-	having count(*) > 0
-	union all
-	select 30, format('%s paid order%s no seat or credits: see "Paid not '
-	                  'fulfilled".', count(*),
-	                  case when count(*) = 1 then ' has' else 's have' end),
-	       'tallyctl order list --unfulfilled'
-	  from o
-	 where o.category = 'PAID_NOT_FULFILLED'
-	having count(*) > 0
-	union all
-	select 40, format('%s webhook deliver%s could not be processed: fix '
-	                  'the product or the data, then retry.', count(*),
-	                  case when count(*) = 1 then 'y' else 'ies' end),
-	       'tallyctl event list --failed; tallyctl event retry ID'
-	  from o
-	 where o.category = 'UNPROCESSABLE_EVENT'
-	having count(*) > 0
-	union all
-	select 50, format('%s open case%s of severity warning or info: accept '
-	                  'the expected ones with a note and a date.', count(*),
-	                  case when count(*) = 1 then '' else 's' end),
-	       'tallyctl case accept ID --note TEXT --until YYYY-MM-DD'
-	  from o
-	 where o.severity in ('warning', 'info')
-	having count(*) > 0
-	union all
-	select 60, format('%s accepted case%s reopen%s after %s unless accepted '
-	                  'again.', count(*),
-	                  case when count(*) = 1 then '' else 's' end,
-	                  case when count(*) = 1 then 's' else '' end,
-	                  to_char(min(x.accepted_until), 'YYYY-MM-DD')),
-	       'tallyctl case list --status ACCEPTED'
-	  from tally_report_cases($3, null) x
-	 where x.status = 'ACCEPTED'
-	   and x.accepted_until < ($3::timestamptz)::date + 7
-	having count(*) > 0
+	select r.ord,
+	       format(case when count(*) = 1 then r.one else r.many end,
+	              count(*), to_char(min(h.at), r.at_format)),
+	       r.command
+	  from rule r
+	  join hit h on h.ord = r.ord
+	 group by r.ord, r.one, r.many, r.at_format, r.command
 )
-select x.section, x.label, x.value, x.unit, x.command
-  from (select 'figure' as section, f.label, f.value::numeric as value,
-               f.unit, null::text as command, f.ord
+-- the lines in the order the page shows them: figures, then actions
+select s.section, s.label, s.value, s.unit, s.command
+  from (select f.ord, 'figure', f.label, f.value, f.unit, null::text
           from fig f
         union all
-        select 'action', a.label, null, null, a.command, 100 + a.ord
-          from act a) x
- order by x.ord, x.label
+        select 100 + a.ord, 'action', a.label, null, null, a.command
+          from act a) as s(ord, section, label, value, unit, command)
+ order by s.ord, s.label
