@@ -271,7 +271,7 @@ step "reports"
 
 step "the Summary sheet of each workbook, as an admin reads it first"
 for f in "$D"/reports/weekly-*.xlsx "$D"/reports/monthly-*.xlsx \
-    "$D"/reports/model-stats-*.xlsx; do
+    "$D"/reports/model-stats-*.xlsx "$D"/reports/reconcile-*.xlsx; do
 	printf -- '--- %s\n' "$(basename "$f")"
 	/usr/bin/python3 "$HERE/support/xlsx_read.py" --text Summary "$f"
 done

@@ -363,6 +363,112 @@ tallyctl_case_out(char **out, const char *dir, const char *a1, const char *a2,
 static const char *const clean[] = { "clean.sql", NULL };
 static const char *const planted[] = { "clean.sql", "planted.sql", NULL };
 
+/* The Summary sheet's line whose column A is label: its row, or fails. */
+static json_t *
+summary_line(json_t *sh, const char *label)
+{
+	json_t *rows = json_object_get(sh, "rows");
+
+	for (size_t r = 0; r < json_array_size(rows); r++) {
+		json_t *row = json_array_get(rows, r);
+		const char *v = json_string_value(json_object_get(
+		    json_array_get(row, 0), "v"));
+
+		if (v != NULL && strcmp(v, label) == 0)
+			return row;
+	}
+	fail_msg("no Summary line \"%s\"", label);
+	return NULL;
+}
+
+/* Column col of the Summary line label: its number, or its text. */
+static double
+summary_number(json_t *sh, const char *label)
+{
+	json_t *v = json_object_get(json_array_get(summary_line(sh, label), 1),
+	    "v");
+
+	if (!json_is_number(v))
+		fail_msg("Summary line \"%s\" has no number", label);
+	return json_number_value(v);
+}
+
+/* The row after an action's sentence: its command. */
+static const char *
+summary_command(json_t *sh, const char *action)
+{
+	json_t *rows = json_object_get(sh, "rows");
+
+	for (size_t r = 0; r + 1 < json_array_size(rows); r++) {
+		const char *v = json_string_value(json_object_get(json_array_get(
+		    json_array_get(rows, r), 0), "v"));
+
+		if (v != NULL && strcmp(v, action) == 0)
+			return json_string_value(json_object_get(json_array_get(
+			    json_array_get(rows, r + 1), 1), "v"));
+	}
+	fail_msg("no action \"%s\"", action);
+	return NULL;
+}
+
+/*
+ * The workbook opens on its Summary (reports/reconcile/00_summary.sql):
+ * the run's figures for the planted dataset (24 open cases, all new, 18
+ * at error and 6 at warning; USD amounts without their sign: 115.50) and
+ * the actions, each with the tallyctl command that acts.
+ */
+static void
+check_summary(const struct fx *f)
+{
+	struct strbuf path = STRBUF_INIT;
+	json_t *wb, *sh;
+
+	strbuf_addf(&path, "%s/reconcile-2026-11-01_2026-11-30.xlsx", f->dir);
+	wb = tfile_xlsx(path.buf);
+	sh = json_array_get(json_object_get(wb, "sheets"), 0);
+	assert_string_equal(json_string_value(json_object_get(sh, "name")),
+	    "Summary");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(summary_line(sh, "Reconcile report"), 0), "v")),
+	    "Reconcile report");
+	/* the period is over at the as-of instant: no banner */
+	assert_non_null(summary_line(sh, "2026-11-01 to 2026-11-30"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    summary_line(sh, "As of"), 1), "v")),
+	    "2026-12-02 00:00 UTC (UTC+00:00)");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    summary_line(sh, "Time zone"), 1), "v")), "UTC");
+	assert_true(summary_number(sh, "Open cases") == 24);
+	assert_true(summary_number(sh, "New cases (opened by this run)") == 24);
+	assert_true(summary_number(sh, "Cases closed by this run") == 0);
+	assert_true(summary_number(sh, "Accepted cases") == 0);
+	assert_true(summary_number(sh, "Open cases of severity error") == 18);
+	assert_true(summary_number(sh, "Open cases of severity warning") == 6);
+	assert_true(summary_number(sh, "Open amount in USD") == 115.5);
+	assert_true(summary_number(sh, "Open amount in EUR") == 10);
+	assert_true(summary_number(sh, "Open credits (credit categories)") ==
+	    60);
+	assert_string_equal(summary_command(sh, "18 open cases of severity "
+	    "error: fix the cause (each category's sheet says how), or accept "
+	    "the case with a note."), "tallyctl case list --open --severity "
+	    "error");
+	assert_string_equal(summary_command(sh, "3 paid orders are held for "
+	    "review, the oldest paid 2026-11-23 10:00: approve or refund each "
+	    "(see \"Price checks\")."), "tallyctl order list --held; tallyctl "
+	    "order approve ID --reason TEXT");
+	assert_string_equal(summary_command(sh, "1 paid order has no seat or "
+	    "credits: see \"Paid not fulfilled\"."),
+	    "tallyctl order list --unfulfilled");
+	assert_string_equal(summary_command(sh, "1 webhook delivery could not "
+	    "be processed: fix the product or the data, then retry."),
+	    "tallyctl event list --failed; tallyctl event retry ID");
+	assert_string_equal(summary_command(sh, "6 open cases of severity "
+	    "warning or info: accept the expected ones with a note and a "
+	    "date."), "tallyctl case accept ID --note TEXT --until YYYY-MM-DD");
+	json_decref(wb);
+	strbuf_release(&path);
+}
+
 /* Nothing at all on the clean dataset, with its settlement file and a
  * balances file that agrees; again on a rerun. */
 static void
@@ -481,7 +587,7 @@ test_planted_every_category(void **state)
 	assert_true(file_exists(&f,
 	    "reconcile-2026-11-01_2026-11-30.manifest.json"));
 	assert_true(file_exists(&f, "reconcile-2026-11-01_2026-11-30-aging.csv"));
-	strbuf_addf(&path, "%s/reconcile-2026-11-01_2026-11-30-summary.csv",
+	strbuf_addf(&path, "%s/reconcile-2026-11-01_2026-11-30-cases-by-category.csv",
 	    f.dir);
 	csv = read_path(path.buf);
 	assert_non_null(strstr(csv, "\"category\",\"title\",\"default_severity\","
@@ -502,6 +608,7 @@ test_planted_every_category(void **state)
 	assert_non_null(strstr(csv, "\"SEAT_COUNTER_DRIFT\",\"error\",1,0,0,0,1,0\r\n"));
 	free(csv);
 	strbuf_release(&path);
+	check_summary(&f);
 	fx_close(&f);
 }
 

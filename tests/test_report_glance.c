@@ -7,14 +7,17 @@
  *     actions (the lines themselves are pinned against the fixture in
  *     test_report_weekly's test_summary), and a PARTIAL banner (and manifest flag) for a
  *     week that is not over;
- *   - every column of the three reports has a header and a note in its
- *     SQL file's comment, and the XLSX shows exactly those while the CSV
- *     keeps the machine names;
- *   - every sheet is set up to print (landscape, one page wide, header
- *     rows repeated, page header and footer) and its charts sit under its
- *     table;
+ *   - every column of the four reports (weekly, monthly, model-stats,
+ *     reconcile) has a header and a note in its SQL file's comment (or
+ *     the report's shared header), and the XLSX shows exactly those,
+ *     every column's note on its header cell, while the CSV keeps the
+ *     machine names;
+ *   - every sheet of the four workbooks is set up to print (landscape,
+ *     one page wide, header rows repeated, page header and footer) and
+ *     its charts sit under its table;
  *   - the capacity forecast is drawn as its own dashed series;
- *   - a name from outside stays one word in an action's command.
+ *   - a name from outside stays one word in an action's command;
+ *   - a percentile is exact where double precision rounds it down.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,12 +82,20 @@ run_report(struct db *db, const char *report, const struct period *p,
 	struct report_opts o;
 	time_t as_of;
 
+	/* the reconcile report reads its run's cases: run 0 opened and
+	 * closed none, and what is open is what the fixture left open */
+	static const char *const run0[1] = { "0" };
+
 	assert_int_equal(period_parse_instant(as_of_s, BERLIN, &as_of), 0);
 	memset(&o, 0, sizeof(o));
 	o.period = p;
 	o.as_of = as_of;
 	o.out_dir = tfile_tempdir("tally-report-");
 	o.settings_json = "{}";
+	if (strcmp(report, "reconcile") == 0) {
+		o.extra = run0;
+		o.nextra = 1;
+	}
 	report_result_init(res);
 	if (report_run(db, report, &o, res) != 0)
 		fail_msg("%s: %s", report, strbuf_str(&res->err));
@@ -234,6 +245,20 @@ test_partial(void **state)
 	db_free(db);
 }
 
+/* The cell reference of column c (from 0) in row (from 1): "AB2". */
+static void
+cell_ref(size_t c, size_t row, char ref[16])
+{
+	char letters[8];
+	size_t n = 0;
+
+	for (c++; c > 0 && n < sizeof(letters); c = (c - 1) / 26)
+		letters[n++] = (char)('A' + (c - 1) % 26);
+	for (size_t i = 0; i < n; i++)
+		ref[i] = letters[n - 1 - i];
+	snprintf(ref + n, 16 - n, "%zu", row);
+}
+
 /* The CSV's header line as names (a NULL-terminated array to free). */
 static char **
 csv_names(const char *dir, const char *file)
@@ -268,9 +293,25 @@ check_report_columns(struct db *db, const char *report,
 	struct strbuf file = STRBUF_INIT, want = STRBUF_INIT;
 	json_t *wb;
 
+	struct report_sql_sheet shared;
+	bool has_shared = false;
+
 	run_report(db, report, p, as_of, &res);
 	strbuf_addf(&file, "%s-%s.xlsx", report, p->label);
 	wb = rs_read_xlsx(res.out_dir, file.buf);
+	/* the column lines the report's sheets share, if it has them */
+	strbuf_addf(&want, "reports/%s/", report);
+	for (const struct embedded_file *f = embedded_files; f->name != NULL;
+	    f++)
+		if (strncmp(f->name, want.buf, want.len) == 0 &&
+		    report_sql_is_shared(f->name)) {
+			assert_false(has_shared);
+			assert_int_equal(report_sql_parse(&shared, f->name,
+			    f->data, &res.err), 0);
+			assert_int_equal(report_sql_check_shared(&shared,
+			    &res.err), 0);
+			has_shared = true;
+		}
 	for (size_t i = 1; i < res.nsheets; i++) {
 		const struct embedded_file *e = NULL;
 		struct report_sql_sheet def;
@@ -288,12 +329,14 @@ check_report_columns(struct db *db, const char *report,
 				continue;
 			assert_int_equal(report_sql_parse(&def, f->name, f->data,
 			    &err), 0);
-			if (strcmp(def.name, res.sheets[i].name) == 0)
+			if (strcmp(def.name, res.sheets[i].name) == 0 &&
+			    !report_sql_is_shared(f->name))
 				e = f;
 			else
 				report_sql_release(&def);
 		}
 		assert_non_null(e);
+		def.shared = has_shared ? &shared : NULL;
 		names = csv_names(res.out_dir, res.sheets[i].csv);
 		head = def.window_days > 0 ? 1 : 0;
 		comments = json_object_get(sh, "comments");
@@ -314,19 +357,26 @@ check_report_columns(struct db *db, const char *report,
 				fail_msg("%s: header of %s is \"%s\", want \"%s\"",
 				    e->name, names[c], x != NULL ? x : "",
 				    want.buf);
-			snprintf(ref, sizeof(ref), "%c%zu", (char)('A' + c % 26),
-			    head + 1);
-			if (c < 26)
-				assert_string_equal(json_string_value(
-				    json_object_get(comments, ref)), doc->note);
+			cell_ref(c, head + 1, ref);
+			if (json_object_get(comments, ref) == NULL)
+				fail_msg("%s: no note on %s's header %s", e->name,
+				    names[c], ref);
+			assert_string_equal(json_string_value(
+			    json_object_get(comments, ref)), doc->note);
 			free(names[c]);
 		}
 		free(names);
+		/* a sheet without rows says so under its header */
+		if (res.sheets[i].rows == 0)
+			assert_string_equal(text(sh, head + 1, 0),
+			    "Nothing in this period");
 		report_sql_release(&def);
 		strbuf_release(&err);
 		strbuf_release(&name);
 	}
 	json_decref(wb);
+	if (has_shared)
+		report_sql_release(&shared);
 	rs_remove_outputs(&res);
 	report_result_release(&res);
 	strbuf_release(&file);
@@ -347,33 +397,36 @@ test_headers_and_notes(void **state)
 	assert_int_equal(period_day(&p, (struct period_date){ 2026, 3, 29 },
 	    BERLIN), 0);
 	check_report_columns(db, "model-stats", &p, W13_ASOF);
+	assert_int_equal(period_range(&p, "2026-03-01", "2026-03-31", BERLIN),
+	    0);
+	check_report_columns(db, "reconcile", &p, W13_ASOF);
 	db_free(db);
 }
 
 /*
- * Print set-up in every sheet's XML: landscape A4 scaled to one page
- * wide, the header row repeated (the workbook's print titles), a page
- * header naming the report, the sheet and the week and a footer with the
- * as-of instant; charts under their table.
+ * Print set-up in every sheet's XML of a workbook: landscape A4 scaled to
+ * one page wide, the header rows repeated (the workbook's print titles),
+ * a page header naming the report, the sheet and the period and a footer
+ * with the as-of instant; charts under their table.
  */
 static void
-test_page_setup(void **state)
+check_page_setup(struct db *db, const char *report, const struct period *p,
+    const char *header)
 {
-	struct db *db = rs_fresh_db("weekly_basic.sql");
 	struct report_result res;
-	struct period p;
+	struct strbuf file = STRBUF_INIT;
 	json_t *wb, *titles;
 
-	(void)state;
-	assert_int_equal(period_week(&p, "2026-W13", BERLIN), 0);
-	run_report(db, "weekly", &p, W13_ASOF, &res);
-	wb = rs_read_xlsx(res.out_dir, "weekly-2026-W13.xlsx");
+	run_report(db, report, p, W13_ASOF, &res);
+	strbuf_addf(&file, "%s-%s.xlsx", report, p->label);
+	wb = rs_read_xlsx(res.out_dir, file.buf);
 	titles = json_object_get(wb, "print_titles");
 	for (size_t i = 0; i < json_array_size(json_object_get(wb, "sheets"));
 	    i++) {
 		json_t *sh = sheet_at(wb, i), *xml = json_object_get(sh, "xml");
 		json_t *ps = json_object_get(xml, "pageSetup"), *charts;
 		const char *name = json_string_value(json_object_get(sh, "name"));
+		const char *got;
 		struct strbuf want = STRBUF_INIT;
 
 		assert_string_equal(json_string_value(json_object_get(ps,
@@ -386,8 +439,7 @@ test_page_setup(void **state)
 		assert_string_equal(page_attr(sh, "fitToHeight", "1"),
 		    i == 0 ? "1" : "0");
 		assert_string_equal(json_string_value(json_object_get(xml,
-		    "header")), "&LWeekly report: &A&CWeek of 2026-03-23 "
-		    "(2026-W13)&RPage &P");
+		    "header")), header);
 		assert_string_equal(json_string_value(json_object_get(xml,
 		    "footer")), "&LAs of 2026-03-30 08:00 Europe/Berlin "
 		    "(UTC+02:00)&Rtally " TALLY_VERSION);
@@ -395,12 +447,17 @@ test_page_setup(void **state)
 			assert_null(json_object_get(titles, name));
 			continue;
 		}
+		/* the header row, and the window's title row above it */
 		if (strchr(name, ' ') != NULL)
-			strbuf_addf(&want, "'%s'!$1:$1", name);
+			strbuf_addf(&want, "'%s'!$1:$", name);
 		else
-			strbuf_addf(&want, "%s!$1:$1", name);
-		assert_string_equal(json_string_value(json_object_get(titles,
-		    name)), want.buf);
+			strbuf_addf(&want, "%s!$1:$", name);
+		strbuf_addstr(&want, text(sh, 0, 1) == NULL &&
+		    text(sh, 1, 1) != NULL ? "2" : "1");
+		got = json_string_value(json_object_get(titles, name));
+		if (got == NULL || strcmp(got, want.buf) != 0)
+			fail_msg("%s: print titles %s, want %s", file.buf,
+			    got != NULL ? got : "none", want.buf);
 		strbuf_release(&want);
 		/* a chart starts in column A, below the table's last row */
 		charts = json_object_get(sh, "charts");
@@ -413,11 +470,36 @@ test_page_setup(void **state)
 			    json_object_get(sh, "rows")));
 		}
 	}
-	assert_int_equal(json_array_size(json_object_get(sheet_at(wb, 1),
-	    "charts")), 1);
+	if (strcmp(report, "weekly") == 0)
+		assert_int_equal(json_array_size(json_object_get(sheet_at(wb,
+		    1), "charts")), 1);
 	json_decref(wb);
 	rs_remove_outputs(&res);
 	report_result_release(&res);
+	strbuf_release(&file);
+}
+
+static void
+test_page_setup(void **state)
+{
+	struct db *db = rs_fresh_db("weekly_basic.sql");
+	struct period p;
+
+	(void)state;
+	assert_int_equal(period_week(&p, "2026-W13", BERLIN), 0);
+	check_page_setup(db, "weekly", &p, "&LWeekly report: &A&CWeek of "
+	    "2026-03-23 (2026-W13)&RPage &P");
+	assert_int_equal(period_month(&p, "2026-03", BERLIN), 0);
+	check_page_setup(db, "monthly", &p, "&LMonthly review: &A&CMarch 2026"
+	    ", PARTIAL&RPage &P");
+	assert_int_equal(period_day(&p, (struct period_date){ 2026, 3, 29 },
+	    BERLIN), 0);
+	check_page_setup(db, "model-stats", &p, "&LModel statistics: &A&C"
+	    "Sunday 2026-03-29&RPage &P");
+	assert_int_equal(period_range(&p, "2026-03-01", "2026-03-31", BERLIN),
+	    0);
+	check_page_setup(db, "reconcile", &p, "&LReconcile report: &A&C"
+	    "2026-03-01 to 2026-03-31, PARTIAL&RPage &P");
 	db_free(db);
 }
 
@@ -460,6 +542,22 @@ test_forecast_dashed(void **state)
 	db_free(db);
 }
 
+/* A query's result as rs_text() writes it, on a fresh database. */
+static char *
+query_text(const char *sql)
+{
+	struct db *db = rs_fresh_db(NULL);
+	PGresult *res = PQexec(db_conn(db), sql);
+	char *t;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+	t = rs_text(res);
+	PQclear(res);
+	db_free(db);
+	return t;
+}
+
 /*
  * An action's command may name a model, and a model's name comes from
  * outside (usage events register unknown names): pasted into a shell it
@@ -468,21 +566,42 @@ test_forecast_dashed(void **state)
 static void
 test_commands_quote_names(void **state)
 {
-	struct db *db = rs_fresh_db(NULL);
-	PGresult *res;
 	char *t;
 
 	(void)state;
-	res = PQexec(db_conn(db), "select tally_shell_word('qwen-image-edit'),"
+	t = query_text("select tally_shell_word('qwen-image-edit'),"
 	    " tally_shell_word('x; rm -rf ~'), tally_shell_word('it''s $(id)'),"
 	    " tally_shell_word('')");
-	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
-	t = rs_text(res);
 	assert_string_equal(strchr(t, '\n') + 1,
 	    "qwen-image-edit|'x; rm -rf ~'|'it'\"'\"'s $(id)'|''\n");
 	free(t);
-	PQclear(res);
-	db_free(db);
+}
+
+/*
+ * Percentiles are exact (sql/062, 092): 51 values of 2.0 and 3 of 3.0
+ * put the p95 at position 53 x 0.95 = 50.35, so 2.0 + 0.35 x 1.0 = 2.35
+ * exactly, 2.4 rounded to 0.1 half away from zero.  percentile_cont, in
+ * double precision, gets 2.34999... and rounds down to 2.3: the set is
+ * one where the two differ.
+ */
+static void
+test_percentile_exact(void **state)
+{
+	char *t;
+
+	(void)state;
+	t = query_text("with s as (select case when i < 51 then 2.0 else 3.0 "
+	    "end as x from generate_series(0, 53) i) "
+	    "select round(tally_percentile_of(0.95) within group (order by x), "
+	    "1) as exact, "
+	    "tally_percentile_of(0.95) within group (order by x) as unrounded, "
+	    "round(tally_percentile((select array_agg(x order by x) from s), "
+	    "0.95), 1) as from_array, "
+	    "round((percentile_cont(0.95) within group (order by "
+	    "x::float8))::numeric, 1) as float from s");
+	assert_string_equal(t, "exact|unrounded|from_array|float\n"
+	    "2.4|2.350|2.4|2.3\n");
+	free(t);
 }
 
 int
@@ -495,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_page_setup),
 		cmocka_unit_test(test_forecast_dashed),
 		cmocka_unit_test(test_commands_quote_names),
+		cmocka_unit_test(test_percentile_exact),
 	};
 
 	testdb_require();

@@ -155,6 +155,49 @@ test_columns_and_glance(void **state)
 	strbuf_release(&err);
 }
 
+/* A report's shared header: column lines its sheets fall back on, and
+ * nothing else. */
+static void
+test_shared_columns(void **state)
+{
+	struct report_sql_sheet shared, sh, bad;
+	struct strbuf err = STRBUF_INIT;
+
+	(void)state;
+	assert_true(report_sql_is_shared("reports/reconcile/_columns.sql"));
+	assert_true(report_sql_is_shared("_columns.sql"));
+	assert_false(report_sql_is_shared("reports/reconcile/01_cases.sql"));
+	assert_int_equal(report_sql_parse(&shared, "r/_columns.sql",
+	    "-- what the sheets share\n"
+	    "-- column: case_id | Case | the case's number\n"
+	    "-- column: amount | Amount | what the case is about\n", &err), 0);
+	assert_int_equal(report_sql_check_shared(&shared, &err), 0);
+	assert_int_equal(report_sql_parse(&sh, "r/02_x.sql",
+	    "-- column: amount | Difference | settled minus recorded\n"
+	    "select 1 as case_id, 2 as amount, 3 as other", &err), 0);
+	sh.shared = &shared;
+	/* the sheet's own line wins; the shared one fills in */
+	assert_string_equal(report_sql_column(&sh, "amount")->header,
+	    "Difference");
+	assert_string_equal(report_sql_column(&sh, "case_id")->note,
+	    "the case's number");
+	assert_null(report_sql_column(&sh, "other"));
+	report_sql_release(&sh);
+	report_sql_release(&shared);
+
+	/* a query, or another directive, is not a shared header */
+	assert_int_equal(report_sql_parse(&bad, "r/_a.sql",
+	    "-- column: x | X | y\nselect 1 as x", &err), 0);
+	assert_int_equal(report_sql_check_shared(&bad, &err), TALLY_EINTERNAL);
+	report_sql_release(&bad);
+	assert_int_equal(report_sql_parse(&bad, "r/_b.sql",
+	    "-- column: x | X | y\n-- money: x=USD\n", &err), 0);
+	assert_int_equal(report_sql_check_shared(&bad, &err), TALLY_EINTERNAL);
+	assert_non_null(strstr(strbuf_str(&err), "r/_b.sql: a shared header"));
+	report_sql_release(&bad);
+	strbuf_release(&err);
+}
+
 static void
 test_slug(void **state)
 {
@@ -239,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_full_header),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_columns_and_glance),
+		cmocka_unit_test(test_shared_columns),
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_mistakes),
 	};

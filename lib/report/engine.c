@@ -136,6 +136,30 @@ report_settings_json(const struct config *cfg)
 	return s;
 }
 
+/* One file of the report: a sheet, or the header its sheets share. */
+static int
+add_file(struct run *r, const char *name, const char *sql)
+{
+	struct report_sql_sheet *sh;
+	int rc;
+
+	if (!report_sql_is_shared(name)) {
+		r->defs = xrealloc(r->defs, (r->ndefs + 1) * sizeof(*r->defs));
+		sh = &r->defs[r->ndefs++];
+		return report_sql_parse(sh, name, sql, &r->res->err);
+	}
+	if (r->shared != NULL) {
+		strbuf_addf(&r->res->err, "%s and %s: a report has one shared "
+		    "header", r->shared->file, name);
+		return TALLY_EINTERNAL;
+	}
+	r->shared = xcalloc(1, sizeof(*r->shared));
+	rc = report_sql_parse(r->shared, name, sql, &r->res->err);
+	if (rc == 0)
+		rc = report_sql_check_shared(r->shared, &r->res->err);
+	return rc;
+}
+
 /* Collect the report's sheets and parse their headers. */
 static int
 load_sheets(struct run *r)
@@ -144,12 +168,9 @@ load_sheets(struct run *r)
 	int rc = 0;
 
 	if (r->o->sources != NULL) {
-		r->defs = xcalloc(r->o->nsources, sizeof(*r->defs));
-		for (size_t i = 0; i < r->o->nsources && rc == 0; i++) {
-			rc = report_sql_parse(&r->defs[i], r->o->sources[i].name,
-			    r->o->sources[i].sql, &r->res->err);
-			r->ndefs = i + 1;
-		}
+		for (size_t i = 0; i < r->o->nsources && rc == 0; i++)
+			rc = add_file(r, r->o->sources[i].name,
+			    r->o->sources[i].sql);
 	} else {
 		strbuf_addf(&prefix, "reports/%s/", r->report);
 		for (const struct embedded_file *f = embedded_files;
@@ -160,11 +181,7 @@ load_sheets(struct run *r)
 			    strchr(f->name + prefix.len, '/') != NULL || n < 5 ||
 			    strcmp(f->name + n - 4, ".sql") != 0)
 				continue;
-			r->defs = xrealloc(r->defs, (r->ndefs + 1) *
-			    sizeof(*r->defs));
-			rc = report_sql_parse(&r->defs[r->ndefs], f->name, f->data,
-			    &r->res->err);
-			r->ndefs++;
+			rc = add_file(r, f->name, f->data);
 		}
 	}
 	strbuf_release(&prefix);
@@ -174,6 +191,8 @@ load_sheets(struct run *r)
 		strbuf_addf(&r->res->err, "no report named \"%s\"", r->report);
 		return TALLY_ENOTFOUND;
 	}
+	for (size_t i = 0; i < r->ndefs; i++)
+		r->defs[i].shared = r->shared;
 	/* a Summary is the workbook's first sheet */
 	for (size_t i = 1; i < r->ndefs; i++)
 		if (r->defs[i].summary != NULL) {
@@ -396,6 +415,9 @@ unload(struct run *r)
 	for (size_t i = 0; i < r->ndefs; i++)
 		report_sql_release(&r->defs[i]);
 	free(r->defs);
+	if (r->shared != NULL)
+		report_sql_release(r->shared);
+	free(r->shared);
 	free(r->values);
 	free(r->types);
 }

@@ -3,7 +3,9 @@
  * workbook out.
  *
  * A report named R is every embedded file under reports/R/, in name order,
- * one sheet each (or the sources a caller passes).  Each file is one
+ * one sheet each (or the sources a caller passes), but a file whose name
+ * starts with '_': that one holds the column lines its sheets share
+ * (report/sql.h).  Each file is one
  * SELECT with a header of directives (lib/report/sql.h).  All sheets run
  * in ONE read-only REPEATABLE READ transaction, so every sheet describes
  * the same snapshot, with the session's TimeZone set to the report zone so

@@ -92,6 +92,7 @@ struct run {
 	unsigned formats;
 	struct report_sql_sheet *defs;
 	size_t ndefs;
+	struct report_sql_sheet *shared;	/* the report's "_" file, or NULL */
 	const char **values;	/* query parameters */
 	Oid *types;
 	int nparams;

@@ -469,8 +469,11 @@ report_sql_parse(struct report_sql_sheet *sh, const char *file,
 		if (q >= p + n)
 			in_column = false;	/* a blank line ends a note */
 		if (q < p + n) {
-			if (q + 1 >= p + n || q[0] != '-' || q[1] != '-')
-				break;	/* the query starts: the header is over */
+			if (q + 1 >= p + n || q[0] != '-' || q[1] != '-') {
+				/* the query starts: the header is over */
+				sh->has_query = true;
+				break;
+			}
 			if (header_line(sh, q + 2, (size_t)(p + n - q - 2),
 			    &in_column, &why) != 0) {
 				strbuf_addf(err, "%s:%d: %s", file, line,
@@ -538,13 +541,35 @@ report_sql_release(struct report_sql_sheet *sh)
 	memset(sh, 0, sizeof(*sh));
 }
 
+bool
+report_sql_is_shared(const char *file)
+{
+	const char *base = strrchr(file, '/');
+
+	return (base != NULL ? base[1] : file[0]) == '_';
+}
+
+int
+report_sql_check_shared(const struct report_sql_sheet *sh, struct strbuf *err)
+{
+	if (sh->has_query || sh->ncolumns == 0 || sh->nmoney > 0 ||
+	    sh->npercent > 0 || sh->ncharts > 0 || sh->nheatmap > 0 ||
+	    sh->heatmap_numeric || sh->ntotals > 0 || sh->ncellnotes > 0 ||
+	    sh->window_days > 0 || sh->summary != NULL) {
+		strbuf_addf(err, "%s: a shared header holds \"column:\" lines "
+		    "and nothing else (no query, no other directive)", sh->file);
+		return TALLY_EINTERNAL;
+	}
+	return 0;
+}
+
 const struct report_sql_column *
 report_sql_column(const struct report_sql_sheet *sh, const char *name)
 {
 	for (size_t i = 0; i < sh->ncolumns; i++)
 		if (strcmp(sh->columns[i].name, name) == 0)
 			return &sh->columns[i];
-	return NULL;
+	return sh->shared != NULL ? report_sql_column(sh->shared, name) : NULL;
 }
 
 char *

@@ -42,6 +42,11 @@
  *	period when it is longer (its query must cut the same window): the
  *	XLSX says so in a title row, in its charts' titles and on the
  *	report's Summary.
+ *   A report may share column lines among its sheets: a file of its
+ *   directory whose name starts with '_' ("reports/reconcile/_columns.sql")
+ *   is no sheet but a header of "column:" lines and nothing else (no
+ *   query); a sheet that returns one of those columns and has no
+ *   "column:" line of its own for it takes the shared one.
  *   -- summary: Weekly report
  *	this file is the report's Summary, the first sheet of the XLSX and
  *	titled with this text; it is not written as a CSV.  Its query
@@ -120,6 +125,10 @@ struct report_sql_sheet {
 	size_t ncellnotes;
 	int window_days;	/* 0: the period */
 	char *summary;		/* the report's title: this is its Summary */
+	bool has_query;		/* something follows the header */
+	/* the report's shared column lines (its "_" file), or NULL; not
+	 * owned */
+	const struct report_sql_sheet *shared;
 };
 
 /*
@@ -136,7 +145,16 @@ void report_sql_release(struct report_sql_sheet *sh);
  * "sheet" when nothing of the name is left. */
 char *report_sql_slug(const char *name);
 
-/* The column directive for a result column, or NULL. */
+/* Is file (a path) a report's shared header rather than a sheet? */
+bool report_sql_is_shared(const char *file);
+
+/* Check that a shared header holds "column:" lines and nothing else: 0,
+ * or TALLY_EINTERNAL with the reason appended to err. */
+int report_sql_check_shared(const struct report_sql_sheet *sh,
+    struct strbuf *err);
+
+/* The column directive for a result column (the sheet's own, else the
+ * shared one), or NULL. */
 const struct report_sql_column *report_sql_column(
     const struct report_sql_sheet *sh, const char *name);
 

@@ -1,5 +1,10 @@
 -- sheet: Paid not fulfilled
 -- money: amount=currency
+-- column: product_kind | Product kind | seat or credits
+-- column: allocate_error | Why not fulfilled | why tally-allocate could not
+--     fulfil it when it last tried
+-- column: allocate_attempts | Attempts | how many times tally-allocate
+--     tried
 --
 -- Cases of PAID_NOT_FULFILLED that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,11 @@
 -- sheet: Fulfilled not paid
 -- money: amount=currency
+-- column: fulfilment_kind | Given | seat or credits
+-- column: assignment_id | Assignment | the seat's assignment id (tallyctl
+--     assignment), if a seat
+-- column: ledger_id | Ledger entry | the credit grant's ledger entry, if
+--     credits
+-- column: fulfilled_at | Fulfilled at | when the seat or credits were given
 --
 -- Cases of FULFILLED_NOT_PAID that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,10 @@
 -- sheet: Missing in settlement
 -- money: amount=currency
+-- column: amount | Amount | the payment's amount, in major units
+-- column: settled_from | Settlement from | the first day the settlement
+--     covers
+-- column: settled_until | Settlement until | the last instant the
+--     settlement covers
 --
 -- Cases of MISSING_IN_SETTLEMENT that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,8 @@
 -- sheet: Missing webhook
 -- money: amount=currency, gross=currency, fee=currency, net=currency
+-- column: payment_status | Payment status | what tally has of the payment,
+--     if anything
+-- column: amount | Amount | the settled gross, in major units
 --
 -- Cases of MISSING_WEBHOOK that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

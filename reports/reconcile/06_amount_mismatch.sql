@@ -1,5 +1,7 @@
 -- sheet: Amount mismatch
 -- money: recorded=currency, gross=currency, fee=currency, net=currency, amount=currency
+-- column: amount | Difference | settled gross minus what our payment
+--     recorded, in major units
 --
 -- Cases of AMOUNT_MISMATCH that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,10 @@
 -- sheet: Currency mismatch
 -- money: recorded=recorded_currency, gross=currency, fee=currency, net=currency, amount=currency
+-- column: recorded_currency | Recorded currency | the currency our payment
+--     recorded
+-- column: amount | Amount | the settled gross in the settled currency
+-- column: currency | Settled currency | the currency the provider settled
+--     in
 --
 -- Cases of CURRENCY_MISMATCH that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,6 @@
 -- sheet: Net inconsistent
 -- money: gross=currency, fee=currency, net=currency, amount=currency
+-- column: amount | Difference | (gross - fee) - net, in major units
 --
 -- Cases of NET_INCONSISTENT that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,14 @@
 -- sheet: Payout total mismatch
 -- money: payout_amount=currency, rows_net=currency, amount=currency
+-- column: payout_id | Payout | the provider's payout id
+-- column: payout_at | Paid out at | when the payout was made
+-- column: payout_amount | Payout amount | the payout row's amount
+--     (negative: money leaving the balance)
+-- column: rows_net | Rows' net | the sum of the net of the rows the payout
+--     pays out
+-- column: rows | Rows | how many rows the payout pays out
+-- column: payout_rows | Payout rows | how many payout rows the payout has
+-- column: amount | Difference | the rows' net minus the payout amount
 --
 -- Cases of PAYOUT_TOTAL_MISMATCH that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,12 @@
 -- sheet: Duplicate charge
 -- money: order_amount=currency, charged=currency, refunded=currency, amount=currency
+-- column: payments | Payments | succeeded payments for the order
+-- column: payment_ids | Provider payment ids | the provider's ids of those
+--     payments
+-- column: charged | Charged | what those payments charged, in major units
+-- column: refunded | Refunded | what was refunded of them
+-- column: amount | Kept extra | what is still kept beyond the first payment
+--     (refunding the extra payment closes the case)
 --
 -- Cases of DUPLICATE_CHARGE that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

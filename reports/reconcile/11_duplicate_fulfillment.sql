@@ -1,5 +1,10 @@
 -- sheet: Duplicate fulfillment
 -- money: amount=currency
+-- column: seats | Seats | seats (not revoked) given for the order
+-- column: assignment_ids | Assignments | their assignment ids
+-- column: credit_grants | Credit grants | credit grants for the order
+-- column: ledger_ids | Ledger entries | their ledger entries
+-- column: amount | Amount | the order's amount, in major units
 --
 -- Cases of DUPLICATE_FULFILLMENT that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,12 @@
 -- sheet: Refund not reflected
 -- money: order_amount=currency, amount=currency
+-- column: chargeback | Charged back | true: a chargeback or a lost dispute;
+--     false: a refund
+-- column: refunded_at | Refunded at | when the money went back
+-- column: active_assignment_ids | Active assignments | the seats still
+--     ACTIVE for the order
+-- column: credits_taken_back | Credits taken back | credits debited since
+-- column: amount | Refunded | what was refunded, in major units
 --
 -- Cases of REFUND_NOT_REFLECTED that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,11 @@
 -- sheet: Dispute open
 -- money: amount=currency
+-- column: dispute_id | Dispute | tally's dispute id
+-- column: provider_dispute_id | Provider dispute id | how the provider
+--     knows the dispute
+-- column: reason | Reason | the reason the provider gives
+-- column: opened_at | Opened at | when the dispute was opened
+-- column: amount | Amount | the disputed amount, in major units
 --
 -- Cases of DISPUTE_OPEN that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

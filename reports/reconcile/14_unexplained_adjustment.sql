@@ -1,5 +1,8 @@
 -- sheet: Unexplained adjustment
 -- money: gross=currency, fee=currency, net=currency, amount=currency
+-- column: kind | Kind | how the row reads to tally (adjustment, refund or
+--     dispute without one of ours)
+-- column: amount | Amount | the row's net, in major units
 --
 -- Cases of UNEXPLAINED_ADJUSTMENT that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

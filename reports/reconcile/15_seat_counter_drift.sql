@@ -1,4 +1,5 @@
 -- sheet: Seat counter drift
+-- column: account_status | Account status | the account's status
 --
 -- Cases of SEAT_COUNTER_DRIFT that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

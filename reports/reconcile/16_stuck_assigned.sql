@@ -1,4 +1,6 @@
 -- sheet: Stuck assigned
+-- column: last_ends_at | Last ended at | when the last of its ACTIVE
+--     assignments ran out
 --
 -- Cases of STUCK_ASSIGNED that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

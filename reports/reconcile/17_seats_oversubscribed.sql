@@ -1,4 +1,10 @@
 -- sheet: Seats oversubscribed
+-- column: capacity | Seats | how many seats the account has
+-- column: peak_seats | Peak seats held | the most seats it held at once in
+--     the period
+-- column: first_over_at | First over at | when it first held more than it
+--     has
+-- column: active_now | Active now | seats it holds at the run
 --
 -- Cases of SEATS_OVERSUBSCRIBED that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,4 +1,6 @@
 -- sheet: Credits overdrawn
+-- column: balance | Balance | the user's credit balance (below zero)
+-- column: last_entry_at | Last entry at | the user's latest ledger entry
 --
 -- Cases of CREDITS_OVERDRAWN that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

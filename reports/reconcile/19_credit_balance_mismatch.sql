@@ -1,4 +1,13 @@
 -- sheet: Credit balance mismatch
+-- column: ours | Our balance | the balance in tally's ledger, in credits
+-- column: theirs | Their balance | the image service's balance, in credits
+-- column: difference | Difference | ours minus theirs, in credits
+-- column: snapshot_at | Snapshot at | the instant the two balances are
+--     compared at
+-- column: snapshot_from | Snapshot from | where their balance came from (an
+--     event, or a balances file)
+-- column: raw_event_id | Delivery | the credits.balance delivery, if from
+--     an event
 --
 -- Cases of CREDIT_BALANCE_MISMATCH that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,4 +1,9 @@
 -- sheet: Unprocessable event
+-- column: scheme | Scheme | the signature scheme the delivery came under
+-- column: event_type | Event type | the event's type
+-- column: error | Why | why tally-allocate could not process it
+-- column: attempts | Attempts | how many times tally-allocate tried
+-- column: received_at | Received at | when the delivery arrived
 --
 -- Cases of UNPROCESSABLE_EVENT that are not closed after the run: OPEN, and
 -- ACCEPTED (with the admin's note and date).

@@ -1,5 +1,12 @@
 -- sheet: Aging
 -- chart: column; category=category; values=d0_2,d3_7,d8_30,d31_plus; title=Open cases by age (days)
+-- column: category | Category | the exception category
+-- column: d0_2 | 0-2 days | OPEN cases 0 to 2 days old
+-- column: d3_7 | 3-7 days | OPEN cases 3 to 7 days old
+-- column: d8_30 | 8-30 days | OPEN cases 8 to 30 days old
+-- column: d31_plus | Over 30 days | OPEN cases more than 30 days old
+-- column: total | Open | all OPEN cases of the category
+-- column: oldest_days | Oldest (days) | the oldest open case's age
 --
 -- OPEN cases per category by age: days from when the thing happened (the
 -- payment, the settlement row, the event; for state such as a seat

@@ -1,5 +1,15 @@
 -- sheet: Price checks
 -- money: paid=paid_currency, price=price_currency, amount=currency
+-- column: category | Check | UNDERPAID, CURRENCY_MISMATCH, UNKNOWN_PRODUCT,
+--     PRODUCT_INACTIVE (held) or OVERPAID (fulfilled)
+-- column: paid | Paid | what the payment paid, in major units
+-- column: paid_currency | Paid currency | the payment's currency
+-- column: price | Price | the product's price at the payment
+-- column: price_currency | Price currency | the price's currency
+-- column: held_at | Held at | when tally-allocate held the order (empty:
+--     not held)
+-- column: amount | Amount | what is missing (UNDERPAID), the excess kept
+--     (OVERPAID), else what was paid
 --
 -- Cases tally-allocate opens when it checks a paid order against its
 -- product, not closed after the run (OPEN, and ACCEPTED with the admin's

@@ -1,5 +1,22 @@
 -- sheet: Notification mismatch
 -- money: amount=currency
+-- column: event_key | Event key | the notification's event key
+-- column: order_ref | Order reference | the order the notification named
+-- column: why | Why | what differed: status, amount, currency, or the
+--     provider did not know the transaction
+-- column: notified_status | Notified status | the status the notification
+--     said
+-- column: provider_status | Provider status | the status the provider said
+--     when asked
+-- column: notified_amount | Notified amount | the amount the notification
+--     said, in major units
+-- column: provider_amount | Provider amount | the amount the provider said,
+--     in major units
+-- column: provider_currency | Provider currency | the currency the provider
+--     said
+-- column: asked_at | Asked at | when tally-allocate asked the provider
+-- column: amount | Amount | what the notification said was paid
+-- column: source | Provider | midtrans or xendit
 --
 -- Cases of NOTIFICATION_MISMATCH that are not closed after the run (OPEN,
 -- and ACCEPTED with the admin's note and date): Midtrans or Xendit

@@ -1,0 +1,79 @@
+-- The columns several sheets of the reconcile report share, described
+-- once (lib/report/sql.h: a shared header).  A sheet's own "column:" line
+-- for a column wins over the one here.
+--
+-- What every case sheet shows of a case (tally_report_cases, sql/090):
+-- column: case_id | Case | the case's number (tallyctl case list, case
+--     accept ID)
+-- column: status | Status | OPEN, or ACCEPTED by an admin (tallyctl case
+--     accept) until its date
+-- column: severity | Severity | error, warning or info: the category's
+--     default, or what the run judged for this case
+-- column: amount | Amount | what the case is about, in major units of its
+--     currency (the sheet's description says which amount)
+-- column: currency | Currency | ISO 4217 code of the amount
+-- column: first_seen | First seen | the run that first found it
+-- column: last_seen | Last seen | the latest run that found it again
+-- column: occurrences | Runs | how many runs found it
+-- column: age_days | Age (days) | whole days from when it happened (else
+--     from when it was first seen) to the as-of instant
+-- column: accepted_until | Accepted until | the last day an accepted case
+--     stays accepted (empty: for good)
+-- column: accepted_note | Why accepted | the admin's note (tallyctl case
+--     accept --note)
+-- column: default_severity | Default severity | the category's severity
+--     when a case does not say otherwise
+--
+-- The order a case is about (tally_report_case_order):
+-- column: order_id | Order | tally's order id (tallyctl order list)
+-- column: source | Provider | the payment provider or event source
+--     (stripe, midtrans, xendit, ...)
+-- column: provider_ref | Provider reference | how the provider knows the
+--     order (its checkout session, transaction or invoice)
+-- column: customer_email | Customer e-mail | the customer who paid
+--
+-- A settlement row a case is about (tally_report_settlement_row):
+-- column: category | Row type | the settlement row's type as the provider
+--     exported it (charge, refund, adjustment, payout, ...)
+-- column: gross | Gross | the row's gross amount, in major units
+-- column: fee | Fee | the provider's fee on the row, in major units
+-- column: net | Net | what the row adds to the balance: gross minus fee
+-- column: payment_ref | Payment reference | the provider's payment id on
+--     the row
+-- column: charge_ref | Charge reference | the provider's charge id on the
+--     row
+-- column: order_ref | Order reference | the order reference on the row
+--     (tally's order, as sent to the provider)
+-- column: payout_id | Payout | the payout that paid the row out
+-- column: settled_at | Settled at | when the provider settled the row
+-- column: file | Settlement file | the file the row was loaded from
+-- column: line | Line | the row's line in that file
+--
+-- Keys and details that several categories have:
+-- column: provider | Provider | the settlement's provider (stripe, ...)
+-- column: txn_id | Transaction | the provider's balance transaction id
+-- column: payment_id | Payment | tally's payment id
+-- column: provider_payment_id | Provider payment id | how the provider
+--     knows the payment
+-- column: recorded | Recorded | the amount our payment recorded, in major
+--     units
+-- column: sku | Product | the product's sku the order was for
+-- column: paid_at | Paid at | when the payment succeeded
+-- column: order_status | Order status | the order's status at the run
+-- column: order_amount | Order amount | what the order cost, in major units
+-- column: credits_granted | Credits granted | credits the order gave the
+--     user
+-- column: account_id | Account | the pool account's id (tallyctl account
+--     list)
+-- column: email | E-mail | the account's or the user's e-mail
+-- column: max_seats | Seats | how many seats the account has
+-- column: current_seats_used | Seat counter | the account's counter of
+--     seats in use
+-- column: active_assignments | Active assignments | ACTIVE assignments on
+--     the account
+-- column: user_id | User | tally's user id (tallyctl user list)
+-- column: external_id | User at the image service | how the image
+--     service knows the user
+-- column: raw_event_id | Delivery | the stored webhook delivery's id
+--     (tallyctl event list)
+-- column: event_key | Event key | the provider's id of the event
