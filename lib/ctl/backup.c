@@ -34,14 +34,14 @@ backup_prepare(struct batchjob_ctx *ctx)
 	return backup_dir(&job);
 }
 
-/* The new dump's path on stdout, also when old ones could not all be
- * removed. */
+/* The new dump's path on stdout once it and its manifest are written,
+ * also when old dumps could not all be removed. */
 static int
 backup_run(struct batchjob_ctx *ctx)
 {
 	int rc = backup_make(&job, ctx->db, ctx->jr, &ctx->why);
 
-	if (job.path.len > 0)
+	if (rc == 0 || rc == TALLY_EPROBLEMS)
 		puts(strbuf_str(&job.path));
 	return rc;
 }
