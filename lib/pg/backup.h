@@ -21,7 +21,7 @@ struct backup {
 	const char *dir;	/* NULL: $TALLY_HOME/backups (backup_dir()) */
 	long keep;		/* days; 0 keeps every dump */
 	/* what backup_make() made */
-	struct strbuf path;	/* DIR/tally-YYYYMMDDTHHMMSSZ.dump, or "" */
+	struct strbuf path;	/* DIR/tally-YYYYMMDDTHHMMSSZ.dump once written */
 	long long bytes;
 	int removed;		/* old dumps pruned */
 	/* backup_make()'s own */
