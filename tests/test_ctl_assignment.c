@@ -282,9 +282,61 @@ test_list(void **state)
 	    "--status", "gone", NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
 	    "--ending-soon", "3", "--as-of", "not a time", NULL), 64);
+	/* the batch programs' grammar: "yesterday" is refused before any
+	 * query, naming the option */
+	ctl_expect(&r, 64, "as-of", ctl_assignment, "assignment", "list",
+	    "--as-of", "yesterday", NULL);
+	assert_non_null(strstr(strbuf_str(&r.err), "yesterday"));
 	/* the account shows its assignments, active first */
 	ctl_expect(&r, 0, "soon@x.io", ctl_account, "account", "show",
 	    "pool@x.io", NULL);
+	ctl_run_release(&r);
+}
+
+/* The local time, in zone, of the 20-day seat's end less 3 days and
+ * minutes (static buffer). */
+static const char *
+local_before_end(const char *zone, int minutes)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT to_char((ends_at - interval"
+	    " '3 days' + make_interval(mins => %d)) AT TIME ZONE '%s',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM assignments s JOIN customers c"
+	    " ON c.id = s.customer_id WHERE c.email = 'late@x.io'", minutes,
+	    zone);
+	return q(sql);
+}
+
+/*
+ * --as-of without an offset is a wall-clock time in the configured zone
+ * (Asia/Jakarta: UTC+7, no summer time).  Read as UTC, the earlier of the
+ * two would be 7 hours later and list the seat too.
+ */
+static void
+test_list_as_of_zone(void **state)
+{
+	struct ctl_run r = { 0 };
+	char *asof;
+
+	(void)state;
+	setenv("TALLY_TZ", "Asia/Jakarta", 1);
+	add_account("zone@x.io", "10");
+	ctl_run(&r, ctl_assignment, "assignment", "assign", "--customer",
+	    "late@x.io", "--days", "20", NULL);
+	assert_int_equal(r.rc, 0);
+
+	asof = xstrdup(local_before_end("Asia/Jakarta", -60));
+	assert_int_equal(ctl_run(&r, ctl_assignment, "assignment", "list",
+	    "--ending-soon", "3", "--as-of", asof, "--csv", NULL), 0);
+	free(asof);
+	assert_null(strstr(strbuf_str(&r.out), "late@x.io"));
+
+	asof = xstrdup(local_before_end("Asia/Jakarta", 60));
+	ctl_expect(&r, 0, "late@x.io", ctl_assignment, "assignment", "list",
+	    "--ending-soon", "3", "--as-of", asof, "--csv", NULL);
+	free(asof);
+	unsetenv("TALLY_TZ");
 	ctl_run_release(&r);
 }
 
@@ -298,6 +350,7 @@ main(void)
 		cmocka_unit_test_setup(test_extend, ctl_test_reset),
 		cmocka_unit_test_setup(test_revoke_release, ctl_test_reset),
 		cmocka_unit_test_setup(test_list, ctl_test_reset),
+		cmocka_unit_test_setup(test_list_as_of_zone, ctl_test_reset),
 	};
 
 	testdb_require();

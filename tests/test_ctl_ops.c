@@ -16,7 +16,7 @@
 
 #include <libpq-fe.h>
 
-#include "ctl/backup.h"
+#include "pg/backup.h"
 #include "pg/pgchild.h"
 #include "ctl/status.h"
 #include "ctl/alert_failed.h"
@@ -45,26 +45,26 @@ test_backup_names(void **state)
 	time_t t = 0;
 
 	(void)state;
-	assert_true(ctl_backup_time("tally-20261118T101502Z.dump", &t));
+	assert_true(backup_file_time("tally-20261118T101502Z.dump", &t));
 	assert_int_equal(t, utc(2026, 11, 18, 10, 15, 2));
-	assert_true(ctl_backup_time("tally-20240229T235959Z.dump", &t));
+	assert_true(backup_file_time("tally-20240229T235959Z.dump", &t));
 	assert_int_equal(t, utc(2024, 2, 29, 23, 59, 59));
 
 	/* not a real instant: February 30th, month 13, hour 24 */
-	assert_false(ctl_backup_time("tally-20260230T000000Z.dump", &t));
-	assert_false(ctl_backup_time("tally-20251301T000000Z.dump", &t));
-	assert_false(ctl_backup_time("tally-20250101T240000Z.dump", &t));
-	assert_false(ctl_backup_time("tally-20250229T000000Z.dump", &t));
+	assert_false(backup_file_time("tally-20260230T000000Z.dump", &t));
+	assert_false(backup_file_time("tally-20251301T000000Z.dump", &t));
+	assert_false(backup_file_time("tally-20250101T240000Z.dump", &t));
+	assert_false(backup_file_time("tally-20250229T000000Z.dump", &t));
 	/* anything else an operator may keep next to the dumps */
-	assert_false(ctl_backup_time(".tally-20261118T101502Z.dump.partial", &t));
-	assert_false(ctl_backup_time("tally-20261118T101502Z.dump.bak", &t));
-	assert_false(ctl_backup_time("tally-20261118T101502Z.sql", &t));
-	assert_false(ctl_backup_time("tally-2026111T101502Z.dump", &t));
-	assert_false(ctl_backup_time("tally-20261118T10150aZ.dump", &t));
-	assert_false(ctl_backup_time("tally-20261118-101502Z.dump", &t));
-	assert_false(ctl_backup_time("other-20261118T101502Z.dump", &t));
-	assert_false(ctl_backup_time("tally-+0261118T101502Z.dump", &t));
-	assert_false(ctl_backup_time("", &t));
+	assert_false(backup_file_time(".tally-20261118T101502Z.dump.partial", &t));
+	assert_false(backup_file_time("tally-20261118T101502Z.dump.bak", &t));
+	assert_false(backup_file_time("tally-20261118T101502Z.sql", &t));
+	assert_false(backup_file_time("tally-2026111T101502Z.dump", &t));
+	assert_false(backup_file_time("tally-20261118T10150aZ.dump", &t));
+	assert_false(backup_file_time("tally-20261118-101502Z.dump", &t));
+	assert_false(backup_file_time("other-20261118T101502Z.dump", &t));
+	assert_false(backup_file_time("tally-+0261118T101502Z.dump", &t));
+	assert_false(backup_file_time("", &t));
 }
 
 /* The value of keyword in a conninfo, as libpq reads it (caller frees). */

@@ -1,5 +1,6 @@
 /*
- * reconcile_find.h - one SQL statement per exception category.
+ * reconcile_find.h - one SQL statement per exception category, each in
+ * queries/reconcile/find_NAME.sql.
  *
  * Each statement is a SELECT of the columns RECONCILE_FOUND_COLUMNS (in
  * that order) of the problems it finds.  It reads its parameters from
@@ -44,7 +45,7 @@
 
 struct reconcile_finder {
 	const char *category;
-	const char *sql;
+	const char *query;	/* its name for query_sql() */
 };
 
 /* In reconcile_categories' sort order. */

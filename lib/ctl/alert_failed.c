@@ -22,7 +22,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "base/config.h"
 #include "pg/db.h"
@@ -99,34 +98,17 @@ exit_meaning(const char *status)
 static json_t *
 last_run(const char *program, struct strbuf *why)
 {
-	const char *params[1] = { program };
 	struct db *db = NULL;
-	PGresult *res = NULL;
 	json_t *run = NULL;
 
 	if (db_connect(&db, "tallyctl-alert", "tally_report") != 0) {
 		strbuf_addstr(why, "the database does not answer");
 		return NULL;
 	}
-	if (db_query(db, &res,
-	    "SELECT status, message,"
-	    "  to_char(started_at AT TIME ZONE 'UTC',"
-	    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    "  to_char(finished_at AT TIME ZONE 'UTC',"
-	    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	    " FROM job_runs WHERE program = $1"
-	    " ORDER BY started_at DESC LIMIT 1", 1, params) != 0) {
+	if (jobrun_last(db, program, &run) != 0)
 		strbuf_addf(why, "job_runs cannot be read: %s", db_errmsg(db));
-	} else if (PQntuples(res) == 0) {
+	else if (run == NULL)
 		strbuf_addf(why, "%s has no run in job_runs", program);
-	} else {
-		run = json_pack("{s:s, s:o, s:o, s:o}",
-		    "status", db_value(res, 0, 0),
-		    "message", json_str_or_null(db_value(res, 0, 1)),
-		    "started_at", json_str_or_null(db_value(res, 0, 2)),
-		    "finished_at", json_str_or_null(db_value(res, 0, 3)));
-	}
-	PQclear(res);
 	db_free(db);
 	return run;
 }

@@ -14,9 +14,16 @@
 #include "ops/assignment.h"
 
 static int
-assignment_list_run(struct ops *o, const void *req, json_t **out)
+assignment_list_op(struct ops *o, const void *req, json_t **out)
 {
 	return ops_assignment_list(o, req, out);
+}
+
+/* --as-of without an offset is a local time in the configured zone */
+static int
+assignment_list_run(struct ops *o, const void *req, json_t **out)
+{
+	return ctl_run_config(o, assignment_list_op, req, out);
 }
 
 #define F(name, kind, field, max, seen) \

@@ -6,9 +6,6 @@
 #ifndef TALLY_CTL_BACKUP_H
 #define TALLY_CTL_BACKUP_H
 
-#include <stdbool.h>
-#include <time.h>
-
 /*
  * pg_dump -Fc of the configured database into DIR (default
  * $TALLY_HOME/backups) as tally-YYYYMMDDTHHMMSSZ.dump, mode 0600, written
@@ -25,12 +22,5 @@ int ctl_db_backup(int argc, char **argv);
  * failed restore leaves the database as empty as it was.
  */
 int ctl_db_restore(int argc, char **argv);
-
-/*
- * The time a backup file name carries: true for a name exactly
- * "tally-YYYYMMDDTHHMMSSZ.dump" with a valid UTC time (stored in *t), false
- * for any other file, which retention never touches.
- */
-bool ctl_backup_time(const char *name, time_t *t);
 
 #endif

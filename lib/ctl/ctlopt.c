@@ -406,24 +406,31 @@ set_arg(struct ctl *c, const struct ctl_field *a, const char *val,
 	return 0;
 }
 
-/* The operation, with the configuration when it wants one. */
-static int
-item_run(struct ctl *c, const struct ctl_item *it, const void *req,
-    json_t **out)
+int
+ctl_run_config(struct ops *o, int (*run)(struct ops *, const void *,
+    json_t **), const void *req, json_t **out)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct config cfg;
 	int rc;
 
-	if ((it->flags & CTL_ITEM_CONFIG) == 0)
-		return it->run(ctl_ops(c), req, out);
 	if (config_load(&cfg, NULL, &err) == 0)
-		ctl_ops(c)->cfg = &cfg;
-	rc = it->run(ctl_ops(c), req, out);
-	c->ops.cfg = NULL;
+		o->cfg = &cfg;
+	rc = run(o, req, out);
+	o->cfg = NULL;
 	config_free(&cfg);
 	strbuf_release(&err);
 	return rc;
+}
+
+/* The operation, with the configuration when it wants one. */
+static int
+item_run(struct ctl *c, const struct ctl_item *it, const void *req,
+    json_t **out)
+{
+	if ((it->flags & CTL_ITEM_CONFIG) == 0)
+		return it->run(ctl_ops(c), req, out);
+	return ctl_run_config(ctl_ops(c), it->run, req, out);
 }
 
 int

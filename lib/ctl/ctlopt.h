@@ -133,6 +133,11 @@ name(struct ops *o, const void *req, json_t **out) \
 	return op(o, (const type *)req, out); \
 }
 
+/* run(o, req, out) with o->cfg the configuration while it runs, when it
+ * loads (else none: UTC), as CTL_ITEM_CONFIG does for an item. */
+int ctl_run_config(struct ops *o, int (*run)(struct ops *, const void *,
+    json_t **), const void *req, json_t **out);
+
 /* A list verb whose one option is a flag (--all, --active) that sets the
  * bool member of its request type, the whole rows: the verb's ctl_list
  * NAME and its run (NAME_run) over op. */

@@ -17,6 +17,7 @@
 #include "base/http.h"
 #include "base/log.h"
 #include "intake/signature.h"
+#include "intake/stored.h"
 #include "base/strbuf.h"
 
 #define SEND_MAX_FILE (64L * 1024 * 1024)
@@ -153,46 +154,17 @@ read_file(const char *path, struct strbuf *out)
 	return rc;
 }
 
+/* A stored event, to be sent again exactly as it came. */
 static int
 load_replay(const char *source, const char *key, struct payload *p)
 {
 	struct db *db = NULL;
-	PGresult *res = NULL;
-	const char *params[2] = { source, key };
-	const char *hex;
-	size_t len;
 	int rc;
 
 	if ((rc = db_connect(&db, "tallyctl", "tally_admin")) != 0)
 		return rc;
-	rc = db_query(db, &res,
-	    "SELECT encode(body, 'hex'), content_type, "
-	    "sig_headers->>'webhook-id' FROM raw_events "
-	    "WHERE source = $1 AND event_key = $2", 2, params);
-	if (rc != 0) {
-		log_err("send: reading the stored event: %s", db_errmsg(db));
-		goto done;
-	}
-	if (PQntuples(res) != 1 || (hex = db_value(res, 0, 0)) == NULL) {
-		log_err("send: no stored event %s in source %s", key, source);
-		rc = TALLY_ENOTFOUND;
-		goto done;
-	}
-	len = strlen(hex) / 2;
-	strbuf_grow(&p->body, len);
-	if (signature_hex_decode(hex, strlen(hex),
-	    (unsigned char *)p->body.buf, len) != 0) {
-		rc = TALLY_EINTERNAL;
-		goto done;
-	}
-	p->body.len = len;
-	p->body.buf[len] = '\0';
-	if (db_value(res, 0, 1) != NULL)
-		p->content_type = xstrdup(db_value(res, 0, 1));
-	if (db_value(res, 0, 2) != NULL)
-		p->webhook_id = xstrdup(db_value(res, 0, 2));
-done:
-	PQclear(res);
+	rc = stored_event_load(db, source, key, &p->body, &p->content_type,
+	    &p->webhook_id);
 	db_free(db);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base/err.h"
+#include "base/period.h"
 #include "books/seats.h"
 #include "ops/account.h"
 #include "ops/assignment.h"
@@ -73,11 +74,7 @@ list_fn(struct ops *o, void *p, json_t **out)
 		ll_text(accbuf, acc);
 		a->params[3] = accbuf;
 	}
-	rc = ops_list_page(o, &list_sql, &a->req->page, a->params, out);
-	if (rc == TALLY_EDATA)
-		return ops_fail(o, TALLY_EUSAGE, "as_of", "as_of is not a "
-		    "timestamp: '%s'", a->req->as_of != NULL ? a->req->as_of : "");
-	return rc;
+	return ops_list_page(o, &list_sql, &a->req->page, a->params, out);
 }
 
 int
@@ -88,7 +85,8 @@ ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
 	    NULL };
 	const char *params[5];
 	struct list_arg a = { req, params };
-	char st[16], days[24], lim[24], off[24];
+	char st[16], days[24], lim[24], off[24], as_of[PERIOD_ISO_MAX];
+	struct period_instant t;
 	int rc;
 
 	*out = NULL;
@@ -106,7 +104,17 @@ ops_assignment_list(struct ops *o, const struct ops_assignment_list_req *req,
 	ll_text(days, req->days);
 	params[1] = req->ending_soon ? days : NULL;
 	params[2] = req->customer;
-	params[4] = req->as_of;
+	params[4] = NULL;
+	/* the one instant grammar of every --as-of (lib/base/period.h), a
+	 * local time in the configured zone; PostgreSQL gets UTC */
+	if (req->as_of != NULL) {
+		if (period_parse_instant_us(req->as_of, ops_zone(o), &t) != 0)
+			return ops_fail(o, TALLY_EUSAGE, "as_of", "as_of: not a "
+			    "date or time: '%s' (2026-11-17, 2026-11-17T10:00, "
+			    "2026-11-17T09:00:00.25Z)", req->as_of);
+		period_format_utc_us(t, as_of);
+		params[4] = as_of;
+	}
 	return ops_look(o, list_fn, &a, out);
 }
 

@@ -65,7 +65,9 @@ struct ops_assignment_list_req {
 	 * their end), soonest first */
 	bool ending_soon;
 	long long days;		/* with ending_soon: 0..36500 */
-	const char *as_of;	/* a timestamp; NULL: now */
+	/* an instant in the one grammar of lib/base/period.h, local in
+	 * o->cfg's tz without an offset; NULL: now */
+	const char *as_of;
 	const char *customer;	/* email, any case */
 	const char *account;	/* id or email */
 	struct ops_page page;

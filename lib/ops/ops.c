@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "base/config.h"
 #include "base/err.h"
 #include "base/strbuf.h"
 #include "out/table.h"
@@ -47,6 +48,13 @@ ops_reset(struct ops *o)
 	o->field = NULL;
 	json_decref(o->errors);
 	o->errors = NULL;
+}
+
+const char *
+ops_zone(const struct ops *o)
+{
+	return o->cfg != NULL && o->cfg->tz != NULL && o->cfg->tz[0] != '\0' ?
+	    o->cfg->tz : "UTC";
 }
 
 int

@@ -124,6 +124,10 @@ void ops_release(struct ops *o);
 /* Clear err, field and errors before an operation (ops_mutate does it). */
 void ops_reset(struct ops *o);
 
+/* The zone a request's local dates and times are read in: o->cfg's tz,
+ * UTC without one. */
+const char *ops_zone(const struct ops *o);
+
 /*
  * Make sure o->db is there: 0, or the connect hook's code (TALLY_EUNAVAIL
  * without a hook) with o->db still NULL.  ops_mutate and ops_read call it.

@@ -158,8 +158,7 @@ ops_token_create(struct ops *o, const struct ops_token_req *req,
     json_t **out)
 {
 	struct create_arg a = { .req = req };
-	const char *tz = o->cfg != NULL && o->cfg->tz != NULL ? o->cfg->tz :
-	    "UTC";
+	const char *tz = ops_zone(o);
 	char when[PERIOD_ISO_MAX];
 	time_t t;
 	int rc;

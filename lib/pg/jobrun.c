@@ -229,3 +229,35 @@ jobrun_free(struct jobrun *jr)
 	free(jr->program);
 	free(jr);
 }
+
+static json_t *
+text_or_null(const char *v)
+{
+	return v != NULL ? json_string(v) : json_null();
+}
+
+int
+jobrun_last(struct db *db, const char *program, json_t **out)
+{
+	const char *params[1] = { program };
+	PGresult *res = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = db_query(db, &res,
+	    "SELECT status, message,"
+	    "  to_char(started_at AT TIME ZONE 'UTC',"
+	    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    "  to_char(finished_at AT TIME ZONE 'UTC',"
+	    "   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	    " FROM job_runs WHERE program = $1"
+	    " ORDER BY started_at DESC LIMIT 1", 1, params);
+	if (rc == 0 && PQntuples(res) > 0)
+		*out = json_pack("{s:s, s:o, s:o, s:o}",
+		    "status", db_value(res, 0, 0),
+		    "message", text_or_null(db_value(res, 0, 1)),
+		    "started_at", text_or_null(db_value(res, 0, 2)),
+		    "finished_at", text_or_null(db_value(res, 0, 3)));
+	PQclear(res);
+	return rc;
+}

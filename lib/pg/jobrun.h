@@ -74,4 +74,12 @@ int jobrun_finish(struct jobrun *jr, int result, const char *message);
 /* Free without finishing (the row stays RUNNING until reaped). */
 void jobrun_free(struct jobrun *jr);
 
+/*
+ * The program's newest job_runs row, by started_at: {"status", "message",
+ * "started_at", "finished_at"}, the times as UTC "2026-11-17T10:00:00Z",
+ * a missing message or time null.  *out is NULL when it has no row.
+ * TALLY_EDB (db_errmsg(db) says why) when job_runs cannot be read.
+ */
+int jobrun_last(struct db *db, const char *program, json_t **out);
+
 #endif
