@@ -7,6 +7,8 @@
  *     "settlement" fulfils nothing; a settlement replayed as "refund"
  *     revokes nothing; each is a NOTIFICATION_MISMATCH case, with both
  *     sides, that reconcile finds again;
+ *   - a capture the fraud check challenged (201) is pending, not paid,
+ *     until the challenge is accepted;
  *   - a Xendit callback forging the amount: the provider's amount is the
  *     order's, and it is held as underpaid;
  *   - the provider unreachable: the event stays NEW, asked again only after
@@ -99,6 +101,36 @@ test_midtrans_relabelled_pending(void **state)
 	assert_int_equal(t_allocate_checked(&st), 0);
 	assert_int_equal(st.seats, 1);
 	assert_int_equal(st.confirm.mismatches, 0);
+	t_expect_str(t_su, "SELECT status FROM orders", "PAID");
+}
+
+/* A card capture the fraud check challenged (status_code 201, the one
+ * 201 capture the receiver takes in) is pending, never paid, even when
+ * Midtrans confirms it; once the challenge is accepted, it is fulfilled. */
+static void
+test_midtrans_challenged_capture(void **state)
+{
+	struct allocate_stats st;
+	const char *challenge = ",\"fraud_status\":\"challenge\"";
+
+	(void)state;
+	seed();
+	t_notify_confirmed("midtrans", "M9", "M9:capture:tx-M9",
+	    mt_body("M9", "201", "capture", "150000.00", challenge));
+	assert_int_equal(t_allocate_checked(&st), 0);
+	assert_int_equal(st.confirm.asked, 1);
+	assert_int_equal(st.confirm.mismatches, 0);
+	assert_int_equal(st.seats, 0);
+	t_expect_str(t_su, "SELECT concat_ws(' ', c.answer->>'fraud_status',"
+	    " o.status) FROM provider_checks c, orders o", "challenge PENDING");
+	t_expect_ll(t_su, "SELECT count(*) FROM assignments", 0);
+	t_expect_ll(t_su, "SELECT count(*) FROM fulfil_queue", 0);
+
+	/* the merchant accepts the challenge: a 200 capture, accepted */
+	t_notify_confirmed("midtrans", "M9", "M9:capture:tx-M9:accepted",
+	    mt_body("M9", "200", "capture", "150000.00", NULL));
+	assert_int_equal(t_allocate_checked(&st), 0);
+	assert_int_equal(st.seats, 1);
 	t_expect_str(t_su, "SELECT status FROM orders", "PAID");
 }
 
@@ -342,6 +374,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
 		T(test_midtrans_relabelled_pending),
 		T(test_midtrans_replayed_refund),
+		T(test_midtrans_challenged_capture),
 		T(test_xendit_forged_amount),
 		T(test_unreachable_backoff),
 		T(test_unknown_transaction),

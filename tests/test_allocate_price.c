@@ -7,6 +7,8 @@
  *     closes it once an admin approves the order (ops_order_approve, as
  *     tallyctl order approve does), which the next tally-allocate fulfils;
  *   - EUR for a USD product is held (CURRENCY_MISMATCH);
+ *   - held orders paid before reconcile's window have their cases closed
+ *     once approved (a hold is state, not an event of the period);
  *   - more than the price is fulfilled, with an OVERPAID warning case;
  *   - a coupon's price at or above the product's min_price passes;
  *   - a payment naming an unknown sku becomes a held order with its money
@@ -112,6 +114,23 @@ expect_alert(const char *key, const char *want)
 	free(got);
 }
 
+/* An admin approves held order id (tallyctl order approve): it is PAID. */
+static void
+approve(long long id)
+{
+	struct ops_order_approve_req req = { .id = id,
+	    .reason = "a test payment" };
+	struct ops o;
+	json_t *out = NULL;
+
+	admin_ops(&o);
+	assert_int_equal(ops_order_approve(&o, &req, &out), 0);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(out, "item"), "status")), "PAID");
+	json_decref(out);
+	admin_done(&o);
+}
+
 static void
 test_underpaid_held_then_approved(void **state)
 {
@@ -151,19 +170,7 @@ test_underpaid_held_then_approved(void **state)
 	expect_cases(sql);
 
 	/* an admin approves it (tallyctl order approve) */
-	{
-		struct ops_order_approve_req req = { .id = id,
-		    .reason = "a test payment" };
-		struct ops o;
-		json_t *out = NULL;
-
-		admin_ops(&o);
-		assert_int_equal(ops_order_approve(&o, &req, &out), 0);
-		assert_string_equal(json_string_value(json_object_get(
-		    json_object_get(out, "item"), "status")), "PAID");
-		json_decref(out);
-		admin_done(&o);
-	}
+	approve(id);
 	t_allocate_expect(&st, 1, 0);
 	assert_int_equal(st.held_total, 0);
 	t_expect_str(t_su, "SELECT concat_ws(' ', o.status, o.approved_by,"
@@ -199,6 +206,45 @@ test_currency_mismatch_held(void **state)
 	expect_cases(sql);
 	t_expect_str(t_su, "SELECT details->>'price_currency' FROM reconcile_cases"
 	    " ORDER BY id LIMIT 1", "USD");
+}
+
+/*
+ * A hold is state, not an event of a period: orders paid before
+ * reconcile's window, held (CURRENCY_MISMATCH, which is also the
+ * period-scoped category of a settlement row, and UNDERPAID) and approved
+ * since, have their cases closed by the next reconcile, whatever its
+ * window.
+ */
+static void
+test_held_before_window_closes(void **state)
+{
+	struct allocate_stats st;
+	int rc;
+	const char *ten_days_ago = "SELECT (extract(epoch FROM now())::bigint"
+	    " - 10 * 86400)::text";
+
+	(void)state;
+	seed();
+	t_pay_at("E3", "seat-20", "2000", "eur", "euro@example.com",
+	    ten_days_ago);
+	t_pay_at("U3", "seat-20", "1", "usd", "cheap@example.com",
+	    ten_days_ago);
+	t_allocate_holds(&st, 2);
+	t_expect_str(t_su, "SELECT string_agg(category || ' ' || status, ', '"
+	    " ORDER BY category) FROM reconcile_cases",
+	    "CURRENCY_MISMATCH OPEN, UNDERPAID OPEN");
+	approve(t_order_id("E3"));
+	approve(t_order_id("U3"));
+	t_allocate_expect(&st, 2, 0);
+	/* t_reconcile's window opens three days ago, after both payments */
+	t_expect_ll(t_su, "SELECT count(*) FROM orders"
+	    " WHERE paid_at >= now() - interval '4 days'", 0);
+	rc = t_reconcile();
+	t_expect_str(t_su, "SELECT string_agg(concat_ws(' ', category, status,"
+	    " closed_run_id IS NOT NULL), ', ' ORDER BY category)"
+	    " FROM reconcile_cases",
+	    "CURRENCY_MISMATCH CLOSED t, UNDERPAID CLOSED t");
+	assert_int_equal(rc, 0);
 }
 
 static void
@@ -360,6 +406,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
 		T(test_underpaid_held_then_approved),
 		T(test_currency_mismatch_held),
+		T(test_held_before_window_closes),
 		T(test_overpaid_fulfilled_with_case),
 		T(test_min_price_coupon),
 		T(test_unknown_product),

@@ -305,6 +305,22 @@ test_money_verbs(void **state)
 	    NULL), 64);
 	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, "--source",
 	    "stripe", NULL), 64);
+	/* --dry-run shows what would go back, changes nothing, says so */
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev,
+	    "--dry-run", NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.err), "dry run: nothing was changed"));
+	assert_non_null(strstr(strbuf_str(&r.err), "1 event would be back to NEW"));
+	assert_non_null(strstr(strbuf_str(&r.out), "(1 row)"));
+	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", "--failed",
+	    "--dry-run", NULL), 0);
+	assert_non_null(strstr(strbuf_str(&r.err), "dry run: nothing was changed"));
+	assert_non_null(strstr(strbuf_str(&r.err), "2 events would be back"));
+	assert_string_equal(q("SELECT string_agg(concat_ws(' ', event_key,"
+	    " status, attempts), ', ' ORDER BY event_key) FROM raw_events"
+	    " WHERE event_key IN ('evt_2', 'evt_retry')"),
+	    "evt_2 FAILED 0, evt_retry FAILED 5");
+	assert_string_equal(q("SELECT count(*) FROM audit_log"
+	    " WHERE action = 'event.retry'"), "0");
 	assert_int_equal(ctl_run(&r, ctl_event, "event", "retry", ev, "--actor",
 	    "erin", NULL), 0);
 	assert_non_null(strstr(strbuf_str(&r.err), "1 event is back to NEW"));

@@ -9,7 +9,10 @@
  *   - slow bodies that would hold max_connections x max_body in memory:
  *     past max_inflight_bytes, 503 with Retry-After;
  *   - behind a proxy every client shares one address: per_ip_connections
- *     is off on loopback unless set, and works when set.
+ *     is off on loopback unless set, and works when set;
+ *   - a Midtrans notification whose unsigned transaction_status does not
+ *     go with its signed status_code (issue 10): 400, nothing stored; a
+ *     201 capture is let in only when the fraud check challenged it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -331,6 +334,64 @@ test_per_ip_when_set(void **state)
 	assert_int_equal(proc_stop(&p), 0);
 }
 
+/* A Midtrans notification signed with the test source's key, posted to
+ * /webhooks/midtrans; more is further members ending in a comma. */
+static long
+midtrans_post(const struct proc *p, const char *code, const char *status,
+    const char *more, struct strbuf *out)
+{
+	struct signature_key k;
+	struct strbuf body = STRBUF_INIT, url = STRBUF_INIT;
+	const char *reason = NULL;
+	const char *hdrs[] = { "Content-Type: application/json", NULL };
+	char sig[2 * SIGNATURE_SHA512_LEN + 1];
+	long rc;
+
+	assert_int_equal(signature_key_init(&k, SCHEME_MIDTRANS,
+	    (const unsigned char *)MT_SECRET, strlen(MT_SECRET), &reason), 0);
+	assert_int_equal(signature_midtrans_sign(&k, "mt-201", code,
+	    "150000.00", sig), 0);
+	signature_key_release(&k);
+	strbuf_addf(&body, "{\"order_id\":\"mt-201\",\"status_code\":\"%s\","
+	    "\"gross_amount\":\"150000.00\",\"transaction_status\":\"%s\","
+	    "\"transaction_id\":\"tx-201\",%s\"signature_key\":\"%s\","
+	    "\"currency\":\"IDR\",\"custom_field1\":\"seat-30-idr\"}", code,
+	    status, more, sig);
+	strbuf_addf(&url, "%s/webhooks/midtrans", p->base);
+	rc = http(NULL, "POST", url.buf, body.buf, hdrs, out);
+	strbuf_release(&body);
+	strbuf_release(&url);
+	return rc;
+}
+
+static void
+test_midtrans_code_mismatch(void **state)
+{
+	struct proc p;
+	struct strbuf out = STRBUF_INIT;
+
+	(void)state;
+	proc_start(&p, NULL);
+	/* a pending notification (signed 201) relabelled capture: refused
+	 * whether it says nothing of the fraud check or that it accepted */
+	assert_int_equal(midtrans_post(&p, "201", "capture", "", &out), 400);
+	assert_non_null(strstr(out.buf, "does not go with the signed"));
+	assert_int_equal(midtrans_post(&p, "201", "capture",
+	    "\"fraud_status\":\"accept\",", &out), 400);
+	assert_int_equal(midtrans_post(&p, "201", "settlement", "", &out), 400);
+	assert_int_equal(count_rows("SELECT count(*) FROM raw_events WHERE "
+	    "source = $1", "midtrans", NULL), 0);
+	/* the real 201 capture, challenged by the fraud check, is taken in */
+	assert_int_equal(midtrans_post(&p, "201", "capture",
+	    "\"fraud_status\":\"challenge\",", &out), 200);
+	assert_int_equal(rows_for("midtrans", "mt-201:capture:tx-201"), 1);
+	/* and so is an honest pending one */
+	assert_int_equal(midtrans_post(&p, "201", "pending", "", &out), 200);
+	assert_int_equal(rows_for("midtrans", "mt-201:pending:tx-201"), 1);
+	strbuf_release(&out);
+	assert_int_equal(proc_stop(&p), 0);
+}
+
 int
 main(void)
 {
@@ -340,6 +401,7 @@ main(void)
 		cmocka_unit_test_teardown(test_per_ip_auto_off_on_loopback,
 		    teardown),
 		cmocka_unit_test_teardown(test_per_ip_when_set, teardown),
+		cmocka_unit_test_teardown(test_midtrans_code_mismatch, teardown),
 	};
 	int rc;
 

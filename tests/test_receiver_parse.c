@@ -382,9 +382,12 @@ test_stripe(void **state)
 	receiver_source_release(&rs);
 }
 
+/* A signed notification; more is further members, each ending in a
+ * comma (the fraud_status, say), "" for none. */
 static void
-midtrans_body_code(struct strbuf *sb, const struct signature_key *k,
-    const char *code, const char *gross, const char *status, bool with_txid)
+midtrans_body_more(struct strbuf *sb, const struct signature_key *k,
+    const char *code, const char *gross, const char *status, bool with_txid,
+    const char *more)
 {
 	char sig[2 * SIGNATURE_SHA512_LEN + 1];
 
@@ -392,9 +395,16 @@ midtrans_body_code(struct strbuf *sb, const struct signature_key *k,
 	    sig), 0);
 	strbuf_reset(sb);
 	strbuf_addf(sb, "{\"order_id\":\"ORDER-1\",\"status_code\":\"%s\","
-	    "\"gross_amount\":\"%s\",\"transaction_status\":\"%s\",%s"
+	    "\"gross_amount\":\"%s\",\"transaction_status\":\"%s\",%s%s"
 	    "\"signature_key\":\"%s\",\"currency\":\"IDR\"}", code, gross,
-	    status, with_txid ? "\"transaction_id\":\"tx-9\"," : "", sig);
+	    status, with_txid ? "\"transaction_id\":\"tx-9\"," : "", more, sig);
+}
+
+static void
+midtrans_body_code(struct strbuf *sb, const struct signature_key *k,
+    const char *code, const char *gross, const char *status, bool with_txid)
+{
+	midtrans_body_more(sb, k, code, gross, status, with_txid, "");
 }
 
 static void
@@ -454,8 +464,36 @@ test_midtrans(void **state)
 	    true);
 	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
 	receiver_parsed_release(&p);
-	/* a card capture the fraud check challenged comes as 201 */
-	midtrans_body_code(&body, &rs.keys[0], "201", "150000.00", "capture",
+	/* a card capture the fraud check challenged comes as 201 ... */
+	midtrans_body_more(&body, &rs.keys[0], "201", "150000.00", "capture",
+	    true, "\"fraud_status\":\"challenge\",");
+	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
+	receiver_parsed_release(&p);
+	/* ... and only it: a pending notification (signed 201) relabelled
+	 * capture, without a challenge, accepted, or challenged first and
+	 * accepted in a later member (the last one counts, as in jsonb) */
+	{
+		static const char *const not_challenged[] = { "",
+			"\"fraud_status\":\"accept\",",
+			"\"fraud_status\":null,",
+			"\"fraud_status\":\"challenge\",\"fraud_status\":\"accept\",",
+		};
+
+		for (size_t i = 0; i < sizeof(not_challenged) /
+		    sizeof(not_challenged[0]); i++) {
+			midtrans_body_more(&body, &rs.keys[0], "201",
+			    "150000.00", "capture", true, not_challenged[i]);
+			assert_int_equal(parse(&rs, &h, body.buf, &p),
+			    TALLY_EDATA);
+			assert_int_equal(p.status, 400);
+			assert_non_null(strstr(p.reason,
+			    "does not go with the signed"));
+			receiver_parsed_release(&p);
+		}
+	}
+	/* a 200 capture needs no fraud_status here: it is paid only when
+	 * accepted (sql/011) */
+	midtrans_body_code(&body, &rs.keys[0], "200", "150000.00", "capture",
 	    true);
 	assert_int_equal(parse(&rs, &h, body.buf, &p), 0);
 	receiver_parsed_release(&p);

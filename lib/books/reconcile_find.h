@@ -18,7 +18,9 @@
  *   severity   NULL: the category's default (reconcile_categories)
  *   occurred_at when the thing happened (payment, settlement row, event):
  *              a run closes a case of a scoped category only when this is
- *              in its period
+ *              in its period (a held order's case, keyed by the order
+ *              alone, is closed wherever it is: queries/reconcile/
+ *              cases_closed.sql)
  *   details    everything an admin needs to act, shown in the category's
  *              sheet
  */
