@@ -298,14 +298,15 @@ test_list(void **state)
 static const char *
 local_before_end(const char *zone, int minutes)
 {
-	char sql[512];
+	char arg[96];
 
-	snprintf(sql, sizeof(sql), "SELECT to_char((ends_at - interval"
-	    " '3 days' + make_interval(mins => %d)) AT TIME ZONE '%s',"
+	/* one parameter carries both: "ZONE MINUTES" */
+	snprintf(arg, sizeof(arg), "%s %d", zone, minutes);
+	return testdb_value(tdb, "SELECT to_char((ends_at - interval '3 days'"
+	    " + make_interval(mins => split_part($1, ' ', 2)::int))"
+	    " AT TIME ZONE split_part($1, ' ', 1),"
 	    " 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM assignments s JOIN customers c"
-	    " ON c.id = s.customer_id WHERE c.email = 'late@x.io'", minutes,
-	    zone);
-	return q(sql);
+	    " ON c.id = s.customer_id WHERE c.email = 'late@x.io'", arg);
 }
 
 /*
